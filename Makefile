@@ -1,0 +1,137 @@
+# flametop — plain GNU make, out-of-tree build.
+#   make            build build/flametop
+#   make check      unit tests (cmocka) then integration tests (pytest)
+#   make demo       run flametop on the bundled demo workload
+#   make deps       install every Debian package the build and tests need
+#   SANITIZE=1      ASan + UBSan build (in build/san/)      V=1  full commands
+
+CC       ?= cc
+VERSION  := 0.1.0
+PREFIX   ?= /usr/local
+PYTHON   := /usr/bin/python3
+
+ifeq ($(SANITIZE),1)
+BUILD    := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD    := build
+SANFLAGS :=
+endif
+
+# Debian packages: build libraries, test tools, reference tools.
+DEB_BUILD := gcc make pkg-config libncurses-dev libdw-dev libelf-dev libunwind-dev \
+             libyaml-dev libpfm4-dev zlib1g-dev g++
+DEB_TEST  := libcmocka-dev python3-pytest python3-yaml tmux linux-perf clang
+DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
+
+# pkg-config module -> Debian package, for the probe's install hint.
+PKGS := ncursesw:libncurses-dev libdw:libdw-dev libunwind:libunwind-dev yaml-0.1:libyaml-dev
+missing_pc  = $(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(word 1,$(subst :, ,$(p))) && echo y),,$(word 2,$(subst :, ,$(p)))))
+missing_pfm = $(if $(wildcard /usr/include/perfmon/pfmlib_perf_event.h),,libpfm4-dev)
+
+LIBS_PC  := libdw yaml-0.1
+PC_CFLAGS = $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
+PC_LIBS   = $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+           -Iinclude -DFLAMETOP_VERSION=\"$(VERSION)\" $(SANFLAGS) $(PC_CFLAGS) -MMD -MP
+LDFLAGS += $(SANFLAGS)
+LDLIBS  += $(PC_LIBS) -lstdc++ -lm
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+COUNTERS := $(wildcard counters/*.c)
+CORE     := $(wildcard core/*.c)
+TUI      := $(filter-out tui/main.c,$(wildcard tui/*.c))
+LIB_SRC  := $(COUNTERS) $(CORE) $(TUI)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/tui/main.o
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+# Workloads with known truth: built with frame pointers, leaf frames included.
+# clang, because gcc 12 ignores -mno-omit-leaf-frame-pointer.
+WL_CC    := clang
+WL_FP    := -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer
+WL_SRC   := $(wildcard tests/workloads/*.c)
+WL_BIN   := $(WL_SRC:tests/workloads/%.c=$(BUILD)/workloads/%)
+
+.PHONY: all demo check unit integration bench fuzz deps need-deps probe clean install format
+
+all: probe $(BUILD)/flametop $(WL_BIN)
+
+probe:
+	@m="$(strip $(missing_pc) $(missing_pfm))"; if [ -n "$$m" ]; then \
+	  echo "flametop: missing build dependencies; install with: apt-get install -y $$m (or: make deps)" >&2; exit 1; fi
+
+$(BUILD)/flametop: $(MAIN_OBJ) $(BUILD)/libflametop.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libflametop.a: $(LIB_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libflametop.a
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -DFIXTURES=\"$(CURDIR)/tests/fixtures\" $(shell pkg-config --cflags cmocka) -o $@ $< $(BUILD)/libflametop.a \
+	    $(LDFLAGS) $(shell pkg-config --libs cmocka) $(LDLIBS)
+
+$(BUILD)/workloads/%: tests/workloads/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(WL_CC) $(WL_FP) -Wall -Wextra -Werror -o $@ $< -lpthread
+
+# Installs only what is missing: apt-get update once, then apt-get install -y.
+deps:
+	@m=""; for p in $(DEB_ALL); do dpkg -s $$p >/dev/null 2>&1 || m="$$m $$p"; done; \
+	if [ -z "$$m" ]; then echo "deps: all packages present"; exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then echo "deps: missing:$$m; run as root: apt-get install -y$$m" >&2; exit 1; fi; \
+	echo "deps: installing$$m"; \
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$m >/dev/null
+
+need-deps:
+	@for p in $(DEB_ALL); do dpkg -s $$p >/dev/null 2>&1 || { $(MAKE) --no-print-directory deps; exit $$?; }; done
+
+check: need-deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory unit integration
+
+unit: $(UNIT_BIN)
+	@pass=0; fail=0; for t in $(UNIT_BIN); do \
+	  if $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$t"; fi; done; \
+	echo "unit: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
+integration: all
+	@FLAMETOP_BUILD=$(BUILD) $(PYTHON) -m pytest -q tests/integration
+
+demo: need-deps
+	@$(MAKE) --no-print-directory all
+	@./tests/demo.sh $(BUILD)
+
+bench: all
+	@./bench/run.sh $(BUILD)
+
+install: all
+	install -D -m 755 $(BUILD)/flametop $(DESTDIR)$(PREFIX)/bin/flametop
+
+format:
+	clang-format -i $(wildcard */*.c include/*.h tests/*/*.c)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,146 @@
+/* ctree — call tree stored as an array of nodes plus a (parent, frame) index. */
+#include "ctree.h"
+
+#include "u64map.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct ctree {
+	struct ctree_node *v;
+	size_t len, cap;
+	struct u64map index; /* (parent << 32 | frame) → node */
+};
+
+static uint64_t edge_key(uint32_t parent, uint32_t frame)
+{
+	return (uint64_t)parent << 32 | frame;
+}
+
+static uint32_t push_node(struct ctree *t, uint32_t parent, uint32_t frame)
+{
+	struct ctree_node *n;
+
+	if (t->len == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 1024;
+		void *p = realloc(t->v, cap * sizeof(*t->v));
+
+		if (!p)
+			return CTREE_NONE;
+		t->v = p;
+		t->cap = cap;
+	}
+	n = &t->v[t->len];
+	memset(n, 0, sizeof(*n));
+	n->frame = frame;
+	n->parent = parent;
+	n->first_child = CTREE_NONE;
+	n->next_sibling = CTREE_NONE;
+	if (parent != CTREE_NONE) {
+		n->depth = t->v[parent].depth + 1;
+		n->next_sibling = t->v[parent].first_child;
+		t->v[parent].first_child = (uint32_t)t->len;
+	}
+	return (uint32_t)t->len++;
+}
+
+struct ctree *ctree_new(void)
+{
+	struct ctree *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	u64map_init(&t->index);
+	if (push_node(t, CTREE_NONE, CTREE_NONE) == CTREE_NONE) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void ctree_free(struct ctree *t)
+{
+	if (!t)
+		return;
+	free(t->v);
+	u64map_clear(&t->index);
+	free(t);
+}
+
+uint32_t ctree_child(const struct ctree *t, uint32_t parent, uint32_t frame)
+{
+	uint32_t id = u64map_get(&t->index, edge_key(parent, frame));
+
+	return id == U64MAP_NONE ? CTREE_NONE : id;
+}
+
+static uint32_t child_or_new(struct ctree *t, uint32_t parent, uint32_t frame)
+{
+	uint32_t id = ctree_child(t, parent, frame);
+
+	if (id != CTREE_NONE)
+		return id;
+	id = push_node(t, parent, frame);
+	if (id != CTREE_NONE && u64map_put(&t->index, edge_key(parent, frame), id)) {
+		/* Unlink the node we could not index, so the tree stays consistent. */
+		t->v[parent].first_child = t->v[id].next_sibling;
+		t->len--;
+		return CTREE_NONE;
+	}
+	return id;
+}
+
+uint32_t ctree_add_stack(struct ctree *t, const uint32_t *frames, size_t n, uint64_t weight)
+{
+	uint32_t path[n + 1];
+	uint32_t cur = CTREE_ROOT;
+
+	/* Find or create the whole path first: a failure leaves counts untouched. */
+	path[0] = CTREE_ROOT;
+	for (size_t i = 0; i < n; i++) {
+		cur = child_or_new(t, cur, frames[i]);
+		if (cur == CTREE_NONE)
+			return CTREE_NONE;
+		path[i + 1] = cur;
+	}
+	for (size_t i = 0; i <= n; i++) {
+		t->v[path[i]].samples++;
+		t->v[path[i]].weight += weight;
+	}
+	t->v[cur].self_samples++;
+	t->v[cur].self_weight += weight;
+	return cur;
+}
+
+const struct ctree_node *ctree_node(const struct ctree *t, uint32_t id) { return &t->v[id]; }
+size_t ctree_len(const struct ctree *t) { return t->len; }
+
+void ctree_walk(const struct ctree *t, uint32_t from, ctree_visit_fn fn, void *arg)
+{
+	/* Iterative, so a 10 000-deep recursion in the target cannot overflow us. */
+	uint32_t id = from;
+
+	while (id != CTREE_NONE) {
+		int skip = fn(t, id, arg);
+
+		if (!skip && t->v[id].first_child != CTREE_NONE) {
+			id = t->v[id].first_child;
+			continue;
+		}
+		while (id != from && t->v[id].next_sibling == CTREE_NONE)
+			id = t->v[id].parent;
+		if (id == from)
+			break;
+		id = t->v[id].next_sibling;
+	}
+}
+
+size_t ctree_path(const struct ctree *t, uint32_t id, uint32_t *out, size_t max)
+{
+	size_t depth = id == CTREE_NONE ? 0 : t->v[id].depth;
+
+	for (size_t i = depth; i > 0 && id != CTREE_ROOT; i--, id = t->v[id].parent)
+		if (i - 1 < max)
+			out[i - 1] = t->v[id].frame;
+	return depth;
+}

@@ -1,0 +1,315 @@
+/* export_yaml — the YAML performance map (schema: docs/yaml-schema.md). */
+#include "report.h"
+
+#include "yamlw.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_HOTSPOTS 50
+#define MAX_EVIDENCE 8
+
+struct step_ref {
+	uint32_t frame;
+	char id[64];
+};
+
+struct yctx {
+	struct yamlw w;
+	const struct report *r;
+	const struct profile *p;
+	struct step_ref *steps; /* every step written, for hotspot evidence */
+	size_t nsteps, cap;
+};
+
+static void location(const struct frame *f, char *buf, size_t len)
+{
+	if (f->file && f->line)
+		snprintf(buf, len, "%s:%u", f->file, f->line);
+	else if (f->file)
+		snprintf(buf, len, "%s", f->file);
+	else
+		buf[0] = 0;
+}
+
+static void kloc(struct yamlw *w, const struct frame *f)
+{
+	char loc[1200];
+
+	location(f, loc, sizeof(loc));
+	yw_kstr(w, "location", loc[0] ? loc : NULL);
+}
+
+static void section_head(struct yctx *c)
+{
+	const struct report *r = c->r;
+	struct yamlw *w = &c->w;
+
+	yw_key(w, "flametop");
+	yw_map(w);
+	yw_kstr(w, "version", FLAMETOP_VERSION);
+	yw_kint(w, "format", REPORT_FORMAT);
+	yw_end_map(w);
+	yw_key(w, "target");
+	yw_map(w);
+	yw_kint(w, "pid", r->pid);
+	yw_kstr(w, "command", r->command);
+	yw_kstr(w, "exe", r->exe[0] ? r->exe : NULL);
+	yw_kstr(w, "state", r->exited ? "exited" : "running");
+	yw_key(w, "exit_status");
+	if (r->have_status && !r->exit_signal)
+		yw_int(w, r->exit_code);
+	else
+		yw_null(w);
+	yw_key(w, "exit_signal");
+	if (r->have_status && r->exit_signal)
+		yw_int(w, r->exit_signal);
+	else
+		yw_null(w);
+	yw_end_map(w);
+}
+
+static void section_fingerprint(struct yctx *c)
+{
+	const struct fingerprint *fp = &c->r->fp;
+	struct yamlw *w = &c->w;
+
+	yw_key(w, "fingerprint");
+	yw_map(w);
+	yw_kstr(w, "hostname", fp->hostname);
+	yw_kstr(w, "kernel", fp->kernel);
+	yw_kstr(w, "cpu_model", fp->cpu_model);
+	yw_kint(w, "cores", fp->cores);
+	yw_key(w, "smt");
+	if (fp->smt < 0)
+		yw_null(w);
+	else
+		yw_bool(w, fp->smt);
+	yw_key(w, "perf_event_paranoid");
+	if (fp->paranoid == -99)
+		yw_null(w);
+	else
+		yw_int(w, fp->paranoid);
+	yw_kstr(w, "hardware_counters", fp->hw_counters ? "available" : "unavailable");
+	yw_kstr(w, "hardware_note", c->r->hw_note && c->r->hw_note[0] ? c->r->hw_note : NULL);
+	yw_end_map(w);
+}
+
+static void section_scenario(struct yctx *c)
+{
+	const struct report *r = c->r;
+	struct yamlw *w = &c->w;
+	char when[64];
+	struct tm tm;
+
+	localtime_r(&r->started_at, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", &tm);
+	/* ISO 8601 wants the offset as +hh:mm. */
+	if (strlen(when) == 24)
+		memmove(when + 23, when + 22, 2), when[22] = ':', when[25] = 0;
+	yw_key(w, "scenario");
+	yw_map(w);
+	yw_kstr(w, "started_at", when);
+	yw_knum(w, "duration_s", r->duration_s, 3);
+	yw_kstr(w, "event", r->event);
+	yw_kuint(w, "frequency_hz", r->freq_hz);
+	yw_kstr(w, "call_graph", r->call_graph);
+	yw_kbool(w, "kernel_frames", !r->user_only);
+	yw_kstr(w, "weight_unit", strcmp(r->event, "cpu-clock") == 0 ? "ns" : "events");
+	yw_kuint(w, "samples", c->p->samples);
+	yw_kuint(w, "lost_samples", c->p->lost + c->p->dropped);
+	yw_end_map(w);
+}
+
+static void section_baseline(struct yctx *c)
+{
+	const struct report_baseline *b = &c->r->baseline;
+	struct yamlw *w = &c->w;
+
+	yw_key(w, "baseline");
+	yw_map(w);
+	yw_knum(w, "wall_time_ms", b->wall_time_ms, 1);
+	yw_knum(w, "cpu_time_ms", b->cpu_time_ms, 1);
+	yw_knum(w, "user_time_ms", b->user_time_ms, 1);
+	yw_knum(w, "sys_time_ms", b->sys_time_ms, 1);
+	yw_knum(w, "memory_peak_mb", b->memory_peak_mb, 2);
+	yw_knum(w, "memory_delta_mb", b->memory_delta_mb, 2);
+	yw_kuint(w, "io_read_bytes", b->io_read_bytes);
+	yw_kuint(w, "io_write_bytes", b->io_write_bytes);
+	yw_kint(w, "threads", b->threads);
+	yw_end_map(w);
+}
+
+static int cmp_weight_desc(const void *a, const void *b, void *tree)
+{
+	const struct ctree_node *x = ctree_node(tree, *(const uint32_t *)a);
+	const struct ctree_node *y = ctree_node(tree, *(const uint32_t *)b);
+
+	if (x->weight != y->weight)
+		return x->weight < y->weight ? 1 : -1;
+	return (x->frame > y->frame) - (x->frame < y->frame);
+}
+
+/* Children of ID above the prune threshold, heaviest first; malloc'd. */
+static size_t kept_children(const struct yctx *c, uint32_t id, uint32_t **out)
+{
+	const struct ctree *t = c->p->tree;
+	size_t n = 0, cap = 0;
+	uint32_t *v = NULL;
+
+	for (uint32_t k = ctree_node(t, id)->first_child; k != CTREE_NONE;
+	     k = ctree_node(t, k)->next_sibling) {
+		if (profile_pct(c->p, ctree_node(t, k)->weight) < c->r->prune_pct)
+			continue;
+		if (n == cap) {
+			void *p = realloc(v, (cap = cap ? cap * 2 : 8) * sizeof(*v));
+
+			if (!p)
+				break;
+			v = p;
+		}
+		v[n++] = k;
+	}
+	if (n)
+		qsort_r(v, n, sizeof(*v), cmp_weight_desc, (void *)t);
+	*out = v;
+	return n;
+}
+
+static void note_step(struct yctx *c, uint32_t frame, const char *id)
+{
+	if (c->nsteps == c->cap) {
+		void *p = realloc(c->steps, (c->cap = c->cap ? c->cap * 2 : 64) * sizeof(*c->steps));
+
+		if (!p)
+			return;
+		c->steps = p;
+	}
+	c->steps[c->nsteps].frame = frame;
+	snprintf(c->steps[c->nsteps++].id, sizeof(c->steps->id), "%s", id);
+}
+
+static void write_steps(struct yctx *c, uint32_t parent, const char *prefix)
+{
+	uint32_t *kids;
+	size_t n = kept_children(c, parent, &kids);
+	struct yamlw *w = &c->w;
+
+	yw_seq(w);
+	for (size_t i = 0; i < n; i++) {
+		const struct ctree_node *nd = ctree_node(c->p->tree, kids[i]);
+		const struct frame *f = frametab_get(c->p->frames, nd->frame);
+		char id[64];
+
+		snprintf(id, sizeof(id), "%s%s%zu", prefix, *prefix ? "." : "", i + 1);
+		note_step(c, nd->frame, id);
+		yw_map(w);
+		yw_kstr(w, "id", id);
+		yw_kstr(w, "function", f->name);
+		yw_kstr(w, "module", f->module);
+		kloc(w, f);
+		yw_kuint(w, "samples", nd->samples);
+		yw_knum(w, "total_pct", profile_pct(c->p, nd->weight), 2);
+		yw_knum(w, "self_pct", profile_pct(c->p, nd->self_weight), 2);
+		yw_key(w, "children");
+		if (strlen(id) < sizeof(id) - 12)
+			write_steps(c, kids[i], id);
+		else {
+			yw_seq(w);
+			yw_end_seq(w);
+		}
+		yw_end_map(w);
+	}
+	yw_end_seq(w);
+	free(kids);
+}
+
+static void section_map(struct yctx *c)
+{
+	struct yamlw *w = &c->w;
+
+	yw_key(w, "performance_map");
+	yw_map(w);
+	yw_knum(w, "prune_below_pct", c->r->prune_pct, 2);
+	yw_kuint(w, "total_samples", c->p->samples);
+	yw_key(w, "steps");
+	write_steps(c, CTREE_ROOT, "");
+	yw_end_map(w);
+}
+
+static void write_evidence(struct yctx *c, uint32_t frame)
+{
+	size_t k = 0;
+
+	yw_flow_seq(&c->w);
+	for (size_t i = 0; i < c->nsteps && k < MAX_EVIDENCE; i++)
+		if (c->steps[i].frame == frame) {
+			yw_str(&c->w, c->steps[i].id);
+			k++;
+		}
+	yw_end_seq(&c->w);
+}
+
+static int section_hotspots(struct yctx *c)
+{
+	struct hotspot *hs;
+	long n = profile_hotspots(c->p, &hs);
+	struct yamlw *w = &c->w;
+	int rank = 0;
+
+	if (n < 0)
+		return (int)n;
+	yw_key(w, "hotspots");
+	yw_seq(w);
+	for (long i = 0; i < n && rank < MAX_HOTSPOTS; i++) {
+		const struct frame *f = frametab_get(c->p->frames, hs[i].frame);
+
+		if (!hs[i].self_samples)
+			break;
+		yw_map(w);
+		yw_kint(w, "rank", ++rank);
+		yw_kstr(w, "function", f->name);
+		yw_kstr(w, "module", f->module);
+		kloc(w, f);
+		yw_knum(w, "self_pct", profile_pct(c->p, hs[i].self_weight), 2);
+		yw_knum(w, "total_pct", profile_pct(c->p, hs[i].total_weight), 2);
+		yw_kuint(w, "samples", hs[i].self_samples);
+		yw_kuint(w, "total_samples", hs[i].total_samples);
+		yw_kstr(w, "category", frame_kind_name(f->kind));
+		yw_key(w, "evidence");
+		write_evidence(c, hs[i].frame);
+		yw_end_map(w);
+	}
+	yw_end_seq(w);
+	free(hs);
+	return 0;
+}
+
+static int write_yaml(FILE *f, const struct report *r)
+{
+	struct yctx c = { .r = r, .p = r->profile };
+	int e = yw_open(&c.w, f);
+
+	if (e)
+		return e;
+	yw_map(&c.w);
+	section_head(&c);
+	section_fingerprint(&c);
+	section_scenario(&c);
+	section_baseline(&c);
+	section_map(&c);
+	e = section_hotspots(&c);
+	yw_kstr(&c.w, "bottleneck_classification", bottleneck_name(r->cls.kind));
+	yw_kstr(&c.w, "bottleneck_detail", r->cls.detail);
+	yw_key(&c.w, "hypotheses");
+	yw_seq(&c.w);
+	yw_end_seq(&c.w);
+	yw_end_map(&c.w);
+	free(c.steps);
+	if (yw_close(&c.w) || e)
+		return e ? e : -EIO;
+	return 0;
+}
+
+const struct exporter exporter_yaml = { .name = "yaml", .write = write_yaml };

@@ -1,0 +1,109 @@
+/* frametab — string interning of (function, module) pairs. */
+#include "frametab.h"
+
+#include "u64map.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct frametab {
+	struct frame *v;
+	size_t len, cap;
+	struct u64map by_hash; /* hash → first frame id with that hash */
+};
+
+static uint64_t hash_pair(const char *a, const char *b)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a over a, NUL, b */
+
+	for (; *a; a++)
+		h = (h ^ (unsigned char)*a) * 0x100000001b3ull;
+	h = (h ^ 0xff) * 0x100000001b3ull;
+	for (; *b; b++)
+		h = (h ^ (unsigned char)*b) * 0x100000001b3ull;
+	return h;
+}
+
+struct frametab *frametab_new(void)
+{
+	struct frametab *t = calloc(1, sizeof(*t));
+
+	if (t)
+		u64map_init(&t->by_hash);
+	return t;
+}
+
+void frametab_free(struct frametab *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->len; i++) {
+		free(t->v[i].name);
+		free(t->v[i].module);
+		free(t->v[i].file);
+	}
+	free(t->v);
+	u64map_clear(&t->by_hash);
+	free(t);
+}
+
+static uint32_t find_in_chain(const struct frametab *t, uint32_t id, const char *name,
+			      const char *module)
+{
+	for (; id != U64MAP_NONE; id = t->v[id].next)
+		if (!strcmp(t->v[id].name, name) && !strcmp(t->v[id].module, module))
+			return id;
+	return U64MAP_NONE;
+}
+
+uint32_t frametab_find(const struct frametab *t, const char *name, const char *module)
+{
+	return find_in_chain(t, u64map_get(&t->by_hash, hash_pair(name, module)), name, module);
+}
+
+uint32_t frametab_intern(struct frametab *t, const char *name, const char *module,
+			 const char *file, unsigned line, enum frame_kind kind)
+{
+	uint64_t h = hash_pair(name, module);
+	uint32_t head = u64map_get(&t->by_hash, h), id = find_in_chain(t, head, name, module);
+	struct frame *f;
+
+	if (id != U64MAP_NONE)
+		return id;
+	if (t->len == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 256;
+		void *p = realloc(t->v, cap * sizeof(*t->v));
+
+		if (!p)
+			return U64MAP_NONE;
+		t->v = p;
+		t->cap = cap;
+	}
+	f = &t->v[t->len];
+	f->name = strdup(name);
+	f->module = strdup(module);
+	f->file = file ? strdup(file) : NULL;
+	if (!f->name || !f->module || (file && !f->file) ||
+	    u64map_put(&t->by_hash, h, (uint32_t)t->len)) {
+		free(f->name);
+		free(f->module);
+		free(f->file);
+		return U64MAP_NONE;
+	}
+	f->line = line;
+	f->kind = kind;
+	f->next = head;
+	return (uint32_t)t->len++;
+}
+
+const struct frame *frametab_get(const struct frametab *t, uint32_t id) { return &t->v[id]; }
+size_t frametab_len(const struct frametab *t) { return t->len; }
+
+const char *frame_kind_name(enum frame_kind k)
+{
+	static const char *const names[] = {
+		[FRAME_USER] = "user", [FRAME_LIBRARY] = "library", [FRAME_KERNEL] = "kernel",
+		[FRAME_JIT] = "jit", [FRAME_UNKNOWN] = "unknown",
+	};
+	return names[k];
+}

@@ -1,0 +1,172 @@
+/* profile — sample aggregation and per-function rollups. */
+#include "profile.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct profile *profile_new(void)
+{
+	struct profile *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->frames = frametab_new();
+	p->tree = ctree_new();
+	if (!p->frames || !p->tree) {
+		profile_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void profile_free(struct profile *p)
+{
+	if (!p)
+		return;
+	frametab_free(p->frames);
+	ctree_free(p->tree);
+	free(p->threads);
+	free(p);
+}
+
+struct thread_stat *profile_thread(struct profile *p, pid_t pid, pid_t tid)
+{
+	struct thread_stat *t;
+
+	/* Linear search from the end: the thread that sampled last is likely
+	 * to sample next, and real targets have tens of threads, not millions. */
+	for (size_t i = p->nthreads; i > 0; i--)
+		if (p->threads[i - 1].tid == tid)
+			return &p->threads[i - 1];
+	if (p->nthreads == p->cap_threads) {
+		size_t cap = p->cap_threads ? p->cap_threads * 2 : 16;
+		void *v = realloc(p->threads, cap * sizeof(*p->threads));
+
+		if (!v)
+			return NULL;
+		p->threads = v;
+		p->cap_threads = cap;
+	}
+	t = &p->threads[p->nthreads++];
+	memset(t, 0, sizeof(*t));
+	t->pid = pid;
+	t->tid = tid;
+	return t;
+}
+
+void profile_thread_comm(struct profile *p, pid_t pid, pid_t tid, const char *comm)
+{
+	struct thread_stat *t = profile_thread(p, pid, tid);
+
+	if (t)
+		snprintf(t->comm, sizeof(t->comm), "%s", comm);
+}
+
+void profile_add(struct profile *p, pid_t pid, pid_t tid, const uint32_t *frames, size_t n,
+		 uint64_t weight, int leaf_kernel)
+{
+	struct thread_stat *t;
+
+	if (ctree_add_stack(p->tree, frames, n, weight) == CTREE_NONE) {
+		p->dropped++;
+		return;
+	}
+	p->samples++;
+	p->weight += weight;
+	p->kernel_samples += !!leaf_kernel;
+	t = profile_thread(p, pid, tid);
+	if (t) {
+		t->samples++;
+		t->weight += weight;
+	}
+}
+
+double profile_pct(const struct profile *p, uint64_t weight)
+{
+	return p->weight ? 100.0 * (double)weight / (double)p->weight : 0.0;
+}
+
+struct rollup {
+	struct hotspot *by_frame; /* indexed by frame id */
+	uint32_t *on_path;        /* how many ancestors of the current node share its frame */
+};
+
+/* Total is added only at the outermost occurrence of a frame on a path, so
+ * recursion does not count a sample twice. */
+static void rollup_node(const struct ctree *t, uint32_t id, struct rollup *r)
+{
+	const struct ctree_node *n = ctree_node(t, id);
+	struct hotspot *h = &r->by_frame[n->frame];
+
+	h->self_samples += n->self_samples;
+	h->self_weight += n->self_weight;
+	if (r->on_path[n->frame] == 0) {
+		h->total_samples += n->samples;
+		h->total_weight += n->weight;
+	}
+}
+
+static void rollup_tree(const struct ctree *t, struct rollup *r)
+{
+	/* Depth-first with explicit enter/leave so on_path stays exact. */
+	uint32_t id = ctree_node(t, CTREE_ROOT)->first_child;
+
+	while (id != CTREE_NONE) {
+		const struct ctree_node *n = ctree_node(t, id);
+
+		rollup_node(t, id, r);
+		r->on_path[n->frame]++;
+		if (n->first_child != CTREE_NONE) {
+			id = n->first_child;
+			continue;
+		}
+		for (;;) {
+			n = ctree_node(t, id);
+			r->on_path[n->frame]--;
+			if (n->next_sibling != CTREE_NONE) {
+				id = n->next_sibling;
+				break;
+			}
+			id = n->parent;
+			if (id == CTREE_ROOT) {
+				id = CTREE_NONE;
+				break;
+			}
+		}
+	}
+}
+
+static int cmp_self(const void *a, const void *b)
+{
+	const struct hotspot *x = a, *y = b;
+
+	if (x->self_weight != y->self_weight)
+		return x->self_weight < y->self_weight ? 1 : -1;
+	if (x->total_weight != y->total_weight)
+		return x->total_weight < y->total_weight ? 1 : -1;
+	return (x->frame > y->frame) - (x->frame < y->frame);
+}
+
+long profile_hotspots(const struct profile *p, struct hotspot **out)
+{
+	size_t nf = frametab_len(p->frames), n = 0;
+	struct rollup r = { calloc(nf + 1, sizeof(*r.by_frame)), calloc(nf + 1, sizeof(*r.on_path)) };
+
+	if (!r.by_frame || !r.on_path) {
+		free(r.by_frame);
+		free(r.on_path);
+		return -ENOMEM;
+	}
+	rollup_tree(p->tree, &r);
+	for (size_t i = 0; i < nf; i++) {
+		r.by_frame[i].frame = (uint32_t)i;
+		if (r.by_frame[i].total_samples)
+			r.by_frame[n++] = r.by_frame[i];
+	}
+	qsort(r.by_frame, n, sizeof(*r.by_frame), cmp_self);
+	free(r.on_path);
+	*out = r.by_frame;
+	return (long)n;
+}

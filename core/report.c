@@ -1,0 +1,71 @@
+/* report — derive the export's facts from a session. */
+#include "report.h"
+
+#include "session.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static double delta_ms(uint64_t a, uint64_t b) { return a > b ? (double)(a - b) / 1e6 : 0.0; }
+static uint64_t delta_u(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
+
+static void fill_baseline(struct report *r, const struct session *s)
+{
+	const struct target *t = &s->target;
+	const struct target_reading *a = &t->first, *z = &t->last;
+	struct report_baseline *b = &r->baseline;
+	long active = 0;
+
+	b->wall_time_ms = session_elapsed(s) * 1000.0;
+	if (t->launched && t->have_status) {
+		/* wait4 is exact and includes children the command waited for. */
+		b->user_time_ms = (double)t->ru_utime_ns / 1e6;
+		b->sys_time_ms = (double)t->ru_stime_ns / 1e6;
+	} else {
+		b->user_time_ms = delta_ms(z->utime_ns, a->utime_ns);
+		b->sys_time_ms = delta_ms(z->stime_ns, a->stime_ns);
+	}
+	b->cpu_time_ms = b->user_time_ms + b->sys_time_ms;
+	b->memory_peak_mb = (double)(z->hwm_kb > t->ru_maxrss_kb ? z->hwm_kb : t->ru_maxrss_kb) / 1024.0;
+	b->memory_delta_mb = ((double)z->rss_kb - (double)a->rss_kb) / 1024.0;
+	if (z->io_valid) {
+		b->io_read_bytes = delta_u(z->io.read_bytes, a->io.read_bytes);
+		b->io_write_bytes = delta_u(z->io.write_bytes, a->io.write_bytes);
+	}
+	for (size_t i = 0; i < s->profile->nthreads; i++)
+		active += s->profile->threads[i].samples > 0;
+	b->threads = active;
+}
+
+void report_from_session(struct report *r, const struct session *s)
+{
+	const struct target *t = &s->target;
+	struct classify_input ci;
+
+	memset(r, 0, sizeof(*r));
+	r->profile = s->profile;
+	r->pid = t->pid;
+	snprintf(r->command, sizeof(r->command), "%s", t->cmdline[0] ? t->cmdline : t->comm);
+	snprintf(r->exe, sizeof(r->exe), "%s", t->exe);
+	r->exited = t->state == TARGET_EXITED;
+	r->have_status = t->have_status;
+	r->exit_code = t->exit_code;
+	r->exit_signal = t->exit_signal;
+	r->started_at = s->started_at;
+	r->duration_s = session_elapsed(s);
+	snprintf(r->event, sizeof(r->event), "%s", sampler_event_name(s->sampler));
+	r->freq_hz = s->cfg.freq_hz;
+	snprintf(r->call_graph, sizeof(r->call_graph), "fp");
+	r->user_only = sampler_user_only(s->sampler);
+	r->hw_note = sampler_hw_note(s->sampler);
+	r->prune_pct = REPORT_PRUNE_PCT;
+	fingerprint_take(&r->fp, sampler_hw_available(s->sampler));
+	fill_baseline(r, s);
+	ci = (struct classify_input){
+		.samples = s->profile->samples, .wall_ms = r->baseline.wall_time_ms,
+		.cpu_ms = r->baseline.cpu_time_ms, .user_ms = r->baseline.user_time_ms,
+		.sys_ms = r->baseline.sys_time_ms, .io_read_bytes = r->baseline.io_read_bytes,
+		.io_write_bytes = r->baseline.io_write_bytes, .threads = r->baseline.threads,
+	};
+	classify(&ci, &r->cls);
+}

@@ -1,0 +1,351 @@
+/* session — event set-up, the drain loop and record dispatch. */
+#include "session.h"
+
+#include "perf_records.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_FRAMES 1024
+#define DRAIN_MAX_BYTES (8u << 20) /* per stream per turn: keeps a turn short */
+
+struct batch_ent {
+	uint64_t time;
+	uint32_t seq;
+	size_t off;
+};
+
+struct session_batch {
+	uint8_t *buf;
+	size_t len, cap;
+	struct batch_ent *ents;
+	size_t n, ncap;
+	uint64_t sample_type;
+	int oom;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t c = *cap ? *cap : 64;
+	void *v;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	v = realloc(*p, c * elem);
+	if (!v)
+		return -ENOMEM;
+	*p = v;
+	*cap = c;
+	return 0;
+}
+
+/* Ring callback: copy the record out so the kernel may reuse the space. */
+static int collect(const struct perf_event_header *h, void *arg)
+{
+	struct session_batch *b = arg;
+
+	if (grow((void **)&b->buf, &b->cap, b->len + h->size, 1) ||
+	    grow((void **)&b->ents, &b->ncap, b->n + 1, sizeof(*b->ents))) {
+		b->oom++;
+		return 0;
+	}
+	memcpy(b->buf + b->len, h, h->size);
+	b->ents[b->n++] = (struct batch_ent){ 0, (uint32_t)b->n, b->len };
+	b->len += h->size;
+	return 0;
+}
+
+static int cmp_time(const void *a, const void *b)
+{
+	const struct batch_ent *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Callchain (leaf first, with context markers) → frames, root first. */
+static size_t chain_frames(struct session *s, const struct perf_rec *r, uint32_t *out,
+			   int *leaf_kernel)
+{
+	uint32_t leaf_first[MAX_FRAMES];
+	size_t n = 0;
+	int kernel = (r->misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL;
+	int first = 1;
+
+	for (uint64_t i = 0; i < r->sample.nr && n < MAX_FRAMES; i++) {
+		uint64_t ip = r->sample.ips[i];
+		uint32_t id;
+
+		if (ip >= (uint64_t)PERF_CONTEXT_MAX) {
+			kernel = ip == (uint64_t)PERF_CONTEXT_KERNEL;
+			first = 1; /* the first address of each context is not a return address */
+			continue;
+		}
+		if (ip < 4096)
+			continue; /* end-of-chain marker or garbage from a broken frame */
+		id = sym_resolve(s->sym, (pid_t)r->pid, ip, kernel, !first);
+		first = 0;
+		if (id == UINT32_MAX)
+			continue;
+		if (n == 0)
+			*leaf_kernel = kernel;
+		leaf_first[n++] = id;
+	}
+	if (n == 0) {
+		uint32_t id = sym_resolve(s->sym, (pid_t)r->pid, r->sample.ip, kernel, 0);
+
+		*leaf_kernel = kernel;
+		if (id != UINT32_MAX)
+			leaf_first[n++] = id;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = leaf_first[n - 1 - i];
+	return n;
+}
+
+static void on_sample(struct session *s, const struct perf_rec *r)
+{
+	uint32_t frames[MAX_FRAMES];
+	int leaf_kernel = 0;
+	size_t n = chain_frames(s, r, frames, &leaf_kernel);
+
+	profile_add(s->profile, (pid_t)r->pid, (pid_t)r->tid, frames, n, r->sample.period,
+		    leaf_kernel);
+}
+
+static void on_fork(struct session *s, const struct perf_rec *r)
+{
+	struct thread_stat *parent = profile_thread(s->profile, (pid_t)r->task.ppid,
+						    (pid_t)r->task.ptid);
+	char comm[sizeof(parent->comm)];
+
+	if (r->pid != r->task.ppid)
+		sym_fork(s->sym, (pid_t)r->pid, (pid_t)r->task.ppid);
+	/* A new thread or process starts with its creator's name. */
+	if (parent && parent->comm[0]) {
+		memcpy(comm, parent->comm, sizeof(comm));
+		profile_thread_comm(s->profile, (pid_t)r->pid, (pid_t)r->tid, comm);
+	}
+}
+
+static void dispatch(struct session *s, const struct perf_rec *r)
+{
+	switch (r->type) {
+	case PERF_RECORD_SAMPLE:
+		on_sample(s, r);
+		break;
+	case PERF_RECORD_MMAP2:
+		sym_mmap(s->sym, (pid_t)r->pid, r->mmap.start, r->mmap.len, r->mmap.pgoff,
+			 r->mmap.filename);
+		break;
+	case PERF_RECORD_COMM:
+		if (r->comm.exec && r->pid == r->tid)
+			sym_exec(s->sym, (pid_t)r->pid);
+		profile_thread_comm(s->profile, (pid_t)r->pid, (pid_t)r->tid, r->comm.comm);
+		break;
+	case PERF_RECORD_FORK:
+		on_fork(s, r);
+		break;
+	case PERF_RECORD_LOST:
+	case PERF_RECORD_LOST_SAMPLES:
+		s->profile->lost += r->lost.lost;
+		break;
+	default:
+		break;
+	}
+}
+
+static void process_batch(struct session *s, struct session_batch *b)
+{
+	struct perf_rec r;
+
+	/* Rings are each in time order; merging them by time lets an mmap seen
+	 * by one thread precede the samples of another that run in it. */
+	for (size_t i = 0; i < b->n; i++) {
+		const struct perf_event_header *h = (const void *)(b->buf + b->ents[i].off);
+
+		b->ents[i].time = perf_rec_decode(h, b->sample_type, &r) == 0 ? r.time : 0;
+	}
+	qsort(b->ents, b->n, sizeof(*b->ents), cmp_time);
+	for (size_t i = 0; i < b->n; i++) {
+		const struct perf_event_header *h = (const void *)(b->buf + b->ents[i].off);
+		int e = perf_rec_decode(h, b->sample_type, &r);
+
+		if (e == 0)
+			dispatch(s, &r);
+		else if (e != -ENOTSUP)
+			s->bad_records++;
+	}
+	s->profile->dropped += (uint64_t)b->oom;
+	b->n = b->len = 0;
+	b->oom = 0;
+}
+
+static void drain_all(struct session *s)
+{
+	struct session_batch *b = s->batch;
+
+	for (size_t i = 0; i < sampler_nstreams(s->sampler); i++) {
+		struct sampler_stream *st = sampler_stream(s->sampler, i);
+
+		if (ring_drain(&st->ring, DRAIN_MAX_BYTES, collect, b) < 0)
+			s->bad_records++;
+	}
+	process_batch(s, b);
+}
+
+static int open_attach(struct session *s, char *err, size_t len)
+{
+	pid_t *tids = NULL;
+	size_t n = 0, opened = 0;
+	char why[512] = "";
+	int e = procfs_tasks(s->cfg.pid, &tids, &n);
+
+	if (e) {
+		snprintf(err, len, "no such process: %d", (int)s->cfg.pid);
+		return e;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char comm[32] = "";
+
+		e = sampler_open_task(s->sampler, tids[i], why, sizeof(why));
+		if (e == -ESRCH)
+			continue; /* the thread ended while we were looking */
+		if (e) {
+			snprintf(err, len, "%s", why);
+			free(tids);
+			return e;
+		}
+		opened++;
+		procfs_comm(s->cfg.pid, tids[i], comm, sizeof(comm));
+		profile_thread_comm(s->profile, s->cfg.pid, tids[i], comm);
+	}
+	free(tids);
+	if (!opened) {
+		snprintf(err, len, "no such process: %d", (int)s->cfg.pid);
+		return -ESRCH;
+	}
+	sym_load_proc(s->sym, s->cfg.pid);
+	return 0;
+}
+
+struct session *session_open(const struct session_config *cfg, char *err, size_t len)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	struct sampler_config sc = { .freq_hz = cfg->freq_hz, .force_cpu_clock = cfg->force_cpu_clock };
+	int e;
+
+	if (!s)
+		goto out_oom;
+	s->cfg = *cfg;
+	s->profile = profile_new();
+	s->batch = calloc(1, sizeof(*s->batch));
+	if (!s->profile || !s->batch)
+		goto out_oom;
+	s->sym = sym_new(s->profile->frames, cfg->kallsyms ? cfg->kallsyms : "/proc/kallsyms");
+	sc.enable_on_exec = cfg->argv != NULL;
+	s->sampler = sampler_new(&sc);
+	if (!s->sym || !s->sampler)
+		goto out_oom;
+	s->batch->sample_type = sampler_sample_type(s->sampler);
+	if (cfg->argv) {
+		e = target_launch(&s->target, cfg->argv, err, len);
+		if (!e)
+			e = sampler_open_task(s->sampler, s->target.pid, err, len);
+	} else {
+		e = target_attach(&s->target, cfg->pid, err, len);
+		if (!e)
+			e = open_attach(s, err, len);
+	}
+	if (e)
+		goto out_free;
+	return s;
+out_oom:
+	snprintf(err, len, "out of memory");
+out_free:
+	session_free(s);
+	return NULL;
+}
+
+int session_start(struct session *s, char *err, size_t len)
+{
+	int e = 0;
+
+	s->started_at = time(NULL);
+	s->start_ns = mono_ns();
+	if (s->cfg.argv)
+		e = target_release(&s->target, err, len);
+	else
+		sampler_enable(s->sampler);
+	return e;
+}
+
+int session_poll(struct session *s, int timeout_ms)
+{
+	size_t n = sampler_nstreams(s->sampler);
+	struct pollfd fds[n ? n : 1];
+
+	for (size_t i = 0; i < n; i++)
+		fds[i] = (struct pollfd){ sampler_stream(s->sampler, i)->fd, POLLIN, 0 };
+	if (timeout_ms > 0)
+		poll(fds, n, timeout_ms);
+	drain_all(s);
+	return target_poll(&s->target);
+}
+
+void session_finish(struct session *s)
+{
+	if (s->finished)
+		return;
+	s->finished = 1;
+	s->stop_ns = mono_ns();
+	sampler_disable(s->sampler);
+	drain_all(s);
+	target_terminate(&s->target);
+	target_poll(&s->target);
+	drain_all(s);
+}
+
+double session_elapsed(const struct session *s)
+{
+	uint64_t end = s->stop_ns ? s->stop_ns : mono_ns();
+
+	return s->start_ns ? (double)(end - s->start_ns) / 1e9 : 0.0;
+}
+
+void session_free(struct session *s)
+{
+	if (!s)
+		return;
+	if (s->target.launched && s->target.state == TARGET_RUNNING) {
+		if (s->target.go_fd >= 0)
+			close(s->target.go_fd); /* the held child sees EOF and exits */
+		target_terminate(&s->target);
+	}
+	if (s->target.err_fd >= 0 && s->target.launched)
+		close(s->target.err_fd);
+	sampler_free(s->sampler);
+	sym_free(s->sym);
+	profile_free(s->profile);
+	if (s->batch) {
+		free(s->batch->buf);
+		free(s->batch->ents);
+		free(s->batch);
+	}
+	free(s);
+}

@@ -1,0 +1,463 @@
+/* symbols — libdwfl per process, kallsyms for the kernel, caches for both. */
+#include "symbols.h"
+
+#include "kallsyms.h"
+#include "procfs.h"
+#include "u64map.h"
+
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* From libstdc++: the C++ ABI demangler. */
+extern char *__cxa_demangle(const char *mangled, char *out, size_t *len, int *status);
+
+#define RELOAD_INTERVAL_NS 500000000ull /* at most two /proc/PID/maps re-reads a second */
+
+struct mapping {
+	uint64_t start, end, pgoff;
+	char *path;
+};
+
+struct sym_proc {
+	pid_t pid;
+	struct mapping *maps;
+	size_t nmaps, cap;
+	Dwfl *dwfl;
+	int dirty;            /* mappings changed since dwfl was built */
+	uint64_t last_reload; /* monotonic ns of the last /proc/PID/maps read */
+	struct u64map cache;  /* looked-up address → frame */
+};
+
+struct symbolizer {
+	struct frametab *frames;
+	struct kallsyms *ksyms;
+	struct u64map kcache;
+	struct sym_proc **procs;
+	size_t nprocs, cap;
+	struct u64map by_pid; /* pid → index in procs */
+};
+
+static const Dwfl_Callbacks dwfl_callbacks = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+static void proc_free(struct sym_proc *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nmaps; i++)
+		free(p->maps[i].path);
+	free(p->maps);
+	if (p->dwfl)
+		dwfl_end(p->dwfl);
+	u64map_clear(&p->cache);
+	free(p);
+}
+
+static void proc_reset(struct sym_proc *p)
+{
+	for (size_t i = 0; i < p->nmaps; i++)
+		free(p->maps[i].path);
+	p->nmaps = 0;
+	p->dirty = 1;
+	u64map_clear(&p->cache);
+}
+
+static struct sym_proc *proc_find(struct symbolizer *s, pid_t pid)
+{
+	uint32_t i = u64map_get(&s->by_pid, (uint64_t)pid);
+
+	return i == U64MAP_NONE ? NULL : s->procs[i];
+}
+
+static struct sym_proc *proc_add(struct symbolizer *s, pid_t pid)
+{
+	struct sym_proc *p;
+
+	if (s->nprocs == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 8;
+		void *v = realloc(s->procs, cap * sizeof(*s->procs));
+
+		if (!v)
+			return NULL;
+		s->procs = v;
+		s->cap = cap;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p || u64map_put(&s->by_pid, (uint64_t)pid, (uint32_t)s->nprocs)) {
+		free(p);
+		return NULL;
+	}
+	p->pid = pid;
+	p->dirty = 1;
+	u64map_init(&p->cache);
+	s->procs[s->nprocs++] = p;
+	return p;
+}
+
+/* Inserts a mapping, dropping any it overlaps (a new mmap replaces them). */
+static int proc_map(struct sym_proc *p, uint64_t start, uint64_t end, uint64_t pgoff,
+		    const char *path)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < p->nmaps; i++) {
+		struct mapping *m = &p->maps[i];
+
+		if (m->start < end && start < m->end) {
+			if (m->start == start && m->end == end && !strcmp(m->path, path))
+				return 0; /* already known: nothing changed */
+			free(m->path);
+			continue;
+		}
+		p->maps[j++] = *m;
+	}
+	p->nmaps = j;
+	if (p->nmaps == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 32;
+		void *v = realloc(p->maps, cap * sizeof(*p->maps));
+
+		if (!v)
+			return -ENOMEM;
+		p->maps = v;
+		p->cap = cap;
+	}
+	for (i = p->nmaps; i > 0 && p->maps[i - 1].start > start; i--)
+		p->maps[i] = p->maps[i - 1];
+	p->maps[i] = (struct mapping){ start, end, pgoff, strdup(path) };
+	if (!p->maps[i].path)
+		return -ENOMEM;
+	p->nmaps++;
+	p->dirty = 1;
+	u64map_clear(&p->cache);
+	return 0;
+}
+
+static const struct mapping *proc_mapping(const struct sym_proc *p, uint64_t addr)
+{
+	size_t lo = 0, hi = p->nmaps;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->maps[mid].end <= addr)
+			lo = mid + 1;
+		else if (p->maps[mid].start > addr)
+			hi = mid;
+		else
+			return &p->maps[mid];
+	}
+	return NULL;
+}
+
+static int on_proc_map(const struct procfs_map *m, void *arg)
+{
+	if (m->exec && m->path[0])
+		proc_map(arg, m->start, m->end, m->pgoff, m->path);
+	return 0;
+}
+
+static int reload_maps(struct sym_proc *p)
+{
+	p->last_reload = now_ns();
+	return procfs_read_maps(p->pid, on_proc_map, p);
+}
+
+/* libdwfl groups mappings into modules by (device, inode) and places a
+ * module's file offset 0 at the lowest address it is told.  We hand it one
+ * line per executable mapping, moved down by its file offset, with a
+ * made-up inode per path: that yields the right load bias for PIE, shared
+ * objects and fixed-address executables alike. */
+static int rebuild_dwfl(struct sym_proc *p)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len), *in;
+
+	if (!mem)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nmaps; i++) {
+		const struct mapping *m = &p->maps[i];
+
+		if (m->path[0] != '/' || m->start < m->pgoff)
+			continue;
+		fprintf(mem, "%" PRIx64 "-%" PRIx64 " r-xp 00000000 00:01 %zu %s\n",
+			m->start - m->pgoff, m->end, i + 1, m->path);
+	}
+	fclose(mem);
+	if (!p->dwfl)
+		p->dwfl = dwfl_begin(&dwfl_callbacks);
+	if (!p->dwfl) {
+		free(text);
+		return -ENOMEM;
+	}
+	dwfl_report_begin(p->dwfl);
+	in = fmemopen(text, len ? len : 1, "r");
+	if (in) {
+		if (len)
+			dwfl_linux_proc_maps_report(p->dwfl, in);
+		fclose(in);
+	}
+	dwfl_report_end(p->dwfl, NULL, NULL);
+	free(text);
+	p->dirty = 0;
+	return 0;
+}
+
+static char *demangle(const char *name)
+{
+	int status = -1;
+	char *d = NULL;
+
+	if (name[0] == '_' && name[1] == 'Z')
+		d = __cxa_demangle(name, NULL, NULL, &status);
+	if (d && status == 0)
+		return d;
+	free(d);
+	return strdup(name);
+}
+
+/* elfutils 0.188 finds a line only through .debug_aranges, which clang does
+ * not emit by default: fall back to asking each compile unit. */
+static const char *line_by_cu_scan(Dwfl_Module *mod, uint64_t addr, int *line)
+{
+	Dwarf_Addr bias;
+	Dwarf *dw = dwfl_module_getdwarf(mod, &bias);
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+
+	while (dw && dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu;
+
+		if (dwarf_offdie(dw, off + hsize, &cu) && dwarf_haspc(&cu, addr - bias) > 0) {
+			Dwarf_Line *l = dwarf_getsrc_die(&cu, addr - bias);
+
+			if (l && dwarf_lineno(l, line) == 0)
+				return dwarf_linesrc(l, NULL, NULL);
+			return NULL;
+		}
+		off = next;
+	}
+	return NULL;
+}
+
+static const char *src_line(Dwfl_Module *mod, uint64_t addr, int *line)
+{
+	Dwfl_Line *l = dwfl_module_getsrc(mod, addr);
+
+	*line = 0;
+	if (l)
+		return dwfl_lineinfo(l, NULL, line, NULL, NULL, NULL);
+	return line_by_cu_scan(mod, addr, line);
+}
+
+/* "memcpy@@GLIBC_2.14" → "memcpy": the version is noise in a profile. */
+static char *symbol_name(const char *sym)
+{
+	char *name = demangle(sym), *at = name ? strchr(name, '@') : NULL;
+
+	if (at && at != name)
+		*at = 0;
+	return name;
+}
+
+static enum frame_kind kind_of(const char *path)
+{
+	const char *b = base_name(path);
+
+	if (path[0] == '[')
+		return FRAME_LIBRARY; /* [vdso], [vsyscall] */
+	return strstr(b, ".so") ? FRAME_LIBRARY : FRAME_USER;
+}
+
+/* Frame for ADDR inside module M: the covering symbol, else module+offset. */
+static uint32_t frame_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
+				const struct mapping *map)
+{
+	const char *modpath = NULL, *sym;
+	GElf_Off off = 0;
+	GElf_Sym es;
+	Dwarf_Addr bias = 0;
+	char buf[512];
+
+	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &modpath, NULL);
+	if (!modpath)
+		modpath = map ? map->path : "[unknown]";
+	sym = dwfl_module_addrinfo(mod, addr, &off, &es, NULL, NULL, NULL);
+	if (sym && sym[0]) {
+		int line = 0;
+		/* st_value is unbiased here; addr - off is the function's start. */
+		const char *file = src_line(mod, addr - off, &line);
+		char *name = symbol_name(sym);
+		uint32_t id;
+
+		id = name ? frametab_intern(s->frames, name, base_name(modpath), file,
+					    (unsigned)(line > 0 ? line : 0), kind_of(modpath))
+			  : U64MAP_NONE;
+		free(name);
+		return id;
+	}
+	if (!dwfl_module_getelf(mod, &bias))
+		bias = map ? map->start - map->pgoff : 0;
+	snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, base_name(modpath), addr - bias);
+	return frametab_intern(s->frames, buf, base_name(modpath), NULL, 0, kind_of(modpath));
+}
+
+static uint32_t unknown_frame(struct symbolizer *s)
+{
+	return frametab_intern(s->frames, "[unknown]", "[unknown]", NULL, 0, FRAME_UNKNOWN);
+}
+
+static uint32_t resolve_user(struct symbolizer *s, struct sym_proc *p, uint64_t addr)
+{
+	const struct mapping *map = proc_mapping(p, addr);
+	Dwfl_Module *mod;
+	char buf[512];
+
+	if (!map && now_ns() - p->last_reload > RELOAD_INTERVAL_NS) {
+		/* Perhaps a mapping we have not been told of yet: ask /proc. */
+		reload_maps(p);
+		map = proc_mapping(p, addr);
+	}
+	if (!map)
+		return unknown_frame(s);
+	if (p->dirty)
+		rebuild_dwfl(p);
+	mod = p->dwfl ? dwfl_addrmodule(p->dwfl, addr) : NULL;
+	if (mod)
+		return frame_from_dwfl(s, mod, addr, map);
+	snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, base_name(map->path),
+		 addr - map->start + map->pgoff);
+	return frametab_intern(s->frames, buf, base_name(map->path), NULL, 0, kind_of(map->path));
+}
+
+static uint32_t resolve_kernel(struct symbolizer *s, uint64_t addr)
+{
+	uint32_t id = u64map_get(&s->kcache, addr);
+	const struct ksym *k;
+
+	if (id != U64MAP_NONE)
+		return id;
+	k = kallsyms_lookup(s->ksyms, addr);
+	id = k ? frametab_intern(s->frames, k->name, k->module, NULL, 0, FRAME_KERNEL)
+	       : frametab_intern(s->frames, "[kernel]", "[kernel.kallsyms]", NULL, 0, FRAME_KERNEL);
+	if (id != U64MAP_NONE)
+		u64map_put(&s->kcache, addr, id);
+	return id;
+}
+
+uint32_t sym_resolve(struct symbolizer *s, pid_t pid, uint64_t ip, int kernel, int caller)
+{
+	uint64_t addr = caller && ip ? ip - 1 : ip;
+	struct sym_proc *p;
+	uint32_t id;
+
+	if (kernel)
+		return resolve_kernel(s, addr);
+	p = proc_find(s, pid);
+	if (!p) {
+		p = proc_add(s, pid);
+		if (!p)
+			return U64MAP_NONE;
+		reload_maps(p);
+	}
+	id = u64map_get(&p->cache, addr);
+	if (id != U64MAP_NONE)
+		return id;
+	id = resolve_user(s, p, addr);
+	if (id != U64MAP_NONE)
+		u64map_put(&p->cache, addr, id);
+	return id;
+}
+
+int sym_load_proc(struct symbolizer *s, pid_t pid)
+{
+	struct sym_proc *p = proc_find(s, pid);
+
+	if (!p && !(p = proc_add(s, pid)))
+		return -ENOMEM;
+	return reload_maps(p);
+}
+
+void sym_mmap(struct symbolizer *s, pid_t pid, uint64_t start, uint64_t len, uint64_t pgoff,
+	      const char *path)
+{
+	struct sym_proc *p = proc_find(s, pid);
+
+	if (!p && !(p = proc_add(s, pid)))
+		return;
+	proc_map(p, start, start + len, pgoff, path);
+}
+
+void sym_fork(struct symbolizer *s, pid_t pid, pid_t ppid)
+{
+	struct sym_proc *parent = proc_find(s, ppid), *child;
+
+	if (pid == ppid || proc_find(s, pid) || !(child = proc_add(s, pid)))
+		return;
+	/* A forked child starts with its parent's address space. */
+	for (size_t i = 0; parent && i < parent->nmaps; i++)
+		proc_map(child, parent->maps[i].start, parent->maps[i].end, parent->maps[i].pgoff,
+			 parent->maps[i].path);
+}
+
+void sym_exec(struct symbolizer *s, pid_t pid)
+{
+	struct sym_proc *p = proc_find(s, pid);
+
+	if (!p)
+		p = proc_add(s, pid);
+	if (p)
+		proc_reset(p); /* the mmap records of the new image follow */
+}
+
+int sym_have_kernel(const struct symbolizer *s) { return kallsyms_len(s->ksyms) > 0; }
+
+struct symbolizer *sym_new(struct frametab *frames, const char *kallsyms_path)
+{
+	struct symbolizer *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->frames = frames;
+	u64map_init(&s->kcache);
+	u64map_init(&s->by_pid);
+	if (kallsyms_path)
+		s->ksyms = kallsyms_load(kallsyms_path);
+	return s;
+}
+
+void sym_free(struct symbolizer *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nprocs; i++)
+		proc_free(s->procs[i]);
+	free(s->procs);
+	u64map_clear(&s->by_pid);
+	u64map_clear(&s->kcache);
+	kallsyms_free(s->ksyms);
+	free(s);
+}

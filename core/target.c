@@ -1,0 +1,243 @@
+/* target — attach, launch, poll and end the profiled process. */
+#include "target.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int target_parse_pid(const char *arg, pid_t *pid, char *err, size_t len)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (!*arg || *end || errno) {
+		snprintf(err, len, "invalid pid '%s': not a number", arg);
+		return -EINVAL;
+	}
+	if (v <= 0 || v > 4194304) {
+		snprintf(err, len, "invalid pid %ld: must be between 1 and 4194304", v);
+		return -EINVAL;
+	}
+	*pid = (pid_t)v;
+	return 0;
+}
+
+static void take_reading(pid_t pid, struct target_reading *r)
+{
+	struct procfs_stat st;
+	struct procfs_status sts;
+
+	if (procfs_read_stat(pid, 0, &st) != 0)
+		return;
+	r->valid = 1;
+	r->state = st.state;
+	r->utime_ns = st.utime_ns;
+	r->stime_ns = st.stime_ns;
+	r->threads = st.num_threads;
+	if (procfs_read_status(pid, &sts) == 0) {
+		/* A zombie has no memory left: keep what we saw while it lived. */
+		if (sts.vm_rss_kb || sts.vm_hwm_kb) {
+			r->rss_kb = sts.vm_rss_kb;
+			r->hwm_kb = sts.vm_hwm_kb;
+		}
+	}
+	r->io_valid = procfs_read_io(pid, &r->io) == 0 || r->io_valid;
+}
+
+static void describe(struct target *t)
+{
+	procfs_comm(t->pid, 0, t->comm, sizeof(t->comm));
+	procfs_cmdline(t->pid, t->cmdline, sizeof(t->cmdline));
+	procfs_exe(t->pid, t->exe, sizeof(t->exe));
+}
+
+int target_attach(struct target *t, pid_t pid, char *err, size_t len)
+{
+	struct procfs_stat st;
+	int e;
+
+	memset(t, 0, sizeof(*t));
+	t->pid = pid;
+	t->go_fd = t->err_fd = -1;
+	e = procfs_read_stat(pid, 0, &st);
+	if (e) {
+		snprintf(err, len, "no such process: %d", (int)pid);
+		return -ESRCH;
+	}
+	if (st.state == 'Z' || st.state == 'X') {
+		snprintf(err, len, "process %d has already exited (zombie)", (int)pid);
+		return -ESRCH;
+	}
+	describe(t);
+	take_reading(pid, &t->first);
+	t->last = t->first;
+	return 0;
+}
+
+static void child_exec(int go, int errfd, char *const argv[])
+{
+	char c;
+	int e;
+	sigset_t none;
+
+	/* Wait until the parent has opened the events on us. */
+	if (read(go, &c, 1) != 1)
+		_exit(127);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execvp(argv[0], argv);
+	e = errno;
+	if (write(errfd, &e, sizeof(e)) != (ssize_t)sizeof(e))
+		_exit(126);
+	_exit(127);
+}
+
+int target_launch(struct target *t, char *const argv[], char *err, size_t len)
+{
+	int go[2], ep[2];
+	pid_t pid;
+
+	memset(t, 0, sizeof(*t));
+	t->go_fd = t->err_fd = -1;
+	if (pipe2(go, O_CLOEXEC))
+		goto out_err;
+	if (pipe2(ep, O_CLOEXEC)) {
+		close(go[0]);
+		close(go[1]);
+		goto out_err;
+	}
+	pid = fork();
+	if (pid < 0) {
+		close(go[0]), close(go[1]), close(ep[0]), close(ep[1]);
+		goto out_err;
+	}
+	if (pid == 0) {
+		close(go[1]);
+		close(ep[0]);
+		child_exec(go[0], ep[1], argv);
+	}
+	close(go[0]);
+	close(ep[1]);
+	t->pid = pid;
+	t->launched = 1;
+	t->go_fd = go[1];
+	t->err_fd = ep[0];
+	snprintf(t->exe, sizeof(t->exe), "%s", argv[0]);
+	for (size_t i = 0, n = 0; argv[i] && n < sizeof(t->cmdline) - 1; i++)
+		n += (size_t)snprintf(t->cmdline + n, sizeof(t->cmdline) - n, "%s%s", i ? " " : "",
+				      argv[i]);
+	snprintf(t->comm, sizeof(t->comm), "%s",
+		 strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0]);
+	return 0;
+out_err:
+	snprintf(err, len, "cannot start '%s': %s", argv[0], strerror(errno));
+	return -errno;
+}
+
+static void reap(struct target *t, int status, const struct rusage *ru)
+{
+	t->state = TARGET_EXITED;
+	t->have_status = 1;
+	if (WIFSIGNALED(status))
+		t->exit_signal = WTERMSIG(status);
+	else
+		t->exit_code = WEXITSTATUS(status);
+	if (ru) {
+		t->ru_utime_ns = (uint64_t)ru->ru_utime.tv_sec * 1000000000ull +
+				 (uint64_t)ru->ru_utime.tv_usec * 1000ull;
+		t->ru_stime_ns = (uint64_t)ru->ru_stime.tv_sec * 1000000000ull +
+				 (uint64_t)ru->ru_stime.tv_usec * 1000ull;
+		t->ru_maxrss_kb = (uint64_t)ru->ru_maxrss;
+	}
+}
+
+int target_release(struct target *t, char *err, size_t len)
+{
+	int e = 0, status;
+	ssize_t r;
+
+	if (write(t->go_fd, "g", 1) != 1) {
+		snprintf(err, len, "cannot start '%s': %s", t->exe, strerror(errno));
+		return -EIO;
+	}
+	close(t->go_fd);
+	t->go_fd = -1;
+	do
+		r = read(t->err_fd, &e, sizeof(e));
+	while (r < 0 && errno == EINTR);
+	close(t->err_fd);
+	t->err_fd = -1;
+	if (r == (ssize_t)sizeof(e)) {
+		waitpid(t->pid, &status, 0);
+		reap(t, status, NULL);
+		snprintf(err, len, "cannot execute '%s': %s", t->exe, strerror(e));
+		return -e;
+	}
+	describe(t);
+	return 0;
+}
+
+int target_poll(struct target *t)
+{
+	struct target_reading r = t->last;
+	siginfo_t si;
+
+	if (t->state == TARGET_EXITED)
+		return 1;
+	take_reading(t->pid, &r);
+	if (r.valid)
+		t->last = r;
+	if (t->launched) {
+		memset(&si, 0, sizeof(si));
+		/* WNOWAIT first: the zombie's /proc still holds its final counts. */
+		if (waitid(P_PID, (id_t)t->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid) {
+			struct rusage ru;
+			int status;
+
+			take_reading(t->pid, &t->last);
+			if (wait4(t->pid, &status, 0, &ru) == t->pid)
+				reap(t, status, &ru);
+		}
+	} else if (!r.valid || t->last.state == 'Z' || t->last.state == 'X' || !procfs_exists(t->pid)) {
+		t->state = TARGET_EXITED;
+	}
+	return t->state == TARGET_EXITED;
+}
+
+void target_terminate(struct target *t)
+{
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+
+	if (!t->launched || t->state == TARGET_EXITED)
+		return;
+	kill(t->pid, SIGTERM);
+	for (int i = 0; i < 100 && !target_poll(t); i++)
+		nanosleep(&tick, NULL);
+	if (t->state != TARGET_EXITED) {
+		kill(t->pid, SIGKILL);
+		while (!target_poll(t))
+			nanosleep(&tick, NULL);
+	}
+}
+
+const char *target_state_line(const struct target *t, char *buf, size_t len)
+{
+	if (t->state == TARGET_RUNNING)
+		snprintf(buf, len, "running");
+	else if (!t->have_status)
+		snprintf(buf, len, "exited");
+	else if (t->exit_signal)
+		snprintf(buf, len, "killed by signal %d (%s)", t->exit_signal, strsignal(t->exit_signal));
+	else
+		snprintf(buf, len, "exited with status %d", t->exit_code);
+	return buf;
+}

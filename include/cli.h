@@ -1,0 +1,31 @@
+/* cli — the command line, parsed into options; no side effects. */
+#ifndef FLAMETOP_CLI_H
+#define FLAMETOP_CLI_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+enum cli_mode { CLI_HELP, CLI_VERSION, CLI_RECORD };
+
+#define CLI_DEFAULT_HZ 999u
+
+struct cli_options {
+	enum cli_mode mode;
+	pid_t pid;
+	char **argv;          /* command to launch, NULL-terminated; points into the real argv */
+	unsigned freq_hz;
+	double duration_s;    /* 0: until the target exits or a signal */
+	const char *output;   /* YAML path */
+	const char *folded;   /* folded stacks path */
+	const char *call_graph;
+	int quiet;
+	int top;              /* rows of the hotspot table */
+};
+
+/* Parses ARGV. Returns 0, or -EINVAL with a one-line message in ERR.
+ * MAX_RATE is the kernel's sampling limit (0: unknown). */
+int cli_parse(int argc, char **argv, unsigned max_rate, struct cli_options *o, char *err,
+	      size_t len);
+const char *cli_usage(void);
+
+#endif

@@ -1,0 +1,49 @@
+/* ctree — the top-down call tree.
+ *
+ * Node 0 is the root (no frame); every other node is one frame under its
+ * parent.  Each node counts the samples whose stack passes through it (total)
+ * and those that end in it (self), both as sample counts and as weight (the
+ * sample period: nanoseconds for cpu-clock, cycles for cycles).  Ids are
+ * indices, stable for the life of the tree, so views can key state on them. */
+#ifndef FLAMETOP_CTREE_H
+#define FLAMETOP_CTREE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CTREE_ROOT 0u
+#define CTREE_NONE UINT32_MAX
+
+struct ctree_node {
+	uint32_t frame;  /* frametab id; CTREE_NONE for the root */
+	uint32_t parent; /* CTREE_NONE for the root */
+	uint32_t first_child, next_sibling;
+	uint32_t depth;
+	uint64_t samples, self_samples;
+	uint64_t weight, self_weight;
+};
+
+struct ctree;
+
+struct ctree *ctree_new(void);
+void ctree_free(struct ctree *t);
+
+/* Adds one sample whose stack is FRAMES[0..N) root first.
+ * Returns the leaf node id, or CTREE_NONE on ENOMEM (the sample is then not
+ * counted anywhere, so totals stay consistent). */
+uint32_t ctree_add_stack(struct ctree *t, const uint32_t *frames, size_t n, uint64_t weight);
+
+const struct ctree_node *ctree_node(const struct ctree *t, uint32_t id);
+size_t ctree_len(const struct ctree *t);
+/* Child of PARENT with FRAME, or CTREE_NONE. */
+uint32_t ctree_child(const struct ctree *t, uint32_t parent, uint32_t frame);
+
+/* Pre-order walk; FN returns non-zero to skip the node's children. */
+typedef int (*ctree_visit_fn)(const struct ctree *t, uint32_t id, void *arg);
+void ctree_walk(const struct ctree *t, uint32_t from, ctree_visit_fn fn, void *arg);
+
+/* Frames from the root down to ID (excluding the root) into OUT, root first.
+ * Returns the depth; writes at most MAX. */
+size_t ctree_path(const struct ctree *t, uint32_t id, uint32_t *out, size_t max);
+
+#endif

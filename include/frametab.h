@@ -1,0 +1,43 @@
+/* frametab — interned frames: one entry per distinct (function, module).
+ *
+ * Frames are what the call tree, hotspots and exports speak of.  An id is an
+ * index, stable for the life of the table. */
+#ifndef FLAMETOP_FRAMETAB_H
+#define FLAMETOP_FRAMETAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum frame_kind {
+	FRAME_USER,    /* the target's main executable */
+	FRAME_LIBRARY, /* a shared object */
+	FRAME_KERNEL,
+	FRAME_JIT,
+	FRAME_UNKNOWN,
+};
+
+struct frame {
+	char *name;   /* function, demangled; "module+0xOFF" when no symbol covers it */
+	char *module; /* basename of the mapping, "[kernel.kallsyms]", "[unknown]" */
+	char *file;   /* source file of the function, or NULL */
+	unsigned line;
+	enum frame_kind kind;
+	uint32_t next; /* next frame with the same hash */
+};
+
+struct frametab;
+
+struct frametab *frametab_new(void);
+void frametab_free(struct frametab *t);
+
+/* Returns the id of (NAME, MODULE), adding it if new; U64MAP_NONE on ENOMEM.
+ * FILE/LINE/KIND are recorded when the frame is first added. */
+uint32_t frametab_intern(struct frametab *t, const char *name, const char *module,
+			 const char *file, unsigned line, enum frame_kind kind);
+/* Lookup without adding. */
+uint32_t frametab_find(const struct frametab *t, const char *name, const char *module);
+const struct frame *frametab_get(const struct frametab *t, uint32_t id);
+size_t frametab_len(const struct frametab *t);
+const char *frame_kind_name(enum frame_kind k);
+
+#endif

@@ -1,0 +1,63 @@
+/* procfs — readers for /proc/PID files.
+ *
+ * Every reader is split in two: a parser that takes the file's text (tested on
+ * fixtures) and a thin function that reads the live file.  Readers return 0 or
+ * -errno; a process that vanished reads as -ENOENT or -ESRCH. */
+#ifndef FLAMETOP_PROCFS_H
+#define FLAMETOP_PROCFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct procfs_stat {
+	char state;          /* R S D Z T t X ... */
+	char comm[64];
+	pid_t ppid;
+	uint64_t utime_ns, stime_ns;
+	long num_threads;
+	uint64_t starttime_ticks;
+};
+
+struct procfs_status {
+	uint64_t vm_rss_kb, vm_hwm_kb;
+	long threads;
+	uint64_t vol_ctxt, nonvol_ctxt;
+	uid_t uid; /* real uid */
+};
+
+struct procfs_io {
+	uint64_t rchar, wchar, syscr, syscw, read_bytes, write_bytes;
+};
+
+struct procfs_map {
+	uint64_t start, end, pgoff;
+	int exec;
+	const char *path; /* "" for anonymous mappings; valid during the callback */
+};
+
+typedef int (*procfs_map_fn)(const struct procfs_map *m, void *arg);
+
+int procfs_parse_stat(const char *text, struct procfs_stat *out);
+int procfs_parse_status(const char *text, struct procfs_status *out);
+int procfs_parse_io(const char *text, struct procfs_io *out);
+/* Calls FN for every line of a maps file; stops early if FN returns non-zero. */
+int procfs_parse_maps(const char *text, procfs_map_fn fn, void *arg);
+
+int procfs_read_stat(pid_t pid, pid_t tid, struct procfs_stat *out); /* tid 0: process */
+int procfs_read_status(pid_t pid, struct procfs_status *out);
+int procfs_read_io(pid_t pid, struct procfs_io *out);
+int procfs_read_maps(pid_t pid, procfs_map_fn fn, void *arg);
+
+/* Thread ids of PID, sorted. *OUT is malloc'd. */
+int procfs_tasks(pid_t pid, pid_t **out, size_t *n);
+int procfs_comm(pid_t pid, pid_t tid, char *buf, size_t len);
+/* argv joined by spaces. */
+int procfs_cmdline(pid_t pid, char *buf, size_t len);
+int procfs_exe(pid_t pid, char *buf, size_t len);
+int procfs_exists(pid_t pid);
+
+/* Reads a whole small file into a malloc'd NUL-terminated buffer. */
+char *procfs_slurp(const char *path, size_t *len);
+
+#endif

@@ -1,0 +1,58 @@
+/* report — a finished (or paused) profile with everything an export says
+ * about it: target, machine, scenario, baseline, classification.
+ * Exporters read a report, never a live session. */
+#ifndef FLAMETOP_REPORT_H
+#define FLAMETOP_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "classify.h"
+#include "fingerprint.h"
+#include "profile.h"
+
+#define REPORT_FORMAT 1
+#define REPORT_PRUNE_PCT 0.5 /* performance_map drops steps below this total share */
+
+struct report_baseline {
+	double wall_time_ms, cpu_time_ms, user_time_ms, sys_time_ms;
+	double memory_peak_mb, memory_delta_mb;
+	uint64_t io_read_bytes, io_write_bytes;
+	long threads;
+};
+
+struct report {
+	const struct profile *profile;
+	/* target */
+	pid_t pid;
+	char command[1024], exe[1024];
+	int exited, have_status, exit_code, exit_signal;
+	/* scenario */
+	time_t started_at;
+	double duration_s;
+	char event[32];
+	unsigned freq_hz;
+	char call_graph[16];
+	int user_only;
+	const char *hw_note;
+	struct fingerprint fp;
+	struct report_baseline baseline;
+	struct classification cls;
+	double prune_pct;
+};
+
+struct session;
+void report_from_session(struct report *r, const struct session *s);
+
+/* Exporters: one const table each, chosen by name or file extension. */
+struct exporter {
+	const char *name;
+	int (*write)(FILE *f, const struct report *r);
+};
+
+extern const struct exporter exporter_yaml;
+extern const struct exporter exporter_folded;
+
+#endif

@@ -1,0 +1,53 @@
+/* session — one profiling run: a target, its sampler, the symbolizer and the
+ * profile they fill.  The face (record mode, later the screen) drives it:
+ * open, start, poll until it decides to stop, finish, then export. */
+#ifndef FLAMETOP_SESSION_H
+#define FLAMETOP_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "profile.h"
+#include "sampler.h"
+#include "symbols.h"
+#include "target.h"
+
+struct session_config {
+	pid_t pid;          /* attach to this process, or */
+	char *const *argv;  /* launch this command */
+	unsigned freq_hz;
+	int force_cpu_clock;
+	const char *kallsyms; /* NULL: /proc/kallsyms */
+};
+
+struct session {
+	struct session_config cfg;
+	struct target target;
+	struct sampler *sampler;
+	struct symbolizer *sym;
+	struct profile *profile;
+	time_t started_at;             /* wall clock */
+	uint64_t start_ns, stop_ns;    /* monotonic */
+	uint64_t bad_records;          /* records we could not decode */
+	int finished;
+	struct session_batch *batch;
+};
+
+/* Creates the session and opens every event; the target is not yet sampled.
+ * Returns NULL with a one-line reason in ERR. */
+struct session *session_open(const struct session_config *cfg, char *err, size_t len);
+/* Starts sampling (attach) or lets the launched command exec. */
+int session_start(struct session *s, char *err, size_t len);
+/* Waits up to TIMEOUT_MS for samples, processes what arrived, polls the
+ * target. Returns 1 once the target has exited, else 0. */
+int session_poll(struct session *s, int timeout_ms);
+/* Stops sampling, drains what is left, ends a launched target still running. */
+void session_finish(struct session *s);
+void session_free(struct session *s);
+
+/* Seconds since start (until finish). */
+double session_elapsed(const struct session *s);
+
+#endif

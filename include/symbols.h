@@ -1,0 +1,36 @@
+/* symbols — instruction pointers to frames, per process.
+ *
+ * Each process keeps its own table of executable mappings (from
+ * /proc/PID/maps at attach, then from the mmap/fork/exec records the kernel
+ * sends) and one libdwfl session built from it, refreshed only when the
+ * mappings change.  Results are cached per address, so a hot loop costs one
+ * hash lookup per frame.  Kernel addresses resolve through /proc/kallsyms. */
+#ifndef FLAMETOP_SYMBOLS_H
+#define FLAMETOP_SYMBOLS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "frametab.h"
+
+struct symbolizer;
+
+/* KALLSYMS_PATH may be NULL (no kernel symbols). */
+struct symbolizer *sym_new(struct frametab *frames, const char *kallsyms_path);
+void sym_free(struct symbolizer *s);
+
+/* Reads PID's executable mappings from /proc. Returns 0 or -errno. */
+int sym_load_proc(struct symbolizer *s, pid_t pid);
+void sym_mmap(struct symbolizer *s, pid_t pid, uint64_t start, uint64_t len, uint64_t pgoff,
+	      const char *path);
+void sym_fork(struct symbolizer *s, pid_t pid, pid_t ppid);
+void sym_exec(struct symbolizer *s, pid_t pid);
+
+/* Frame for IP in PID. KERNEL: a kernel address. CALLER: IP is a return
+ * address, so the call instruction before it is what we look up. */
+uint32_t sym_resolve(struct symbolizer *s, pid_t pid, uint64_t ip, int kernel, int caller);
+
+/* Kernel symbols were available (table non-empty). */
+int sym_have_kernel(const struct symbolizer *s);
+
+#endif

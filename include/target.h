@@ -1,0 +1,59 @@
+/* target — the process being profiled: attached to, or launched by us.
+ *
+ * Launching forks a child that waits on a pipe until the sampler has been
+ * set up on it, then execs; a failed exec is reported back through a
+ * close-on-exec pipe, so "command not found" is an error, not an empty
+ * profile.  The target's /proc readings are polled so that the last values
+ * survive its exit. */
+#ifndef FLAMETOP_TARGET_H
+#define FLAMETOP_TARGET_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "procfs.h"
+
+enum target_state { TARGET_RUNNING, TARGET_EXITED };
+
+struct target_reading {
+	int valid;
+	uint64_t utime_ns, stime_ns;
+	uint64_t rss_kb, hwm_kb;
+	struct procfs_io io;
+	int io_valid;
+	long threads;
+	char state; /* /proc state letter */
+};
+
+struct target {
+	pid_t pid;
+	int launched;
+	enum target_state state;
+	int exit_code;   /* valid when have_status and !exit_signal */
+	int exit_signal; /* non-zero when killed by a signal */
+	int have_status;
+	char comm[64];
+	char cmdline[1024];
+	char exe[1024];
+	struct target_reading first, last;
+	/* Launch plumbing. */
+	int go_fd, err_fd;
+	/* From wait4 for a launched target. */
+	uint64_t ru_utime_ns, ru_stime_ns, ru_maxrss_kb;
+};
+
+/* Parses a PID argument; returns 0 or -EINVAL with a message. */
+int target_parse_pid(const char *arg, pid_t *pid, char *err, size_t len);
+int target_attach(struct target *t, pid_t pid, char *err, size_t len);
+/* Forks ARGV[0]; the child is held before exec until target_release. */
+int target_launch(struct target *t, char *const argv[], char *err, size_t len);
+/* Lets a launched child exec; fails if the exec failed. */
+int target_release(struct target *t, char *err, size_t len);
+/* Takes a fresh reading and notices exit. Returns 1 if the target has exited. */
+int target_poll(struct target *t);
+/* Ends a launched target that is still running: SIGTERM, then SIGKILL. */
+void target_terminate(struct target *t);
+/* "exited with status 3", "killed by SIGTERM", "running". */
+const char *target_state_line(const struct target *t, char *buf, size_t len);
+
+#endif

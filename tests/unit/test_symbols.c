@@ -1,0 +1,84 @@
+/* Symbolizing this test binary's own code, live, through libdwfl. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "frametab.h"
+#include "symbols.h"
+#include "u64map.h"
+
+#include <string.h>
+#include <unistd.h>
+
+__attribute__((noinline)) int symbols_probe_function(int x) { return x * 3 + 1; }
+
+static void resolves_own_function_with_line(void **state)
+{
+	struct frametab *ft = frametab_new();
+	struct symbolizer *s = sym_new(ft, NULL);
+	uint64_t addr = (uint64_t)(uintptr_t)&symbols_probe_function;
+	uint32_t id;
+	const struct frame *f;
+
+	(void)state;
+	assert_int_equal(sym_load_proc(s, getpid()), 0);
+	id = sym_resolve(s, getpid(), addr + 1, 0, 0);
+	assert_int_not_equal(id, U64MAP_NONE);
+	f = frametab_get(ft, id);
+	assert_string_equal(f->name, "symbols_probe_function");
+	assert_string_equal(f->module, "test_symbols");
+	assert_int_equal(f->kind, FRAME_USER);
+	assert_non_null(f->file);
+	assert_non_null(strstr(f->file, "test_symbols.c"));
+	assert_int_equal(f->line, 14);
+	/* Cached: the same address gives the same frame. */
+	assert_int_equal(sym_resolve(s, getpid(), addr + 1, 0, 0), id);
+	sym_free(s);
+	frametab_free(ft);
+}
+
+static void library_function_and_unknown_address(void **state)
+{
+	struct frametab *ft = frametab_new();
+	struct symbolizer *s = sym_new(ft, NULL);
+	uint32_t id;
+
+	(void)state;
+	sym_load_proc(s, getpid());
+	id = sym_resolve(s, getpid(), (uint64_t)(uintptr_t)&memchr + 2, 0, 0);
+	assert_int_equal(frametab_get(ft, id)->kind, FRAME_LIBRARY);
+	assert_non_null(strstr(frametab_get(ft, id)->module, "libc.so"));
+	id = sym_resolve(s, getpid(), 0x10, 0, 0);
+	assert_string_equal(frametab_get(ft, id)->name, "[unknown]");
+	sym_free(s);
+	frametab_free(ft);
+}
+
+static void kernel_addresses_use_kallsyms(void **state)
+{
+	struct frametab *ft = frametab_new();
+	struct symbolizer *s = sym_new(ft, FIXTURES "/kallsyms");
+	uint32_t id;
+
+	(void)state;
+	assert_true(sym_have_kernel(s));
+	id = sym_resolve(s, 1, 0xffffffff81000123ull, 1, 0);
+	assert_string_equal(frametab_get(ft, id)->name, "_stext");
+	assert_int_equal(frametab_get(ft, id)->kind, FRAME_KERNEL);
+	id = sym_resolve(s, 1, 0xffffffffc0002010ull, 1, 0);
+	assert_string_equal(frametab_get(ft, id)->name, "ext4_read");
+	assert_string_equal(frametab_get(ft, id)->module, "[ext4]");
+	sym_free(s);
+	frametab_free(ft);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(resolves_own_function_with_line),
+		cmocka_unit_test(library_function_and_unknown_address),
+		cmocka_unit_test(kernel_addresses_use_kallsyms),
+	};
+	return cmocka_run_group_tests_name("symbols", tests, NULL, NULL);
+}

@@ -1,0 +1,59 @@
+/* split — known CPU split for profiler tests.
+ *
+ * Three leaf functions burn CPU in a 6:3:1 ratio, each under its own caller,
+ * interleaved in short rounds so that any window of a second or more shows the
+ * same split (attach mode samples a window, not the whole run).
+ *
+ *   split SECONDS   run for SECONDS, then exit 0 (0: run until killed)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define UNIT 20000 /* iterations per unit of work: ~20 us */
+
+static volatile unsigned long sink;
+
+/* The same loop body in each leaf, so an iteration costs the same everywhere. */
+#define SPIN(n)                                                   \
+	do {                                                      \
+		unsigned long x = sink;                           \
+		for (long i = 0; i < (n); i++)                    \
+			x = x * 6364136223846793005ul + 1442695040888963407ul; \
+		sink = x;                                         \
+	} while (0)
+
+__attribute__((noinline)) void work_a(long units) { SPIN(units * UNIT); }
+__attribute__((noinline)) void work_b(long units) { SPIN(units * UNIT); }
+__attribute__((noinline)) void work_c(long units) { SPIN(units * UNIT); }
+
+/* The barrier keeps each call out of tail position: a tail call would leave
+ * no frame for the caller, and the caller is part of the truth we test. */
+#define KEEP_FRAME() __asm__ volatile("" ::: "memory")
+
+__attribute__((noinline)) void caller_a(void) { work_a(6); KEEP_FRAME(); }
+__attribute__((noinline)) void caller_b(void) { work_b(3); KEEP_FRAME(); }
+__attribute__((noinline)) void caller_c(void) { work_c(1); KEEP_FRAME(); }
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	double secs = argc > 1 ? atof(argv[1]) : 2.0, end = now() + secs;
+
+	do {
+		for (int r = 0; r < 20; r++) {
+			caller_a();
+			caller_b();
+			caller_c();
+		}
+	} while (secs <= 0 || now() < end);
+	printf("%lu\n", sink & 1);
+	return 0;
+}

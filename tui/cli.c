@@ -1,0 +1,214 @@
+/* cli — getopt_long over the record options. */
+#include "cli.h"
+
+#include "target.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *cli_usage(void)
+{
+	return "usage: flametop record [-p PID | [--] COMMAND [ARGS...]] [options]\n"
+	       "\n"
+	       "Samples a live process (all its threads, and threads it creates later) or a\n"
+	       "command it launches, and writes where the time goes as a YAML performance map.\n"
+	       "\n"
+	       "  -p, --pid PID          attach to a running process\n"
+	       "  -- COMMAND ARGS...     launch COMMAND and profile it from exec to exit\n"
+	       "  -F, --freq HZ          samples per second per thread (default 999; at most\n"
+	       "                         kernel.perf_event_max_sample_rate)\n"
+	       "  -d, --duration SECONDS stop after SECONDS (a launched command then gets\n"
+	       "                         SIGTERM); default: until the target exits or Ctrl-C\n"
+	       "  -o, --output FILE      write the YAML performance map to FILE\n"
+	       "      --folded FILE      write folded stacks (flamegraph.pl, speedscope)\n"
+	       "      --call-graph MODE  how call chains are taken: fp (frame pointers)\n"
+	       "  -n, --top N            rows in the printed hotspot table (default 15)\n"
+	       "  -q, --quiet            print no hotspot table\n"
+	       "  -h, --help             this help\n"
+	       "  -V, --version          print the version\n"
+	       "\n"
+	       "Samples hardware cycles where a CPU PMU exists, otherwise cpu-clock; the\n"
+	       "choice is printed and stored in the YAML. Recording stops on -d, SIGINT or\n"
+	       "SIGTERM, or when the target exits; in every case the export is written.\n"
+	       "If FILE cannot be written the profile is saved under $TMPDIR (or /tmp), the\n"
+	       "path is printed, and the exit status is 1. Usage errors exit with 2.\n";
+}
+
+static int parse_rate(const char *s, unsigned max_rate, unsigned *out, char *err, size_t len)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (!*s || *end || errno || v != floor(v) || v <= 0) {
+		snprintf(err, len, "invalid sampling rate '%s': give a whole number of Hz above 0", s);
+		return -EINVAL;
+	}
+	if (max_rate && v > max_rate) {
+		snprintf(err, len, "sampling rate %s Hz is above the kernel's limit of %u Hz "
+			 "(kernel.perf_event_max_sample_rate)", s, max_rate);
+		return -EINVAL;
+	}
+	if (v > 1e9) {
+		snprintf(err, len, "invalid sampling rate '%s': too large", s);
+		return -EINVAL;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_seconds(const char *s, double *out, char *err, size_t len)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (!*s || *end || errno || !isfinite(v) || v <= 0 || v > 1e7) {
+		snprintf(err, len, "invalid duration '%s': give a number of seconds above 0", s);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_int(const char *s, int *out, const char *what, char *err, size_t len)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < 0 || v > 100000) {
+		snprintf(err, len, "invalid %s '%s'", what, s);
+		return -EINVAL;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+enum { OPT_FOLDED = 256, OPT_CALL_GRAPH };
+
+static const struct option long_opts[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "freq", required_argument, NULL, 'F' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "folded", required_argument, NULL, OPT_FOLDED },
+	{ "call-graph", required_argument, NULL, OPT_CALL_GRAPH },
+	{ "top", required_argument, NULL, 'n' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ 0 },
+};
+
+static int bad_option(char **argv, int c, char *err, size_t len)
+{
+	const char *arg = argv[optind - 1];
+
+	if (c == ':' || (optopt && strchr("pFdon", optopt)))
+		snprintf(err, len, "option '%s' needs a value (see flametop --help)", arg);
+	else if (optopt)
+		snprintf(err, len, "unknown option '-%c' (see flametop --help)", optopt);
+	else
+		snprintf(err, len, "unknown option '%s' (see flametop --help)", arg);
+	return -EINVAL;
+}
+
+static int handle(int c, char **argv, unsigned max_rate, struct cli_options *o, char *err,
+		  size_t len)
+{
+	switch (c) {
+	case 'p':
+		o->pid = 0;
+		return target_parse_pid(optarg, &o->pid, err, len);
+	case 'F':
+		return parse_rate(optarg, max_rate, &o->freq_hz, err, len);
+	case 'd':
+		return parse_seconds(optarg, &o->duration_s, err, len);
+	case 'o':
+		o->output = optarg;
+		return 0;
+	case OPT_FOLDED:
+		o->folded = optarg;
+		return 0;
+	case OPT_CALL_GRAPH:
+		if (strcmp(optarg, "fp")) {
+			snprintf(err, len, "unknown call-graph mode '%s' (this build supports: fp)", optarg);
+			return -EINVAL;
+		}
+		o->call_graph = optarg;
+		return 0;
+	case 'n':
+		return parse_int(optarg, &o->top, "row count", err, len);
+	case 'q':
+		o->quiet = 1;
+		return 0;
+	case 'h':
+		o->mode = CLI_HELP;
+		return 0;
+	case 'V':
+		o->mode = CLI_VERSION;
+		return 0;
+	default:
+		return bad_option(argv, c, err, len);
+	}
+}
+
+static int parse_record(int argc, char **argv, unsigned max_rate, struct cli_options *o,
+			char *err, size_t len)
+{
+	int c, e;
+
+	optind = 1;
+	opterr = 0;
+	/* '+': stop at the first non-option, so the command's own flags are its own. */
+	while ((c = getopt_long(argc, argv, "+:p:F:d:o:n:qhV", long_opts, NULL)) != -1) {
+		e = handle(c, argv, max_rate, o, err, len);
+		if (e)
+			return e;
+		if (o->mode != CLI_RECORD)
+			return 0;
+	}
+	if (optind < argc)
+		o->argv = argv + optind;
+	if (o->pid && o->argv) {
+		snprintf(err, len, "give either -p PID or a command to launch, not both");
+		return -EINVAL;
+	}
+	if (!o->pid && !o->argv) {
+		snprintf(err, len, "nothing to profile: give -p PID or -- COMMAND (see flametop --help)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, unsigned max_rate, struct cli_options *o, char *err,
+	      size_t len)
+{
+	memset(o, 0, sizeof(*o));
+	o->freq_hz = CLI_DEFAULT_HZ;
+	o->call_graph = "fp";
+	o->top = 15;
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		o->mode = CLI_HELP;
+		return argc < 2 ? -EINVAL : 0;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		o->mode = CLI_VERSION;
+		return 0;
+	}
+	if (strcmp(argv[1], "record")) {
+		snprintf(err, len, "unknown command '%s': this build has 'flametop record' "
+			 "(the live screen is not built yet; see flametop --help)", argv[1]);
+		return -EINVAL;
+	}
+	o->mode = CLI_RECORD;
+	return parse_record(argc - 1, argv + 1, max_rate, o, err, len);
+}

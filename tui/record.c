@@ -1,0 +1,136 @@
+/* record — the headless face: stderr for progress, stdout for the table. */
+#include "record.h"
+
+#include "outfile.h"
+#include "report.h"
+#include "session.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig) { stop_signal = sig; }
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: poll returns at once */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void announce(const struct session *s, const struct cli_options *o)
+{
+	const char *note = sampler_hw_note(s->sampler);
+
+	if (note[0] && strcmp(note, "hardware counters not requested"))
+		fprintf(stderr, "flametop: %s; sampling cpu-clock instead\n", note);
+	if (sampler_user_only(s->sampler))
+		fprintf(stderr, "flametop: the kernel refused kernel-mode sampling "
+			"(perf_event_paranoid); sampling user space only\n");
+	fprintf(stderr, "flametop: sampling pid %d (%s) at %u Hz on %s, call graph %s\n",
+		(int)s->target.pid, s->target.comm, o->freq_hz, sampler_event_name(s->sampler),
+		o->call_graph);
+}
+
+static void print_table(const struct profile *p, int top)
+{
+	struct hotspot *hs;
+	long n = profile_hotspots(p, &hs);
+
+	if (n < 0)
+		return;
+	printf("%7s %7s %8s  %-48s %s\n", "self%", "total%", "samples", "function", "module");
+	for (long i = 0; i < n && i < top && hs[i].self_samples; i++) {
+		const struct frame *f = frametab_get(p->frames, hs[i].frame);
+
+		printf("%7.2f %7.2f %8llu  %-48s %s\n", profile_pct(p, hs[i].self_weight),
+		       profile_pct(p, hs[i].total_weight), (unsigned long long)hs[i].self_samples,
+		       f->name, f->module);
+	}
+	free(hs);
+}
+
+/* Writes one export; on failure saves it elsewhere and says where. */
+static int export_one(const char *path, const struct exporter *exp, const char *ext,
+		      const struct report *r)
+{
+	char err[4200], saved[4096], err2[4200];
+
+	if (outfile_write(path, exp, r, err, sizeof(err)) == 0) {
+		fprintf(stderr, "flametop: wrote %s\n", path);
+		return 0;
+	}
+	if (outfile_fallback(exp, r, ext, saved, sizeof(saved), err2, sizeof(err2)) == 0)
+		fprintf(stderr, "flametop: %s; profile saved to %s\n", err, saved);
+	else
+		fprintf(stderr, "flametop: %s; the fallback failed too: %s\n", err, err2);
+	return 1;
+}
+
+static void sample_loop(struct session *s, const struct cli_options *o)
+{
+	while (!stop_signal) {
+		if (session_poll(s, 100))
+			break;
+		if (o->duration_s > 0 && session_elapsed(s) >= o->duration_s)
+			break;
+	}
+}
+
+static int finish(struct session *s, const struct cli_options *o)
+{
+	struct report r;
+	char state[128];
+	int rc = 0;
+
+	session_finish(s);
+	if (stop_signal)
+		fprintf(stderr, "flametop: stopped by %s\n", strsignal(stop_signal));
+	fprintf(stderr, "flametop: target %s; %llu samples in %.2f s, %llu lost\n",
+		target_state_line(&s->target, state, sizeof(state)),
+		(unsigned long long)s->profile->samples, session_elapsed(s),
+		(unsigned long long)(s->profile->lost + s->profile->dropped));
+	report_from_session(&r, s);
+	if (!o->quiet)
+		print_table(s->profile, o->top);
+	fflush(stdout);
+	if (o->output)
+		rc |= export_one(o->output, &exporter_yaml, "yaml", &r);
+	if (o->folded)
+		rc |= export_one(o->folded, &exporter_folded, "folded", &r);
+	return rc;
+}
+
+int record_run(const struct cli_options *o)
+{
+	struct session_config cfg = { .pid = o->pid, .argv = o->argv, .freq_hz = o->freq_hz };
+	struct session *s;
+	char err[1024];
+	int rc;
+
+	catch_signals();
+	s = session_open(&cfg, err, sizeof(err));
+	if (!s) {
+		fprintf(stderr, "flametop: %s\n", err);
+		return 1;
+	}
+	announce(s, o);
+	if (session_start(s, err, sizeof(err))) {
+		fprintf(stderr, "flametop: %s\n", err);
+		session_free(s);
+		return 1;
+	}
+	sample_loop(s, o);
+	rc = finish(s, o);
+	session_free(s);
+	return rc;
+}
