@@ -92,7 +92,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libflametop.a
 $(BUILD)/workloads/%: tests/workloads/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(WL_CC) $(WL_FP) -Wall -Wextra -Werror -o $@ $< -lpthread
+	$(Q)$(WL_CC) $(WL_FP) -D_GNU_SOURCE -Wall -Wextra -Werror -o $@ $< -lpthread
 
 # Installs only what is missing: apt-get update once, then apt-get install -y.
 deps:
@@ -110,10 +110,15 @@ check: need-deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@$(MAKE) --no-print-directory unit integration
 
+# Each suite prints cmocka's report; the closing line adds up the tests.
 unit: $(UNIT_BIN)
-	@pass=0; fail=0; for t in $(UNIT_BIN); do \
-	  if $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$t"; fi; done; \
-	echo "unit: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+	@pass=0; fail=0; bad=0; for t in $(UNIT_BIN); do \
+	  out=$$($$t 2>&1); rc=$$?; echo "$$out"; \
+	  p=$$(echo "$$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p'); \
+	  f=$$(echo "$$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p'); \
+	  pass=$$((pass + $${p:-0})); fail=$$((fail + $${f:-0})); \
+	  if [ $$rc -ne 0 ]; then bad=$$((bad+1)); [ -n "$$f" ] || fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
+	done; echo "unit: $$pass passed, $$fail failed"; [ $$bad -eq 0 ]
 
 integration: all
 	@FLAMETOP_BUILD=$(BUILD) $(PYTHON) -m pytest -q tests/integration

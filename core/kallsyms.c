@@ -84,7 +84,8 @@ struct kallsyms *kallsyms_parse(const char *src)
 		}
 		k->v[k->len++] = s;
 	}
-	qsort(k->v, k->len, sizeof(*k->v), cmp_addr);
+	if (k->len)
+		qsort(k->v, k->len, sizeof(*k->v), cmp_addr);
 	dedupe(k);
 	return k;
 err:

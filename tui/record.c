@@ -123,12 +123,13 @@ int record_run(const struct cli_options *o)
 		fprintf(stderr, "flametop: %s\n", err);
 		return 1;
 	}
-	announce(s, o);
+	/* Start first: a command that cannot run is then the only thing said. */
 	if (session_start(s, err, sizeof(err))) {
 		fprintf(stderr, "flametop: %s\n", err);
 		session_free(s);
 		return 1;
 	}
+	announce(s, o);
 	sample_loop(s, o);
 	rc = finish(s, o);
 	session_free(s);

@@ -1,0 +1,125 @@
+"""Bad input: a one-line reason and a non-zero exit, never a crash or a lost profile."""
+import os
+import pathlib
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import FLAMETOP, load_yaml, run_flametop, workload
+
+
+def one_line_error(r, code, *needles):
+    assert r.returncode == code, (r.returncode, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("flametop: "), lines[0]
+    for n in needles:
+        assert n in lines[0], (n, lines[0])
+    return lines[0]
+
+
+def unused_pid():
+    pid_max = int(pathlib.Path("/proc/sys/kernel/pid_max").read_text())
+    for pid in range(pid_max - 1, 1, -1):
+        if not os.path.exists(f"/proc/{pid}"):
+            return pid
+    pytest.skip("no free pid")
+
+
+def test_no_such_pid():
+    pid = unused_pid()
+    one_line_error(run_flametop("record", "-p", pid, "-d", "1"), 1, f"no such process: {pid}")
+
+
+def test_pid_not_a_number():
+    one_line_error(run_flametop("record", "-p", "12ab"), 2, "invalid pid '12ab': not a number")
+
+
+def test_unknown_option():
+    one_line_error(run_flametop("record", "--frobnicate", "-p", "1"), 2,
+                   "unknown option '--frobnicate'")
+
+
+@pytest.mark.parametrize("rate", ["0", "-5", "abc"])
+def test_rate_not_positive(rate):
+    one_line_error(run_flametop("record", "-F", rate, "-p", "1"), 2,
+                   f"invalid sampling rate '{rate}'")
+
+
+def test_rate_above_kernel_limit():
+    limit = int(pathlib.Path("/proc/sys/kernel/perf_event_max_sample_rate").read_text())
+    one_line_error(run_flametop("record", "-F", limit + 1, "-p", "1"), 2,
+                   f"kernel's limit of {limit} Hz")
+
+
+def test_command_not_found():
+    one_line_error(run_flametop("record", "--", "/nonexistent/prog", "x"), 1,
+                   "cannot execute '/nonexistent/prog': No such file or directory")
+
+
+def test_command_not_executable(tmp_path):
+    f = tmp_path / "data.txt"
+    f.write_text("not a program\n")
+    one_line_error(run_flametop("record", "--", str(f)), 1, "Permission denied")
+
+
+def test_permission_refused_names_the_cause(tmp_path):
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root (to become another user) and setpriv")
+    paranoid = int(pathlib.Path("/proc/sys/kernel/perf_event_paranoid").read_text())
+    if paranoid < 1:
+        pytest.skip(f"perf_event_paranoid is {paranoid}: any user may trace any process")
+    # Copy the binary where an unprivileged user can run it.
+    exe = tmp_path / "flametop"
+    shutil.copy(FLAMETOP, exe)
+    os.chmod(tmp_path, 0o755)
+    victim = subprocess.Popen(["sleep", "30"])
+    try:
+        r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                            str(exe), "record", "-p", str(victim.pid), "-d", "1"],
+                           capture_output=True, text=True, timeout=30)
+    finally:
+        victim.kill()
+        victim.wait()
+    line = one_line_error(r, 1, "permission denied", f"perf_event_paranoid is {paranoid}")
+    assert "CAP_PERFMON" in line
+
+
+def test_unwritable_output_is_saved_elsewhere(tmp_path):
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    r = run_flametop("record", "-q", "-o", "/nonexistent-dir/x.yaml", "--", workload("split"),
+                     "1", env=env)
+    assert r.returncode == 1, r.stderr
+    last = r.stderr.strip().splitlines()[-1]
+    assert "cannot write '/nonexistent-dir/x.yaml': No such file or directory" in last
+    saved = last.split("profile saved to ")[1]
+    assert saved.startswith(str(tmp_path))
+    doc = load_yaml(saved)
+    assert doc["scenario"]["samples"] > 500
+
+
+def test_readonly_directory_leaves_no_partial_file(tmp_path):
+    if os.geteuid() == 0:
+        # root ignores directory permissions: use a file where a directory should be.
+        ro = tmp_path / "file"
+        ro.write_text("")
+        target = ro / "out.yaml"
+    else:
+        ro = tmp_path / "ro"
+        ro.mkdir(mode=0o555)
+        target = ro / "out.yaml"
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    r = run_flametop("record", "-q", "-o", target, "--", workload("split"), "0.5", env=env)
+    assert r.returncode == 1
+    assert "profile saved to" in r.stderr
+    assert not target.exists()
+
+
+def test_help_and_usage():
+    r = run_flametop("--help")
+    assert r.returncode == 0 and "flametop record" in r.stdout and "--folded" in r.stdout
+    r = run_flametop()
+    assert r.returncode == 2 and "usage:" in r.stderr
+    r = run_flametop("--version")
+    assert r.returncode == 0 and r.stdout.startswith("flametop ")

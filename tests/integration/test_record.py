@@ -1,0 +1,197 @@
+"""flametop record on workloads whose truth is known."""
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import (FLAMETOP, hotspot, load_yaml, run_flametop, step_anywhere, workload)
+
+SPLIT = {"work_a": 60.0, "work_b": 30.0, "work_c": 10.0}
+TOLERANCE = 3.0
+
+
+def assert_split(doc):
+    for fn, truth in SPLIT.items():
+        h = hotspot(doc, fn)
+        assert h is not None, f"{fn} missing from hotspots"
+        assert abs(h["self_pct"] - truth) <= TOLERANCE, f"{fn}: {h['self_pct']} vs {truth}"
+        # Each leaf under its own caller, under main: the whole chain is true.
+        caller = "caller_" + fn[-1]
+        step = step_anywhere(doc["performance_map"]["steps"], ["main", caller, fn])
+        assert step is not None, f"main;{caller};{fn} missing from the performance map"
+        assert abs(step["total_pct"] - truth) <= TOLERANCE
+
+
+def test_launch_reports_known_split(tmp_path):
+    out = tmp_path / "split.yaml"
+    r = run_flametop("record", "-F", "999", "-o", out, "--", workload("split"), "3")
+    assert r.returncode == 0, r.stderr
+    doc = load_yaml(out)
+    assert_split(doc)
+    assert doc["target"]["state"] == "exited"
+    assert doc["target"]["exit_status"] == 0
+    assert doc["scenario"]["samples"] > 2000
+    assert doc["scenario"]["lost_samples"] == 0
+    assert doc["bottleneck_classification"] == "CPU"
+    assert "exited with status 0" in r.stderr
+    # The table on stdout puts work_a first.
+    lines = r.stdout.splitlines()
+    header = next(i for i, l in enumerate(lines) if l.split()[:3] == ["self%", "total%", "samples"])
+    assert lines[header + 1].split()[3] == "work_a"
+
+
+def test_attach_reports_known_split(tmp_path, background):
+    target = background(workload("split"), "0")
+    out = tmp_path / "attach.yaml"
+    r = run_flametop("record", "-p", target.pid, "-d", "2.5", "-o", out)
+    assert r.returncode == 0, r.stderr
+    doc = load_yaml(out)
+    assert_split(doc)
+    assert doc["target"]["pid"] == target.pid
+    assert doc["target"]["state"] == "running"
+    assert doc["target"]["exit_status"] is None
+    assert 2.4 <= doc["scenario"]["duration_s"] <= 3.5
+    assert target.poll() is None, "attaching must not disturb the target"
+
+
+def test_attach_follows_threads_created_later(tmp_path, background):
+    target = background(workload("threads"), "4", "1")
+    out = tmp_path / "threads.yaml"
+    r = run_flametop("record", "-p", target.pid, "-d", "3", "-o", out)
+    assert r.returncode == 0, r.stderr
+    doc = load_yaml(out)
+    early, late = hotspot(doc, "early_work"), hotspot(doc, "late_work")
+    assert early and early["self_pct"] > 15
+    # Two late threads on two cores, started ~0.8 s into a 3 s window.
+    assert late and late["self_pct"] > 30, late
+    assert doc["baseline"]["threads"] >= 3
+
+
+def test_yaml_has_every_section(tmp_path):
+    out = tmp_path / "s.yaml"
+    r = run_flametop("record", "-o", out, "--", workload("split"), "1")
+    assert r.returncode == 0, r.stderr
+    doc = load_yaml(out)
+    expect = {
+        "flametop": {"version", "format"},
+        "target": {"pid", "command", "exe", "state", "exit_status"},
+        "fingerprint": {"hostname", "kernel", "cpu_model", "cores", "smt",
+                        "perf_event_paranoid", "hardware_counters"},
+        "scenario": {"started_at", "duration_s", "event", "frequency_hz", "call_graph",
+                     "samples", "lost_samples"},
+        "baseline": {"wall_time_ms", "cpu_time_ms", "user_time_ms", "sys_time_ms",
+                     "memory_peak_mb", "memory_delta_mb", "io_read_bytes", "io_write_bytes",
+                     "threads"},
+        "performance_map": {"steps", "prune_below_pct"},
+    }
+    for section, keys in expect.items():
+        assert keys <= set(doc[section]), (section, keys - set(doc[section]))
+    for key in ("hotspots", "bottleneck_classification", "bottleneck_detail", "hypotheses"):
+        assert key in doc
+    assert doc["hypotheses"] == []
+    assert doc["flametop"]["format"] == 1
+    assert doc["scenario"]["event"] in ("cycles", "cpu-clock")
+    assert doc["scenario"]["event"] in r.stderr
+    assert doc["fingerprint"]["hardware_counters"] in ("available", "unavailable")
+    assert doc["scenario"]["started_at"][4] == "-" and "T" in doc["scenario"]["started_at"]
+    assert 900 <= doc["baseline"]["cpu_time_ms"] <= 1200
+    top = doc["performance_map"]["steps"][0]
+    assert set(top) >= {"id", "function", "module", "location", "samples", "total_pct",
+                        "self_pct", "children"}
+    assert top["id"] == "1"
+    h = doc["hotspots"][0]
+    assert set(h) >= {"rank", "function", "module", "location", "self_pct", "total_pct",
+                      "samples", "category", "evidence"}
+    assert h["rank"] == 1 and h["evidence"], h
+    assert h["location"].endswith("split.c:" + h["location"].rsplit(":", 1)[1])
+    # Evidence names real step ids where that function appears.
+    ids = []
+
+    def walk(steps):
+        for s in steps:
+            if s["function"] == h["function"]:
+                ids.append(s["id"])
+            walk(s["children"])
+    walk(doc["performance_map"]["steps"])
+    assert set(h["evidence"]) <= set(ids)
+
+
+def test_hostile_names_survive_yaml(tmp_path):
+    out = tmp_path / "w.yaml"
+    r = run_flametop("record", "-o", out, "--", workload("weird"), "1")
+    assert r.returncode == 0, r.stderr
+    doc = load_yaml(out)
+    names = {h["function"] for h in doc["hotspots"]}
+    for want in ("ns::Tmpl<int*>::operator() const", "key: value # not a comment",
+                 "say \"hi\" and 'bye'"):
+        assert want in names, (want, names)
+
+
+def test_folded_counts_every_sample(tmp_path):
+    out, folded = tmp_path / "f.yaml", tmp_path / "f.folded"
+    r = run_flametop("record", "-o", out, "--folded", folded, "--", workload("split"), "1")
+    assert r.returncode == 0, r.stderr
+    doc = load_yaml(out)
+    total, stacks = 0, {}
+    for line in folded.read_text().splitlines():
+        stack, count = line.rsplit(" ", 1)
+        total += int(count)
+        stacks[stack] = int(count)
+    assert total == doc["scenario"]["samples"]
+    a = sum(c for s, c in stacks.items() if s.endswith("main;caller_a;work_a"))
+    assert abs(100.0 * a / total - 60.0) <= TOLERANCE
+
+
+def test_exit_status_of_launched_command(tmp_path):
+    out = tmp_path / "e.yaml"
+    r = run_flametop("record", "-o", out, "--", "sh", "-c", "exit 3")
+    assert r.returncode == 0, r.stderr
+    doc = load_yaml(out)
+    assert doc["target"]["state"] == "exited"
+    assert doc["target"]["exit_status"] == 3
+    assert "exited with status 3" in r.stderr
+
+
+def test_sigint_stops_and_keeps_the_profile(tmp_path):
+    out = tmp_path / "int.yaml"
+    p = subprocess.Popen([str(FLAMETOP), "record", "-o", str(out), "--", workload("split"), "0"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=20)
+    assert p.returncode == 0, err
+    doc = load_yaml(out)
+    assert doc["scenario"]["samples"] > 500
+    assert doc["target"]["state"] == "exited"
+    assert doc["target"]["exit_signal"] == signal.SIGTERM  # we ended the command we launched
+    assert "stopped by" in err
+
+
+def test_target_killed_mid_run(tmp_path, background):
+    target = background(workload("split"), "0")
+    out = tmp_path / "k.yaml"
+    p = subprocess.Popen([str(FLAMETOP), "record", "-p", str(target.pid), "-o", str(out)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.2)
+    target.kill()
+    target.wait()
+    _, err = p.communicate(timeout=20)
+    assert p.returncode == 0, err
+    doc = load_yaml(out)
+    assert doc["target"]["state"] == "exited"
+    assert doc["scenario"]["samples"] > 300
+    assert hotspot(doc, "work_a") is not None
+
+
+def test_kernel_time_is_attributed_to_kernel_frames(tmp_path):
+    out = tmp_path / "dd.yaml"
+    r = run_flametop("record", "-o", out, "--", "dd", "if=/dev/zero", "of=/dev/null", "bs=1",
+                     "count=400000")
+    assert r.returncode == 0, r.stderr
+    doc = load_yaml(out)
+    if not doc["scenario"]["kernel_frames"]:
+        pytest.skip("kernel sampling refused here (perf_event_paranoid)")
+    kernel = sum(h["self_pct"] for h in doc["hotspots"] if h["category"] == "kernel")
+    assert kernel > 30, doc["hotspots"][:5]
+    assert any(h["module"] == "[kernel.kallsyms]" for h in doc["hotspots"])

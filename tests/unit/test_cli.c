@@ -1,0 +1,115 @@
+/* Command-line parsing: what is accepted, what is refused and how it is said. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "cli.h"
+
+#include <string.h>
+
+static int parse(struct cli_options *o, char *err, const char *const *args)
+{
+	char *argv[32];
+	int argc = 0;
+
+	for (; args[argc]; argc++)
+		argv[argc] = (char *)args[argc];
+	argv[argc] = NULL;
+	err[0] = 0;
+	return cli_parse(argc, argv, 100000, o, err, 512);
+}
+
+#define PARSE(...) parse(&o, err, (const char *const[]){ "flametop", __VA_ARGS__, NULL })
+
+static void record_attach_defaults(void **state)
+{
+	struct cli_options o;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(PARSE("record", "-p", "123"), 0);
+	assert_int_equal(o.mode, CLI_RECORD);
+	assert_int_equal(o.pid, 123);
+	assert_int_equal(o.freq_hz, 999);
+	assert_null(o.argv);
+	assert_string_equal(o.call_graph, "fp");
+}
+
+static void record_launch_keeps_command_flags(void **state)
+{
+	struct cli_options o;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(PARSE("record", "-F", "4000", "-d", "1.5", "-o", "x.yaml", "--", "ls",
+			       "-l", "-p"), 0);
+	assert_int_equal(o.freq_hz, 4000);
+	assert_true(o.duration_s == 1.5);
+	assert_string_equal(o.output, "x.yaml");
+	assert_string_equal(o.argv[0], "ls");
+	assert_string_equal(o.argv[1], "-l");
+	assert_string_equal(o.argv[2], "-p");
+	assert_null(o.argv[3]);
+	assert_int_equal(PARSE("record", "--folded", "f.txt", "sleep", "1"), 0);
+	assert_string_equal(o.folded, "f.txt");
+	assert_string_equal(o.argv[0], "sleep");
+}
+
+static void refusals(void **state)
+{
+	struct cli_options o;
+	char err[512];
+
+	(void)state;
+	assert_int_not_equal(PARSE("record", "-p", "abc"), 0);
+	assert_string_equal(err, "invalid pid 'abc': not a number");
+	assert_int_not_equal(PARSE("record", "-p", "-4"), 0);
+	assert_int_not_equal(PARSE("record", "-F", "0", "-p", "1"), 0);
+	assert_non_null(strstr(err, "invalid sampling rate '0'"));
+	assert_int_not_equal(PARSE("record", "-F", "-5", "-p", "1"), 0);
+	assert_int_not_equal(PARSE("record", "-F", "12.5", "-p", "1"), 0);
+	assert_int_not_equal(PARSE("record", "-F", "200000", "-p", "1"), 0);
+	assert_non_null(strstr(err, "above the kernel's limit of 100000 Hz"));
+	assert_int_not_equal(PARSE("record", "--bogus", "-p", "1"), 0);
+	assert_string_equal(err, "unknown option '--bogus' (see flametop --help)");
+	assert_int_not_equal(PARSE("record", "-x", "-p", "1"), 0);
+	assert_string_equal(err, "unknown option '-x' (see flametop --help)");
+	assert_int_not_equal(PARSE("record", "-p"), 0);
+	assert_non_null(strstr(err, "needs a value"));
+	assert_int_not_equal(PARSE("record"), 0);
+	assert_non_null(strstr(err, "nothing to profile"));
+	assert_int_not_equal(PARSE("record", "-p", "1", "--", "ls"), 0);
+	assert_non_null(strstr(err, "not both"));
+	assert_int_not_equal(PARSE("record", "-d", "0", "-p", "1"), 0);
+	assert_int_not_equal(PARSE("record", "--call-graph", "lbr", "-p", "1"), 0);
+	assert_non_null(strstr(err, "call-graph mode 'lbr'"));
+	assert_int_not_equal(PARSE("frobnicate"), 0);
+	assert_non_null(strstr(err, "unknown command 'frobnicate'"));
+}
+
+static void help_and_version(void **state)
+{
+	struct cli_options o;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(PARSE("--help"), 0);
+	assert_int_equal(o.mode, CLI_HELP);
+	assert_int_equal(PARSE("record", "-h"), 0);
+	assert_int_equal(o.mode, CLI_HELP);
+	assert_int_equal(PARSE("--version"), 0);
+	assert_int_equal(o.mode, CLI_VERSION);
+	assert_non_null(strstr(cli_usage(), "--folded FILE"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(record_attach_defaults),
+		cmocka_unit_test(record_launch_keeps_command_flags),
+		cmocka_unit_test(refusals),
+		cmocka_unit_test(help_and_version),
+	};
+	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}

@@ -1,0 +1,73 @@
+/* threads — threads that start after the profiler attached.
+ *
+ * An early thread burns CPU in early_work from the start; after DELAY seconds
+ * two more threads start and burn CPU in late_work, each named "late".
+ *
+ *   threads SECONDS DELAY
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile unsigned long sink;
+static double end_at;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+__attribute__((noinline)) void early_work(void)
+{
+	unsigned long x = sink;
+
+	for (long i = 0; i < 200000; i++)
+		x = x * 6364136223846793005ul + 1;
+	sink = x;
+}
+
+__attribute__((noinline)) void late_work(void)
+{
+	unsigned long x = sink;
+
+	for (long i = 0; i < 200000; i++)
+		x = x * 6364136223846793005ul + 3;
+	sink = x;
+}
+
+static void *early(void *arg)
+{
+	(void)arg;
+	pthread_setname_np(pthread_self(), "early");
+	while (now() < end_at)
+		early_work();
+	return NULL;
+}
+
+static void *late(void *arg)
+{
+	(void)arg;
+	pthread_setname_np(pthread_self(), "late");
+	while (now() < end_at)
+		late_work();
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	double secs = argc > 1 ? atof(argv[1]) : 3.0, delay = argc > 2 ? atof(argv[2]) : 1.0;
+	pthread_t t[3];
+
+	end_at = now() + secs;
+	pthread_create(&t[0], NULL, early, NULL);
+	usleep((useconds_t)(delay * 1e6));
+	pthread_create(&t[1], NULL, late, NULL);
+	pthread_create(&t[2], NULL, late, NULL);
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	return 0;
+}

@@ -1,0 +1,46 @@
+/* weird — functions whose symbol names are hostile to YAML and folded
+ * formats (colons, angle brackets, stars, '#', quotes, spaces), set through
+ * asm labels so the symbol table holds exactly these strings.
+ *
+ *   weird SECONDS
+ */
+#include <stdlib.h>
+#include <time.h>
+
+#define SPIN(n)                                                          \
+	do {                                                             \
+		unsigned long x = sink;                                  \
+		for (long i = 0; i < (n); i++)                           \
+			x = x * 6364136223846793005ul + 1442695040888963407ul; \
+		sink = x;                                                \
+	} while (0)
+
+static volatile unsigned long sink;
+
+__attribute__((noinline)) void hostile_1(void) __asm__("ns::Tmpl<int*>::operator() const");
+__attribute__((noinline)) void hostile_2(void) __asm__("key: value # not a comment");
+__attribute__((noinline)) void hostile_3(void) __asm__("say \"hi\" and 'bye'");
+
+void hostile_1(void) { SPIN(3000000); }
+void hostile_2(void) { SPIN(2000000); }
+void hostile_3(void) { SPIN(1000000); }
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	double end = now() + (argc > 1 ? atof(argv[1]) : 1.0);
+
+	do {
+		hostile_1();
+		hostile_2();
+		hostile_3();
+	} while (now() < end);
+	return 0;
+}
