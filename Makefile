@@ -62,7 +62,7 @@ WL_FP    := -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer
 WL_SRC   := $(wildcard tests/workloads/*.c)
 WL_BIN   := $(WL_SRC:tests/workloads/%.c=$(BUILD)/workloads/%)
 
-.PHONY: all demo check unit integration bench fuzz deps need-deps probe clean install format
+.PHONY: all demo check unit integration bench deps need-deps probe clean install format
 
 all: probe $(BUILD)/flametop $(WL_BIN)
 
