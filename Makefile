@@ -60,7 +60,9 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 WL_CC    := clang
 WL_FP    := -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer
 WL_SRC   := $(wildcard tests/workloads/*.c)
-WL_BIN   := $(WL_SRC:tests/workloads/%.c=$(BUILD)/workloads/%)
+WL_BIN   := $(WL_SRC:tests/workloads/%.c=$(BUILD)/workloads/%) \
+            $(patsubst tests/workloads/%.cc,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.cc))
+BENCH_BIN := $(BUILD)/bench/fixedwork
 
 .PHONY: all demo check unit integration bench deps need-deps probe clean install format
 
@@ -88,6 +90,16 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libflametop.a
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -DFIXTURES=\"$(CURDIR)/tests/fixtures\" $(shell pkg-config --cflags cmocka) -o $@ $< $(BUILD)/libflametop.a \
 	    $(LDFLAGS) $(shell pkg-config --libs cmocka) $(LDLIBS)
+
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(WL_CC) $(WL_FP) -Wall -Wextra -Werror -o $@ $<
+
+$(BUILD)/workloads/%: tests/workloads/%.cc
+	@mkdir -p $(dir $@)
+	@echo "  CXX     $<"
+	$(Q)clang++ $(WL_FP) -Wall -Wextra -Werror -o $@ $<
 
 $(BUILD)/workloads/%: tests/workloads/%.c
 	@mkdir -p $(dir $@)
@@ -127,7 +139,8 @@ demo: need-deps
 	@$(MAKE) --no-print-directory all
 	@./tests/demo.sh $(BUILD)
 
-bench: all
+# BENCH=full for the figures in docs/benchmarks.md. Not a test: no thresholds.
+bench: all $(BENCH_BIN)
 	@./bench/run.sh $(BUILD)
 
 install: all

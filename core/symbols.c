@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 /* From libstdc++: the C++ ABI demangler. */
 extern char *__cxa_demangle(const char *mangled, char *out, size_t *len, int *status);
@@ -41,6 +44,8 @@ struct symbolizer {
 	struct sym_proc **procs;
 	size_t nprocs, cap;
 	struct u64map by_pid; /* pid → index in procs */
+	int vdso_fd;          /* memfd holding a copy of the vDSO image, or -1 */
+	char vdso_path[64];   /* "/proc/self/fd/N": how libdwfl opens it */
 };
 
 static const Dwfl_Callbacks dwfl_callbacks = {
@@ -190,7 +195,7 @@ static int reload_maps(struct sym_proc *p)
  * line per executable mapping, moved down by its file offset, with a
  * made-up inode per path: that yields the right load bias for PIE, shared
  * objects and fixed-address executables alike. */
-static int rebuild_dwfl(struct sym_proc *p)
+static int rebuild_dwfl(const struct symbolizer *s, struct sym_proc *p)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -200,11 +205,14 @@ static int rebuild_dwfl(struct sym_proc *p)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->nmaps; i++) {
 		const struct mapping *m = &p->maps[i];
+		const char *path = m->path;
 
-		if (m->path[0] != '/' || m->start < m->pgoff)
+		if (!strcmp(path, "[vdso]") && s->vdso_fd >= 0)
+			path = s->vdso_path;
+		if (path[0] != '/' || m->start < m->pgoff)
 			continue;
 		fprintf(mem, "%" PRIx64 "-%" PRIx64 " r-xp 00000000 00:01 %zu %s\n",
-			m->start - m->pgoff, m->end, i + 1, m->path);
+			m->start - m->pgoff, m->end, i + 1, path);
 	}
 	fclose(mem);
 	if (!p->dwfl)
@@ -303,7 +311,7 @@ static uint32_t frame_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t
 	char buf[512];
 
 	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &modpath, NULL);
-	if (!modpath)
+	if (!modpath || (s->vdso_fd >= 0 && !strcmp(modpath, s->vdso_path)))
 		modpath = map ? map->path : "[unknown]";
 	sym = dwfl_module_addrinfo(mod, addr, &off, &es, NULL, NULL, NULL);
 	if (sym && sym[0]) {
@@ -344,7 +352,7 @@ static uint32_t resolve_user(struct symbolizer *s, struct sym_proc *p, uint64_t 
 	if (!map)
 		return unknown_frame(s);
 	if (p->dirty)
-		rebuild_dwfl(p);
+		rebuild_dwfl(s, p);
 	mod = p->dwfl ? dwfl_addrmodule(p->dwfl, addr) : NULL;
 	if (mod)
 		return frame_from_dwfl(s, mod, addr, map);
@@ -433,6 +441,38 @@ void sym_exec(struct symbolizer *s, pid_t pid)
 		proc_reset(p); /* the mmap records of the new image follow */
 }
 
+/* Every 64-bit process on this kernel maps the same vDSO image as we do, so a
+ * copy of ours symbolizes theirs — also after they exited. */
+static int vdso_range(const struct procfs_map *m, void *arg)
+{
+	uint64_t *r = arg;
+
+	if (strcmp(m->path, "[vdso]"))
+		return 0;
+	r[0] = m->start;
+	r[1] = m->end;
+	return 1;
+}
+
+static void copy_vdso(struct symbolizer *s)
+{
+	uint64_t r[2] = { 0, 0 };
+	unsigned long base = getauxval(AT_SYSINFO_EHDR);
+
+	s->vdso_fd = -1;
+	if (!base || procfs_read_maps(getpid(), vdso_range, r) || r[0] != base)
+		return;
+	s->vdso_fd = memfd_create("flametop-vdso", MFD_CLOEXEC);
+	if (s->vdso_fd < 0)
+		return;
+	if (write(s->vdso_fd, (const void *)(uintptr_t)base, r[1] - r[0]) != (ssize_t)(r[1] - r[0])) {
+		close(s->vdso_fd);
+		s->vdso_fd = -1;
+		return;
+	}
+	snprintf(s->vdso_path, sizeof(s->vdso_path), "/proc/self/fd/%d", s->vdso_fd);
+}
+
 int sym_have_kernel(const struct symbolizer *s) { return kallsyms_len(s->ksyms) > 0; }
 
 struct symbolizer *sym_new(struct frametab *frames, const char *kallsyms_path)
@@ -446,6 +486,7 @@ struct symbolizer *sym_new(struct frametab *frames, const char *kallsyms_path)
 	u64map_init(&s->by_pid);
 	if (kallsyms_path)
 		s->ksyms = kallsyms_load(kallsyms_path);
+	copy_vdso(s);
 	return s;
 }
 
@@ -459,5 +500,7 @@ void sym_free(struct symbolizer *s)
 	u64map_clear(&s->by_pid);
 	u64map_clear(&s->kcache);
 	kallsyms_free(s->ksyms);
+	if (s->vdso_fd >= 0)
+		close(s->vdso_fd);
 	free(s);
 }

@@ -76,9 +76,10 @@ def test_permission_refused_names_the_cause(tmp_path):
     os.chmod(tmp_path, 0o755)
     victim = subprocess.Popen(["sleep", "30"])
     try:
+        # Relative path and cwd: nobody may not search pytest's 0700 parents.
         r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                            str(exe), "record", "-p", str(victim.pid), "-d", "1"],
-                           capture_output=True, text=True, timeout=30)
+                            "./flametop", "record", "-p", str(victim.pid), "-d", "1"],
+                           capture_output=True, text=True, timeout=30, cwd=tmp_path)
     finally:
         victim.kill()
         victim.wait()

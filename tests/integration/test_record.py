@@ -195,3 +195,44 @@ def test_kernel_time_is_attributed_to_kernel_frames(tmp_path):
     kernel = sum(h["self_pct"] for h in doc["hotspots"] if h["category"] == "kernel")
     assert kernel > 30, doc["hotspots"][:5]
     assert any(h["module"] == "[kernel.kallsyms]" for h in doc["hotspots"])
+
+
+def test_cxx_names_are_demangled(tmp_path):
+    out = tmp_path / "cxx.yaml"
+    r = run_flametop("record", "-o", out, "--", workload("cxx"), "1")
+    assert r.returncode == 0, r.stderr
+    doc = load_yaml(out)
+    relax = hotspot(doc, "geo::Grid<int>::relax(int*, int)")
+    assert relax is not None, [h["function"] for h in doc["hotspots"][:5]]
+    assert relax["self_pct"] > 80
+    assert step_anywhere(doc["performance_map"]["steps"],
+                         ["main", "geo::Grid<int>::operator()(int*)",
+                          "geo::Grid<int>::relax(int*, int)"])
+
+
+def test_unprivileged_user_gets_user_space_only():
+    import os
+    import pathlib
+    import shutil
+    import tempfile
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root (to become another user) and setpriv")
+    if int(pathlib.Path("/proc/sys/kernel/perf_event_paranoid").read_text()) < 2:
+        pytest.skip("perf_event_paranoid below 2: kernel sampling is allowed")
+    # A directory nobody can reach: pytest's own tmp_path sits under a 0700 one,
+    # and the symbolizer (running as nobody) must open the workload's ELF.
+    tmp_path = pathlib.Path(tempfile.mkdtemp(prefix="flametop-u-", dir="/tmp"))
+    for f in ("flametop", "split"):
+        shutil.copy(FLAMETOP if f == "flametop" else workload("split"), tmp_path / f)
+    os.chmod(tmp_path, 0o777)
+    out = tmp_path / "u.yaml"
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        "./flametop", "record", "-o", "u.yaml", "--", "./split", "1.5"],
+                       capture_output=True, text=True, timeout=30, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "sampling user space only" in r.stderr
+    doc = load_yaml(out)
+    assert doc["scenario"]["kernel_frames"] is False
+    assert not any(h["category"] == "kernel" for h in doc["hotspots"])
+    assert_split(doc)
+    shutil.rmtree(tmp_path)

@@ -9,9 +9,10 @@
 #include "u64map.h"
 
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
-__attribute__((noinline)) int symbols_probe_function(int x) { return x * 3 + 1; }
+__attribute__((noinline)) int symbols_probe_function(int x) { return x * 3 + 1; } static const unsigned probe_line = __LINE__;
 
 static void resolves_own_function_with_line(void **state)
 {
@@ -31,7 +32,7 @@ static void resolves_own_function_with_line(void **state)
 	assert_int_equal(f->kind, FRAME_USER);
 	assert_non_null(f->file);
 	assert_non_null(strstr(f->file, "test_symbols.c"));
-	assert_int_equal(f->line, 14);
+	assert_int_equal(f->line, probe_line);
 	/* Cached: the same address gives the same frame. */
 	assert_int_equal(sym_resolve(s, getpid(), addr + 1, 0, 0), id);
 	sym_free(s);
@@ -51,6 +52,28 @@ static void library_function_and_unknown_address(void **state)
 	assert_non_null(strstr(frametab_get(ft, id)->module, "libc.so"));
 	id = sym_resolve(s, getpid(), 0x10, 0, 0);
 	assert_string_equal(frametab_get(ft, id)->name, "[unknown]");
+	sym_free(s);
+	frametab_free(ft);
+}
+
+static void vdso_is_symbolized(void **state)
+{
+	struct frametab *ft = frametab_new();
+	struct symbolizer *s = sym_new(ft, NULL);
+	uint64_t base = getauxval(AT_SYSINFO_EHDR);
+	int named = 0;
+
+	(void)state;
+	assert_true(base != 0);
+	assert_int_equal(sym_load_proc(s, getpid()), 0);
+	/* Walk the vDSO's first page: its functions must resolve by name. */
+	for (uint64_t off = 0; off < 4096; off += 8) {
+		const struct frame *f = frametab_get(ft, sym_resolve(s, getpid(), base + off, 0, 0));
+
+		assert_string_equal(f->module, "[vdso]");
+		named += strstr(f->name, "+0x") == NULL;
+	}
+	assert_true(named > 0);
 	sym_free(s);
 	frametab_free(ft);
 }
@@ -78,6 +101,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(resolves_own_function_with_line),
 		cmocka_unit_test(library_function_and_unknown_address),
+		cmocka_unit_test(vdso_is_symbolized),
 		cmocka_unit_test(kernel_addresses_use_kallsyms),
 	};
 	return cmocka_run_group_tests_name("symbols", tests, NULL, NULL);

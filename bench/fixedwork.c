@@ -1,0 +1,51 @@
+/* fixedwork — a fixed amount of CPU work that times itself.
+ *
+ * Sleeps START seconds first (so a profiler can attach), then runs the same
+ * 6:3:1 loops as tests/workloads/split.c for ROUNDS rounds and prints the
+ * wall seconds the work took. Built with frame pointers, like the workloads.
+ *
+ *   fixedwork ROUNDS [START]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile unsigned long sink;
+
+#define SPIN(n)                                                          \
+	do {                                                             \
+		unsigned long x = sink;                                  \
+		for (long i = 0; i < (n); i++)                           \
+			x = x * 6364136223846793005ul + 1442695040888963407ul; \
+		sink = x;                                                \
+	} while (0)
+
+__attribute__((noinline)) void fw_a(void) { SPIN(120000); }
+__attribute__((noinline)) void fw_b(void) { SPIN(60000); }
+__attribute__((noinline)) void fw_c(void) { SPIN(20000); }
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	long rounds = argc > 1 ? atol(argv[1]) : 20000;
+	double start = argc > 2 ? atof(argv[2]) : 0, t0;
+
+	if (start > 0)
+		usleep((useconds_t)(start * 1e6));
+	t0 = now();
+	for (long r = 0; r < rounds; r++) {
+		fw_a();
+		fw_b();
+		fw_c();
+	}
+	printf("%.4f\n", now() - t0);
+	return 0;
+}
