@@ -13,13 +13,7 @@
 
 static volatile unsigned long sink;
 
-#define SPIN(n)                                                          \
-	do {                                                             \
-		unsigned long x = sink;                                  \
-		for (long i = 0; i < (n); i++)                           \
-			x = x * 6364136223846793005ul + 1442695040888963407ul; \
-		sink = x;                                                \
-	} while (0)
+#include "../tests/workloads/spin.h"
 
 __attribute__((noinline)) void fw_a(void) { SPIN(120000); }
 __attribute__((noinline)) void fw_b(void) { SPIN(60000); }

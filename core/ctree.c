@@ -1,6 +1,7 @@
 /* ctree — call tree stored as an array of nodes plus a (parent, frame) index. */
 #include "ctree.h"
 
+#include "grow.h"
 #include "u64map.h"
 
 #include <stdlib.h>
@@ -21,15 +22,8 @@ static uint32_t push_node(struct ctree *t, uint32_t parent, uint32_t frame)
 {
 	struct ctree_node *n;
 
-	if (t->len == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 1024;
-		void *p = realloc(t->v, cap * sizeof(*t->v));
-
-		if (!p)
-			return CTREE_NONE;
-		t->v = p;
-		t->cap = cap;
-	}
+	if (grow_array(&t->v, &t->cap, t->len + 1, sizeof(*t->v)))
+		return CTREE_NONE;
 	n = &t->v[t->len];
 	memset(n, 0, sizeof(*n));
 	n->frame = frame;

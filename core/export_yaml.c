@@ -1,6 +1,7 @@
 /* export_yaml — the YAML performance map (schema: docs/yaml-schema.md). */
 #include "report.h"
 
+#include "grow.h"
 #include "yamlw.h"
 
 #include <errno.h>
@@ -162,13 +163,8 @@ static size_t kept_children(const struct yctx *c, uint32_t id, uint32_t **out)
 	     k = ctree_node(t, k)->next_sibling) {
 		if (profile_pct(c->p, ctree_node(t, k)->weight) < c->r->prune_pct)
 			continue;
-		if (n == cap) {
-			void *p = realloc(v, (cap = cap ? cap * 2 : 8) * sizeof(*v));
-
-			if (!p)
-				break;
-			v = p;
-		}
+		if (grow_array(&v, &cap, n + 1, sizeof(*v)))
+			break;
 		v[n++] = k;
 	}
 	if (n)
@@ -179,13 +175,8 @@ static size_t kept_children(const struct yctx *c, uint32_t id, uint32_t **out)
 
 static void note_step(struct yctx *c, uint32_t frame, const char *id)
 {
-	if (c->nsteps == c->cap) {
-		void *p = realloc(c->steps, (c->cap = c->cap ? c->cap * 2 : 64) * sizeof(*c->steps));
-
-		if (!p)
-			return;
-		c->steps = p;
-	}
+	if (grow_array(&c->steps, &c->cap, c->nsteps + 1, sizeof(*c->steps)))
+		return;
 	c->steps[c->nsteps].frame = frame;
 	snprintf(c->steps[c->nsteps++].id, sizeof(c->steps->id), "%s", id);
 }

@@ -22,19 +22,6 @@ void fingerprint_cpu_model(const char *cpuinfo, char *out, unsigned len)
 	snprintf(out, len, "%.*s", (int)n, p);
 }
 
-static int read_int(const char *path, int dflt)
-{
-	char *t = procfs_slurp(path, NULL);
-	int v = dflt;
-
-	if (t) {
-		if (sscanf(t, "%d", &v) != 1)
-			v = dflt;
-		free(t);
-	}
-	return v;
-}
-
 void fingerprint_take(struct fingerprint *fp, int hw_counters)
 {
 	struct utsname u;
@@ -48,7 +35,7 @@ void fingerprint_take(struct fingerprint *fp, int hw_counters)
 	fingerprint_cpu_model(ci, fp->cpu_model, sizeof(fp->cpu_model));
 	free(ci);
 	fp->cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	fp->smt = read_int("/sys/devices/system/cpu/smt/active", -1);
-	fp->paranoid = read_int("/proc/sys/kernel/perf_event_paranoid", -99);
+	fp->smt = procfs_read_int("/sys/devices/system/cpu/smt/active", -1);
+	fp->paranoid = procfs_read_int("/proc/sys/kernel/perf_event_paranoid", -99);
 	fp->hw_counters = hw_counters;
 }

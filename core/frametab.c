@@ -1,6 +1,7 @@
 /* frametab — string interning of (function, module) pairs. */
 #include "frametab.h"
 
+#include "grow.h"
 #include "u64map.h"
 
 #include <stdlib.h>
@@ -70,15 +71,8 @@ uint32_t frametab_intern(struct frametab *t, const char *name, const char *modul
 
 	if (id != U64MAP_NONE)
 		return id;
-	if (t->len == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 256;
-		void *p = realloc(t->v, cap * sizeof(*t->v));
-
-		if (!p)
-			return U64MAP_NONE;
-		t->v = p;
-		t->cap = cap;
-	}
+	if (grow_array(&t->v, &t->cap, t->len + 1, sizeof(*t->v)))
+		return U64MAP_NONE;
 	f = &t->v[t->len];
 	f->name = strdup(name);
 	f->module = strdup(module);

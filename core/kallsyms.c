@@ -1,6 +1,7 @@
 /* kallsyms — parse once, binary-search per address. */
 #include "kallsyms.h"
 
+#include "grow.h"
 #include "procfs.h"
 
 #include <stdio.h>
@@ -75,13 +76,8 @@ struct kallsyms *kallsyms_parse(const char *src)
 
 		if (parse_line(l, &s))
 			continue;
-		if (k->len == cap) {
-			void *p = realloc(k->v, (cap = cap ? cap * 2 : 4096) * sizeof(*k->v));
-
-			if (!p)
-				goto err;
-			k->v = p;
-		}
+		if (grow_array(&k->v, &cap, k->len + 1, sizeof(*k->v)))
+			goto err;
 		k->v[k->len++] = s;
 	}
 	if (k->len)

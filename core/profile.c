@@ -1,6 +1,8 @@
 /* profile — sample aggregation and per-function rollups. */
 #include "profile.h"
 
+#include "grow.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,15 +42,8 @@ struct thread_stat *profile_thread(struct profile *p, pid_t pid, pid_t tid)
 	for (size_t i = p->nthreads; i > 0; i--)
 		if (p->threads[i - 1].tid == tid)
 			return &p->threads[i - 1];
-	if (p->nthreads == p->cap_threads) {
-		size_t cap = p->cap_threads ? p->cap_threads * 2 : 16;
-		void *v = realloc(p->threads, cap * sizeof(*p->threads));
-
-		if (!v)
-			return NULL;
-		p->threads = v;
-		p->cap_threads = cap;
-	}
+	if (grow_array(&p->threads, &p->cap_threads, p->nthreads + 1, sizeof(*p->threads)))
+		return NULL;
 	t = &p->threads[p->nthreads++];
 	memset(t, 0, sizeof(*t));
 	t->pid = pid;

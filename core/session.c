@@ -1,6 +1,7 @@
 /* session — event set-up, the drain loop and record dispatch. */
 #include "session.h"
 
+#include "grow.h"
 #include "perf_records.h"
 
 #include <errno.h>
@@ -36,30 +37,13 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t c = *cap ? *cap : 64;
-	void *v;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	v = realloc(*p, c * elem);
-	if (!v)
-		return -ENOMEM;
-	*p = v;
-	*cap = c;
-	return 0;
-}
-
 /* Ring callback: copy the record out so the kernel may reuse the space. */
 static int collect(const struct perf_event_header *h, void *arg)
 {
 	struct session_batch *b = arg;
 
-	if (grow((void **)&b->buf, &b->cap, b->len + h->size, 1) ||
-	    grow((void **)&b->ents, &b->ncap, b->n + 1, sizeof(*b->ents))) {
+	if (grow_array(&b->buf, &b->cap, b->len + h->size, 1) ||
+	    grow_array(&b->ents, &b->ncap, b->n + 1, sizeof(*b->ents))) {
 		b->oom++;
 		return 0;
 	}

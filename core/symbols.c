@@ -1,6 +1,7 @@
 /* symbols — libdwfl per process, kallsyms for the kernel, caches for both. */
 #include "symbols.h"
 
+#include "grow.h"
 #include "kallsyms.h"
 #include "procfs.h"
 #include "u64map.h"
@@ -101,15 +102,8 @@ static struct sym_proc *proc_add(struct symbolizer *s, pid_t pid)
 {
 	struct sym_proc *p;
 
-	if (s->nprocs == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 8;
-		void *v = realloc(s->procs, cap * sizeof(*s->procs));
-
-		if (!v)
-			return NULL;
-		s->procs = v;
-		s->cap = cap;
-	}
+	if (grow_array(&s->procs, &s->cap, s->nprocs + 1, sizeof(*s->procs)))
+		return NULL;
 	p = calloc(1, sizeof(*p));
 	if (!p || u64map_put(&s->by_pid, (uint64_t)pid, (uint32_t)s->nprocs)) {
 		free(p);
@@ -140,15 +134,8 @@ static int proc_map(struct sym_proc *p, uint64_t start, uint64_t end, uint64_t p
 		p->maps[j++] = *m;
 	}
 	p->nmaps = j;
-	if (p->nmaps == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 32;
-		void *v = realloc(p->maps, cap * sizeof(*p->maps));
-
-		if (!v)
-			return -ENOMEM;
-		p->maps = v;
-		p->cap = cap;
-	}
+	if (grow_array(&p->maps, &p->cap, p->nmaps + 1, sizeof(*p->maps)))
+		return -ENOMEM;
 	for (i = p->nmaps; i > 0 && p->maps[i - 1].start > start; i--)
 		p->maps[i] = p->maps[i - 1];
 	p->maps[i] = (struct mapping){ start, end, pgoff, strdup(path) };

@@ -1,6 +1,8 @@
 /* procfs — /proc parsers and readers. */
 #include "procfs.h"
 
+#include "grow.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +53,19 @@ char *procfs_slurp(const char *path, size_t *lenp)
 			*lenp = len;
 	}
 	return buf;
+}
+
+int procfs_read_int(const char *path, int dflt)
+{
+	char *t = procfs_slurp(path, NULL);
+	int v = dflt;
+
+	if (t) {
+		if (sscanf(t, "%d", &v) != 1)
+			v = dflt;
+		free(t);
+	}
+	return v;
 }
 
 static char *slurp_pid(pid_t pid, pid_t tid, const char *file)
@@ -257,15 +272,10 @@ int procfs_tasks(pid_t pid, pid_t **out, size_t *n)
 
 		if (*end || t <= 0)
 			continue;
-		if (*n == cap) {
-			pid_t *p = realloc(v, (cap *= 2) * sizeof(*v));
-
-			if (!p) {
-				free(v);
-				v = NULL;
-				break;
-			}
-			v = p;
+		if (grow_array(&v, &cap, *n + 1, sizeof(*v))) {
+			free(v);
+			v = NULL;
+			break;
 		}
 		v[(*n)++] = (pid_t)t;
 	}

@@ -1,7 +1,9 @@
 /* sampler — opening perf_event sampling events and their rings. */
 #include "sampler.h"
 
+#include "grow.h"
 #include "perf_records.h"
+#include "procfs.h"
 
 #include <errno.h>
 #include <linux/perf_event.h>
@@ -33,22 +35,9 @@ static long sys_perf_event_open(struct perf_event_attr *a, pid_t pid, int cpu, i
 	return syscall(SYS_perf_event_open, a, pid, cpu, group, flags);
 }
 
-static int read_int_file(const char *path, int dflt)
-{
-	FILE *f = fopen(path, "r");
-	int v = dflt;
-
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = dflt;
-		fclose(f);
-	}
-	return v;
-}
-
 unsigned sampler_max_rate(void)
 {
-	int v = read_int_file("/proc/sys/kernel/perf_event_max_sample_rate", 0);
+	int v = procfs_read_int("/proc/sys/kernel/perf_event_max_sample_rate", 0);
 
 	return v > 0 ? (unsigned)v : 0;
 }
@@ -95,7 +84,7 @@ static void explain(int e, pid_t tid, const struct sampler *s, char *err, size_t
 			 "permission denied sampling pid %d: kernel.perf_event_paranoid is %d and "
 			 "this user may not trace it; run as root or with CAP_PERFMON, or "
 			 "'sysctl kernel.perf_event_paranoid=1' (own processes only)",
-			 (int)tid, read_int_file("/proc/sys/kernel/perf_event_paranoid", 2));
+			 (int)tid, procfs_read_int("/proc/sys/kernel/perf_event_paranoid", 2));
 	else if (e == -ESRCH)
 		snprintf(err, len, "no such process: %d", (int)tid);
 	else if (e == -EINVAL && max && s->cfg.freq_hz > max)
@@ -159,15 +148,8 @@ static int map_ring(struct sampler *s, struct sampler_stream *st, char *err, siz
 
 static int keep_fd(struct sampler *s, int fd)
 {
-	if (s->nfds == s->capfds) {
-		size_t cap = s->capfds ? s->capfds * 2 : 16;
-		void *p = realloc(s->fds, cap * sizeof(*s->fds));
-
-		if (!p)
-			return -ENOMEM;
-		s->fds = p;
-		s->capfds = cap;
-	}
+	if (grow_array(&s->fds, &s->capfds, s->nfds + 1, sizeof(*s->fds)))
+		return -ENOMEM;
 	s->fds[s->nfds++] = fd;
 	return 0;
 }

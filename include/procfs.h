@@ -57,6 +57,8 @@ int procfs_cmdline(pid_t pid, char *buf, size_t len);
 int procfs_exe(pid_t pid, char *buf, size_t len);
 int procfs_exists(pid_t pid);
 
+/* The first integer in a small file (a sysctl, a /sys flag), or DFLT. */
+int procfs_read_int(const char *path, int dflt);
 /* Reads a whole small file into a malloc'd NUL-terminated buffer. */
 char *procfs_slurp(const char *path, size_t *len);
 

@@ -13,14 +13,7 @@
 
 static volatile unsigned long sink;
 
-/* The same loop body in each leaf, so an iteration costs the same everywhere. */
-#define SPIN(n)                                                   \
-	do {                                                      \
-		unsigned long x = sink;                           \
-		for (long i = 0; i < (n); i++)                    \
-			x = x * 6364136223846793005ul + 1442695040888963407ul; \
-		sink = x;                                         \
-	} while (0)
+#include "spin.h"
 
 __attribute__((noinline)) void work_a(long units) { SPIN(units * UNIT); }
 __attribute__((noinline)) void work_b(long units) { SPIN(units * UNIT); }

@@ -7,13 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#define SPIN(n)                                                          \
-	do {                                                             \
-		unsigned long x = sink;                                  \
-		for (long i = 0; i < (n); i++)                           \
-			x = x * 6364136223846793005ul + 1442695040888963407ul; \
-		sink = x;                                                \
-	} while (0)
+#include "spin.h"
 
 static volatile unsigned long sink;
 
