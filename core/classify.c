@@ -14,9 +14,14 @@
 const char *bottleneck_name(enum bottleneck b)
 {
 	static const char *const names[] = {
-		[BN_CPU] = "CPU", [BN_IO_FILE] = "I/O-File", [BN_IO_NETWORK] = "I/O-Network",
-		[BN_MEMORY] = "Memory", [BN_CACHE] = "Cache", [BN_KERNEL] = "Kernel",
-		[BN_OFFCPU_LOCK] = "Off-CPU/Lock", [BN_UNKNOWN] = "Unknown",
+		[BN_CPU] = "CPU",
+		[BN_IO_FILE] = "I/O-File",
+		[BN_IO_NETWORK] = "I/O-Network",
+		[BN_MEMORY] = "Memory",
+		[BN_CACHE] = "Cache",
+		[BN_KERNEL] = "Kernel",
+		[BN_OFFCPU_LOCK] = "Off-CPU/Lock",
+		[BN_UNKNOWN] = "Unknown",
 	};
 	return names[b];
 }
@@ -29,7 +34,8 @@ void classify(const struct classify_input *in, struct classification *out)
 		out->kind = BN_UNKNOWN;
 		snprintf(out->detail, sizeof(out->detail),
 			 "no samples in %.0f ms of wall time: the target did not run on a CPU "
-			 "while sampled", in->wall_ms);
+			 "while sampled",
+			 in->wall_ms);
 		return;
 	}
 	ratio = in->cpu_ms / in->wall_ms;
@@ -50,5 +56,6 @@ void classify(const struct classify_input *in, struct classification *out)
 		 "off-CPU-bound: on-CPU only %.0f ms in %.0f ms of wall time (%.0f%%), so the "
 		 "target waits %.0f%% of the time; disk I/O %.1f MiB/s%s",
 		 in->cpu_ms, in->wall_ms, 100 * ratio, 100 * (1 - ratio), io_rate / (1 << 20),
-		 out->kind == BN_IO_FILE ? " (file I/O likely)" : " (waiting on locks, sleeps or other processes)");
+		 out->kind == BN_IO_FILE ? " (file I/O likely)"
+					 : " (waiting on locks, sleeps or other processes)");
 }

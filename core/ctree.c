@@ -13,10 +13,7 @@ struct ctree {
 	struct u64map index; /* (parent << 32 | frame) → node */
 };
 
-static uint64_t edge_key(uint32_t parent, uint32_t frame)
-{
-	return (uint64_t)parent << 32 | frame;
-}
+static uint64_t edge_key(uint32_t parent, uint32_t frame) { return (uint64_t)parent << 32 | frame; }
 
 static uint32_t push_node(struct ctree *t, uint32_t parent, uint32_t frame)
 {

@@ -62,8 +62,8 @@ uint32_t frametab_find(const struct frametab *t, const char *name, const char *m
 	return find_in_chain(t, u64map_get(&t->by_hash, hash_pair(name, module)), name, module);
 }
 
-uint32_t frametab_intern(struct frametab *t, const char *name, const char *module,
-			 const char *file, unsigned line, enum frame_kind kind)
+uint32_t frametab_intern(struct frametab *t, const char *name, const char *module, const char *file,
+			 unsigned line, enum frame_kind kind)
 {
 	uint64_t h = hash_pair(name, module);
 	uint32_t head = u64map_get(&t->by_hash, h), id = find_in_chain(t, head, name, module);
@@ -97,7 +97,7 @@ const char *frame_kind_name(enum frame_kind k)
 {
 	static const char *const names[] = {
 		[FRAME_USER] = "user", [FRAME_LIBRARY] = "library", [FRAME_KERNEL] = "kernel",
-		[FRAME_JIT] = "jit", [FRAME_UNKNOWN] = "unknown",
+		[FRAME_JIT] = "jit",   [FRAME_UNKNOWN] = "unknown",
 	};
 	return names[k];
 }

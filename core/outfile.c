@@ -21,8 +21,8 @@ static int finish(FILE *f, int e)
 	return e;
 }
 
-int outfile_write(const char *path, const struct exporter *exp, const struct report *r,
-		  char *err, size_t len)
+int outfile_write(const char *path, const struct exporter *exp, const struct report *r, char *err,
+		  size_t len)
 {
 	char *copy = strdup(path), tmp[4096];
 	mode_t mask = umask(0);

@@ -147,7 +147,8 @@ static int cmp_self(const void *a, const void *b)
 long profile_hotspots(const struct profile *p, struct hotspot **out)
 {
 	size_t nf = frametab_len(p->frames), n = 0;
-	struct rollup r = { calloc(nf + 1, sizeof(*r.by_frame)), calloc(nf + 1, sizeof(*r.on_path)) };
+	struct rollup r = { calloc(nf + 1, sizeof(*r.by_frame)),
+			    calloc(nf + 1, sizeof(*r.on_path)) };
 
 	if (!r.by_frame || !r.on_path) {
 		free(r.by_frame);

@@ -26,7 +26,8 @@ static void fill_baseline(struct report *r, const struct session *s)
 		b->sys_time_ms = delta_ms(z->stime_ns, a->stime_ns);
 	}
 	b->cpu_time_ms = b->user_time_ms + b->sys_time_ms;
-	b->memory_peak_mb = (double)(z->hwm_kb > t->ru_maxrss_kb ? z->hwm_kb : t->ru_maxrss_kb) / 1024.0;
+	b->memory_peak_mb =
+	    (double)(z->hwm_kb > t->ru_maxrss_kb ? z->hwm_kb : t->ru_maxrss_kb) / 1024.0;
 	b->memory_delta_mb = ((double)z->rss_kb - (double)a->rss_kb) / 1024.0;
 	if (z->io_valid) {
 		b->io_read_bytes = delta_u(z->io.read_bytes, a->io.read_bytes);
@@ -62,10 +63,14 @@ void report_from_session(struct report *r, const struct session *s)
 	fingerprint_take(&r->fp, sampler_hw_available(s->sampler));
 	fill_baseline(r, s);
 	ci = (struct classify_input){
-		.samples = s->profile->samples, .wall_ms = r->baseline.wall_time_ms,
-		.cpu_ms = r->baseline.cpu_time_ms, .user_ms = r->baseline.user_time_ms,
-		.sys_ms = r->baseline.sys_time_ms, .io_read_bytes = r->baseline.io_read_bytes,
-		.io_write_bytes = r->baseline.io_write_bytes, .threads = r->baseline.threads,
+		.samples = s->profile->samples,
+		.wall_ms = r->baseline.wall_time_ms,
+		.cpu_ms = r->baseline.cpu_time_ms,
+		.user_ms = r->baseline.user_time_ms,
+		.sys_ms = r->baseline.sys_time_ms,
+		.io_read_bytes = r->baseline.io_read_bytes,
+		.io_write_bytes = r->baseline.io_write_bytes,
+		.threads = r->baseline.threads,
 	};
 	classify(&ci, &r->cls);
 }

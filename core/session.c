@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_FRAMES 1024
+#define MAX_FRAMES      1024
 #define DRAIN_MAX_BYTES (8u << 20) /* per stream per turn: keeps a turn short */
 
 struct batch_ent {
@@ -114,8 +114,8 @@ static void on_sample(struct session *s, const struct perf_rec *r)
 
 static void on_fork(struct session *s, const struct perf_rec *r)
 {
-	struct thread_stat *parent = profile_thread(s->profile, (pid_t)r->task.ppid,
-						    (pid_t)r->task.ptid);
+	struct thread_stat *parent =
+	    profile_thread(s->profile, (pid_t)r->task.ppid, (pid_t)r->task.ptid);
 	char comm[sizeof(parent->comm)];
 
 	if (r->pid != r->task.ppid)
@@ -231,7 +231,8 @@ static int open_attach(struct session *s, char *err, size_t len)
 struct session *session_open(const struct session_config *cfg, char *err, size_t len)
 {
 	struct session *s = calloc(1, sizeof(*s));
-	struct sampler_config sc = { .freq_hz = cfg->freq_hz, .force_cpu_clock = cfg->force_cpu_clock };
+	struct sampler_config sc = { .freq_hz = cfg->freq_hz,
+				     .force_cpu_clock = cfg->force_cpu_clock };
 	int e;
 
 	if (!s)

@@ -452,7 +452,8 @@ static void copy_vdso(struct symbolizer *s)
 	s->vdso_fd = memfd_create("flametop-vdso", MFD_CLOEXEC);
 	if (s->vdso_fd < 0)
 		return;
-	if (write(s->vdso_fd, (const void *)(uintptr_t)base, r[1] - r[0]) != (ssize_t)(r[1] - r[0])) {
+	if (write(s->vdso_fd, (const void *)(uintptr_t)base, r[1] - r[0]) !=
+	    (ssize_t)(r[1] - r[0])) {
 		close(s->vdso_fd);
 		s->vdso_fd = -1;
 		return;

@@ -199,7 +199,8 @@ int target_poll(struct target *t)
 	if (t->launched) {
 		memset(&si, 0, sizeof(si));
 		/* WNOWAIT first: the zombie's /proc still holds its final counts. */
-		if (waitid(P_PID, (id_t)t->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid) {
+		if (waitid(P_PID, (id_t)t->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    si.si_pid) {
 			struct rusage ru;
 			int status;
 
@@ -207,7 +208,8 @@ int target_poll(struct target *t)
 			if (wait4(t->pid, &status, 0, &ru) == t->pid)
 				reap(t, status, &ru);
 		}
-	} else if (!r.valid || t->last.state == 'Z' || t->last.state == 'X' || !procfs_exists(t->pid)) {
+	} else if (!r.valid || t->last.state == 'Z' || t->last.state == 'X' ||
+		   !procfs_exists(t->pid)) {
 		t->state = TARGET_EXITED;
 	}
 	return t->state == TARGET_EXITED;
@@ -236,7 +238,8 @@ const char *target_state_line(const struct target *t, char *buf, size_t len)
 	else if (!t->have_status)
 		snprintf(buf, len, "exited");
 	else if (t->exit_signal)
-		snprintf(buf, len, "killed by signal %d (%s)", t->exit_signal, strsignal(t->exit_signal));
+		snprintf(buf, len, "killed by signal %d (%s)", t->exit_signal,
+			 strsignal(t->exit_signal));
 	else
 		snprintf(buf, len, "exited with status %d", t->exit_code);
 	return buf;

@@ -50,21 +50,24 @@ void yw_map(struct yamlw *w)
 {
 	yaml_event_t ev;
 
-	emit(w, &ev, yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE));
+	emit(w, &ev,
+	     yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE));
 }
 
 void yw_seq(struct yamlw *w)
 {
 	yaml_event_t ev;
 
-	emit(w, &ev, yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE));
+	emit(w, &ev,
+	     yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE));
 }
 
 void yw_flow_seq(struct yamlw *w)
 {
 	yaml_event_t ev;
 
-	emit(w, &ev, yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_FLOW_SEQUENCE_STYLE));
+	emit(w, &ev,
+	     yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_FLOW_SEQUENCE_STYLE));
 }
 
 void yw_end_map(struct yamlw *w)
@@ -85,20 +88,23 @@ static void scalar(struct yamlw *w, const char *s, yaml_scalar_style_t style)
 {
 	yaml_event_t ev;
 
-	emit(w, &ev, yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s),
-						  1, 1, style));
+	emit(w, &ev,
+	     yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1,
+					  style));
 }
 
 /* Plain style only for words that cannot be read as another type. */
 static int plain_safe(const char *s)
 {
 	static const char *const reserved[] = { "true", "false", "null", "yes", "no", "on",
-						"off", "y", "n", "nan", "inf" };
+						"off",  "y",     "n",    "nan", "inf" };
 
-	if (!*s || !((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_' || *s == '/'))
+	if (!*s ||
+	    !((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_' || *s == '/'))
 		return 0;
 	for (const char *p = s; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./+", *p))
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./+",
+			    *p))
 			return 0;
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(*reserved); i++)
 		if (!strcasecmp(s, reserved[i]))
@@ -111,7 +117,8 @@ void yw_str(struct yamlw *w, const char *s)
 	if (!s)
 		yw_null(w);
 	else
-		scalar(w, s, plain_safe(s) ? YAML_PLAIN_SCALAR_STYLE : YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+		scalar(w, s,
+		       plain_safe(s) ? YAML_PLAIN_SCALAR_STYLE : YAML_DOUBLE_QUOTED_SCALAR_STYLE);
 }
 
 void yw_int(struct yamlw *w, long long v)

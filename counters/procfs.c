@@ -96,8 +96,10 @@ int procfs_parse_stat(const char *text, struct procfs_stat *o)
 		n = sizeof(o->comm) - 1;
 	memcpy(o->comm, lp + 1, n);
 	/* fields after comm: 3 state, 4 ppid, ..., 14 utime, 15 stime, 20 threads, 22 start */
-	if (sscanf(rp + 2, "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %ld %*d %llu",
-		   &o->state, &ppid, &ut, &st, &nthr, &start) != 6)
+	if (sscanf(
+		rp + 2,
+		"%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %ld %*d %llu",
+		&o->state, &ppid, &ut, &st, &nthr, &start) != 6)
 		return -EINVAL;
 	if (ticks <= 0)
 		ticks = 100;

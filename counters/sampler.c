@@ -88,11 +88,15 @@ static void explain(int e, pid_t tid, const struct sampler *s, char *err, size_t
 	else if (e == -ESRCH)
 		snprintf(err, len, "no such process: %d", (int)tid);
 	else if (e == -EINVAL && max && s->cfg.freq_hz > max)
-		snprintf(err, len, "sampling rate %u Hz is above the kernel's limit of %u Hz "
-			 "(kernel.perf_event_max_sample_rate)", s->cfg.freq_hz, max);
+		snprintf(err, len,
+			 "sampling rate %u Hz is above the kernel's limit of %u Hz "
+			 "(kernel.perf_event_max_sample_rate)",
+			 s->cfg.freq_hz, max);
 	else if (e == -EMFILE || e == -ENFILE)
-		snprintf(err, len, "out of file descriptors opening perf events for pid %d "
-			 "(raise 'ulimit -n')", (int)tid);
+		snprintf(err, len,
+			 "out of file descriptors opening perf events for pid %d "
+			 "(raise 'ulimit -n')",
+			 (int)tid);
 	else
 		snprintf(err, len, "perf_event_open on pid %d failed: %s", (int)tid, strerror(-e));
 }
@@ -113,11 +117,12 @@ static int open_first(struct sampler *s, pid_t tid, int cpu)
 		if (fd == -ESRCH)
 			return fd;
 		if (fd == -ENOENT || fd == -EOPNOTSUPP || fd == -ENODEV)
-			snprintf(s->hw_note, sizeof(s->hw_note),
-				 "hardware counters unavailable: no CPU PMU exposed (virtual machine?)");
+			snprintf(
+			    s->hw_note, sizeof(s->hw_note),
+			    "hardware counters unavailable: no CPU PMU exposed (virtual machine?)");
 		else
-			snprintf(s->hw_note, sizeof(s->hw_note), "hardware counters unavailable: %s",
-				 strerror(-fd));
+			snprintf(s->hw_note, sizeof(s->hw_note),
+				 "hardware counters unavailable: %s", strerror(-fd));
 	} else {
 		snprintf(s->hw_note, sizeof(s->hw_note), "hardware counters not requested");
 	}
@@ -141,8 +146,10 @@ static int map_ring(struct sampler *s, struct sampler_stream *st, char *err, siz
 		if (e != -EPERM && e != -ENOMEM)
 			break;
 	}
-	snprintf(err, len, "cannot map the perf ring buffer for CPU %d: %s (raise "
-		 "RLIMIT_MEMLOCK or kernel.perf_event_mlock_kb)", st->cpu, strerror(-e));
+	snprintf(err, len,
+		 "cannot map the perf ring buffer for CPU %d: %s (raise "
+		 "RLIMIT_MEMLOCK or kernel.perf_event_mlock_kb)",
+		 st->cpu, strerror(-e));
 	return e;
 }
 
@@ -339,5 +346,9 @@ struct sampler_stream *sampler_stream(struct sampler *s, size_t i)
 const char *sampler_event_name(const struct sampler *s) { return s->hw ? "cycles" : "cpu-clock"; }
 int sampler_hw_available(const struct sampler *s) { return s->hw; }
 int sampler_user_only(const struct sampler *s) { return s->user_only; }
-uint64_t sampler_sample_type(const struct sampler *s) { (void)s; return PERF_RECS_SAMPLE_TYPE; }
+uint64_t sampler_sample_type(const struct sampler *s)
+{
+	(void)s;
+	return PERF_RECS_SAMPLE_TYPE;
+}
 const char *sampler_hw_note(const struct sampler *s) { return s->hw_note; }

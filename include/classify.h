@@ -20,10 +20,10 @@ enum bottleneck {
 struct classify_input {
 	uint64_t samples;
 	double wall_ms;
-	double cpu_ms;   /* user + sys over the window */
+	double cpu_ms; /* user + sys over the window */
 	double user_ms, sys_ms;
 	uint64_t io_read_bytes, io_write_bytes;
-	long threads;    /* threads that took samples */
+	long threads; /* threads that took samples */
 };
 
 struct classification {

@@ -12,14 +12,14 @@ enum cli_mode { CLI_HELP, CLI_VERSION, CLI_RECORD };
 struct cli_options {
 	enum cli_mode mode;
 	pid_t pid;
-	char **argv;          /* command to launch, NULL-terminated; points into the real argv */
+	char **argv; /* command to launch, NULL-terminated; points into the real argv */
 	unsigned freq_hz;
-	double duration_s;    /* 0: until the target exits or a signal */
-	const char *output;   /* YAML path */
-	const char *folded;   /* folded stacks path */
+	double duration_s;  /* 0: until the target exits or a signal */
+	const char *output; /* YAML path */
+	const char *folded; /* folded stacks path */
 	const char *call_graph;
 	int quiet;
-	int top;              /* rows of the hotspot table */
+	int top; /* rows of the hotspot table */
 };
 
 /* Parses ARGV. Returns 0, or -EINVAL with a one-line message in ERR.

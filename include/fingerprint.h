@@ -6,9 +6,9 @@ struct fingerprint {
 	char hostname[256];
 	char kernel[160];
 	char cpu_model[256];
-	int cores;      /* online CPUs */
-	int smt;        /* 1 on, 0 off, -1 unknown */
-	int paranoid;   /* kernel.perf_event_paranoid, or -99 when unreadable */
+	int cores;    /* online CPUs */
+	int smt;      /* 1 on, 0 off, -1 unknown */
+	int paranoid; /* kernel.perf_event_paranoid, or -99 when unreadable */
 	int hw_counters;
 };
 

@@ -32,8 +32,8 @@ void frametab_free(struct frametab *t);
 
 /* Returns the id of (NAME, MODULE), adding it if new; U64MAP_NONE on ENOMEM.
  * FILE/LINE/KIND are recorded when the frame is first added. */
-uint32_t frametab_intern(struct frametab *t, const char *name, const char *module,
-			 const char *file, unsigned line, enum frame_kind kind);
+uint32_t frametab_intern(struct frametab *t, const char *name, const char *module, const char *file,
+			 unsigned line, enum frame_kind kind);
 /* Lookup without adding. */
 uint32_t frametab_find(const struct frametab *t, const char *name, const char *module);
 const struct frame *frametab_get(const struct frametab *t, uint32_t id);

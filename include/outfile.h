@@ -11,8 +11,8 @@
 #include "report.h"
 
 /* Returns 0, or -errno with "cannot write 'PATH': reason" in ERR. */
-int outfile_write(const char *path, const struct exporter *exp, const struct report *r,
-		  char *err, size_t len);
+int outfile_write(const char *path, const struct exporter *exp, const struct report *r, char *err,
+		  size_t len);
 
 /* Writes to a fresh file in $TMPDIR (else /tmp) named after the target and
  * time, for when the asked-for path failed. Its path goes to SAVED. */

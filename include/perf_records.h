@@ -9,15 +9,15 @@
 #include <linux/perf_event.h>
 #include <stdint.h>
 
-#define PERF_RECS_SAMPLE_TYPE                                                     \
-	(PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU |  \
+#define PERF_RECS_SAMPLE_TYPE                                                    \
+	(PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU | \
 	 PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN)
 
 struct perf_rec {
-	uint32_t type;      /* PERF_RECORD_* */
+	uint32_t type; /* PERF_RECORD_* */
 	uint16_t misc;
-	uint32_t pid, tid;  /* from the sample or the sample_id trailer */
-	uint64_t time;      /* 0 when the record carries none */
+	uint32_t pid, tid; /* from the sample or the sample_id trailer */
+	uint64_t time;     /* 0 when the record carries none */
 	union {
 		struct {
 			uint64_t ip, period;

@@ -11,7 +11,7 @@
 #include <sys/types.h>
 
 struct procfs_stat {
-	char state;          /* R S D Z T t X ... */
+	char state; /* R S D Z T t X ... */
 	char comm[64];
 	pid_t ppid;
 	uint64_t utime_ns, stime_ns;

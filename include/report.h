@@ -13,7 +13,7 @@
 #include "fingerprint.h"
 #include "profile.h"
 
-#define REPORT_FORMAT 1
+#define REPORT_FORMAT    1
 #define REPORT_PRUNE_PCT 0.5 /* performance_map drops steps below this total share */
 
 struct report_baseline {

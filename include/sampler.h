@@ -4,9 +4,9 @@
  * Each event is opened with inherit, so threads and processes the task
  * creates later are sampled from their first instruction.  The kernel allows
  * no ring on an inherited per-task event, so (like perf record) we open one
- * event per (task, CPU) and point every event of a CPU at that CPU's ring.  The first task opened decides the
- * event (hardware cycles when a PMU exists, else cpu-clock) and whether kernel
- * frames may be sampled; later tasks use the same choice. */
+ * event per (task, CPU) and point every event of a CPU at that CPU's ring.  The first task opened
+ * decides the event (hardware cycles when a PMU exists, else cpu-clock) and whether kernel frames
+ * may be sampled; later tasks use the same choice. */
 #ifndef FLAMETOP_SAMPLER_H
 #define FLAMETOP_SAMPLER_H
 
@@ -17,14 +17,14 @@
 #include "perf_ring.h"
 
 struct sampler_config {
-	unsigned freq_hz;      /* samples per second per thread */
-	int enable_on_exec;    /* launch mode: counting starts at exec */
-	int force_cpu_clock;   /* skip the hardware attempt */
-	unsigned ring_order;   /* 2^order data pages per ring (0: default) */
+	unsigned freq_hz;    /* samples per second per thread */
+	int enable_on_exec;  /* launch mode: counting starts at exec */
+	int force_cpu_clock; /* skip the hardware attempt */
+	unsigned ring_order; /* 2^order data pages per ring (0: default) */
 };
 
 struct sampler_stream {
-	int fd;  /* the event that owns the ring */
+	int fd; /* the event that owns the ring */
 	int cpu;
 	struct perf_ring ring;
 };

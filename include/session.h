@@ -15,8 +15,8 @@
 #include "target.h"
 
 struct session_config {
-	pid_t pid;          /* attach to this process, or */
-	char *const *argv;  /* launch this command */
+	pid_t pid;         /* attach to this process, or */
+	char *const *argv; /* launch this command */
 	unsigned freq_hz;
 	int force_cpu_clock;
 	const char *kallsyms; /* NULL: /proc/kallsyms */
@@ -28,9 +28,9 @@ struct session {
 	struct sampler *sampler;
 	struct symbolizer *sym;
 	struct profile *profile;
-	time_t started_at;             /* wall clock */
-	uint64_t start_ns, stop_ns;    /* monotonic */
-	uint64_t bad_records;          /* records we could not decode */
+	time_t started_at;          /* wall clock */
+	uint64_t start_ns, stop_ns; /* monotonic */
+	uint64_t bad_records;       /* records we could not decode */
 	int finished;
 	struct session_batch *batch;
 };

@@ -46,12 +46,15 @@ static int parse_rate(const char *s, unsigned max_rate, unsigned *out, char *err
 	errno = 0;
 	v = strtod(s, &end);
 	if (!*s || *end || errno || v != floor(v) || v <= 0) {
-		snprintf(err, len, "invalid sampling rate '%s': give a whole number of Hz above 0", s);
+		snprintf(err, len, "invalid sampling rate '%s': give a whole number of Hz above 0",
+			 s);
 		return -EINVAL;
 	}
 	if (max_rate && v > max_rate) {
-		snprintf(err, len, "sampling rate %s Hz is above the kernel's limit of %u Hz "
-			 "(kernel.perf_event_max_sample_rate)", s, max_rate);
+		snprintf(err, len,
+			 "sampling rate %s Hz is above the kernel's limit of %u Hz "
+			 "(kernel.perf_event_max_sample_rate)",
+			 s, max_rate);
 		return -EINVAL;
 	}
 	if (v > 1e9) {
@@ -140,7 +143,8 @@ static int handle(int c, char **argv, unsigned max_rate, struct cli_options *o, 
 		return 0;
 	case OPT_CALL_GRAPH:
 		if (strcmp(optarg, "fp")) {
-			snprintf(err, len, "unknown call-graph mode '%s' (this build supports: fp)", optarg);
+			snprintf(err, len, "unknown call-graph mode '%s' (this build supports: fp)",
+				 optarg);
 			return -EINVAL;
 		}
 		o->call_graph = optarg;
@@ -161,8 +165,8 @@ static int handle(int c, char **argv, unsigned max_rate, struct cli_options *o, 
 	}
 }
 
-static int parse_record(int argc, char **argv, unsigned max_rate, struct cli_options *o,
-			char *err, size_t len)
+static int parse_record(int argc, char **argv, unsigned max_rate, struct cli_options *o, char *err,
+			size_t len)
 {
 	int c, e;
 
@@ -183,7 +187,8 @@ static int parse_record(int argc, char **argv, unsigned max_rate, struct cli_opt
 		return -EINVAL;
 	}
 	if (!o->pid && !o->argv) {
-		snprintf(err, len, "nothing to profile: give -p PID or -- COMMAND (see flametop --help)");
+		snprintf(err, len,
+			 "nothing to profile: give -p PID or -- COMMAND (see flametop --help)");
 		return -EINVAL;
 	}
 	return 0;
@@ -205,8 +210,10 @@ int cli_parse(int argc, char **argv, unsigned max_rate, struct cli_options *o, c
 		return 0;
 	}
 	if (strcmp(argv[1], "record")) {
-		snprintf(err, len, "unknown command '%s': this build has 'flametop record' "
-			 "(the live screen is not built yet; see flametop --help)", argv[1]);
+		snprintf(err, len,
+			 "unknown command '%s': this build has 'flametop record' "
+			 "(the live screen is not built yet; see flametop --help)",
+			 argv[1]);
 		return -EINVAL;
 	}
 	o->mode = CLI_RECORD;

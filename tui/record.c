@@ -35,7 +35,7 @@ static void announce(const struct session *s, const struct cli_options *o)
 		fprintf(stderr, "flametop: %s; sampling cpu-clock instead\n", note);
 	if (sampler_user_only(s->sampler))
 		fprintf(stderr, "flametop: the kernel refused kernel-mode sampling "
-			"(perf_event_paranoid); sampling user space only\n");
+				"(perf_event_paranoid); sampling user space only\n");
 	fprintf(stderr, "flametop: sampling pid %d (%s) at %u Hz on %s, call graph %s\n",
 		(int)s->target.pid, s->target.comm, o->freq_hz, sampler_event_name(s->sampler),
 		o->call_graph);

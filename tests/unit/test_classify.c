@@ -10,8 +10,12 @@
 
 static struct classification run(double wall, double user, double sys, uint64_t io)
 {
-	struct classify_input in = { .samples = 100, .wall_ms = wall, .cpu_ms = user + sys,
-				     .user_ms = user, .sys_ms = sys, .io_read_bytes = io,
+	struct classify_input in = { .samples = 100,
+				     .wall_ms = wall,
+				     .cpu_ms = user + sys,
+				     .user_ms = user,
+				     .sys_ms = sys,
+				     .io_read_bytes = io,
 				     .threads = 1 };
 	struct classification c;
 
@@ -71,8 +75,10 @@ static void no_samples_is_unknown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(cpu_bound),           cmocka_unit_test(sleeping_is_off_cpu),
-		cmocka_unit_test(reading_files_is_io), cmocka_unit_test(syscall_heavy_is_kernel),
+		cmocka_unit_test(cpu_bound),
+		cmocka_unit_test(sleeping_is_off_cpu),
+		cmocka_unit_test(reading_files_is_io),
+		cmocka_unit_test(syscall_heavy_is_kernel),
 		cmocka_unit_test(no_samples_is_unknown),
 	};
 	return cmocka_run_group_tests_name("classify", tests, NULL, NULL);

@@ -42,8 +42,8 @@ static void record_launch_keeps_command_flags(void **state)
 	char err[512];
 
 	(void)state;
-	assert_int_equal(PARSE("record", "-F", "4000", "-d", "1.5", "-o", "x.yaml", "--", "ls",
-			       "-l", "-p"), 0);
+	assert_int_equal(
+	    PARSE("record", "-F", "4000", "-d", "1.5", "-o", "x.yaml", "--", "ls", "-l", "-p"), 0);
 	assert_int_equal(o.freq_hz, 4000);
 	assert_true(o.duration_s == 1.5);
 	assert_string_equal(o.output, "x.yaml");

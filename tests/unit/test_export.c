@@ -33,7 +33,8 @@ static struct profile *weird_profile(void)
 	uint32_t root = frametab_intern(p->frames, "main", "prog", "main.c", 10, FRAME_USER);
 
 	for (size_t i = 0; i < NWEIRD; i++) {
-		uint32_t f = frametab_intern(p->frames, weird[i], "lib weird.so", NULL, 0, FRAME_LIBRARY);
+		uint32_t f =
+		    frametab_intern(p->frames, weird[i], "lib weird.so", NULL, 0, FRAME_LIBRARY);
 		uint32_t s[] = { root, f };
 
 		for (size_t k = 0; k <= i; k++)
@@ -184,8 +185,9 @@ static void write_is_atomic_and_failure_is_clean(void **state)
 	assert_non_null(strstr(err, "No such file or directory"));
 	/* The fallback lands in TMPDIR. */
 	setenv("TMPDIR", dir, 1);
-	assert_int_equal(outfile_fallback(&exporter_yaml, &r, "yaml", saved, sizeof(saved), err,
-					  sizeof(err)), 0);
+	assert_int_equal(
+	    outfile_fallback(&exporter_yaml, &r, "yaml", saved, sizeof(saved), err, sizeof(err)),
+	    0);
 	assert_int_equal(strncmp(saved, dir, strlen(dir)), 0);
 	assert_int_equal(stat(saved, &st), 0);
 	unlink(saved);

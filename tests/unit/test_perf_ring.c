@@ -117,12 +117,12 @@ static void decodes_sample_with_callchain(void **state)
 	uint64_t *p = buf + 1;
 
 	(void)state;
-	*p++ = 0x401000;                         /* ip */
-	*p++ = (uint64_t)7 << 32 | 5;            /* pid 5, tid 7 */
-	*p++ = 123456;                           /* time */
-	*p++ = 1;                                /* cpu 1, res 0 */
-	*p++ = 250000;                           /* period */
-	*p++ = 3;                                /* nr */
+	*p++ = 0x401000;              /* ip */
+	*p++ = (uint64_t)7 << 32 | 5; /* pid 5, tid 7 */
+	*p++ = 123456;                /* time */
+	*p++ = 1;                     /* cpu 1, res 0 */
+	*p++ = 250000;                /* period */
+	*p++ = 3;                     /* nr */
 	*p++ = (uint64_t)PERF_CONTEXT_USER;
 	*p++ = 0x401000;
 	*p++ = 0x402000;

@@ -135,6 +135,24 @@ static void kallsyms_restricted_is_empty(void **state)
 	kallsyms_free(k);
 }
 
+static void kallsyms_unsorted_and_aliases(void **state)
+{
+	struct kallsyms *k = kallsyms_parse("ffffffffc0001000 t mod_fn\t[mymod]\n"
+					    "ffffffff81000200 T second\n"
+					    "ffffffff81000100 T first\n"
+					    "ffffffff81000100 T first_alias\n"
+					    "ffffffff81000300 D not_text\n"
+					    "zzzz T bad_addr\n");
+
+	(void)state;
+	assert_int_equal(kallsyms_len(k), 3);
+	assert_string_equal(kallsyms_lookup(k, 0xffffffff81000150ull)->name, "first");
+	assert_string_equal(kallsyms_lookup(k, 0xffffffff81000250ull)->name, "second");
+	assert_string_equal(kallsyms_lookup(k, 0xffffffffc0001004ull)->module, "[mymod]");
+	assert_null(kallsyms_lookup(k, 0xffffffff81000000ull));
+	kallsyms_free(k);
+}
+
 static void cpu_model_line(void **state)
 {
 	char out[64];
@@ -150,9 +168,13 @@ static void cpu_model_line(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(stat_with_parens_in_comm), cmocka_unit_test(status_and_io),
-		cmocka_unit_test(maps_lines),               cmocka_unit_test(live_self),
-		cmocka_unit_test(kallsyms_restricted_is_empty), cmocka_unit_test(cpu_model_line),
+		cmocka_unit_test(stat_with_parens_in_comm),
+		cmocka_unit_test(status_and_io),
+		cmocka_unit_test(maps_lines),
+		cmocka_unit_test(live_self),
+		cmocka_unit_test(kallsyms_restricted_is_empty),
+		cmocka_unit_test(kallsyms_unsorted_and_aliases),
+		cmocka_unit_test(cpu_model_line),
 	};
 	return cmocka_run_group_tests_name("procfs", tests, NULL, NULL);
 }

@@ -12,7 +12,10 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+/* The function and the line it starts on: kept on one line on purpose. */
+// clang-format off
 __attribute__((noinline)) int symbols_probe_function(int x) { return x * 3 + 1; } static const unsigned probe_line = __LINE__;
+// clang-format on
 
 static void resolves_own_function_with_line(void **state)
 {
@@ -47,7 +50,8 @@ static void library_function_and_unknown_address(void **state)
 
 	(void)state;
 	sym_load_proc(s, getpid());
-	id = sym_resolve(s, getpid(), (uint64_t)(uintptr_t)&getpid + 2 /* not intercepted by ASan */, 0, 0);
+	id = sym_resolve(s, getpid(),
+			 (uint64_t)(uintptr_t)&getpid + 2 /* not intercepted by ASan */, 0, 0);
 	assert_int_equal(frametab_get(ft, id)->kind, FRAME_LIBRARY);
 	assert_non_null(strstr(frametab_get(ft, id)->module, "libc.so"));
 	id = sym_resolve(s, getpid(), 0x10, 0, 0);
@@ -68,7 +72,8 @@ static void vdso_is_symbolized(void **state)
 	assert_int_equal(sym_load_proc(s, getpid()), 0);
 	/* Walk the vDSO's first page: its functions must resolve by name. */
 	for (uint64_t off = 0; off < 4096; off += 8) {
-		const struct frame *f = frametab_get(ft, sym_resolve(s, getpid(), base + off, 0, 0));
+		const struct frame *f =
+		    frametab_get(ft, sym_resolve(s, getpid(), base + off, 0, 0));
 
 		assert_string_equal(f->module, "[vdso]");
 		named += strstr(f->name, "+0x") == NULL;

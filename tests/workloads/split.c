@@ -23,9 +23,21 @@ __attribute__((noinline)) void work_c(long units) { SPIN(units * UNIT); }
  * no frame for the caller, and the caller is part of the truth we test. */
 #define KEEP_FRAME() __asm__ volatile("" ::: "memory")
 
-__attribute__((noinline)) void caller_a(void) { work_a(6); KEEP_FRAME(); }
-__attribute__((noinline)) void caller_b(void) { work_b(3); KEEP_FRAME(); }
-__attribute__((noinline)) void caller_c(void) { work_c(1); KEEP_FRAME(); }
+__attribute__((noinline)) void caller_a(void)
+{
+	work_a(6);
+	KEEP_FRAME();
+}
+__attribute__((noinline)) void caller_b(void)
+{
+	work_b(3);
+	KEEP_FRAME();
+}
+__attribute__((noinline)) void caller_c(void)
+{
+	work_c(1);
+	KEEP_FRAME();
+}
 
 static double now(void)
 {
