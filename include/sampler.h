@@ -4,9 +4,10 @@
  * Each event is opened with inherit, so threads and processes the task
  * creates later are sampled from their first instruction.  The kernel allows
  * no ring on an inherited per-task event, so (like perf record) we open one
- * event per (task, CPU) and point every event of a CPU at that CPU's ring.  The first task opened
- * decides the event (hardware cycles when a PMU exists, else cpu-clock) and whether kernel frames
- * may be sampled; later tasks use the same choice. */
+ * event per (task, CPU) and point every event of a CPU at that CPU's ring.
+ * The first task opened decides the event (hardware cycles when a PMU exists,
+ * else cpu-clock) and whether kernel frames may be sampled; later tasks use
+ * the same choice. */
 #ifndef FLAMETOP_SAMPLER_H
 #define FLAMETOP_SAMPLER_H
 
