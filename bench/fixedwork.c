@@ -19,14 +19,6 @@ __attribute__((noinline)) void fw_a(void) { SPIN(120000); }
 __attribute__((noinline)) void fw_b(void) { SPIN(60000); }
 __attribute__((noinline)) void fw_c(void) { SPIN(20000); }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int main(int argc, char **argv)
 {
 	long rounds = argc > 1 ? atol(argv[1]) : 20000;

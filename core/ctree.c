@@ -4,6 +4,7 @@
 #include "grow.h"
 #include "u64map.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,9 @@ struct ctree {
 	struct ctree_node *v;
 	size_t len, cap;
 	struct u64map index; /* (parent << 32 | frame) → node */
+	size_t nctr;         /* counters per node */
+	uint64_t *ctr;       /* 2 * nctr per node: totals, then self */
+	size_t ctr_cap;      /* in nodes */
 };
 
 static uint64_t edge_key(uint32_t parent, uint32_t frame) { return (uint64_t)parent << 32 | frame; }
@@ -21,6 +25,14 @@ static uint32_t push_node(struct ctree *t, uint32_t parent, uint32_t frame)
 
 	if (grow_array(&t->v, &t->cap, t->len + 1, sizeof(*t->v)))
 		return CTREE_NONE;
+	if (t->nctr) {
+		size_t old = t->ctr_cap;
+
+		if (grow_array(&t->ctr, &t->ctr_cap, t->len + 1, 2 * t->nctr * sizeof(*t->ctr)))
+			return CTREE_NONE;
+		memset(t->ctr + old * 2 * t->nctr, 0,
+		       (t->ctr_cap - old) * 2 * t->nctr * sizeof(*t->ctr));
+	}
 	n = &t->v[t->len];
 	memset(n, 0, sizeof(*n));
 	n->frame = frame;
@@ -54,6 +66,7 @@ void ctree_free(struct ctree *t)
 	if (!t)
 		return;
 	free(t->v);
+	free(t->ctr);
 	u64map_clear(&t->index);
 	free(t);
 }
@@ -101,6 +114,46 @@ uint32_t ctree_add_stack(struct ctree *t, const uint32_t *frames, size_t n, uint
 	t->v[cur].self_samples++;
 	t->v[cur].self_weight += weight;
 	return cur;
+}
+
+int ctree_set_counters(struct ctree *t, size_t nctr)
+{
+	if (nctr > CTREE_MAX_CTR)
+		return -EINVAL;
+	free(t->ctr);
+	t->ctr = NULL;
+	t->ctr_cap = 0;
+	t->nctr = nctr;
+	if (!nctr || grow_array(&t->ctr, &t->ctr_cap, t->len, 2 * nctr * sizeof(*t->ctr)) == 0) {
+		if (nctr)
+			memset(t->ctr, 0, t->ctr_cap * 2 * nctr * sizeof(*t->ctr));
+		return 0;
+	}
+	t->nctr = 0;
+	return -ENOMEM;
+}
+
+size_t ctree_ncounters(const struct ctree *t) { return t->nctr; }
+
+const uint64_t *ctree_ctr_total(const struct ctree *t, uint32_t id)
+{
+	return t->nctr ? t->ctr + (size_t)id * 2 * t->nctr : NULL;
+}
+
+const uint64_t *ctree_ctr_self(const struct ctree *t, uint32_t id)
+{
+	return t->nctr ? t->ctr + (size_t)id * 2 * t->nctr + t->nctr : NULL;
+}
+
+void ctree_charge(struct ctree *t, uint32_t leaf, const uint64_t *ctr)
+{
+	if (!t->nctr || leaf == CTREE_NONE)
+		return;
+	for (size_t k = 0; k < t->nctr; k++)
+		t->ctr[(size_t)leaf * 2 * t->nctr + t->nctr + k] += ctr[k];
+	for (uint32_t id = leaf; id != CTREE_NONE; id = t->v[id].parent)
+		for (size_t k = 0; k < t->nctr; k++)
+			t->ctr[(size_t)id * 2 * t->nctr + k] += ctr[k];
 }
 
 const struct ctree_node *ctree_node(const struct ctree *t, uint32_t id) { return &t->v[id]; }

@@ -5,6 +5,7 @@
 #include "yamlw.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,39 @@ static void kloc(struct yamlw *w, const struct frame *f)
 
 	location(f, loc, sizeof(loc));
 	yw_kstr(w, "location", loc[0] ? loc : NULL);
+}
+
+/* {event: value, ...} plus the derived metrics VALUES allow. */
+static void write_counter_values(struct yctx *c, const double *v)
+{
+	const struct counting *k = c->r->counting;
+	struct counting_derived d;
+
+	yw_map(&c->w);
+	for (size_t i = 0; i < k->n; i++)
+		yw_kuint(&c->w, k->name[i], (unsigned long long)llround(v[i]));
+	counting_derive(k, v, &d);
+	if (d.has_ipc)
+		yw_knum(&c->w, "ipc", d.ipc, 3);
+	if (d.has_cache)
+		yw_knum(&c->w, "cache_miss_pct", d.cache_miss_pct, 2);
+	if (d.has_branch)
+		yw_knum(&c->w, "branch_miss_pct", d.branch_miss_pct, 2);
+	yw_end_map(&c->w);
+}
+
+/* Counters charged to one node or function, when samples carried them. */
+static void kcounters(struct yctx *c, const uint64_t *ctr)
+{
+	double v[EVENTS_MAX];
+	size_t n = ctree_ncounters(c->p->tree);
+
+	if (!ctr || !n || !c->r->counting)
+		return;
+	for (size_t i = 0; i < n && i < EVENTS_MAX; i++)
+		v[i] = (double)ctr[i];
+	yw_key(&c->w, "counters");
+	write_counter_values(c, v);
 }
 
 static void section_head(struct yctx *c)
@@ -117,7 +151,7 @@ static void section_scenario(struct yctx *c)
 	yw_kuint(w, "frequency_hz", r->freq_hz);
 	yw_kstr(w, "call_graph", r->call_graph);
 	yw_kbool(w, "kernel_frames", !r->user_only);
-	yw_kstr(w, "weight_unit", strcmp(r->event, "cpu-clock") == 0 ? "ns" : "events");
+	yw_kstr(w, "weight_unit", r->weight_ns ? "ns" : "events");
 	yw_kuint(w, "samples", c->p->samples);
 	yw_kuint(w, "lost_samples", c->p->lost + c->p->dropped);
 	yw_end_map(w);
@@ -203,6 +237,7 @@ static void write_steps(struct yctx *c, uint32_t parent, const char *prefix)
 		yw_kuint(w, "samples", nd->samples);
 		yw_knum(w, "total_pct", profile_pct(c->p, nd->weight), 2);
 		yw_knum(w, "self_pct", profile_pct(c->p, nd->self_weight), 2);
+		kcounters(c, ctree_ctr_total(c->p->tree, kids[i]));
 		yw_key(w, "children");
 		if (strlen(id) < sizeof(id) - 12)
 			write_steps(c, kids[i], id);
@@ -268,6 +303,7 @@ static int section_hotspots(struct yctx *c)
 		yw_kuint(w, "samples", hs[i].self_samples);
 		yw_kuint(w, "total_samples", hs[i].total_samples);
 		yw_kstr(w, "category", frame_kind_name(f->kind));
+		kcounters(c, ctree_ncounters(c->p->tree) ? hs[i].self_ctr : NULL);
 		yw_key(w, "evidence");
 		write_evidence(c, hs[i].frame);
 		yw_end_map(w);
@@ -275,6 +311,114 @@ static int section_hotspots(struct yctx *c)
 	yw_end_seq(w);
 	free(hs);
 	return 0;
+}
+
+static void derived_or_null(struct yamlw *w, const char *k, int has, double v, int decimals)
+{
+	if (has)
+		yw_knum(w, k, v, decimals);
+	else
+		yw_kstr(w, k, NULL);
+}
+
+static void counters_events(struct yctx *c)
+{
+	const struct counting *k = c->r->counting;
+	double secs = c->r->duration_s > 0 ? c->r->duration_s : 1.0;
+	struct counting_derived d;
+
+	yw_key(&c->w, "events");
+	yw_seq(&c->w);
+	for (size_t i = 0; i < k->n; i++) {
+		yw_map(&c->w);
+		yw_kstr(&c->w, "event", k->name[i]);
+		yw_kuint(&c->w, "value", (unsigned long long)llround(k->total[i]));
+		yw_knum(&c->w, "enabled_pct", counting_enabled_pct(k), 1);
+		yw_knum(&c->w, "per_second", k->total[i] / secs, 1);
+		yw_end_map(&c->w);
+	}
+	yw_end_seq(&c->w);
+	counting_derive(k, k->total, &d);
+	yw_key(&c->w, "derived");
+	yw_map(&c->w);
+	derived_or_null(&c->w, "ipc", d.has_ipc, d.ipc, 3);
+	derived_or_null(&c->w, "cache_miss_pct", d.has_cache, d.cache_miss_pct, 2);
+	derived_or_null(&c->w, "branch_miss_pct", d.has_branch, d.branch_miss_pct, 2);
+	yw_end_map(&c->w);
+}
+
+static void counters_intervals(struct yctx *c)
+{
+	const struct counting *k = c->r->counting;
+
+	yw_key(&c->w, "intervals");
+	yw_seq(&c->w);
+	for (size_t i = 0; i < k->len; i++) {
+		const struct counting_point *pt = counting_point_at(k, i);
+
+		yw_map(&c->w);
+		yw_knum(&c->w, "t_s", pt->t_s, 3);
+		yw_knum(&c->w, "dt_s", pt->dt_s, 3);
+		yw_knum(&c->w, "enabled_pct", pt->enabled_pct, 1);
+		yw_key(&c->w, "values");
+		write_counter_values(c, pt->value);
+		yw_end_map(&c->w);
+	}
+	yw_end_seq(&c->w);
+}
+
+/* Per thread: what its samples were charged (needs per-sample reads). */
+static void counters_threads(struct yctx *c)
+{
+	const struct profile *p = c->p;
+
+	yw_key(&c->w, "threads");
+	yw_seq(&c->w);
+	for (size_t i = 0; ctree_ncounters(p->tree) && i < p->nthreads; i++) {
+		const struct thread_stat *t = &p->threads[i];
+		double v[EVENTS_MAX];
+
+		if (!t->samples)
+			continue;
+		for (size_t e = 0; e < c->r->counting->n; e++)
+			v[e] = (double)t->ctr[e];
+		yw_map(&c->w);
+		yw_kint(&c->w, "tid", t->tid);
+		yw_kstr(&c->w, "comm", t->comm);
+		yw_kuint(&c->w, "samples", t->samples);
+		yw_key(&c->w, "values");
+		write_counter_values(c, v);
+		yw_end_map(&c->w);
+	}
+	yw_end_seq(&c->w);
+}
+
+static void section_counters(struct yctx *c)
+{
+	const struct report *r = c->r;
+	struct yamlw *w = &c->w;
+	char note[800];
+
+	snprintf(note, sizeof(note), "%s%s%s", r->hw_note ? r->hw_note : "",
+		 r->hw_note && r->hw_note[0] && r->ctr_note && r->ctr_note[0] ? "; " : "",
+		 r->ctr_note ? r->ctr_note : "");
+	yw_key(w, "counters");
+	yw_map(w);
+	yw_kstr(w, "hardware", r->fp.hw_counters ? "available" : "unavailable");
+	yw_kstr(w, "note", note[0] ? note : NULL);
+	yw_kstr(w, "sampling_event", r->event);
+	yw_kbool(w, "per_function", ctree_ncounters(c->p->tree) > 0);
+	if (r->counting) {
+		counters_events(c);
+		counters_intervals(c);
+		counters_threads(c);
+	} else {
+		yw_key(w, "events");
+		yw_seq(w);
+		yw_end_seq(w);
+		yw_kstr(w, "derived", NULL);
+	}
+	yw_end_map(w);
 }
 
 static int write_yaml(FILE *f, const struct report *r)
@@ -289,6 +433,7 @@ static int write_yaml(FILE *f, const struct report *r)
 	section_fingerprint(&c);
 	section_scenario(&c);
 	section_baseline(&c);
+	section_counters(&c);
 	section_map(&c);
 	e = section_hotspots(&c);
 	yw_kstr(&c.w, "bottleneck_classification", bottleneck_name(r->cls.kind));

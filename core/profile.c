@@ -59,22 +59,51 @@ void profile_thread_comm(struct profile *p, pid_t pid, pid_t tid, const char *co
 		snprintf(t->comm, sizeof(t->comm), "%s", comm);
 }
 
-void profile_add(struct profile *p, pid_t pid, pid_t tid, const uint32_t *frames, size_t n,
-		 uint64_t weight, int leaf_kernel)
+void profile_add_ctr(struct profile *p, pid_t pid, pid_t tid, const uint32_t *frames, size_t n,
+		     uint64_t weight, int leaf_kernel, const uint64_t *ctr)
 {
 	struct thread_stat *t;
+	uint32_t leaf = ctree_add_stack(p->tree, frames, n, weight);
+	size_t nctr = ctree_ncounters(p->tree);
 
-	if (ctree_add_stack(p->tree, frames, n, weight) == CTREE_NONE) {
+	if (leaf == CTREE_NONE) {
 		p->dropped++;
 		return;
 	}
 	p->samples++;
 	p->weight += weight;
 	p->kernel_samples += !!leaf_kernel;
+	if (ctr)
+		ctree_charge(p->tree, leaf, ctr);
 	t = profile_thread(p, pid, tid);
 	if (t) {
 		t->samples++;
 		t->weight += weight;
+		for (size_t k = 0; ctr && k < nctr; k++)
+			t->ctr[k] += ctr[k];
+	}
+}
+
+void profile_add(struct profile *p, pid_t pid, pid_t tid, const uint32_t *frames, size_t n,
+		 uint64_t weight, int leaf_kernel)
+{
+	profile_add_ctr(p, pid, tid, frames, n, weight, leaf_kernel, NULL);
+}
+
+int profile_set_counters(struct profile *p, size_t nctr)
+{
+	return ctree_set_counters(p->tree, nctr);
+}
+
+void profile_tick_threads(struct profile *p)
+{
+	for (size_t i = 0; i < p->nthreads; i++) {
+		struct thread_stat *t = &p->threads[i];
+
+		for (size_t k = 0; k < CTREE_MAX_CTR; k++) {
+			t->ctr_last[k] = t->ctr[k] - t->ctr_mark[k];
+			t->ctr_mark[k] = t->ctr[k];
+		}
 	}
 }
 
@@ -94,12 +123,18 @@ static void rollup_node(const struct ctree *t, uint32_t id, struct rollup *r)
 {
 	const struct ctree_node *n = ctree_node(t, id);
 	struct hotspot *h = &r->by_frame[n->frame];
+	const uint64_t *self = ctree_ctr_self(t, id), *total = ctree_ctr_total(t, id);
+	size_t nctr = ctree_ncounters(t);
 
 	h->self_samples += n->self_samples;
 	h->self_weight += n->self_weight;
+	for (size_t k = 0; k < nctr; k++)
+		h->self_ctr[k] += self[k];
 	if (r->on_path[n->frame] == 0) {
 		h->total_samples += n->samples;
 		h->total_weight += n->weight;
+		for (size_t k = 0; k < nctr; k++)
+			h->total_ctr[k] += total[k];
 	}
 }
 

@@ -59,6 +59,14 @@ void report_from_session(struct report *r, const struct session *s)
 	snprintf(r->call_graph, sizeof(r->call_graph), "fp");
 	r->user_only = sampler_user_only(s->sampler);
 	r->hw_note = sampler_hw_note(s->sampler);
+	r->ctr_note = sampler_counter_note(s->sampler);
+	r->counting = s->counting;
+	if (sampler_ngroup(s->sampler)) {
+		const struct perf_event_attr *a = &sampler_group(s->sampler)[0].attr;
+
+		r->weight_ns = a->type == PERF_TYPE_SOFTWARE && (a->config == PERF_COUNT_SW_CPU_CLOCK ||
+								 a->config == PERF_COUNT_SW_TASK_CLOCK);
+	}
 	r->prune_pct = REPORT_PRUNE_PCT;
 	fingerprint_take(&r->fp, sampler_hw_available(s->sampler));
 	fill_baseline(r, s);

@@ -105,11 +105,17 @@ static size_t chain_frames(struct session *s, const struct perf_rec *r, uint32_t
 static void on_sample(struct session *s, const struct perf_rec *r)
 {
 	uint32_t frames[MAX_FRAMES];
-	int leaf_kernel = 0;
+	uint64_t delta[EVENTS_MAX];
+	int leaf_kernel = 0, counted = 0;
 	size_t n = chain_frames(s, r, frames, &leaf_kernel);
 
-	profile_add(s->profile, (pid_t)r->pid, (pid_t)r->tid, frames, n, r->sample.period,
-		    leaf_kernel);
+	/* The group read in the sample: its change since this thread's last
+	 * sample on this CPU happened in the stack sampled now. */
+	if (r->sample.read.nr && ctree_ncounters(s->profile->tree))
+		counted = counting_sample(s->counting, r->tid, r->sample.cpu, &r->sample.read,
+					  delta) == 0;
+	profile_add_ctr(s->profile, (pid_t)r->pid, (pid_t)r->tid, frames, n, r->sample.period,
+			leaf_kernel, counted ? delta : NULL);
 }
 
 static void on_fork(struct session *s, const struct perf_rec *r)
@@ -193,6 +199,52 @@ static void drain_all(struct session *s)
 	process_batch(s, b);
 }
 
+/* Reads every group leader: the totals of the whole target. */
+static void read_totals(struct session *s)
+{
+	size_t n = sampler_nleaders(s->sampler), k = 0;
+	struct group_read *reads = calloc(n ? n : 1, sizeof(*reads));
+
+	if (!reads || !s->counting) {
+		free(reads);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (sampler_read_leader(s->sampler, i, &reads[k]) == 0)
+			k++;
+	counting_set_totals(s->counting, reads, k);
+	free(reads);
+}
+
+static uint64_t refresh_ns(const struct session *s)
+{
+	return (uint64_t)((s->cfg.refresh_s > 0 ? s->cfg.refresh_s : 1.0) * 1e9);
+}
+
+/* Closes a counter interval: process series and per-thread changes. */
+static void tick(struct session *s)
+{
+	read_totals(s);
+	if (s->counting)
+		counting_tick(s->counting, session_elapsed(s));
+	profile_tick_threads(s->profile);
+}
+
+/* The group is known once the first task is open. */
+static int start_counting(struct session *s, char *err, size_t len)
+{
+	size_t n = sampler_ngroup(s->sampler);
+
+	s->counting = counting_new(sampler_group(s->sampler), n, sampler_ncpus(s->sampler));
+	if (!s->counting ||
+	    (sampler_sample_read(s->sampler) && profile_set_counters(s->profile, n))) {
+		snprintf(err, len, "out of memory");
+		return -ENOMEM;
+	}
+	s->batch->sample_type = sampler_sample_type(s->sampler);
+	return 0;
+}
+
 static int open_attach(struct session *s, char *err, size_t len)
 {
 	pid_t *tids = NULL;
@@ -232,6 +284,9 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 {
 	struct session *s = calloc(1, sizeof(*s));
 	struct sampler_config sc = { .freq_hz = cfg->freq_hz,
+				     .period = cfg->period,
+				     .events = cfg->events,
+				     .nevents = cfg->nevents,
 				     .force_cpu_clock = cfg->force_cpu_clock };
 	int e;
 
@@ -257,6 +312,8 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 		if (!e)
 			e = open_attach(s, err, len);
 	}
+	if (!e)
+		e = start_counting(s, err, len);
 	if (e)
 		goto out_free;
 	return s;
@@ -273,6 +330,7 @@ int session_start(struct session *s, char *err, size_t len)
 
 	s->started_at = time(NULL);
 	s->start_ns = mono_ns();
+	s->next_tick_ns = s->start_ns + refresh_ns(s);
 	if (s->cfg.argv)
 		e = target_release(&s->target, err, len);
 	else
@@ -290,6 +348,12 @@ int session_poll(struct session *s, int timeout_ms)
 	if (timeout_ms > 0)
 		poll(fds, n, timeout_ms);
 	drain_all(s);
+	if (s->start_ns && mono_ns() >= s->next_tick_ns) {
+		tick(s);
+		s->next_tick_ns += refresh_ns(s);
+		if (s->next_tick_ns < mono_ns())
+			s->next_tick_ns = mono_ns() + refresh_ns(s);
+	}
 	return target_poll(&s->target);
 }
 
@@ -301,6 +365,7 @@ void session_finish(struct session *s)
 	s->stop_ns = mono_ns();
 	sampler_disable(s->sampler);
 	drain_all(s);
+	tick(s);
 	target_terminate(&s->target);
 	target_poll(&s->target);
 	drain_all(s);
@@ -325,6 +390,7 @@ void session_free(struct session *s)
 	if (s->target.err_fd >= 0 && s->target.launched)
 		close(s->target.err_fd);
 	sampler_free(s->sampler);
+	counting_free(s->counting);
 	sym_free(s->sym);
 	profile_free(s->profile);
 	if (s->batch) {

@@ -67,11 +67,35 @@ static int decode_trailer(const struct perf_event_header *h, uint64_t st, struct
 	return 0;
 }
 
+/* The group read (PERF_RECS_READ_FORMAT): nr, enabled, running, then a
+ * value and an id per event. */
+static int take_group(struct cursor *c, struct group_read *g)
+{
+	uint64_t id;
+
+	if (take_u64(c, &g->nr) || take_u64(c, &g->enabled) || take_u64(c, &g->running))
+		return -EBADMSG;
+	if (g->nr > EVENTS_MAX)
+		return -EBADMSG;
+	for (uint64_t i = 0; i < g->nr; i++)
+		if (take_u64(c, &g->value[i]) || take_u64(c, &id))
+			return -EBADMSG;
+	return 0;
+}
+
+int perf_read_decode(const void *buf, size_t len, struct group_read *out)
+{
+	struct cursor c = { buf, (const uint8_t *)buf + len };
+
+	memset(out, 0, sizeof(*out));
+	return take_group(&c, out);
+}
+
 static int decode_sample(struct cursor *c, uint64_t st, struct perf_rec *r)
 {
 	uint32_t cpu = 0, res;
 
-	if (st & ~(uint64_t)PERF_RECS_SAMPLE_TYPE)
+	if (st & ~(uint64_t)(PERF_RECS_SAMPLE_TYPE | PERF_SAMPLE_READ))
 		return -ENOTSUP;
 	if ((st & PERF_SAMPLE_IP) && take_u64(c, &r->sample.ip))
 		return -EBADMSG;
@@ -84,6 +108,8 @@ static int decode_sample(struct cursor *c, uint64_t st, struct perf_rec *r)
 	r->sample.cpu = cpu;
 	r->sample.period = 1;
 	if ((st & PERF_SAMPLE_PERIOD) && take_u64(c, &r->sample.period))
+		return -EBADMSG;
+	if ((st & PERF_SAMPLE_READ) && take_group(c, &r->sample.read))
 		return -EBADMSG;
 	r->sample.nr = 0;
 	r->sample.ips = NULL;

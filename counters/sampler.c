@@ -21,12 +21,19 @@ struct sampler {
 	struct sampler_stream *streams; /* one slot per CPU; fd -1 until opened */
 	int *cpus;
 	size_t ncpus, nstreams;
-	int *fds; /* every event, for enable/disable/close */
+	size_t *active; /* slots that have a ring, in CPU order */
+	int *fds;       /* every event, for close */
 	size_t nfds, capfds;
-	int decided; /* event and user_only fixed by the first open */
-	int hw;      /* sampling hardware cycles */
+	int *leaders; /* group leaders, one per (task, CPU) */
+	size_t nleaders, capleaders;
+	struct event_spec group[EVENTS_MAX]; /* decided by the first open */
+	size_t ngroup;
+	int decided;
+	int hw; /* a hardware event was opened */
 	int user_only;
+	int sample_read; /* samples carry group reads */
 	char hw_note[160];
+	char ctr_note[512];
 };
 
 static long sys_perf_event_open(struct perf_event_attr *a, pid_t pid, int cpu, int group,
@@ -42,36 +49,52 @@ unsigned sampler_max_rate(void)
 	return v > 0 ? (unsigned)v : 0;
 }
 
-static void fill_attr(const struct sampler *s, struct perf_event_attr *a, int hw, int user_only)
+/* The leader samples and carries the side-band records; members count. */
+static void fill_attr(const struct sampler *s, struct perf_event_attr *a,
+		      const struct event_spec *ev, int leader)
 {
-	memset(a, 0, sizeof(*a));
+	*a = ev->attr;
 	a->size = sizeof(*a);
-	a->type = hw ? PERF_TYPE_HARDWARE : PERF_TYPE_SOFTWARE;
-	a->config = hw ? PERF_COUNT_HW_CPU_CYCLES : PERF_COUNT_SW_CPU_CLOCK;
-	a->freq = 1;
-	a->sample_freq = s->cfg.freq_hz;
-	a->sample_type = PERF_RECS_SAMPLE_TYPE;
+	a->read_format = PERF_RECS_READ_FORMAT;
+	a->inherit = 1;
+	a->exclude_hv = 1;
+	if (s->user_only)
+		a->exclude_kernel = 1;
+	if (!leader) {
+		a->freq = 0;
+		a->sample_period = 0;
+		a->disabled = 0;
+		return;
+	}
+	if (ev->has_period || ev->attr.freq) {
+		/* the event string set its own period or rate */
+	} else if (s->cfg.period) {
+		a->freq = 0;
+		a->sample_period = s->cfg.period;
+	} else {
+		a->freq = 1;
+		a->sample_freq = s->cfg.freq_hz;
+	}
+	a->sample_type = PERF_RECS_SAMPLE_TYPE | (s->sample_read ? PERF_SAMPLE_READ : 0);
 	a->disabled = 1;
 	a->enable_on_exec = !!s->cfg.enable_on_exec;
-	a->inherit = 1;
 	a->mmap = 1;
 	a->mmap2 = 1;
 	a->comm = 1;
 	a->comm_exec = 1;
 	a->task = 1;
 	a->sample_id_all = 1;
-	a->exclude_kernel = !!user_only;
-	a->exclude_hv = 1;
-	a->exclude_callchain_kernel = !!user_only;
+	a->exclude_callchain_kernel = !!s->user_only;
 }
 
-static int try_open(struct sampler *s, pid_t tid, int cpu, int hw, int user_only)
+static int try_open(struct sampler *s, pid_t tid, int cpu, const struct event_spec *ev,
+		    int group_fd)
 {
 	struct perf_event_attr a;
 	long fd;
 
-	fill_attr(s, &a, hw, user_only);
-	fd = sys_perf_event_open(&a, tid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	fill_attr(s, &a, ev, group_fd < 0);
+	fd = sys_perf_event_open(&a, tid, cpu, group_fd, PERF_FLAG_FD_CLOEXEC);
 	return fd < 0 ? -errno : (int)fd;
 }
 
@@ -97,40 +120,148 @@ static void explain(int e, pid_t tid, const struct sampler *s, char *err, size_t
 			 "out of file descriptors opening perf events for pid %d "
 			 "(raise 'ulimit -n')",
 			 (int)tid);
+	else if (e == -ENOENT || e == -EOPNOTSUPP || e == -ENODEV)
+		snprintf(err, len, "event '%s' is not supported on this machine",
+			 s->ngroup ? s->group[0].name : "?");
 	else
 		snprintf(err, len, "perf_event_open on pid %d failed: %s", (int)tid, strerror(-e));
 }
 
-/* First open: find the event and privilege level this machine allows. */
-static int open_first(struct sampler *s, pid_t tid, int cpu)
+static int keep_fd(struct sampler *s, int fd)
 {
-	int fd;
+	if (grow_array(&s->fds, &s->capfds, s->nfds + 1, sizeof(*s->fds)))
+		return -ENOMEM;
+	s->fds[s->nfds++] = fd;
+	return 0;
+}
 
-	if (!s->cfg.force_cpu_clock) {
-		fd = try_open(s, tid, cpu, 1, 0);
-		if (fd == -EACCES || fd == -EPERM)
-			fd = try_open(s, tid, cpu, 1, (s->user_only = 1));
-		if (fd >= 0) {
-			s->hw = 1;
+static int no_pmu(int e) { return e == -ENOENT || e == -EOPNOTSUPP || e == -ENODEV; }
+
+/* Opens a leader, stepping down to what this kernel allows: user space only
+ * when kernel sampling is refused, no group reads in samples where inherited
+ * events may not have them (before Linux 6.12). */
+static int open_leader_first(struct sampler *s, pid_t tid, int cpu, const struct event_spec *ev)
+{
+	for (;;) {
+		int fd = try_open(s, tid, cpu, ev, -1);
+
+		if (fd >= 0 || fd == -ESRCH)
 			return fd;
-		}
-		if (fd == -ESRCH)
-			return fd;
-		if (fd == -ENOENT || fd == -EOPNOTSUPP || fd == -ENODEV)
-			snprintf(
-			    s->hw_note, sizeof(s->hw_note),
-			    "hardware counters unavailable: no CPU PMU exposed (virtual machine?)");
+		if ((fd == -EACCES || fd == -EPERM) && !s->user_only)
+			s->user_only = 1;
+		else if (fd == -EINVAL && s->sample_read)
+			s->sample_read = 0;
 		else
-			snprintf(s->hw_note, sizeof(s->hw_note),
-				 "hardware counters unavailable: %s", strerror(-fd));
-	} else {
+			return fd;
+	}
+}
+
+static void note_dropped(struct sampler *s, const char *name, const char *why)
+{
+	size_t l = strlen(s->ctr_note);
+
+	snprintf(s->ctr_note + l, sizeof(s->ctr_note) - l, "%s%s (%s)",
+		 l ? ", " : "not counted: ", name, why);
+}
+
+static void manual_cpu_clock(struct event_spec *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	snprintf(ev->name, sizeof(ev->name), "cpu-clock");
+	ev->attr.type = PERF_TYPE_SOFTWARE;
+	ev->attr.config = PERF_COUNT_SW_CPU_CLOCK;
+}
+
+/* The events asked for, or where hardware cannot be opened the software
+ * stand-ins: cpu-clock leading the software events of the list. */
+static size_t candidates(const struct sampler *s, int software, struct event_spec *out)
+{
+	size_t n = 0;
+
+	if (!s->cfg.events || !s->cfg.nevents) {
+		n = (size_t)(software || s->cfg.force_cpu_clock ? events_default_sw(out)
+								: events_default_hw(out));
+		if (!n)
+			manual_cpu_clock(&out[n++]);
+		return n;
+	}
+	if (!software) {
+		memcpy(out, s->cfg.events, s->cfg.nevents * sizeof(*out));
+		return s->cfg.nevents;
+	}
+	if (!events_is_software(&s->cfg.events[0].attr))
+		manual_cpu_clock(&out[n++]);
+	for (size_t i = 0; i < s->cfg.nevents && n < EVENTS_MAX; i++)
+		if (events_is_software(&s->cfg.events[i].attr))
+			out[n++] = s->cfg.events[i];
+	return n;
+}
+
+/* First open: decide the group this machine allows. Returns the leader. */
+static int decide_leader(struct sampler *s, pid_t tid, int cpu)
+{
+	struct event_spec cand[EVENTS_MAX];
+	size_t n = candidates(s, 0, cand);
+	int fd = open_leader_first(s, tid, cpu, &cand[0]);
+
+	if (fd < 0 && no_pmu(fd) && !events_is_software(&cand[0].attr)) {
+		snprintf(s->hw_note, sizeof(s->hw_note),
+			 "hardware counters unavailable: no CPU PMU exposed (virtual machine?)");
+		for (size_t i = 0; s->cfg.nevents && i < n; i++)
+			if (!events_is_software(&cand[i].attr))
+				note_dropped(s, cand[i].name, "no CPU PMU");
+		n = candidates(s, 1, cand);
+		fd = open_leader_first(s, tid, cpu, &cand[0]);
+	} else if (fd >= 0 && events_is_software(&cand[0].attr) && !s->cfg.force_cpu_clock) {
+		snprintf(s->hw_note, sizeof(s->hw_note), "hardware counters not requested");
+	} else if (s->cfg.force_cpu_clock) {
 		snprintf(s->hw_note, sizeof(s->hw_note), "hardware counters not requested");
 	}
-	s->user_only = 0;
-	fd = try_open(s, tid, cpu, 0, 0);
-	if (fd == -EACCES || fd == -EPERM)
-		fd = try_open(s, tid, cpu, 0, (s->user_only = 1));
+	if (fd < 0)
+		return fd;
+	memcpy(s->group, cand, n * sizeof(*cand));
+	s->ngroup = n;
+	s->hw = !events_is_software(&cand[0].attr);
 	return fd;
+}
+
+/* First open: members that cannot be opened are left out, and said. */
+static void decide_members(struct sampler *s, pid_t tid, int cpu, int leader)
+{
+	size_t k = 1;
+
+	for (size_t i = 1; i < s->ngroup; i++) {
+		int fd = try_open(s, tid, cpu, &s->group[i], leader);
+
+		if (fd < 0) {
+			note_dropped(s, s->group[i].name,
+				     no_pmu(fd) ? "not supported here" : strerror(-fd));
+			continue;
+		}
+		if (keep_fd(s, fd)) {
+			close(fd);
+			continue;
+		}
+		s->hw |= !events_is_software(&s->group[i].attr);
+		s->group[k++] = s->group[i];
+	}
+	s->ngroup = k;
+	if (!s->sample_read && s->ngroup) {
+		size_t l = strlen(s->ctr_note);
+
+		snprintf(s->ctr_note + l, sizeof(s->ctr_note) - l,
+			 "%sper-function counters unavailable: this kernel refuses group reads "
+			 "in inherited samples (needs Linux 6.12)",
+			 l ? "; " : "");
+	}
+}
+
+static void index_streams(struct sampler *s)
+{
+	s->nstreams = 0;
+	for (size_t k = 0; k < s->ncpus; k++)
+		if (s->streams[k].fd >= 0)
+			s->active[s->nstreams++] = k;
 }
 
 static int map_ring(struct sampler *s, struct sampler_stream *st, char *err, size_t len)
@@ -153,14 +284,6 @@ static int map_ring(struct sampler *s, struct sampler_stream *st, char *err, siz
 	return e;
 }
 
-static int keep_fd(struct sampler *s, int fd)
-{
-	if (grow_array(&s->fds, &s->capfds, s->nfds + 1, sizeof(*s->fds)))
-		return -ENOMEM;
-	s->fds[s->nfds++] = fd;
-	return 0;
-}
-
 /* The first event on a CPU owns its ring; later ones write into it. */
 static int attach_output(struct sampler *s, size_t ci, int fd, char *err, size_t len)
 {
@@ -175,7 +298,7 @@ static int attach_output(struct sampler *s, size_t ci, int fd, char *err, size_t
 			st->fd = -1;
 			return e;
 		}
-		s->nstreams++;
+		index_streams(s);
 		return 0;
 	}
 	if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, st->fd)) {
@@ -186,16 +309,36 @@ static int attach_output(struct sampler *s, size_t ci, int fd, char *err, size_t
 	return 0;
 }
 
+static int keep_leader(struct sampler *s, int fd)
+{
+	if (grow_array(&s->leaders, &s->capleaders, s->nleaders + 1, sizeof(*s->leaders)))
+		return -ENOMEM;
+	s->leaders[s->nleaders++] = fd;
+	return 0;
+}
+
+static int open_members(struct sampler *s, pid_t tid, int cpu, int leader, char *err, size_t len)
+{
+	for (size_t i = 1; i < s->ngroup; i++) {
+		int fd = try_open(s, tid, cpu, &s->group[i], leader);
+
+		if (fd < 0) {
+			explain(fd, tid, s, err, len);
+			return fd;
+		}
+		if (keep_fd(s, fd)) {
+			close(fd);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 static int open_on_cpu(struct sampler *s, pid_t tid, size_t ci, char *err, size_t len)
 {
-	int fd, e;
+	int cpu = s->cpus[ci], fd, e;
 
-	if (!s->decided) {
-		fd = open_first(s, tid, s->cpus[ci]);
-		s->decided = fd >= 0;
-	} else {
-		fd = try_open(s, tid, s->cpus[ci], s->hw, s->user_only);
-	}
+	fd = s->decided ? try_open(s, tid, cpu, &s->group[0], -1) : decide_leader(s, tid, cpu);
 	if (fd < 0) {
 		explain(fd, tid, s, err, len);
 		return fd;
@@ -205,17 +348,20 @@ static int open_on_cpu(struct sampler *s, pid_t tid, size_t ci, char *err, size_
 		close(fd);
 		return e;
 	}
-	e = attach_output(s, ci, fd, err, len);
-	if (e) {
-		s->nfds--;
-		close(fd);
+	if (!s->decided) {
+		decide_members(s, tid, cpu, fd);
+		s->decided = 1;
+	} else if ((e = open_members(s, tid, cpu, fd, err, len))) {
+		return e;
 	}
-	return e;
+	e = keep_leader(s, fd);
+	return e ? e : attach_output(s, ci, fd, err, len);
 }
 
 /* Closes the events opened since BEFORE (and the rings they own). */
-static void undo_opens(struct sampler *s, size_t before)
+static void undo_opens(struct sampler *s, size_t before, size_t leaders_before)
 {
+	s->nleaders = leaders_before;
 	while (s->nfds > before) {
 		int fd = s->fds[--s->nfds];
 
@@ -223,22 +369,22 @@ static void undo_opens(struct sampler *s, size_t before)
 			if (s->streams[k].fd == fd) {
 				ring_unmap(&s->streams[k].ring);
 				s->streams[k].fd = -1;
-				s->nstreams--;
 			}
 		close(fd);
 	}
+	index_streams(s);
 }
 
 int sampler_open_task(struct sampler *s, pid_t tid, char *err, size_t errlen)
 {
-	size_t before = s->nfds;
+	size_t before = s->nfds, leaders_before = s->nleaders;
 
 	for (size_t ci = 0; ci < s->ncpus; ci++) {
 		int e = open_on_cpu(s, tid, ci, err, errlen);
 
 		if (e) {
 			/* All CPUs or none: a task sampled on some CPUs only would lie. */
-			undo_opens(s, before);
+			undo_opens(s, before, leaders_before);
 			return e;
 		}
 	}
@@ -247,14 +393,14 @@ int sampler_open_task(struct sampler *s, pid_t tid, char *err, size_t errlen)
 
 void sampler_enable(struct sampler *s)
 {
-	for (size_t i = 0; i < s->nfds; i++)
-		ioctl(s->fds[i], PERF_EVENT_IOC_ENABLE, 0);
+	for (size_t i = 0; i < s->nleaders; i++)
+		ioctl(s->leaders[i], PERF_EVENT_IOC_ENABLE, PERF_IOC_FLAG_GROUP);
 }
 
 void sampler_disable(struct sampler *s)
 {
-	for (size_t i = 0; i < s->nfds; i++)
-		ioctl(s->fds[i], PERF_EVENT_IOC_DISABLE, 0);
+	for (size_t i = 0; i < s->nleaders; i++)
+		ioctl(s->leaders[i], PERF_EVENT_IOC_DISABLE, PERF_IOC_FLAG_GROUP);
 }
 
 /* Online CPUs from "0-3,8,10-11". */
@@ -309,7 +455,9 @@ struct sampler *sampler_new(const struct sampler_config *cfg)
 	if (!s)
 		return NULL;
 	s->cfg = *cfg;
-	if (find_cpus(s) || !(s->streams = calloc(s->ncpus, sizeof(*s->streams)))) {
+	s->sample_read = 1;
+	if (find_cpus(s) || !(s->streams = calloc(s->ncpus, sizeof(*s->streams))) ||
+	    !(s->active = calloc(s->ncpus, sizeof(*s->active)))) {
 		sampler_free(s);
 		return NULL;
 	}
@@ -327,6 +475,8 @@ void sampler_free(struct sampler *s)
 	for (size_t i = 0; i < s->nfds; i++)
 		close(s->fds[i]);
 	free(s->fds);
+	free(s->leaders);
+	free(s->active);
 	free(s->streams);
 	free(s->cpus);
 	free(s);
@@ -337,18 +487,36 @@ size_t sampler_nstreams(const struct sampler *s) { return s->nstreams; }
 /* Streams are the CPUs that have a ring, in CPU order. */
 struct sampler_stream *sampler_stream(struct sampler *s, size_t i)
 {
-	for (size_t k = 0; k < s->ncpus; k++)
-		if (s->streams[k].fd >= 0 && i-- == 0)
-			return &s->streams[k];
-	return NULL;
+	return i < s->nstreams ? &s->streams[s->active[i]] : NULL;
 }
 
-const char *sampler_event_name(const struct sampler *s) { return s->hw ? "cycles" : "cpu-clock"; }
+const char *sampler_event_name(const struct sampler *s)
+{
+	return s->ngroup ? s->group[0].name : "none";
+}
 int sampler_hw_available(const struct sampler *s) { return s->hw; }
 int sampler_user_only(const struct sampler *s) { return s->user_only; }
 uint64_t sampler_sample_type(const struct sampler *s)
 {
-	(void)s;
-	return PERF_RECS_SAMPLE_TYPE;
+	return PERF_RECS_SAMPLE_TYPE | (s->sample_read ? PERF_SAMPLE_READ : 0);
 }
 const char *sampler_hw_note(const struct sampler *s) { return s->hw_note; }
+const char *sampler_counter_note(const struct sampler *s) { return s->ctr_note; }
+size_t sampler_ngroup(const struct sampler *s) { return s->ngroup; }
+const struct event_spec *sampler_group(const struct sampler *s) { return s->group; }
+int sampler_sample_read(const struct sampler *s) { return s->sample_read; }
+size_t sampler_nleaders(const struct sampler *s) { return s->nleaders; }
+size_t sampler_ncpus(const struct sampler *s) { return s->ncpus; }
+
+int sampler_read_leader(const struct sampler *s, size_t i, struct group_read *out)
+{
+	uint64_t buf[3 + 2 * EVENTS_MAX];
+	ssize_t n;
+
+	if (i >= s->nleaders)
+		return -EINVAL;
+	n = read(s->leaders[i], buf, sizeof(buf));
+	if (n < 0)
+		return -errno;
+	return perf_read_decode(buf, (size_t)n, out);
+}

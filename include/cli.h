@@ -3,9 +3,12 @@
 #define FLAMETOP_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
-enum cli_mode { CLI_HELP, CLI_VERSION, CLI_RECORD };
+#include "events.h"
+
+enum cli_mode { CLI_HELP, CLI_VERSION, CLI_RECORD, CLI_LIST_EVENTS };
 
 #define CLI_DEFAULT_HZ 999u
 
@@ -14,9 +17,14 @@ struct cli_options {
 	pid_t pid;
 	char **argv; /* command to launch, NULL-terminated; points into the real argv */
 	unsigned freq_hz;
-	double duration_s;  /* 0: until the target exits or a signal */
-	const char *output; /* YAML path */
-	const char *folded; /* folded stacks path */
+	int freq_given;
+	uint64_t period;                      /* -c: sample every PERIOD events (0: by rate) */
+	struct event_spec events[EVENTS_MAX]; /* -e, leader first */
+	size_t nevents;
+	const char *list_filter; /* --list-events FILTER */
+	double duration_s;       /* 0: until the target exits or a signal */
+	const char *output;      /* YAML path */
+	const char *folded;      /* folded stacks path */
 	const char *call_graph;
 	int quiet;
 	int top; /* rows of the hotspot table */

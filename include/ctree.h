@@ -3,7 +3,8 @@
  * Node 0 is the root (no frame); every other node is one frame under its
  * parent.  Each node counts the samples whose stack passes through it (total)
  * and those that end in it (self), both as sample counts and as weight (the
- * sample period: nanoseconds for cpu-clock, cycles for cycles).  Ids are
+ * sample period: nanoseconds for cpu-clock, cycles for cycles), and, when
+ * counters are charged, per-counter totals and self values.  Ids are
  * indices, stable for the life of the tree, so views can key state on them. */
 #ifndef FLAMETOP_CTREE_H
 #define FLAMETOP_CTREE_H
@@ -11,8 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CTREE_ROOT 0u
-#define CTREE_NONE UINT32_MAX
+#define CTREE_ROOT    0u
+#define CTREE_NONE    UINT32_MAX
+#define CTREE_MAX_CTR 8 /* counters a node can carry */
 
 struct ctree_node {
 	uint32_t frame;  /* frametab id; CTREE_NONE for the root */
@@ -32,6 +34,17 @@ void ctree_free(struct ctree *t);
  * Returns the leaf node id, or CTREE_NONE on ENOMEM (the sample is then not
  * counted anywhere, so totals stay consistent). */
 uint32_t ctree_add_stack(struct ctree *t, const uint32_t *frames, size_t n, uint64_t weight);
+
+/* Gives every node NCTR counters (0 to CTREE_MAX_CTR); call before adding.
+ * Returns 0 or -EINVAL / -ENOMEM. */
+int ctree_set_counters(struct ctree *t, size_t nctr);
+size_t ctree_ncounters(const struct ctree *t);
+/* Adds CTR[0..nctr) to LEAF's self values and to the totals of LEAF and
+ * every node above it. */
+void ctree_charge(struct ctree *t, uint32_t leaf, const uint64_t *ctr);
+/* A node's counter totals / self values (NULL when the tree has none). */
+const uint64_t *ctree_ctr_total(const struct ctree *t, uint32_t id);
+const uint64_t *ctree_ctr_self(const struct ctree *t, uint32_t id);
 
 const struct ctree_node *ctree_node(const struct ctree *t, uint32_t id);
 size_t ctree_len(const struct ctree *t);

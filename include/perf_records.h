@@ -9,9 +9,25 @@
 #include <linux/perf_event.h>
 #include <stdint.h>
 
+#include "events.h"
+
 #define PERF_RECS_SAMPLE_TYPE                                                    \
 	(PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU | \
 	 PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN)
+/* With PERF_SAMPLE_READ added, the group is read in this format. */
+#define PERF_RECS_READ_FORMAT                                                                  \
+	(PERF_FORMAT_GROUP | PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING | \
+	 PERF_FORMAT_ID)
+
+/* One read of an event group: values in group order, leader first. */
+struct group_read {
+	uint64_t nr, enabled, running;
+	uint64_t value[EVENTS_MAX];
+};
+
+/* Decodes a read(2) of a group leader opened with PERF_RECS_READ_FORMAT.
+ * Returns 0 or -EBADMSG. */
+int perf_read_decode(const void *buf, size_t len, struct group_read *out);
 
 struct perf_rec {
 	uint32_t type; /* PERF_RECORD_* */
@@ -22,8 +38,9 @@ struct perf_rec {
 		struct {
 			uint64_t ip, period;
 			uint32_t cpu;
-			uint64_t nr;         /* call chain length */
-			const uint64_t *ips; /* leaf first, with PERF_CONTEXT_* markers */
+			struct group_read read; /* nr 0 without PERF_SAMPLE_READ */
+			uint64_t nr;            /* call chain length */
+			const uint64_t *ips;    /* leaf first, with PERF_CONTEXT_* markers */
 		} sample;
 		struct {
 			uint64_t start, len, pgoff;

@@ -14,6 +14,9 @@ struct thread_stat {
 	pid_t pid, tid;
 	char comm[32];
 	uint64_t samples, weight;
+	uint64_t ctr[CTREE_MAX_CTR];      /* counters charged by its samples */
+	uint64_t ctr_mark[CTREE_MAX_CTR]; /* ctr at the last interval's end */
+	uint64_t ctr_last[CTREE_MAX_CTR]; /* change over the last interval */
 };
 
 struct profile {
@@ -32,6 +35,7 @@ struct hotspot {
 	uint32_t frame;
 	uint64_t self_samples, self_weight;
 	uint64_t total_samples, total_weight; /* each sample counted once, recursion or not */
+	uint64_t self_ctr[CTREE_MAX_CTR], total_ctr[CTREE_MAX_CTR];
 };
 
 struct profile *profile_new(void);
@@ -40,6 +44,14 @@ void profile_free(struct profile *p);
 /* Adds a sample: FRAMES root first. */
 void profile_add(struct profile *p, pid_t pid, pid_t tid, const uint32_t *frames, size_t n,
 		 uint64_t weight, int leaf_kernel);
+/* The same, charging counter changes CTR (profile_set_counters values; NULL
+ * for none) to the stack and the thread. */
+void profile_add_ctr(struct profile *p, pid_t pid, pid_t tid, const uint32_t *frames, size_t n,
+		     uint64_t weight, int leaf_kernel, const uint64_t *ctr);
+/* Every node and thread carries NCTR counters (0 to CTREE_MAX_CTR). */
+int profile_set_counters(struct profile *p, size_t nctr);
+/* Closes a per-thread counter interval (ctr_last). */
+void profile_tick_threads(struct profile *p);
 /* Names a thread (from comm records or /proc). */
 void profile_thread_comm(struct profile *p, pid_t pid, pid_t tid, const char *comm);
 struct thread_stat *profile_thread(struct profile *p, pid_t pid, pid_t tid);

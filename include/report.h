@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "classify.h"
+#include "counting.h"
 #include "fingerprint.h"
 #include "profile.h"
 
@@ -36,7 +37,10 @@ struct report {
 	unsigned freq_hz;
 	char call_graph[16];
 	int user_only;
+	int weight_ns; /* sample periods are nanoseconds (cpu-clock, task-clock) */
 	const char *hw_note;
+	const struct counting *counting; /* NULL: nothing counted */
+	const char *ctr_note;            /* events asked for but not counted */
 	struct fingerprint fp;
 	struct report_baseline baseline;
 	struct classification cls;

@@ -5,9 +5,14 @@
  * creates later are sampled from their first instruction.  The kernel allows
  * no ring on an inherited per-task event, so (like perf record) we open one
  * event per (task, CPU) and point every event of a CPU at that CPU's ring.
- * The first task opened decides the event (hardware cycles when a PMU exists,
- * else cpu-clock) and whether kernel frames may be sampled; later tasks use
- * the same choice. */
+ * Each (task, CPU) gets an event group: the first event samples, the others
+ * are counted beside it, and every sample carries a read of the whole group
+ * (PERF_SAMPLE_READ), so counters can be charged to call stacks.
+ *
+ * The first task opened decides the group (the -e events, else cycles with
+ * instructions, cache and branch events; cpu-clock with software events
+ * where no CPU PMU exists), and whether kernel frames may be sampled; later
+ * tasks use the same choice. */
 #ifndef FLAMETOP_SAMPLER_H
 #define FLAMETOP_SAMPLER_H
 
@@ -15,10 +20,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "events.h"
+#include "perf_records.h"
 #include "perf_ring.h"
 
 struct sampler_config {
-	unsigned freq_hz;    /* samples per second per thread */
+	unsigned freq_hz; /* samples per second per thread */
+	uint64_t period;  /* -c: one sample every PERIOD leader events (0: by rate) */
+	const struct event_spec *events; /* -e, leader first; NULL: the default set */
+	size_t nevents;
 	int enable_on_exec;  /* launch mode: counting starts at exec */
 	int force_cpu_clock; /* skip the hardware attempt */
 	unsigned ring_order; /* 2^order data pages per ring (0: default) */
@@ -46,14 +56,31 @@ void sampler_disable(struct sampler *s);
 size_t sampler_nstreams(const struct sampler *s);
 struct sampler_stream *sampler_stream(struct sampler *s, size_t i);
 
-/* What was opened: "cycles" or "cpu-clock", and whether kernel frames are
- * excluded because the kernel refused them. */
+/* What was opened: the sampling event's name ("cycles", "cpu-clock", or as
+ * given to -e), and whether kernel frames are excluded because the kernel
+ * refused them. */
 const char *sampler_event_name(const struct sampler *s);
 int sampler_hw_available(const struct sampler *s);
 int sampler_user_only(const struct sampler *s);
 uint64_t sampler_sample_type(const struct sampler *s);
 /* Why hardware events could not be used; "" when they were. */
 const char *sampler_hw_note(const struct sampler *s);
+/* Events asked for but not counted, and why; "" when none. */
+const char *sampler_counter_note(const struct sampler *s);
+
+/* The group as opened, leader first (valid once a task is open). */
+size_t sampler_ngroup(const struct sampler *s);
+const struct event_spec *sampler_group(const struct sampler *s);
+/* Samples carry group reads (PERF_SAMPLE_READ; needs Linux 6.12 with
+ * inherited events). */
+int sampler_sample_read(const struct sampler *s);
+
+/* Group leaders (one per task and CPU) and a read of each: counts of that
+ * task and every thread it created, scaled by the caller. */
+size_t sampler_nleaders(const struct sampler *s);
+/* CPUs each task has a group on. */
+size_t sampler_ncpus(const struct sampler *s);
+int sampler_read_leader(const struct sampler *s, size_t i, struct group_read *out);
 
 /* kernel.perf_event_max_sample_rate, or 0 if unreadable. */
 unsigned sampler_max_rate(void);

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "counting.h"
 #include "profile.h"
 #include "sampler.h"
 #include "symbols.h"
@@ -18,6 +19,10 @@ struct session_config {
 	pid_t pid;         /* attach to this process, or */
 	char *const *argv; /* launch this command */
 	unsigned freq_hz;
+	uint64_t period;                 /* -c: sample every PERIOD events instead */
+	const struct event_spec *events; /* -e, leader first; NULL: the default set */
+	size_t nevents;
+	double refresh_s; /* counter intervals (0: 1 s) */
 	int force_cpu_clock;
 	const char *kallsyms; /* NULL: /proc/kallsyms */
 };
@@ -28,9 +33,11 @@ struct session {
 	struct sampler *sampler;
 	struct symbolizer *sym;
 	struct profile *profile;
+	struct counting *counting;  /* the group's totals, series and deltas */
 	time_t started_at;          /* wall clock */
 	uint64_t start_ns, stop_ns; /* monotonic */
 	uint64_t bad_records;       /* records we could not decode */
+	uint64_t next_tick_ns;      /* end of the current counter interval */
 	int finished;
 	struct session_batch *batch;
 };

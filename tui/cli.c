@@ -13,6 +13,7 @@
 const char *cli_usage(void)
 {
 	return "usage: flametop record [-p PID | [--] COMMAND [ARGS...]] [options]\n"
+	       "       flametop --list-events [FILTER]\n"
 	       "\n"
 	       "Samples a live process (all its threads, and threads it creates later) or a\n"
 	       "command it launches, and writes where the time goes as a YAML performance map.\n"
@@ -21,6 +22,13 @@ const char *cli_usage(void)
 	       "  -- COMMAND ARGS...     launch COMMAND and profile it from exec to exit\n"
 	       "  -F, --freq HZ          samples per second per thread (default 999; at most\n"
 	       "                         kernel.perf_event_max_sample_rate)\n"
+	       "  -c, --count PERIOD     sample every PERIOD occurrences of the first event\n"
+	       "                         instead of at a rate\n"
+	       "  -e, --event EV[,EV...] events named the libpfm4 way (cycles, instructions,\n"
+	       "                         cache-misses, LLC-load-misses, task-clock, page-faults,\n"
+	       "                         PMU::EVENT:UMASK; modifiers :u :k :period=N\n"
+	       "                         :precise=N); the first samples, the rest are counted\n"
+	       "                         with it and charged to the sampled call stacks\n"
 	       "  -d, --duration SECONDS stop after SECONDS (a launched command then gets\n"
 	       "                         SIGTERM); default: until the target exits or Ctrl-C\n"
 	       "  -o, --output FILE      write the YAML performance map to FILE\n"
@@ -31,8 +39,13 @@ const char *cli_usage(void)
 	       "  -h, --help             this help\n"
 	       "  -V, --version          print the version\n"
 	       "\n"
-	       "Samples hardware cycles where a CPU PMU exists, otherwise cpu-clock; the\n"
-	       "choice is printed and stored in the YAML. Recording stops on -d, SIGINT or\n"
+	       "      --list-events [FILTER]  the PMUs and events libpfm4 knows here\n"
+	       "\n"
+	       "Without -e: samples cycles and counts instructions, cache references and\n"
+	       "misses, branches and branch misses; where no CPU PMU exists (most virtual\n"
+	       "machines) it says so, samples cpu-clock and counts task-clock, context\n"
+	       "switches, CPU migrations, page faults and major faults. The choice is\n"
+	       "printed and stored in the YAML. Recording stops on -d, SIGINT or\n"
 	       "SIGTERM, or when the target exits; in every case the export is written.\n"
 	       "If FILE cannot be written the profile is saved under $TMPDIR (or /tmp), the\n"
 	       "path is printed, and the exit status is 1. Usage errors exit with 2.\n";
@@ -95,11 +108,28 @@ static int parse_int(const char *s, int *out, const char *what, char *err, size_
 	return 0;
 }
 
+static int parse_period(const char *s, uint64_t *out, char *err, size_t len)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (!*s || *end || errno || v == 0 || *s == '-') {
+		snprintf(err, len, "invalid sample period '%s': give a whole number above 0", s);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
 enum { OPT_FOLDED = 256, OPT_CALL_GRAPH };
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "freq", required_argument, NULL, 'F' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "event", required_argument, NULL, 'e' },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "folded", required_argument, NULL, OPT_FOLDED },
@@ -115,7 +145,7 @@ static int bad_option(char **argv, int c, char *err, size_t len)
 {
 	const char *arg = argv[optind - 1];
 
-	if (c == ':' || (optopt && strchr("pFdon", optopt)))
+	if (c == ':' || (optopt && strchr("pFdonce", optopt)))
 		snprintf(err, len, "option '%s' needs a value (see flametop --help)", arg);
 	else if (optopt)
 		snprintf(err, len, "unknown option '-%c' (see flametop --help)", optopt);
@@ -132,7 +162,16 @@ static int handle(int c, char **argv, unsigned max_rate, struct cli_options *o, 
 		o->pid = 0;
 		return target_parse_pid(optarg, &o->pid, err, len);
 	case 'F':
+		o->freq_given = 1;
 		return parse_rate(optarg, max_rate, &o->freq_hz, err, len);
+	case 'c':
+		return parse_period(optarg, &o->period, err, len);
+	case 'e': {
+		int n = events_parse_list(optarg, o->events, err, len);
+
+		o->nevents = n > 0 ? (size_t)n : 0;
+		return n < 0 ? n : 0;
+	}
 	case 'd':
 		return parse_seconds(optarg, &o->duration_s, err, len);
 	case 'o':
@@ -173,7 +212,7 @@ static int parse_record(int argc, char **argv, unsigned max_rate, struct cli_opt
 	optind = 1;
 	opterr = 0;
 	/* '+': stop at the first non-option, so the command's own flags are its own. */
-	while ((c = getopt_long(argc, argv, "+:p:F:d:o:n:qhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:p:F:c:e:d:o:n:qhV", long_opts, NULL)) != -1) {
 		e = handle(c, argv, max_rate, o, err, len);
 		if (e)
 			return e;
@@ -182,6 +221,10 @@ static int parse_record(int argc, char **argv, unsigned max_rate, struct cli_opt
 	}
 	if (optind < argc)
 		o->argv = argv + optind;
+	if (o->freq_given && o->period) {
+		snprintf(err, len, "give either -F HZ or -c PERIOD, not both");
+		return -EINVAL;
+	}
 	if (o->pid && o->argv) {
 		snprintf(err, len, "give either -p PID or a command to launch, not both");
 		return -EINVAL;
@@ -207,6 +250,15 @@ int cli_parse(int argc, char **argv, unsigned max_rate, struct cli_options *o, c
 	}
 	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
 		o->mode = CLI_VERSION;
+		return 0;
+	}
+	if (!strcmp(argv[1], "--list-events")) {
+		o->mode = CLI_LIST_EVENTS;
+		o->list_filter = argc > 2 ? argv[2] : NULL;
+		if (argc > 3) {
+			snprintf(err, len, "--list-events takes one FILTER at most");
+			return -EINVAL;
+		}
 		return 0;
 	}
 	if (strcmp(argv[1], "record")) {

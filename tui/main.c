@@ -1,10 +1,39 @@
 /* flametop — entry point: dispatch to a face. */
 #include "cli.h"
+#include "events.h"
 #include "record.h"
 #include "sampler.h"
 
 #include <locale.h>
 #include <stdio.h>
+#include <sys/resource.h>
+
+/* Each thread needs an event per CPU per counted event: take the whole
+ * descriptor allowance the administrator gives, as perf does. */
+static void raise_nofile(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+		r.rlim_cur = r.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &r);
+	}
+}
+
+static int list_events(const char *filter)
+{
+	long n = events_list(stdout, filter);
+
+	if (n < 0) {
+		fprintf(stderr, "flametop: libpfm4 could not be initialised\n");
+		return 1;
+	}
+	if (n == 0 && filter) {
+		fprintf(stderr, "flametop: no event matches '%s'\n", filter);
+		return 1;
+	}
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -28,7 +57,10 @@ int main(int argc, char **argv)
 	case CLI_VERSION:
 		printf("flametop %s\n", FLAMETOP_VERSION);
 		return 0;
+	case CLI_LIST_EVENTS:
+		return list_events(o.list_filter);
 	case CLI_RECORD:
+		raise_nofile();
 		return record_run(&o);
 	}
 	return 2;

@@ -29,16 +29,30 @@ static void catch_signals(void)
 
 static void announce(const struct session *s, const struct cli_options *o)
 {
-	const char *note = sampler_hw_note(s->sampler);
+	const char *note = sampler_hw_note(s->sampler), *ctr = sampler_counter_note(s->sampler);
+	const struct event_spec *g = sampler_group(s->sampler);
+	char counted[600] = "";
 
 	if (note[0] && strcmp(note, "hardware counters not requested"))
-		fprintf(stderr, "flametop: %s; sampling cpu-clock instead\n", note);
+		fprintf(stderr, "flametop: %s; sampling %s instead\n", note, g[0].name);
+	if (ctr[0])
+		fprintf(stderr, "flametop: %s\n", ctr);
+	for (size_t i = 1, w = 0; i < sampler_ngroup(s->sampler) && w < sizeof(counted); i++)
+		w += (size_t)snprintf(counted + w, sizeof(counted) - w, "%s%s", i > 1 ? ", " : "",
+				      g[i].name);
 	if (sampler_user_only(s->sampler))
 		fprintf(stderr, "flametop: the kernel refused kernel-mode sampling "
 				"(perf_event_paranoid); sampling user space only\n");
-	fprintf(stderr, "flametop: sampling pid %d (%s) at %u Hz on %s, call graph %s\n",
-		(int)s->target.pid, s->target.comm, o->freq_hz, sampler_event_name(s->sampler),
-		o->call_graph);
+	if (o->period)
+		fprintf(stderr, "flametop: sampling pid %d (%s) every %llu %s, call graph %s\n",
+			(int)s->target.pid, s->target.comm, (unsigned long long)o->period,
+			sampler_event_name(s->sampler), o->call_graph);
+	else
+		fprintf(stderr, "flametop: sampling pid %d (%s) at %u Hz on %s, call graph %s\n",
+			(int)s->target.pid, s->target.comm, o->freq_hz,
+			sampler_event_name(s->sampler), o->call_graph);
+	if (counted[0])
+		fprintf(stderr, "flametop: counting %s\n", counted);
 }
 
 static void print_table(const struct profile *p, int top)
@@ -112,7 +126,12 @@ static int finish(struct session *s, const struct cli_options *o)
 
 int record_run(const struct cli_options *o)
 {
-	struct session_config cfg = { .pid = o->pid, .argv = o->argv, .freq_hz = o->freq_hz };
+	struct session_config cfg = { .pid = o->pid,
+				      .argv = o->argv,
+				      .freq_hz = o->freq_hz,
+				      .period = o->period,
+				      .events = o->nevents ? o->events : NULL,
+				      .nevents = o->nevents };
 	struct session *s;
 	char err[1024];
 	int rc;

@@ -124,3 +124,18 @@ def test_help_and_usage():
     assert r.returncode == 2 and "usage:" in r.stderr
     r = run_flametop("--version")
     assert r.returncode == 0 and r.stdout.startswith("flametop ")
+
+
+def test_unknown_event_suggests_names():
+    r = run_flametop("record", "-e", "cache-mises", "--", "true")
+    one_line_error(r, 2, "unknown event 'cache-mises'", "did you mean: cache-misses")
+    r = run_flametop("record", "-e", "cycles:nosuchmod", "--", "true")
+    one_line_error(r, 2, "cycles:nosuchmod")
+    r = run_flametop("record", "-e", "a,b,c,d,e,f,g,h,i", "--", "true")
+    one_line_error(r, 2, "at most 8")
+
+
+def test_rate_and_period_together():
+    one_line_error(run_flametop("record", "-F", "99", "-c", "1000", "--", "true"), 2,
+                   "either -F", "-c")
+    one_line_error(run_flametop("record", "-c", "0", "--", "true"), 2, "invalid sample period")

@@ -87,6 +87,7 @@ def test_yaml_has_every_section(tmp_path):
     }
     for section, keys in expect.items():
         assert keys <= set(doc[section]), (section, keys - set(doc[section]))
+    assert {"hardware", "note", "events", "derived", "per_function"} <= set(doc["counters"])
     for key in ("hotspots", "bottleneck_classification", "bottleneck_detail", "hypotheses"):
         assert key in doc
     assert doc["hypotheses"] == []

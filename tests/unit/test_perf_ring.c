@@ -142,6 +142,53 @@ static void decodes_sample_with_callchain(void **state)
 	assert_int_equal(perf_rec_decode(h, PERF_RECS_SAMPLE_TYPE, &r), -EBADMSG);
 }
 
+static void decodes_sample_with_group_read(void **state)
+{
+	uint64_t buf[24];
+	struct perf_event_header *h = (void *)buf;
+	struct perf_rec r;
+	uint64_t *p = buf + 1;
+
+	(void)state;
+	*p++ = 0x401000;              /* ip */
+	*p++ = (uint64_t)7 << 32 | 5; /* pid 5, tid 7 */
+	*p++ = 99;                    /* time */
+	*p++ = 0;                     /* cpu */
+	*p++ = 1000;                  /* period */
+	*p++ = 2;                     /* read: nr */
+	*p++ = 5000;                  /* time enabled */
+	*p++ = 4000;                  /* time running */
+	*p++ = 111, *p++ = 1;         /* value, id */
+	*p++ = 222, *p++ = 2;
+	*p++ = 1; /* callchain nr */
+	*p++ = 0x401000;
+	h->type = PERF_RECORD_SAMPLE;
+	h->misc = PERF_RECORD_MISC_USER;
+	h->size = (uint16_t)((uint8_t *)p - (uint8_t *)buf);
+	assert_int_equal(perf_rec_decode(h, PERF_RECS_SAMPLE_TYPE | PERF_SAMPLE_READ, &r), 0);
+	assert_int_equal(r.sample.read.nr, 2);
+	assert_int_equal(r.sample.read.enabled, 5000);
+	assert_int_equal(r.sample.read.running, 4000);
+	assert_int_equal(r.sample.read.value[0], 111);
+	assert_int_equal(r.sample.read.value[1], 222);
+	assert_int_equal(r.sample.nr, 1);
+	assert_int_equal(r.sample.ips[0], 0x401000);
+	/* More events than a group can hold is a malformed record. */
+	buf[6] = 100;
+	assert_int_equal(perf_rec_decode(h, PERF_RECS_SAMPLE_TYPE | PERF_SAMPLE_READ, &r),
+			 -EBADMSG);
+	/* A read(2) of a leader has the same layout. */
+	{
+		struct group_read g;
+
+		assert_int_equal(perf_read_decode(buf + 6, 7 * 8, &g), -EBADMSG);
+		buf[6] = 2;
+		assert_int_equal(perf_read_decode(buf + 6, 7 * 8, &g), 0);
+		assert_int_equal(g.value[1], 222);
+		assert_int_equal(perf_read_decode(buf + 6, 6 * 8, &g), -EBADMSG);
+	}
+}
+
 static void decodes_side_band(void **state)
 {
 	uint64_t buf[16] = { 0 };
@@ -187,6 +234,7 @@ int main(void)
 		cmocka_unit_test(corrupt_size_is_skipped),
 		cmocka_unit_test(drain_respects_byte_budget),
 		cmocka_unit_test(decodes_sample_with_callchain),
+		cmocka_unit_test(decodes_sample_with_group_read),
 		cmocka_unit_test(decodes_side_band),
 	};
 	return cmocka_run_group_tests_name("perf_ring", tests, NULL, NULL);

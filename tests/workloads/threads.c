@@ -15,14 +15,6 @@
 static volatile unsigned long sink;
 static double end_at;
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Distinct symbols on purpose: the test tells the two kinds of thread apart. */
 __attribute__((noinline)) void early_work(void) { SPIN(200000); }
 __attribute__((noinline)) void late_work(void) { SPIN(200000); }

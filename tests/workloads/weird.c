@@ -19,14 +19,6 @@ void hostile_1(void) { SPIN(3000000); }
 void hostile_2(void) { SPIN(2000000); }
 void hostile_3(void) { SPIN(1000000); }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int main(int argc, char **argv)
 {
 	double end = now() + (argc > 1 ? atof(argv[1]) : 1.0);
