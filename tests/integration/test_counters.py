@@ -127,3 +127,18 @@ def test_list_events():
         assert "no CPU PMU" in r.stdout
     r = run_flametop("--list-events", "no-such-event-anywhere")
     assert r.returncode == 1 and "no event matches" in r.stderr
+
+
+def test_attach_counts_the_window(tmp_path, background):
+    target = background(workload("faults"), "10")
+    out = tmp_path / "a.yaml"
+    r = run_flametop("record", "-p", target.pid, "-d", "1.5", "-q", "-o", out)
+    assert r.returncode == 0, r.stderr
+    doc = load_yaml(out)
+    ev = events(doc)
+    clock = "task-clock" if "task-clock" in ev else "cycles"
+    if clock == "task-clock":
+        cpu_ns = doc["baseline"]["cpu_time_ms"] * 1e6
+        assert abs(ev["task-clock"]["value"] - cpu_ns) < 0.15 * cpu_ns, (ev, cpu_ns)
+        assert ev["page-faults"]["value"] > 10 * 2048
+    assert ev[clock]["value"] > 0
