@@ -62,6 +62,9 @@ WL_FP    := -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer
 WL_SRC   := $(wildcard tests/workloads/*.c)
 WL_BIN   := $(WL_SRC:tests/workloads/%.c=$(BUILD)/workloads/%) \
             $(patsubst tests/workloads/%.cc,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.cc))
+# The same split built as distributions build code: without frame pointers
+# (DWARF's test), and gcc's frame pointers with frameless leaves (fp's leaf fix).
+WL_BIN   += $(BUILD)/workloads/split-nofp $(BUILD)/workloads/split-gccfp
 BENCH_BIN := $(BUILD)/bench/fixedwork
 
 .PHONY: all demo check unit integration bench deps need-deps probe clean install format
@@ -95,6 +98,16 @@ $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(WL_CC) $(WL_FP) -Wall -Wextra -Werror -o $@ $<
+
+$(BUILD)/workloads/split-nofp: tests/workloads/split.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (no frame pointers)"
+	$(Q)gcc -O2 -g -fomit-frame-pointer -Wall -Wextra -Werror -o $@ $<
+
+$(BUILD)/workloads/split-gccfp: tests/workloads/split.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (gcc frame pointers, frameless leaves)"
+	$(Q)gcc -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror -o $@ $<
 
 $(BUILD)/workloads/%: tests/workloads/%.cc
 	@mkdir -p $(dir $@)

@@ -131,6 +131,81 @@ static void section_fingerprint(struct yctx *c)
 	yw_end_map(w);
 }
 
+struct stop_row {
+	const char *module;
+	uint64_t samples;
+};
+
+static int cmp_stop(const void *a, const void *b)
+{
+	const struct stop_row *x = a, *y = b;
+
+	if (x->samples != y->samples)
+		return x->samples < y->samples ? 1 : -1;
+	return strcmp(x->module, y->module);
+}
+
+/* Incomplete stacks, grouped by the module of their outermost frame. */
+static void write_stopped(struct yctx *c, const struct unwind_quality *q)
+{
+	struct stop_row *rows = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 0; i < q->stopped.cap; i++) {
+		const struct frame *f;
+		size_t k;
+
+		if (q->stopped.vals[i] == U64MAP_NONE)
+			continue;
+		f = frametab_get(c->p->frames, (uint32_t)q->stopped.keys[i]);
+		for (k = 0; k < n && strcmp(rows[k].module, f->module); k++)
+			;
+		if (k == n) {
+			if (grow_array(&rows, &cap, n + 1, sizeof(*rows)))
+				break;
+			rows[n++] = (struct stop_row){ f->module, 0 };
+		}
+		rows[k].samples += q->stopped.vals[i];
+	}
+	if (n)
+		qsort(rows, n, sizeof(*rows), cmp_stop);
+	yw_key(&c->w, "stopped_in");
+	yw_seq(&c->w);
+	for (size_t i = 0; i < n && i < 10; i++) {
+		yw_map(&c->w);
+		yw_kstr(&c->w, "module", rows[i].module);
+		yw_kuint(&c->w, "samples", rows[i].samples);
+		yw_end_map(&c->w);
+	}
+	yw_end_seq(&c->w);
+	free(rows);
+}
+
+static void write_unwind(struct yctx *c)
+{
+	const struct unwind_quality *q = c->r->unwind;
+	struct yamlw *w = &c->w;
+
+	yw_key(w, "unwind");
+	if (!q) {
+		yw_null(w);
+		return;
+	}
+	yw_map(w);
+	yw_kstr(w, "unwinder", c->r->unwinder);
+	yw_kuint(w, "samples", q->samples);
+	yw_key(w, "complete_pct");
+	if (q->samples)
+		yw_num(w, 100.0 * (double)q->complete / (double)q->samples, 2);
+	else
+		yw_null(w);
+	yw_kuint(w, "stack_exhausted_samples", q->no_stack);
+	yw_kuint(w, "hybrid_samples", q->hybrid);
+	yw_kuint(w, "leaf_fixed_samples", q->leaf_fixed);
+	write_stopped(c, q);
+	yw_end_map(w);
+}
+
 static void section_scenario(struct yctx *c)
 {
 	const struct report *r = c->r;
@@ -150,6 +225,7 @@ static void section_scenario(struct yctx *c)
 	yw_kstr(w, "event", r->event);
 	yw_kuint(w, "frequency_hz", r->freq_hz);
 	yw_kstr(w, "call_graph", r->call_graph);
+	write_unwind(c);
 	yw_kbool(w, "kernel_frames", !r->user_only);
 	yw_kstr(w, "weight_unit", r->weight_ns ? "ns" : "events");
 	yw_kuint(w, "samples", c->p->samples);

@@ -56,7 +56,10 @@ void report_from_session(struct report *r, const struct session *s)
 	r->duration_s = session_elapsed(s);
 	snprintf(r->event, sizeof(r->event), "%s", sampler_event_name(s->sampler));
 	r->freq_hz = s->cfg.freq_hz;
-	snprintf(r->call_graph, sizeof(r->call_graph), "fp");
+	snprintf(r->call_graph, sizeof(r->call_graph), "%s",
+		 s->cfg.call_graph == CALLGRAPH_DWARF ? "dwarf" : "fp");
+	r->unwinder = s->cfg.call_graph == CALLGRAPH_DWARF ? s->walk.ops->name : NULL;
+	r->unwind = &s->walk.q;
 	r->user_only = sampler_user_only(s->sampler);
 	r->hw_note = sampler_hw_note(s->sampler);
 	r->ctr_note = sampler_counter_note(s->sampler);

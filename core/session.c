@@ -11,7 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_FRAMES      1024
 #define DRAIN_MAX_BYTES (8u << 20) /* per stream per turn: keeps a turn short */
 
 struct batch_ent {
@@ -62,52 +61,12 @@ static int cmp_time(const void *a, const void *b)
 	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* Callchain (leaf first, with context markers) → frames, root first. */
-static size_t chain_frames(struct session *s, const struct perf_rec *r, uint32_t *out,
-			   int *leaf_kernel)
-{
-	uint32_t leaf_first[MAX_FRAMES];
-	size_t n = 0;
-	int kernel = (r->misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL;
-	int first = 1;
-
-	for (uint64_t i = 0; i < r->sample.nr && n < MAX_FRAMES; i++) {
-		uint64_t ip = r->sample.ips[i];
-		uint32_t id;
-
-		if (ip >= (uint64_t)PERF_CONTEXT_MAX) {
-			kernel = ip == (uint64_t)PERF_CONTEXT_KERNEL;
-			first = 1; /* the first address of each context is not a return address */
-			continue;
-		}
-		if (ip < 4096)
-			continue; /* end-of-chain marker or garbage from a broken frame */
-		id = sym_resolve(s->sym, (pid_t)r->pid, ip, kernel, !first);
-		first = 0;
-		if (id == UINT32_MAX)
-			continue;
-		if (n == 0)
-			*leaf_kernel = kernel;
-		leaf_first[n++] = id;
-	}
-	if (n == 0) {
-		uint32_t id = sym_resolve(s->sym, (pid_t)r->pid, r->sample.ip, kernel, 0);
-
-		*leaf_kernel = kernel;
-		if (id != UINT32_MAX)
-			leaf_first[n++] = id;
-	}
-	for (size_t i = 0; i < n; i++)
-		out[i] = leaf_first[n - 1 - i];
-	return n;
-}
-
 static void on_sample(struct session *s, const struct perf_rec *r)
 {
-	uint32_t frames[MAX_FRAMES];
+	uint32_t frames[STACKWALK_MAX];
 	uint64_t delta[EVENTS_MAX];
 	int leaf_kernel = 0, counted = 0;
-	size_t n = chain_frames(s, r, frames, &leaf_kernel);
+	size_t n = stackwalk_frames(&s->walk, r, frames, &leaf_kernel);
 
 	/* The group read in the sample: its change since this thread's last
 	 * sample on this CPU happened in the stack sampled now. */
@@ -288,6 +247,7 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 				     .events = cfg->events,
 				     .nevents = cfg->nevents,
 				     .force_cpu_clock = cfg->force_cpu_clock };
+	const struct unwinder_ops *uw = cfg->unwinder ? cfg->unwinder : &unwinder_libdw;
 	int e;
 
 	if (!s)
@@ -299,8 +259,13 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 		goto out_oom;
 	s->sym = sym_new(s->profile->frames, cfg->kallsyms ? cfg->kallsyms : "/proc/kallsyms");
 	sc.enable_on_exec = cfg->argv != NULL;
+	sc.stack_bytes = cfg->call_graph == CALLGRAPH_DWARF
+			     ? (cfg->stack_bytes ? cfg->stack_bytes : SESSION_STACK_BYTES)
+			     : STACKWALK_LEAF_FIX;
 	s->sampler = sampler_new(&sc);
-	if (!s->sym || !s->sampler)
+	if (!s->sym || !s->sampler ||
+	    stackwalk_init(&s->walk, s->sym, s->profile->frames, cfg->call_graph, uw,
+			   !cfg->no_hybrid))
 		goto out_oom;
 	s->batch->sample_type = sampler_sample_type(s->sampler);
 	if (cfg->argv) {
@@ -390,6 +355,7 @@ void session_free(struct session *s)
 	if (s->target.err_fd >= 0 && s->target.launched)
 		close(s->target.err_fd);
 	sampler_free(s->sampler);
+	stackwalk_fini(&s->walk);
 	counting_free(s->counting);
 	sym_free(s->sym);
 	profile_free(s->profile);

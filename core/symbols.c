@@ -8,6 +8,7 @@
 
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <gelf.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -363,6 +364,15 @@ static uint32_t resolve_kernel(struct symbolizer *s, uint64_t addr)
 	return id;
 }
 
+static struct sym_proc *proc_get(struct symbolizer *s, pid_t pid)
+{
+	struct sym_proc *p = proc_find(s, pid);
+
+	if (!p && (p = proc_add(s, pid)))
+		reload_maps(p);
+	return p;
+}
+
 uint32_t sym_resolve(struct symbolizer *s, pid_t pid, uint64_t ip, int kernel, int caller)
 {
 	uint64_t addr = caller && ip ? ip - 1 : ip;
@@ -371,13 +381,9 @@ uint32_t sym_resolve(struct symbolizer *s, pid_t pid, uint64_t ip, int kernel, i
 
 	if (kernel)
 		return resolve_kernel(s, addr);
-	p = proc_find(s, pid);
-	if (!p) {
-		p = proc_add(s, pid);
-		if (!p)
-			return U64MAP_NONE;
-		reload_maps(p);
-	}
+	p = proc_get(s, pid);
+	if (!p)
+		return U64MAP_NONE;
 	id = u64map_get(&p->cache, addr);
 	if (id != U64MAP_NONE)
 		return id;
@@ -385,6 +391,84 @@ uint32_t sym_resolve(struct symbolizer *s, pid_t pid, uint64_t ip, int kernel, i
 	if (id != U64MAP_NONE)
 		u64map_put(&p->cache, addr, id);
 	return id;
+}
+
+Dwfl *sym_dwfl(struct symbolizer *s, pid_t pid)
+{
+	struct sym_proc *p = proc_get(s, pid);
+
+	if (!p)
+		return NULL;
+	if (p->dirty)
+		rebuild_dwfl(s, p);
+	return p->dwfl;
+}
+
+/* LEN bytes at ADDR from MOD's file, through its program headers. */
+static int read_module(Dwfl_Module *mod, uint64_t addr, void *buf, size_t len)
+{
+	Dwarf_Addr bias;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	size_t n, raw_len = 0;
+	const char *raw;
+
+	if (!elf || elf_getphdrnum(elf, &n))
+		return -1;
+	raw = elf_rawfile(elf, &raw_len);
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		uint64_t rel = addr - bias, off;
+		Elf_Data *d;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD || rel < ph.p_vaddr ||
+		    rel + len > ph.p_vaddr + ph.p_filesz)
+			continue;
+		off = ph.p_offset + (rel - ph.p_vaddr);
+		if (raw && off + len <= raw_len) {
+			memcpy(buf, raw + off, len);
+			return 0;
+		}
+		d = elf_getdata_rawchunk(elf, (int64_t)off, len, ELF_T_BYTE);
+		if (!d || d->d_size < len)
+			return -1;
+		memcpy(buf, d->d_buf, len);
+		return 0;
+	}
+	return -1;
+}
+
+struct read_req {
+	uint64_t addr;
+	void *buf;
+	size_t len;
+	int done;
+};
+
+static int read_any_module(Dwfl_Module *mod, void **user, const char *name, Dwarf_Addr start,
+			   void *arg)
+{
+	struct read_req *r = arg;
+
+	(void)user, (void)name, (void)start;
+	r->done = read_module(mod, r->addr, r->buf, r->len) == 0;
+	return r->done ? DWARF_CB_ABORT : DWARF_CB_OK;
+}
+
+int sym_read_elf(struct symbolizer *s, pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	Dwfl *dwfl = sym_dwfl(s, pid);
+	Dwfl_Module *mod;
+	struct read_req r = { addr, buf, len, 0 };
+
+	if (!dwfl)
+		return -1;
+	mod = dwfl_addrmodule(dwfl, addr);
+	if (mod && read_module(mod, addr, buf, len) == 0)
+		return 0;
+	/* Segments past the executable mapping (.eh_frame in a read-only
+	 * segment after the code) lie outside what the module was told. */
+	dwfl_getmodules(dwfl, read_any_module, &r, 0);
+	return r.done ? 0 : -1;
 }
 
 int sym_load_proc(struct symbolizer *s, pid_t pid)

@@ -91,11 +91,41 @@ int perf_read_decode(const void *buf, size_t len, struct group_read *out)
 	return take_group(&c, out);
 }
 
+static int take_regs(struct cursor *c, struct perf_rec *r)
+{
+	if (take_u64(c, &r->sample.regs_abi))
+		return -EBADMSG;
+	if (r->sample.regs_abi == PERF_SAMPLE_REGS_ABI_NONE)
+		return 0;
+	for (int i = 0; i < PERF_RECS_NREGS; i++)
+		if (take_u64(c, &r->sample.regs[i]))
+			return -EBADMSG;
+	return 0;
+}
+
+/* size, then SIZE bytes, then (when SIZE is not 0) how many were copied. */
+static int take_stack(struct cursor *c, struct perf_rec *r)
+{
+	uint64_t size, dyn;
+
+	if (take_u64(c, &size) || size > (uint64_t)(c->end - c->p))
+		return -EBADMSG;
+	if (!size)
+		return 0;
+	r->sample.stack = c->p;
+	c->p += size;
+	if (take_u64(c, &dyn))
+		return -EBADMSG;
+	r->sample.stack_size = dyn < size ? dyn : size;
+	return 0;
+}
+
 static int decode_sample(struct cursor *c, uint64_t st, struct perf_rec *r)
 {
 	uint32_t cpu = 0, res;
 
-	if (st & ~(uint64_t)(PERF_RECS_SAMPLE_TYPE | PERF_SAMPLE_READ))
+	if (st & ~(uint64_t)(PERF_RECS_SAMPLE_TYPE | PERF_SAMPLE_READ | PERF_SAMPLE_REGS_USER |
+			     PERF_SAMPLE_STACK_USER))
 		return -ENOTSUP;
 	if ((st & PERF_SAMPLE_IP) && take_u64(c, &r->sample.ip))
 		return -EBADMSG;
@@ -119,6 +149,10 @@ static int decode_sample(struct cursor *c, uint64_t st, struct perf_rec *r)
 		r->sample.ips = (const uint64_t *)(const void *)c->p;
 		c->p += r->sample.nr * 8;
 	}
+	if ((st & PERF_SAMPLE_REGS_USER) && take_regs(c, r))
+		return -EBADMSG;
+	if ((st & PERF_SAMPLE_STACK_USER) && take_stack(c, r))
+		return -EBADMSG;
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #define DEFAULT_RING_ORDER 6 /* 64 pages per CPU: ~1 s of 1 kHz samples with deep stacks */
+#define STACK_RING_ORDER   10 /* 4 MiB per CPU: ~0.5 s of 1 kHz samples with 8 KiB stacks */
 
 struct sampler {
 	struct sampler_config cfg;
@@ -49,6 +50,8 @@ unsigned sampler_max_rate(void)
 	return v > 0 ? (unsigned)v : 0;
 }
 
+static unsigned ring_order(const struct sampler *s);
+
 /* The leader samples and carries the side-band records; members count. */
 static void fill_attr(const struct sampler *s, struct perf_event_attr *a,
 		      const struct event_spec *ev, int leader)
@@ -75,7 +78,14 @@ static void fill_attr(const struct sampler *s, struct perf_event_attr *a,
 		a->freq = 1;
 		a->sample_freq = s->cfg.freq_hz;
 	}
-	a->sample_type = PERF_RECS_SAMPLE_TYPE | (s->sample_read ? PERF_SAMPLE_READ : 0);
+	a->sample_type = sampler_sample_type(s);
+	if (s->cfg.stack_bytes) {
+		a->sample_regs_user = PERF_RECS_REGS_MASK;
+		a->sample_stack_user = s->cfg.stack_bytes;
+		/* Wake the reader at a quarter of the ring, not every sample. */
+		a->watermark = 1;
+		a->wakeup_watermark = (4096u << ring_order(s)) / 4;
+	}
 	a->disabled = 1;
 	a->enable_on_exec = !!s->cfg.enable_on_exec;
 	a->mmap = 1;
@@ -264,9 +274,16 @@ static void index_streams(struct sampler *s)
 			s->active[s->nstreams++] = k;
 }
 
+static unsigned ring_order(const struct sampler *s)
+{
+	if (s->cfg.ring_order)
+		return s->cfg.ring_order;
+	return s->cfg.stack_bytes > 2048 ? STACK_RING_ORDER : DEFAULT_RING_ORDER;
+}
+
 static int map_ring(struct sampler *s, struct sampler_stream *st, char *err, size_t len)
 {
-	unsigned order = s->cfg.ring_order ? s->cfg.ring_order : DEFAULT_RING_ORDER;
+	unsigned order = ring_order(s);
 	int e = -EINVAL;
 
 	/* A low RLIMIT_MEMLOCK refuses big rings: fall back to smaller ones. */
@@ -498,7 +515,8 @@ int sampler_hw_available(const struct sampler *s) { return s->hw; }
 int sampler_user_only(const struct sampler *s) { return s->user_only; }
 uint64_t sampler_sample_type(const struct sampler *s)
 {
-	return PERF_RECS_SAMPLE_TYPE | (s->sample_read ? PERF_SAMPLE_READ : 0);
+	return PERF_RECS_SAMPLE_TYPE | (s->sample_read ? PERF_SAMPLE_READ : 0) |
+	       (s->cfg.stack_bytes ? PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER : 0);
 }
 const char *sampler_hw_note(const struct sampler *s) { return s->hw_note; }
 const char *sampler_counter_note(const struct sampler *s) { return s->ctr_note; }

@@ -14,6 +14,24 @@
 #define PERF_RECS_SAMPLE_TYPE                                                    \
 	(PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU | \
 	 PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN)
+/* With PERF_SAMPLE_REGS_USER (DWARF unwinding, the frameless-leaf fix) the
+ * user registers asked for: the x86-64 general registers and IP, which come
+ * in perf's order AX BX CX DX SI DI BP SP IP R8..R15. */
+#define PERF_RECS_REGS_MASK 0xff01ffull
+#define PERF_RECS_NREGS     17
+enum perf_recs_reg {
+	PREG_AX,
+	PREG_BX,
+	PREG_CX,
+	PREG_DX,
+	PREG_SI,
+	PREG_DI,
+	PREG_BP,
+	PREG_SP,
+	PREG_IP,
+	PREG_R8,
+};
+
 /* With PERF_SAMPLE_READ added, the group is read in this format. */
 #define PERF_RECS_READ_FORMAT                                                                  \
 	(PERF_FORMAT_GROUP | PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING | \
@@ -41,6 +59,10 @@ struct perf_rec {
 			struct group_read read; /* nr 0 without PERF_SAMPLE_READ */
 			uint64_t nr;            /* call chain length */
 			const uint64_t *ips;    /* leaf first, with PERF_CONTEXT_* markers */
+			uint64_t regs_abi;      /* 0: no user registers (a kernel thread) */
+			uint64_t regs[PERF_RECS_NREGS];
+			const uint8_t *stack; /* user stack from regs[PREG_SP] up */
+			uint64_t stack_size;  /* bytes valid at STACK */
 		} sample;
 		struct {
 			uint64_t start, len, pgoff;

@@ -13,6 +13,7 @@
 #include "counting.h"
 #include "fingerprint.h"
 #include "profile.h"
+#include "stackwalk.h"
 
 #define REPORT_FORMAT    1
 #define REPORT_PRUNE_PCT 0.5 /* performance_map drops steps below this total share */
@@ -36,6 +37,8 @@ struct report {
 	char event[32];
 	unsigned freq_hz;
 	char call_graph[16];
+	const char *unwinder;                 /* dwarf mode: libdw, libunwind */
+	const struct unwind_quality *unwind; /* NULL: not measured */
 	int user_only;
 	int weight_ns; /* sample periods are nanoseconds (cpu-clock, task-clock) */
 	const char *hw_note;

@@ -10,10 +10,13 @@
 #include <time.h>
 
 #include "counting.h"
+#include "stackwalk.h"
 #include "profile.h"
 #include "sampler.h"
 #include "symbols.h"
 #include "target.h"
+
+#define SESSION_STACK_BYTES 8192 /* dwarf mode default, as perf's */
 
 struct session_config {
 	pid_t pid;         /* attach to this process, or */
@@ -23,6 +26,10 @@ struct session_config {
 	const struct event_spec *events; /* -e, leader first; NULL: the default set */
 	size_t nevents;
 	double refresh_s; /* counter intervals (0: 1 s) */
+	enum callgraph_mode call_graph;
+	unsigned stack_bytes;               /* dwarf mode: user stack copied per sample */
+	const struct unwinder_ops *unwinder; /* dwarf mode (NULL: libdw) */
+	int no_hybrid;                      /* dwarf mode: no frame-pointer continuation */
 	int force_cpu_clock;
 	const char *kallsyms; /* NULL: /proc/kallsyms */
 };
@@ -34,6 +41,7 @@ struct session {
 	struct symbolizer *sym;
 	struct profile *profile;
 	struct counting *counting;  /* the group's totals, series and deltas */
+	struct stackwalk walk;      /* samples → frames, unwind quality */
 	time_t started_at;          /* wall clock */
 	uint64_t start_ns, stop_ns; /* monotonic */
 	uint64_t bad_records;       /* records we could not decode */

@@ -30,6 +30,14 @@ void sym_exec(struct symbolizer *s, pid_t pid);
  * address, so the call instruction before it is what we look up. */
 uint32_t sym_resolve(struct symbolizer *s, pid_t pid, uint64_t ip, int kernel, int caller);
 
+/* PID's libdwfl session over its current mappings (NULL when it has none):
+ * the DWARF unwinders walk the same modules the symbols come from. */
+struct Dwfl;
+struct Dwfl *sym_dwfl(struct symbolizer *s, pid_t pid);
+/* Reads LEN bytes at ADDR of PID from the ELF file mapped there (any loaded
+ * segment of a known module, e.g. .eh_frame_hdr). Returns 0 or -1. */
+int sym_read_elf(struct symbolizer *s, pid_t pid, uint64_t addr, void *buf, size_t len);
+
 /* Kernel symbols were available (table non-empty). */
 int sym_have_kernel(const struct symbolizer *s);
 

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "target.h"
+#include "unwind.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -33,7 +34,14 @@ const char *cli_usage(void)
 	       "                         SIGTERM); default: until the target exits or Ctrl-C\n"
 	       "  -o, --output FILE      write the YAML performance map to FILE\n"
 	       "      --folded FILE      write folded stacks (flamegraph.pl, speedscope)\n"
-	       "      --call-graph MODE  how call chains are taken: fp (frame pointers)\n"
+	       "      --call-graph MODE  how call stacks are taken: dwarf[,BYTES] (unwind a copy\n"
+	       "                         of the user stack, 8192 bytes by default, with CFI;\n"
+	       "                         true stacks without frame pointers), fp (frame\n"
+	       "                         pointers, the caller of a frameless leaf recovered by\n"
+	       "                         CFI; cheaper), auto (default: dwarf)\n"
+	       "      --unwinder NAME    dwarf mode: libdw (default) or libunwind\n"
+	       "      --no-hybrid        dwarf mode: do not continue with frame pointers where\n"
+	       "                         the stack copy ran out\n"
 	       "  -n, --top N            rows in the printed hotspot table (default 15)\n"
 	       "  -q, --quiet            print no hotspot table\n"
 	       "  -h, --help             this help\n"
@@ -123,7 +131,42 @@ static int parse_period(const char *s, uint64_t *out, char *err, size_t len)
 	return 0;
 }
 
-enum { OPT_FOLDED = 256, OPT_CALL_GRAPH };
+enum { OPT_FOLDED = 256, OPT_CALL_GRAPH, OPT_UNWINDER, OPT_NO_HYBRID };
+
+/* "dwarf", "dwarf,16384", "fp", "auto". */
+static int parse_call_graph(const char *s, struct cli_options *o, char *err, size_t len)
+{
+	const char *comma = strchr(s, ',');
+	size_t l = comma ? (size_t)(comma - s) : strlen(s);
+
+	if (l == 4 && !strncmp(s, "auto", 4) && !comma)
+		o->call_graph = "dwarf";
+	else if (l == 2 && !strncmp(s, "fp", 2) && !comma)
+		o->call_graph = "fp";
+	else if (l == 5 && !strncmp(s, "dwarf", 5))
+		o->call_graph = "dwarf";
+	else {
+		snprintf(err, len, "unknown call-graph mode '%s' (give dwarf[,BYTES], fp or auto)",
+			 s);
+		return -EINVAL;
+	}
+	if (comma) {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(comma + 1, &end, 10);
+		if (!comma[1] || *end || errno || v < 64 || v > 65528 || comma[1] == '-') {
+			snprintf(err, len,
+				 "invalid stack size in '%s': give 64 to 65528 bytes (the kernel's "
+				 "limit)",
+				 s);
+			return -EINVAL;
+		}
+		o->stack_bytes = (unsigned)(v + 7) / 8 * 8;
+	}
+	return 0;
+}
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -134,6 +177,8 @@ static const struct option long_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "folded", required_argument, NULL, OPT_FOLDED },
 	{ "call-graph", required_argument, NULL, OPT_CALL_GRAPH },
+	{ "unwinder", required_argument, NULL, OPT_UNWINDER },
+	{ "no-hybrid", no_argument, NULL, OPT_NO_HYBRID },
 	{ "top", required_argument, NULL, 'n' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -181,12 +226,16 @@ static int handle(int c, char **argv, unsigned max_rate, struct cli_options *o, 
 		o->folded = optarg;
 		return 0;
 	case OPT_CALL_GRAPH:
-		if (strcmp(optarg, "fp")) {
-			snprintf(err, len, "unknown call-graph mode '%s' (this build supports: fp)",
-				 optarg);
+		return parse_call_graph(optarg, o, err, len);
+	case OPT_UNWINDER:
+		if (!unwinder_find(optarg)) {
+			snprintf(err, len, "unknown unwinder '%s' (give libdw or libunwind)", optarg);
 			return -EINVAL;
 		}
-		o->call_graph = optarg;
+		o->unwinder = optarg;
+		return 0;
+	case OPT_NO_HYBRID:
+		o->no_hybrid = 1;
 		return 0;
 	case 'n':
 		return parse_int(optarg, &o->top, "row count", err, len);
@@ -242,7 +291,8 @@ int cli_parse(int argc, char **argv, unsigned max_rate, struct cli_options *o, c
 {
 	memset(o, 0, sizeof(*o));
 	o->freq_hz = CLI_DEFAULT_HZ;
-	o->call_graph = "fp";
+	o->call_graph = "dwarf";
+	o->unwinder = "libdw";
 	o->top = 15;
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		o->mode = CLI_HELP;

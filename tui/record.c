@@ -43,14 +43,21 @@ static void announce(const struct session *s, const struct cli_options *o)
 	if (sampler_user_only(s->sampler))
 		fprintf(stderr, "flametop: the kernel refused kernel-mode sampling "
 				"(perf_event_paranoid); sampling user space only\n");
+	char how[64];
+
+	if (strcmp(o->call_graph, "fp"))
+		snprintf(how, sizeof(how), "dwarf (%s, %u-byte stacks)", o->unwinder,
+			 o->stack_bytes ? o->stack_bytes : SESSION_STACK_BYTES);
+	else
+		snprintf(how, sizeof(how), "fp");
 	if (o->period)
 		fprintf(stderr, "flametop: sampling pid %d (%s) every %llu %s, call graph %s\n",
 			(int)s->target.pid, s->target.comm, (unsigned long long)o->period,
-			sampler_event_name(s->sampler), o->call_graph);
+			sampler_event_name(s->sampler), how);
 	else
 		fprintf(stderr, "flametop: sampling pid %d (%s) at %u Hz on %s, call graph %s\n",
 			(int)s->target.pid, s->target.comm, o->freq_hz,
-			sampler_event_name(s->sampler), o->call_graph);
+			sampler_event_name(s->sampler), how);
 	if (counted[0])
 		fprintf(stderr, "flametop: counting %s\n", counted);
 }
@@ -131,7 +138,12 @@ int record_run(const struct cli_options *o)
 				      .freq_hz = o->freq_hz,
 				      .period = o->period,
 				      .events = o->nevents ? o->events : NULL,
-				      .nevents = o->nevents };
+				      .nevents = o->nevents,
+				      .call_graph = strcmp(o->call_graph, "fp") ? CALLGRAPH_DWARF
+										: CALLGRAPH_FP,
+				      .stack_bytes = o->stack_bytes,
+				      .unwinder = unwinder_find(o->unwinder),
+				      .no_hybrid = o->no_hybrid };
 	struct session *s;
 	char err[1024];
 	int rc;

@@ -33,7 +33,7 @@ static void record_attach_defaults(void **state)
 	assert_int_equal(o.pid, 123);
 	assert_int_equal(o.freq_hz, 999);
 	assert_null(o.argv);
-	assert_string_equal(o.call_graph, "fp");
+	assert_string_equal(o.call_graph, "dwarf");
 }
 
 static void record_launch_keeps_command_flags(void **state)
@@ -84,8 +84,32 @@ static void refusals(void **state)
 	assert_int_not_equal(PARSE("record", "-d", "0", "-p", "1"), 0);
 	assert_int_not_equal(PARSE("record", "--call-graph", "lbr", "-p", "1"), 0);
 	assert_non_null(strstr(err, "call-graph mode 'lbr'"));
+	assert_int_not_equal(PARSE("record", "--call-graph", "dwarf,10", "-p", "1"), 0);
+	assert_non_null(strstr(err, "invalid stack size"));
+	assert_int_not_equal(PARSE("record", "--call-graph", "dwarf,99999", "-p", "1"), 0);
+	assert_int_not_equal(PARSE("record", "--call-graph", "fp,8", "-p", "1"), 0);
+	assert_int_not_equal(PARSE("record", "--unwinder", "magic", "-p", "1"), 0);
+	assert_non_null(strstr(err, "unknown unwinder 'magic'"));
 	assert_int_not_equal(PARSE("frobnicate"), 0);
 	assert_non_null(strstr(err, "unknown command 'frobnicate'"));
+}
+
+static void call_graph_modes(void **state)
+{
+	struct cli_options o;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(PARSE("record", "--call-graph", "auto", "-p", "1"), 0);
+	assert_string_equal(o.call_graph, "dwarf");
+	assert_int_equal(PARSE("record", "--call-graph", "fp", "-p", "1"), 0);
+	assert_string_equal(o.call_graph, "fp");
+	assert_int_equal(PARSE("record", "--call-graph", "dwarf,16380", "-p", "1"), 0);
+	assert_string_equal(o.call_graph, "dwarf");
+	assert_int_equal(o.stack_bytes, 16384); /* rounded up to 8 bytes */
+	assert_int_equal(PARSE("record", "--unwinder", "libdw", "--no-hybrid", "-p", "1"), 0);
+	assert_string_equal(o.unwinder, "libdw");
+	assert_true(o.no_hybrid);
 }
 
 static void help_and_version(void **state)
@@ -109,6 +133,7 @@ int main(void)
 		cmocka_unit_test(record_attach_defaults),
 		cmocka_unit_test(record_launch_keeps_command_flags),
 		cmocka_unit_test(refusals),
+		cmocka_unit_test(call_graph_modes),
 		cmocka_unit_test(help_and_version),
 	};
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

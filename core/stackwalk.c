@@ -1,0 +1,217 @@
+/* stackwalk — kernel chain + user unwinding → frames, and unwind quality. */
+#include "stackwalk.h"
+
+#include <errno.h>
+#include <string.h>
+
+static const char *const roots[] = { "_start",	    "__libc_start_main", "clone",
+				     "clone3",	    "__clone",		 "__clone3",
+				     "start_thread", "__clone_internal",  "thread_start" };
+
+int stackwalk_is_root(const char *name)
+{
+	for (size_t i = 0; i < sizeof(roots) / sizeof(*roots); i++)
+		if (!strcmp(name, roots[i]))
+			return 1;
+	return 0;
+}
+
+int stackwalk_init(struct stackwalk *w, struct symbolizer *sym, const struct frametab *frames,
+		   enum callgraph_mode mode, const struct unwinder_ops *ops, int hybrid)
+{
+	memset(w, 0, sizeof(*w));
+	w->sym = sym;
+	w->frames = frames;
+	w->mode = mode;
+	w->ops = ops;
+	w->hybrid = hybrid;
+	u64map_init(&w->q.stopped);
+	if (ops && !(w->state = ops->create(sym)))
+		return -ENOMEM;
+	return 0;
+}
+
+void stackwalk_fini(struct stackwalk *w)
+{
+	if (w->ops && w->state)
+		w->ops->destroy(w->state);
+	u64map_clear(&w->q.stopped);
+	w->state = NULL;
+}
+
+/* The kernel's chain, split at its context markers. */
+struct chains {
+	const uint64_t *kernel, *user;
+	size_t nkernel, nuser;
+};
+
+static void split_chain(const struct perf_rec *r, struct chains *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (uint64_t i = 0; i < r->sample.nr; i++) {
+		uint64_t ip = r->sample.ips[i], j = i + 1;
+
+		if (ip < (uint64_t)PERF_CONTEXT_MAX)
+			continue;
+		while (j < r->sample.nr && r->sample.ips[j] < (uint64_t)PERF_CONTEXT_MAX)
+			j++;
+		if (ip == (uint64_t)PERF_CONTEXT_KERNEL)
+			c->kernel = &r->sample.ips[i + 1], c->nkernel = j - i - 1;
+		else if (ip == (uint64_t)PERF_CONTEXT_USER)
+			c->user = &r->sample.ips[i + 1], c->nuser = j - i - 1;
+		i = j - 1;
+	}
+}
+
+static size_t fp_user(const struct chains *c, uint64_t *pcs, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->nuser && n < max; i++)
+		if (c->user[i] >= 4096) /* end marker or garbage from a broken frame */
+			pcs[n++] = c->user[i];
+	return n;
+}
+
+static int have_stack(const struct perf_rec *r)
+{
+	return r->sample.regs_abi && r->sample.stack && r->sample.stack_size;
+}
+
+static void to_input(const struct perf_rec *r, struct unwind_sample *in)
+{
+	in->pid = (pid_t)r->pid;
+	in->tid = (pid_t)r->tid;
+	in->regs = r->sample.regs;
+	in->stack = r->sample.stack;
+	in->stack_size = r->sample.stack_size;
+}
+
+/* fp mode: the kernel walked frame pointers from the leaf's rbp, which in a
+ * frameless leaf is still the caller's: the caller itself is missing. One
+ * CFI step from the leaf gives its return address; put it back. */
+static size_t fix_leaf(struct stackwalk *w, const struct perf_rec *r, uint64_t *pcs, size_t n)
+{
+	struct unwind_sample in;
+	enum unwind_stop stop;
+	uint64_t two[2];
+
+	if (!w->ops || !have_stack(r) || n < 1 || r->sample.regs[PREG_IP] != pcs[0])
+		return n;
+	to_input(r, &in);
+	if (w->ops->unwind(w->state, &in, two, 2, &stop) < 2)
+		return n;
+	if (n >= 2 && pcs[1] == two[1])
+		return n;
+	if (n >= STACKWALK_MAX)
+		n = STACKWALK_MAX - 1;
+	memmove(pcs + 2, pcs + 1, (n - 1) * sizeof(*pcs));
+	pcs[1] = two[1];
+	w->q.leaf_fixed++;
+	return n + 1;
+}
+
+/* The deepest DWARF frame also found in the frame-pointer chain (the same
+ * occurrence, for recursion); what the chain has beyond it is appended. */
+static size_t continue_with_fp(struct stackwalk *w, const struct chains *c, uint64_t *pcs,
+			       size_t n)
+{
+	uint64_t fp[STACKWALK_MAX];
+	size_t nfp = fp_user(c, fp, STACKWALK_MAX), add = 0;
+
+	for (size_t i = n; i-- > 1 && !add;) {
+		size_t seen = 0, want = 0;
+
+		for (size_t k = 0; k <= i; k++)
+			want += pcs[k] == pcs[i];
+		for (size_t j = 0; j < nfp; j++) {
+			if (fp[j] != pcs[i] || ++seen != want)
+				continue;
+			for (size_t k = j + 1; k < nfp && n + add < STACKWALK_MAX; k++)
+				pcs[n + add++] = fp[k];
+			break;
+		}
+		if (seen)
+			break; /* matched the frame, even if the chain had nothing beyond */
+	}
+	w->q.hybrid += add > 0;
+	return n + add;
+}
+
+static size_t user_pcs(struct stackwalk *w, const struct perf_rec *r, const struct chains *c,
+		       uint64_t *pcs)
+{
+	struct unwind_sample in;
+	enum unwind_stop stop;
+	size_t n;
+
+	if (w->mode == CALLGRAPH_FP)
+		return fix_leaf(w, r, pcs, fp_user(c, pcs, STACKWALK_MAX));
+	if (!have_stack(r))
+		return fp_user(c, pcs, STACKWALK_MAX); /* e.g. a kernel thread: nothing to unwind */
+	to_input(r, &in);
+	n = w->ops->unwind(w->state, &in, pcs, STACKWALK_MAX, &stop);
+	if (stop == UNWIND_NO_STACK) {
+		w->q.no_stack++;
+		if (w->hybrid)
+			n = continue_with_fp(w, c, pcs, n);
+	}
+	return n;
+}
+
+static void note_quality(struct stackwalk *w, uint32_t outermost)
+{
+	const struct frame *f = frametab_get(w->frames, outermost);
+	uint32_t v;
+
+	w->q.samples++;
+	if (f && stackwalk_is_root(f->name)) {
+		w->q.complete++;
+		return;
+	}
+	v = u64map_get(&w->q.stopped, outermost);
+	u64map_put(&w->q.stopped, outermost, v == U64MAP_NONE ? 1 : v + 1);
+}
+
+size_t stackwalk_frames(struct stackwalk *w, const struct perf_rec *r, uint32_t *out,
+			int *leaf_kernel)
+{
+	uint64_t pcs[STACKWALK_MAX];
+	uint32_t leaf_first[STACKWALK_MAX];
+	struct chains c;
+	size_t n = 0, nu, nuser_frames = 0;
+	pid_t pid = (pid_t)r->pid;
+
+	split_chain(r, &c);
+	for (size_t i = 0; i < c.nkernel && n < STACKWALK_MAX; i++) {
+		uint32_t id;
+
+		if (c.kernel[i] < 4096)
+			continue;
+		id = sym_resolve(w->sym, pid, c.kernel[i], 1, n > 0);
+		if (id != UINT32_MAX)
+			leaf_first[n++] = id;
+	}
+	*leaf_kernel = n > 0;
+	nu = user_pcs(w, r, &c, pcs);
+	for (size_t i = 0; i < nu && n < STACKWALK_MAX; i++) {
+		uint32_t id = sym_resolve(w->sym, pid, pcs[i], 0, i > 0);
+
+		if (id != UINT32_MAX)
+			leaf_first[n++] = id, nuser_frames++;
+	}
+	if (n == 0) { /* no chain at all: the sampled address alone */
+		uint32_t id = sym_resolve(w->sym, pid, r->sample.ip,
+					  (r->misc & PERF_RECORD_MISC_CPUMODE_MASK) ==
+					      PERF_RECORD_MISC_KERNEL,
+					  0);
+
+		if (id != UINT32_MAX)
+			leaf_first[n++] = id;
+	}
+	if (nuser_frames)
+		note_quality(w, leaf_first[n - 1]);
+	for (size_t i = 0; i < n; i++)
+		out[i] = leaf_first[n - 1 - i];
+	return n;
+}

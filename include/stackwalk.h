@@ -1,0 +1,62 @@
+/* stackwalk — a sample's call stack as frames, root first.
+ *
+ * Kernel frames come from the kernel's call chain. User frames come, by
+ * mode, from
+ *   fp     the kernel's frame-pointer chain, with the first frame unwound
+ *          by CFI from a small stack copy, so the caller of a frameless
+ *          leaf is not skipped;
+ *   dwarf  an unwinder (libdw, libunwind) over the sample's registers and
+ *          stack copy; where the copy ran out, the frame-pointer chain
+ *          continues from the deepest frame both agree on (hybrid).
+ * Each address is symbolized, inlined functions as frames of their own.
+ * Unwind quality is counted on the way. */
+#ifndef FLAMETOP_STACKWALK_H
+#define FLAMETOP_STACKWALK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "perf_records.h"
+#include "frametab.h"
+#include "symbols.h"
+#include "u64map.h"
+#include "unwind.h"
+
+enum callgraph_mode { CALLGRAPH_FP, CALLGRAPH_DWARF };
+
+#define STACKWALK_MAX      1024 /* frames kept per sample */
+#define STACKWALK_LEAF_FIX 1024 /* stack bytes fp mode asks for: one frame's worth */
+
+struct unwind_quality {
+	uint64_t samples;    /* samples with user frames */
+	uint64_t complete;   /* ... whose stack reaches a thread root */
+	uint64_t hybrid;     /* DWARF ran out of stack copy; frame pointers went on */
+	uint64_t no_stack;   /* DWARF ran out of stack copy (continued or not) */
+	uint64_t leaf_fixed; /* fp mode: a frameless leaf's caller put back */
+	struct u64map stopped; /* outermost frame id of incomplete stacks → count */
+};
+
+struct stackwalk {
+	struct symbolizer *sym;
+	const struct frametab *frames;
+	enum callgraph_mode mode;
+	const struct unwinder_ops *ops;
+	void *state;
+	int hybrid; /* continue DWARF with the frame-pointer chain */
+	struct unwind_quality q;
+};
+
+/* OPS may be NULL in fp mode (then no leaf fix). Returns 0 or -ENOMEM. */
+int stackwalk_init(struct stackwalk *w, struct symbolizer *sym, const struct frametab *frames,
+		   enum callgraph_mode mode, const struct unwinder_ops *ops, int hybrid);
+void stackwalk_fini(struct stackwalk *w);
+
+/* The frames of sample R, root first, into OUT (STACKWALK_MAX). *LEAF_KERNEL
+ * says whether the innermost frame is the kernel's. */
+size_t stackwalk_frames(struct stackwalk *w, const struct perf_rec *r, uint32_t *out,
+			int *leaf_kernel);
+
+/* Frame names that start a thread: a stack ending in one is complete. */
+int stackwalk_is_root(const char *name);
+
+#endif

@@ -1,0 +1,70 @@
+"""Call stacks: DWARF unwinding, the frameless-leaf fix, hybrid, unwind quality."""
+import pytest
+
+from conftest import find_step, load_yaml, run_flametop, step_anywhere, workload
+
+TRUTH = {"a": 60.0, "b": 30.0, "c": 10.0}
+
+
+def record(tmp_path, name, *args, seconds="1.5"):
+    out = tmp_path / (name + ".yaml")
+    r = run_flametop("record", "-q", "-o", out, *args, "--", workload(name), seconds)
+    assert r.returncode == 0, r.stderr
+    return load_yaml(out), r
+
+
+def assert_split(doc, tol, chain_from):
+    steps = doc["performance_map"]["steps"]
+    for x, want in TRUTH.items():
+        step = step_anywhere(steps, [*chain_from, "caller_" + x, "work_" + x])
+        assert step, (x, chain_from)
+        assert abs(step["total_pct"] - want) <= tol, (x, step["total_pct"])
+
+
+def test_dwarf_unwinds_code_without_frame_pointers(tmp_path):
+    doc, r = record(tmp_path, "split-nofp")
+    assert "call graph dwarf (libdw" in r.stderr
+    assert doc["scenario"]["call_graph"] == "dwarf"
+    # Built -O2 -fomit-frame-pointer: only CFI knows the callers.
+    assert_split(doc, 3, ["main"])
+    main = step_anywhere(doc["performance_map"]["steps"], ["main"])
+    assert main["total_pct"] >= 99, main["total_pct"]
+    u = doc["scenario"]["unwind"]
+    assert u["unwinder"] == "libdw"
+    assert u["complete_pct"] >= 99, u
+    assert u["stack_exhausted_samples"] == 0
+
+
+def test_fp_mode_puts_back_the_caller_of_a_frameless_leaf(tmp_path):
+    # gcc keeps frame pointers but leaves leaf functions frameless: the
+    # kernel's frame-pointer walk skips the leaf's caller.
+    doc, r = record(tmp_path, "split-gccfp", "--call-graph", "fp")
+    assert doc["scenario"]["call_graph"] == "fp"
+    assert_split(doc, 4, ["main"])
+    u = doc["scenario"]["unwind"]
+    assert u["leaf_fixed_samples"] >= 0.9 * u["samples"], u
+
+
+def test_hybrid_continues_with_frame_pointers(tmp_path):
+    # A 64-byte stack copy holds one or two frames; frame pointers (gcc -fno-omit)
+    # carry the stack on to main.
+    doc, _ = record(tmp_path, "split-gccfp", "--call-graph", "dwarf,64")
+    u = doc["scenario"]["unwind"]
+    assert u["stack_exhausted_samples"] >= 0.9 * u["samples"], u
+    assert u["hybrid_samples"] >= 0.9 * u["samples"], u
+    assert_split(doc, 4, ["main"])
+    doc, _ = record(tmp_path, "split-gccfp", "--call-graph", "dwarf,64", "--no-hybrid")
+    u = doc["scenario"]["unwind"]
+    assert u["hybrid_samples"] == 0 and u["stack_exhausted_samples"] > 0
+    # The copy ends in main's frame: nothing above it is known.
+    assert doc["performance_map"]["steps"][0]["function"] == "main"
+    assert u["complete_pct"] < 5
+    assert u["stopped_in"][0]["module"] == "split-gccfp"
+
+
+def test_threads_reach_their_roots(tmp_path):
+    doc, _ = record(tmp_path, "threads", seconds="2")
+    u = doc["scenario"]["unwind"]
+    assert u["complete_pct"] >= 99, u
+    late = step_anywhere(doc["performance_map"]["steps"], ["start_thread", "late", "late_work"])
+    assert late, "thread stacks should go through start_thread"
