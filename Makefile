@@ -37,7 +37,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
            -Iinclude -DFLAMETOP_VERSION=\"$(VERSION)\" $(SANFLAGS) $(PC_CFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
-LDLIBS  += $(PC_LIBS) -lpfm -lstdc++ -lm
+LDLIBS  += $(PC_LIBS) -lpfm -lunwind-x86_64 -lunwind -lstdc++ -lm
 
 ifeq ($(V),1)
 Q :=

@@ -35,6 +35,7 @@ struct sym_proc {
 	size_t nmaps, cap;
 	Dwfl *dwfl;
 	int dirty;            /* mappings changed since dwfl was built */
+	unsigned version;     /* bumped at each rebuild */
 	uint64_t last_reload; /* monotonic ns of the last /proc/PID/maps read */
 	struct u64map cache;  /* looked-up address → frame */
 };
@@ -219,6 +220,7 @@ static int rebuild_dwfl(const struct symbolizer *s, struct sym_proc *p)
 	dwfl_report_end(p->dwfl, NULL, NULL);
 	free(text);
 	p->dirty = 0;
+	p->version++;
 	return 0;
 }
 
@@ -402,6 +404,11 @@ Dwfl *sym_dwfl(struct symbolizer *s, pid_t pid)
 	if (p->dirty)
 		rebuild_dwfl(s, p);
 	return p->dwfl;
+}
+
+unsigned sym_maps_version(struct symbolizer *s, pid_t pid)
+{
+	return sym_dwfl(s, pid) ? proc_find(s, pid)->version : 0;
 }
 
 /* LEN bytes at ADDR from MOD's file, through its program headers. */

@@ -34,6 +34,8 @@ uint32_t sym_resolve(struct symbolizer *s, pid_t pid, uint64_t ip, int kernel, i
  * the DWARF unwinders walk the same modules the symbols come from. */
 struct Dwfl;
 struct Dwfl *sym_dwfl(struct symbolizer *s, pid_t pid);
+/* Changes whenever PID's mappings do (caches keyed on addresses use it). */
+unsigned sym_maps_version(struct symbolizer *s, pid_t pid);
 /* Reads LEN bytes at ADDR of PID from the ELF file mapped there (any loaded
  * segment of a known module, e.g. .eh_frame_hdr). Returns 0 or -1. */
 int sym_read_elf(struct symbolizer *s, pid_t pid, uint64_t addr, void *buf, size_t len);
