@@ -66,10 +66,11 @@ WL_BIN   := $(WL_SRC:tests/workloads/%.c=$(BUILD)/workloads/%) \
 # (DWARF's test), and gcc's frame pointers with frameless leaves (fp's leaf fix).
 WL_BIN   += $(BUILD)/workloads/split-nofp $(BUILD)/workloads/split-gccfp
 BENCH_BIN := $(BUILD)/bench/fixedwork
+TOOL_BIN  := $(BUILD)/bench/unwind_bench
 
 .PHONY: all demo check unit integration bench deps need-deps probe clean install format
 
-all: probe $(BUILD)/flametop $(WL_BIN)
+all: probe $(BUILD)/flametop $(WL_BIN) $(TOOL_BIN)
 
 probe:
 	@m="$(strip $(missing_pc) $(missing_pfm))"; if [ -n "$$m" ]; then \
@@ -93,6 +94,11 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libflametop.a
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -DFIXTURES=\"$(CURDIR)/tests/fixtures\" $(shell pkg-config --cflags cmocka) -o $@ $< $(BUILD)/libflametop.a \
 	    $(LDFLAGS) $(shell pkg-config --libs cmocka) $(LDLIBS)
+
+$(BUILD)/bench/unwind_bench: bench/unwind_bench.c $(BUILD)/libflametop.a
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libflametop.a $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)

@@ -96,6 +96,8 @@ static void dispatch(struct session *s, const struct perf_rec *r)
 {
 	switch (r->type) {
 	case PERF_RECORD_SAMPLE:
+		if (s->cfg.tap)
+			s->cfg.tap(r, s->cfg.tap_arg);
 		on_sample(s, r);
 		break;
 	case PERF_RECORD_MMAP2:

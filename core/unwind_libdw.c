@@ -1,13 +1,13 @@
 /* unwind_libdw — DWARF unwinding with elfutils' libdwfl.
  *
  * Each process's Dwfl (kept by the symbolizer, rebuilt only when mappings
- * change) is attached once to callbacks that serve the sample being
- * unwound: its registers, its stack copy. perf builds a new Dwfl per
+ * change) is attached once, for good, to callbacks that serve the sample
+ * being unwound — its registers, its stack copy — through `active`, so any
+ * unwinder state can use any Dwfl. perf builds a new Dwfl per
  * sample; keeping it is what makes this fast — CFI and symbol tables are
  * read once per module. */
 #include "unwind.h"
 
-#include "u64map.h"
 
 #include <elfutils/libdwfl.h>
 #include <stdlib.h>
@@ -19,8 +19,10 @@ struct libdw_state {
 	int past_stack;
 	uint64_t *pcs;
 	size_t n, max;
-	struct u64map attached; /* Dwfl pointer → 1 once attached */
 };
+
+/* The unwind in progress (flametop unwinds on one thread at a time). */
+static __thread struct libdw_state *active;
 
 static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
 {
@@ -30,17 +32,17 @@ static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
 
 static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
 {
-	(void)dwfl, (void)tid;
-	*thread_argp = arg;
-	return true;
+	(void)dwfl, (void)tid, (void)arg;
+	*thread_argp = NULL;
+	return active != NULL;
 }
 
 static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
 {
-	struct libdw_state *u = arg;
+	struct libdw_state *u = active;
 	uint64_t v;
 
-	(void)dwfl;
+	(void)dwfl, (void)arg;
 	if (unwind_read_word(u->sym, u->cur, addr, &v, &u->past_stack))
 		return false;
 	*result = v;
@@ -51,7 +53,8 @@ static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *a
  * rbp rsp r8..r15, then the return address column, rip). */
 static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
 {
-	const uint64_t *r = ((struct libdw_state *)arg)->cur->regs;
+	(void)arg;
+	const uint64_t *r = active->cur->regs;
 	Dwarf_Word dw[17] = { r[PREG_AX], r[PREG_DX], r[PREG_CX], r[PREG_BX], r[PREG_SI],
 			      r[PREG_DI], r[PREG_BP], r[PREG_SP] };
 
@@ -77,17 +80,17 @@ static int first_elf(Dwfl_Module *mod, void **user, const char *name, Dwarf_Addr
 	return *(Elf **)arg ? DWARF_CB_ABORT : DWARF_CB_OK;
 }
 
-/* The architecture comes from an ELF file of the process. */
-static int attach(struct libdw_state *u, Dwfl *dwfl, pid_t pid)
+/* Once per Dwfl; the architecture comes from an ELF file of the process. */
+static int attach(Dwfl *dwfl, pid_t pid)
 {
 	Elf *elf = NULL;
 
-	if (u64map_get(&u->attached, (uint64_t)(uintptr_t)dwfl) != U64MAP_NONE)
+	if (dwfl_pid(dwfl) > 0)
 		return 0;
 	dwfl_getmodules(dwfl, first_elf, &elf, 0);
-	if (!elf || !dwfl_attach_state(dwfl, elf, pid, &callbacks, u))
+	if (!elf || !dwfl_attach_state(dwfl, elf, pid, &callbacks, NULL))
 		return -1;
-	return u64map_put(&u->attached, (uint64_t)(uintptr_t)dwfl, 1);
+	return 0;
 }
 
 static int on_frame(Dwfl_Frame *f, void *arg)
@@ -113,8 +116,9 @@ static size_t libdw_unwind(void *state, const struct unwind_sample *in, uint64_t
 	int rc;
 
 	*stop = UNWIND_BROKEN;
-	if (!dwfl || !max || attach(u, dwfl, in->pid))
+	if (!dwfl || !max || attach(dwfl, in->pid))
 		return 0;
+	active = u;
 	u->cur = in;
 	u->pcs = pcs;
 	u->n = 0;
@@ -134,6 +138,7 @@ static size_t libdw_unwind(void *state, const struct unwind_sample *in, uint64_t
 		u->n = 1;
 	}
 	u->cur = NULL;
+	active = NULL;
 	return u->n;
 }
 
@@ -141,21 +146,14 @@ static void *libdw_create(struct symbolizer *sym)
 {
 	struct libdw_state *u = calloc(1, sizeof(*u));
 
-	if (u) {
+	if (u)
 		u->sym = sym;
-		u64map_init(&u->attached);
-	}
 	return u;
 }
 
 static void libdw_destroy(void *state)
 {
-	struct libdw_state *u = state;
-
-	if (!u)
-		return;
-	u64map_clear(&u->attached);
-	free(u);
+	free(state);
 }
 
 const struct unwinder_ops unwinder_libdw = {

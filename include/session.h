@@ -30,6 +30,9 @@ struct session_config {
 	unsigned stack_bytes;               /* dwarf mode: user stack copied per sample */
 	const struct unwinder_ops *unwinder; /* dwarf mode (NULL: libdw) */
 	int no_hybrid;                      /* dwarf mode: no frame-pointer continuation */
+	/* Sees every decoded sample before it is unwound (tools: bench/). */
+	void (*tap)(const struct perf_rec *r, void *arg);
+	void *tap_arg;
 	int force_cpu_clock;
 	const char *kallsyms; /* NULL: /proc/kallsyms */
 };

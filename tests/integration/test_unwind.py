@@ -1,7 +1,10 @@
 """Call stacks: DWARF unwinding, the frameless-leaf fix, hybrid, unwind quality."""
+import re
+import subprocess
+
 import pytest
 
-from conftest import find_step, load_yaml, run_flametop, step_anywhere, workload
+from conftest import BUILD, load_yaml, run_flametop, step_anywhere, workload
 
 TRUTH = {"a": 60.0, "b": 30.0, "c": 10.0}
 
@@ -68,3 +71,24 @@ def test_threads_reach_their_roots(tmp_path):
     assert u["complete_pct"] >= 99, u
     late = step_anywhere(doc["performance_map"]["steps"], ["start_thread", "late", "late_work"])
     assert late, "thread stacks should go through start_thread"
+
+
+def test_libunwind_unwinds_code_without_frame_pointers(tmp_path):
+    doc, r = record(tmp_path, "split-nofp", "--unwinder", "libunwind")
+    assert "call graph dwarf (libunwind" in r.stderr
+    assert doc["scenario"]["unwind"]["unwinder"] == "libunwind"
+    assert_split(doc, 3, ["main"])
+    assert doc["scenario"]["unwind"]["complete_pct"] >= 99
+
+
+@pytest.mark.parametrize("name,seconds", [("split-nofp", "1"), ("threads", "1.5"),
+                                          ("cxx", "1")])
+def test_both_unwinders_give_identical_frames(name, seconds):
+    # Real stack snapshots from one recording, replayed through both unwinders.
+    bench = BUILD / "bench" / "unwind_bench"
+    r = subprocess.run([str(bench), "--check", "--", workload(name), seconds],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    total = int(re.search(r"samples: (\d+)", r.stdout).group(1))
+    same = int(re.search(r"identical: (\d+) of", r.stdout).group(1))
+    assert total > 200 and same == total, r.stdout

@@ -1,0 +1,153 @@
+/* unwind_bench — replays recorded samples through each unwinder.
+ *
+ *   unwind_bench [--check] [-F HZ] -- COMMAND [ARGS...]
+ *
+ * Profiles COMMAND in DWARF mode, keeping a copy of every sample's
+ * registers and stack, then unwinds all of them with libdw and with
+ * libunwind over the same symbolizer (warm caches, as in a long run),
+ * printing unwinds per second of CPU. --check also compares the two
+ * unwinders frame by frame and exits 1 when any stack differs. */
+#include "session.h"
+#include "unwind.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_SNAPS 50000
+
+struct snap {
+	struct unwind_sample in;
+	uint64_t regs[PERF_RECS_NREGS];
+	uint8_t *stack;
+};
+
+struct snaps {
+	struct snap *v;
+	size_t n;
+};
+
+static void keep(const struct perf_rec *r, void *arg)
+{
+	struct snaps *s = arg;
+	struct snap *k;
+
+	if (s->n >= MAX_SNAPS || !r->sample.regs_abi || !r->sample.stack_size)
+		return;
+	k = &s->v[s->n];
+	memcpy(k->regs, r->sample.regs, sizeof(k->regs));
+	k->stack = malloc(r->sample.stack_size);
+	if (!k->stack)
+		return;
+	memcpy(k->stack, r->sample.stack, r->sample.stack_size);
+	k->in = (struct unwind_sample){ (pid_t)r->pid, (pid_t)r->tid, k->regs, k->stack,
+					r->sample.stack_size };
+	s->n++;
+}
+
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Unwinds every snapshot PASSES times after one warm-up pass; OUT gets the
+ * last pass's stacks (STACKWALK_MAX each). Returns unwinds per CPU second. */
+static double replay(const struct unwinder_ops *ops, struct symbolizer *sym,
+		     const struct snaps *s, int passes, uint64_t *out, size_t *depth,
+		     double *frames)
+{
+	void *st = ops->create(sym);
+	enum unwind_stop stop;
+	double t0, t;
+	size_t total = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		depth[i] = ops->unwind(st, &s->v[i].in, out + i * STACKWALK_MAX, STACKWALK_MAX,
+				       &stop);
+	t0 = cpu_s();
+	for (int p = 0; p < passes; p++)
+		for (size_t i = 0; i < s->n; i++)
+			total += depth[i] = ops->unwind(st, &s->v[i].in, out + i * STACKWALK_MAX,
+							STACKWALK_MAX, &stop);
+	t = cpu_s() - t0;
+	ops->destroy(st);
+	*frames = s->n ? (double)total / (double)(s->n * (size_t)passes) : 0;
+	return t > 0 ? (double)(s->n * (size_t)passes) / t : 0;
+}
+
+static size_t compare(const struct snaps *s, const uint64_t *a, const size_t *da,
+		      const uint64_t *b, const size_t *db)
+{
+	size_t same = 0, shown = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		int eq = da[i] == db[i] &&
+			 !memcmp(a + i * STACKWALK_MAX, b + i * STACKWALK_MAX, da[i] * 8);
+
+		same += eq;
+		if (!eq && shown++ < 5)
+			printf("differs: sample %zu: libdw %zu frames, libunwind %zu frames\n", i,
+			       da[i], db[i]);
+	}
+	return same;
+}
+
+int main(int argc, char **argv)
+{
+	struct snaps s = { calloc(MAX_SNAPS, sizeof(struct snap)), 0 };
+	struct session_config cfg = { .freq_hz = 999, .call_graph = CALLGRAPH_DWARF,
+				      .tap = keep, .tap_arg = &s };
+	int check = 0, a = 1, passes = 3;
+	struct session *ses;
+	char err[1024];
+	uint64_t *pa, *pb;
+	size_t *da, *db;
+	double fa, fb, ra, rb;
+
+	for (; a < argc && strcmp(argv[a], "--"); a++) {
+		if (!strcmp(argv[a], "--check"))
+			check = 1;
+		else if (!strcmp(argv[a], "-F") && a + 1 < argc)
+			cfg.freq_hz = (unsigned)atoi(argv[++a]);
+	}
+	if (a + 1 >= argc || !s.v) {
+		fprintf(stderr, "usage: unwind_bench [--check] [-F HZ] -- COMMAND [ARGS...]\n");
+		return 2;
+	}
+	cfg.argv = argv + a + 1;
+	ses = session_open(&cfg, err, sizeof(err));
+	if (!ses || session_start(ses, err, sizeof(err))) {
+		fprintf(stderr, "unwind_bench: %s\n", err);
+		return 1;
+	}
+	while (!session_poll(ses, 100))
+		;
+	session_finish(ses);
+	pa = calloc(s.n * STACKWALK_MAX + 1, 8);
+	pb = calloc(s.n * STACKWALK_MAX + 1, 8);
+	da = calloc(s.n + 1, sizeof(*da));
+	db = calloc(s.n + 1, sizeof(*db));
+	if (!pa || !pb || !da || !db)
+		return 1;
+	ra = replay(&unwinder_libdw, ses->sym, &s, passes, pa, da, &fa);
+	rb = replay(&unwinder_libunwind, ses->sym, &s, passes, pb, db, &fb);
+	printf("samples: %zu\n", s.n);
+	printf("libdw: %.0f unwinds/s, %.1f frames/unwind\n", ra, fa);
+	printf("libunwind: %.0f unwinds/s, %.1f frames/unwind\n", rb, fb);
+	if (check) {
+		size_t same = compare(&s, pa, da, pb, db);
+
+		printf("identical: %zu of %zu\n", same, s.n);
+		if (same != s.n)
+			return 1;
+	}
+	session_free(ses);
+	for (size_t i = 0; i < s.n; i++)
+		free(s.v[i].stack);
+	free(s.v), free(pa), free(pb), free(da), free(db);
+	return 0;
+}
