@@ -121,6 +121,19 @@ static void dispatch(struct session *s, const struct perf_rec *r)
 	}
 }
 
+#define TOPUP_NS 10000000ull /* while processing, empty the rings this often */
+
+static void collect_rings(struct session *s, struct session_batch *b)
+{
+	for (size_t i = 0; i < sampler_nstreams(s->sampler); i++) {
+		struct sampler_stream *st = sampler_stream(s->sampler, i);
+
+		if (ring_drain(&st->ring, DRAIN_MAX_BYTES, collect, b) < 0)
+			s->bad_records++;
+	}
+	s->collected_ns = mono_ns();
+}
+
 static void process_batch(struct session *s, struct session_batch *b)
 {
 	struct perf_rec r;
@@ -141,6 +154,11 @@ static void process_batch(struct session *s, struct session_batch *b)
 			dispatch(s, &r);
 		else if (e != -ENOTSUP)
 			s->bad_records++;
+		/* Slow work (a big binary's symbols loading) must not let the
+		 * rings overflow: what arrives meanwhile waits in the spare
+		 * batch, all of it later than this batch. */
+		if (mono_ns() - s->collected_ns > TOPUP_NS)
+			collect_rings(s, s->spare);
 	}
 	s->profile->dropped += (uint64_t)b->oom;
 	b->n = b->len = 0;
@@ -149,15 +167,24 @@ static void process_batch(struct session *s, struct session_batch *b)
 
 static void drain_all(struct session *s)
 {
-	struct session_batch *b = s->batch;
+	collect_rings(s, s->batch);
+	process_batch(s, s->batch);
+	for (int round = 0; round < 16 && s->spare->n; round++) {
+		struct session_batch *t = s->batch;
 
-	for (size_t i = 0; i < sampler_nstreams(s->sampler); i++) {
-		struct sampler_stream *st = sampler_stream(s->sampler, i);
-
-		if (ring_drain(&st->ring, DRAIN_MAX_BYTES, collect, b) < 0)
-			s->bad_records++;
+		s->batch = s->spare;
+		s->spare = t;
+		process_batch(s, s->batch);
 	}
-	process_batch(s, b);
+}
+
+static void free_batch(struct session_batch *b)
+{
+	if (b) {
+		free(b->buf);
+		free(b->ents);
+		free(b);
+	}
 }
 
 /* Reads every group leader: the totals of the whole target. */
@@ -202,7 +229,7 @@ static int start_counting(struct session *s, char *err, size_t len)
 		snprintf(err, len, "out of memory");
 		return -ENOMEM;
 	}
-	s->batch->sample_type = sampler_sample_type(s->sampler);
+	s->batch->sample_type = s->spare->sample_type = sampler_sample_type(s->sampler);
 	return 0;
 }
 
@@ -257,7 +284,8 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 	s->cfg = *cfg;
 	s->profile = profile_new();
 	s->batch = calloc(1, sizeof(*s->batch));
-	if (!s->profile || !s->batch)
+	s->spare = calloc(1, sizeof(*s->spare));
+	if (!s->profile || !s->batch || !s->spare)
 		goto out_oom;
 	s->sym = sym_new(s->profile->frames, cfg->kallsyms ? cfg->kallsyms : "/proc/kallsyms");
 	sc.enable_on_exec = cfg->argv != NULL;
@@ -269,7 +297,6 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 	    stackwalk_init(&s->walk, s->sym, s->profile->frames, cfg->call_graph, uw,
 			   !cfg->no_hybrid))
 		goto out_oom;
-	s->batch->sample_type = sampler_sample_type(s->sampler);
 	if (cfg->argv) {
 		e = target_launch(&s->target, cfg->argv, err, len);
 		if (!e)
@@ -361,10 +388,7 @@ void session_free(struct session *s)
 	counting_free(s->counting);
 	sym_free(s->sym);
 	profile_free(s->profile);
-	if (s->batch) {
-		free(s->batch->buf);
-		free(s->batch->ents);
-		free(s->batch);
-	}
+	free_batch(s->batch);
+	free_batch(s->spare);
 	free(s);
 }

@@ -119,7 +119,7 @@ static size_t continue_with_fp(struct stackwalk *w, const struct chains *c, uint
 	uint64_t fp[STACKWALK_MAX];
 	size_t nfp = fp_user(c, fp, STACKWALK_MAX), add = 0;
 
-	for (size_t i = n; i-- > 1 && !add;) {
+	for (size_t i = n; i-- > 0 && !add;) {
 		size_t seen = 0, want = 0;
 
 		for (size_t k = 0; k <= i; k++)
@@ -151,11 +151,11 @@ static size_t user_pcs(struct stackwalk *w, const struct perf_rec *r, const stru
 		return fp_user(c, pcs, STACKWALK_MAX); /* e.g. a kernel thread: nothing to unwind */
 	to_input(r, &in);
 	n = w->ops->unwind(w->state, &in, pcs, STACKWALK_MAX, &stop);
-	if (stop == UNWIND_NO_STACK) {
-		w->q.no_stack++;
-		if (w->hybrid)
-			n = continue_with_fp(w, c, pcs, n);
-	}
+	w->q.no_stack += stop == UNWIND_NO_STACK;
+	/* Out of stack copy, or into code without CFI (JIT code keeps frame
+	 * pointers): the kernel's frame-pointer chain may know the rest. */
+	if (w->hybrid && (stop == UNWIND_NO_STACK || stop == UNWIND_BROKEN))
+		n = continue_with_fp(w, c, pcs, n);
 	return n;
 }
 

@@ -2,6 +2,7 @@
 #include "symbols.h"
 
 #include "grow.h"
+#include "jitmap.h"
 #include "kallsyms.h"
 #include "procfs.h"
 #include "u64map.h"
@@ -38,6 +39,7 @@ struct sym_proc {
 	unsigned version;     /* bumped at each rebuild */
 	uint64_t last_reload; /* monotonic ns of the last /proc/PID/maps read */
 	struct u64map cache;  /* looked-up address → frame */
+	struct jitmap jit;    /* /tmp/perf-PID.map */
 };
 
 struct symbolizer {
@@ -81,6 +83,7 @@ static void proc_free(struct sym_proc *p)
 	if (p->dwfl)
 		dwfl_end(p->dwfl);
 	u64map_clear(&p->cache);
+	jitmap_fini(&p->jit);
 	free(p);
 }
 
@@ -114,6 +117,12 @@ static struct sym_proc *proc_add(struct symbolizer *s, pid_t pid)
 	p->pid = pid;
 	p->dirty = 1;
 	u64map_init(&p->cache);
+	{
+		struct procfs_status st;
+
+		/* Unknown owner: only root's maps are trusted. */
+		jitmap_init(&p->jit, pid, procfs_read_status(pid, &st) == 0 ? st.uid : 0);
+	}
 	s->procs[s->nprocs++] = p;
 	return p;
 }
@@ -179,6 +188,29 @@ static int reload_maps(struct sym_proc *p)
 	return procfs_read_maps(p->pid, on_proc_map, p);
 }
 
+/* A file libdwfl can open: not "//anon" (anonymous executable memory, as
+ * perf names it), a memfd, or a file deleted since it was mapped. */
+static int is_file(const char *path)
+{
+	if (!strcmp(path, "[vdso]"))
+		return 1;
+	return path[0] == '/' && path[1] != '/' && strncmp(path, "/memfd:", 7) &&
+	       !strstr(path, " (deleted)");
+}
+
+/* Whether M sits where the file's first mapping puts it. A segment the
+ * program remapped elsewhere (node copies its text to large pages) would
+ * make libdwfl's module span everything between, JIT code included. */
+static int primary_bias(const struct sym_proc *p, const struct mapping *m)
+{
+	const struct mapping *first = m;
+
+	for (size_t i = 0; i < p->nmaps; i++)
+		if (p->maps[i].pgoff < first->pgoff && !strcmp(p->maps[i].path, m->path))
+			first = &p->maps[i];
+	return m->start - m->pgoff == first->start - first->pgoff;
+}
+
 /* libdwfl groups mappings into modules by (device, inode) and places a
  * module's file offset 0 at the lowest address it is told.  We hand it one
  * line per executable mapping, moved down by its file offset, with a
@@ -198,7 +230,8 @@ static int rebuild_dwfl(const struct symbolizer *s, struct sym_proc *p)
 
 		if (!strcmp(path, "[vdso]") && s->vdso_fd >= 0)
 			path = s->vdso_path;
-		if (path[0] != '/' || m->start < m->pgoff)
+		if (!is_file(m->path) || path[0] != '/' || m->start < m->pgoff ||
+		    !primary_bias(p, m))
 			continue;
 		fprintf(mem, "%" PRIx64 "-%" PRIx64 " r-xp 00000000 00:01 %zu %s\n",
 			m->start - m->pgoff, m->end, i + 1, path);
@@ -328,6 +361,17 @@ static uint32_t unknown_frame(struct symbolizer *s)
 	return frametab_intern(s->frames, "[unknown]", "[unknown]", NULL, 0, FRAME_UNKNOWN);
 }
 
+
+/* Anonymous executable memory: JIT code, named by the runtime's map. */
+static uint32_t resolve_jit(struct symbolizer *s, struct sym_proc *p, uint64_t addr)
+{
+	const char *name = jitmap_lookup(&p->jit, addr, now_ns());
+
+	if (!name)
+		return unknown_frame(s);
+	return frametab_intern(s->frames, name, "[jit]", NULL, 0, FRAME_JIT);
+}
+
 static uint32_t resolve_user(struct symbolizer *s, struct sym_proc *p, uint64_t addr)
 {
 	const struct mapping *map = proc_mapping(p, addr);
@@ -339,8 +383,8 @@ static uint32_t resolve_user(struct symbolizer *s, struct sym_proc *p, uint64_t 
 		reload_maps(p);
 		map = proc_mapping(p, addr);
 	}
-	if (!map)
-		return unknown_frame(s);
+	if (!map || !is_file(map->path))
+		return resolve_jit(s, p, addr);
 	if (p->dirty)
 		rebuild_dwfl(s, p);
 	mod = p->dwfl ? dwfl_addrmodule(p->dwfl, addr) : NULL;
@@ -390,7 +434,8 @@ uint32_t sym_resolve(struct symbolizer *s, pid_t pid, uint64_t ip, int kernel, i
 	if (id != U64MAP_NONE)
 		return id;
 	id = resolve_user(s, p, addr);
-	if (id != U64MAP_NONE)
+	/* JIT code moves and maps grow: those answers are not kept. */
+	if (id != U64MAP_NONE && frametab_get(s->frames, id)->kind < FRAME_JIT)
 		u64map_put(&p->cache, addr, id);
 	return id;
 }

@@ -50,7 +50,8 @@ struct session {
 	uint64_t bad_records;       /* records we could not decode */
 	uint64_t next_tick_ns;      /* end of the current counter interval */
 	int finished;
-	struct session_batch *batch;
+	struct session_batch *batch, *spare;
+	uint64_t collected_ns; /* the rings were last emptied */
 };
 
 /* Creates the session and opens every event; the target is not yet sampled.

@@ -6,8 +6,9 @@
  *          by CFI from a small stack copy, so the caller of a frameless
  *          leaf is not skipped;
  *   dwarf  an unwinder (libdw, libunwind) over the sample's registers and
- *          stack copy; where the copy ran out, the frame-pointer chain
- *          continues from the deepest frame both agree on (hybrid).
+ *          stack copy; where the copy ran out, or the code has no CFI (JIT
+ *          code), the frame-pointer chain continues from the deepest frame
+ *          both agree on (hybrid).
  * Each address is symbolized, inlined functions as frames of their own.
  * Unwind quality is counted on the way. */
 #ifndef FLAMETOP_STACKWALK_H
@@ -30,7 +31,7 @@ enum callgraph_mode { CALLGRAPH_FP, CALLGRAPH_DWARF };
 struct unwind_quality {
 	uint64_t samples;    /* samples with user frames */
 	uint64_t complete;   /* ... whose stack reaches a thread root */
-	uint64_t hybrid;     /* DWARF ran out of stack copy; frame pointers went on */
+	uint64_t hybrid;     /* DWARF stopped early; frame pointers went on */
 	uint64_t no_stack;   /* DWARF ran out of stack copy (continued or not) */
 	uint64_t leaf_fixed; /* fp mode: a frameless leaf's caller put back */
 	struct u64map stopped; /* outermost frame id of incomplete stacks → count */

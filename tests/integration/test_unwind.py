@@ -1,10 +1,11 @@
 """Call stacks: DWARF unwinding, the frameless-leaf fix, hybrid, unwind quality."""
 import re
+import shutil
 import subprocess
 
 import pytest
 
-from conftest import BUILD, load_yaml, run_flametop, step_anywhere, workload
+from conftest import BUILD, ROOT, load_yaml, run_flametop, step_anywhere, workload
 
 TRUTH = {"a": 60.0, "b": 30.0, "c": 10.0}
 
@@ -92,3 +93,20 @@ def test_both_unwinders_give_identical_frames(name, seconds):
     total = int(re.search(r"samples: (\d+)", r.stdout).group(1))
     same = int(re.search(r"identical: (\d+) of", r.stdout).group(1))
     assert total > 200 and same == total, r.stdout
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="node is not installed")
+def test_node_jit_functions_by_name(tmp_path):
+    out = tmp_path / "node.yaml"
+    r = run_flametop("record", "-q", "-o", out, "--", shutil.which("node"), "--perf-basic-prof",
+                     ROOT / "tests" / "workloads" / "hot.js", "2")
+    assert r.returncode == 0, r.stderr
+    doc = load_yaml(out)
+    hot = [h for h in doc["hotspots"] if "hotLoop" in h["function"]]
+    assert hot, [h["function"] for h in doc["hotspots"][:5]]
+    assert hot[0]["module"] == "[jit]" and hot[0]["category"] == "jit"
+    assert sum(h["self_pct"] for h in hot) > 50
+    # JIT code has no CFI: frame pointers carry the stack on into node itself.
+    assert doc["scenario"]["unwind"]["hybrid_samples"] > 0
+    assert step_anywhere(doc["performance_map"]["steps"], ["node::Start(int, char**)"])
+    assert doc["scenario"]["lost_samples"] < 0.02 * doc["scenario"]["samples"]
