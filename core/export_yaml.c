@@ -310,6 +310,7 @@ static void write_steps(struct yctx *c, uint32_t parent, const char *prefix)
 		yw_kstr(w, "function", f->name);
 		yw_kstr(w, "module", f->module);
 		kloc(w, f);
+		yw_kbool(w, "inlined", f->inlined);
 		yw_kuint(w, "samples", nd->samples);
 		yw_knum(w, "total_pct", profile_pct(c->p, nd->weight), 2);
 		yw_knum(w, "self_pct", profile_pct(c->p, nd->self_weight), 2);
@@ -374,6 +375,7 @@ static int section_hotspots(struct yctx *c)
 		yw_kstr(w, "function", f->name);
 		yw_kstr(w, "module", f->module);
 		kloc(w, f);
+		yw_kbool(w, "inlined", f->inlined);
 		yw_knum(w, "self_pct", profile_pct(c->p, hs[i].self_weight), 2);
 		yw_knum(w, "total_pct", profile_pct(c->p, hs[i].total_weight), 2);
 		yw_kuint(w, "samples", hs[i].self_samples);

@@ -49,24 +49,26 @@ void frametab_free(struct frametab *t)
 }
 
 static uint32_t find_in_chain(const struct frametab *t, uint32_t id, const char *name,
-			      const char *module)
+			      const char *module, int inlined)
 {
 	for (; id != U64MAP_NONE; id = t->v[id].next)
-		if (!strcmp(t->v[id].name, name) && !strcmp(t->v[id].module, module))
+		if (!strcmp(t->v[id].name, name) && !strcmp(t->v[id].module, module) &&
+		    t->v[id].inlined == inlined)
 			return id;
 	return U64MAP_NONE;
 }
 
 uint32_t frametab_find(const struct frametab *t, const char *name, const char *module)
 {
-	return find_in_chain(t, u64map_get(&t->by_hash, hash_pair(name, module)), name, module);
+	return find_in_chain(t, u64map_get(&t->by_hash, hash_pair(name, module)), name, module, 0);
 }
 
-uint32_t frametab_intern(struct frametab *t, const char *name, const char *module, const char *file,
-			 unsigned line, enum frame_kind kind)
+static uint32_t intern(struct frametab *t, const char *name, const char *module, const char *file,
+		       unsigned line, enum frame_kind kind, int inlined)
 {
-	uint64_t h = hash_pair(name, module);
-	uint32_t head = u64map_get(&t->by_hash, h), id = find_in_chain(t, head, name, module);
+	uint64_t h = hash_pair(name, module) ^ (uint64_t)inlined;
+	uint32_t head = u64map_get(&t->by_hash, h),
+		 id = find_in_chain(t, head, name, module, inlined);
 	struct frame *f;
 
 	if (id != U64MAP_NONE)
@@ -86,8 +88,21 @@ uint32_t frametab_intern(struct frametab *t, const char *name, const char *modul
 	}
 	f->line = line;
 	f->kind = kind;
+	f->inlined = inlined;
 	f->next = head;
 	return (uint32_t)t->len++;
+}
+
+uint32_t frametab_intern(struct frametab *t, const char *name, const char *module, const char *file,
+			 unsigned line, enum frame_kind kind)
+{
+	return intern(t, name, module, file, line, kind, 0);
+}
+
+uint32_t frametab_intern_inline(struct frametab *t, const char *name, const char *module,
+				const char *file, unsigned line, enum frame_kind kind)
+{
+	return intern(t, name, module, file, line, kind, 1);
 }
 
 const struct frame *frametab_get(const struct frametab *t, uint32_t id) { return &t->v[id]; }

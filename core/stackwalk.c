@@ -195,10 +195,11 @@ size_t stackwalk_frames(struct stackwalk *w, const struct perf_rec *r, uint32_t 
 	*leaf_kernel = n > 0;
 	nu = user_pcs(w, r, &c, pcs);
 	for (size_t i = 0; i < nu && n < STACKWALK_MAX; i++) {
-		uint32_t id = sym_resolve(w->sym, pid, pcs[i], 0, i > 0);
+		size_t k = sym_resolve_all(w->sym, pid, pcs[i], 0, i > 0, leaf_first + n,
+					   STACKWALK_MAX - n);
 
-		if (id != UINT32_MAX)
-			leaf_first[n++] = id, nuser_frames++;
+		n += k;
+		nuser_frames += k;
 	}
 	if (n == 0) { /* no chain at all: the sampled address alone */
 		uint32_t id = sym_resolve(w->sym, pid, r->sample.ip,

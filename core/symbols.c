@@ -7,6 +7,7 @@
 #include "procfs.h"
 #include "u64map.h"
 
+#include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
@@ -24,6 +25,8 @@
 extern char *__cxa_demangle(const char *mangled, char *out, size_t *len, int *status);
 
 #define RELOAD_INTERVAL_NS 500000000ull /* at most two /proc/PID/maps re-reads a second */
+#define CHAIN              0x80000000u    /* cache value: an inline chain, not a frame */
+#define MAX_INLINE         16
 
 struct mapping {
 	uint64_t start, end, pgoff;
@@ -38,7 +41,9 @@ struct sym_proc {
 	int dirty;            /* mappings changed since dwfl was built */
 	unsigned version;     /* bumped at each rebuild */
 	uint64_t last_reload; /* monotonic ns of the last /proc/PID/maps read */
-	struct u64map cache;  /* looked-up address → frame */
+	struct u64map cache;  /* looked-up address → frame, or CHAIN | index in chains */
+	uint32_t *chains;     /* [n, innermost id, ..., outer id] for addresses with inlines */
+	size_t nchains, capchains;
 	struct jitmap jit;    /* /tmp/perf-PID.map */
 };
 
@@ -83,8 +88,15 @@ static void proc_free(struct sym_proc *p)
 	if (p->dwfl)
 		dwfl_end(p->dwfl);
 	u64map_clear(&p->cache);
+	free(p->chains);
 	jitmap_fini(&p->jit);
 	free(p);
+}
+
+static void forget(struct sym_proc *p)
+{
+	u64map_clear(&p->cache);
+	p->nchains = 0;
 }
 
 static void proc_reset(struct sym_proc *p)
@@ -93,7 +105,7 @@ static void proc_reset(struct sym_proc *p)
 		free(p->maps[i].path);
 	p->nmaps = 0;
 	p->dirty = 1;
-	u64map_clear(&p->cache);
+	forget(p);
 }
 
 static struct sym_proc *proc_find(struct symbolizer *s, pid_t pid)
@@ -154,7 +166,7 @@ static int proc_map(struct sym_proc *p, uint64_t start, uint64_t end, uint64_t p
 		return -ENOMEM;
 	p->nmaps++;
 	p->dirty = 1;
-	u64map_clear(&p->cache);
+	forget(p);
 	return 0;
 }
 
@@ -270,27 +282,34 @@ static char *demangle(const char *name)
 	return strdup(name);
 }
 
-/* elfutils 0.188 finds a line only through .debug_aranges, which clang does
- * not emit by default: fall back to asking each compile unit. */
-static const char *line_by_cu_scan(Dwfl_Module *mod, uint64_t addr, int *line)
+/* The compile unit covering ADDR. elfutils 0.188 finds it only through
+ * .debug_aranges, which clang does not emit by default: then ask each CU. */
+static Dwarf_Die *cu_of(Dwfl_Module *mod, uint64_t addr, Dwarf_Addr *bias, Dwarf_Die *buf)
 {
-	Dwarf_Addr bias;
-	Dwarf *dw = dwfl_module_getdwarf(mod, &bias);
+	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, bias);
+	Dwarf *dw;
 	Dwarf_Off off = 0, next;
 	size_t hsize;
 
+	if (cu)
+		return cu;
+	dw = dwfl_module_getdwarf(mod, bias);
 	while (dw && dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
-		Dwarf_Die cu;
-
-		if (dwarf_offdie(dw, off + hsize, &cu) && dwarf_haspc(&cu, addr - bias) > 0) {
-			Dwarf_Line *l = dwarf_getsrc_die(&cu, addr - bias);
-
-			if (l && dwarf_lineno(l, line) == 0)
-				return dwarf_linesrc(l, NULL, NULL);
-			return NULL;
-		}
+		if (dwarf_offdie(dw, off + hsize, buf) && dwarf_haspc(buf, addr - *bias) > 0)
+			return buf;
 		off = next;
 	}
+	return NULL;
+}
+
+static const char *line_by_cu_scan(Dwfl_Module *mod, uint64_t addr, int *line)
+{
+	Dwarf_Addr bias;
+	Dwarf_Die buf, *cu = cu_of(mod, addr, &bias, &buf);
+	Dwarf_Line *l = cu ? dwarf_getsrc_die(cu, addr - bias) : NULL;
+
+	if (l && dwarf_lineno(l, line) == 0)
+		return dwarf_linesrc(l, NULL, NULL);
 	return NULL;
 }
 
@@ -314,6 +333,74 @@ static char *symbol_name(const char *sym)
 	return name;
 }
 
+/* A DIE's name, following DW_AT_abstract_origin: the linkage name
+ * demangled where there is one (C++), else DW_AT_name. */
+static char *die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute a;
+	const char *n = NULL;
+
+	if (dwarf_attr_integrate(die, DW_AT_linkage_name, &a) ||
+	    dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &a))
+		n = dwarf_formstring(&a);
+	if (!n && dwarf_attr_integrate(die, DW_AT_name, &a))
+		n = dwarf_formstring(&a);
+	return n ? symbol_name(n) : NULL;
+}
+
+/* DW_AT_decl_file through the line table of CU (elfutils 0.188's
+ * dwarf_decl_file misses clang's DWARF 5 file tables). */
+static const char *decl_file(Dwarf_Die *die, Dwarf_Die *cu)
+{
+	const char *f = dwarf_decl_file(die);
+	Dwarf_Attribute a;
+	Dwarf_Word idx;
+	Dwarf_Files *files;
+	size_t n;
+
+	if (f)
+		return f;
+	if (!dwarf_attr_integrate(die, DW_AT_decl_file, &a) || dwarf_formudata(&a, &idx) ||
+	    dwarf_getsrcfiles(cu, &files, &n) || idx >= n)
+		return NULL;
+	return dwarf_filesrc(files, idx, NULL, NULL);
+}
+
+/* Functions inlined at ADDR, innermost first, as inline frames. */
+static size_t inline_frames(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
+			    const char *module, enum frame_kind kind, uint32_t *out, size_t max)
+{
+	Dwarf_Addr bias;
+	Dwarf_Die buf, *cu = cu_of(mod, addr, &bias, &buf), *scopes = NULL;
+	int n = cu ? dwarf_getscopes(cu, addr - bias, &scopes) : 0;
+	size_t k = 0;
+
+	for (int i = 0; i < n && k < max; i++) {
+		char *name;
+		int line = 0;
+		const char *file;
+		Dwarf_Attribute a;
+		Dwarf_Die origin, *decl = &scopes[i];
+
+		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
+			continue;
+		if (!(name = die_name(&scopes[i])))
+			continue;
+		/* Where the function is written: its abstract origin says. */
+		if (dwarf_attr(&scopes[i], DW_AT_abstract_origin, &a) &&
+		    dwarf_formref_die(&a, &origin))
+			decl = &origin;
+		file = decl_file(decl, cu);
+		dwarf_decl_line(decl, &line);
+		out[k] = frametab_intern_inline(s->frames, name, module, file,
+						(unsigned)(line > 0 ? line : 0), kind);
+		k += out[k] != U64MAP_NONE;
+		free(name);
+	}
+	free(scopes);
+	return k;
+}
+
 static enum frame_kind kind_of(const char *path)
 {
 	const char *b = base_name(path);
@@ -323,9 +410,10 @@ static enum frame_kind kind_of(const char *path)
 	return strstr(b, ".so") ? FRAME_LIBRARY : FRAME_USER;
 }
 
-/* Frame for ADDR inside module M: the covering symbol, else module+offset. */
-static uint32_t frame_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
-				const struct mapping *map)
+/* Frames for ADDR inside module M, innermost first: functions inlined
+ * there, then the covering symbol; else module+offset. Returns the count. */
+static size_t frames_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
+			       const struct mapping *map, uint32_t *out)
 {
 	const char *modpath = NULL, *sym;
 	GElf_Off off = 0;
@@ -342,18 +430,20 @@ static uint32_t frame_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t
 		/* st_value is unbiased here; addr - off is the function's start. */
 		const char *file = src_line(mod, addr - off, &line);
 		char *name = symbol_name(sym);
-		uint32_t id;
+		size_t n = inline_frames(s, mod, addr, base_name(modpath), kind_of(modpath), out,
+					 MAX_INLINE - 1);
 
-		id = name ? frametab_intern(s->frames, name, base_name(modpath), file,
-					    (unsigned)(line > 0 ? line : 0), kind_of(modpath))
-			  : U64MAP_NONE;
+		out[n] = name ? frametab_intern(s->frames, name, base_name(modpath), file,
+						(unsigned)(line > 0 ? line : 0), kind_of(modpath))
+			      : U64MAP_NONE;
 		free(name);
-		return id;
+		return n + 1;
 	}
 	if (!dwfl_module_getelf(mod, &bias))
 		bias = map ? map->start - map->pgoff : 0;
 	snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, base_name(modpath), addr - bias);
-	return frametab_intern(s->frames, buf, base_name(modpath), NULL, 0, kind_of(modpath));
+	out[0] = frametab_intern(s->frames, buf, base_name(modpath), NULL, 0, kind_of(modpath));
+	return 1;
 }
 
 static uint32_t unknown_frame(struct symbolizer *s)
@@ -372,7 +462,8 @@ static uint32_t resolve_jit(struct symbolizer *s, struct sym_proc *p, uint64_t a
 	return frametab_intern(s->frames, name, "[jit]", NULL, 0, FRAME_JIT);
 }
 
-static uint32_t resolve_user(struct symbolizer *s, struct sym_proc *p, uint64_t addr)
+static size_t resolve_user(struct symbolizer *s, struct sym_proc *p, uint64_t addr,
+			   uint32_t *out)
 {
 	const struct mapping *map = proc_mapping(p, addr);
 	Dwfl_Module *mod;
@@ -383,16 +474,19 @@ static uint32_t resolve_user(struct symbolizer *s, struct sym_proc *p, uint64_t 
 		reload_maps(p);
 		map = proc_mapping(p, addr);
 	}
-	if (!map || !is_file(map->path))
-		return resolve_jit(s, p, addr);
+	if (!map || !is_file(map->path)) {
+		out[0] = resolve_jit(s, p, addr);
+		return 1;
+	}
 	if (p->dirty)
 		rebuild_dwfl(s, p);
 	mod = p->dwfl ? dwfl_addrmodule(p->dwfl, addr) : NULL;
 	if (mod)
-		return frame_from_dwfl(s, mod, addr, map);
+		return frames_from_dwfl(s, mod, addr, map, out);
 	snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, base_name(map->path),
 		 addr - map->start + map->pgoff);
-	return frametab_intern(s->frames, buf, base_name(map->path), NULL, 0, kind_of(map->path));
+	out[0] = frametab_intern(s->frames, buf, base_name(map->path), NULL, 0, kind_of(map->path));
+	return 1;
 }
 
 static uint32_t resolve_kernel(struct symbolizer *s, uint64_t addr)
@@ -419,25 +513,63 @@ static struct sym_proc *proc_get(struct symbolizer *s, pid_t pid)
 	return p;
 }
 
-uint32_t sym_resolve(struct symbolizer *s, pid_t pid, uint64_t ip, int kernel, int caller)
+/* Keeps ADDR's answer: one frame as itself, a chain in the pool. */
+static void remember(struct sym_proc *p, uint64_t addr, const uint32_t *ids, size_t n)
+{
+	if (n == 1) {
+		u64map_put(&p->cache, addr, ids[0]);
+		return;
+	}
+	if (p->nchains + n + 1 >= CHAIN ||
+	    grow_array(&p->chains, &p->capchains, p->nchains + n + 1, sizeof(*p->chains)))
+		return;
+	u64map_put(&p->cache, addr, CHAIN | (uint32_t)p->nchains);
+	p->chains[p->nchains++] = (uint32_t)n;
+	memcpy(p->chains + p->nchains, ids, n * sizeof(*ids));
+	p->nchains += n;
+}
+
+size_t sym_resolve_all(struct symbolizer *s, pid_t pid, uint64_t ip, int kernel, int caller,
+		       uint32_t *out, size_t max)
 {
 	uint64_t addr = caller && ip ? ip - 1 : ip;
+	uint32_t ids[MAX_INLINE], v;
 	struct sym_proc *p;
-	uint32_t id;
+	size_t n, k = 0;
 
-	if (kernel)
-		return resolve_kernel(s, addr);
-	p = proc_get(s, pid);
-	if (!p)
-		return U64MAP_NONE;
-	id = u64map_get(&p->cache, addr);
-	if (id != U64MAP_NONE)
-		return id;
-	id = resolve_user(s, p, addr);
-	/* JIT code moves and maps grow: those answers are not kept. */
-	if (id != U64MAP_NONE && frametab_get(s->frames, id)->kind < FRAME_JIT)
-		u64map_put(&p->cache, addr, id);
-	return id;
+	if (kernel || !max) {
+		out[0] = max ? resolve_kernel(s, addr) : U64MAP_NONE;
+		return max && out[0] != U64MAP_NONE;
+	}
+	if (!(p = proc_get(s, pid)))
+		return 0;
+	v = u64map_get(&p->cache, addr);
+	if (v != U64MAP_NONE && !(v & CHAIN)) {
+		out[0] = v;
+		return 1;
+	}
+	if (v != U64MAP_NONE) {
+		n = p->chains[v & ~CHAIN];
+		memcpy(ids, p->chains + (v & ~CHAIN) + 1, n * sizeof(*ids));
+	} else {
+		n = resolve_user(s, p, addr, ids);
+		/* JIT code moves and maps grow: those answers are not kept. */
+		if (n && ids[n - 1] != U64MAP_NONE &&
+		    frametab_get(s->frames, ids[n - 1])->kind < FRAME_JIT)
+			remember(p, addr, ids, n);
+	}
+	for (size_t i = 0; i < n && k < max; i++)
+		if (ids[i] != U64MAP_NONE)
+			out[k++] = ids[i];
+	return k;
+}
+
+uint32_t sym_resolve(struct symbolizer *s, pid_t pid, uint64_t ip, int kernel, int caller)
+{
+	uint32_t ids[MAX_INLINE];
+	size_t n = sym_resolve_all(s, pid, ip, kernel, caller, ids, MAX_INLINE);
+
+	return n ? ids[n - 1] : U64MAP_NONE;
 }
 
 Dwfl *sym_dwfl(struct symbolizer *s, pid_t pid)

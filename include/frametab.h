@@ -1,4 +1,5 @@
-/* frametab — interned frames: one entry per distinct (function, module).
+/* frametab — interned frames: one entry per distinct (function, module,
+ * inlined or not).
  *
  * Frames are what the call tree, hotspots and exports speak of.  An id is an
  * index, stable for the life of the table. */
@@ -22,6 +23,7 @@ struct frame {
 	char *file;   /* source file of the function, or NULL */
 	unsigned line;
 	enum frame_kind kind;
+	int inlined;   /* inlined into its caller: no frame of its own at run time */
 	uint32_t next; /* next frame with the same hash */
 };
 
@@ -34,7 +36,11 @@ void frametab_free(struct frametab *t);
  * FILE/LINE/KIND are recorded when the frame is first added. */
 uint32_t frametab_intern(struct frametab *t, const char *name, const char *module, const char *file,
 			 unsigned line, enum frame_kind kind);
-/* Lookup without adding. */
+/* The same for a function inlined into its caller: a frame distinct from
+ * the function's out-of-line copy. */
+uint32_t frametab_intern_inline(struct frametab *t, const char *name, const char *module,
+				const char *file, unsigned line, enum frame_kind kind);
+/* Lookup without adding (out-of-line frames). */
 uint32_t frametab_find(const struct frametab *t, const char *name, const char *module);
 const struct frame *frametab_get(const struct frametab *t, uint32_t id);
 size_t frametab_len(const struct frametab *t);

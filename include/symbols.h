@@ -26,9 +26,14 @@ void sym_mmap(struct symbolizer *s, pid_t pid, uint64_t start, uint64_t len, uin
 void sym_fork(struct symbolizer *s, pid_t pid, pid_t ppid);
 void sym_exec(struct symbolizer *s, pid_t pid);
 
-/* Frame for IP in PID. KERNEL: a kernel address. CALLER: IP is a return
- * address, so the call instruction before it is what we look up. */
+/* The function containing IP in PID. KERNEL: a kernel address. CALLER: IP
+ * is a return address, so the call instruction before it is looked up. */
 uint32_t sym_resolve(struct symbolizer *s, pid_t pid, uint64_t ip, int kernel, int caller);
+/* The same, with the functions inlined at IP: frames innermost first (the
+ * inlined ones, marked so, then the containing function). Returns the
+ * count written to OUT, at most MAX. */
+size_t sym_resolve_all(struct symbolizer *s, pid_t pid, uint64_t ip, int kernel, int caller,
+		       uint32_t *out, size_t max);
 
 /* PID's libdwfl session over its current mappings (NULL when it has none):
  * the DWARF unwinders walk the same modules the symbols come from. */

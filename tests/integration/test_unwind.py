@@ -110,3 +110,17 @@ def test_node_jit_functions_by_name(tmp_path):
     assert doc["scenario"]["unwind"]["hybrid_samples"] > 0
     assert step_anywhere(doc["performance_map"]["steps"], ["node::Start(int, char**)"])
     assert doc["scenario"]["lost_samples"] < 0.02 * doc["scenario"]["samples"]
+
+
+def test_inlined_function_is_its_own_frame(tmp_path):
+    doc, _ = record(tmp_path, "inline", seconds="1.5")
+    steps = doc["performance_map"]["steps"]
+    inl = step_anywhere(steps, ["main", "outer_work", "mix_hot"])
+    assert inl, "mix_hot is inlined into outer_work and must show under it"
+    assert inl["inlined"] is True
+    assert inl["location"].endswith("inline.c:16"), inl["location"]
+    assert abs(inl["total_pct"] - 50) <= 5, inl["total_pct"]
+    outer = step_anywhere(steps, ["main", "outer_work"])
+    assert outer["inlined"] is False and outer["self_pct"] < 5
+    hot = [h for h in doc["hotspots"] if h["function"] == "mix_hot"]
+    assert hot and hot[0]["inlined"] is True
