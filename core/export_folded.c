@@ -41,9 +41,13 @@ static int visit(const struct ctree *t, uint32_t id, void *arg)
 	}
 	depth = ctree_path(t, id, c->path, c->cap);
 	for (size_t i = 0; i < depth; i++) {
+		const struct frame *f = frametab_get(c->p->frames, c->path[i]);
+
 		if (i)
 			fputc(';', c->f);
-		put_name(c->f, frametab_get(c->p->frames, c->path[i])->name);
+		put_name(c->f, f->name);
+		if (f->inlined)
+			fputs(" (inlined)", c->f); /* as perf script marks them */
 	}
 	fprintf(c->f, " %llu\n", (unsigned long long)n->self_samples);
 	return 0;

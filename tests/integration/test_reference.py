@@ -1,0 +1,71 @@
+"""flametop against perf report on a real program: CPython, unwound with DWARF."""
+import glob
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import ROOT, run_flametop
+
+SCRIPT = ROOT / "tests" / "workloads" / "pycpu.py"
+
+
+def cpython():
+    """A CPython built with symbols (pyenv), not the Debian one."""
+    for p in sorted(glob.glob("/root/.pyenv/versions/3.11*/bin/python3.11")) + \
+            sorted(glob.glob("/root/.pyenv/versions/3.1*/bin/python3")):
+        return p
+    return None
+
+
+def self_by_function(folded):
+    """Self share per function from folded stacks, an inlined frame's counted
+    in the function it was inlined into: what perf report --no-children
+    --sort sym shows."""
+    acc, total = {}, 0
+    for line in folded.read_text().splitlines():
+        stack, count = line.rsplit(" ", 1)
+        frames = stack.split(";")
+        while len(frames) > 1 and frames[-1].endswith(" (inlined)"):
+            frames.pop()
+        acc[frames[-1]] = acc.get(frames[-1], 0) + int(count)
+        total += int(count)
+    return {k: 100.0 * v / total for k, v in acc.items()}
+
+
+def perf_self(data):
+    out = subprocess.run(["perf", "report", "-i", data, "--no-children", "--stdio", "--sort",
+                          "sym", "-q", "-g", "none"], capture_output=True, text=True,
+                         timeout=300).stdout
+    shares = {}
+    for line in out.splitlines():
+        m = re.match(r"\s*([\d.]+)%\s+\[.\]\s+(.+?)\s*$", line)
+        if m:
+            shares[m.group(2)] = shares.get(m.group(2), 0.0) + float(m.group(1))
+    return shares
+
+
+@pytest.mark.skipif(not shutil.which("perf"), reason="perf is not installed")
+@pytest.mark.skipif(not cpython(), reason="no pyenv CPython with symbols here")
+def test_cpython_top_self_symbols_agree_with_perf(tmp_path):
+    py = cpython()
+    data = tmp_path / "perf.data"
+    r = subprocess.run(["perf", "record", "-q", "-F", "999", "--call-graph", "dwarf", "-o",
+                        str(data), "--", py, str(SCRIPT), "3"], capture_output=True, text=True,
+                       timeout=120)
+    if r.returncode != 0:
+        pytest.skip("perf record failed here: " + r.stderr.strip()[-200:])
+    theirs = perf_self(str(data))
+    out = tmp_path / "py.folded"
+    r = run_flametop("record", "-q", "-F", "999", "--call-graph", "dwarf", "--folded", out,
+                     "--", py, SCRIPT, "3")
+    assert r.returncode == 0, r.stderr
+    ours = self_by_function(out)
+    top_theirs = sorted(theirs, key=theirs.get, reverse=True)[:10]
+    top_ours = sorted(ours, key=ours.get, reverse=True)[:10]
+    common = set(top_theirs) & set(top_ours)
+    assert len(common) >= 6, (top_theirs, top_ours)
+    for name in common:
+        if theirs[name] >= 2:
+            assert abs(ours[name] - theirs[name]) <= 3, (name, ours[name], theirs[name])
