@@ -3,64 +3,95 @@
 # side in one run.  BENCH=full for more repetitions (the figures in
 # docs/benchmarks.md); the default quick mode is for iteration.
 #
-# Measured, each the median of N runs, at 999 Hz with frame-pointer chains:
-#   - the target's own wall time alone, under `flametop record -p`, and under
-#     `perf record -g -p` (slowdown = the profiler's cost to the target);
+# For each call-graph mode — frame pointers (flametop --call-graph fp, perf
+# -g) and DWARF (flametop's default, perf --call-graph dwarf), both 999 Hz,
+# 8192-byte stack copies — each the median of N runs:
+#   - the target's own wall time alone and while profiled (slowdown = the
+#     profiler's cost to the target);
 #   - the profiler's own CPU time (user+sys): flametop record, and perf record
 #     plus `perf report` turning perf.data into a call tree.
+# Then unwinding speed: the same samples replayed through each of flametop's
+# unwinders (bench/unwind_bench), beside perf report's samples per second.
 set -eu
 build=${1:-build}
 mode=${BENCH:-quick}
 if [ "$mode" = full ]; then runs=7; rounds=150000; else runs=3; rounds=60000; fi
 fw="$build/bench/fixedwork"
 ft="$build/flametop"
+ub="$build/bench/unwind_bench"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 TIMEFORMAT='%U %S'
+have_perf=$(command -v perf >/dev/null && echo 1 || echo 0)
 
 median() { sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 
 # cpu_of CMD... : runs CMD, prints user+sys seconds of CMD itself.
 cpu_of() { { time "$@" >/dev/null 2>&1; } 2>&1 | awk '{print $1+$2}'; }
 
-for i in $(seq "$runs"); do
-	"$fw" "$rounds" >>"$tmp/base"
-
-	"$fw" "$rounds" 0.3 >>"$tmp/ft_target" & pid=$!
-	cpu_of "$ft" record -q -F 999 -p "$pid" >>"$tmp/ft_cpu"
-	wait "$pid"
-
-	if command -v perf >/dev/null; then
-		"$fw" "$rounds" 0.3 >>"$tmp/perf_target" & pid=$!
-		cpu_of perf record -q -F 999 -g -p "$pid" -o "$tmp/perf.data" >>"$tmp/perf_rec_cpu"
+# measure TAG "FLAMETOP ARGS" "PERF ARGS"
+measure() {
+	local tag=$1 ftargs=$2 pargs=$3 pid
+	for i in $(seq "$runs"); do
+		"$fw" "$rounds" 0.3 >>"$tmp/${tag}_ft_target" & pid=$!
+		# shellcheck disable=SC2086
+		cpu_of "$ft" record -q -F 999 $ftargs -p "$pid" >>"$tmp/${tag}_ft_cpu"
 		wait "$pid"
-		cpu_of perf report --stdio -g -i "$tmp/perf.data" >>"$tmp/perf_rep_cpu"
-	fi
-done
+		[ "$have_perf" = 1 ] || continue
+		"$fw" "$rounds" 0.3 >>"$tmp/${tag}_perf_target" & pid=$!
+		# shellcheck disable=SC2086
+		cpu_of perf record -q -F 999 $pargs -p "$pid" -o "$tmp/$tag.data" >>"$tmp/${tag}_perf_rec_cpu"
+		wait "$pid"
+		cpu_of perf report --stdio -g -i "$tmp/$tag.data" >>"$tmp/${tag}_perf_rep_cpu"
+		perf script -F tid -i "$tmp/$tag.data" 2>/dev/null | wc -l >"$tmp/${tag}_perf_samples"
+	done
+}
 
+table() {
+	local tag=$1 label=$2 base=$3
+	local ftt ftc
+	ftt=$(median <"$tmp/${tag}_ft_target")
+	ftc=$(median <"$tmp/${tag}_ft_cpu")
+	echo
+	echo "$label"
+	printf '%-44s %10s %10s %8s\n' "figure" "flametop" "perf" "ratio"
+	if [ "$have_perf" = 1 ]; then
+		awk -v b="$base" -v f="$ftt" -v p="$(median <"$tmp/${tag}_perf_target")" -v fc="$ftc" \
+		    -v rc="$(median <"$tmp/${tag}_perf_rec_cpu")" -v rp="$(median <"$tmp/${tag}_perf_rep_cpu")" 'BEGIN {
+			fs = 100 * (f - b) / b; ps = 100 * (p - b) / b
+			printf "%-44s %9.2fs %9s\n", "target alone (wall)", b, "-"
+			printf "%-44s %9.2fs %9.2fs\n", "target while profiled (wall)", f, p
+			printf "%-44s %9.1f%% %9.1f%%\n", "target slowdown", fs, ps
+			printf "%-44s %9.3fs %9.3fs %8.2f\n", "profiler CPU: record", fc, rc, fc / rc
+			printf "%-44s %9s %9.3fs\n", "profiler CPU: report (call tree)", "-", rp
+			printf "%-44s %9.3fs %9.3fs %8.2f\n", "profiler CPU: total", fc, rc + rp, fc / (rc + rp)
+			printf "%-44s %9.2f%% %9.2f%%\n", "profiler CPU as share of profiled time", 100 * fc / f, 100 * (rc + rp) / p
+		}'
+	else
+		awk -v b="$base" -v f="$ftt" -v fc="$ftc" 'BEGIN {
+			printf "target alone %.2fs, profiled %.2fs (%.1f%%), flametop CPU %.3fs (%.2f%%)\n",
+				b, f, 100*(f-b)/b, fc, 100*fc/f }'
+	fi
+}
+
+for i in $(seq "$runs"); do "$fw" "$rounds" >>"$tmp/base"; done
+measure fp "--call-graph fp" "-g"
+measure dwarf "--call-graph dwarf" "--call-graph dwarf"
 base=$(median <"$tmp/base")
-ftt=$(median <"$tmp/ft_target")
-ftc=$(median <"$tmp/ft_cpu")
-echo "flametop bench ($mode: median of $runs runs, 999 Hz, frame pointers)"
+
+echo "flametop bench ($mode: median of $runs runs, 999 Hz)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
 echo "event: $("$ft" record -q -d 0.2 -- sleep 1 2>&1 | sed -n 's/.* on \([a-z-]*\), call graph.*/\1/p')"
-printf '%-44s %10s %10s %8s\n' "figure" "flametop" "perf" "ratio"
-if [ -s "$tmp/perf_target" ]; then
-	pt=$(median <"$tmp/perf_target")
-	prc=$(median <"$tmp/perf_rec_cpu")
-	prp=$(median <"$tmp/perf_rep_cpu")
-	awk -v b="$base" -v f="$ftt" -v p="$pt" -v fc="$ftc" -v rc="$prc" -v rp="$prp" 'BEGIN {
-		fs = 100 * (f - b) / b; ps = 100 * (p - b) / b
-		printf "%-44s %9.2fs %9s\n", "target alone (wall)", b, "-"
-		printf "%-44s %9.2fs %9.2fs\n", "target while profiled (wall)", f, p
-		printf "%-44s %9.1f%% %9.1f%%\n", "target slowdown", fs, ps
-		printf "%-44s %9.3fs %9.3fs %8.2f\n", "profiler CPU: record", fc, rc, fc / rc
-		printf "%-44s %9s %9.3fs\n", "profiler CPU: report (call tree)", "-", rp
-		printf "%-44s %9.3fs %9.3fs %8.2f\n", "profiler CPU: total", fc, rc + rp, fc / (rc + rp)
-		printf "%-44s %9.2f%% %9.2f%%\n", "profiler CPU as share of profiled time", 100 * fc / f, 100 * (rc + rp) / p
-	}'
-else
-	echo "perf not installed: flametop figures only"
-	awk -v b="$base" -v f="$ftt" -v fc="$ftc" 'BEGIN {
-		printf "target alone %.2fs, profiled %.2fs (%.1f%%), flametop CPU %.3fs\n", b, f, 100*(f-b)/b, fc }'
+table fp "frame pointers (flametop --call-graph fp, perf record -g)" "$base"
+table dwarf "DWARF (flametop default, perf record --call-graph dwarf), 8192-byte stacks" "$base"
+
+# Unwinding: flametop's unwinders on replayed samples (warm caches, one core),
+# and perf report's whole processing rate on its own DWARF recording.
+echo
+echo "unwinding (samples of the fixed-work program, DWARF, one core)"
+"$ub" -- "$fw" "$((rounds / 3))" >"$tmp/ub" 2>/dev/null || true
+awk '/unwinds\/s/ {sub(":", "", $1); printf "%-44s %9.0f/s  (%s frames/unwind)\n", "unwinds per CPU second: " $1, $2, $4}' "$tmp/ub"
+if [ "$have_perf" = 1 ] && [ -s "$tmp/dwarf_perf_samples" ]; then
+	awk -v n="$(cat "$tmp/dwarf_perf_samples")" -v t="$(median <"$tmp/dwarf_perf_rep_cpu")" 'BEGIN {
+		printf "%-44s %9.0f/s  (all of perf report: read, unwind, sort)\n", "perf report: samples per CPU second", n / t }'
 fi

@@ -56,9 +56,8 @@ static double cpu_s(void)
 
 /* Unwinds every snapshot PASSES times after one warm-up pass; OUT gets the
  * last pass's stacks (STACKWALK_MAX each). Returns unwinds per CPU second. */
-static double replay(const struct unwinder_ops *ops, struct symbolizer *sym,
-		     const struct snaps *s, int passes, uint64_t *out, size_t *depth,
-		     double *frames)
+static double replay(const struct unwinder_ops *ops, struct symbolizer *sym, const struct snaps *s,
+		     int passes, uint64_t *out, size_t *depth, double *frames)
 {
 	void *st = ops->create(sym);
 	enum unwind_stop stop;
@@ -66,8 +65,8 @@ static double replay(const struct unwinder_ops *ops, struct symbolizer *sym,
 	size_t total = 0;
 
 	for (size_t i = 0; i < s->n; i++)
-		depth[i] = ops->unwind(st, &s->v[i].in, out + i * STACKWALK_MAX, STACKWALK_MAX,
-				       &stop);
+		depth[i] =
+		    ops->unwind(st, &s->v[i].in, out + i * STACKWALK_MAX, STACKWALK_MAX, &stop);
 	t0 = cpu_s();
 	for (int p = 0; p < passes; p++)
 		for (size_t i = 0; i < s->n; i++)
@@ -79,8 +78,8 @@ static double replay(const struct unwinder_ops *ops, struct symbolizer *sym,
 	return t > 0 ? (double)(s->n * (size_t)passes) / t : 0;
 }
 
-static size_t compare(const struct snaps *s, const uint64_t *a, const size_t *da,
-		      const uint64_t *b, const size_t *db)
+static size_t compare(const struct snaps *s, const uint64_t *a, const size_t *da, const uint64_t *b,
+		      const size_t *db)
 {
 	size_t same = 0, shown = 0;
 
@@ -99,8 +98,9 @@ static size_t compare(const struct snaps *s, const uint64_t *a, const size_t *da
 int main(int argc, char **argv)
 {
 	struct snaps s = { calloc(MAX_SNAPS, sizeof(struct snap)), 0 };
-	struct session_config cfg = { .freq_hz = 999, .call_graph = CALLGRAPH_DWARF,
-				      .tap = keep, .tap_arg = &s };
+	struct session_config cfg = {
+		.freq_hz = 999, .call_graph = CALLGRAPH_DWARF, .tap = keep, .tap_arg = &s
+	};
 	int check = 0, a = 1, passes = 3;
 	struct session *ses;
 	char err[1024];

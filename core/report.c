@@ -67,8 +67,9 @@ void report_from_session(struct report *r, const struct session *s)
 	if (sampler_ngroup(s->sampler)) {
 		const struct perf_event_attr *a = &sampler_group(s->sampler)[0].attr;
 
-		r->weight_ns = a->type == PERF_TYPE_SOFTWARE && (a->config == PERF_COUNT_SW_CPU_CLOCK ||
-								 a->config == PERF_COUNT_SW_TASK_CLOCK);
+		r->weight_ns =
+		    a->type == PERF_TYPE_SOFTWARE &&
+		    (a->config == PERF_COUNT_SW_CPU_CLOCK || a->config == PERF_COUNT_SW_TASK_CLOCK);
 	}
 	r->prune_pct = REPORT_PRUNE_PCT;
 	fingerprint_take(&r->fp, sampler_hw_available(s->sampler));

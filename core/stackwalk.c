@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
-static const char *const roots[] = { "_start",	    "__libc_start_main", "clone",
-				     "clone3",	    "__clone",		 "__clone3",
+static const char *const roots[] = { "_start",       "__libc_start_main", "clone",
+				     "clone3",       "__clone",           "__clone3",
 				     "start_thread", "__clone_internal",  "thread_start" };
 
 int stackwalk_is_root(const char *name)
@@ -113,8 +113,7 @@ static size_t fix_leaf(struct stackwalk *w, const struct perf_rec *r, uint64_t *
 
 /* The deepest DWARF frame also found in the frame-pointer chain (the same
  * occurrence, for recursion); what the chain has beyond it is appended. */
-static size_t continue_with_fp(struct stackwalk *w, const struct chains *c, uint64_t *pcs,
-			       size_t n)
+static size_t continue_with_fp(struct stackwalk *w, const struct chains *c, uint64_t *pcs, size_t n)
 {
 	uint64_t fp[STACKWALK_MAX];
 	size_t nfp = fp_user(c, fp, STACKWALK_MAX), add = 0;
@@ -202,10 +201,9 @@ size_t stackwalk_frames(struct stackwalk *w, const struct perf_rec *r, uint32_t 
 		nuser_frames += k;
 	}
 	if (n == 0) { /* no chain at all: the sampled address alone */
-		uint32_t id = sym_resolve(w->sym, pid, r->sample.ip,
-					  (r->misc & PERF_RECORD_MISC_CPUMODE_MASK) ==
-					      PERF_RECORD_MISC_KERNEL,
-					  0);
+		uint32_t id = sym_resolve(
+		    w->sym, pid, r->sample.ip,
+		    (r->misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL, 0);
 
 		if (id != UINT32_MAX)
 			leaf_first[n++] = id;

@@ -25,7 +25,7 @@
 extern char *__cxa_demangle(const char *mangled, char *out, size_t *len, int *status);
 
 #define RELOAD_INTERVAL_NS 500000000ull /* at most two /proc/PID/maps re-reads a second */
-#define CHAIN              0x80000000u    /* cache value: an inline chain, not a frame */
+#define CHAIN              0x80000000u  /* cache value: an inline chain, not a frame */
 #define MAX_INLINE         16
 
 struct mapping {
@@ -44,7 +44,7 @@ struct sym_proc {
 	struct u64map cache;  /* looked-up address → frame, or CHAIN | index in chains */
 	uint32_t *chains;     /* [n, innermost id, ..., outer id] for addresses with inlines */
 	size_t nchains, capchains;
-	struct jitmap jit;    /* /tmp/perf-PID.map */
+	struct jitmap jit; /* /tmp/perf-PID.map */
 };
 
 struct symbolizer {
@@ -451,7 +451,6 @@ static uint32_t unknown_frame(struct symbolizer *s)
 	return frametab_intern(s->frames, "[unknown]", "[unknown]", NULL, 0, FRAME_UNKNOWN);
 }
 
-
 /* Anonymous executable memory: JIT code, named by the runtime's map. */
 static uint32_t resolve_jit(struct symbolizer *s, struct sym_proc *p, uint64_t addr)
 {
@@ -462,8 +461,7 @@ static uint32_t resolve_jit(struct symbolizer *s, struct sym_proc *p, uint64_t a
 	return frametab_intern(s->frames, name, "[jit]", NULL, 0, FRAME_JIT);
 }
 
-static size_t resolve_user(struct symbolizer *s, struct sym_proc *p, uint64_t addr,
-			   uint32_t *out)
+static size_t resolve_user(struct symbolizer *s, struct sym_proc *p, uint64_t addr, uint32_t *out)
 {
 	const struct mapping *map = proc_mapping(p, addr);
 	Dwfl_Module *mod;

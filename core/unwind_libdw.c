@@ -8,7 +8,6 @@
  * read once per module. */
 #include "unwind.h"
 
-
 #include <elfutils/libdwfl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,8 +54,8 @@ static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
 {
 	(void)arg;
 	const uint64_t *r = active->cur->regs;
-	Dwarf_Word dw[17] = { r[PREG_AX], r[PREG_DX], r[PREG_CX], r[PREG_BX], r[PREG_SI],
-			      r[PREG_DI], r[PREG_BP], r[PREG_SP] };
+	Dwarf_Word dw[17] = { r[PREG_AX], r[PREG_DX], r[PREG_CX], r[PREG_BX],
+			      r[PREG_SI], r[PREG_DI], r[PREG_BP], r[PREG_SP] };
 
 	for (int i = 0; i < 8; i++)
 		dw[8 + i] = r[PREG_R8 + i];
@@ -108,8 +107,8 @@ static int on_frame(Dwfl_Frame *f, void *arg)
 	return u->n < u->max ? DWARF_CB_OK : DWARF_CB_ABORT;
 }
 
-static size_t libdw_unwind(void *state, const struct unwind_sample *in, uint64_t *pcs,
-			   size_t max, enum unwind_stop *stop)
+static size_t libdw_unwind(void *state, const struct unwind_sample *in, uint64_t *pcs, size_t max,
+			   enum unwind_stop *stop)
 {
 	struct libdw_state *u = state;
 	Dwfl *dwfl = sym_dwfl(u->sym, in->pid);
@@ -151,10 +150,7 @@ static void *libdw_create(struct symbolizer *sym)
 	return u;
 }
 
-static void libdw_destroy(void *state)
-{
-	free(state);
-}
+static void libdw_destroy(void *state) { free(state); }
 
 const struct unwinder_ops unwinder_libdw = {
 	.name = "libdw",

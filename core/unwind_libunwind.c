@@ -100,8 +100,7 @@ static int get_dyn_info_list_addr(unw_addr_space_t as, unw_word_t *dil, void *ar
 	return -UNW_ENOINFO;
 }
 
-static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *valp, int write,
-		      void *arg)
+static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *valp, int write, void *arg)
 {
 	struct lu_state *u = arg;
 	uint64_t v;
@@ -114,13 +113,12 @@ static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *valp, in
 }
 
 /* libunwind numbers x86-64 registers as DWARF does. */
-static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *valp, int write,
-		      void *arg)
+static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *valp, int write, void *arg)
 {
 	static const int from_dwarf[17] = {
-		PREG_AX, PREG_DX, PREG_CX, PREG_BX, PREG_SI, PREG_DI, PREG_BP, PREG_SP,
-		PREG_R8, PREG_R8 + 1, PREG_R8 + 2, PREG_R8 + 3, PREG_R8 + 4, PREG_R8 + 5,
-		PREG_R8 + 6, PREG_R8 + 7, PREG_IP,
+		PREG_AX,     PREG_DX,     PREG_CX,     PREG_BX,     PREG_SI,     PREG_DI,
+		PREG_BP,     PREG_SP,     PREG_R8,     PREG_R8 + 1, PREG_R8 + 2, PREG_R8 + 3,
+		PREG_R8 + 4, PREG_R8 + 5, PREG_R8 + 6, PREG_R8 + 7, PREG_IP,
 	};
 	struct lu_state *u = arg;
 

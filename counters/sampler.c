@@ -14,7 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define DEFAULT_RING_ORDER 6 /* 64 pages per CPU: ~1 s of 1 kHz samples with deep stacks */
+#define DEFAULT_RING_ORDER 6  /* 64 pages per CPU: ~1 s of 1 kHz samples with deep stacks */
 #define STACK_RING_ORDER   10 /* 4 MiB per CPU: ~0.5 s of 1 kHz samples with 8 KiB stacks */
 
 struct sampler {

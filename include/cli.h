@@ -25,9 +25,9 @@ struct cli_options {
 	double duration_s;       /* 0: until the target exits or a signal */
 	const char *output;      /* YAML path */
 	const char *folded;      /* folded stacks path */
-	const char *call_graph; /* "fp" or "dwarf" (auto resolved) */
-	unsigned stack_bytes;   /* dwarf,N (0: the default) */
-	const char *unwinder;   /* "libdw" or "libunwind" */
+	const char *call_graph;  /* "fp" or "dwarf" (auto resolved) */
+	unsigned stack_bytes;    /* dwarf,N (0: the default) */
+	const char *unwinder;    /* "libdw" or "libunwind" */
 	int no_hybrid;
 	int quiet;
 	int top; /* rows of the hotspot table */

@@ -37,7 +37,7 @@ struct report {
 	char event[32];
 	unsigned freq_hz;
 	char call_graph[16];
-	const char *unwinder;                 /* dwarf mode: libdw, libunwind */
+	const char *unwinder;                /* dwarf mode: libdw, libunwind */
 	const struct unwind_quality *unwind; /* NULL: not measured */
 	int user_only;
 	int weight_ns; /* sample periods are nanoseconds (cpu-clock, task-clock) */

@@ -31,9 +31,9 @@ struct sampler_config {
 	size_t nevents;
 	unsigned stack_bytes; /* user stack copied with each sample, with the user
 			       * registers (0: none); a multiple of 8 */
-	int enable_on_exec;  /* launch mode: counting starts at exec */
-	int force_cpu_clock; /* skip the hardware attempt */
-	unsigned ring_order; /* 2^order data pages per ring (0: default) */
+	int enable_on_exec;   /* launch mode: counting starts at exec */
+	int force_cpu_clock;  /* skip the hardware attempt */
+	unsigned ring_order;  /* 2^order data pages per ring (0: default) */
 };
 
 struct sampler_stream {

@@ -27,9 +27,9 @@ struct session_config {
 	size_t nevents;
 	double refresh_s; /* counter intervals (0: 1 s) */
 	enum callgraph_mode call_graph;
-	unsigned stack_bytes;               /* dwarf mode: user stack copied per sample */
+	unsigned stack_bytes;                /* dwarf mode: user stack copied per sample */
 	const struct unwinder_ops *unwinder; /* dwarf mode (NULL: libdw) */
-	int no_hybrid;                      /* dwarf mode: no frame-pointer continuation */
+	int no_hybrid;                       /* dwarf mode: no frame-pointer continuation */
 	/* Sees every decoded sample before it is unwound (tools: bench/). */
 	void (*tap)(const struct perf_rec *r, void *arg);
 	void *tap_arg;

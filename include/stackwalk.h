@@ -29,11 +29,11 @@ enum callgraph_mode { CALLGRAPH_FP, CALLGRAPH_DWARF };
 #define STACKWALK_LEAF_FIX 1024 /* stack bytes fp mode asks for: one frame's worth */
 
 struct unwind_quality {
-	uint64_t samples;    /* samples with user frames */
-	uint64_t complete;   /* ... whose stack reaches a thread root */
-	uint64_t hybrid;     /* DWARF stopped early; frame pointers went on */
-	uint64_t no_stack;   /* DWARF ran out of stack copy (continued or not) */
-	uint64_t leaf_fixed; /* fp mode: a frameless leaf's caller put back */
+	uint64_t samples;      /* samples with user frames */
+	uint64_t complete;     /* ... whose stack reaches a thread root */
+	uint64_t hybrid;       /* DWARF stopped early; frame pointers went on */
+	uint64_t no_stack;     /* DWARF ran out of stack copy (continued or not) */
+	uint64_t leaf_fixed;   /* fp mode: a frameless leaf's caller put back */
 	struct u64map stopped; /* outermost frame id of incomplete stacks → count */
 };
 

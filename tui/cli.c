@@ -41,7 +41,7 @@ const char *cli_usage(void)
 	       "                         CFI; cheaper), auto (default: dwarf)\n"
 	       "      --unwinder NAME    dwarf mode: libdw (default) or libunwind\n"
 	       "      --no-hybrid        dwarf mode: do not continue with frame pointers where\n"
-	       "                         the stack copy ran out\n"
+	       "                         the stack copy ran out or the code has no CFI\n"
 	       "  -n, --top N            rows in the printed hotspot table (default 15)\n"
 	       "  -q, --quiet            print no hotspot table\n"
 	       "  -h, --help             this help\n"
@@ -229,7 +229,8 @@ static int handle(int c, char **argv, unsigned max_rate, struct cli_options *o, 
 		return parse_call_graph(optarg, o, err, len);
 	case OPT_UNWINDER:
 		if (!unwinder_find(optarg)) {
-			snprintf(err, len, "unknown unwinder '%s' (give libdw or libunwind)", optarg);
+			snprintf(err, len, "unknown unwinder '%s' (give libdw or libunwind)",
+				 optarg);
 			return -EINVAL;
 		}
 		o->unwinder = optarg;

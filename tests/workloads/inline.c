@@ -13,10 +13,7 @@ static volatile unsigned long sink;
 
 #define KEEP_FRAME() __asm__ volatile("" ::: "memory")
 
-static inline __attribute__((always_inline)) void mix_hot(long n)
-{
-	SPIN(n); /* MIX_HOT_BODY */
-}
+static inline __attribute__((always_inline)) void mix_hot(long n) { SPIN(n); /* MIX_HOT_BODY */ }
 
 __attribute__((noinline)) void outer_work(void)
 {
