@@ -17,9 +17,9 @@ def workload(name):
     return str(WORKLOADS / name)
 
 
-def run_flametop(*args, timeout=60, env=None):
+def run_flametop(*args, timeout=60, env=None, cwd=None):
     return subprocess.run([str(FLAMETOP), *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env=env)
+                          timeout=timeout, env=env, cwd=cwd)
 
 
 def load_yaml(path):

@@ -1,4 +1,5 @@
 """Call stacks: DWARF unwinding, the frameless-leaf fix, hybrid, unwind quality."""
+import os
 import re
 import shutil
 import subprocess
@@ -98,10 +99,12 @@ def test_both_unwinders_give_identical_frames(name, seconds):
 @pytest.mark.skipif(not shutil.which("node"), reason="node is not installed")
 def test_node_jit_functions_by_name(tmp_path):
     out = tmp_path / "node.yaml"
+    # node writes a v8 log into its working directory: keep it out of the tree.
     r = run_flametop("record", "-q", "-o", out, "--", shutil.which("node"), "--perf-basic-prof",
-                     ROOT / "tests" / "workloads" / "hot.js", "2")
+                     ROOT / "tests" / "workloads" / "hot.js", "2", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     doc = load_yaml(out)
+    os.unlink(f"/tmp/perf-{doc['target']['pid']}.map")
     hot = [h for h in doc["hotspots"] if "hotLoop" in h["function"]]
     assert hot, [h["function"] for h in doc["hotspots"][:5]]
     assert hot[0]["module"] == "[jit]" and hot[0]["category"] == "jit"
