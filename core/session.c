@@ -24,7 +24,6 @@ struct session_batch {
 	size_t len, cap;
 	struct batch_ent *ents;
 	size_t n, ncap;
-	uint64_t sample_type;
 	int oom;
 };
 
@@ -136,6 +135,7 @@ static void collect_rings(struct session *s, struct session_batch *b)
 
 static void process_batch(struct session *s, struct session_batch *b)
 {
+	uint64_t st = sampler_sample_type(s->sampler);
 	struct perf_rec r;
 
 	/* Rings are each in time order; merging them by time lets an mmap seen
@@ -143,12 +143,12 @@ static void process_batch(struct session *s, struct session_batch *b)
 	for (size_t i = 0; i < b->n; i++) {
 		const struct perf_event_header *h = (const void *)(b->buf + b->ents[i].off);
 
-		b->ents[i].time = perf_rec_decode(h, b->sample_type, &r) == 0 ? r.time : 0;
+		b->ents[i].time = perf_rec_decode(h, st, &r) == 0 ? r.time : 0;
 	}
 	qsort(b->ents, b->n, sizeof(*b->ents), cmp_time);
 	for (size_t i = 0; i < b->n; i++) {
 		const struct perf_event_header *h = (const void *)(b->buf + b->ents[i].off);
-		int e = perf_rec_decode(h, b->sample_type, &r);
+		int e = perf_rec_decode(h, st, &r);
 
 		if (e == 0)
 			dispatch(s, &r);
@@ -191,12 +191,10 @@ static void free_batch(struct session_batch *b)
 static void read_totals(struct session *s)
 {
 	size_t n = sampler_nleaders(s->sampler), k = 0;
-	struct group_read *reads = calloc(n ? n : 1, sizeof(*reads));
+	struct group_read *reads;
 
-	if (!reads || !s->counting) {
-		free(reads);
+	if (!s->counting || !(reads = calloc(n ? n : 1, sizeof(*reads))))
 		return;
-	}
 	for (size_t i = 0; i < n; i++)
 		if (sampler_read_leader(s->sampler, i, &reads[k]) == 0)
 			k++;
@@ -229,7 +227,6 @@ static int start_counting(struct session *s, char *err, size_t len)
 		snprintf(err, len, "out of memory");
 		return -ENOMEM;
 	}
-	s->batch->sample_type = s->spare->sample_type = sampler_sample_type(s->sampler);
 	return 0;
 }
 

@@ -108,6 +108,8 @@ static int try_open(struct sampler *s, pid_t tid, int cpu, const struct event_sp
 	return fd < 0 ? -errno : (int)fd;
 }
 
+static int no_pmu(int e) { return e == -ENOENT || e == -EOPNOTSUPP || e == -ENODEV; }
+
 static void explain(int e, pid_t tid, const struct sampler *s, char *err, size_t len)
 {
 	unsigned max = sampler_max_rate();
@@ -130,7 +132,7 @@ static void explain(int e, pid_t tid, const struct sampler *s, char *err, size_t
 			 "out of file descriptors opening perf events for pid %d "
 			 "(raise 'ulimit -n')",
 			 (int)tid);
-	else if (e == -ENOENT || e == -EOPNOTSUPP || e == -ENODEV)
+	else if (no_pmu(e))
 		snprintf(err, len, "event '%s' is not supported on this machine",
 			 s->ngroup ? s->group[0].name : "?");
 	else
@@ -144,8 +146,6 @@ static int keep_fd(struct sampler *s, int fd)
 	s->fds[s->nfds++] = fd;
 	return 0;
 }
-
-static int no_pmu(int e) { return e == -ENOENT || e == -EOPNOTSUPP || e == -ENODEV; }
 
 /* Opens a leader, stepping down to what this kernel allows: user space only
  * when kernel sampling is refused, no group reads in samples where inherited
@@ -222,9 +222,7 @@ static int decide_leader(struct sampler *s, pid_t tid, int cpu)
 				note_dropped(s, cand[i].name, "no CPU PMU");
 		n = candidates(s, 1, cand);
 		fd = open_leader_first(s, tid, cpu, &cand[0]);
-	} else if (fd >= 0 && events_is_software(&cand[0].attr) && !s->cfg.force_cpu_clock) {
-		snprintf(s->hw_note, sizeof(s->hw_note), "hardware counters not requested");
-	} else if (s->cfg.force_cpu_clock) {
+	} else if (events_is_software(&cand[0].attr)) {
 		snprintf(s->hw_note, sizeof(s->hw_note), "hardware counters not requested");
 	}
 	if (fd < 0)
