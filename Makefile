@@ -29,7 +29,7 @@ PKGS := ncursesw:libncurses-dev libdw:libdw-dev libunwind:libunwind-dev yaml-0.1
 missing_pc  = $(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(word 1,$(subst :, ,$(p))) && echo y),,$(word 2,$(subst :, ,$(p)))))
 missing_pfm = $(if $(wildcard /usr/include/perfmon/pfmlib_perf_event.h),,libpfm4-dev)
 
-LIBS_PC  := libdw yaml-0.1
+LIBS_PC  := libdw yaml-0.1 ncursesw
 PC_CFLAGS = $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
 PC_LIBS   = $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null)
 

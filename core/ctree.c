@@ -61,6 +61,33 @@ struct ctree *ctree_new(void)
 	return t;
 }
 
+struct ctree *ctree_clone(const struct ctree *t)
+{
+	struct ctree *c = calloc(1, sizeof(*c));
+	size_t cbytes = t->len * 2 * t->nctr * sizeof(*t->ctr);
+
+	if (!c)
+		return NULL;
+	u64map_init(&c->index);
+	c->v = malloc(t->len * sizeof(*c->v));
+	c->ctr = t->nctr ? malloc(cbytes) : NULL;
+	if (!c->v || (t->nctr && !c->ctr))
+		goto fail;
+	memcpy(c->v, t->v, t->len * sizeof(*c->v));
+	if (t->nctr)
+		memcpy(c->ctr, t->ctr, cbytes);
+	c->len = c->cap = t->len;
+	c->nctr = t->nctr;
+	c->ctr_cap = t->nctr ? t->len : 0;
+	for (size_t i = 1; i < t->len; i++)
+		if (u64map_put(&c->index, edge_key(t->v[i].parent, t->v[i].frame), (uint32_t)i))
+			goto fail;
+	return c;
+fail:
+	ctree_free(c);
+	return NULL;
+}
+
 void ctree_free(struct ctree *t)
 {
 	if (!t)
@@ -96,6 +123,12 @@ static uint32_t child_or_new(struct ctree *t, uint32_t parent, uint32_t frame)
 
 uint32_t ctree_add_stack(struct ctree *t, const uint32_t *frames, size_t n, uint64_t weight)
 {
+	return ctree_add_stack_n(t, frames, n, 1, weight);
+}
+
+uint32_t ctree_add_stack_n(struct ctree *t, const uint32_t *frames, size_t n, uint64_t samples,
+			   uint64_t weight)
+{
 	uint32_t path[n + 1];
 	uint32_t cur = CTREE_ROOT;
 
@@ -108,10 +141,10 @@ uint32_t ctree_add_stack(struct ctree *t, const uint32_t *frames, size_t n, uint
 		path[i + 1] = cur;
 	}
 	for (size_t i = 0; i <= n; i++) {
-		t->v[path[i]].samples++;
+		t->v[path[i]].samples += samples;
 		t->v[path[i]].weight += weight;
 	}
-	t->v[cur].self_samples++;
+	t->v[cur].self_samples += samples;
 	t->v[cur].self_weight += weight;
 	return cur;
 }

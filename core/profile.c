@@ -14,6 +14,7 @@ struct profile *profile_new(void)
 
 	if (!p)
 		return NULL;
+	u64map_init(&p->leaf_index);
 	p->frames = frametab_new();
 	p->tree = ctree_new();
 	if (!p->frames || !p->tree) {
@@ -30,6 +31,8 @@ void profile_free(struct profile *p)
 	frametab_free(p->frames);
 	ctree_free(p->tree);
 	free(p->threads);
+	free(p->leaves);
+	u64map_clear(&p->leaf_index);
 	free(p);
 }
 
@@ -59,6 +62,34 @@ void profile_thread_comm(struct profile *p, pid_t pid, pid_t tid, const char *co
 		snprintf(t->comm, sizeof(t->comm), "%s", comm);
 }
 
+static void count_leaf(struct profile *p, pid_t tid, uint32_t leaf, uint64_t weight)
+{
+	uint64_t key = (uint64_t)(uint32_t)tid << 32 | leaf;
+	uint32_t i = u64map_get(&p->leaf_index, key);
+	struct leaf_stat *l;
+
+	if (i == U64MAP_NONE) {
+		if (grow_array(&p->leaves, &p->cap_leaves, p->nleaves + 1, sizeof(*p->leaves)) ||
+		    u64map_put(&p->leaf_index, key, (uint32_t)p->nleaves))
+			return; /* the thread filter misses it; the tree has it */
+		i = (uint32_t)p->nleaves++;
+		p->leaves[i] = (struct leaf_stat){ .tid = tid, .leaf = leaf };
+	}
+	l = &p->leaves[i];
+	l->samples++;
+	l->weight += weight;
+	l->recent_samples += 1.0;
+	l->recent_weight += (double)weight;
+}
+
+void profile_decay(struct profile *p, double factor)
+{
+	for (size_t i = 0; i < p->nleaves; i++) {
+		p->leaves[i].recent_samples *= factor;
+		p->leaves[i].recent_weight *= factor;
+	}
+}
+
 void profile_add_ctr(struct profile *p, pid_t pid, pid_t tid, const uint32_t *frames, size_t n,
 		     uint64_t weight, int leaf_kernel, const uint64_t *ctr)
 {
@@ -75,6 +106,7 @@ void profile_add_ctr(struct profile *p, pid_t pid, pid_t tid, const uint32_t *fr
 	p->kernel_samples += !!leaf_kernel;
 	if (ctr)
 		ctree_charge(p->tree, leaf, ctr);
+	count_leaf(p, tid, leaf, weight);
 	t = profile_thread(p, pid, tid);
 	if (t) {
 		t->samples++;
@@ -104,6 +136,10 @@ void profile_tick_threads(struct profile *p)
 			t->ctr_last[k] = t->ctr[k] - t->ctr_mark[k];
 			t->ctr_mark[k] = t->ctr[k];
 		}
+		t->weight_last = t->weight - t->weight_mark;
+		t->weight_mark = t->weight;
+		t->samples_last = t->samples - t->samples_mark;
+		t->samples_mark = t->samples;
 	}
 }
 
@@ -181,7 +217,12 @@ static int cmp_self(const void *a, const void *b)
 
 long profile_hotspots(const struct profile *p, struct hotspot **out)
 {
-	size_t nf = frametab_len(p->frames), n = 0;
+	return ctree_hotspots(p->tree, frametab_len(p->frames), out);
+}
+
+long ctree_hotspots(const struct ctree *t, size_t nf, struct hotspot **out)
+{
+	size_t n = 0;
 	struct rollup r = { calloc(nf + 1, sizeof(*r.by_frame)),
 			    calloc(nf + 1, sizeof(*r.on_path)) };
 
@@ -190,7 +231,7 @@ long profile_hotspots(const struct profile *p, struct hotspot **out)
 		free(r.on_path);
 		return -ENOMEM;
 	}
-	rollup_tree(p->tree, &r);
+	rollup_tree(t, &r);
 	for (size_t i = 0; i < nf; i++) {
 		r.by_frame[i].frame = (uint32_t)i;
 		if (r.by_frame[i].total_samples)

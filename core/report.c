@@ -64,6 +64,7 @@ void report_from_session(struct report *r, const struct session *s)
 	r->hw_note = sampler_hw_note(s->sampler);
 	r->ctr_note = sampler_counter_note(s->sampler);
 	r->counting = s->counting;
+	r->timeline = s->timeline;
 	if (sampler_ngroup(s->sampler)) {
 		const struct perf_event_attr *a = &sampler_group(s->sampler)[0].attr;
 

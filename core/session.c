@@ -3,8 +3,10 @@
 
 #include "grow.h"
 #include "perf_records.h"
+#include "pview.h"
 
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,6 +216,8 @@ static void tick(struct session *s)
 	if (s->counting)
 		counting_tick(s->counting, session_elapsed(s));
 	profile_tick_threads(s->profile);
+	timeline_add(s->timeline, session_elapsed(s), &s->target.last);
+	profile_decay(s->profile, pow(0.5, refresh_ns(s) / 1e9 / PVIEW_HALF_LIFE_S));
 }
 
 /* The group is known once the first task is open. */
@@ -282,7 +286,8 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 	s->profile = profile_new();
 	s->batch = calloc(1, sizeof(*s->batch));
 	s->spare = calloc(1, sizeof(*s->spare));
-	if (!s->profile || !s->batch || !s->spare)
+	s->timeline = timeline_new();
+	if (!s->profile || !s->batch || !s->spare || !s->timeline)
 		goto out_oom;
 	s->sym = sym_new(s->profile->frames, cfg->kallsyms ? cfg->kallsyms : "/proc/kallsyms");
 	sc.enable_on_exec = cfg->argv != NULL;
@@ -295,7 +300,7 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 			   !cfg->no_hybrid))
 		goto out_oom;
 	if (cfg->argv) {
-		e = target_launch(&s->target, cfg->argv, err, len);
+		e = target_launch(&s->target, cfg->argv, cfg->child_out_fd, err, len);
 		if (!e)
 			e = sampler_open_task(s->sampler, s->target.pid, err, len);
 	} else {
@@ -322,6 +327,7 @@ int session_start(struct session *s, char *err, size_t len)
 	s->started_at = time(NULL);
 	s->start_ns = mono_ns();
 	s->next_tick_ns = s->start_ns + refresh_ns(s);
+	timeline_add(s->timeline, 0.0, &s->target.last);
 	if (s->cfg.argv)
 		e = target_release(&s->target, err, len);
 	else
@@ -346,6 +352,15 @@ int session_poll(struct session *s, int timeout_ms)
 			s->next_tick_ns = mono_ns() + refresh_ns(s);
 	}
 	return target_poll(&s->target);
+}
+
+size_t session_pollfds(const struct session *s, struct pollfd *fds, size_t max)
+{
+	size_t n = sampler_nstreams(s->sampler);
+
+	for (size_t i = 0; i < n && i < max; i++)
+		fds[i] = (struct pollfd){ sampler_stream(s->sampler, i)->fd, POLLIN, 0 };
+	return n < max ? n : max;
 }
 
 void session_finish(struct session *s)
@@ -385,6 +400,7 @@ void session_free(struct session *s)
 	counting_free(s->counting);
 	sym_free(s->sym);
 	profile_free(s->profile);
+	timeline_free(s->timeline);
 	free_batch(s->batch);
 	free_batch(s->spare);
 	free(s);

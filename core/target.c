@@ -83,15 +83,21 @@ int target_attach(struct target *t, pid_t pid, char *err, size_t len)
 	return 0;
 }
 
-static void child_exec(int go, int errfd, char *const argv[])
+static void child_exec(int go, int errfd, int outfd, char *const argv[])
 {
 	char c;
-	int e;
+	int e, null;
 	sigset_t none;
 
 	/* Wait until the parent has opened the events on us. */
 	if (read(go, &c, 1) != 1)
 		_exit(127);
+	if (outfd > 0) {
+		/* The terminal is the screen's: the command talks to a file. */
+		null = open("/dev/null", O_RDONLY);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0)
+			_exit(127);
+	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	execvp(argv[0], argv);
@@ -101,7 +107,7 @@ static void child_exec(int go, int errfd, char *const argv[])
 	_exit(127);
 }
 
-int target_launch(struct target *t, char *const argv[], char *err, size_t len)
+int target_launch(struct target *t, char *const argv[], int outfd, char *err, size_t len)
 {
 	int go[2], ep[2];
 	pid_t pid;
@@ -123,7 +129,7 @@ int target_launch(struct target *t, char *const argv[], char *err, size_t len)
 	if (pid == 0) {
 		close(go[1]);
 		close(ep[0]);
-		child_exec(go[0], ep[1], argv);
+		child_exec(go[0], ep[1], outfd, argv);
 	}
 	close(go[0]);
 	close(ep[1]);

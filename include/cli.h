@@ -8,7 +8,7 @@
 
 #include "events.h"
 
-enum cli_mode { CLI_HELP, CLI_VERSION, CLI_RECORD, CLI_LIST_EVENTS };
+enum cli_mode { CLI_HELP, CLI_VERSION, CLI_RECORD, CLI_TOP, CLI_LIST_EVENTS };
 
 #define CLI_DEFAULT_HZ 999u
 
@@ -30,7 +30,8 @@ struct cli_options {
 	const char *unwinder;    /* "libdw" or "libunwind" */
 	int no_hybrid;
 	int quiet;
-	int top; /* rows of the hotspot table */
+	int top;          /* rows of the hotspot table */
+	double refresh_s; /* -r: screen refresh and counter interval (0: 1 s) */
 };
 
 /* Parses ARGV. Returns 0, or -EINVAL with a one-line message in ERR.

@@ -34,6 +34,11 @@ void ctree_free(struct ctree *t);
  * Returns the leaf node id, or CTREE_NONE on ENOMEM (the sample is then not
  * counted anywhere, so totals stay consistent). */
 uint32_t ctree_add_stack(struct ctree *t, const uint32_t *frames, size_t n, uint64_t weight);
+/* The same for SAMPLES samples of total WEIGHT at once (derived trees). */
+uint32_t ctree_add_stack_n(struct ctree *t, const uint32_t *frames, size_t n, uint64_t samples,
+			   uint64_t weight);
+/* A deep copy (a frozen view of a live tree); NULL on ENOMEM. */
+struct ctree *ctree_clone(const struct ctree *t);
 
 /* Gives every node NCTR counters (0 to CTREE_MAX_CTR); call before adding.
  * Returns 0 or -EINVAL / -ENOMEM. */

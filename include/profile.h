@@ -9,6 +9,7 @@
 
 #include "ctree.h"
 #include "frametab.h"
+#include "u64map.h"
 
 struct thread_stat {
 	pid_t pid, tid;
@@ -17,6 +18,17 @@ struct thread_stat {
 	uint64_t ctr[CTREE_MAX_CTR];      /* counters charged by its samples */
 	uint64_t ctr_mark[CTREE_MAX_CTR]; /* ctr at the last interval's end */
 	uint64_t ctr_last[CTREE_MAX_CTR]; /* change over the last interval */
+	uint64_t weight_mark, weight_last; /* weight at / over the last interval */
+	uint64_t samples_mark, samples_last;
+};
+
+/* Samples per (thread, leaf node): what thread filters and the recent
+ * (decaying) profile are rebuilt from, without a log of every sample. */
+struct leaf_stat {
+	pid_t tid;
+	uint32_t leaf;
+	uint64_t samples, weight;
+	double recent_samples, recent_weight; /* decayed by profile_decay */
 };
 
 struct profile {
@@ -29,6 +41,9 @@ struct profile {
 	uint64_t lost;           /* samples the kernel dropped (ring full) */
 	uint64_t dropped;        /* samples we could not store (out of memory) */
 	uint64_t kernel_samples; /* samples whose leaf is a kernel frame */
+	struct leaf_stat *leaves;
+	size_t nleaves, cap_leaves;
+	struct u64map leaf_index; /* tid << 32 | leaf → index in leaves */
 };
 
 struct hotspot {
@@ -52,6 +67,8 @@ void profile_add_ctr(struct profile *p, pid_t pid, pid_t tid, const uint32_t *fr
 int profile_set_counters(struct profile *p, size_t nctr);
 /* Closes a per-thread counter interval (ctr_last). */
 void profile_tick_threads(struct profile *p);
+/* Multiplies every recent value by FACTOR (0..1): the decaying profile. */
+void profile_decay(struct profile *p, double factor);
 /* Names a thread (from comm records or /proc). */
 void profile_thread_comm(struct profile *p, pid_t pid, pid_t tid, const char *comm);
 struct thread_stat *profile_thread(struct profile *p, pid_t pid, pid_t tid);
@@ -59,6 +76,9 @@ struct thread_stat *profile_thread(struct profile *p, pid_t pid, pid_t tid);
 /* Per-function self and total, sorted by self weight, heaviest first.
  * *OUT is malloc'd; returns the count or -ENOMEM. */
 long profile_hotspots(const struct profile *p, struct hotspot **out);
+
+/* The same rollup over any tree whose frames come from a table of NFRAMES. */
+long ctree_hotspots(const struct ctree *t, size_t nframes, struct hotspot **out);
 
 /* Share of the profile's weight, in percent. */
 double profile_pct(const struct profile *p, uint64_t weight);

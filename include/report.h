@@ -12,8 +12,10 @@
 #include "classify.h"
 #include "counting.h"
 #include "fingerprint.h"
+#include "ledger.h"
 #include "profile.h"
 #include "stackwalk.h"
+#include "timeline.h"
 
 #define REPORT_FORMAT    1
 #define REPORT_PRUNE_PCT 0.5 /* performance_map drops steps below this total share */
@@ -48,6 +50,8 @@ struct report {
 	struct report_baseline baseline;
 	struct classification cls;
 	double prune_pct;
+	const struct timeline *timeline; /* NULL: no process readings */
+	const struct ledger *ledger;     /* NULL: no hypotheses (set by the face) */
 };
 
 struct session;

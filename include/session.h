@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <poll.h>
 #include <time.h>
 
 #include "counting.h"
@@ -15,12 +16,14 @@
 #include "sampler.h"
 #include "symbols.h"
 #include "target.h"
+#include "timeline.h"
 
 #define SESSION_STACK_BYTES 8192 /* dwarf mode default, as perf's */
 
 struct session_config {
 	pid_t pid;         /* attach to this process, or */
 	char *const *argv; /* launch this command */
+	int child_out_fd;  /* > 0: the command's stdout and stderr go here */
 	unsigned freq_hz;
 	uint64_t period;                 /* -c: sample every PERIOD events instead */
 	const struct event_spec *events; /* -e, leader first; NULL: the default set */
@@ -44,6 +47,7 @@ struct session {
 	struct symbolizer *sym;
 	struct profile *profile;
 	struct counting *counting;  /* the group's totals, series and deltas */
+	struct timeline *timeline;  /* the target's CPU, RSS and I/O per interval */
 	struct stackwalk walk;      /* samples → frames, unwind quality */
 	time_t started_at;          /* wall clock */
 	uint64_t start_ns, stop_ns; /* monotonic */
@@ -62,6 +66,9 @@ int session_start(struct session *s, char *err, size_t len);
 /* Waits up to TIMEOUT_MS for samples, processes what arrived, polls the
  * target. Returns 1 once the target has exited, else 0. */
 int session_poll(struct session *s, int timeout_ms);
+/* The sampler's ring descriptors, for a face's own poll loop (at most MAX).
+ * Returns how many. Then session_poll(s, 0) processes what arrived. */
+size_t session_pollfds(const struct session *s, struct pollfd *fds, size_t max);
 /* Stops sampling, drains what is left, ends a launched target still running. */
 void session_finish(struct session *s);
 void session_free(struct session *s);

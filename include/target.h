@@ -45,8 +45,9 @@ struct target {
 /* Parses a PID argument; returns 0 or -EINVAL with a message. */
 int target_parse_pid(const char *arg, pid_t *pid, char *err, size_t len);
 int target_attach(struct target *t, pid_t pid, char *err, size_t len);
-/* Forks ARGV[0]; the child is held before exec until target_release. */
-int target_launch(struct target *t, char *const argv[], char *err, size_t len);
+/* Forks ARGV[0]; the child is held before exec until target_release.
+ * OUTFD > 0 becomes its stdout and stderr (stdin: /dev/null). */
+int target_launch(struct target *t, char *const argv[], int outfd, char *err, size_t len);
 /* Lets a launched child exec; fails if the exec failed. */
 int target_release(struct target *t, char *err, size_t len);
 /* Takes a fresh reading and notices exit. Returns 1 if the target has exited. */

@@ -13,11 +13,15 @@
 
 const char *cli_usage(void)
 {
-	return "usage: flametop record [-p PID | [--] COMMAND [ARGS...]] [options]\n"
+	return "usage: flametop [-p PID | [--] COMMAND [ARGS...]] [options]\n"
+	       "       flametop record [-p PID | [--] COMMAND [ARGS...]] [options]\n"
 	       "       flametop --list-events [FILTER]\n"
 	       "\n"
 	       "Samples a live process (all its threads, and threads it creates later) or a\n"
-	       "command it launches, and writes where the time goes as a YAML performance map.\n"
+	       "command it launches. Without 'record' it opens the live screen: flame graph,\n"
+	       "call tree, hotspots, threads and hypotheses beside CPU, memory, I/O, counter\n"
+	       "and GPU panes (press ? there for the keys). 'record' runs headless and writes\n"
+	       "where the time went as a YAML performance map.\n"
 	       "\n"
 	       "  -p, --pid PID          attach to a running process\n"
 	       "  -- COMMAND ARGS...     launch COMMAND and profile it from exec to exit\n"
@@ -42,6 +46,7 @@ const char *cli_usage(void)
 	       "      --unwinder NAME    dwarf mode: libdw (default) or libunwind\n"
 	       "      --no-hybrid        dwarf mode: do not continue with frame pointers where\n"
 	       "                         the stack copy ran out or the code has no CFI\n"
+	       "  -r, --refresh SECONDS  screen refresh and counter interval (default 1)\n"
 	       "  -n, --top N            rows in the printed hotspot table (default 15)\n"
 	       "  -q, --quiet            print no hotspot table\n"
 	       "  -h, --help             this help\n"
@@ -55,6 +60,8 @@ const char *cli_usage(void)
 	       "switches, CPU migrations, page faults and major faults. The choice is\n"
 	       "printed and stored in the YAML. Recording stops on -d, SIGINT or\n"
 	       "SIGTERM, or when the target exits; in every case the export is written.\n"
+	       "The screen writes -o/--folded when it closes (q, SIGINT, SIGTERM, SIGHUP);\n"
+	       "when the target exits the screen stays, marked EXITED, for browsing.\n"
 	       "If FILE cannot be written the profile is saved under $TMPDIR (or /tmp), the\n"
 	       "path is printed, and the exit status is 1. Usage errors exit with 2.\n";
 }
@@ -95,6 +102,21 @@ static int parse_seconds(const char *s, double *out, char *err, size_t len)
 	v = strtod(s, &end);
 	if (!*s || *end || errno || !isfinite(v) || v <= 0 || v > 1e7) {
 		snprintf(err, len, "invalid duration '%s': give a number of seconds above 0", s);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_refresh(const char *s, double *out, char *err, size_t len)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (!*s || *end || errno || !isfinite(v) || v < 0.1 || v > 3600) {
+		snprintf(err, len, "invalid refresh '%s': give 0.1 to 3600 seconds", s);
 		return -EINVAL;
 	}
 	*out = v;
@@ -180,6 +202,7 @@ static const struct option long_opts[] = {
 	{ "unwinder", required_argument, NULL, OPT_UNWINDER },
 	{ "no-hybrid", no_argument, NULL, OPT_NO_HYBRID },
 	{ "top", required_argument, NULL, 'n' },
+	{ "refresh", required_argument, NULL, 'r' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -190,7 +213,7 @@ static int bad_option(char **argv, int c, char *err, size_t len)
 {
 	const char *arg = argv[optind - 1];
 
-	if (c == ':' || (optopt && strchr("pFdonce", optopt)))
+	if (c == ':' || (optopt && strchr("pFdoncer", optopt)))
 		snprintf(err, len, "option '%s' needs a value (see flametop --help)", arg);
 	else if (optopt)
 		snprintf(err, len, "unknown option '-%c' (see flametop --help)", optopt);
@@ -240,6 +263,8 @@ static int handle(int c, char **argv, unsigned max_rate, struct cli_options *o, 
 		return 0;
 	case 'n':
 		return parse_int(optarg, &o->top, "row count", err, len);
+	case 'r':
+		return parse_refresh(optarg, &o->refresh_s, err, len);
 	case 'q':
 		o->quiet = 1;
 		return 0;
@@ -262,11 +287,11 @@ static int parse_record(int argc, char **argv, unsigned max_rate, struct cli_opt
 	optind = 1;
 	opterr = 0;
 	/* '+': stop at the first non-option, so the command's own flags are its own. */
-	while ((c = getopt_long(argc, argv, "+:p:F:c:e:d:o:n:qhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:p:F:c:e:d:o:n:r:qhV", long_opts, NULL)) != -1) {
 		e = handle(c, argv, max_rate, o, err, len);
 		if (e)
 			return e;
-		if (o->mode != CLI_RECORD)
+		if (o->mode != CLI_RECORD && o->mode != CLI_TOP)
 			return 0;
 	}
 	if (optind < argc)
@@ -313,11 +338,9 @@ int cli_parse(int argc, char **argv, unsigned max_rate, struct cli_options *o, c
 		return 0;
 	}
 	if (strcmp(argv[1], "record")) {
-		snprintf(err, len,
-			 "unknown command '%s': this build has 'flametop record' "
-			 "(the live screen is not built yet; see flametop --help)",
-			 argv[1]);
-		return -EINVAL;
+		/* The live screen: the same options, the same target forms. */
+		o->mode = CLI_TOP;
+		return parse_record(argc, argv, max_rate, o, err, len);
 	}
 	o->mode = CLI_RECORD;
 	return parse_record(argc - 1, argv + 1, max_rate, o, err, len);

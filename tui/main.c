@@ -3,6 +3,7 @@
 #include "events.h"
 #include "record.h"
 #include "sampler.h"
+#include "top.h"
 
 #include <locale.h>
 #include <stdio.h>
@@ -62,6 +63,9 @@ int main(int argc, char **argv)
 	case CLI_RECORD:
 		raise_nofile();
 		return record_run(&o);
+	case CLI_TOP:
+		raise_nofile();
+		return top_run(&o);
 	}
 	return 2;
 }

@@ -139,6 +139,7 @@ int record_run(const struct cli_options *o)
 				      .period = o->period,
 				      .events = o->nevents ? o->events : NULL,
 				      .nevents = o->nevents,
+				      .refresh_s = o->refresh_s,
 				      .call_graph = strcmp(o->call_graph, "fp") ? CALLGRAPH_DWARF
 										: CALLGRAPH_FP,
 				      .stack_bytes = o->stack_bytes,

@@ -14,6 +14,7 @@
 
 static volatile int running = 1;
 static volatile unsigned long sink;
+static char *volatile hoard; /* the cache thread's blocks, never freed */
 
 __attribute__((noinline)) static unsigned long hash_token(const char *s, size_t n)
 {
@@ -95,6 +96,7 @@ static void *compressor(void *arg)
 		for (size_t i = 0; i < sizeof(block); i++)
 			block[i] = (unsigned char)((i / 3 + k) & 0xff);
 		compress_block(fd, block, sizeof(block));
+		nanosleep(&(struct timespec){ 0, 2 * 1000 * 1000 }, NULL); /* ~20 MB/s */
 		if (k % 64 == 63) {
 			fsync(fd);
 			if (ftruncate(fd, 0) == 0)
@@ -111,12 +113,16 @@ static void *cache(void *arg)
 
 	(void)arg;
 	pthread_setname_np(pthread_self(), "cache");
-	/* Grows by 1 MiB every 100 ms, up to 256 MiB: a slow, steady "leak". */
-	for (int i = 0; running && i < 2560; i++) {
-		char *p = malloc(1 << 20);
+	/* Grows by 256 KiB every 100 ms (150 MiB/min) up to 256 MiB: a slow,
+	 * steady "leak". Kept in a list so the compiler cannot drop it. */
+	for (int i = 0; running && i < 1024; i++) {
+		char *p = malloc(256 << 10);
 
-		if (p)
-			memset(p, i & 0xff, 1 << 20);
+		if (p) {
+			memset(p, 1 + (i & 0x7f), 256 << 10);
+			*(char **)p = hoard;
+			hoard = p;
+		}
 		nanosleep(&tick, NULL);
 	}
 	return NULL;

@@ -1,0 +1,239 @@
+/* app — the screen's state and behaviour, without a terminal: what is
+ * selected, folded, zoomed, filtered; what each key does; how the screen is
+ * laid out and drawn into a surface.  The live loop (top) feeds it keys and
+ * refreshes; tests and benchmarks drive it directly.
+ *
+ * View state lives here and only here (selection, folding, scroll, zoom),
+ * keyed by call-tree node ids or frame paths, never stored in the model. */
+#ifndef FLAMETOP_APP_H
+#define FLAMETOP_APP_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "ledger.h"
+#include "lineedit.h"
+#include "pview.h"
+#include "surface.h"
+#include "u64map.h"
+
+struct session;
+struct counting;
+struct timeline;
+
+/* Keys as the app sees them: a Unicode code point, or one of these. */
+enum {
+	K_NONE = 0,
+	K_CTRL_U = 0x15,
+	K_CTRL_W = 0x17,
+	K_UP = 0x110000,
+	K_DOWN,
+	K_LEFT,
+	K_RIGHT,
+	K_HOME,
+	K_END,
+	K_PGUP,
+	K_PGDN,
+	K_ENTER,
+	K_BACKSPACE,
+	K_DELETE,
+	K_ESC,
+	K_TAB,
+	K_BTAB,
+	K_F1,
+	K_RESIZE,
+	K_CLICK,      /* x, y: a left click */
+	K_WHEEL_UP,   /* x, y */
+	K_WHEEL_DOWN, /* x, y */
+};
+
+struct key {
+	uint32_t code;
+	int x, y;
+};
+
+enum view_id { VIEW_FLAME, VIEW_TREE, VIEW_HOTSPOTS, VIEW_THREADS, VIEW_LEDGER, VIEW_COUNT };
+
+enum prompt_kind { PROMPT_NONE, PROMPT_SEARCH, PROMPT_HYPOTHESIS, PROMPT_EVIDENCE, PROMPT_EXPORT };
+
+enum pane_id { PANE_CPU, PANE_RSS, PANE_IO, PANE_COUNTERS, PANE_GPU, PANE_COUNT };
+
+struct rect {
+	int x, y, w, h;
+};
+
+/* One laid-out box of the flame view. */
+struct flame_box {
+	uint32_t node;
+	int row, x0, x1;
+};
+
+/* A row of a tree view (call tree, or a function's callers). */
+struct tree_row {
+	uint32_t node;
+	uint32_t depth;
+	uint64_t key; /* path hash: fold state survives rebuilt trees */
+	int has_children, open;
+};
+
+/* Children of every node, heaviest first: built once per refresh, so that
+ * drawing never sorts. Nodes added since have no children here yet. */
+struct kids {
+	uint32_t *off; /* n + 1 offsets into list */
+	uint32_t *list;
+	size_t n;
+};
+
+int kids_build(struct kids *k, const struct ctree *t);
+void kids_free(struct kids *k);
+const uint32_t *kids_of(const struct kids *k, uint32_t node, size_t *n);
+
+struct tree_state {
+	struct u64map fold; /* path hash → 1 open, 2 closed */
+	struct tree_row *rows;
+	size_t nrows, cap;
+	size_t sel, top;
+};
+
+struct app_info {
+	int pid;
+	char comm[64];
+	char event[64];
+	unsigned freq_hz;
+	uint64_t period;
+	char call_graph[32];
+	int hw_counters;
+	char hw_note[256];
+	double refresh_s;
+};
+
+struct app {
+	/* the model (borrowed) */
+	struct session *session; /* NULL: a profile without a live session */
+	struct profile *profile;
+	const struct timeline *timeline;
+	const struct counting *counting;
+	struct app_info info;
+	char gpu_desc[160]; /* what the GPU probe found */
+	struct ledger ledger;
+	const char *ledger_path; /* unused until ledgers are loaded */
+	/* what is shown */
+	struct pview_spec spec;
+	struct pview pv;
+	struct kids kids;
+	struct hotspot *hs;
+	long nhs;
+	struct pview callers; /* hotspots: Enter on a function */
+	struct kids callers_kids;
+	uint32_t callers_frame;
+	struct tree_state callers_ts;
+	enum view_id view;
+	int paused, exited, help, show_panes;
+	unsigned panes; /* bit per pane_id: shown */
+	char state_line[128];
+	double elapsed_s;
+	/* flame and tree share one selection: a node of pv.tree */
+	uint32_t sel;
+	uint32_t zoom[64];
+	int nzoom;
+	int flame_scroll;
+	struct flame_box *boxes;
+	size_t nboxes, capboxes;
+	struct rect flame_rect;
+	struct tree_state ts;
+	/* hotspots, threads, hypotheses */
+	size_t hs_sel, hs_top, th_sel, th_top, lg_sel, lg_top;
+	uint32_t snap_frame; /* the frame a hypothesis marked now speaks of */
+	/* search */
+	char search[256];
+	uint8_t *match; /* per frame id */
+	size_t nmatch;
+	double search_pct;
+	size_t search_funcs;
+	uint32_t *hits; /* matching nodes, pre-order, heaviest first */
+	size_t nhits, caphits;
+	/* prompt */
+	enum prompt_kind prompt;
+	struct lineedit le;
+	unsigned prompt_id;
+	/* export */
+	char export_path[4096];
+	const char *output; /* -o: written at quit */
+	/* the status line */
+	char msg[600];
+	int msg_err;
+	time_t msg_at;
+	int quit;
+	struct rect main_rect;
+};
+
+struct view_ops {
+	const char *name;
+	void (*draw)(struct app *a, struct surface *s, struct rect r);
+	/* Returns 1 when the key was the view's. */
+	int (*key)(struct app *a, const struct key *k);
+	void (*click)(struct app *a, int x, int y); /* relative to the view */
+};
+
+extern const struct view_ops view_flame, view_tree, view_hotspots, view_threads, view_ledger;
+
+struct pane_ops {
+	const char *name;
+	void (*draw)(const struct app *a, struct surface *s, struct rect r);
+};
+
+extern const struct pane_ops pane_cpu, pane_rss, pane_io, pane_counters, pane_gpu;
+
+/* Sets up the app on PROFILE (and SESSION, when live). */
+int app_init(struct app *a, struct session *session, struct profile *profile);
+void app_fini(struct app *a);
+/* Rebuilds what the views show from the model (unless paused). */
+void app_refresh(struct app *a);
+/* The target exited: say so, keep everything browsable. */
+void app_target_exited(struct app *a, const char *how);
+void app_key(struct app *a, const struct key *k);
+void app_draw(struct app *a, struct surface *s);
+/* A message in the status line (ERR: shown as an error). */
+void app_message(struct app *a, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Writes the YAML export to PATH; on failure saves it elsewhere. Says
+ * what happened in the status line. Returns 0 when PATH was written. */
+int app_export(struct app *a, const char *path);
+
+/* Marks hypothesis ID with a snapshot of what is on screen. */
+void app_mark(struct app *a, unsigned id, enum verdict v);
+
+/* Hotspots: the callers of FRAME (CTREE_NONE closes them). */
+void app_show_callers(struct app *a, uint32_t frame);
+/* Threads: the profile of TID alone (0: all). */
+void app_filter_thread(struct app *a, pid_t tid);
+/* Hypotheses: a prompt to edit the evidence of ID. */
+void app_edit_evidence(struct app *a, unsigned id);
+
+/* Used by the views. */
+double app_pct(const struct app *a, uint64_t weight);
+const struct frame *app_frame(const struct app *a, uint32_t node);
+void app_select(struct app *a, uint32_t node);
+uint32_t app_zoom_root(const struct app *a);
+int app_frame_style(const struct frame *f);
+/* Tree views (the call tree, a function's callers) share these. */
+struct tree_src {
+	const struct ctree *t;
+	const struct kids *kids;
+	uint32_t reveal; /* a node whose ancestors are opened, or CTREE_NONE */
+	int callers;     /* rows are callers: no self column */
+};
+void tree_flatten(const struct app *a, struct tree_state *ts, const struct tree_src *src);
+void tree_state_fini(struct tree_state *ts);
+void tree_state_reset(struct tree_state *ts);
+void tree_draw(const struct app *a, struct tree_state *ts, const struct tree_src *src,
+	       struct surface *s, struct rect r);
+/* Moves, opens and closes; returns 1 when the key was used. */
+int tree_key(struct tree_state *ts, const struct key *k, int page);
+/* Formats a count in 5 columns: 999, 12.3k, 4.5M. */
+void fmt_count(char *buf, size_t len, double v);
+void fmt_bytes(char *buf, size_t len, double v);
+/* A sparkline of V[0..n) scaled to MAX into W cells at (X, Y). */
+void draw_spark(struct surface *s, int x, int y, int w, const double *v, size_t n, double max);
+
+#endif

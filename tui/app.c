@@ -1,0 +1,933 @@
+/* app — state, keys and layout of the screen; no terminal in here. */
+#include "app.h"
+
+#include "counting.h"
+#include "gpu.h"
+#include "grow.h"
+#include "outfile.h"
+#include "report.h"
+#include "session.h"
+#include "timeline.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct view_ops *const views[VIEW_COUNT] = {
+	&view_flame, &view_tree, &view_hotspots, &view_threads, &view_ledger,
+};
+
+static const struct pane_ops *const panes[PANE_COUNT] = {
+	&pane_cpu, &pane_rss, &pane_io, &pane_counters, &pane_gpu,
+};
+
+void app_message(struct app *a, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->msg, sizeof(a->msg), fmt, ap);
+	va_end(ap);
+	a->msg_err = err;
+	a->msg_at = time(NULL);
+}
+
+/* Copies SRC into DST of LEN bytes, cut to fit (a search, a path). */
+static void copy_str(char *dst, size_t len, const char *src)
+{
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
+static void fill_info(struct app *a)
+{
+	struct session *s = a->session;
+	struct app_info *i = &a->info;
+
+	i->pid = (int)s->target.pid;
+	snprintf(i->comm, sizeof(i->comm), "%s", s->target.comm);
+	snprintf(i->event, sizeof(i->event), "%s", sampler_event_name(s->sampler));
+	i->freq_hz = s->cfg.freq_hz;
+	i->period = s->cfg.period;
+	snprintf(i->call_graph, sizeof(i->call_graph), "%s",
+		 s->cfg.call_graph == CALLGRAPH_DWARF ? "dwarf" : "fp");
+	i->hw_counters = sampler_hw_available(s->sampler);
+	snprintf(i->hw_note, sizeof(i->hw_note), "%s", sampler_hw_note(s->sampler));
+	i->refresh_s = s->cfg.refresh_s > 0 ? s->cfg.refresh_s : 1.0;
+}
+
+int app_init(struct app *a, struct session *session, struct profile *profile)
+{
+	memset(a, 0, sizeof(*a));
+	a->session = session;
+	a->profile = profile;
+	a->spec.focus = CTREE_NONE;
+	a->callers_frame = CTREE_NONE;
+	a->snap_frame = CTREE_NONE;
+	a->show_panes = 1;
+	a->panes = (1u << PANE_COUNT) - 1;
+	a->info.refresh_s = 1.0;
+	u64map_init(&a->ts.fold);
+	u64map_init(&a->callers_ts.fold);
+	ledger_init(&a->ledger);
+	gpu_probe(a->gpu_desc, sizeof(a->gpu_desc));
+	if (session) {
+		a->timeline = session->timeline;
+		a->counting = session->counting;
+		fill_info(a);
+	}
+	snprintf(a->state_line, sizeof(a->state_line), "RUNNING");
+	app_refresh(a);
+	return a->pv.tree ? 0 : -ENOMEM;
+}
+
+void app_fini(struct app *a)
+{
+	pview_release(&a->pv);
+	pview_release(&a->callers);
+	free(a->hs);
+	free(a->boxes);
+	free(a->match);
+	free(a->hits);
+	tree_state_fini(&a->ts);
+	tree_state_fini(&a->callers_ts);
+	ledger_fini(&a->ledger);
+}
+
+double app_pct(const struct app *a, uint64_t weight) { return pview_pct(&a->pv, weight); }
+
+const struct frame *app_frame(const struct app *a, uint32_t node)
+{
+	const struct ctree_node *n = ctree_node(a->pv.tree, node);
+
+	return n->frame == CTREE_NONE ? NULL : frametab_get(a->profile->frames, n->frame);
+}
+
+uint32_t app_zoom_root(const struct app *a) { return a->nzoom ? a->zoom[a->nzoom - 1] : CTREE_ROOT; }
+
+void app_select(struct app *a, uint32_t node)
+{
+	a->sel = node;
+	if (node != CTREE_ROOT)
+		a->snap_frame = ctree_node(a->pv.tree, node)->frame;
+}
+
+/* The node of NEW with the frame path of OLD's ID, as deep as it exists. */
+static uint32_t remap(const struct ctree *old, const struct ctree *new, uint32_t id)
+{
+	uint32_t path[256];
+	size_t n = ctree_path(old, id, path, 256);
+	uint32_t cur = CTREE_ROOT;
+
+	for (size_t i = 0; i < n && i < 256; i++) {
+		uint32_t c = ctree_child(new, cur, path[i]);
+
+		if (c == CTREE_NONE)
+			break;
+		cur = c;
+	}
+	return cur;
+}
+
+static int cmp_kids(const void *x, const void *y, void *tree)
+{
+	const struct ctree_node *a = ctree_node(tree, *(const uint32_t *)x);
+	const struct ctree_node *b = ctree_node(tree, *(const uint32_t *)y);
+
+	if (a->weight != b->weight)
+		return a->weight < b->weight ? 1 : -1;
+	return (a->frame > b->frame) - (a->frame < b->frame);
+}
+
+int kids_build(struct kids *k, const struct ctree *t)
+{
+	size_t n = ctree_len(t);
+	uint32_t *off = calloc(n + 2, sizeof(*off)), *list = malloc((n + 1) * sizeof(*list));
+
+	if (!off || !list) {
+		free(off);
+		free(list);
+		return -ENOMEM;
+	}
+	for (size_t i = 1; i < n; i++)
+		off[ctree_node(t, (uint32_t)i)->parent + 2]++;
+	for (size_t i = 2; i < n + 2; i++)
+		off[i] += off[i - 1];
+	/* off[p + 1] is now where p's children start; fill moves it to the end. */
+	for (size_t i = 1; i < n; i++)
+		list[off[ctree_node(t, (uint32_t)i)->parent + 1]++] = (uint32_t)i;
+	for (size_t i = 0; i < n; i++)
+		qsort_r(list + off[i], off[i + 1] - off[i], sizeof(*list), cmp_kids, (void *)t);
+	kids_free(k);
+	k->off = off;
+	k->list = list;
+	k->n = n;
+	return 0;
+}
+
+void kids_free(struct kids *k)
+{
+	free(k->off);
+	free(k->list);
+	memset(k, 0, sizeof(*k));
+}
+
+const uint32_t *kids_of(const struct kids *k, uint32_t node, size_t *n)
+{
+	if (node >= k->n) {
+		*n = 0;
+		return NULL;
+	}
+	*n = k->off[node + 1] - k->off[node];
+	return k->list + k->off[node];
+}
+
+static int grow_hits(struct app *a)
+{
+	return grow_array(&a->hits, &a->caphits, a->nhits + 1, sizeof(*a->hits));
+}
+
+/* Which frames match, the matching nodes in pre-order (heaviest first), and
+ * the share of samples with a match anywhere on their stack. */
+static void search_update(struct app *a)
+{
+	size_t nf = frametab_len(a->profile->frames);
+	uint32_t *stack = NULL;
+	uint8_t *under = NULL; /* per stack entry: a match above it */
+	size_t sp = 0, cap = 0, ucap = 0;
+	uint64_t weight = 0;
+
+	a->nhits = 0;
+	a->search_funcs = 0;
+	a->search_pct = 0;
+	if (!a->search[0])
+		return;
+	if (nf > a->nmatch) {
+		uint8_t *m = realloc(a->match, nf);
+
+		if (!m)
+			return;
+		a->match = m;
+		a->nmatch = nf;
+	}
+	for (size_t i = 0; i < nf; i++) {
+		a->match[i] = strcasestr(frametab_get(a->profile->frames, (uint32_t)i)->name,
+					 a->search) != NULL;
+		a->search_funcs += a->match[i];
+	}
+	if (grow_array(&stack, &cap, 1, sizeof(*stack)) ||
+	    grow_array(&under, &ucap, 1, sizeof(*under)))
+		goto out;
+	stack[sp] = CTREE_ROOT;
+	under[sp++] = 0;
+	while (sp) {
+		uint32_t id = stack[--sp];
+		int above = under[sp];
+		const struct ctree_node *n = ctree_node(a->pv.tree, id);
+		int m = id != CTREE_ROOT && n->frame < a->nmatch && a->match[n->frame];
+		size_t nk;
+		const uint32_t *k = kids_of(&a->kids, id, &nk);
+
+		if (m && !grow_hits(a))
+			a->hits[a->nhits++] = id;
+		if (m && !above)
+			weight += n->weight;
+		if (grow_array(&stack, &cap, sp + nk, sizeof(*stack)) ||
+		    grow_array(&under, &ucap, sp + nk, sizeof(*under)))
+			break;
+		for (size_t i = nk; i > 0; i--) { /* heaviest popped first */
+			stack[sp] = k[i - 1];
+			under[sp++] = (uint8_t)(above || m);
+		}
+	}
+	a->search_pct = app_pct(a, weight);
+out:
+	free(stack);
+	free(under);
+}
+
+static void rebuild_callers(struct app *a)
+{
+	pview_release(&a->callers);
+	kids_free(&a->callers_kids);
+	if (a->callers_frame == CTREE_NONE)
+		return;
+	if (pview_callers(&a->callers, a->profile, &a->spec, a->callers_frame) ||
+	    kids_build(&a->callers_kids, a->callers.tree)) {
+		pview_release(&a->callers);
+		a->callers_frame = CTREE_NONE;
+		app_message(a, 1, "out of memory building the callers view");
+	}
+}
+
+/* Builds the view of the profile SPEC asks for; the selection and zoom keep
+ * their frame paths in the new tree. */
+static void rebuild(struct app *a)
+{
+	struct pview nv;
+	struct hotspot *hs;
+	long nhs;
+
+	a->spec.frozen = a->paused;
+	if (pview_build(&nv, a->profile, &a->spec)) {
+		app_message(a, 1, "out of memory building the view; showing the last one");
+		return;
+	}
+	if (a->pv.tree && a->pv.tree != nv.tree) {
+		a->sel = remap(a->pv.tree, nv.tree, a->sel);
+		for (int i = 0; i < a->nzoom; i++)
+			a->zoom[i] = remap(a->pv.tree, nv.tree, a->zoom[i]);
+	}
+	pview_release(&a->pv);
+	a->pv = nv;
+	if (kids_build(&a->kids, a->pv.tree))
+		app_message(a, 1, "out of memory sorting the view");
+	nhs = ctree_hotspots(a->pv.tree, frametab_len(a->profile->frames), &hs);
+	if (nhs >= 0) {
+		free(a->hs);
+		a->hs = hs;
+		a->nhs = nhs;
+	}
+	search_update(a);
+	rebuild_callers(a);
+}
+
+void app_refresh(struct app *a)
+{
+	if (a->session && !a->exited)
+		a->elapsed_s = session_elapsed(a->session);
+	if (a->paused && a->pv.tree)
+		return;
+	rebuild(a);
+}
+
+void app_target_exited(struct app *a, const char *how)
+{
+	a->exited = 1;
+	if (a->session)
+		a->elapsed_s = session_elapsed(a->session);
+	snprintf(a->state_line, sizeof(a->state_line), "EXITED");
+	app_message(a, 0, "target %s; everything stays browsable (e exports, q quits)", how);
+	a->paused = 0;
+	rebuild(a);
+}
+
+/* Changes to what is shown rebuild at once, paused or not. */
+static void respec(struct app *a, const char *what)
+{
+	int paused = a->paused;
+
+	a->paused = 0;
+	rebuild(a);
+	a->paused = paused;
+	if (paused)
+		rebuild(a); /* frozen again */
+	if (what)
+		app_message(a, 0, "%s", what);
+}
+
+/* ---- hypotheses: the snapshot of what is on screen now ---- */
+
+static void snapshot(const struct app *a, struct hyp_snapshot *sn)
+{
+	const struct timeline_point *pt = timeline_last(a->timeline);
+
+	memset(sn, 0, sizeof(*sn));
+	sn->valid = 1;
+	sn->recent = a->spec.recent;
+	sn->from_s = 0;
+	sn->to_s = a->elapsed_s;
+	if (a->snap_frame != CTREE_NONE && a->snap_frame < frametab_len(a->profile->frames)) {
+		const struct frame *f = frametab_get(a->profile->frames, a->snap_frame);
+
+		snprintf(sn->function, sizeof(sn->function), "%s", f->name);
+		snprintf(sn->module, sizeof(sn->module), "%s", f->module);
+		for (long i = 0; i < a->nhs; i++)
+			if (a->hs[i].frame == a->snap_frame) {
+				sn->self_pct = app_pct(a, a->hs[i].self_weight);
+				sn->total_pct = app_pct(a, a->hs[i].total_weight);
+			}
+	}
+	if (pt) {
+		sn->cpu_pct = pt->cpu_pct;
+		sn->rss_mib = pt->rss_mib;
+		sn->read_bps = pt->rchar_bps;
+		sn->write_bps = pt->wchar_bps;
+	}
+	sn->has_slope = timeline_rss_slope(a->timeline, 60, &sn->rss_slope_mib_min,
+					   &(double){ 0 }) == 0;
+	for (size_t i = 0; a->counting && i < a->counting->n && i < EVENTS_MAX; i++) {
+		snprintf(sn->ctr_name[i], sizeof(sn->ctr_name[i]), "%s", a->counting->name[i]);
+		sn->ctr_value[i] = a->counting->total[i];
+		sn->nctr = i + 1;
+	}
+}
+
+void app_mark(struct app *a, unsigned id, enum verdict v)
+{
+	struct hyp_snapshot sn;
+
+	snapshot(a, &sn);
+	if (ledger_mark(&a->ledger, id, v, &sn, time(NULL)))
+		app_message(a, 1, "could not mark hypothesis %u", id);
+	else
+		app_message(a, 0, "hypothesis %u: %s", id, verdict_name(v));
+}
+
+/* ---- export ---- */
+
+static void default_export_path(struct app *a)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(a->export_path, sizeof(a->export_path), "flametop-%s-%d-%s.yaml",
+		 a->info.comm[0] ? a->info.comm : "profile", a->info.pid, stamp);
+}
+
+int app_export(struct app *a, const char *path)
+{
+	struct report r;
+	char err[4200], saved[4096], err2[4200];
+
+	if (!a->session) {
+		app_message(a, 1, "nothing to export: no session");
+		return -EINVAL;
+	}
+	report_from_session(&r, a->session);
+	r.ledger = &a->ledger;
+	if (outfile_write(path, &exporter_yaml, &r, err, sizeof(err)) == 0) {
+		app_message(a, 0, "wrote %s", path);
+		return 0;
+	}
+	if (outfile_fallback(&exporter_yaml, &r, "yaml", saved, sizeof(saved), err2,
+			     sizeof(err2)) == 0)
+		app_message(a, 1, "%s; saved to %s instead", err, saved);
+	else
+		app_message(a, 1, "%s; the fallback failed too: %s", err, err2);
+	return -EIO;
+}
+
+/* ---- prompts ---- */
+
+static void open_prompt(struct app *a, enum prompt_kind k, const char *text, unsigned id)
+{
+	a->prompt = k;
+	a->prompt_id = id;
+	le_set(&a->le, text ? text : "");
+}
+
+static const char *prompt_label(enum prompt_kind k)
+{
+	switch (k) {
+	case PROMPT_SEARCH:
+		return "search: ";
+	case PROMPT_HYPOTHESIS:
+		return "hypothesis: ";
+	case PROMPT_EVIDENCE:
+		return "evidence: ";
+	case PROMPT_EXPORT:
+		return "export YAML to: ";
+	default:
+		return "";
+	}
+}
+
+static void search_jump(struct app *a, int dir);
+
+static void prompt_done(struct app *a)
+{
+	char text[4096];
+	struct hypothesis *h;
+
+	le_get(&a->le, text, sizeof(text));
+	switch (a->prompt) {
+	case PROMPT_SEARCH:
+		copy_str(a->search, sizeof(a->search), text);
+		search_update(a);
+		if (a->search[0])
+			app_message(a, 0, "'%s': %zu functions, %.1f%% of samples (n/N: next/previous)",
+				    a->search, a->search_funcs, a->search_pct);
+		if (a->nhits)
+			search_jump(a, 0);
+		break;
+	case PROMPT_HYPOTHESIS:
+		if ((h = ledger_add(&a->ledger, text, time(NULL)))) {
+			app_message(a, 0, "hypothesis %u added; in view 5: s supports, r rejects",
+				    h->id);
+			a->lg_sel = a->ledger.n - 1;
+		} else if (text[0])
+			app_message(a, 1, "out of memory adding the hypothesis");
+		break;
+	case PROMPT_EVIDENCE:
+		if (ledger_set_evidence(&a->ledger, a->prompt_id, text))
+			app_message(a, 1, "could not set the evidence");
+		break;
+	case PROMPT_EXPORT:
+		if (text[0]) {
+			copy_str(a->export_path, sizeof(a->export_path), text);
+			app_export(a, text);
+		}
+		break;
+	default:
+		break;
+	}
+	a->prompt = PROMPT_NONE;
+}
+
+static void prompt_key(struct app *a, const struct key *k)
+{
+	switch (k->code) {
+	case K_ENTER:
+		prompt_done(a);
+		break;
+	case K_ESC:
+		a->prompt = PROMPT_NONE;
+		break;
+	case K_BACKSPACE:
+		le_backspace(&a->le);
+		break;
+	case K_DELETE:
+		le_delete(&a->le);
+		break;
+	case K_LEFT:
+		le_left(&a->le);
+		break;
+	case K_RIGHT:
+		le_right(&a->le);
+		break;
+	case K_HOME:
+		le_home(&a->le);
+		break;
+	case K_END:
+		le_end(&a->le);
+		break;
+	case K_CTRL_U:
+		le_kill_line(&a->le);
+		break;
+	case K_CTRL_W:
+		le_kill_word(&a->le);
+		break;
+	default:
+		if (k->code >= 0x20 && k->code < 0x110000 && k->code != 0x7f)
+			le_insert(&a->le, k->code);
+	}
+}
+
+/* ---- search navigation (flame and tree) ---- */
+
+static int in_subtree(const struct ctree *t, uint32_t node, uint32_t root)
+{
+	for (; node != CTREE_NONE; node = ctree_node(t, node)->parent)
+		if (node == root)
+			return 1;
+	return 0;
+}
+
+/* DIR 0: the first hit; 1 / -1: the next / previous after the selection. */
+static void search_jump(struct app *a, int dir)
+{
+	size_t at = 0, i;
+
+	if (!a->nhits) {
+		app_message(a, 0, a->search[0] ? "no match for '%s'" : "no search (/ starts one)",
+			    a->search);
+		return;
+	}
+	for (i = 0; i < a->nhits && a->hits[i] != a->sel; i++)
+		;
+	if (dir == 0 || i == a->nhits)
+		at = dir < 0 ? a->nhits - 1 : 0;
+	else
+		at = (i + a->nhits + (size_t)(dir > 0 ? 1 : a->nhits - 1)) % a->nhits;
+	if (!in_subtree(a->pv.tree, a->hits[at], app_zoom_root(a)))
+		a->nzoom = 0;
+	app_select(a, a->hits[at]);
+	app_message(a, 0, "match %zu of %zu for '%s' (%.1f%% of samples)", at + 1, a->nhits,
+		    a->search, a->search_pct);
+}
+
+void app_show_callers(struct app *a, uint32_t frame)
+{
+	a->callers_frame = frame;
+	tree_state_reset(&a->callers_ts);
+	rebuild_callers(a);
+	if (frame != CTREE_NONE)
+		a->snap_frame = frame;
+}
+
+void app_filter_thread(struct app *a, pid_t tid)
+{
+	char what[128];
+
+	a->spec.tid = tid;
+	a->nzoom = 0;
+	snprintf(what, sizeof(what), "thread %d only (Esc clears)", (int)tid);
+	respec(a, what);
+}
+
+void app_edit_evidence(struct app *a, unsigned id)
+{
+	struct hypothesis *h = ledger_find(&a->ledger, id);
+
+	if (h)
+		open_prompt(a, PROMPT_EVIDENCE, h->evidence, id);
+}
+
+/* ---- keys ---- */
+
+static void set_view(struct app *a, enum view_id v)
+{
+	if (v < VIEW_COUNT)
+		a->view = v;
+}
+
+static void focus_toggle(struct app *a)
+{
+	char what[400];
+
+	if (a->spec.focus != CTREE_NONE) {
+		a->spec.focus = CTREE_NONE;
+		a->nzoom = 0;
+		respec(a, "focus cleared");
+		return;
+	}
+	if (a->snap_frame == CTREE_NONE) {
+		app_message(a, 0, "select a function first");
+		return;
+	}
+	a->spec.focus = a->snap_frame;
+	a->nzoom = 0;
+	snprintf(what, sizeof(what), "focus on %s: every occurrence merged (f or Esc clears)",
+		 frametab_get(a->profile->frames, a->snap_frame)->name);
+	respec(a, what);
+	app_select(a, ctree_child(a->pv.tree, CTREE_ROOT, a->spec.focus) != CTREE_NONE
+			  ? ctree_child(a->pv.tree, CTREE_ROOT, a->spec.focus)
+			  : CTREE_ROOT);
+}
+
+/* Esc, after the view had its turn: undo the latest restriction. */
+static void escape(struct app *a)
+{
+	if (a->spec.focus != CTREE_NONE) {
+		a->spec.focus = CTREE_NONE;
+		respec(a, "focus cleared");
+	} else if (a->spec.tid) {
+		a->spec.tid = 0;
+		respec(a, "thread filter cleared: all threads");
+	} else if (a->search[0]) {
+		a->search[0] = 0;
+		search_update(a);
+		app_message(a, 0, "search cleared");
+	}
+}
+
+static int global_key(struct app *a, const struct key *k)
+{
+	switch (k->code) {
+	case 'q':
+		a->quit = 1;
+		return 1;
+	case '1': case '2': case '3': case '4': case '5':
+		set_view(a, (enum view_id)(k->code - '1'));
+		return 1;
+	case K_TAB:
+		set_view(a, (enum view_id)((a->view + 1) % VIEW_COUNT));
+		return 1;
+	case K_BTAB:
+		set_view(a, (enum view_id)((a->view + VIEW_COUNT - 1) % VIEW_COUNT));
+		return 1;
+	case '?':
+	case K_F1:
+		a->help = 1;
+		return 1;
+	case '/':
+		open_prompt(a, PROMPT_SEARCH, a->search, 0);
+		return 1;
+	case 'H':
+		open_prompt(a, PROMPT_HYPOTHESIS, "", 0);
+		return 1;
+	case 'e':
+		if (!a->export_path[0])
+			default_export_path(a);
+		open_prompt(a, PROMPT_EXPORT, a->export_path, 0);
+		return 1;
+	case ' ':
+		a->paused = !a->paused;
+		if (a->exited)
+			a->paused = 0;
+		else
+			respec(a, a->paused ? "display paused; sampling goes on (Space resumes)"
+					    : "display resumed");
+		return 1;
+	case 'z':
+		a->spec.recent = !a->spec.recent;
+		respec(a, a->spec.recent ? "recent profile: samples fade with a 5 s half-life"
+					 : "cumulative profile: every sample since the start");
+		return 1;
+	case 'f':
+		focus_toggle(a);
+		return 1;
+	case 'P':
+		a->show_panes = !a->show_panes;
+		return 1;
+	case K_ESC:
+		escape(a);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void click(struct app *a, const struct key *k)
+{
+	struct rect r = a->main_rect;
+
+	if (k->y == r.y - 1 && r.y > 0) { /* the tab row */
+		int x = 0;
+
+		for (int v = 0; v < VIEW_COUNT; v++) {
+			int w = (int)strlen(views[v]->name) + 4;
+
+			if (k->x >= x && k->x < x + w)
+				set_view(a, (enum view_id)v);
+			x += w;
+		}
+		return;
+	}
+	if (k->x >= r.x && k->x < r.x + r.w && k->y >= r.y && k->y < r.y + r.h &&
+	    views[a->view]->click)
+		views[a->view]->click(a, k->x - r.x, k->y - r.y);
+}
+
+void app_key(struct app *a, const struct key *k)
+{
+	if (k->code == K_RESIZE || k->code == K_NONE)
+		return;
+	if (a->prompt != PROMPT_NONE) {
+		prompt_key(a, k);
+		return;
+	}
+	if (a->help) {
+		a->help = 0; /* any key closes it, and does nothing else */
+		return;
+	}
+	if (k->code == K_CLICK) {
+		click(a, k);
+		return;
+	}
+	if (k->code == 'n' || k->code == 'N') {
+		if (a->view == VIEW_FLAME || a->view == VIEW_TREE) {
+			search_jump(a, k->code == 'n' ? 1 : -1);
+			return;
+		}
+	}
+	if (views[a->view]->key && views[a->view]->key(a, k))
+		return;
+	global_key(a, k);
+}
+
+/* ---- drawing ---- */
+
+void fmt_count(char *buf, size_t len, double v)
+{
+	if (v < 1000)
+		snprintf(buf, len, "%.0f", v);
+	else if (v < 1e6)
+		snprintf(buf, len, "%.1fk", v / 1e3);
+	else if (v < 1e9)
+		snprintf(buf, len, "%.1fM", v / 1e6);
+	else
+		snprintf(buf, len, "%.1fG", v / 1e9);
+}
+
+void fmt_bytes(char *buf, size_t len, double v)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	int u = 0;
+
+	while (v >= 1024 && u < 4)
+		v /= 1024, u++;
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
+}
+
+void draw_spark(struct surface *s, int x, int y, int w, const double *v, size_t n, double max)
+{
+	size_t from = n > (size_t)w ? n - (size_t)w : 0;
+
+	for (size_t i = from; i < n; i++) {
+		int lvl = max > 0 ? (int)(v[i] / max * 7.0 + 0.5) : 0;
+
+		lvl = lvl < 0 ? 0 : lvl > 7 ? 7 : lvl;
+		surf_text(s, x + (int)(i - from), y, 1, ST_SPARK, s->g->spark[lvl]);
+	}
+}
+
+static void draw_header(struct app *a, struct surface *s)
+{
+	const struct profile *p = a->profile;
+	char rate[160], q[48] = "", filt[400] = "", samples[16];
+	int x = 0, el = (int)a->elapsed_s;
+	enum style st = a->exited ? ST_WARN : a->paused ? ST_WARN : ST_GOOD;
+
+	surf_fill(s, 0, 0, s->w, 1, ST_HEADER);
+	if (a->info.period)
+		snprintf(rate, sizeof(rate), "%s every %llu", a->info.event,
+			 (unsigned long long)a->info.period);
+	else
+		snprintf(rate, sizeof(rate), "%s %u Hz", a->info.event, a->info.freq_hz);
+	if (a->session && a->session->walk.q.samples)
+		snprintf(q, sizeof(q), "  unwind %.0f%%",
+			 100.0 * (double)a->session->walk.q.complete /
+			     (double)a->session->walk.q.samples);
+	fmt_count(samples, sizeof(samples), (double)p->samples);
+	x += surf_printf(s, x, 0, s->w - x, ST_HEADER, "flametop  pid %d %s  ", a->info.pid,
+			 a->info.comm);
+	x += surf_text(s, x, 0, s->w - x, st,
+		       a->exited ? "EXITED" : a->paused ? "PAUSED" : "RUNNING");
+	x += surf_printf(s, x, 0, s->w - x, ST_HEADER, "  %s %s  samples %s  lost %llu%s  %02d:%02d",
+			 rate, a->info.call_graph, samples,
+			 (unsigned long long)(p->lost + p->dropped), q, el / 60, el % 60);
+	if (a->spec.tid)
+		snprintf(filt + strlen(filt), sizeof(filt) - strlen(filt), "  [thread %d]",
+			 (int)a->spec.tid);
+	if (a->spec.focus != CTREE_NONE)
+		snprintf(filt + strlen(filt), sizeof(filt) - strlen(filt), "  [focus %s]",
+			 frametab_get(p->frames, a->spec.focus)->name);
+	if (a->spec.recent)
+		snprintf(filt + strlen(filt), sizeof(filt) - strlen(filt), "  [recent]");
+	surf_text(s, x, 0, s->w - x, ST_WARN, filt);
+}
+
+static void draw_tabs(struct app *a, struct surface *s, int y)
+{
+	int x = 0;
+
+	surf_fill(s, 0, y, s->w, 1, ST_TAB);
+	for (int v = 0; v < VIEW_COUNT; v++)
+		x += surf_printf(s, x, y, s->w - x, v == (int)a->view ? ST_TAB_ON : ST_TAB,
+				 " %d %s ", v + 1, views[v]->name) + 1;
+}
+
+static void draw_panes(struct app *a, struct surface *s, int y, int h)
+{
+	int n = 0, x = 0, k = 0;
+
+	for (int i = 0; i < PANE_COUNT; i++)
+		n += !!(a->panes & (1u << i));
+	if (!n)
+		return;
+	for (int i = 0; i < PANE_COUNT; i++) {
+		int w;
+
+		if (!(a->panes & (1u << i)))
+			continue;
+		w = (s->w - x) / (n - k++);
+		panes[i]->draw(a, s, (struct rect){ x, y, w, h });
+		x += w;
+	}
+}
+
+static const char *const help_lines[] = {
+	"flametop keys",
+	"",
+	"1-5, Tab      flame, call tree, hotspots, threads, hypotheses",
+	"arrows, hjkl  move (flame: parent, child, neighbours)",
+	"Enter         zoom into a frame (flame), open/close (tree),",
+	"              callers (hotspots), this thread only (threads),",
+	"              edit the evidence (hypotheses)",
+	"Backspace/Esc zoom out; Esc also clears focus, thread, search",
+	"/             search: highlights matches, shows their share",
+	"n / N         next / previous match",
+	"f             focus on the selected function (all occurrences)",
+	"Space         pause the display (sampling goes on)",
+	"z             cumulative / recent (decaying) profile",
+	"H             new hypothesis",
+	"s r o d       hypotheses: supports, rejects, open, delete",
+	"e             export YAML (Ctrl-U clears the path)",
+	"P             show / hide the panes",
+	"mouse         click selects, wheel scrolls",
+	"? F1          this help       q  quit",
+	"",
+	"any key closes this help",
+};
+
+static void draw_help(struct surface *s)
+{
+	int n = (int)(sizeof(help_lines) / sizeof(help_lines[0]));
+	int w = 66 < s->w ? 66 : s->w, h = n + 2 < s->h ? n + 2 : s->h;
+	int x = (s->w - w) / 2, y = (s->h - h) / 2;
+
+	surf_fill(s, x, y, w, h, ST_NORMAL);
+	surf_box(s, x, y, w, h, " help ");
+	for (int i = 0; i < n && i < h - 2; i++)
+		surf_text(s, x + 2, y + 1 + i, w - 4, i ? ST_NORMAL : ST_TITLE, help_lines[i]);
+}
+
+static void draw_status(struct app *a, struct surface *s, int y)
+{
+	surf_fill(s, 0, y, s->w, 1, ST_STATUS);
+	if (a->prompt != PROMPT_NONE) {
+		const char *label = prompt_label(a->prompt);
+		char text[4096];
+		int lw = surf_text(s, 0, y, s->w, ST_STATUS, label), avail = s->w - lw - 1;
+		size_t from = 0;
+		int cx;
+
+		/* Keep the cursor on screen: scroll the line from the left. */
+		while (from < a->le.cur && (int)(a->le.cur - from) > avail)
+			from++;
+		struct lineedit view = a->le;
+
+		memmove(view.cp, view.cp + from, (view.len - from) * sizeof(*view.cp));
+		view.len -= from;
+		le_get(&view, text, sizeof(text));
+		surf_text(s, lw, y, avail, ST_NORMAL, text);
+		cx = lw;
+		for (size_t i = from; i < a->le.cur; i++)
+			cx += cp_width(a->le.cp[i]);
+		surf_style(s, cx, y, 1, ST_SELECTED);
+		return;
+	}
+	if (a->msg[0] && (a->msg_err || time(NULL) - a->msg_at < 8)) {
+		surf_text_fit(s, 0, y, s->w, a->msg_err ? ST_ERROR : ST_STATUS, a->msg);
+		return;
+	}
+	surf_text_fit(s, 0, y, s->w, ST_STATUS,
+		      "1-5 views  Enter zoom  / search  f focus  Space pause  z recent  "
+		      "H hypothesis  e export  ? help  q quit");
+}
+
+void app_draw(struct app *a, struct surface *s)
+{
+	int y = 0, bottom = s->h - 1;
+
+	surf_clear(s);
+	if (s->w < 20 || s->h < 5) {
+		surf_text(s, 0, 0, s->w, ST_ERROR, "flametop: terminal too small (20x5 at least)");
+		return;
+	}
+	draw_header(a, s);
+	y = 1;
+	if (a->show_panes && s->h >= 20 && s->w >= 40) {
+		draw_panes(a, s, y, 5);
+		y += 5;
+	}
+	if (s->h >= 10) {
+		draw_tabs(a, s, y);
+		y++;
+	}
+	a->main_rect = (struct rect){ 0, y, s->w, bottom - y };
+	views[a->view]->draw(a, s, a->main_rect);
+	draw_status(a, s, bottom);
+	if (a->help)
+		draw_help(s);
+}

@@ -1,0 +1,250 @@
+/* top — one poll loop over the perf rings, the keyboard and a timer.
+ *
+ * Keys are handled and drawn at once; samples are processed as they come,
+ * a bounded amount per turn (the session drains at most a few MB per ring);
+ * the views are rebuilt once per refresh interval. */
+#include "top.h"
+
+#include "app.h"
+#include "outfile.h"
+#include "report.h"
+#include "screen.h"
+#include "session.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_FDS 4096
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig) { stop_signal = sig; }
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+struct loop {
+	struct session *s;
+	struct app app;
+	struct surface surf;
+	struct pollfd fds[MAX_FDS];
+	uint64_t next_refresh, refresh_ms;
+};
+
+static void draw(struct loop *l)
+{
+	int w, h;
+
+	screen_size(&w, &h);
+	if (w != l->surf.w || h != l->surf.h)
+		surf_resize(&l->surf, w, h);
+	app_draw(&l->app, &l->surf);
+	screen_flush(&l->surf);
+}
+
+static int read_keys(struct loop *l)
+{
+	struct key k;
+	int n = 0;
+
+	while ((k = screen_key()).code != K_NONE) {
+		if (k.code == K_RESIZE)
+			screen_resized();
+		app_key(&l->app, &k);
+		n++;
+		if (l->app.quit)
+			break;
+	}
+	return n;
+}
+
+static void target_gone(struct loop *l)
+{
+	char how[128];
+
+	session_finish(l->s);
+	target_state_line(&l->s->target, how, sizeof(how));
+	app_target_exited(&l->app, how);
+}
+
+static void run_loop(struct loop *l)
+{
+	while (!l->app.quit && !stop_signal) {
+		size_t n = l->app.exited ? 0 : session_pollfds(l->s, l->fds + 1, MAX_FDS - 1);
+		uint64_t now = now_ms();
+		int timeout = l->next_refresh > now ? (int)(l->next_refresh - now) : 0, dirty = 0;
+
+		l->fds[0] = (struct pollfd){ STDIN_FILENO, POLLIN, 0 };
+		poll(l->fds, n + 1, timeout);
+		/* Always: a resize arrives as a signal, not as input, and
+		 * ncurses hands it over as a key only when asked. */
+		dirty |= read_keys(l) > 0;
+		if (!l->app.exited && session_poll(l->s, 0))
+			target_gone(l), dirty = 1;
+		if (now_ms() >= l->next_refresh) {
+			app_refresh(&l->app);
+			l->next_refresh = now_ms() + l->refresh_ms;
+			dirty = 1;
+		}
+		if (dirty)
+			draw(l);
+	}
+}
+
+/* -o / --folded: written when the screen closes, as record does. */
+static int write_exports(struct loop *l, const struct cli_options *o)
+{
+	struct report r;
+	char err[4200], saved[4096], err2[4200];
+	int rc = 0;
+
+	report_from_session(&r, l->s);
+	r.ledger = &l->app.ledger;
+	for (int i = 0; i < 2; i++) {
+		const char *path = i ? o->folded : o->output;
+		const struct exporter *exp = i ? &exporter_folded : &exporter_yaml;
+
+		if (!path)
+			continue;
+		if (outfile_write(path, exp, &r, err, sizeof(err)) == 0) {
+			fprintf(stderr, "flametop: wrote %s\n", path);
+			continue;
+		}
+		rc = 1;
+		if (outfile_fallback(exp, &r, i ? "folded" : "yaml", saved, sizeof(saved), err2,
+				     sizeof(err2)) == 0)
+			fprintf(stderr, "flametop: %s; profile saved to %s\n", err, saved);
+		else
+			fprintf(stderr, "flametop: %s; the fallback failed too: %s\n", err, err2);
+	}
+	return rc;
+}
+
+/* A launched command's output goes to a log file, not over the screen. */
+static int command_log(char *path, size_t len)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	snprintf(path, len, "%s/flametop-output-XXXXXX", dir && dir[0] ? dir : "/tmp");
+	fd = mkstemp(path);
+	if (fd >= 0)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return fd;
+}
+
+static struct session *open_session(const struct cli_options *o, int outfd, char *err,
+				    size_t len)
+{
+	struct session_config cfg = { .pid = o->pid,
+				      .argv = o->argv,
+				      .child_out_fd = outfd,
+				      .freq_hz = o->freq_hz,
+				      .period = o->period,
+				      .events = o->nevents ? o->events : NULL,
+				      .nevents = o->nevents,
+				      .refresh_s = o->refresh_s,
+				      .call_graph = strcmp(o->call_graph, "fp") ? CALLGRAPH_DWARF
+										: CALLGRAPH_FP,
+				      .stack_bytes = o->stack_bytes,
+				      .unwinder = unwinder_find(o->unwinder),
+				      .no_hybrid = o->no_hybrid };
+	struct session *s = session_open(&cfg, err, len);
+
+	if (s && session_start(s, err, len)) {
+		session_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+int top_run(const struct cli_options *o)
+{
+	struct loop *l = calloc(1, sizeof(*l));
+	char err[1024], logpath[4096] = "";
+	int rc = 0, outfd = -1;
+
+	if (!l) {
+		fprintf(stderr, "flametop: out of memory\n");
+		return 1;
+	}
+	catch_signals();
+	/* The terminal first: without one there is nothing to launch for. */
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "flametop: the live screen needs a terminal; for scripts use "
+				"'flametop record'\n");
+		free(l);
+		return 2;
+	}
+	if (o->argv && (outfd = command_log(logpath, sizeof(logpath))) < 0) {
+		fprintf(stderr, "flametop: cannot create a file for the command's output in %s: %s\n",
+			logpath, strerror(errno));
+		free(l);
+		return 1;
+	}
+	l->s = open_session(o, outfd, err, sizeof(err));
+	if (outfd > 0)
+		close(outfd);
+	if (!l->s) {
+		fprintf(stderr, "flametop: %s\n", err);
+		free(l);
+		return 1;
+	}
+	if (screen_init(err, sizeof(err)) || app_init(&l->app, l->s, l->s->profile)) {
+		screen_fini();
+		fprintf(stderr, "flametop: %s\n", err[0] ? err : "out of memory");
+		session_free(l->s);
+		free(l);
+		return 1;
+	}
+	l->surf.g = screen_glyphs();
+	l->app.output = o->output;
+	if (logpath[0])
+		app_message(&l->app, 0, "the command's output goes to %s", logpath);
+	l->refresh_ms = (uint64_t)((o->refresh_s > 0 ? o->refresh_s : 1.0) * 1000);
+	l->next_refresh = now_ms() + (l->refresh_ms < 250 ? l->refresh_ms : 250);
+	draw(l);
+	run_loop(l);
+	screen_fini();
+	session_finish(l->s);
+	if (stop_signal)
+		fprintf(stderr, "flametop: stopped by %s\n", strsignal(stop_signal));
+	rc = write_exports(l, o);
+	app_fini(&l->app);
+	surf_free(&l->surf);
+	session_free(l->s);
+	free(l);
+	if (logpath[0]) {
+		struct stat st;
+
+		if (stat(logpath, &st) == 0 && st.st_size == 0)
+			unlink(logpath); /* it said nothing */
+		else
+			fprintf(stderr, "flametop: the command's output is in %s\n", logpath);
+	}
+	return rc;
+}

@@ -1,0 +1,273 @@
+/* view_flame — an icicle graph: the root on top, callees below, widths in
+ * proportion to samples.  Laid out anew at each draw from the sorted
+ * children, pruning what is narrower than a cell, so a 100 000-node tree
+ * costs what the screen shows. */
+#include "app.h"
+
+#include "counting.h"
+#include "grow.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int app_frame_style(const struct frame *f)
+{
+	unsigned h = 5381;
+
+	if (!f)
+		return ST_FLAME_OTHER;
+	for (const char *c = f->module; *c; c++)
+		h = h * 33 + (unsigned char)*c;
+	switch (f->kind) {
+	case FRAME_KERNEL:
+		return ST_FLAME_KERNEL;
+	case FRAME_JIT:
+		return ST_FLAME_JIT;
+	case FRAME_USER:
+		return ST_FLAME_USER0 + (int)(h % 4);
+	case FRAME_LIBRARY:
+		return ST_FLAME_LIB0 + (int)(h % 4);
+	default:
+		return ST_FLAME_OTHER;
+	}
+}
+
+struct span {
+	uint32_t node;
+	int row;
+	double x0, x1;
+};
+
+static int push_box(struct app *a, uint32_t node, int row, double x0, double x1)
+{
+	if (grow_array(&a->boxes, &a->capboxes, a->nboxes + 1, sizeof(*a->boxes)))
+		return -1;
+	a->boxes[a->nboxes++] = (struct flame_box){ node, row, (int)(x0 + 0.5), (int)(x1 + 0.5) };
+	return 0;
+}
+
+static int cmp_box(const void *x, const void *y)
+{
+	const struct flame_box *a = x, *b = y;
+
+	if (a->row != b->row)
+		return a->row - b->row;
+	return a->x0 - b->x0;
+}
+
+/* Boxes of the zoomed subtree at least one cell wide, by row then column. */
+static void layout(struct app *a, int width)
+{
+	uint32_t root = app_zoom_root(a);
+	const struct ctree_node *rn = ctree_node(a->pv.tree, root);
+	struct span *st = NULL;
+	size_t sp = 0, cap = 0;
+
+	a->nboxes = 0;
+	if (!rn->weight || grow_array(&st, &cap, 1, sizeof(*st)))
+		return;
+	st[sp++] = (struct span){ root, 0, 0, width };
+	while (sp) {
+		struct span cur = st[--sp];
+		const struct ctree_node *n = ctree_node(a->pv.tree, cur.node);
+		size_t nk;
+		const uint32_t *k = kids_of(&a->kids, cur.node, &nk);
+		double x = cur.x0, scale = (cur.x1 - cur.x0) / (double)(n->weight ? n->weight : 1);
+
+		if (push_box(a, cur.node, cur.row, cur.x0, cur.x1))
+			break;
+		for (size_t i = 0; i < nk; i++) {
+			double w = (double)ctree_node(a->pv.tree, k[i])->weight * scale;
+
+			if ((int)(x + w + 0.5) - (int)(x + 0.5) >= 1) {
+				if (grow_array(&st, &cap, sp + 1, sizeof(*st)))
+					break;
+				st[sp++] = (struct span){ k[i], cur.row + 1, x, x + w };
+			}
+			x += w;
+		}
+	}
+	free(st);
+	qsort(a->boxes, a->nboxes, sizeof(*a->boxes), cmp_box);
+}
+
+static const struct flame_box *box_of(const struct app *a, uint32_t node)
+{
+	for (size_t i = 0; i < a->nboxes; i++)
+		if (a->boxes[i].node == node)
+			return &a->boxes[i];
+	return NULL;
+}
+
+static void detail_line(struct app *a, struct surface *s, int y, int w)
+{
+	const struct ctree_node *n = ctree_node(a->pv.tree, a->sel);
+	const struct frame *f = app_frame(a, a->sel);
+	char line[2048], ctr[600] = "";
+	const uint64_t *tot = ctree_ctr_total(a->pv.tree, a->sel);
+	size_t w0 = 0;
+
+	for (size_t i = 0; tot && a->counting && i < ctree_ncounters(a->pv.tree) &&
+			   i < a->counting->n && w0 < sizeof(ctr);
+	     i++) {
+		char v[16];
+
+		fmt_count(v, sizeof(v), (double)tot[i]);
+		w0 += (size_t)snprintf(ctr + w0, sizeof(ctr) - w0, "  %s %s", a->counting->name[i], v);
+	}
+	if (!f) {
+		snprintf(line, sizeof(line), "all  %llu samples%s", (unsigned long long)n->samples,
+			 ctr);
+	} else {
+		char where[600] = "";
+
+		if (f->file)
+			snprintf(where, sizeof(where), "  %s:%u", f->file, f->line);
+		snprintf(line, sizeof(line), "%s%s  %s%s  self %.1f%%  total %.1f%%  %llu samples%s",
+			 f->name, f->inlined ? " (inlined)" : "", f->module, where,
+			 app_pct(a, n->self_weight), app_pct(a, n->weight),
+			 (unsigned long long)n->samples, ctr);
+	}
+	surf_fill(s, 0, y, w, 1, ST_TITLE);
+	surf_text_fit(s, 0, y, w, ST_TITLE, line);
+}
+
+static void draw_box(struct app *a, struct surface *s, const struct flame_box *b, int y)
+{
+	const struct frame *f = app_frame(a, b->node);
+	const struct ctree_node *n = ctree_node(a->pv.tree, b->node);
+	int w = b->x1 - b->x0, st = app_frame_style(f);
+	char label[512];
+
+	if (w <= 0)
+		return;
+	if (b->node == a->sel)
+		st = ST_SELECTED;
+	else if (f && n->frame < a->nmatch && a->match[n->frame] && a->search[0])
+		st = ST_MATCH;
+	surf_fill(s, b->x0, y, w, 1, (enum style)st);
+	if (!f)
+		snprintf(label, sizeof(label), "all (%llu samples, %.1f%%)",
+			 (unsigned long long)n->samples, app_pct(a, n->weight));
+	else
+		snprintf(label, sizeof(label), "%s", f->name);
+	if (w >= 3)
+		surf_text_fit(s, b->x0 + 1, y, w - 1, (enum style)st, label);
+}
+
+static void draw(struct app *a, struct surface *s, struct rect r)
+{
+	int rows = r.h >= 2 ? r.h - 1 : r.h; /* the last row is the detail line */
+	const struct flame_box *sel;
+
+	a->flame_rect = r;
+	layout(a, r.w);
+	if (!a->nboxes) {
+		surf_text(s, r.x + 1, r.y, r.w - 1, ST_DIM, "no samples yet");
+		return;
+	}
+	/* Keep the selection on screen: a pruned node falls back to the
+	 * nearest ancestor that was laid out. */
+	while (!(sel = box_of(a, a->sel)) && a->sel != CTREE_ROOT)
+		a->sel = ctree_node(a->pv.tree, a->sel)->parent;
+	if (!sel) {
+		a->sel = app_zoom_root(a);
+		sel = box_of(a, a->sel);
+	}
+	if (sel && sel->row < a->flame_scroll)
+		a->flame_scroll = sel->row;
+	if (sel && sel->row >= a->flame_scroll + rows)
+		a->flame_scroll = sel->row - rows + 1;
+	for (size_t i = 0; i < a->nboxes; i++) {
+		int y = a->boxes[i].row - a->flame_scroll;
+
+		if (y >= 0 && y < rows)
+			draw_box(a, s, &a->boxes[i], r.y + y);
+	}
+	if (r.h >= 2)
+		detail_line(a, s, r.y + r.h - 1, r.w);
+}
+
+/* The box next to the selection on its row, in direction DIR. */
+static void sideways(struct app *a, int dir)
+{
+	const struct flame_box *b = box_of(a, a->sel);
+	size_t i;
+
+	if (!b)
+		return;
+	i = (size_t)(b - a->boxes);
+	if (dir < 0 && i > 0 && a->boxes[i - 1].row == b->row)
+		app_select(a, a->boxes[i - 1].node);
+	else if (dir > 0 && i + 1 < a->nboxes && a->boxes[i + 1].row == b->row)
+		app_select(a, a->boxes[i + 1].node);
+}
+
+static void down(struct app *a)
+{
+	size_t nk;
+	const uint32_t *k = kids_of(&a->kids, a->sel, &nk);
+
+	/* The heaviest child that has a box. */
+	for (size_t i = 0; i < nk; i++)
+		if (box_of(a, k[i])) {
+			app_select(a, k[i]);
+			return;
+		}
+}
+
+static int key(struct app *a, const struct key *k)
+{
+	switch (k->code) {
+	case K_UP:
+	case 'k':
+		if (a->sel != app_zoom_root(a))
+			app_select(a, ctree_node(a->pv.tree, a->sel)->parent);
+		return 1;
+	case K_DOWN:
+	case 'j':
+		down(a);
+		return 1;
+	case K_LEFT:
+	case 'h':
+		sideways(a, -1);
+		return 1;
+	case K_RIGHT:
+	case 'l':
+		sideways(a, 1);
+		return 1;
+	case K_ENTER:
+		if (a->sel != app_zoom_root(a) && a->nzoom < 64) {
+			a->zoom[a->nzoom++] = a->sel;
+			a->flame_scroll = 0;
+		}
+		return 1;
+	case K_BACKSPACE:
+	case K_ESC:
+		if (!a->nzoom)
+			return k->code == K_ESC ? 0 : 1;
+		a->nzoom--;
+		a->flame_scroll = 0;
+		return 1;
+	case K_WHEEL_UP:
+		a->flame_scroll -= a->flame_scroll > 0;
+		return 1;
+	case K_WHEEL_DOWN:
+		a->flame_scroll++;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void click(struct app *a, int x, int y)
+{
+	int row = y + a->flame_scroll;
+
+	for (size_t i = 0; i < a->nboxes; i++)
+		if (a->boxes[i].row == row && x >= a->boxes[i].x0 && x < a->boxes[i].x1)
+			app_select(a, a->boxes[i].node);
+}
+
+const struct view_ops view_flame = { .name = "Flame", .draw = draw, .key = key, .click = click };

@@ -1,0 +1,93 @@
+/* view_ledger — the hypotheses: one line each with its verdict, and the
+ * evidence under it. */
+#include "app.h"
+
+#include <stdio.h>
+
+static enum style verdict_style(enum verdict v)
+{
+	return v == VERDICT_SUPPORTS ? ST_GOOD : v == VERDICT_REJECTS ? ST_WARN : ST_DIM;
+}
+
+static void draw(struct app *a, struct surface *s, struct rect r)
+{
+	const struct ledger *l = &a->ledger;
+	size_t per = 2, rows = (size_t)(r.h > 1 ? r.h - 1 : 0) / per;
+
+	surf_text(s, r.x, r.y, r.w, ST_TITLE,
+		  "hypotheses  (H new, s supports, r rejects, o open, d delete, Enter evidence)");
+	if (!l->n) {
+		surf_text(s, r.x + 1, r.y + 1, r.w - 1, ST_DIM,
+			  "no hypotheses yet: press H and write one, e.g. \"parsing dominates\"");
+		return;
+	}
+	if (a->lg_sel >= l->n)
+		a->lg_sel = l->n - 1;
+	if (a->lg_sel < a->lg_top)
+		a->lg_top = a->lg_sel;
+	if (rows && a->lg_sel >= a->lg_top + rows)
+		a->lg_top = a->lg_sel - rows + 1;
+	for (size_t i = 0; i < rows && a->lg_top + i < l->n; i++) {
+		const struct hypothesis *h = &l->v[a->lg_top + i];
+		int y = r.y + 1 + (int)(i * per), sel = a->lg_top + i == a->lg_sel;
+		enum style st = sel ? ST_SELECTED : ST_NORMAL;
+		char head[32];
+		int x;
+
+		snprintf(head, sizeof(head), "#%u ", h->id);
+		surf_fill(s, r.x, y, r.w, 1, st);
+		x = surf_text(s, r.x, y, r.w, st, head);
+		x += surf_printf(s, r.x + x, y, r.w - x, sel ? st : verdict_style(h->verdict),
+				 "[%s] ", verdict_name(h->verdict));
+		surf_text_fit(s, r.x + x, y, r.w - x, st, h->text);
+		surf_text(s, r.x + 4, y + 1, r.w - 4, ST_DIM, "evidence: ");
+		surf_text_fit(s, r.x + 14, y + 1, r.w - 14, ST_DIM,
+			      h->evidence ? h->evidence : "(none yet: marking fills it in)");
+	}
+}
+
+static int key(struct app *a, const struct key *k)
+{
+	struct ledger *l = &a->ledger;
+	unsigned id = a->lg_sel < l->n ? l->v[a->lg_sel].id : 0;
+
+	switch (k->code) {
+	case K_UP:
+	case 'k':
+	case K_WHEEL_UP:
+		a->lg_sel -= a->lg_sel > 0;
+		return 1;
+	case K_DOWN:
+	case 'j':
+	case K_WHEEL_DOWN:
+		a->lg_sel += a->lg_sel + 1 < l->n;
+		return 1;
+	case 's':
+	case 'r':
+	case 'o':
+		if (id)
+			app_mark(a, id, k->code == 's'   ? VERDICT_SUPPORTS
+					: k->code == 'r' ? VERDICT_REJECTS
+							 : VERDICT_OPEN);
+		return 1;
+	case 'd':
+		if (id && ledger_delete(l, id) == 0)
+			app_message(a, 0, "hypothesis %u deleted", id);
+		return 1;
+	case K_ENTER:
+		if (id)
+			app_edit_evidence(a, id);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void click(struct app *a, int x, int y)
+{
+	(void)x;
+	if (y >= 1)
+		a->lg_sel = a->lg_top + (size_t)(y - 1) / 2;
+}
+
+const struct view_ops view_ledger = { .name = "Hypotheses", .draw = draw, .key = key, .click = click };

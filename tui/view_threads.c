@@ -1,0 +1,108 @@
+/* view_threads — every thread that took samples: its share, and its CPU
+ * over the last interval (sampled CPU time, when the sampling event counts
+ * nanoseconds); Enter shows that thread's profile alone. */
+#include "app.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_samples(const void *x, const void *y, void *arg)
+{
+	const struct profile *p = arg;
+	const struct thread_stat *a = &p->threads[*(const size_t *)x];
+	const struct thread_stat *b = &p->threads[*(const size_t *)y];
+
+	if (a->samples != b->samples)
+		return a->samples < b->samples ? 1 : -1;
+	return a->tid - b->tid;
+}
+
+/* Thread indices by samples, heaviest first; malloc'd. */
+static size_t order(const struct app *a, size_t **out)
+{
+	const struct profile *p = a->profile;
+	size_t n = 0, *idx = malloc((p->nthreads + 1) * sizeof(*idx));
+
+	*out = idx;
+	if (!idx)
+		return 0;
+	for (size_t i = 0; i < p->nthreads; i++)
+		if (p->threads[i].samples)
+			idx[n++] = i;
+	qsort_r(idx, n, sizeof(*idx), cmp_samples, (void *)p);
+	return n;
+}
+
+static int weight_is_ns(const struct app *a)
+{
+	return !strcmp(a->info.event, "cpu-clock") || !strcmp(a->info.event, "task-clock");
+}
+
+static void draw(struct app *a, struct surface *s, struct rect r)
+{
+	const struct profile *p = a->profile;
+	size_t *idx, n = order(a, &idx), rows = r.h > 1 ? (size_t)r.h - 1 : 0;
+
+	surf_printf(s, r.x, r.y, r.w, ST_TITLE, "%8s  %-16s %8s %7s %7s", "tid", "comm", "samples",
+		    "share%", weight_is_ns(a) ? "cpu%" : "");
+	if (a->th_sel >= n)
+		a->th_sel = n ? n - 1 : 0;
+	if (a->th_sel < a->th_top)
+		a->th_top = a->th_sel;
+	if (rows && a->th_sel >= a->th_top + rows)
+		a->th_top = a->th_sel - rows + 1;
+	for (size_t i = 0; i < rows && a->th_top + i < n; i++) {
+		const struct thread_stat *t = &p->threads[idx[a->th_top + i]];
+		int y = r.y + 1 + (int)i, sel = a->th_top + i == a->th_sel;
+		enum style st = sel ? ST_SELECTED : t->tid == a->spec.tid ? ST_MATCH : ST_NORMAL;
+		char samples[16], cpu[16] = "";
+
+		fmt_count(samples, sizeof(samples), (double)t->samples);
+		if (weight_is_ns(a))
+			snprintf(cpu, sizeof(cpu), "%6.1f",
+				 100.0 * (double)t->weight_last / (a->info.refresh_s * 1e9));
+		surf_fill(s, r.x, y, r.w, 1, st);
+		surf_printf(s, r.x, y, r.w, st, "%8d  %-16.16s %8s %6.1f%% %7s", (int)t->tid,
+			    t->comm, samples, profile_pct(p, t->weight), cpu);
+	}
+	if (!n)
+		surf_text(s, r.x + 1, r.y + 1, r.w - 1, ST_DIM, "no samples yet");
+	free(idx);
+}
+
+static int key(struct app *a, const struct key *k)
+{
+	size_t *idx, n;
+
+	switch (k->code) {
+	case K_UP:
+	case 'k':
+	case K_WHEEL_UP:
+		a->th_sel -= a->th_sel > 0;
+		return 1;
+	case K_DOWN:
+	case 'j':
+	case K_WHEEL_DOWN:
+		a->th_sel++;
+		return 1;
+	case K_ENTER:
+		n = order(a, &idx);
+		if (a->th_sel < n) {
+			app_filter_thread(a, a->profile->threads[idx[a->th_sel]].tid);
+			a->view = VIEW_FLAME;
+		}
+		free(idx);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void click(struct app *a, int x, int y)
+{
+	(void)x;
+	if (y >= 1)
+		a->th_sel = a->th_top + (size_t)(y - 1);
+}
+
+const struct view_ops view_threads = { .name = "Threads", .draw = draw, .key = key, .click = click };

@@ -1,0 +1,42 @@
+/* view_tree — the call tree top-down, sharing the flame view's selection. */
+#include "app.h"
+
+static struct tree_src src_of(struct app *a, uint32_t reveal_node)
+{
+	return (struct tree_src){ a->pv.tree, &a->kids, reveal_node, 0 };
+}
+
+static void draw(struct app *a, struct surface *s, struct rect r)
+{
+	struct tree_src src = src_of(a, a->sel == CTREE_ROOT ? CTREE_NONE : a->sel);
+
+	tree_flatten(a, &a->ts, &src);
+	if (!a->ts.nrows) {
+		surf_text(s, r.x + 1, r.y, r.w - 1, ST_DIM, "no samples yet");
+		return;
+	}
+	a->sel = a->ts.rows[a->ts.sel].node;
+	tree_draw(a, &a->ts, &src, s, r);
+}
+
+static int key(struct app *a, const struct key *k)
+{
+	int page = a->main_rect.h > 2 ? a->main_rect.h - 2 : 1;
+
+	if (!tree_key(&a->ts, k, page))
+		return 0;
+	if (a->ts.nrows)
+		app_select(a, a->ts.rows[a->ts.sel].node);
+	return 1;
+}
+
+static void click(struct app *a, int x, int y)
+{
+	(void)x;
+	if (y >= 1 && a->ts.top + (size_t)(y - 1) < a->ts.nrows) {
+		a->ts.sel = a->ts.top + (size_t)(y - 1);
+		app_select(a, a->ts.rows[a->ts.sel].node);
+	}
+}
+
+const struct view_ops view_tree = { .name = "Tree", .draw = draw, .key = key, .click = click };
