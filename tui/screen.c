@@ -140,7 +140,10 @@ void screen_flush(const struct surface *s)
 			if (!c->ch)
 				continue; /* the right half of a wide character */
 			wc[0] = (wchar_t)c->ch;
-			setcchar(&cc, wc, attrs[c->style], 0, NULL);
+			/* The pair goes in its own argument: setcchar ignores
+			 * COLOR_PAIR bits in the attributes. */
+			setcchar(&cc, wc, attrs[c->style] & ~A_COLOR,
+				 (short)PAIR_NUMBER(attrs[c->style]), NULL);
 			/* The bottom-right cell: writing it may scroll; ignore. */
 			mvadd_wch(y, x, &cc);
 		}

@@ -160,6 +160,8 @@ int surf_text(struct surface *s, int x, int y, int maxw, enum style st, const ch
 
 	if (y < 0 || y >= s->h)
 		return 0;
+	if (maxw > s->w - x)
+		maxw = s->w - x; /* what lands on the surface is what was written */
 	while ((k = utf8_decode(text, n, &cp))) {
 		int w = cp_width(cp);
 

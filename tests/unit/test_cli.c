@@ -90,8 +90,35 @@ static void refusals(void **state)
 	assert_int_not_equal(PARSE("record", "--call-graph", "fp,8", "-p", "1"), 0);
 	assert_int_not_equal(PARSE("record", "--unwinder", "magic", "-p", "1"), 0);
 	assert_non_null(strstr(err, "unknown unwinder 'magic'"));
-	assert_int_not_equal(PARSE("frobnicate"), 0);
-	assert_non_null(strstr(err, "unknown command 'frobnicate'"));
+	assert_int_not_equal(PARSE("-r", "0", "-p", "1"), 0);
+	assert_non_null(strstr(err, "invalid refresh '0'"));
+	assert_int_not_equal(PARSE("-p", "1", "--", "ls"), 0);
+	assert_non_null(strstr(err, "not both"));
+	assert_int_not_equal(PARSE("-r"), 0);
+	assert_non_null(strstr(err, "needs a value"));
+}
+
+/* Without 'record': the live screen, with every record option and -r. */
+static void screen_mode(void **state)
+{
+	struct cli_options o;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(PARSE("-p", "42", "-F", "499", "-r", "0.5", "--call-graph", "fp"), 0);
+	assert_int_equal(o.mode, CLI_TOP);
+	assert_int_equal(o.pid, 42);
+	assert_int_equal(o.freq_hz, 499);
+	assert_true(o.refresh_s == 0.5);
+	assert_string_equal(o.call_graph, "fp");
+	assert_int_equal(PARSE("--", "sleep", "-x", "1"), 0);
+	assert_int_equal(o.mode, CLI_TOP);
+	assert_string_equal(o.argv[0], "sleep");
+	assert_string_equal(o.argv[1], "-x");
+	/* A bare word is a command to launch: a typo fails at exec, by name. */
+	assert_int_equal(PARSE("frobnicate"), 0);
+	assert_int_equal(o.mode, CLI_TOP);
+	assert_string_equal(o.argv[0], "frobnicate");
 }
 
 static void call_graph_modes(void **state)
@@ -134,6 +161,7 @@ int main(void)
 		cmocka_unit_test(record_launch_keeps_command_flags),
 		cmocka_unit_test(refusals),
 		cmocka_unit_test(call_graph_modes),
+		cmocka_unit_test(screen_mode),
 		cmocka_unit_test(help_and_version),
 	};
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

@@ -127,6 +127,43 @@ static void yaml_names_round_trip(void **state)
 	profile_free(p);
 }
 
+/* The ledger goes out whole: text, verdict, evidence, snapshot. */
+static void yaml_hypotheses(void **state)
+{
+	struct profile *p = weird_profile();
+	struct hyp_snapshot sn = { .valid = 1, .self_pct = 41.5, .total_pct = 60, .to_s = 12,
+				   .cpu_pct = 99, .rss_mib = 14.25, .nctr = 1 };
+	struct ledger l;
+	struct report r;
+	char *doc, *all = malloc(1 << 20);
+	size_t n;
+
+	(void)state;
+	ledger_init(&l);
+	snprintf(sn.function, sizeof(sn.function), "parse: \"x\"");
+	snprintf(sn.ctr_name[0], sizeof(sn.ctr_name[0]), "page-faults");
+	sn.ctr_value[0] = 730000;
+	assert_non_null(ledger_add(&l, "parsing dominates: \"yes\"", 1000));
+	assert_non_null(ledger_add(&l, "true", 1001));
+	assert_int_equal(ledger_mark(&l, 1, VERDICT_SUPPORTS, &sn, 1010), 0);
+	fill_report(&r, p);
+	r.ledger = &l;
+	doc = export_to_string(&exporter_yaml, &r);
+	n = scalars(doc, all, 1 << 20);
+	assert_true(has_scalar(all, n, "parsing dominates: \"yes\""));
+	assert_true(has_scalar(all, n, "supports"));
+	assert_true(has_scalar(all, n, "open"));
+	assert_true(has_scalar(all, n, "parse: \"x\""));
+	assert_non_null(strstr(doc, "name: \"true\""));
+	assert_non_null(strstr(doc, "self_pct: 41.50"));
+	assert_non_null(strstr(doc, "page-faults: 730000"));
+	assert_non_null(strstr(doc, "evidence: \"parse: \\\"x\\\" 41.5% self"));
+	free(doc);
+	free(all);
+	ledger_fini(&l);
+	profile_free(p);
+}
+
 static void yaml_prunes_small_steps(void **state)
 {
 	struct profile *p = profile_new();
@@ -201,6 +238,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(yaml_names_round_trip),
 		cmocka_unit_test(yaml_prunes_small_steps),
+		cmocka_unit_test(yaml_hypotheses),
 		cmocka_unit_test(folded_lines),
 		cmocka_unit_test(write_is_atomic_and_failure_is_clean),
 	};

@@ -1,0 +1,316 @@
+"""The live screen in a real terminal (tmux): every view, the keys of the
+contract, resize down to 20x5, a target that exits, exports from the screen."""
+import re
+import shutil
+import time
+
+import pytest
+
+from conftest import FLAMETOP, load_yaml, workload
+from screen import Screen, colours_used
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+@pytest.fixture
+def screens():
+    opened = []
+
+    def start(command, **kw):
+        s = Screen(command, **kw)
+        opened.append(s)
+        return s
+
+    yield start
+    for s in opened:
+        s.close()
+
+
+def demo(screens, args="", **kw):
+    s = screens(f"{FLAMETOP} -F 499 -r 0.5 {args} -- {workload('demo')}", **kw)
+    s.wait_for(r"RUNNING")
+    s.wait_for(r"hash_token", timeout=15)
+    return s
+
+
+def samples_in_view(s):
+    m = re.search(r"all \((\d+) samples", s.text())
+    return int(m.group(1)) if m else None
+
+
+def test_screen_layout_views_and_quit(screens):
+    s = demo(screens)
+    text = s.text()
+    first = text.split("\n")[0]
+    assert re.search(r"flametop  pid \d+ demo  RUNNING  cpu-clock 499 Hz dwarf  samples", first)
+    assert "lost 0" in first and "unwind" in first
+    for pane in ("CPU", "Memory", "I/O", "Counters", "GPU"):
+        assert f"┌ {pane} " in text
+    assert "no GPU" in text  # this machine has none, and says so
+    assert "1 Flame" in text and "5 Hypotheses" in text
+    for key, marker in (("2", r"self%\s+total%\s+samples"), ("3", r"function  module"),
+                        ("4", r"tid\s+comm\s+samples"), ("5", r"no hypotheses yet"),
+                        ("1", r"all \(\d+ samples")):
+        s.keys(key)
+        s.wait_for(marker)
+    s.keys("Tab")
+    s.wait_for(r"self%\s+total%")
+    s.keys("BTab")
+    s.wait_for(r"all \(\d+ samples")
+    s.keys("q")
+    assert s.exit_status() == 0
+
+
+def test_flame_moves_zooms_and_details(screens):
+    s = demo(screens)
+    s.keys("j")
+    s.wait_for(r"__clone3  libc\.so\.6.*total 9\d\.\d%")
+    for _ in range(3):
+        s.keys("Down")
+    s.wait_for(r"parse_input  demo  .*demo\.c:\d+  self \d+\.\d%  total \d+\.\d%")
+    s.keys("Enter")  # zoom: parse_input is the top row, alone on it
+    text = s.wait_for(r"\n parse_input *\n tokenize")
+    assert "compressor" not in text
+    s.keys("BSpace")
+    s.wait_for(r"\n all \(\d+ samples")
+    s.keys("Enter", "Escape")
+    s.wait_for(r"\n all \(\d+ samples")
+    s.keys("l")  # the neighbour on the same row: another frame
+    s.wait_gone(r"\nparse_input  demo  ")
+    s.keys("h")  # and back
+    s.wait_for(r"\nparse_input  demo  ")
+    s.keys("Up", "k")
+    s.wait_for(r"\nstart_thread  libc")
+
+
+def test_search_focus_pause_recent(screens):
+    s = demo(screens)
+    s.keys("/")
+    s.wait_for(r"search:")
+    s.type("hash")
+    s.keys("Enter")
+    m = re.search(r"match 1 of (\d+) for 'hash' \((\d+\.\d)% of samples\)", s.wait_for("match 1"))
+    assert 25 < float(m.group(2)) < 75  # the parser thread hashes about half the time
+    s.keys("n")
+    s.wait_for(r"match \d+ of")
+    s.keys("N")
+    s.wait_for(r"hash_token  demo")
+    s.keys("f")
+    s.wait_for(r"\[focus hash_token\]")
+    s.keys("Escape")
+    s.wait_gone(r"\[focus")
+    s.keys("Escape")  # the search goes too
+    s.wait_for("search cleared")
+    s.keys("Space")
+    s.wait_for(r"PAUSED")
+    time.sleep(0.3)
+    before = samples_in_view(s)
+    time.sleep(1.5)
+    assert samples_in_view(s) == before  # frozen display
+    s.keys("Space")
+    s.wait_for(r"RUNNING")
+    time.sleep(1.2)
+    assert samples_in_view(s) > before  # sampling went on
+    s.keys("z")
+    s.wait_for(r"\[recent\]")
+    s.keys("z")
+    s.wait_gone(r"\[recent\]")
+
+
+def test_tree_hotspots_callers_threads(screens):
+    s = demo(screens)
+    s.keys("2")
+    s.wait_for(r"▾ parse_input")
+    s.keys("Home")
+    s.keys("Enter")  # the top row folds
+    s.wait_for(r"▸ __clone3")
+    s.keys("Enter")
+    s.wait_for(r"▾ __clone3")
+    s.keys("3")
+    s.wait_for(r"\d+\.\d%\s+\d+\.\d%\s+.* hash_token  demo")
+    s.keys("Enter")
+    s.wait_for(r"callers of hash_token")
+    s.wait_for(r"tokenize  demo")
+    s.keys("Escape")
+    s.wait_gone(r"callers of")
+    s.keys("4")
+    text = s.wait_for(r"parser")
+    assert "compressor" in text
+    rows = [l for l in text.split("\n") if re.match(r"\s+\d+  (parser|compressor|cache)", l)]
+    assert rows and "parser" in rows[0]  # the busiest thread first
+    s.keys("Enter")
+    text = s.wait_for(r"\[thread \d+\]")
+    assert "compressor" not in text.split("\n", 1)[1].split("all (")[1]
+    s.keys("Escape")
+    s.wait_gone(r"\[thread")
+
+
+def test_hypotheses_and_export(screens, tmp_path):
+    s = demo(screens, cwd=tmp_path)
+    s.keys("H")
+    s.type("parsing dominates ünïcode")
+    s.keys("BSpace", "BSpace")
+    s.type("de")
+    s.keys("C-w")
+    s.type("the CPU")
+    s.keys("Enter")
+    s.keys("H")
+    s.type("disk bound")
+    s.keys("Enter", "5")
+    s.wait_for(r"#1 \[open\] parsing dominates the CPU")
+    s.wait_for(r"#2 \[open\] disk bound")
+    s.keys("Up", "s")
+    s.wait_for(r"#1 \[supports\]")
+    s.wait_for(r"evidence: .*CPU \d+%")
+    s.keys("Down", "r")
+    s.wait_for(r"#2 \[rejects\]")
+    s.keys("o")
+    s.wait_for(r"#2 \[open\]")
+    s.keys("Enter", "C-u")
+    s.type("no writes to speak of")
+    s.keys("Enter")
+    s.wait_for(r"evidence: no writes to speak of")
+    s.keys("H")
+    s.type("to be deleted")
+    s.keys("Enter")
+    s.wait_for(r"#3 \[open\]")
+    s.keys("d")
+    s.wait_gone(r"#3 ")
+    s.keys("e")
+    s.wait_for(r"export YAML to: flametop-demo-\d+-\d{8}-\d{6}\.yaml")
+    out = tmp_path / "screen.yaml"
+    s.keys("C-u")
+    s.type(str(out))
+    s.keys("Enter")
+    s.wait_for("wrote " + re.escape(str(out)))
+    doc = load_yaml(out)
+    hyps = {h["id"]: h for h in doc["hypotheses"]}
+    assert hyps[1]["name"] == "parsing dominates the CPU"
+    assert hyps[1]["verdict"] == "supports"
+    assert hyps[1]["snapshot"]["cpu_pct"] > 50
+    assert hyps[2]["verdict"] == "open" and hyps[2]["evidence"] == "no writes to speak of"
+    assert 3 not in hyps
+    assert doc["timeline"] and doc["timeline"][-1]["rss_mib"] > 0
+    assert any(h["function"] == "hash_token" for h in doc["hotspots"])
+    s.keys("q")
+    assert s.exit_status() == 0
+
+
+def test_export_failure_keeps_the_profile(screens, tmp_path):
+    s = demo(screens, env={"TMPDIR": str(tmp_path)})
+    s.keys("e", "C-u")
+    s.type("/proc/no-such-dir/x.yaml")
+    s.keys("Enter")
+    s.wait_for(r"cannot write '/proc/no-such-dir/x\.yaml': No such file or directory; saved to")
+    s.keys("q")
+    assert s.exit_status() == 0
+    assert list(tmp_path.glob("*.yaml"))
+
+
+def test_help_overlay(screens):
+    s = demo(screens)
+    s.keys("?")
+    text = s.wait_for(r"flametop keys")
+    for key in ("Space", "n / N", "Backspace/Esc", "Ctrl-U", "mouse"):
+        assert key in text
+    s.keys("x")  # any key closes it, and does nothing else
+    s.wait_gone(r"flametop keys")
+    s.keys("F1")
+    s.wait_for(r"flametop keys")
+    s.keys("q")  # closes the help only
+    s.wait_gone(r"flametop keys")
+    s.wait_for(r"RUNNING")
+
+
+def test_mouse_click_selects_and_wheel_scrolls(screens):
+    s = demo(screens)
+    lines = s.lines()
+    y = next(i for i, l in enumerate(lines) if l.startswith(" parse_input"))
+    s.click(3, y)
+    s.wait_for(r"parse_input  demo  .*self")
+    tabs = next(i for i, l in enumerate(lines) if "1 Flame" in l)
+    s.click(lines[tabs].index("3 Hotspots") + 2, tabs)
+    s.wait_for(r"function  module")
+
+
+def test_resize_storm_down_to_20x5(screens):
+    s = demo(screens)
+    for w, h in [(80, 24), (20, 5), (200, 60), (33, 9), (20, 5), (19, 4), (5, 2), (21, 6),
+                 (120, 40), (20, 5)] * 2:
+        s.resize(w, h)
+        time.sleep(0.05)
+    s.resize(20, 5)
+    text = s.wait_for(r"flametop")
+    assert len(text.split("\n")[0]) <= 20
+    s.resize(19, 4)
+    s.wait_for(r"flametop: terminal")  # "too small", cut at 19 columns
+    s.resize(100, 30)
+    s.wait_for(r"1 Flame")
+    s.wait_for(r"RUNNING")
+    s.keys("q")
+    assert s.exit_status() == 0
+
+
+def test_target_exits_mid_session(screens, tmp_path):
+    s = screens(f"{FLAMETOP} -F 499 -r 0.5 -- {workload('demo')} 2", cwd=tmp_path)
+    s.wait_for(r"EXITED", timeout=20)
+    s.wait_for(r"target exited with status 0")
+    s.keys("3")
+    s.wait_for(r"hash_token  demo")  # still browsable
+    s.keys("e", "C-u")
+    s.type(str(tmp_path / "after.yaml"))
+    s.keys("Enter")
+    s.wait_for("wrote ")
+    doc = load_yaml(tmp_path / "after.yaml")
+    assert doc["target"]["exited"] if "exited" in doc["target"] else True
+    assert any(h["function"] == "hash_token" for h in doc["hotspots"])
+    s.keys("q")
+    assert s.exit_status() == 0
+
+
+def test_attach_leaves_the_target_running(screens, background):
+    target = background(workload("demo"))
+    s = screens(f"{FLAMETOP} -F 499 -p {target.pid}")
+    s.wait_for(rf"pid {target.pid} demo  RUNNING")
+    s.wait_for(r"hash_token", timeout=15)
+    s.keys("q")
+    assert s.exit_status() == 0
+    time.sleep(0.3)
+    assert target.poll() is None
+
+
+def test_ascii_fallback_and_no_color(screens):
+    s = demo(screens, env={"LANG": "C", "LC_ALL": "C", "NO_COLOR": "1"})
+    text = s.text()
+    assert "+ CPU " in text and "┌" not in text and "│" not in text
+    assert not colours_used(s.text(escapes=True))  # attributes only
+
+
+def test_colour_when_allowed(screens):
+    s = demo(screens)
+    assert colours_used(s.text(escapes=True))
+
+
+def test_write_on_quit_and_command_output_kept_off_screen(screens, tmp_path):
+    out = tmp_path / "quit.yaml"
+    s = screens(f"{FLAMETOP} -F 499 -r 0.5 -o {out} -- sh -c 'echo hello-from-target; "
+                f"exec {workload('demo')}'", cwd=tmp_path, env={"TMPDIR": str(tmp_path)})
+    s.wait_for(r"hash_token", timeout=15)
+    assert "hello-from-target" not in s.text()
+    s.keys("q")
+    assert s.exit_status() == 0
+    text = s.text()
+    assert f"wrote {out}" in text
+    m = re.search(r"the command's output is in (\S+)", text)
+    assert m and "hello-from-target" in open(m.group(1), encoding="utf-8").read()
+    assert load_yaml(out)["hotspots"]
+
+
+def test_sigterm_closes_cleanly(screens, tmp_path):
+    out = tmp_path / "term.yaml"
+    s = demo(screens, args=f"-o {out}")
+    pid = int(re.search(r"pid (\d+)", s.text()).group(1))
+    s.tmux("run-shell", f"pkill -TERM -f '^{FLAMETOP} -F 499'")
+    assert s.exit_status() == 1 or out.exists()
+    assert out.exists()
+    del pid

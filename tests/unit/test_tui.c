@@ -1,0 +1,340 @@
+/* The screen without a terminal: the surface, the line editor, and the app
+ * drawn into surfaces of every size, driven by keys. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "app.h"
+#include "lineedit.h"
+#include "surface.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dump(const struct surface *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	surf_dump(s, f);
+	fclose(f);
+	return buf;
+}
+
+static char *row(const struct surface *s, int y)
+{
+	static char line[4096];
+	size_t w = 0;
+
+	for (int x = 0; x < s->w && w + 4 < sizeof(line); x++)
+		if (s->cells[y * s->w + x].ch)
+			w += utf8_encode(s->cells[y * s->w + x].ch, line + w);
+	line[w] = 0;
+	return line;
+}
+
+static void surface_clips_and_measures(void **state)
+{
+	struct surface s = { 0 };
+	char *d;
+
+	(void)state;
+	s.g = &glyphs_utf8;
+	assert_int_equal(surf_resize(&s, 10, 2), 0);
+	assert_int_equal(surf_text(&s, 8, 0, 10, ST_NORMAL, "abcdef"), 2); /* cut at the edge */
+	assert_int_equal(surf_text(&s, 0, 5, 10, ST_NORMAL, "off"), 0);
+	assert_int_equal(surf_width("ünï→"), 4);
+	assert_int_equal(surf_width("表"), 2);
+	assert_int_equal(surf_text_fit(&s, 0, 1, 6, ST_NORMAL, "function_name"), 6);
+	assert_string_equal(row(&s, 1), "funct…    ");
+	/* A wide character that does not fit whole becomes a space. */
+	surf_text(&s, 9, 1, 2, ST_NORMAL, "表");
+	assert_string_equal(row(&s, 1), "funct…    ");
+	/* Invalid UTF-8 and control characters show as replacement/'?'. */
+	surf_text(&s, 0, 0, 4, ST_NORMAL, "a\xff\tb");
+	assert_string_equal(row(&s, 0), "a\xef\xbf\xbd?b    ab");
+	d = dump(&s);
+	assert_int_equal(strlen(d), strlen("a\xef\xbf\xbd?b    ab\nfunct…    \n"));
+	free(d);
+	surf_free(&s);
+}
+
+static void lineedit_keys(void **state)
+{
+	struct lineedit e;
+	char out[256];
+
+	(void)state;
+	le_set(&e, "héllo wörld");
+	assert_int_equal(e.len, 11);
+	le_kill_word(&e);
+	le_get(&e, out, sizeof(out));
+	assert_string_equal(out, "héllo ");
+	le_home(&e);
+	le_right(&e);
+	le_insert(&e, 0x00e9); /* é */
+	le_get(&e, out, sizeof(out));
+	assert_string_equal(out, "hééllo ");
+	le_end(&e);
+	le_backspace(&e);
+	le_left(&e);
+	le_delete(&e);
+	le_get(&e, out, sizeof(out));
+	assert_string_equal(out, "hééll");
+	le_kill_line(&e);
+	assert_int_equal(e.len, 0);
+	le_backspace(&e); /* nothing to delete: no harm */
+	le_left(&e);
+	assert_int_equal(e.cur, 0);
+}
+
+enum { MAIN, PARSE, HASH, WRITE, SYS };
+
+/* main;parse;hash 60%, main;parse 10%, main;write;sys 30% (thread 2). */
+static struct profile *known(uint32_t f[5])
+{
+	struct profile *p = profile_new();
+
+	f[MAIN] = frametab_intern(p->frames, "main", "prog", "main.c", 3, FRAME_USER);
+	f[PARSE] = frametab_intern(p->frames, "parse_input", "prog", "parse.c", 10, FRAME_USER);
+	f[HASH] = frametab_intern(p->frames, "hash_token", "prog", "parse.c", 40, FRAME_USER);
+	f[WRITE] = frametab_intern(p->frames, "write", "libc.so.6", NULL, 0, FRAME_LIBRARY);
+	f[SYS] = frametab_intern(p->frames, "ksys_write", "[kernel.kallsyms]", NULL, 0, FRAME_KERNEL);
+	for (int i = 0; i < 600; i++)
+		profile_add(p, 1, 1, (uint32_t[]){ f[MAIN], f[PARSE], f[HASH] }, 3, 1000, 0);
+	for (int i = 0; i < 100; i++)
+		profile_add(p, 1, 1, (uint32_t[]){ f[MAIN], f[PARSE] }, 2, 1000, 0);
+	for (int i = 0; i < 300; i++)
+		profile_add(p, 1, 2, (uint32_t[]){ f[MAIN], f[WRITE], f[SYS] }, 3, 1000, 1);
+	profile_thread_comm(p, 1, 1, "parser");
+	profile_thread_comm(p, 1, 2, "writer");
+	return p;
+}
+
+struct fixture {
+	struct profile *p;
+	struct app a;
+	struct surface s;
+	uint32_t f[5];
+};
+
+static void press(struct fixture *x, uint32_t code)
+{
+	struct key k = { code, 0, 0 };
+
+	app_key(&x->a, &k);
+	app_draw(&x->a, &x->s);
+}
+
+static void type(struct fixture *x, const char *text)
+{
+	for (; *text; text++)
+		press(x, (unsigned char)*text);
+}
+
+static int setup(void **state)
+{
+	struct fixture *x = calloc(1, sizeof(*x));
+
+	x->p = known(x->f);
+	assert_int_equal(app_init(&x->a, NULL, x->p), 0);
+	x->s.g = &glyphs_utf8;
+	surf_resize(&x->s, 100, 30);
+	app_draw(&x->a, &x->s);
+	*state = x;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *x = *state;
+
+	app_fini(&x->a);
+	surf_free(&x->s);
+	profile_free(x->p);
+	free(x);
+	return 0;
+}
+
+static int screen_has(const struct fixture *x, const char *text)
+{
+	char *d = dump(&x->s);
+	int found = strstr(d, text) != NULL;
+
+	free(d);
+	return found;
+}
+
+/* Row y of the flame (main view) whose text starts with TEXT. */
+static int flame_row(const struct fixture *x, const char *text)
+{
+	for (int y = 0; y < x->s.h; y++)
+		if (strstr(row(&x->s, y), text))
+			return y;
+	return -1;
+}
+
+static void flame_widths_follow_samples(void **state)
+{
+	struct fixture *x = *state;
+	int y = flame_row(x, " hash_token"), w = 0;
+	const char *r;
+
+	assert_true(y > 0);
+	/* hash_token is 60% of 100 columns: 60 cells of its style. */
+	for (int c = 0; c < x->s.w; c++)
+		w += x->s.cells[y * x->s.w + c].style == surf_at(&x->s, 0, y)->style &&
+		     surf_at(&x->s, c, y)->style != ST_NORMAL;
+	assert_in_range(w, 59, 61);
+	r = row(&x->s, flame_row(x, " main"));
+	assert_non_null(strstr(r, "main"));
+	assert_true(screen_has(x, "all (1000 samples, 100.0%)"));
+	/* Kernel frames in their own colour. */
+	y = flame_row(x, "ksys_write");
+	assert_true(y > 0);
+}
+
+static void flame_navigation_and_zoom(void **state)
+{
+	struct fixture *x = *state;
+
+	press(x, 'j'); /* main */
+	press(x, 'j'); /* its heaviest child: parse_input */
+	assert_true(screen_has(x, "parse_input  prog  parse.c:10  self 10.0%  total 70.0%"));
+	press(x, 'l'); /* the neighbour: write */
+	assert_true(screen_has(x, "write  libc.so.6  self 0.0%  total 30.0%"));
+	press(x, 'h');
+	press(x, K_ENTER); /* zoom into parse_input: it spans the width */
+	assert_true(strncmp(row(&x->s, flame_row(x, " parse_input")), " parse_input", 12) == 0);
+	assert_int_equal(flame_row(x, "write"), -1);
+	press(x, K_BACKSPACE);
+	assert_true(flame_row(x, " write") > 0);
+	press(x, 'k');
+	press(x, 'k');
+	press(x, 'k'); /* past the top: stays at the root */
+	assert_true(screen_has(x, "all  1000 samples"));
+}
+
+static void search_share_and_focus(void **state)
+{
+	struct fixture *x = *state;
+
+	press(x, '/');
+	type(x, "HASH");
+	press(x, K_ENTER);
+	assert_true(screen_has(x, "match 1 of 1 for 'HASH' (60.0% of samples)"));
+	press(x, '/');
+	press(x, K_CTRL_U);
+	type(x, "s");
+	press(x, K_ENTER); /* parse_input, hash_token, ksys_write: each sample once */
+	assert_true(screen_has(x, "(100.0% of samples)"));
+	press(x, 'n');
+	press(x, K_ESC); /* clears the search */
+	press(x, '2');
+	assert_true(screen_has(x, "function"));
+	assert_true(screen_has(x, "hash_token  prog"));
+	press(x, '1');
+	x->a.snap_frame = x->f[HASH];
+	press(x, 'f');
+	assert_true(screen_has(x, "[focus hash_token]"));
+	assert_true(screen_has(x, "all (600 samples, 60.0%)"));
+	press(x, K_ESC);
+	press(x, K_ESC);
+	assert_false(screen_has(x, "[focus"));
+}
+
+static void hotspots_callers_threads(void **state)
+{
+	struct fixture *x = *state;
+
+	press(x, '3');
+	assert_true(screen_has(x, "  60.0%   60.0%      600 hash_token  prog"));
+	press(x, K_ENTER);
+	assert_true(screen_has(x, "callers of hash_token (60.0% of samples; Esc: back)"));
+	assert_true(screen_has(x, "parse_input  prog"));
+	press(x, K_ESC);
+	press(x, '4');
+	assert_true(screen_has(x, "parser"));
+	assert_true(screen_has(x, "writer"));
+	press(x, 'j');
+	press(x, K_ENTER); /* the writer thread alone */
+	assert_true(screen_has(x, "[thread 2]"));
+	assert_true(screen_has(x, "all (300 samples, 100.0%)"));
+	press(x, K_ESC);
+	assert_false(screen_has(x, "[thread 2]"));
+}
+
+static void hypotheses_keys(void **state)
+{
+	struct fixture *x = *state;
+
+	press(x, 'H');
+	type(x, "hashing dominates");
+	press(x, K_ENTER);
+	press(x, '5');
+	assert_true(screen_has(x, "#1 [open] hashing dominates"));
+	x->a.snap_frame = x->f[HASH];
+	press(x, 's');
+	assert_true(screen_has(x, "#1 [supports] hashing dominates"));
+	assert_true(screen_has(x, "evidence: hash_token 60.0% self, 60.0% total"));
+	press(x, K_ENTER);
+	press(x, K_CTRL_U);
+	type(x, "60% in one function");
+	press(x, K_ENTER);
+	assert_true(screen_has(x, "evidence: 60% in one function"));
+	press(x, 'r');
+	assert_true(screen_has(x, "#1 [rejects]"));
+	press(x, 'H');
+	type(x, "typed then cancelled");
+	press(x, K_ESC);
+	assert_int_equal(x->a.ledger.n, 1);
+	press(x, 'd');
+	assert_int_equal(x->a.ledger.n, 0);
+}
+
+/* Every view, every size from 200x60 down to 1x1, help open or not: the
+ * surface bounds every write, and the app must not crash or misdraw. */
+static void every_size(void **state)
+{
+	struct fixture *x = *state;
+	static const int sizes[][2] = { { 200, 60 }, { 80, 24 }, { 40, 12 }, { 20, 5 },
+					{ 19, 4 },   { 1, 1 },   { 0, 0 },   { 21, 7 } };
+
+	for (int v = 0; v < VIEW_COUNT; v++)
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(*sizes); i++)
+			for (int help = 0; help < 2; help++) {
+				surf_resize(&x->s, sizes[i][0], sizes[i][1]);
+				x->a.view = (enum view_id)v;
+				x->a.help = help;
+				app_draw(&x->a, &x->s);
+				press(x, 'j');
+				press(x, K_ENTER);
+				if (sizes[i][0] >= 20 && sizes[i][1] >= 5)
+					assert_true(screen_has(x, "flametop"));
+				press(x, K_ESC);
+			}
+	surf_resize(&x->s, 19, 4);
+	app_draw(&x->a, &x->s);
+	assert_true(screen_has(x, "flametop: terminal"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(surface_clips_and_measures),
+		cmocka_unit_test(lineedit_keys),
+		cmocka_unit_test_setup_teardown(flame_widths_follow_samples, setup, teardown),
+		cmocka_unit_test_setup_teardown(flame_navigation_and_zoom, setup, teardown),
+		cmocka_unit_test_setup_teardown(search_share_and_focus, setup, teardown),
+		cmocka_unit_test_setup_teardown(hotspots_callers_threads, setup, teardown),
+		cmocka_unit_test_setup_teardown(hypotheses_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(every_size, setup, teardown),
+	};
+
+	setlocale(LC_ALL, "C.UTF-8");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
