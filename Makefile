@@ -66,7 +66,7 @@ WL_BIN   := $(WL_SRC:tests/workloads/%.c=$(BUILD)/workloads/%) \
 # (DWARF's test), and gcc's frame pointers with frameless leaves (fp's leaf fix).
 WL_BIN   += $(BUILD)/workloads/split-nofp $(BUILD)/workloads/split-gccfp
 BENCH_BIN := $(BUILD)/bench/fixedwork
-TOOL_BIN  := $(BUILD)/bench/unwind_bench
+TOOL_BIN  := $(BUILD)/bench/unwind_bench $(BUILD)/bench/redraw_bench
 
 .PHONY: all demo check unit integration bench deps need-deps probe clean install format
 
@@ -95,7 +95,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libflametop.a
 	$(Q)$(CC) $(CFLAGS) -DFIXTURES=\"$(CURDIR)/tests/fixtures\" $(shell pkg-config --cflags cmocka) -o $@ $< $(BUILD)/libflametop.a \
 	    $(LDFLAGS) $(shell pkg-config --libs cmocka) $(LDLIBS)
 
-$(BUILD)/bench/unwind_bench: bench/unwind_bench.c $(BUILD)/libflametop.a
+$(BUILD)/bench/unwind_bench $(BUILD)/bench/redraw_bench: $(BUILD)/bench/%: bench/%.c $(BUILD)/libflametop.a
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libflametop.a $(LDFLAGS) $(LDLIBS)

@@ -12,6 +12,7 @@
 #     plus `perf report` turning perf.data into a call tree.
 # Then unwinding speed: the same samples replayed through each of flametop's
 # unwinders (bench/unwind_bench), beside perf report's samples per second.
+# Last, the screen: redraw and key-to-screen times on a 100 000-node tree.
 set -eu
 build=${1:-build}
 mode=${BENCH:-quick}
@@ -19,6 +20,7 @@ if [ "$mode" = full ]; then runs=7; rounds=150000; else runs=3; rounds=60000; fi
 fw="$build/bench/fixedwork"
 ft="$build/flametop"
 ub="$build/bench/unwind_bench"
+# (bench/redraw_bench is run at the end)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 TIMEFORMAT='%U %S'
@@ -95,3 +97,9 @@ if [ "$have_perf" = 1 ] && [ -s "$tmp/dwarf_perf_samples" ]; then
 	awk -v n="$(cat "$tmp/dwarf_perf_samples")" -v t="$(median <"$tmp/dwarf_perf_rep_cpu")" 'BEGIN {
 		printf "%-44s %9.0f/s  (all of perf report: read, unwind, sort)\n", "perf report: samples per CPU second", n / t }'
 fi
+
+# The screen: redraw and key-to-screen on a 100 000-node call tree (200x60
+# surface, flametop's own work without the terminal's), refresh and export.
+echo
+echo "screen (bench/redraw_bench: 100 000-node tree, 200x60, median ms; target <= 30 ms a redraw)"
+"$build/bench/redraw_bench" 100000 "$([ "$mode" = full ] && echo 200 || echo 50)"
