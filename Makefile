@@ -164,6 +164,7 @@ bench: all $(BENCH_BIN)
 
 install: all
 	install -D -m 755 $(BUILD)/flametop $(DESTDIR)$(PREFIX)/bin/flametop
+	install -D -m 644 docs/flametop.1 $(DESTDIR)$(PREFIX)/share/man/man1/flametop.1
 
 format:
 	clang-format -i $(wildcard */*.c include/*.h tests/*/*.c)

@@ -131,7 +131,12 @@ int main(int argc, char **argv)
 
 	for (int v = 0; v < VIEW_COUNT; v++) {
 		a.view = (enum view_id)v;
-		printf("redraw %-12s %8.2f ms\n", names[v], time_draw(&a, &s, reps));
+		printf("redraw %-12s %8.2f ms", names[v], time_draw(&a, &s, reps));
+		if (v == VIEW_FLAME)
+			printf("  (%zu frames drawn)", a.nboxes);
+		if (v == VIEW_TREE)
+			printf("  (%zu rows open)", a.ts.nrows);
+		printf("\n");
 	}
 	a.view = VIEW_FLAME;
 	printf("key→screen %-8s %8.2f ms\n", "move", time_keys(&a, &s, moves, 8, reps));

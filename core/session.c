@@ -216,6 +216,8 @@ static void tick(struct session *s)
 	if (s->counting)
 		counting_tick(s->counting, session_elapsed(s));
 	profile_tick_threads(s->profile);
+	/* A reading taken now: rates need the reading's time to be the tick's. */
+	target_poll(&s->target);
 	timeline_add(s->timeline, session_elapsed(s), &s->target.last);
 	profile_decay(s->profile, pow(0.5, refresh_ns(s) / 1e9 / PVIEW_HALF_LIFE_S));
 }
@@ -327,11 +329,14 @@ int session_start(struct session *s, char *err, size_t len)
 	s->started_at = time(NULL);
 	s->start_ns = mono_ns();
 	s->next_tick_ns = s->start_ns + refresh_ns(s);
-	timeline_add(s->timeline, 0.0, &s->target.last);
 	if (s->cfg.argv)
 		e = target_release(&s->target, err, len);
 	else
 		sampler_enable(s->sampler);
+	if (!e) {
+		target_poll(&s->target);
+		timeline_add(s->timeline, session_elapsed(s), &s->target.last);
+	}
 	return e;
 }
 

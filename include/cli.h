@@ -11,6 +11,7 @@
 enum cli_mode { CLI_HELP, CLI_VERSION, CLI_RECORD, CLI_TOP, CLI_LIST_EVENTS };
 
 #define CLI_DEFAULT_HZ 999u
+#define CLI_PANES_ALL  0x1fu
 
 struct cli_options {
 	enum cli_mode mode;
@@ -32,6 +33,7 @@ struct cli_options {
 	int quiet;
 	int top;          /* rows of the hotspot table */
 	double refresh_s; /* -r: screen refresh and counter interval (0: 1 s) */
+	unsigned panes;   /* --panes: bit per pane (cpu, memory, io, counters, gpu) */
 };
 
 /* Parses ARGV. Returns 0, or -EINVAL with a one-line message in ERR.

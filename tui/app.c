@@ -90,6 +90,8 @@ void app_fini(struct app *a)
 {
 	pview_release(&a->pv);
 	pview_release(&a->callers);
+	kids_free(&a->kids);
+	kids_free(&a->callers_kids);
 	free(a->hs);
 	free(a->boxes);
 	free(a->match);
@@ -917,7 +919,7 @@ void app_draw(struct app *a, struct surface *s)
 	}
 	draw_header(a, s);
 	y = 1;
-	if (a->show_panes && s->h >= 20 && s->w >= 40) {
+	if (a->show_panes && a->panes && s->h >= 20 && s->w >= 40) {
 		draw_panes(a, s, y, 5);
 		y += 5;
 	}

@@ -47,6 +47,9 @@ const char *cli_usage(void)
 	       "      --no-hybrid        dwarf mode: do not continue with frame pointers where\n"
 	       "                         the stack copy ran out or the code has no CFI\n"
 	       "  -r, --refresh SECONDS  screen refresh and counter interval (default 1)\n"
+	       "      --panes LIST       the screen's panes, in order of the strip: any of\n"
+	       "                         cpu,memory,io,counters,gpu, or none (default all;\n"
+	       "                         P hides and shows the strip)\n"
 	       "  -n, --top N            rows in the printed hotspot table (default 15)\n"
 	       "  -q, --quiet            print no hotspot table\n"
 	       "  -h, --help             this help\n"
@@ -123,6 +126,34 @@ static int parse_refresh(const char *s, double *out, char *err, size_t len)
 	return 0;
 }
 
+/* "cpu,memory,io,counters,gpu" in any order, or "none". */
+static int parse_panes(const char *s, unsigned *out, char *err, size_t len)
+{
+	static const char *const names[] = { "cpu", "memory", "io", "counters", "gpu" };
+	const char *p = s;
+
+	*out = 0;
+	if (!strcmp(s, "none"))
+		return 0;
+	while (*p) {
+		size_t n = strcspn(p, ","), i;
+
+		for (i = 0; i < 5; i++)
+			if (strlen(names[i]) == n && !strncmp(p, names[i], n))
+				break;
+		if (i == 5) {
+			snprintf(err, len,
+				 "unknown pane '%.*s' in '%s' (give cpu, memory, io, counters, gpu "
+				 "or none)",
+				 (int)n, p, s);
+			return -EINVAL;
+		}
+		*out |= 1u << i;
+		p += n + (p[n] == ',');
+	}
+	return 0;
+}
+
 static int parse_int(const char *s, int *out, const char *what, char *err, size_t len)
 {
 	char *end;
@@ -153,7 +184,7 @@ static int parse_period(const char *s, uint64_t *out, char *err, size_t len)
 	return 0;
 }
 
-enum { OPT_FOLDED = 256, OPT_CALL_GRAPH, OPT_UNWINDER, OPT_NO_HYBRID };
+enum { OPT_FOLDED = 256, OPT_CALL_GRAPH, OPT_UNWINDER, OPT_NO_HYBRID, OPT_PANES };
 
 /* "dwarf", "dwarf,16384", "fp", "auto". */
 static int parse_call_graph(const char *s, struct cli_options *o, char *err, size_t len)
@@ -203,6 +234,7 @@ static const struct option long_opts[] = {
 	{ "no-hybrid", no_argument, NULL, OPT_NO_HYBRID },
 	{ "top", required_argument, NULL, 'n' },
 	{ "refresh", required_argument, NULL, 'r' },
+	{ "panes", required_argument, NULL, OPT_PANES },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -261,6 +293,8 @@ static int handle(int c, char **argv, unsigned max_rate, struct cli_options *o, 
 	case OPT_NO_HYBRID:
 		o->no_hybrid = 1;
 		return 0;
+	case OPT_PANES:
+		return parse_panes(optarg, &o->panes, err, len);
 	case 'n':
 		return parse_int(optarg, &o->top, "row count", err, len);
 	case 'r':
@@ -320,6 +354,7 @@ int cli_parse(int argc, char **argv, unsigned max_rate, struct cli_options *o, c
 	o->call_graph = "dwarf";
 	o->unwinder = "libdw";
 	o->top = 15;
+	o->panes = CLI_PANES_ALL;
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		o->mode = CLI_HELP;
 		return argc < 2 ? -EINVAL : 0;

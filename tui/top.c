@@ -223,6 +223,7 @@ int top_run(const struct cli_options *o)
 	}
 	l->surf.g = screen_glyphs();
 	l->app.output = o->output;
+	l->app.panes = o->panes;
 	if (logpath[0])
 		app_message(&l->app, 0, "the command's output goes to %s", logpath);
 	l->refresh_ms = (uint64_t)((o->refresh_s > 0 ? o->refresh_s : 1.0) * 1000);

@@ -52,6 +52,12 @@ class Screen:
                       "\x1b[M" + chr(32 + b) + chr(33 + x) + chr(33 + y))
         time.sleep(0.05)
 
+    def wheel(self, x, y, down=True):
+        """A wheel step at column X, row Y."""
+        self.tmux("send-keys", "-t", "t", "-l",
+                  "\x1b[M" + chr(32 + (65 if down else 64)) + chr(33 + x) + chr(33 + y))
+        time.sleep(0.05)
+
     def resize(self, w, h):
         self.tmux("resize-window", "-t", "t", "-x", str(w), "-y", str(h))
 

@@ -152,7 +152,11 @@ def test_hypotheses_and_export(screens, tmp_path):
     s.keys("BSpace", "BSpace")
     s.type("de")
     s.keys("C-w")
-    s.type("the CPU")
+    s.type("CPU")
+    s.keys("Home", "Right")
+    s.type("X")
+    s.keys("Left", "DC", "End", "Left", "Left", "Left")
+    s.type("the ")
     s.keys("Enter")
     s.keys("H")
     s.type("disk bound")
@@ -231,6 +235,14 @@ def test_mouse_click_selects_and_wheel_scrolls(screens):
     tabs = next(i for i, l in enumerate(lines) if "1 Flame" in l)
     s.click(lines[tabs].index("3 Hotspots") + 2, tabs)
     s.wait_for(r"function  module")
+    s.wheel(10, tabs + 3)  # a page down: the selection leaves the top row
+    s.keys("Enter")
+    text = s.wait_for(r"callers of (\S+)")
+    assert "callers of hash_token" not in text
+    s.keys("Escape")
+    s.wheel(10, tabs + 3, down=False)
+    s.keys("Enter")
+    s.wait_for(r"callers of hash_token")
 
 
 def test_resize_storm_down_to_20x5(screens):
@@ -284,6 +296,16 @@ def test_ascii_fallback_and_no_color(screens):
     text = s.text()
     assert "+ CPU " in text and "┌" not in text and "│" not in text
     assert not colours_used(s.text(escapes=True))  # attributes only
+
+
+def test_panes_chosen_and_hidden(screens):
+    s = demo(screens, args="--panes gpu,cpu")
+    text = s.text()
+    assert "┌ CPU " in text and "┌ GPU " in text and "Memory" not in text
+    s.keys("P")
+    s.wait_gone(r"┌ CPU ")
+    s.keys("P")
+    s.wait_for(r"┌ CPU ")
 
 
 def test_colour_when_allowed(screens):

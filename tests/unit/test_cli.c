@@ -115,6 +115,13 @@ static void screen_mode(void **state)
 	assert_int_equal(o.mode, CLI_TOP);
 	assert_string_equal(o.argv[0], "sleep");
 	assert_string_equal(o.argv[1], "-x");
+	assert_int_equal(o.panes, CLI_PANES_ALL);
+	assert_int_equal(PARSE("--panes", "gpu,cpu", "-p", "1"), 0);
+	assert_int_equal(o.panes, 0x11u);
+	assert_int_equal(PARSE("--panes", "none", "-p", "1"), 0);
+	assert_int_equal(o.panes, 0u);
+	assert_int_not_equal(PARSE("--panes", "cpu,disk", "-p", "1"), 0);
+	assert_non_null(strstr(err, "unknown pane 'disk'"));
 	/* A bare word is a command to launch: a typo fails at exec, by name. */
 	assert_int_equal(PARSE("frobnicate"), 0);
 	assert_int_equal(o.mode, CLI_TOP);
