@@ -221,3 +221,13 @@ size_t ctree_path(const struct ctree *t, uint32_t id, uint32_t *out, size_t max)
 			out[i - 1] = t->v[id].frame;
 	return depth;
 }
+
+int ctree_cmp_heavier(const void *a, const void *b, void *tree)
+{
+	const struct ctree_node *x = ctree_node(tree, *(const uint32_t *)a);
+	const struct ctree_node *y = ctree_node(tree, *(const uint32_t *)b);
+
+	if (x->weight != y->weight)
+		return x->weight < y->weight ? 1 : -1;
+	return (x->frame > y->frame) - (x->frame < y->frame);
+}

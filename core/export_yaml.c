@@ -252,16 +252,6 @@ static void section_baseline(struct yctx *c)
 	yw_end_map(w);
 }
 
-static int cmp_weight_desc(const void *a, const void *b, void *tree)
-{
-	const struct ctree_node *x = ctree_node(tree, *(const uint32_t *)a);
-	const struct ctree_node *y = ctree_node(tree, *(const uint32_t *)b);
-
-	if (x->weight != y->weight)
-		return x->weight < y->weight ? 1 : -1;
-	return (x->frame > y->frame) - (x->frame < y->frame);
-}
-
 /* Children of ID above the prune threshold, heaviest first; malloc'd. */
 static size_t kept_children(const struct yctx *c, uint32_t id, uint32_t **out)
 {
@@ -278,7 +268,7 @@ static size_t kept_children(const struct yctx *c, uint32_t id, uint32_t **out)
 		v[n++] = k;
 	}
 	if (n)
-		qsort_r(v, n, sizeof(*v), cmp_weight_desc, (void *)t);
+		qsort_r(v, n, sizeof(*v), ctree_cmp_heavier, (void *)t);
 	*out = v;
 	return n;
 }

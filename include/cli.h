@@ -42,4 +42,8 @@ int cli_parse(int argc, char **argv, unsigned max_rate, struct cli_options *o, c
 	      size_t len);
 const char *cli_usage(void);
 
+struct session_config;
+/* The sampling options as a session's configuration (record and screen). */
+void cli_session_config(const struct cli_options *o, struct session_config *cfg);
+
 #endif

@@ -56,6 +56,9 @@ size_t ctree_len(const struct ctree *t);
 /* Child of PARENT with FRAME, or CTREE_NONE. */
 uint32_t ctree_child(const struct ctree *t, uint32_t parent, uint32_t frame);
 
+/* qsort_r comparator over node ids of TREE: heaviest first, then by frame. */
+int ctree_cmp_heavier(const void *a, const void *b, void *tree);
+
 /* Pre-order walk; FN returns non-zero to skip the node's children. */
 typedef int (*ctree_visit_fn)(const struct ctree *t, uint32_t id, void *arg);
 void ctree_walk(const struct ctree *t, uint32_t from, ctree_visit_fn fn, void *arg);

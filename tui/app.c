@@ -136,16 +136,6 @@ static uint32_t remap(const struct ctree *old, const struct ctree *new, uint32_t
 	return cur;
 }
 
-static int cmp_kids(const void *x, const void *y, void *tree)
-{
-	const struct ctree_node *a = ctree_node(tree, *(const uint32_t *)x);
-	const struct ctree_node *b = ctree_node(tree, *(const uint32_t *)y);
-
-	if (a->weight != b->weight)
-		return a->weight < b->weight ? 1 : -1;
-	return (a->frame > b->frame) - (a->frame < b->frame);
-}
-
 int kids_build(struct kids *k, const struct ctree *t)
 {
 	size_t n = ctree_len(t);
@@ -164,7 +154,7 @@ int kids_build(struct kids *k, const struct ctree *t)
 	for (size_t i = 1; i < n; i++)
 		list[off[ctree_node(t, (uint32_t)i)->parent + 1]++] = (uint32_t)i;
 	for (size_t i = 0; i < n; i++)
-		qsort_r(list + off[i], off[i + 1] - off[i], sizeof(*list), cmp_kids, (void *)t);
+		qsort_r(list + off[i], off[i + 1] - off[i], sizeof(*list), ctree_cmp_heavier, (void *)t);
 	kids_free(k);
 	k->off = off;
 	k->list = list;

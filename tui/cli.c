@@ -1,6 +1,7 @@
 /* cli — getopt_long over the record options. */
 #include "cli.h"
 
+#include "session.h"
 #include "target.h"
 #include "unwind.h"
 
@@ -379,4 +380,20 @@ int cli_parse(int argc, char **argv, unsigned max_rate, struct cli_options *o, c
 	}
 	o->mode = CLI_RECORD;
 	return parse_record(argc - 1, argv + 1, max_rate, o, err, len);
+}
+
+void cli_session_config(const struct cli_options *o, struct session_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->pid = o->pid;
+	cfg->argv = o->argv;
+	cfg->freq_hz = o->freq_hz;
+	cfg->period = o->period;
+	cfg->events = o->nevents ? o->events : NULL;
+	cfg->nevents = o->nevents;
+	cfg->refresh_s = o->refresh_s;
+	cfg->call_graph = strcmp(o->call_graph, "fp") ? CALLGRAPH_DWARF : CALLGRAPH_FP;
+	cfg->stack_bytes = o->stack_bytes;
+	cfg->unwinder = unwinder_find(o->unwinder);
+	cfg->no_hybrid = o->no_hybrid;
 }

@@ -133,23 +133,13 @@ static int finish(struct session *s, const struct cli_options *o)
 
 int record_run(const struct cli_options *o)
 {
-	struct session_config cfg = { .pid = o->pid,
-				      .argv = o->argv,
-				      .freq_hz = o->freq_hz,
-				      .period = o->period,
-				      .events = o->nevents ? o->events : NULL,
-				      .nevents = o->nevents,
-				      .refresh_s = o->refresh_s,
-				      .call_graph = strcmp(o->call_graph, "fp") ? CALLGRAPH_DWARF
-										: CALLGRAPH_FP,
-				      .stack_bytes = o->stack_bytes,
-				      .unwinder = unwinder_find(o->unwinder),
-				      .no_hybrid = o->no_hybrid };
+	struct session_config cfg;
 	struct session *s;
 	char err[1024];
 	int rc;
 
 	catch_signals();
+	cli_session_config(o, &cfg);
 	s = session_open(&cfg, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "flametop: %s\n", err);

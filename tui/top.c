@@ -160,20 +160,12 @@ static int command_log(char *path, size_t len)
 static struct session *open_session(const struct cli_options *o, int outfd, char *err,
 				    size_t len)
 {
-	struct session_config cfg = { .pid = o->pid,
-				      .argv = o->argv,
-				      .child_out_fd = outfd,
-				      .freq_hz = o->freq_hz,
-				      .period = o->period,
-				      .events = o->nevents ? o->events : NULL,
-				      .nevents = o->nevents,
-				      .refresh_s = o->refresh_s,
-				      .call_graph = strcmp(o->call_graph, "fp") ? CALLGRAPH_DWARF
-										: CALLGRAPH_FP,
-				      .stack_bytes = o->stack_bytes,
-				      .unwinder = unwinder_find(o->unwinder),
-				      .no_hybrid = o->no_hybrid };
-	struct session *s = session_open(&cfg, err, len);
+	struct session_config cfg;
+	struct session *s;
+
+	cli_session_config(o, &cfg);
+	cfg.child_out_fd = outfd;
+	s = session_open(&cfg, err, len);
 
 	if (s && session_start(s, err, len)) {
 		session_free(s);
