@@ -138,8 +138,6 @@ void profile_tick_threads(struct profile *p)
 		}
 		t->weight_last = t->weight - t->weight_mark;
 		t->weight_mark = t->weight;
-		t->samples_last = t->samples - t->samples_mark;
-		t->samples_mark = t->samples;
 	}
 }
 

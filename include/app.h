@@ -104,7 +104,6 @@ struct app_info {
 	uint64_t period;
 	char call_graph[32];
 	int hw_counters;
-	char hw_note[256];
 	double refresh_s;
 };
 
@@ -117,7 +116,6 @@ struct app {
 	struct app_info info;
 	char gpu_desc[160]; /* what the GPU probe found */
 	struct ledger ledger;
-	const char *ledger_path; /* unused until ledgers are loaded */
 	/* what is shown */
 	struct pview_spec spec;
 	struct pview pv;
@@ -140,7 +138,6 @@ struct app {
 	int flame_scroll;
 	struct flame_box *boxes;
 	size_t nboxes, capboxes;
-	struct rect flame_rect;
 	struct tree_state ts;
 	/* hotspots, threads, hypotheses */
 	size_t hs_sel, hs_top, th_sel, th_top, lg_sel, lg_top;
@@ -159,7 +156,6 @@ struct app {
 	unsigned prompt_id;
 	/* export */
 	char export_path[4096];
-	const char *output; /* -o: written at quit */
 	/* the status line */
 	char msg[600];
 	int msg_err;
@@ -215,7 +211,6 @@ double app_pct(const struct app *a, uint64_t weight);
 const struct frame *app_frame(const struct app *a, uint32_t node);
 void app_select(struct app *a, uint32_t node);
 uint32_t app_zoom_root(const struct app *a);
-int app_frame_style(const struct frame *f);
 /* Tree views (the call tree, a function's callers) share these. */
 struct tree_src {
 	const struct ctree *t;

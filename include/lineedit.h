@@ -18,6 +18,8 @@ struct lineedit {
 void le_set(struct lineedit *e, const char *text);
 /* The text as UTF-8 into OUT (truncated to fit LEN, always terminated). */
 void le_get(const struct lineedit *e, char *out, size_t len);
+/* The same from code point FROM on (a line scrolled to show the cursor). */
+void le_get_from(const struct lineedit *e, size_t from, char *out, size_t len);
 /* Returns 0, or -1 when the line is full. */
 int le_insert(struct lineedit *e, uint32_t cp);
 void le_backspace(struct lineedit *e); /* deletes before the cursor */

@@ -19,7 +19,6 @@ struct thread_stat {
 	uint64_t ctr_mark[CTREE_MAX_CTR]; /* ctr at the last interval's end */
 	uint64_t ctr_last[CTREE_MAX_CTR]; /* change over the last interval */
 	uint64_t weight_mark, weight_last; /* weight at / over the last interval */
-	uint64_t samples_mark, samples_last;
 };
 
 /* Samples per (thread, leaf node): what thread filters and the recent

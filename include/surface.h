@@ -53,7 +53,6 @@ struct glyphs {
 	const char *hline, *vline, *tl, *tr, *bl, *br;
 	const char *open, *closed, *leaf; /* tree markers */
 	const char *ellipsis;
-	const char *block;
 };
 
 extern const struct glyphs glyphs_utf8, glyphs_ascii;

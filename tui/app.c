@@ -57,7 +57,6 @@ static void fill_info(struct app *a)
 	snprintf(i->call_graph, sizeof(i->call_graph), "%s",
 		 s->cfg.call_graph == CALLGRAPH_DWARF ? "dwarf" : "fp");
 	i->hw_counters = sampler_hw_available(s->sampler);
-	snprintf(i->hw_note, sizeof(i->hw_note), "%s", sampler_hw_note(s->sampler));
 	i->refresh_s = s->cfg.refresh_s > 0 ? s->cfg.refresh_s : 1.0;
 }
 
@@ -312,13 +311,7 @@ void app_target_exited(struct app *a, const char *how)
 /* Changes to what is shown rebuild at once, paused or not. */
 static void respec(struct app *a, const char *what)
 {
-	int paused = a->paused;
-
-	a->paused = 0;
-	rebuild(a);
-	a->paused = paused;
-	if (paused)
-		rebuild(a); /* frozen again */
+	rebuild(a); /* from the profile as it is now; a copy when paused */
 	if (what)
 		app_message(a, 0, "%s", what);
 }
@@ -871,17 +864,11 @@ static void draw_status(struct app *a, struct surface *s, int y)
 		const char *label = prompt_label(a->prompt);
 		char text[4096];
 		int lw = surf_text(s, 0, y, s->w, ST_STATUS, label), avail = s->w - lw - 1;
-		size_t from = 0;
+		/* Keep the cursor on screen: scroll the line from the left. */
+		size_t from = avail > 0 && a->le.cur > (size_t)avail ? a->le.cur - (size_t)avail : 0;
 		int cx;
 
-		/* Keep the cursor on screen: scroll the line from the left. */
-		while (from < a->le.cur && (int)(a->le.cur - from) > avail)
-			from++;
-		struct lineedit view = a->le;
-
-		memmove(view.cp, view.cp + from, (view.len - from) * sizeof(*view.cp));
-		view.len -= from;
-		le_get(&view, text, sizeof(text));
+		le_get_from(&a->le, from, text, sizeof(text));
 		surf_text(s, lw, y, avail, ST_NORMAL, text);
 		cx = lw;
 		for (size_t i = from; i < a->le.cur; i++)

@@ -19,14 +19,16 @@ void le_set(struct lineedit *e, const char *text)
 	e->cur = e->len;
 }
 
-void le_get(const struct lineedit *e, char *out, size_t len)
+void le_get(const struct lineedit *e, char *out, size_t len) { le_get_from(e, 0, out, len); }
+
+void le_get_from(const struct lineedit *e, size_t from, char *out, size_t len)
 {
 	size_t w = 0;
 	char buf[4];
 
 	if (!len)
 		return;
-	for (size_t i = 0; i < e->len; i++) {
+	for (size_t i = from; i < e->len; i++) {
 		size_t k = utf8_encode(e->cp[i], buf);
 
 		if (w + k >= len)

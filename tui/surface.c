@@ -10,13 +10,13 @@
 const struct glyphs glyphs_utf8 = {
 	.spark = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" },
 	.hline = "─", .vline = "│", .tl = "┌", .tr = "┐", .bl = "└", .br = "┘",
-	.open = "▾", .closed = "▸", .leaf = " ", .ellipsis = "…", .block = "█",
+	.open = "▾", .closed = "▸", .leaf = " ", .ellipsis = "…",
 };
 
 const struct glyphs glyphs_ascii = {
 	.spark = { "_", ".", ",", "-", "=", "+", "*", "#" },
 	.hline = "-", .vline = "|", .tl = "+", .tr = "+", .bl = "+", .br = "+",
-	.open = "-", .closed = "+", .leaf = " ", .ellipsis = "~", .block = "#",
+	.open = "-", .closed = "+", .leaf = " ", .ellipsis = "~",
 };
 
 int surf_resize(struct surface *s, int w, int h)

@@ -214,7 +214,6 @@ int top_run(const struct cli_options *o)
 		return 1;
 	}
 	l->surf.g = screen_glyphs();
-	l->app.output = o->output;
 	l->app.panes = o->panes;
 	if (logpath[0])
 		app_message(&l->app, 0, "the command's output goes to %s", logpath);

@@ -43,14 +43,13 @@ static void reveal(struct tree_state *ts, const struct ctree *t, uint32_t node)
 	}
 }
 
-static int is_open(const struct app *a, const struct tree_state *ts, const struct ctree *t,
-		   uint32_t node, uint64_t key, const struct pview *pv)
+static int is_open(const struct tree_state *ts, const struct ctree *t, uint32_t node,
+		   uint64_t key, const struct pview *pv)
 {
 	uint32_t v = u64map_get(&ts->fold, key);
 
 	if (v != U64MAP_NONE)
 		return v == 1;
-	(void)a;
 	return pview_pct(pv, ctree_node(t, node)->weight) >= OPEN_PCT;
 }
 
@@ -83,7 +82,7 @@ void tree_flatten(const struct app *a, struct tree_state *ts, const struct tree_
 		k = kids_of(src->kids, v.node, &nk);
 		row = &ts->rows[ts->nrows++];
 		*row = (struct tree_row){ v.node, v.depth, v.key, nk > 0, 0 };
-		row->open = nk && is_open(a, ts, src->t, v.node, v.key, pv);
+		row->open = nk && is_open(ts, src->t, v.node, v.key, pv);
 		if (row->node == src->reveal)
 			ts->sel = ts->nrows - 1;
 		if (!row->open || grow_array(&st, &cap, sp + nk, sizeof(*st)))

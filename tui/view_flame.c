@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int app_frame_style(const struct frame *f)
+static int frame_style(const struct frame *f)
 {
 	unsigned h = 5381;
 
@@ -137,7 +137,7 @@ static void draw_box(struct app *a, struct surface *s, const struct flame_box *b
 {
 	const struct frame *f = app_frame(a, b->node);
 	const struct ctree_node *n = ctree_node(a->pv.tree, b->node);
-	int w = b->x1 - b->x0, st = app_frame_style(f);
+	int w = b->x1 - b->x0, st = frame_style(f);
 	char label[512];
 
 	if (w <= 0)
@@ -161,7 +161,6 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 	int rows = r.h >= 2 ? r.h - 1 : r.h; /* the last row is the detail line */
 	const struct flame_box *sel;
 
-	a->flame_rect = r;
 	layout(a, r.w);
 	if (!a->nboxes) {
 		surf_text(s, r.x + 1, r.y, r.w - 1, ST_DIM, "no samples yet");
