@@ -1,31 +1,14 @@
 /* record — the headless face: stderr for progress, stdout for the table. */
 #include "record.h"
 
-#include "outfile.h"
+#include "face.h"
 #include "report.h"
 #include "session.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig) { stop_signal = sig; }
-
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: poll returns at once */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
 
 static void announce(const struct session *s, const struct cli_options *o)
 {
@@ -80,26 +63,9 @@ static void print_table(const struct profile *p, int top)
 	free(hs);
 }
 
-/* Writes one export; on failure saves it elsewhere and says where. */
-static int export_one(const char *path, const struct exporter *exp, const char *ext,
-		      const struct report *r)
-{
-	char err[4200], saved[4096], err2[4200];
-
-	if (outfile_write(path, exp, r, err, sizeof(err)) == 0) {
-		fprintf(stderr, "flametop: wrote %s\n", path);
-		return 0;
-	}
-	if (outfile_fallback(exp, r, ext, saved, sizeof(saved), err2, sizeof(err2)) == 0)
-		fprintf(stderr, "flametop: %s; profile saved to %s\n", err, saved);
-	else
-		fprintf(stderr, "flametop: %s; the fallback failed too: %s\n", err, err2);
-	return 1;
-}
-
 static void sample_loop(struct session *s, const struct cli_options *o)
 {
-	while (!stop_signal) {
+	while (!face_stop_signal()) {
 		if (session_poll(s, 100))
 			break;
 		if (o->duration_s > 0 && session_elapsed(s) >= o->duration_s)
@@ -111,11 +77,10 @@ static int finish(struct session *s, const struct cli_options *o)
 {
 	struct report r;
 	char state[128];
-	int rc = 0;
 
 	session_finish(s);
-	if (stop_signal)
-		fprintf(stderr, "flametop: stopped by %s\n", strsignal(stop_signal));
+	if (face_stop_signal())
+		fprintf(stderr, "flametop: stopped by %s\n", strsignal(face_stop_signal()));
 	fprintf(stderr, "flametop: target %s; %llu samples in %.2f s, %llu lost\n",
 		target_state_line(&s->target, state, sizeof(state)),
 		(unsigned long long)s->profile->samples, session_elapsed(s),
@@ -124,11 +89,7 @@ static int finish(struct session *s, const struct cli_options *o)
 	if (!o->quiet)
 		print_table(s->profile, o->top);
 	fflush(stdout);
-	if (o->output)
-		rc |= export_one(o->output, &exporter_yaml, "yaml", &r);
-	if (o->folded)
-		rc |= export_one(o->folded, &exporter_folded, "folded", &r);
-	return rc;
+	return face_write_exports(o, &r);
 }
 
 int record_run(const struct cli_options *o)
@@ -138,7 +99,7 @@ int record_run(const struct cli_options *o)
 	char err[1024];
 	int rc;
 
-	catch_signals();
+	face_catch_signals();
 	cli_session_config(o, &cfg);
 	s = session_open(&cfg, err, sizeof(err));
 	if (!s) {

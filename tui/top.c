@@ -6,7 +6,7 @@
 #include "top.h"
 
 #include "app.h"
-#include "outfile.h"
+#include "face.h"
 #include "report.h"
 #include "screen.h"
 #include "session.h"
@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,22 +21,6 @@
 #include <unistd.h>
 
 #define MAX_FDS 4096
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig) { stop_signal = sig; }
-
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
 
 static uint64_t now_ms(void)
 {
@@ -93,7 +76,7 @@ static void target_gone(struct loop *l)
 
 static void run_loop(struct loop *l)
 {
-	while (!l->app.quit && !stop_signal) {
+	while (!l->app.quit && !face_stop_signal()) {
 		size_t n = l->app.exited ? 0 : session_pollfds(l->s, l->fds + 1, MAX_FDS - 1);
 		uint64_t now = now_ms();
 		int timeout = l->next_refresh > now ? (int)(l->next_refresh - now) : 0, dirty = 0;
@@ -119,29 +102,10 @@ static void run_loop(struct loop *l)
 static int write_exports(struct loop *l, const struct cli_options *o)
 {
 	struct report r;
-	char err[4200], saved[4096], err2[4200];
-	int rc = 0;
 
 	report_from_session(&r, l->s);
 	r.ledger = &l->app.ledger;
-	for (int i = 0; i < 2; i++) {
-		const char *path = i ? o->folded : o->output;
-		const struct exporter *exp = i ? &exporter_folded : &exporter_yaml;
-
-		if (!path)
-			continue;
-		if (outfile_write(path, exp, &r, err, sizeof(err)) == 0) {
-			fprintf(stderr, "flametop: wrote %s\n", path);
-			continue;
-		}
-		rc = 1;
-		if (outfile_fallback(exp, &r, i ? "folded" : "yaml", saved, sizeof(saved), err2,
-				     sizeof(err2)) == 0)
-			fprintf(stderr, "flametop: %s; profile saved to %s\n", err, saved);
-		else
-			fprintf(stderr, "flametop: %s; the fallback failed too: %s\n", err, err2);
-	}
-	return rc;
+	return face_write_exports(o, &r);
 }
 
 /* A launched command's output goes to a log file, not over the screen. */
@@ -184,7 +148,7 @@ int top_run(const struct cli_options *o)
 		fprintf(stderr, "flametop: out of memory\n");
 		return 1;
 	}
-	catch_signals();
+	face_catch_signals();
 	/* The terminal first: without one there is nothing to launch for. */
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "flametop: the live screen needs a terminal; for scripts use "
@@ -223,8 +187,8 @@ int top_run(const struct cli_options *o)
 	run_loop(l);
 	screen_fini();
 	session_finish(l->s);
-	if (stop_signal)
-		fprintf(stderr, "flametop: stopped by %s\n", strsignal(stop_signal));
+	if (face_stop_signal())
+		fprintf(stderr, "flametop: stopped by %s\n", strsignal(face_stop_signal()));
 	rc = write_exports(l, o);
 	app_fini(&l->app);
 	surf_free(&l->surf);

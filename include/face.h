@@ -1,0 +1,19 @@
+/* face — what the two faces (record, the screen) share: stopping on a
+ * signal, and writing the exports named on the command line with a
+ * fallback when a path cannot be written. */
+#ifndef FLAMETOP_FACE_H
+#define FLAMETOP_FACE_H
+
+#include "cli.h"
+#include "report.h"
+
+/* SIGINT, SIGTERM and SIGHUP ask to stop (no SA_RESTART: a poll returns at
+ * once); SIGPIPE is ignored. */
+void face_catch_signals(void);
+/* The signal that asked to stop, or 0. */
+int face_stop_signal(void);
+/* Writes -o and --folded from R, saying on stderr where each went; a path
+ * that fails is saved under $TMPDIR instead. Returns 0, or 1 if any failed. */
+int face_write_exports(const struct cli_options *o, const struct report *r);
+
+#endif

@@ -1,0 +1,54 @@
+/* face — signals and exports shared by record and the screen. */
+#include "face.h"
+
+#include "outfile.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig) { stop_signal = sig; }
+
+void face_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: poll returns at once */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int face_stop_signal(void) { return stop_signal; }
+
+/* Writes one export; on failure saves it elsewhere and says where. */
+static int export_one(const char *path, const struct exporter *exp, const char *ext,
+		      const struct report *r)
+{
+	char err[4200], saved[4096], err2[4200];
+
+	if (outfile_write(path, exp, r, err, sizeof(err)) == 0) {
+		fprintf(stderr, "flametop: wrote %s\n", path);
+		return 0;
+	}
+	if (outfile_fallback(exp, r, ext, saved, sizeof(saved), err2, sizeof(err2)) == 0)
+		fprintf(stderr, "flametop: %s; profile saved to %s\n", err, saved);
+	else
+		fprintf(stderr, "flametop: %s; the fallback failed too: %s\n", err, err2);
+	return 1;
+}
+
+int face_write_exports(const struct cli_options *o, const struct report *r)
+{
+	int rc = 0;
+
+	if (o->output)
+		rc |= export_one(o->output, &exporter_yaml, "yaml", r);
+	if (o->folded)
+		rc |= export_one(o->folded, &exporter_folded, "folded", r);
+	return rc;
+}
