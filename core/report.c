@@ -65,13 +65,7 @@ void report_from_session(struct report *r, const struct session *s)
 	r->ctr_note = sampler_counter_note(s->sampler);
 	r->counting = s->counting;
 	r->timeline = s->timeline;
-	if (sampler_ngroup(s->sampler)) {
-		const struct perf_event_attr *a = &sampler_group(s->sampler)[0].attr;
-
-		r->weight_ns =
-		    a->type == PERF_TYPE_SOFTWARE &&
-		    (a->config == PERF_COUNT_SW_CPU_CLOCK || a->config == PERF_COUNT_SW_TASK_CLOCK);
-	}
+	r->weight_ns = sampler_weight_ns(s->sampler);
 	r->prune_pct = REPORT_PRUNE_PCT;
 	fingerprint_take(&r->fp, sampler_hw_available(s->sampler));
 	fill_baseline(r, s);

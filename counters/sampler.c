@@ -509,6 +509,14 @@ const char *sampler_event_name(const struct sampler *s)
 {
 	return s->ngroup ? s->group[0].name : "none";
 }
+
+int sampler_weight_ns(const struct sampler *s)
+{
+	const struct perf_event_attr *a = s->ngroup ? &s->group[0].attr : NULL;
+
+	return a && a->type == PERF_TYPE_SOFTWARE &&
+	       (a->config == PERF_COUNT_SW_CPU_CLOCK || a->config == PERF_COUNT_SW_TASK_CLOCK);
+}
 int sampler_hw_available(const struct sampler *s) { return s->hw; }
 int sampler_user_only(const struct sampler *s) { return s->user_only; }
 uint64_t sampler_sample_type(const struct sampler *s)

@@ -104,6 +104,7 @@ struct app_info {
 	uint64_t period;
 	char call_graph[32];
 	int hw_counters;
+	int weight_ns; /* sampled weight is CPU time (cpu-clock, task-clock) */
 	double refresh_s;
 };
 

@@ -62,6 +62,9 @@ struct sampler_stream *sampler_stream(struct sampler *s, size_t i);
  * given to -e), and whether kernel frames are excluded because the kernel
  * refused them. */
 const char *sampler_event_name(const struct sampler *s);
+/* Sample periods are nanoseconds (the sampling event is cpu-clock or
+ * task-clock): sampled weight is CPU time. */
+int sampler_weight_ns(const struct sampler *s);
 int sampler_hw_available(const struct sampler *s);
 int sampler_user_only(const struct sampler *s);
 uint64_t sampler_sample_type(const struct sampler *s);

@@ -57,6 +57,7 @@ static void fill_info(struct app *a)
 	snprintf(i->call_graph, sizeof(i->call_graph), "%s",
 		 s->cfg.call_graph == CALLGRAPH_DWARF ? "dwarf" : "fp");
 	i->hw_counters = sampler_hw_available(s->sampler);
+	i->weight_ns = sampler_weight_ns(s->sampler);
 	i->refresh_s = s->cfg.refresh_s > 0 ? s->cfg.refresh_s : 1.0;
 }
 

@@ -4,7 +4,6 @@
 #include "app.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 static int cmp_samples(const void *x, const void *y, void *arg)
 {
@@ -33,18 +32,13 @@ static size_t order(const struct app *a, size_t **out)
 	return n;
 }
 
-static int weight_is_ns(const struct app *a)
-{
-	return !strcmp(a->info.event, "cpu-clock") || !strcmp(a->info.event, "task-clock");
-}
-
 static void draw(struct app *a, struct surface *s, struct rect r)
 {
 	const struct profile *p = a->profile;
 	size_t *idx, n = order(a, &idx), rows = r.h > 1 ? (size_t)r.h - 1 : 0;
 
 	surf_printf(s, r.x, r.y, r.w, ST_TITLE, "%8s  %-16s %8s %7s %7s", "tid", "comm", "samples",
-		    "share%", weight_is_ns(a) ? "cpu%" : "");
+		    "share%", a->info.weight_ns ? "cpu%" : "");
 	if (a->th_sel >= n)
 		a->th_sel = n ? n - 1 : 0;
 	if (a->th_sel < a->th_top)
@@ -58,7 +52,7 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 		char samples[16], cpu[16] = "";
 
 		fmt_count(samples, sizeof(samples), (double)t->samples);
-		if (weight_is_ns(a))
+		if (a->info.weight_ns)
 			snprintf(cpu, sizeof(cpu), "%6.1f",
 				 100.0 * (double)t->weight_last / (a->info.refresh_s * 1e9));
 		surf_fill(s, r.x, y, r.w, 1, st);
