@@ -226,6 +226,10 @@ void tree_draw(const struct app *a, struct tree_state *ts, const struct tree_src
 	       struct surface *s, struct rect r);
 /* Moves, opens and closes; returns 1 when the key was used. */
 int tree_key(struct tree_state *ts, const struct key *k, int page);
+/* Moves the selection *SEL among N rows for the list keys (Up/k, Down/j,
+ * PgUp, PgDn, Home, End, and the wheel by WHEEL rows). Returns 1 when K was
+ * one of them. */
+int list_move(size_t *sel, size_t n, const struct key *k, size_t page, size_t wheel);
 /* Formats a count in 5 columns: 999, 12.3k, 4.5M. */
 void fmt_count(char *buf, size_t len, double v);
 void fmt_bytes(char *buf, size_t len, double v);

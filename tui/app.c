@@ -723,6 +723,45 @@ void app_key(struct app *a, const struct key *k)
 
 /* ---- drawing ---- */
 
+int list_move(size_t *sel, size_t n, const struct key *k, size_t page, size_t wheel)
+{
+	size_t up, down;
+
+	switch (k->code) {
+	case K_UP:
+	case 'k':
+		up = 1, down = 0;
+		break;
+	case K_DOWN:
+	case 'j':
+		up = 0, down = 1;
+		break;
+	case K_PGUP:
+		up = page, down = 0;
+		break;
+	case K_PGDN:
+		up = 0, down = page;
+		break;
+	case K_WHEEL_UP:
+		up = wheel, down = 0;
+		break;
+	case K_WHEEL_DOWN:
+		up = 0, down = wheel;
+		break;
+	case K_HOME:
+		up = *sel, down = 0;
+		break;
+	case K_END:
+		up = 0, down = n;
+		break;
+	default:
+		return 0;
+	}
+	*sel = *sel > up ? *sel - up : 0;
+	*sel = !n ? 0 : *sel + down >= n ? n - 1 : *sel + down;
+	return 1;
+}
+
 void fmt_count(char *buf, size_t len, double v)
 {
 	if (v < 1000)

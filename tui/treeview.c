@@ -165,29 +165,9 @@ int tree_key(struct tree_state *ts, const struct key *k, int page)
 	if (!ts->nrows)
 		return 0;
 	row = &ts->rows[ts->sel];
+	if (list_move(&ts->sel, ts->nrows, k, (size_t)page, (size_t)page))
+		return 1;
 	switch (k->code) {
-	case K_UP:
-	case 'k':
-		ts->sel -= ts->sel > 0;
-		return 1;
-	case K_DOWN:
-	case 'j':
-		ts->sel += ts->sel + 1 < ts->nrows;
-		return 1;
-	case K_PGUP:
-	case K_WHEEL_UP:
-		ts->sel = ts->sel > (size_t)page ? ts->sel - (size_t)page : 0;
-		return 1;
-	case K_PGDN:
-	case K_WHEEL_DOWN:
-		ts->sel = ts->sel + (size_t)page < ts->nrows ? ts->sel + (size_t)page : ts->nrows - 1;
-		return 1;
-	case K_HOME:
-		ts->sel = 0;
-		return 1;
-	case K_END:
-		ts->sel = ts->nrows - 1;
-		return 1;
 	case K_ENTER:
 		set_fold(ts, !row->open);
 		return 1;

@@ -17,18 +17,26 @@ static void draw_callers(struct app *a, struct surface *s, struct rect r)
 	tree_draw(a, &a->callers_ts, &src, s, (struct rect){ r.x, r.y + 1, r.w, r.h - 1 });
 }
 
+/* Functions with self time: the rows of the table (hotspots come sorted by it). */
+static size_t shown(const struct app *a)
+{
+	size_t n = 0;
+
+	while (n < (size_t)a->nhs && a->hs[n].self_samples)
+		n++;
+	return n;
+}
+
 static void draw(struct app *a, struct surface *s, struct rect r)
 {
 	size_t nctr = a->counting ? ctree_ncounters(a->pv.tree) : 0;
-	size_t rows, n = 0;
+	size_t rows, n = shown(a);
 	int x;
 
 	if (a->callers_frame != CTREE_NONE && a->callers.tree) {
 		draw_callers(a, s, r);
 		return;
 	}
-	while (n < (size_t)a->nhs && a->hs[n].self_samples)
-		n++;
 	if (!n) {
 		surf_text(s, r.x + 1, r.y, r.w - 1, ST_DIM, "no samples yet");
 		return;
@@ -85,26 +93,9 @@ static int key(struct app *a, const struct key *k)
 
 	if (a->callers_frame != CTREE_NONE)
 		return callers_key(a, k);
+	if (list_move(&a->hs_sel, shown(a), k, page, page))
+		return 1;
 	switch (k->code) {
-	case K_UP:
-	case 'k':
-		a->hs_sel -= a->hs_sel > 0;
-		return 1;
-	case K_DOWN:
-	case 'j':
-		a->hs_sel++; /* clamped when drawn */
-		return 1;
-	case K_PGUP:
-	case K_WHEEL_UP:
-		a->hs_sel = a->hs_sel > page ? a->hs_sel - page : 0;
-		return 1;
-	case K_PGDN:
-	case K_WHEEL_DOWN:
-		a->hs_sel += page;
-		return 1;
-	case K_HOME:
-		a->hs_sel = 0;
-		return 1;
 	case K_ENTER:
 		if (a->hs_sel < (size_t)a->nhs)
 			app_show_callers(a, a->hs[a->hs_sel].frame);

@@ -51,17 +51,11 @@ static int key(struct app *a, const struct key *k)
 	struct ledger *l = &a->ledger;
 	unsigned id = a->lg_sel < l->n ? l->v[a->lg_sel].id : 0;
 
+	/* Two rows a hypothesis: a page is half the view's rows. */
+	if (list_move(&a->lg_sel, l->n, k, a->main_rect.h > 3 ? (size_t)(a->main_rect.h - 1) / 2 : 1,
+		      1))
+		return 1;
 	switch (k->code) {
-	case K_UP:
-	case 'k':
-	case K_WHEEL_UP:
-		a->lg_sel -= a->lg_sel > 0;
-		return 1;
-	case K_DOWN:
-	case 'j':
-	case K_WHEEL_DOWN:
-		a->lg_sel += a->lg_sel + 1 < l->n;
-		return 1;
 	case 's':
 	case 'r':
 	case 'o':

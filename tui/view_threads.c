@@ -16,6 +16,16 @@ static int cmp_samples(const void *x, const void *y, void *arg)
 	return a->tid - b->tid;
 }
 
+/* Threads that took samples: the rows of the view. */
+static size_t nshown(const struct app *a)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->profile->nthreads; i++)
+		n += a->profile->threads[i].samples > 0;
+	return n;
+}
+
 /* Thread indices by samples, heaviest first; malloc'd. */
 static size_t order(const struct app *a, size_t **out)
 {
@@ -66,19 +76,11 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 
 static int key(struct app *a, const struct key *k)
 {
-	size_t *idx, n;
+	size_t *idx, n, page = a->main_rect.h > 2 ? (size_t)a->main_rect.h - 2 : 1;
 
+	if (list_move(&a->th_sel, nshown(a), k, page, 1))
+		return 1;
 	switch (k->code) {
-	case K_UP:
-	case 'k':
-	case K_WHEEL_UP:
-		a->th_sel -= a->th_sel > 0;
-		return 1;
-	case K_DOWN:
-	case 'j':
-	case K_WHEEL_DOWN:
-		a->th_sel++;
-		return 1;
 	case K_ENTER:
 		n = order(a, &idx);
 		if (a->th_sel < n) {
