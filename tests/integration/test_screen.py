@@ -274,7 +274,7 @@ def test_target_exits_mid_session(screens, tmp_path):
     s.keys("Enter")
     s.wait_for("wrote ")
     doc = load_yaml(tmp_path / "after.yaml")
-    assert doc["target"]["exited"] if "exited" in doc["target"] else True
+    assert doc["target"]["state"] == "exited" and doc["target"]["exit_status"] == 0
     assert any(h["function"] == "hash_token" for h in doc["hotspots"])
     s.keys("q")
     assert s.exit_status() == 0
@@ -331,8 +331,6 @@ def test_write_on_quit_and_command_output_kept_off_screen(screens, tmp_path):
 def test_sigterm_closes_cleanly(screens, tmp_path):
     out = tmp_path / "term.yaml"
     s = demo(screens, args=f"-o {out}")
-    pid = int(re.search(r"pid (\d+)", s.text()).group(1))
     s.tmux("run-shell", f"pkill -TERM -f '^{FLAMETOP} -F 499'")
-    assert s.exit_status() == 1 or out.exists()
-    assert out.exists()
-    del pid
+    assert s.exit_status() == 0  # stopped by a signal, the export written
+    assert load_yaml(out)["hotspots"]
