@@ -65,12 +65,14 @@ WL_BIN   := $(WL_SRC:tests/workloads/%.c=$(BUILD)/workloads/%) \
 # The same split built as distributions build code: without frame pointers
 # (DWARF's test), and gcc's frame pointers with frameless leaves (fp's leaf fix).
 WL_BIN   += $(BUILD)/workloads/split-nofp $(BUILD)/workloads/split-gccfp
+# The NVML test double, loaded by the GPU tests in place of the driver's.
+NVML_DOUBLE := $(BUILD)/tests/doubles/libnvidia-ml.so.1
 BENCH_BIN := $(BUILD)/bench/fixedwork
 TOOL_BIN  := $(BUILD)/bench/unwind_bench $(BUILD)/bench/redraw_bench
 
 .PHONY: all demo check unit integration bench deps need-deps probe clean install format
 
-all: probe $(BUILD)/flametop $(WL_BIN) $(TOOL_BIN)
+all: probe $(BUILD)/flametop $(WL_BIN) $(TOOL_BIN) $(NVML_DOUBLE)
 
 probe:
 	@m="$(strip $(missing_pc) $(missing_pfm))"; if [ -n "$$m" ]; then \
@@ -94,6 +96,14 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libflametop.a
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -DFIXTURES=\"$(CURDIR)/tests/fixtures\" $(shell pkg-config --cflags cmocka) -o $@ $< $(BUILD)/libflametop.a \
 	    $(LDFLAGS) $(shell pkg-config --libs cmocka) $(LDLIBS)
+
+$(NVML_DOUBLE): tests/doubles/nvml.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (NVML test double)"
+	$(Q)$(CC) -O2 -g -shared -fPIC -Wall -Wextra -Werror -Wl,-soname,libnvidia-ml.so.1 -o $@ $<
+
+$(BUILD)/tests/test_gpu: $(NVML_DOUBLE)
+$(BUILD)/tests/test_gpu: CFLAGS += -DNVML_DOUBLE_DIR=\"$(CURDIR)/$(BUILD)/tests/doubles\"
 
 $(BUILD)/bench/unwind_bench $(BUILD)/bench/redraw_bench: $(BUILD)/bench/%: bench/%.c $(BUILD)/libflametop.a
 	@mkdir -p $(dir $@)

@@ -91,7 +91,8 @@ static void section_head(struct yctx *c)
 	yw_kint(w, "pid", r->pid);
 	yw_kstr(w, "command", r->command);
 	yw_kstr(w, "exe", r->exe[0] ? r->exe : NULL);
-	yw_kstr(w, "state", r->exited ? "exited" : "running");
+	yw_kstr(w, "state", r->state ? r->state : r->exited ? "exited" : "running");
+	yw_kbool(w, "zombie", r->zombie);
 	yw_key(w, "exit_status");
 	if (r->have_status && !r->exit_signal)
 		yw_int(w, r->exit_code);
@@ -233,6 +234,102 @@ static void section_scenario(struct yctx *c)
 	yw_end_map(w);
 }
 
+static void knum_or_null(struct yamlw *w, const char *k, int have, double v, int decimals)
+{
+	if (have)
+		yw_knum(w, k, v, decimals);
+	else {
+		yw_key(w, k);
+		yw_null(w);
+	}
+}
+
+/* What /proc said over the run, beside the sampled figures. */
+static void baseline_readings(struct yamlw *w, const struct report_baseline *b)
+{
+	knum_or_null(w, "off_cpu_pct", b->off_cpu_pct >= 0, b->off_cpu_pct, 1);
+	knum_or_null(w, "memory_pss_mb", b->has_rollup, b->memory_pss_mb, 2);
+	knum_or_null(w, "memory_swap_mb", b->has_rollup, b->memory_swap_mb, 2);
+	knum_or_null(w, "memory_slope_mb_per_min", b->has_growth, b->growth.mib_per_min, 3);
+	knum_or_null(w, "memory_slope_fit_r2", b->has_growth, b->growth.r2, 3);
+	knum_or_null(w, "memory_slope_span_s", b->has_growth, b->growth.span_s, 1);
+	yw_kbool(w, "memory_leak_suspected", b->has_growth && b->growth.leak);
+	if (b->io_valid) {
+		yw_kuint(w, "io_rchar_bytes", b->io_rchar);
+		yw_kuint(w, "io_wchar_bytes", b->io_wchar);
+		yw_kuint(w, "io_read_calls", b->io_syscr);
+		yw_kuint(w, "io_write_calls", b->io_syscw);
+	}
+	yw_kuint(w, "ctxt_switches_voluntary", b->ctxt_voluntary);
+	yw_kuint(w, "ctxt_switches_involuntary", b->ctxt_involuntary);
+	yw_kint(w, "threads_seen", b->threads_seen);
+	yw_kint(w, "threads_ended", b->threads_ended);
+}
+
+static void section_readings(struct yctx *c)
+{
+	const struct readings *rd = &c->r->readings;
+	const char *k[] = { "cpu", "memory", "io", "gpu" };
+	const char *v[] = { rd->cpu, rd->memory, rd->io, rd->gpu };
+
+	yw_key(&c->w, "readings");
+	yw_map(&c->w);
+	for (int i = 0; i < 4; i++)
+		yw_kstr(&c->w, k[i], v[i][0] ? v[i] : NULL);
+	yw_end_map(&c->w);
+}
+
+static void section_gpu(struct yctx *c)
+{
+	const struct gpu_reading *g = c->r->gpu;
+	struct yamlw *w = &c->w;
+
+	yw_key(w, "gpu");
+	yw_map(w);
+	yw_kstr(w, "source", c->r->gpu_desc);
+	if (g && g->valid) {
+		yw_kstr(w, "device", g->name);
+		yw_kint(w, "devices", g->devices);
+		knum_or_null(w, "utilization_pct", g->has_util, g->util_pct, 1);
+		knum_or_null(w, "memory_used_mb", g->has_mem, (double)g->mem_used / 1048576.0, 1);
+		knum_or_null(w, "memory_total_mb", g->has_mem, (double)g->mem_total / 1048576.0, 1);
+		yw_kbool(w, "target_on_gpu", g->proc_found);
+		knum_or_null(w, "target_memory_mb", g->proc_found, (double)g->proc_mem / 1048576.0, 1);
+		knum_or_null(w, "target_utilization_pct", g->has_proc_util, g->proc_util_pct, 1);
+		yw_kstr(w, "target_engine", g->proc_engine[0] ? g->proc_engine : NULL);
+	}
+	yw_kstr(w, "note", g && g->valid && g->note[0] ? g->note : NULL);
+	yw_end_map(w);
+}
+
+/* Every thread /proc showed (bounded), with its samples. */
+static void section_threads(struct yctx *c)
+{
+	const struct tasks *ts = c->r->tasks;
+	struct yamlw *w = &c->w;
+
+	yw_key(w, "threads");
+	yw_seq(w);
+	for (size_t i = 0; ts && i < ts->n; i++) {
+		const struct task_cpu *t = &ts->v[i];
+		const struct thread_stat *st = NULL;
+
+		for (size_t k = 0; k < c->p->nthreads && !st; k++)
+			if (c->p->threads[k].tid == t->tid)
+				st = &c->p->threads[k];
+		yw_map(w);
+		yw_kint(w, "tid", t->tid);
+		yw_kstr(w, "comm", t->comm);
+		yw_knum(w, "user_time_ms", (double)t->utime_ns / 1e6, 1);
+		yw_knum(w, "sys_time_ms", (double)t->stime_ns / 1e6, 1);
+		yw_kuint(w, "samples", st ? st->samples : 0);
+		yw_knum(w, "share_pct", st ? profile_pct(c->p, st->weight) : 0.0, 2);
+		yw_kbool(w, "ended", !t->alive);
+		yw_end_map(w);
+	}
+	yw_end_seq(w);
+}
+
 static void section_baseline(struct yctx *c)
 {
 	const struct report_baseline *b = &c->r->baseline;
@@ -249,6 +346,7 @@ static void section_baseline(struct yctx *c)
 	yw_kuint(w, "io_read_bytes", b->io_read_bytes);
 	yw_kuint(w, "io_write_bytes", b->io_write_bytes);
 	yw_kint(w, "threads", b->threads);
+	baseline_readings(w, b);
 	yw_end_map(w);
 }
 
@@ -578,11 +676,28 @@ static void section_timeline(struct yctx *c)
 		yw_knum(w, "user_pct", pt->user_pct, 1);
 		yw_knum(w, "sys_pct", pt->sys_pct, 1);
 		yw_knum(w, "rss_mib", pt->rss_mib, 2);
+		if (pt->rollup_valid) {
+			yw_knum(w, "pss_mib", pt->pss_mib, 2);
+			yw_knum(w, "swap_mib", pt->swap_mib, 2);
+		}
 		if (pt->io_valid) {
 			yw_knum(w, "read_bytes_per_s", pt->read_bps, 0);
 			yw_knum(w, "write_bytes_per_s", pt->write_bps, 0);
 			yw_knum(w, "rchar_per_s", pt->rchar_bps, 0);
 			yw_knum(w, "wchar_per_s", pt->wchar_bps, 0);
+			yw_knum(w, "read_calls_per_s", pt->syscr_ps, 1);
+			yw_knum(w, "write_calls_per_s", pt->syscw_ps, 1);
+		}
+		yw_knum(w, "ctxt_voluntary_per_s", pt->vcsw_ps, 1);
+		yw_knum(w, "ctxt_involuntary_per_s", pt->ivcsw_ps, 1);
+		yw_kint(w, "threads", pt->threads);
+		if (pt->gpu_valid) {
+			if (pt->gpu_util_pct >= 0)
+				yw_knum(w, "gpu_util_pct", pt->gpu_util_pct, 1);
+			if (pt->proc_gpu_mem_mib >= 0)
+				yw_knum(w, "gpu_target_mem_mib", pt->proc_gpu_mem_mib, 1);
+			if (pt->proc_gpu_pct >= 0)
+				yw_knum(w, "gpu_target_pct", pt->proc_gpu_pct, 1);
 		}
 		yw_end_map(w);
 	}
@@ -601,6 +716,9 @@ static int write_yaml(FILE *f, const struct report *r)
 	section_fingerprint(&c);
 	section_scenario(&c);
 	section_baseline(&c);
+	section_readings(&c);
+	section_gpu(&c);
+	section_threads(&c);
 	section_counters(&c);
 	section_map(&c);
 	e = section_hotspots(&c);

@@ -9,6 +9,33 @@
 static double delta_ms(uint64_t a, uint64_t b) { return a > b ? (double)(a - b) / 1e6 : 0.0; }
 static uint64_t delta_u(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
 
+/* What /proc said over the run: memory beyond RSS, I/O calls, context
+ * switches, the threads' wall time off a CPU. */
+static void fill_readings(struct report_baseline *b, const struct session *s)
+{
+	const struct target_reading *a = &s->target.first, *z = &s->target.last;
+	struct timeline_sum m;
+
+	b->off_cpu_pct = timeline_summary(s->timeline, 0, &m) == 0 ? m.off_cpu_pct : -1;
+	b->has_rollup = z->rollup_valid;
+	b->memory_pss_mb = (double)z->pss_kb / 1024.0;
+	b->memory_swap_mb = (double)z->swap_kb / 1024.0;
+	b->has_growth = timeline_growth(s->timeline, 0, &b->growth) == 0;
+	/* A launched command's counters start at zero. */
+	b->io_valid = z->io_valid && (a->io_valid || s->target.launched);
+	if (b->io_valid) {
+		b->io_rchar = delta_u(z->io.rchar, a->io.rchar);
+		b->io_wchar = delta_u(z->io.wchar, a->io.wchar);
+		b->io_syscr = delta_u(z->io.syscr, a->io.syscr);
+		b->io_syscw = delta_u(z->io.syscw, a->io.syscw);
+	}
+	b->ctxt_voluntary = delta_u(z->vcsw, a->vcsw);
+	b->ctxt_involuntary = delta_u(z->ivcsw, a->ivcsw);
+	b->threads_seen = (long)s->tasks.n + (long)(s->tasks.gone > TASKS_MAX_GONE
+							    ? s->tasks.gone - TASKS_MAX_GONE : 0);
+	b->threads_ended = (long)s->tasks.gone;
+}
+
 static void fill_baseline(struct report *r, const struct session *s)
 {
 	const struct target *t = &s->target;
@@ -36,6 +63,7 @@ static void fill_baseline(struct report *r, const struct session *s)
 	for (size_t i = 0; i < s->profile->nthreads; i++)
 		active += s->profile->threads[i].samples > 0;
 	b->threads = active;
+	fill_readings(b, s);
 }
 
 void report_from_session(struct report *r, const struct session *s)
@@ -52,6 +80,8 @@ void report_from_session(struct report *r, const struct session *s)
 	r->have_status = t->have_status;
 	r->exit_code = t->exit_code;
 	r->exit_signal = t->exit_signal;
+	r->state = (const char *const[]){ "running", "stopped", "exited", "exited" }[target_look(t)];
+	r->zombie = target_look(t) == LOOK_ZOMBIE;
 	r->started_at = s->started_at;
 	r->duration_s = session_elapsed(s);
 	snprintf(r->event, sizeof(r->event), "%s", sampler_event_name(s->sampler));
@@ -65,6 +95,10 @@ void report_from_session(struct report *r, const struct session *s)
 	r->ctr_note = sampler_counter_note(s->sampler);
 	r->counting = s->counting;
 	r->timeline = s->timeline;
+	readings_make(s->timeline, 0, 0, &r->readings);
+	r->gpu_desc = s->gpu_desc;
+	r->gpu = s->gpu ? &s->gpu_last : NULL;
+	r->tasks = &s->tasks;
 	r->weight_ns = sampler_weight_ns(s->sampler);
 	r->prune_pct = REPORT_PRUNE_PCT;
 	fingerprint_take(&r->fp, sampler_hw_available(s->sampler));

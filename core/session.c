@@ -209,6 +209,21 @@ static uint64_t refresh_ns(const struct session *s)
 	return (uint64_t)((s->cfg.refresh_s > 0 ? s->cfg.refresh_s : 1.0) * 1e9);
 }
 
+/* The target's /proc, its threads and its GPU, into the timeline. */
+static void take_readings(struct session *s)
+{
+	double t = session_elapsed(s);
+
+	target_poll(&s->target);
+	if (s->target.state == TARGET_RUNNING) {
+		tasks_update(&s->tasks, s->target.pid, t);
+		tasks_ctxt(&s->tasks, &s->target.last.vcsw, &s->target.last.ivcsw);
+		if (s->gpu)
+			gpu_read(s->gpu, s->target.pid, t, &s->gpu_last);
+	}
+	timeline_add(s->timeline, t, &s->target.last, s->gpu ? &s->gpu_last : NULL);
+}
+
 /* Closes a counter interval: process series and per-thread changes. */
 static void tick(struct session *s)
 {
@@ -217,8 +232,7 @@ static void tick(struct session *s)
 		counting_tick(s->counting, session_elapsed(s));
 	profile_tick_threads(s->profile);
 	/* A reading taken now: rates need the reading's time to be the tick's. */
-	target_poll(&s->target);
-	timeline_add(s->timeline, session_elapsed(s), &s->target.last);
+	take_readings(s);
 	profile_decay(s->profile, pow(0.5, refresh_ns(s) / 1e9 / PVIEW_HALF_LIFE_S));
 }
 
@@ -289,7 +303,12 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 	s->batch = calloc(1, sizeof(*s->batch));
 	s->spare = calloc(1, sizeof(*s->spare));
 	s->timeline = timeline_new();
+	tasks_init(&s->tasks);
 	if (!s->profile || !s->batch || !s->spare || !s->timeline)
+		goto out_oom;
+	if (cfg->no_gpu)
+		snprintf(s->gpu_desc, sizeof(s->gpu_desc), "GPU not read (--no-gpu)");
+	else if (!(s->gpu = gpu_open(s->gpu_desc, sizeof(s->gpu_desc))))
 		goto out_oom;
 	s->sym = sym_new(s->profile->frames, cfg->kallsyms ? cfg->kallsyms : "/proc/kallsyms");
 	sc.enable_on_exec = cfg->argv != NULL;
@@ -334,8 +353,12 @@ int session_start(struct session *s, char *err, size_t len)
 	else
 		sampler_enable(s->sampler);
 	if (!e) {
-		target_poll(&s->target);
-		timeline_add(s->timeline, session_elapsed(s), &s->target.last);
+		take_readings(s);
+		/* Switches before we came are not the run's. */
+		if (!s->cfg.argv) {
+			s->target.first.vcsw = s->target.last.vcsw;
+			s->target.first.ivcsw = s->target.last.ivcsw;
+		}
 	}
 	return e;
 }
@@ -406,6 +429,8 @@ void session_free(struct session *s)
 	sym_free(s->sym);
 	profile_free(s->profile);
 	timeline_free(s->timeline);
+	tasks_fini(&s->tasks);
+	gpu_close(s->gpu);
 	free_batch(s->batch);
 	free_batch(s->spare);
 	free(s);

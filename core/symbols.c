@@ -133,7 +133,7 @@ static struct sym_proc *proc_add(struct symbolizer *s, pid_t pid)
 		struct procfs_status st;
 
 		/* Unknown owner: only root's maps are trusted. */
-		jitmap_init(&p->jit, pid, procfs_read_status(pid, &st) == 0 ? st.uid : 0);
+		jitmap_init(&p->jit, pid, procfs_read_status(pid, 0, &st) == 0 ? st.uid : 0);
 	}
 	s->procs[s->nprocs++] = p;
 	return p;

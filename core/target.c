@@ -35,6 +35,7 @@ static void take_reading(pid_t pid, struct target_reading *r)
 {
 	struct procfs_stat st;
 	struct procfs_status sts;
+	struct procfs_rollup ro;
 
 	if (procfs_read_stat(pid, 0, &st) != 0)
 		return;
@@ -43,12 +44,17 @@ static void take_reading(pid_t pid, struct target_reading *r)
 	r->utime_ns = st.utime_ns;
 	r->stime_ns = st.stime_ns;
 	r->threads = st.num_threads;
-	if (procfs_read_status(pid, &sts) == 0) {
+	if (procfs_read_status(pid, 0, &sts) == 0) {
 		/* A zombie has no memory left: keep what we saw while it lived. */
 		if (sts.vm_rss_kb || sts.vm_hwm_kb) {
 			r->rss_kb = sts.vm_rss_kb;
 			r->hwm_kb = sts.vm_hwm_kb;
 		}
+	}
+	if (procfs_read_rollup(pid, &ro) == 0 && ro.rss_kb) {
+		r->pss_kb = ro.pss_kb;
+		r->swap_kb = ro.swap_kb;
+		r->rollup_valid = 1;
 	}
 	r->io_valid = procfs_read_io(pid, &r->io) == 0 || r->io_valid;
 }
@@ -73,8 +79,11 @@ int target_attach(struct target *t, pid_t pid, char *err, size_t len)
 		snprintf(err, len, "no such process: %d", (int)pid);
 		return -ESRCH;
 	}
-	if (st.state == 'Z' || st.state == 'X') {
-		snprintf(err, len, "process %d has already exited (zombie)", (int)pid);
+	if ((st.state == 'Z' && st.num_threads <= 1) || st.state == 'X') {
+		snprintf(err, len,
+			 "process %d is a zombie: it has exited and its parent (pid %d) has not "
+			 "reaped it; nothing is left to profile",
+			 (int)pid, (int)st.ppid);
 		return -ESRCH;
 	}
 	describe(t);
@@ -197,8 +206,12 @@ int target_poll(struct target *t)
 	struct target_reading r = t->last;
 	siginfo_t si;
 
-	if (t->state == TARGET_EXITED)
+	if (t->state == TARGET_EXITED) {
+		/* A zombie stays one until its parent reaps it. */
+		if (target_look(t) == LOOK_ZOMBIE && !procfs_exists(t->pid))
+			t->last.state = 'X';
 		return 1;
+	}
 	take_reading(t->pid, &r);
 	if (r.valid)
 		t->last = r;
@@ -214,7 +227,7 @@ int target_poll(struct target *t)
 			if (wait4(t->pid, &status, 0, &ru) == t->pid)
 				reap(t, status, &ru);
 		}
-	} else if (!r.valid || t->last.state == 'Z' || t->last.state == 'X' ||
+	} else if (!r.valid || target_look(t) == LOOK_ZOMBIE || t->last.state == 'X' ||
 		   !procfs_exists(t->pid)) {
 		t->state = TARGET_EXITED;
 	}
@@ -237,10 +250,24 @@ void target_terminate(struct target *t)
 	}
 }
 
+enum target_look target_look(const struct target *t)
+{
+	/* A leader that called pthread_exit reads 'Z' while its threads run. */
+	if (t->last.state == 'Z' && t->last.threads <= 1 && !t->have_status)
+		return LOOK_ZOMBIE;
+	if (t->state == TARGET_EXITED)
+		return LOOK_EXITED;
+	if (t->last.state == 'T' || t->last.state == 't')
+		return LOOK_STOPPED;
+	return LOOK_RUNNING;
+}
+
 const char *target_state_line(const struct target *t, char *buf, size_t len)
 {
 	if (t->state == TARGET_RUNNING)
-		snprintf(buf, len, "running");
+		snprintf(buf, len, "%s", target_look(t) == LOOK_STOPPED ? "stopped" : "running");
+	else if (target_look(t) == LOOK_ZOMBIE)
+		snprintf(buf, len, "exited (a zombie until its parent reaps it)");
 	else if (!t->have_status)
 		snprintf(buf, len, "exited");
 	else if (t->exit_signal)

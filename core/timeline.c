@@ -29,7 +29,18 @@ static double rate(uint64_t now, uint64_t before, double dt)
 	return now >= before ? (double)(now - before) / dt : 0.0;
 }
 
-void timeline_add(struct timeline *tl, double t_s, const struct target_reading *r)
+static void gpu_point(struct timeline_point *pt, const struct gpu_reading *g)
+{
+	pt->gpu_valid = g && g->valid;
+	pt->gpu_util_pct = pt->gpu_valid && g->has_util ? g->util_pct : -1;
+	pt->gpu_mem_mib = pt->gpu_valid && g->has_mem ? (double)g->mem_used / 1048576.0 : 0;
+	pt->gpu_mem_total_mib = pt->gpu_valid && g->has_mem ? (double)g->mem_total / 1048576.0 : 0;
+	pt->proc_gpu_mem_mib = pt->gpu_valid && g->proc_found ? (double)g->proc_mem / 1048576.0 : -1;
+	pt->proc_gpu_pct = pt->gpu_valid && g->has_proc_util ? g->proc_util_pct : -1;
+}
+
+void timeline_add(struct timeline *tl, double t_s, const struct target_reading *r,
+		  const struct gpu_reading *g)
 {
 	const struct target_reading *p = &tl->prev;
 	struct timeline_point pt;
@@ -60,7 +71,16 @@ void timeline_add(struct timeline *tl, double t_s, const struct target_reading *
 		pt.write_bps = rate(r->io.write_bytes, p->io.write_bytes, dt);
 		pt.rchar_bps = rate(r->io.rchar, p->io.rchar, dt);
 		pt.wchar_bps = rate(r->io.wchar, p->io.wchar, dt);
+		pt.syscr_ps = rate(r->io.syscr, p->io.syscr, dt);
+		pt.syscw_ps = rate(r->io.syscw, p->io.syscw, dt);
 	}
+	pt.rollup_valid = r->rollup_valid;
+	pt.pss_mib = (double)r->pss_kb / 1024.0;
+	pt.swap_mib = (double)r->swap_kb / 1024.0;
+	pt.vcsw_ps = rate(r->vcsw, p->vcsw, dt);
+	pt.ivcsw_ps = rate(r->ivcsw, p->ivcsw, dt);
+	pt.threads = r->threads;
+	gpu_point(&pt, g);
 	if (tl->len < TIMELINE_MAX)
 		tl->v[(tl->head + tl->len++) % TIMELINE_MAX] = pt;
 	else {
@@ -106,5 +126,75 @@ int timeline_rss_slope(const struct timeline *tl, double window_s, double *mib_p
 	*mib_per_min = cxy / vx;
 	/* A flat line is a perfect fit of no growth. */
 	*r2 = vy > 0 ? cxy * cxy / (vx * vy) : 1.0;
+	return 0;
+}
+
+int timeline_growth(const struct timeline *tl, double window_s, struct timeline_growth *g)
+{
+	const struct timeline_point *last = timeline_last(tl);
+	double span;
+
+	memset(g, 0, sizeof(*g));
+	if (!last)
+		return -1;
+	if (window_s <= 0)
+		window_s = last->t_s;
+	if (timeline_rss_slope(tl, window_s, &g->mib_per_min, &g->r2))
+		return -1;
+	for (size_t i = tl->len; i > 0; i--) {
+		const struct timeline_point *pt = timeline_at(tl, i - 1);
+
+		if (last->t_s - pt->t_s > window_s)
+			break;
+		span = last->t_s - pt->t_s;
+		g->span_s = span;
+		g->points++;
+	}
+	/* RSS is sampled at interval ends: the span is between the first and
+	 * last point kept. A leak is a straight, long enough climb. */
+	g->leak = g->mib_per_min >= TIMELINE_LEAK_MIN_SLOPE && g->r2 >= TIMELINE_LEAK_MIN_R2 &&
+		  g->span_s >= TIMELINE_LEAK_MIN_S;
+	return 0;
+}
+
+int timeline_summary(const struct timeline *tl, double window_s, struct timeline_sum *m)
+{
+	const struct timeline_point *last = timeline_last(tl);
+	double wall_threads = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (!last)
+		return -1;
+	m->io_valid = 1;
+	for (size_t i = tl->len; i > 0; i--) {
+		const struct timeline_point *pt = timeline_at(tl, i - 1);
+		double w = pt->dt_s;
+
+		if (window_s > 0 && last->t_s - pt->t_s >= window_s)
+			break;
+		m->span_s += w;
+		m->points++;
+		m->cpu_pct += pt->cpu_pct * w, m->user_pct += pt->user_pct * w;
+		m->sys_pct += pt->sys_pct * w;
+		m->read_bps += pt->read_bps * w, m->write_bps += pt->write_bps * w;
+		m->rchar_bps += pt->rchar_bps * w, m->wchar_bps += pt->wchar_bps * w;
+		m->syscr_ps += pt->syscr_ps * w, m->syscw_ps += pt->syscw_ps * w;
+		m->vcsw_ps += pt->vcsw_ps * w, m->ivcsw_ps += pt->ivcsw_ps * w;
+		m->threads += (double)pt->threads * w;
+		wall_threads += (double)(pt->threads > 0 ? pt->threads : 1) * w;
+		m->io_valid &= pt->io_valid;
+	}
+	double *avg[] = { &m->cpu_pct, &m->user_pct, &m->sys_pct, &m->read_bps, &m->write_bps,
+			  &m->rchar_bps, &m->wchar_bps, &m->syscr_ps, &m->syscw_ps, &m->vcsw_ps,
+			  &m->ivcsw_ps, &m->threads };
+
+	if (m->span_s <= 0)
+		return -1;
+	/* Off-CPU: the threads' wall time not spent on a CPU. */
+	m->off_cpu_pct = 100.0 - m->cpu_pct / wall_threads;
+	if (m->off_cpu_pct < 0)
+		m->off_cpu_pct = 0;
+	for (size_t k = 0; k < sizeof(avg) / sizeof(*avg); k++)
+		*avg[k] /= m->span_s;
 	return 0;
 }

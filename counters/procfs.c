@@ -157,6 +157,18 @@ int procfs_parse_io(const char *text, struct procfs_io *o)
 	return 0;
 }
 
+int procfs_parse_rollup(const char *text, struct procfs_rollup *o)
+{
+	memset(o, 0, sizeof(*o));
+	/* Pss and Swap lines exist since 4.14; SwapPss may be missing. */
+	if (field_u64(text, "Rss:", &o->rss_kb) || field_u64(text, "Pss:", &o->pss_kb) ||
+	    field_u64(text, "Swap:", &o->swap_kb))
+		return -EINVAL;
+	field_u64(text, "SwapPss:", &o->swap_pss_kb);
+	field_u64(text, "Anonymous:", &o->anon_kb);
+	return 0;
+}
+
 static int parse_map_line(char *line, struct procfs_map *m)
 {
 	unsigned long long start, end, off;
@@ -211,10 +223,10 @@ int procfs_read_stat(pid_t pid, pid_t tid, struct procfs_stat *o)
 	return rc;
 }
 
-int procfs_read_status(pid_t pid, struct procfs_status *o)
+int procfs_read_status(pid_t pid, pid_t tid, struct procfs_status *o)
 {
 	char *t;
-	int rc = read_with(pid, 0, "status", &t);
+	int rc = read_with(pid, tid, "status", &t);
 
 	if (rc)
 		return rc;
@@ -231,6 +243,18 @@ int procfs_read_io(pid_t pid, struct procfs_io *o)
 	if (rc)
 		return rc;
 	rc = procfs_parse_io(t, o);
+	free(t);
+	return rc;
+}
+
+int procfs_read_rollup(pid_t pid, struct procfs_rollup *o)
+{
+	char *t;
+	int rc = read_with(pid, 0, "smaps_rollup", &t);
+
+	if (rc)
+		return rc;
+	rc = procfs_parse_rollup(t, o);
 	free(t);
 	return rc;
 }

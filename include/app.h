@@ -12,9 +12,11 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "fmt.h"
 #include "ledger.h"
 #include "lineedit.h"
 #include "pview.h"
+#include "readings.h"
 #include "surface.h"
 #include "u64map.h"
 
@@ -58,6 +60,7 @@ enum view_id { VIEW_FLAME, VIEW_TREE, VIEW_HOTSPOTS, VIEW_THREADS, VIEW_LEDGER, 
 enum prompt_kind { PROMPT_NONE, PROMPT_SEARCH, PROMPT_HYPOTHESIS, PROMPT_EVIDENCE, PROMPT_EXPORT };
 
 enum pane_id { PANE_CPU, PANE_RSS, PANE_IO, PANE_COUNTERS, PANE_GPU, PANE_COUNT };
+#define PANE_ROWS 6 /* box, three lines of figures, a sparkline */
 
 struct rect {
 	int x, y, w, h;
@@ -116,6 +119,7 @@ struct app {
 	const struct counting *counting;
 	struct app_info info;
 	char gpu_desc[160]; /* what the GPU probe found */
+	struct readings readings; /* the panes' verdicts, made at each refresh */
 	struct ledger ledger;
 	/* what is shown */
 	struct pview_spec spec;
@@ -130,7 +134,6 @@ struct app {
 	enum view_id view;
 	int paused, exited, help, show_panes;
 	unsigned panes; /* bit per pane_id: shown */
-	char state_line[128];
 	double elapsed_s;
 	/* flame and tree share one selection: a node of pv.tree */
 	uint32_t sel;
@@ -230,9 +233,6 @@ int tree_key(struct tree_state *ts, const struct key *k, int page);
  * PgUp, PgDn, Home, End, and the wheel by WHEEL rows). Returns 1 when K was
  * one of them. */
 int list_move(size_t *sel, size_t n, const struct key *k, size_t page, size_t wheel);
-/* Formats a count in 5 columns: 999, 12.3k, 4.5M. */
-void fmt_count(char *buf, size_t len, double v);
-void fmt_bytes(char *buf, size_t len, double v);
 /* A sparkline of V[0..n) scaled to MAX into W cells at (X, Y). */
 void draw_spark(struct surface *s, int x, int y, int w, const double *v, size_t n, double max);
 

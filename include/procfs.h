@@ -30,6 +30,11 @@ struct procfs_io {
 	uint64_t rchar, wchar, syscr, syscw, read_bytes, write_bytes;
 };
 
+/* smaps_rollup: the whole address space summed by the kernel. */
+struct procfs_rollup {
+	uint64_t rss_kb, pss_kb, swap_kb, swap_pss_kb, anon_kb;
+};
+
 struct procfs_map {
 	uint64_t start, end, pgoff;
 	int exec;
@@ -41,12 +46,14 @@ typedef int (*procfs_map_fn)(const struct procfs_map *m, void *arg);
 int procfs_parse_stat(const char *text, struct procfs_stat *out);
 int procfs_parse_status(const char *text, struct procfs_status *out);
 int procfs_parse_io(const char *text, struct procfs_io *out);
+int procfs_parse_rollup(const char *text, struct procfs_rollup *out);
 /* Calls FN for every line of a maps file; stops early if FN returns non-zero. */
 int procfs_parse_maps(const char *text, procfs_map_fn fn, void *arg);
 
 int procfs_read_stat(pid_t pid, pid_t tid, struct procfs_stat *out); /* tid 0: process */
-int procfs_read_status(pid_t pid, struct procfs_status *out);
+int procfs_read_status(pid_t pid, pid_t tid, struct procfs_status *out); /* tid 0: process */
 int procfs_read_io(pid_t pid, struct procfs_io *out);
+int procfs_read_rollup(pid_t pid, struct procfs_rollup *out);
 int procfs_read_maps(pid_t pid, procfs_map_fn fn, void *arg);
 
 /* Thread ids of PID, sorted. *OUT is malloc'd. */

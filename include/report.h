@@ -13,7 +13,10 @@
 #include "counting.h"
 #include "fingerprint.h"
 #include "ledger.h"
+#include "gpu.h"
 #include "profile.h"
+#include "readings.h"
+#include "tasks.h"
 #include "stackwalk.h"
 #include "timeline.h"
 
@@ -25,6 +28,16 @@ struct report_baseline {
 	double memory_peak_mb, memory_delta_mb;
 	uint64_t io_read_bytes, io_write_bytes;
 	long threads;
+	/* From the process readings (/proc) over the run. */
+	double off_cpu_pct;       /* of the threads' wall time; < 0: not measured */
+	int has_rollup;
+	double memory_pss_mb, memory_swap_mb; /* at the end */
+	int has_growth;
+	struct timeline_growth growth;
+	int io_valid;
+	uint64_t io_rchar, io_wchar, io_syscr, io_syscw;
+	uint64_t ctxt_voluntary, ctxt_involuntary;
+	long threads_seen, threads_ended; /* /proc/PID/task over the run */
 };
 
 struct report {
@@ -33,6 +46,8 @@ struct report {
 	pid_t pid;
 	char command[1024], exe[1024];
 	int exited, have_status, exit_code, exit_signal;
+	const char *state; /* running, stopped, exited */
+	int zombie;        /* exited, not yet reaped by its parent */
 	/* scenario */
 	time_t started_at;
 	double duration_s;
@@ -51,6 +66,10 @@ struct report {
 	struct classification cls;
 	double prune_pct;
 	const struct timeline *timeline; /* NULL: no process readings */
+	struct readings readings;        /* over the whole run */
+	const char *gpu_desc;            /* NULL: no session */
+	const struct gpu_reading *gpu;   /* the last GPU reading; NULL: none */
+	const struct tasks *tasks;       /* per-thread /proc CPU; NULL: none */
 	const struct ledger *ledger;     /* NULL: no hypotheses (set by the face) */
 };
 

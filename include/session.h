@@ -11,11 +11,13 @@
 #include <time.h>
 
 #include "counting.h"
+#include "gpu.h"
 #include "stackwalk.h"
 #include "profile.h"
 #include "sampler.h"
 #include "symbols.h"
 #include "target.h"
+#include "tasks.h"
 #include "timeline.h"
 
 #define SESSION_STACK_BYTES 8192 /* dwarf mode default, as perf's */
@@ -38,6 +40,7 @@ struct session_config {
 	void *tap_arg;
 	int force_cpu_clock;
 	const char *kallsyms; /* NULL: /proc/kallsyms */
+	int no_gpu;           /* do not look for a GPU */
 };
 
 struct session {
@@ -48,6 +51,10 @@ struct session {
 	struct profile *profile;
 	struct counting *counting;  /* the group's totals, series and deltas */
 	struct timeline *timeline;  /* the target's CPU, RSS and I/O per interval */
+	struct tasks tasks;         /* per-thread CPU from /proc */
+	struct gpu *gpu;            /* NULL when cfg.no_gpu */
+	char gpu_desc[160];         /* what the GPU probe found */
+	struct gpu_reading gpu_last;
 	struct stackwalk walk;      /* samples → frames, unwind quality */
 	time_t started_at;          /* wall clock */
 	uint64_t start_ns, stop_ns; /* monotonic */

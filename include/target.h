@@ -15,10 +15,16 @@
 
 enum target_state { TARGET_RUNNING, TARGET_EXITED };
 
+/* How the target looks now, from its /proc state letter. */
+enum target_look { LOOK_RUNNING, LOOK_STOPPED, LOOK_ZOMBIE, LOOK_EXITED };
+
 struct target_reading {
 	int valid;
 	uint64_t utime_ns, stime_ns;
 	uint64_t rss_kb, hwm_kb;
+	uint64_t pss_kb, swap_kb; /* smaps_rollup, when readable */
+	int rollup_valid;
+	uint64_t vcsw, ivcsw;     /* context switches, all threads (set from tasks) */
 	struct procfs_io io;
 	int io_valid;
 	long threads;
@@ -54,7 +60,8 @@ int target_release(struct target *t, char *err, size_t len);
 int target_poll(struct target *t);
 /* Ends a launched target that is still running: SIGTERM, then SIGKILL. */
 void target_terminate(struct target *t);
-/* "exited with status 3", "killed by SIGTERM", "running". */
+enum target_look target_look(const struct target *t);
+/* "exited with status 3", "killed by SIGTERM", "running", "stopped". */
 const char *target_state_line(const struct target *t, char *buf, size_t len);
 
 #endif

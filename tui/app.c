@@ -75,13 +75,13 @@ int app_init(struct app *a, struct session *session, struct profile *profile)
 	u64map_init(&a->ts.fold);
 	u64map_init(&a->callers_ts.fold);
 	ledger_init(&a->ledger);
-	gpu_probe(a->gpu_desc, sizeof(a->gpu_desc));
+	snprintf(a->gpu_desc, sizeof(a->gpu_desc), "no GPU read");
 	if (session) {
+		snprintf(a->gpu_desc, sizeof(a->gpu_desc), "%s", session->gpu_desc);
 		a->timeline = session->timeline;
 		a->counting = session->counting;
 		fill_info(a);
 	}
-	snprintf(a->state_line, sizeof(a->state_line), "RUNNING");
 	app_refresh(a);
 	return a->pv.tree ? 0 : -ENOMEM;
 }
@@ -293,6 +293,7 @@ void app_refresh(struct app *a)
 {
 	if (a->session && !a->exited)
 		a->elapsed_s = session_elapsed(a->session);
+	readings_make(a->timeline, READINGS_LIVE_S, READINGS_GROWTH_S, &a->readings);
 	if (a->paused && a->pv.tree)
 		return;
 	rebuild(a);
@@ -303,7 +304,6 @@ void app_target_exited(struct app *a, const char *how)
 	a->exited = 1;
 	if (a->session)
 		a->elapsed_s = session_elapsed(a->session);
-	snprintf(a->state_line, sizeof(a->state_line), "EXITED");
 	app_message(a, 0, "target %s; everything stays browsable (e exports, q quits)", how);
 	a->paused = 0;
 	rebuild(a);
@@ -762,28 +762,6 @@ int list_move(size_t *sel, size_t n, const struct key *k, size_t page, size_t wh
 	return 1;
 }
 
-void fmt_count(char *buf, size_t len, double v)
-{
-	if (v < 1000)
-		snprintf(buf, len, "%.0f", v);
-	else if (v < 1e6)
-		snprintf(buf, len, "%.1fk", v / 1e3);
-	else if (v < 1e9)
-		snprintf(buf, len, "%.1fM", v / 1e6);
-	else
-		snprintf(buf, len, "%.1fG", v / 1e9);
-}
-
-void fmt_bytes(char *buf, size_t len, double v)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	int u = 0;
-
-	while (v >= 1024 && u < 4)
-		v /= 1024, u++;
-	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
-}
-
 void draw_spark(struct surface *s, int x, int y, int w, const double *v, size_t n, double max)
 {
 	size_t from = n > (size_t)w ? n - (size_t)w : 0;
@@ -794,6 +772,20 @@ void draw_spark(struct surface *s, int x, int y, int w, const double *v, size_t 
 		lvl = lvl < 0 ? 0 : lvl > 7 ? 7 : lvl;
 		surf_text(s, x + (int)(i - from), y, 1, ST_SPARK, s->g->spark[lvl]);
 	}
+}
+
+/* The target as /proc shows it; paused is the view's own state. */
+static const char *state_word(const struct app *a)
+{
+	enum target_look look = a->session ? target_look(&a->session->target) : LOOK_RUNNING;
+
+	if (look == LOOK_ZOMBIE)
+		return "ZOMBIE";
+	if (a->exited)
+		return "EXITED";
+	if (a->paused)
+		return "PAUSED";
+	return look == LOOK_STOPPED ? "STOPPED" : "RUNNING";
 }
 
 static void draw_header(struct app *a, struct surface *s)
@@ -816,8 +808,7 @@ static void draw_header(struct app *a, struct surface *s)
 	fmt_count(samples, sizeof(samples), (double)p->samples);
 	x += surf_printf(s, x, 0, s->w - x, ST_HEADER, "flametop  pid %d %s  ", a->info.pid,
 			 a->info.comm);
-	x += surf_text(s, x, 0, s->w - x, st,
-		       a->exited ? "EXITED" : a->paused ? "PAUSED" : "RUNNING");
+	x += surf_text(s, x, 0, s->w - x, st, state_word(a));
 	x += surf_printf(s, x, 0, s->w - x, ST_HEADER, "  %s %s  samples %s  lost %llu%s  %02d:%02d",
 			 rate, a->info.call_graph, samples,
 			 (unsigned long long)(p->lost + p->dropped), q, el / 60, el % 60);
@@ -840,6 +831,22 @@ static void draw_tabs(struct app *a, struct surface *s, int y)
 	for (int v = 0; v < VIEW_COUNT; v++)
 		x += surf_printf(s, x, y, s->w - x, v == (int)a->view ? ST_TAB_ON : ST_TAB,
 				 " %d %s ", v + 1, views[v]->name) + 1;
+}
+
+/* The visible panes' readings on one line, most telling first. */
+static void draw_readings(struct app *a, struct surface *s, int y)
+{
+	const char *line[4] = { a->readings.cpu, a->readings.memory, a->readings.io,
+				a->readings.gpu };
+	const unsigned bit[4] = { 1u << PANE_CPU, 1u << PANE_RSS, 1u << PANE_IO, 1u << PANE_GPU };
+	char buf[700];
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < 4; i++)
+		if ((a->panes & bit[i]) && line[i][0] && n < sizeof(buf))
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? " | " : "", line[i]);
+	surf_text_fit(s, 1, y, s->w - 2, ST_DIM, buf);
 }
 
 static void draw_panes(struct app *a, struct surface *s, int y, int h)
@@ -937,8 +944,10 @@ void app_draw(struct app *a, struct surface *s)
 	draw_header(a, s);
 	y = 1;
 	if (a->show_panes && a->panes && s->h >= 20 && s->w >= 40) {
-		draw_panes(a, s, y, 5);
-		y += 5;
+		draw_panes(a, s, y, PANE_ROWS);
+		y += PANE_ROWS;
+		if (s->h >= 26)
+			draw_readings(a, s, y++);
 	}
 	if (s->h >= 10) {
 		draw_tabs(a, s, y);

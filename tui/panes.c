@@ -3,6 +3,7 @@
 #include "app.h"
 
 #include "counting.h"
+#include "readings.h"
 #include "session.h"
 #include "timeline.h"
 
@@ -11,7 +12,9 @@
 
 #define SPARK_S 60 /* seconds of history a sparkline shows at most */
 
-enum series { SER_CPU, SER_RSS, SER_IO };
+enum series { SER_CPU, SER_RSS, SER_IO, SER_GPU };
+
+#define SPARK_ROW 4 /* the sparkline's row inside a pane */
 
 /* The last N points of one series into V; returns how many. */
 static size_t history(const struct timeline *tl, enum series which, double *v, size_t n,
@@ -23,9 +26,11 @@ static size_t history(const struct timeline *tl, enum series which, double *v, s
 	for (size_t i = from; i < len; i++) {
 		const struct timeline_point *pt = timeline_at(tl, i);
 
-		v[k] = which == SER_CPU ? pt->cpu_pct
+		v[k] = which == SER_CPU   ? pt->cpu_pct
 		       : which == SER_RSS ? pt->rss_mib
-					  : pt->rchar_bps + pt->wchar_bps;
+		       : which == SER_IO  ? pt->rchar_bps + pt->wchar_bps
+		       : pt->proc_gpu_pct >= 0 ? pt->proc_gpu_pct
+					       : pt->gpu_util_pct > 0 ? pt->gpu_util_pct : 0;
 		if (v[k] > *max)
 			*max = v[k];
 		k++;
@@ -40,8 +45,8 @@ static void spark_row(const struct app *a, struct surface *s, struct rect r, enu
 	int w = r.w - 2 < SPARK_S ? r.w - 2 : SPARK_S;
 	size_t n = w > 0 ? history(a->timeline, which, v, (size_t)w, &max) : 0;
 
-	if (n)
-		draw_spark(s, r.x + 1, r.y + 3, w, v, n, max > floor_max ? max : floor_max);
+	if (n && r.h > SPARK_ROW + 1)
+		draw_spark(s, r.x + 1, r.y + SPARK_ROW, w, v, n, max > floor_max ? max : floor_max);
 }
 
 static void no_data(struct surface *s, struct rect r)
@@ -52,23 +57,28 @@ static void no_data(struct surface *s, struct rect r)
 static void cpu_draw(const struct app *a, struct surface *s, struct rect r)
 {
 	const struct timeline_point *pt = timeline_last(a->timeline);
+	double wall;
 
 	surf_box(s, r.x, r.y, r.w, r.h, " CPU ");
 	if (!pt) {
 		no_data(s, r);
 		return;
 	}
-	surf_printf(s, r.x + 1, r.y + 1, r.w - 2, ST_NORMAL, "%.1f%%", pt->cpu_pct);
+	surf_printf(s, r.x + 1, r.y + 1, r.w - 2, ST_NORMAL, "%.1f%% of a core", pt->cpu_pct);
 	surf_printf(s, r.x + 1, r.y + 2, r.w - 2, ST_DIM, "usr %.0f%% sys %.0f%%", pt->user_pct,
 		    pt->sys_pct);
+	/* Each live thread could have run for the whole interval. */
+	wall = 100.0 * (double)(pt->threads > 0 ? pt->threads : 1);
+	surf_printf(s, r.x + 1, r.y + 3, r.w - 2, ST_DIM, "%ld thr, off-CPU %.0f%%", pt->threads,
+		    pt->cpu_pct < wall ? 100.0 * (1.0 - pt->cpu_pct / wall) : 0.0);
 	spark_row(a, s, r, SER_CPU, 100.0);
 }
 
 static void rss_draw(const struct app *a, struct surface *s, struct rect r)
 {
 	const struct timeline_point *pt = timeline_last(a->timeline);
-	double slope, r2;
-	char rss[32], peak[32] = "";
+	struct timeline_growth g;
+	char rss[32], peak[32] = "", pss[32], swap[32];
 
 	surf_box(s, r.x, r.y, r.w, r.h, " Memory ");
 	if (!pt) {
@@ -80,13 +90,15 @@ static void rss_draw(const struct app *a, struct surface *s, struct rect r)
 		fmt_bytes(peak, sizeof(peak), (double)a->session->target.last.hwm_kb * 1024.0);
 	surf_printf(s, r.x + 1, r.y + 1, r.w - 2, ST_NORMAL, "RSS %s%s%s", rss, peak[0] ? " peak " : "",
 		    peak);
-	if (timeline_rss_slope(a->timeline, SPARK_S, &slope, &r2) == 0) {
-		/* A leak looks like a straight climb held for half a minute. */
-		int leak = slope > 0.1 && r2 >= 0.9 && timeline_len(a->timeline) >= 30;
-
-		surf_printf(s, r.x + 1, r.y + 2, r.w - 2, leak ? ST_WARN : ST_DIM, "%+.2f MiB/min%s",
-			    slope, leak ? " leak?" : "");
-	}
+	if (pt->rollup_valid) {
+		fmt_bytes(pss, sizeof(pss), pt->pss_mib * 1048576.0);
+		fmt_bytes(swap, sizeof(swap), pt->swap_mib * 1048576.0);
+		surf_printf(s, r.x + 1, r.y + 2, r.w - 2, ST_DIM, "PSS %s swap %s", pss, swap);
+	} else
+		surf_text_fit(s, r.x + 1, r.y + 2, r.w - 2, ST_DIM, "PSS: smaps_rollup unreadable");
+	if (timeline_growth(a->timeline, READINGS_GROWTH_S, &g) == 0)
+		surf_printf(s, r.x + 1, r.y + 3, r.w - 2, g.leak ? ST_WARN : ST_DIM, "%+.2f MiB/min%s",
+			    g.mib_per_min, g.leak ? " leak?" : "");
 	spark_row(a, s, r, SER_RSS, 1.0);
 }
 
@@ -110,6 +122,8 @@ static void io_draw(const struct app *a, struct surface *s, struct rect r)
 	fmt_bytes(rd, sizeof(rd), pt->read_bps);
 	fmt_bytes(wr, sizeof(wr), pt->write_bps);
 	surf_printf(s, r.x + 1, r.y + 2, r.w - 2, ST_DIM, "disk r %s/s w %s/s", rd, wr);
+	surf_printf(s, r.x + 1, r.y + 3, r.w - 2, ST_DIM, "calls %.0f/s csw %.0f+%.0f/s",
+		    pt->syscr_ps + pt->syscw_ps, pt->vcsw_ps, pt->ivcsw_ps);
 	spark_row(a, s, r, SER_IO, 1024.0);
 }
 
@@ -141,22 +155,52 @@ static void counters_draw(const struct app *a, struct surface *s, struct rect r)
 	}
 }
 
-static void gpu_draw(const struct app *a, struct surface *s, struct rect r)
+/* Text wrapped over the box's lines, by cells. */
+static void wrap(struct surface *s, struct rect r, int y0, const char *text)
 {
-	const char *desc = a->gpu_desc;
-
-	surf_box(s, r.x, r.y, r.w, r.h, " GPU ");
-	/* The description over the box's lines, word-wrapped by cells. */
-	for (int y = 0, off = 0, len = (int)strlen(desc); y < r.h - 2 && off < len; y++) {
+	for (int y = y0, off = 0, len = (int)strlen(text); y < r.h - 1 && off < len; y++) {
 		int w = r.w - 2;
 		char line[160];
 
 		if (w <= 0)
 			break;
-		snprintf(line, sizeof(line), "%.*s", w, desc + off);
-		surf_text(s, r.x + 1, r.y + 1 + y, w, ST_DIM, line);
+		snprintf(line, sizeof(line), "%.*s", w, text + off);
+		surf_text(s, r.x + 1, r.y + y, w, ST_DIM, line);
 		off += w;
 	}
+}
+
+static void gpu_draw(const struct app *a, struct surface *s, struct rect r)
+{
+	const struct timeline_point *pt = timeline_last(a->timeline);
+	const struct gpu_reading *g = a->session ? &a->session->gpu_last : NULL;
+	char used[32], total[32];
+
+	surf_box(s, r.x, r.y, r.w, r.h, " GPU ");
+	if (!g || !g->valid || !pt || !pt->gpu_valid) {
+		wrap(s, r, 1, a->gpu_desc);
+		return;
+	}
+	surf_text_fit(s, r.x + 1, r.y + 1, r.w - 2, ST_NORMAL, g->name);
+	fmt_bytes(used, sizeof(used), pt->gpu_mem_mib * 1048576.0);
+	fmt_bytes(total, sizeof(total), pt->gpu_mem_total_mib * 1048576.0);
+	if (pt->gpu_util_pct >= 0)
+		surf_printf(s, r.x + 1, r.y + 2, r.w - 2, ST_DIM, "busy %.0f%% mem %s/%s",
+			    pt->gpu_util_pct, used, total);
+	else if (g->has_mem)
+		surf_printf(s, r.x + 1, r.y + 2, r.w - 2, ST_DIM, "mem %s/%s", used, total);
+	else
+		surf_text_fit(s, r.x + 1, r.y + 2, r.w - 2, ST_DIM, "device-wide: not exposed");
+	if (pt->proc_gpu_mem_mib >= 0) {
+		fmt_bytes(used, sizeof(used), pt->proc_gpu_mem_mib * 1048576.0);
+		if (pt->proc_gpu_pct >= 0)
+			surf_printf(s, r.x + 1, r.y + 3, r.w - 2, ST_NORMAL, "target %s %s %.0f%%", used,
+				    g->proc_engine[0] ? g->proc_engine : "sm", pt->proc_gpu_pct);
+		else
+			surf_printf(s, r.x + 1, r.y + 3, r.w - 2, ST_NORMAL, "target %s", used);
+	} else
+		surf_text_fit(s, r.x + 1, r.y + 3, r.w - 2, ST_DIM, "target: no GPU context");
+	spark_row(a, s, r, SER_GPU, 100.0);
 }
 
 const struct pane_ops pane_cpu = { .name = "cpu", .draw = cpu_draw };

@@ -1,7 +1,10 @@
-/* view_threads — every thread that took samples: its share, and its CPU
- * over the last interval (sampled CPU time, when the sampling event counts
- * nanoseconds); Enter shows that thread's profile alone. */
+/* view_threads — every thread that took samples: its share, its CPU over
+ * the last interval as sampled (when the sampling event counts nanoseconds)
+ * and as /proc/PID/task counts it (user, system, state); Enter shows that
+ * thread's profile alone. */
 #include "app.h"
+
+#include "session.h"
 
 #include <stdlib.h>
 
@@ -47,8 +50,8 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 	const struct profile *p = a->profile;
 	size_t *idx, n = order(a, &idx), rows = r.h > 1 ? (size_t)r.h - 1 : 0;
 
-	surf_printf(s, r.x, r.y, r.w, ST_TITLE, "%8s  %-16s %8s %7s %7s", "tid", "comm", "samples",
-		    "share%", a->info.weight_ns ? "cpu%" : "");
+	surf_printf(s, r.x, r.y, r.w, ST_TITLE, "%8s  %-16s %8s %7s %7s %6s %6s %s", "tid", "comm",
+		    "samples", "share%", a->info.weight_ns ? "cpu%" : "", "usr%", "sys%", "state");
 	if (a->th_sel >= n)
 		a->th_sel = n ? n - 1 : 0;
 	if (a->th_sel < a->th_top)
@@ -59,15 +62,22 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 		const struct thread_stat *t = &p->threads[idx[a->th_top + i]];
 		int y = r.y + 1 + (int)i, sel = a->th_top + i == a->th_sel;
 		enum style st = sel ? ST_SELECTED : t->tid == a->spec.tid ? ST_MATCH : ST_NORMAL;
-		char samples[16], cpu[16] = "";
+		const struct task_cpu *tc = a->session ? tasks_find(&a->session->tasks, t->tid) : NULL;
+		char samples[16], cpu[16] = "", usr[16] = "", sys[16] = "", state[8] = "-";
 
 		fmt_count(samples, sizeof(samples), (double)t->samples);
 		if (a->info.weight_ns)
 			snprintf(cpu, sizeof(cpu), "%6.1f",
 				 100.0 * (double)t->weight_last / (a->info.refresh_s * 1e9));
+		if (tc && tc->alive) {
+			snprintf(usr, sizeof(usr), "%6.1f", tc->user_pct);
+			snprintf(sys, sizeof(sys), "%6.1f", tc->sys_pct);
+			snprintf(state, sizeof(state), "%c", tc->state);
+		} else if (tc)
+			snprintf(state, sizeof(state), "gone");
 		surf_fill(s, r.x, y, r.w, 1, st);
-		surf_printf(s, r.x, y, r.w, st, "%8d  %-16.16s %8s %6.1f%% %7s", (int)t->tid,
-			    t->comm, samples, profile_pct(p, t->weight), cpu);
+		surf_printf(s, r.x, y, r.w, st, "%8d  %-16.16s %8s %6.1f%% %7s %6s %6s %s", (int)t->tid,
+			    t->comm, samples, profile_pct(p, t->weight), cpu, usr, sys, state);
 	}
 	if (!n)
 		surf_text(s, r.x + 1, r.y + 1, r.w - 1, ST_DIM, "no samples yet");

@@ -89,6 +89,25 @@ static int on_map(const struct procfs_map *m, void *arg)
 	return 0;
 }
 
+static void smaps_rollup_pss_and_swap(void **state)
+{
+	char *t = fixture("proc/smaps_rollup");
+	struct procfs_rollup r;
+
+	(void)state;
+	assert_int_equal(procfs_parse_rollup(t, &r), 0);
+	assert_int_equal(r.rss_kb, 204800);
+	assert_int_equal(r.pss_kb, 150528);
+	assert_int_equal(r.swap_kb, 32768);
+	assert_int_equal(r.swap_pss_kb, 30720);
+	assert_int_equal(r.anon_kb, 131072);
+	/* An older kernel's rollup without Swap is not read as "no swap". */
+	assert_int_not_equal(procfs_parse_rollup("Rss: 10 kB\nPss: 5 kB\n", &r), 0);
+	assert_int_equal(procfs_read_rollup(getpid(), &r), 0);
+	assert_true(r.rss_kb > 0 && r.pss_kb > 0 && r.pss_kb <= r.rss_kb);
+	free(t);
+}
+
 static void maps_lines(void **state)
 {
 	char *t = fixture("proc/maps");
@@ -170,6 +189,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(stat_with_parens_in_comm),
 		cmocka_unit_test(status_and_io),
+		cmocka_unit_test(smaps_rollup_pss_and_swap),
 		cmocka_unit_test(maps_lines),
 		cmocka_unit_test(live_self),
 		cmocka_unit_test(kallsyms_restricted_is_empty),

@@ -192,9 +192,9 @@ static void timeline_rates_and_slope(void **state)
 		r.stime_ns = (uint64_t)i * 100000000ull;
 		r.rss_kb = 10240 + (uint64_t)i * 512; /* +0.5 MiB/s = 30 MiB/min */
 		r.io.rchar = (uint64_t)i * 4096;
-		timeline_add(tl, i, &r);
+		timeline_add(tl, i, &r, NULL);
 	}
-	timeline_add(tl, 60.05, &r); /* too short: not a point */
+	timeline_add(tl, 60.05, &r, NULL); /* too short: not a point */
 	assert_int_equal(timeline_len(tl), 60);
 	assert_true(fabs(timeline_last(tl)->cpu_pct - 60.0) < 1e-6);
 	assert_true(fabs(timeline_last(tl)->user_pct - 50.0) < 1e-6);
