@@ -37,7 +37,8 @@ static void memory_line(const struct timeline *tl, double growth_s, char *buf, s
 		n = snprintf(buf, len, "steady growth %+.1f MiB/min over %.0f s (fit R2 %.2f): possible leak",
 			     g.mib_per_min, g.span_s, g.r2);
 	else if (fabs(g.mib_per_min) < TIMELINE_LEAK_MIN_SLOPE)
-		n = snprintf(buf, len, "stable (%+.2f MiB/min)", g.mib_per_min);
+		n = snprintf(buf, len, "stable (%+.2f MiB/min)",
+			     fabs(g.mib_per_min) < 0.005 ? 0.0 : g.mib_per_min);
 	else if (g.mib_per_min > 0 && g.span_s < TIMELINE_LEAK_MIN_S)
 		n = snprintf(buf, len, "growing %+.1f MiB/min over %.0f s: too soon to say",
 			     g.mib_per_min, g.span_s);

@@ -30,6 +30,7 @@ struct cli_options {
 	unsigned stack_bytes;    /* dwarf,N (0: the default) */
 	const char *unwinder;    /* "libdw" or "libunwind" */
 	int no_hybrid;
+	int no_gpu;
 	int quiet;
 	int top;          /* rows of the hotspot table */
 	double refresh_s; /* -r: screen refresh and counter interval (0: 1 s) */

@@ -51,6 +51,7 @@ const char *cli_usage(void)
 	       "      --panes LIST       the screen's panes, in order of the strip: any of\n"
 	       "                         cpu,memory,io,counters,gpu, or none (default all;\n"
 	       "                         P hides and shows the strip)\n"
+	       "      --no-gpu           do not look for a GPU (NVML, DRM render nodes)\n"
 	       "  -n, --top N            rows in the printed hotspot table (default 15)\n"
 	       "  -q, --quiet            print no hotspot table\n"
 	       "  -h, --help             this help\n"
@@ -185,7 +186,7 @@ static int parse_period(const char *s, uint64_t *out, char *err, size_t len)
 	return 0;
 }
 
-enum { OPT_FOLDED = 256, OPT_CALL_GRAPH, OPT_UNWINDER, OPT_NO_HYBRID, OPT_PANES };
+enum { OPT_FOLDED = 256, OPT_CALL_GRAPH, OPT_UNWINDER, OPT_NO_HYBRID, OPT_PANES, OPT_NO_GPU };
 
 /* "dwarf", "dwarf,16384", "fp", "auto". */
 static int parse_call_graph(const char *s, struct cli_options *o, char *err, size_t len)
@@ -233,6 +234,7 @@ static const struct option long_opts[] = {
 	{ "call-graph", required_argument, NULL, OPT_CALL_GRAPH },
 	{ "unwinder", required_argument, NULL, OPT_UNWINDER },
 	{ "no-hybrid", no_argument, NULL, OPT_NO_HYBRID },
+	{ "no-gpu", no_argument, NULL, OPT_NO_GPU },
 	{ "top", required_argument, NULL, 'n' },
 	{ "refresh", required_argument, NULL, 'r' },
 	{ "panes", required_argument, NULL, OPT_PANES },
@@ -293,6 +295,9 @@ static int handle(int c, char **argv, unsigned max_rate, struct cli_options *o, 
 		return 0;
 	case OPT_NO_HYBRID:
 		o->no_hybrid = 1;
+		return 0;
+	case OPT_NO_GPU:
+		o->no_gpu = 1;
 		return 0;
 	case OPT_PANES:
 		return parse_panes(optarg, &o->panes, err, len);
@@ -396,4 +401,5 @@ void cli_session_config(const struct cli_options *o, struct session_config *cfg)
 	cfg->stack_bytes = o->stack_bytes;
 	cfg->unwinder = unwinder_find(o->unwinder);
 	cfg->no_hybrid = o->no_hybrid;
+	cfg->no_gpu = o->no_gpu;
 }

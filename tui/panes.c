@@ -7,6 +7,7 @@
 #include "session.h"
 #include "timeline.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -98,7 +99,7 @@ static void rss_draw(const struct app *a, struct surface *s, struct rect r)
 		surf_text_fit(s, r.x + 1, r.y + 2, r.w - 2, ST_DIM, "PSS: smaps_rollup unreadable");
 	if (timeline_growth(a->timeline, READINGS_GROWTH_S, &g) == 0)
 		surf_printf(s, r.x + 1, r.y + 3, r.w - 2, g.leak ? ST_WARN : ST_DIM, "%+.2f MiB/min%s",
-			    g.mib_per_min, g.leak ? " leak?" : "");
+			    fabs(g.mib_per_min) < 0.005 ? 0.0 : g.mib_per_min, g.leak ? " leak?" : "");
 	spark_row(a, s, r, SER_RSS, 1.0);
 }
 
@@ -174,23 +175,24 @@ static void gpu_draw(const struct app *a, struct surface *s, struct rect r)
 {
 	const struct timeline_point *pt = timeline_last(a->timeline);
 	const struct gpu_reading *g = a->session ? &a->session->gpu_last : NULL;
-	char used[32], total[32];
+	char used[32], total[32], title[128];
 
-	surf_box(s, r.x, r.y, r.w, r.h, " GPU ");
 	if (!g || !g->valid || !pt || !pt->gpu_valid) {
+		surf_box(s, r.x, r.y, r.w, r.h, " GPU ");
 		wrap(s, r, 1, a->gpu_desc);
 		return;
 	}
-	surf_text_fit(s, r.x + 1, r.y + 1, r.w - 2, ST_NORMAL, g->name);
-	fmt_bytes(used, sizeof(used), pt->gpu_mem_mib * 1048576.0);
-	fmt_bytes(total, sizeof(total), pt->gpu_mem_total_mib * 1048576.0);
+	snprintf(title, sizeof(title), " GPU %s ", g->name);
+	surf_box(s, r.x, r.y, r.w, r.h, title);
 	if (pt->gpu_util_pct >= 0)
-		surf_printf(s, r.x + 1, r.y + 2, r.w - 2, ST_DIM, "busy %.0f%% mem %s/%s",
-			    pt->gpu_util_pct, used, total);
-	else if (g->has_mem)
-		surf_printf(s, r.x + 1, r.y + 2, r.w - 2, ST_DIM, "mem %s/%s", used, total);
+		surf_printf(s, r.x + 1, r.y + 1, r.w - 2, ST_NORMAL, "busy %.0f%%", pt->gpu_util_pct);
 	else
-		surf_text_fit(s, r.x + 1, r.y + 2, r.w - 2, ST_DIM, "device-wide: not exposed");
+		surf_text_fit(s, r.x + 1, r.y + 1, r.w - 2, ST_DIM, "busy: not exposed");
+	if (g->has_mem) {
+		fmt_bytes(used, sizeof(used), pt->gpu_mem_mib * 1048576.0);
+		fmt_bytes(total, sizeof(total), pt->gpu_mem_total_mib * 1048576.0);
+		surf_printf(s, r.x + 1, r.y + 2, r.w - 2, ST_DIM, "mem %s/%s", used, total);
+	}
 	if (pt->proc_gpu_mem_mib >= 0) {
 		fmt_bytes(used, sizeof(used), pt->proc_gpu_mem_mib * 1048576.0);
 		if (pt->proc_gpu_pct >= 0)

@@ -8,6 +8,7 @@
  * ahead of ours so that reading it with the wrong stride shows. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define OK                0
 #define INVALID_ARGUMENT  2
@@ -122,13 +123,23 @@ int nvmlDeviceGetGraphicsRunningProcesses(struct dev *d, unsigned *count, struct
 	return OK;
 }
 
-/* Device 0 has two samples per named pid, SM 40 % then 60 %, stamped 1000
- * and 2000; asked for samples after 2000 there are none. */
+static unsigned long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000;
+}
+
+/* Device 0 has two samples per named pid, SM 40 % and 60 %, stamped a
+ * millisecond ago and now, as a driver that samples continuously would;
+ * device 1 never has any. */
 int nvmlDeviceGetProcessUtilization(struct dev *d, struct sample *s, unsigned *count,
 				    unsigned long long last_seen)
 {
 	unsigned v[8];
-	size_t n = d->index == 0 && last_seen < 2000 ? pids(v) : 0;
+	unsigned long long now = now_us();
+	size_t n = d->index == 0 && last_seen < now ? pids(v) : 0;
 
 	if (!n)
 		return NOT_FOUND;
@@ -137,8 +148,8 @@ int nvmlDeviceGetProcessUtilization(struct dev *d, struct sample *s, unsigned *c
 		return INSUFFICIENT_SIZE;
 	}
 	for (size_t i = 0; i < n; i++) {
-		s[2 * i] = (struct sample){ v[i], 1000, 40, 10, 0, 0 };
-		s[2 * i + 1] = (struct sample){ v[i], 2000, 60, 10, 0, 0 };
+		s[2 * i] = (struct sample){ v[i], now - 1000, 40, 10, 0, 0 };
+		s[2 * i + 1] = (struct sample){ v[i], now, 60, 10, 0, 0 };
 	}
 	*count = 2 * (unsigned)n;
 	return OK;

@@ -1,12 +1,14 @@
 """The live screen in a real terminal (tmux): every view, the keys of the
 contract, resize down to 20x5, a target that exits, exports from the screen."""
+import os
 import re
 import shutil
+import signal
 import time
 
 import pytest
 
-from conftest import FLAMETOP, load_yaml, workload
+from conftest import BUILD, FLAMETOP, load_yaml, workload
 from screen import Screen, colours_used
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
@@ -289,6 +291,28 @@ def test_attach_leaves_the_target_running(screens, background):
     assert s.exit_status() == 0
     time.sleep(0.3)
     assert target.poll() is None
+
+
+def test_process_panes_gpu_and_a_stopped_target(screens, background):
+    target = background("sleep", "60")
+    env = {"LD_LIBRARY_PATH": str(BUILD / "tests" / "doubles"), "FAKE_NVML_PIDS": str(target.pid)}
+    s = screens(f"{FLAMETOP} -p {target.pid} -r 0.5", env=env)
+    s.wait_for(r"Fake H100 80GB")
+    s.wait_for(r"busy 73%")
+    s.wait_for(r"mem 11\.0 GiB/160\.0 GiB")
+    s.wait_for(r"target 1\.8 GiB sm 50%")
+    s.wait_for(r"PSS .* swap 0 B")
+    s.wait_for(r"off-CPU 100% of wall")  # the readings line under the panes
+    os.kill(target.pid, signal.SIGSTOP)
+    try:
+        s.wait_for(rf"pid {target.pid} sleep  STOPPED")
+    finally:
+        os.kill(target.pid, signal.SIGCONT)
+    s.wait_for(rf"pid {target.pid} sleep  RUNNING")
+    s.keys("4")  # threads: /proc's user and system time per thread
+    s.wait_for(r"usr%\s+sys%\s+state")
+    s.keys("q")
+    assert s.exit_status() == 0
 
 
 def test_ascii_fallback_and_no_color(screens):

@@ -222,9 +222,10 @@ static void nvml_loader_and_fallbacks(void **state)
 	assert_int_equal(g.proc_mem, 1792 * MIB);
 	assert_true(g.has_proc_util);
 	assert_float_equal(g.proc_util_pct, 50.0, 1e-9); /* mean of its samples */
-	/* No new samples since: idle, not unknown. */
+	/* A later read takes the samples stamped since the last one. */
+	usleep(2000);
 	assert_int_equal(gpu_read(gpu, 4242, 2.0, &g), 0);
-	assert_float_equal(g.proc_util_pct, 0.0, 1e-9);
+	assert_float_equal(g.proc_util_pct, 50.0, 1e-9);
 	/* Another process is not on the GPU. */
 	assert_int_equal(gpu_read(gpu, 4343, 3.0, &g), 0);
 	assert_false(g.proc_found);
