@@ -147,7 +147,8 @@ static void process_batch(struct session *s, struct session_batch *b)
 
 		b->ents[i].time = perf_rec_decode(h, st, &r) == 0 ? r.time : 0;
 	}
-	qsort(b->ents, b->n, sizeof(*b->ents), cmp_time);
+	if (b->n)
+		qsort(b->ents, b->n, sizeof(*b->ents), cmp_time);
 	for (size_t i = 0; i < b->n; i++) {
 		const struct perf_event_header *h = (const void *)(b->buf + b->ents[i].off);
 		int e = perf_rec_decode(h, st, &r);

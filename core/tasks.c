@@ -115,7 +115,8 @@ size_t tasks_update(struct tasks *ts, pid_t pid, double t_s)
 	for (size_t i = 0; i < n; i++)
 		take(ts, sorted, pid, tids[i], dt);
 	free(tids);
-	qsort(ts->v, ts->n, sizeof(*ts->v), cmp_tid);
+	if (ts->n)
+		qsort(ts->v, ts->n, sizeof(*ts->v), cmp_tid);
 	for (size_t i = 0; i < ts->n; i++) {
 		struct task_cpu *t = &ts->v[i];
 
