@@ -2,6 +2,7 @@
 #include "report.h"
 
 #include "grow.h"
+#include "ledger_yaml.h"
 #include "yamlw.h"
 
 #include <errno.h>
@@ -587,76 +588,9 @@ static void section_counters(struct yctx *c)
 	yw_end_map(w);
 }
 
-static void write_time(struct yamlw *w, const char *key, time_t t)
-{
-	char buf[64];
-	struct tm tm;
-
-	if (!t || !gmtime_r(&t, &tm)) {
-		yw_key(w, key);
-		yw_null(w);
-		return;
-	}
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	yw_kstr(w, key, buf);
-}
-
-static void write_snapshot(struct yamlw *w, const struct hyp_snapshot *s)
-{
-	yw_key(w, "snapshot");
-	if (!s->valid) {
-		yw_null(w);
-		return;
-	}
-	yw_map(w);
-	yw_kstr(w, "function", s->function[0] ? s->function : NULL);
-	yw_kstr(w, "module", s->module[0] ? s->module : NULL);
-	yw_knum(w, "self_pct", s->self_pct, 2);
-	yw_knum(w, "total_pct", s->total_pct, 2);
-	yw_key(w, "window");
-	yw_map(w);
-	yw_knum(w, "from_s", s->from_s, 1);
-	yw_knum(w, "to_s", s->to_s, 1);
-	yw_kbool(w, "recent", s->recent);
-	yw_end_map(w);
-	yw_knum(w, "cpu_pct", s->cpu_pct, 1);
-	yw_knum(w, "rss_mib", s->rss_mib, 2);
-	yw_key(w, "rss_slope_mib_per_min");
-	if (s->has_slope)
-		yw_num(w, s->rss_slope_mib_min, 3);
-	else
-		yw_null(w);
-	yw_knum(w, "read_bytes_per_s", s->read_bps, 0);
-	yw_knum(w, "write_bytes_per_s", s->write_bps, 0);
-	yw_key(w, "counters");
-	yw_map(w);
-	for (size_t i = 0; i < s->nctr; i++)
-		yw_knum(w, s->ctr_name[i], s->ctr_value[i], 0);
-	yw_end_map(w);
-	yw_end_map(w);
-}
-
 static void section_hypotheses(struct yctx *c)
 {
-	const struct ledger *l = c->r->ledger;
-	struct yamlw *w = &c->w;
-
-	yw_key(w, "hypotheses");
-	yw_seq(w);
-	for (size_t i = 0; l && i < l->n; i++) {
-		const struct hypothesis *h = &l->v[i];
-
-		yw_map(w);
-		yw_kuint(w, "id", h->id);
-		yw_kstr(w, "name", h->text);
-		yw_kstr(w, "verdict", verdict_name(h->verdict));
-		yw_kstr(w, "evidence", h->evidence);
-		write_time(w, "created_at", h->created_at);
-		write_time(w, "marked_at", h->marked_at);
-		write_snapshot(w, &h->snap);
-		yw_end_map(w);
-	}
-	yw_end_seq(w);
+	ledger_yaml_write(&c->w, c->r->ledger);
 }
 
 /* Per-interval process readings (the panes' history). */

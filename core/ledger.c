@@ -43,6 +43,7 @@ struct hypothesis *ledger_add(struct ledger *l, const char *text, time_t now)
 	h->id = l->next_id++;
 	h->text = t;
 	h->created_at = now;
+	l->changes++;
 	return h;
 }
 
@@ -73,6 +74,7 @@ int ledger_mark(struct ledger *l, unsigned id, enum verdict v, const struct hyp_
 
 	if (!h)
 		return -ENOENT;
+	l->changes++;
 	h->verdict = v;
 	h->marked_at = now;
 	if (snap)
@@ -88,7 +90,10 @@ int ledger_set_evidence(struct ledger *l, unsigned id, const char *evidence)
 {
 	struct hypothesis *h = ledger_find(l, id);
 
-	return h ? replace(&h->evidence, evidence) : -ENOENT;
+	if (!h)
+		return -ENOENT;
+	l->changes++;
+	return replace(&h->evidence, evidence);
 }
 
 int ledger_set_text(struct ledger *l, unsigned id, const char *text)
@@ -97,6 +102,7 @@ int ledger_set_text(struct ledger *l, unsigned id, const char *text)
 
 	if (!h || !text || !text[0])
 		return h ? -EINVAL : -ENOENT;
+	l->changes++;
 	return replace(&h->text, text);
 }
 
@@ -111,6 +117,7 @@ int ledger_delete(struct ledger *l, unsigned id)
 	hyp_free(h);
 	memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof(*l->v));
 	l->n--;
+	l->changes++;
 	return 0;
 }
 

@@ -25,6 +25,7 @@ struct cli_options {
 	const char *list_filter; /* --list-events FILTER */
 	double duration_s;       /* 0: until the target exits or a signal */
 	const char *output;      /* YAML path */
+	const char *ledger_path; /* --ledger: hypotheses loaded and kept saved */
 	const char *folded;      /* folded stacks path */
 	const char *call_graph;  /* "fp" or "dwarf" (auto resolved) */
 	unsigned stack_bytes;    /* dwarf,N (0: the default) */

@@ -16,4 +16,11 @@ int face_stop_signal(void);
  * that fails is saved under $TMPDIR instead. Returns 0, or 1 if any failed. */
 int face_write_exports(const struct cli_options *o, const struct report *r);
 
+/* --ledger: loads o->ledger_path into L (a missing file is an empty
+ * ledger). Returns 0, or 2 after saying why on stderr. */
+int face_load_ledger(const struct cli_options *o, struct ledger *l);
+/* Saves L to PATH (temporary file and rename). Returns 0 or -errno with
+ * the reason in ERR. */
+int face_save_ledger(const char *path, const struct ledger *l, char *err, size_t len);
+
 #endif

@@ -41,6 +41,7 @@ struct ledger {
 	struct hypothesis *v;
 	size_t n, cap;
 	unsigned next_id;
+	unsigned long changes; /* bumped by every change, for whoever keeps it saved */
 };
 
 void ledger_init(struct ledger *l);

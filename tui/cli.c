@@ -52,6 +52,8 @@ const char *cli_usage(void)
 	       "                         cpu,memory,io,counters,gpu, or none (default all;\n"
 	       "                         P hides and shows the strip)\n"
 	       "      --no-gpu           do not look for a GPU (NVML, DRM render nodes)\n"
+	       "      --ledger FILE      load the hypotheses from FILE (a ledger or an export)\n"
+	       "                         and, on the screen, keep them saved there\n"
 	       "  -n, --top N            rows in the printed hotspot table (default 15)\n"
 	       "  -q, --quiet            print no hotspot table\n"
 	       "  -h, --help             this help\n"
@@ -186,7 +188,7 @@ static int parse_period(const char *s, uint64_t *out, char *err, size_t len)
 	return 0;
 }
 
-enum { OPT_FOLDED = 256, OPT_CALL_GRAPH, OPT_UNWINDER, OPT_NO_HYBRID, OPT_PANES, OPT_NO_GPU };
+enum { OPT_FOLDED = 256, OPT_CALL_GRAPH, OPT_UNWINDER, OPT_NO_HYBRID, OPT_PANES, OPT_NO_GPU, OPT_LEDGER };
 
 /* "dwarf", "dwarf,16384", "fp", "auto". */
 static int parse_call_graph(const char *s, struct cli_options *o, char *err, size_t len)
@@ -235,6 +237,7 @@ static const struct option long_opts[] = {
 	{ "unwinder", required_argument, NULL, OPT_UNWINDER },
 	{ "no-hybrid", no_argument, NULL, OPT_NO_HYBRID },
 	{ "no-gpu", no_argument, NULL, OPT_NO_GPU },
+	{ "ledger", required_argument, NULL, OPT_LEDGER },
 	{ "top", required_argument, NULL, 'n' },
 	{ "refresh", required_argument, NULL, 'r' },
 	{ "panes", required_argument, NULL, OPT_PANES },
@@ -298,6 +301,9 @@ static int handle(int c, char **argv, unsigned max_rate, struct cli_options *o, 
 		return 0;
 	case OPT_NO_GPU:
 		o->no_gpu = 1;
+		return 0;
+	case OPT_LEDGER:
+		o->ledger_path = optarg;
 		return 0;
 	case OPT_PANES:
 		return parse_panes(optarg, &o->panes, err, len);

@@ -1,8 +1,10 @@
 /* face — signals and exports shared by record and the screen. */
 #include "face.h"
 
+#include "ledger_yaml.h"
 #include "outfile.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,4 +53,28 @@ int face_write_exports(const struct cli_options *o, const struct report *r)
 	if (o->folded)
 		rc |= export_one(o->folded, &exporter_folded, "folded", r);
 	return rc;
+}
+
+int face_load_ledger(const struct cli_options *o, struct ledger *l)
+{
+	char err[512];
+	int e;
+
+	if (!o->ledger_path)
+		return 0;
+	e = ledger_yaml_load_file(o->ledger_path, l, err, sizeof(err));
+	if (e && e != -ENOENT) {
+		fprintf(stderr, "flametop: %s\n", err);
+		return 2;
+	}
+	return 0;
+}
+
+int face_save_ledger(const char *path, const struct ledger *l, char *err, size_t len)
+{
+	struct report r;
+
+	memset(&r, 0, sizeof(r));
+	r.ledger = l;
+	return outfile_write(path, &exporter_ledger, &r, err, len);
 }

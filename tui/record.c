@@ -73,7 +73,7 @@ static void sample_loop(struct session *s, const struct cli_options *o)
 	}
 }
 
-static int finish(struct session *s, const struct cli_options *o)
+static int finish(struct session *s, const struct cli_options *o, const struct ledger *lg)
 {
 	struct report r;
 	char state[128];
@@ -86,6 +86,7 @@ static int finish(struct session *s, const struct cli_options *o)
 		(unsigned long long)s->profile->samples, session_elapsed(s),
 		(unsigned long long)(s->profile->lost + s->profile->dropped));
 	report_from_session(&r, s);
+	r.ledger = lg;
 	if (!o->quiet)
 		print_table(s->profile, o->top);
 	fflush(stdout);
@@ -97,24 +98,31 @@ int record_run(const struct cli_options *o)
 	struct session_config cfg;
 	struct session *s;
 	char err[1024];
+	struct ledger lg;
 	int rc;
 
 	face_catch_signals();
+	ledger_init(&lg);
+	if (face_load_ledger(o, &lg))
+		return 2;
 	cli_session_config(o, &cfg);
 	s = session_open(&cfg, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "flametop: %s\n", err);
+		ledger_fini(&lg);
 		return 1;
 	}
 	/* Start first: a command that cannot run is then the only thing said. */
 	if (session_start(s, err, sizeof(err))) {
 		fprintf(stderr, "flametop: %s\n", err);
 		session_free(s);
+		ledger_fini(&lg);
 		return 1;
 	}
 	announce(s, o);
 	sample_loop(s, o);
-	rc = finish(s, o);
+	rc = finish(s, o, &lg);
 	session_free(s);
+	ledger_fini(&lg);
 	return rc;
 }

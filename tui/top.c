@@ -36,7 +36,23 @@ struct loop {
 	struct surface surf;
 	struct pollfd fds[MAX_FDS];
 	uint64_t next_refresh, refresh_ms;
+	const char *ledger_path;    /* --ledger: kept saved as it changes */
+	unsigned long ledger_saved; /* the ledger's change count last saved */
 };
+
+/* --ledger: a change is saved at once; a failed save is said and the
+ * hypotheses stay in memory (and in the exports) for the next try. */
+static void keep_ledger_saved(struct loop *l)
+{
+	char err[512];
+
+	if (!l->ledger_path || l->app.ledger.changes == l->ledger_saved)
+		return;
+	if (face_save_ledger(l->ledger_path, &l->app.ledger, err, sizeof(err)) == 0)
+		l->ledger_saved = l->app.ledger.changes;
+	else
+		app_message(&l->app, 1, "ledger not saved: %s; retried at the next change", err);
+}
 
 static void draw(struct loop *l)
 {
@@ -85,7 +101,10 @@ static void run_loop(struct loop *l)
 		poll(l->fds, n + 1, timeout);
 		/* Always: a resize arrives as a signal, not as input, and
 		 * ncurses hands it over as a key only when asked. */
-		dirty |= read_keys(l) > 0;
+		if (read_keys(l) > 0) {
+			keep_ledger_saved(l);
+			dirty = 1;
+		}
 		if (!l->app.exited && session_poll(l->s, 0))
 			target_gone(l), dirty = 1;
 		if (now_ms() >= l->next_refresh) {
@@ -143,6 +162,7 @@ int top_run(const struct cli_options *o)
 	struct loop *l = calloc(1, sizeof(*l));
 	char err[1024], logpath[4096] = "";
 	int rc = 0, outfd = -1;
+	struct ledger loaded;
 
 	if (!l) {
 		fprintf(stderr, "flametop: out of memory\n");
@@ -162,11 +182,19 @@ int top_run(const struct cli_options *o)
 		free(l);
 		return 1;
 	}
+	ledger_init(&loaded);
+	if (face_load_ledger(o, &loaded)) {
+		if (outfd > 0)
+			close(outfd), unlink(logpath);
+		free(l);
+		return 2;
+	}
 	l->s = open_session(o, outfd, err, sizeof(err));
 	if (outfd > 0)
 		close(outfd);
 	if (!l->s) {
 		fprintf(stderr, "flametop: %s\n", err);
+		ledger_fini(&loaded);
 		free(l);
 		return 1;
 	}
@@ -174,11 +202,15 @@ int top_run(const struct cli_options *o)
 		screen_fini();
 		fprintf(stderr, "flametop: %s\n", err[0] ? err : "out of memory");
 		session_free(l->s);
+		ledger_fini(&loaded);
 		free(l);
 		return 1;
 	}
 	l->surf.g = screen_glyphs();
 	l->app.panes = o->panes;
+	l->app.ledger = loaded; /* app_init's ledger held nothing yet */
+	l->ledger_path = o->ledger_path;
+	l->ledger_saved = loaded.changes;
 	if (logpath[0])
 		app_message(&l->app, 0, "the command's output goes to %s", logpath);
 	l->refresh_ms = (uint64_t)((o->refresh_s > 0 ? o->refresh_s : 1.0) * 1000);

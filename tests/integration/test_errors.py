@@ -139,3 +139,26 @@ def test_rate_and_period_together():
     one_line_error(run_flametop("record", "-F", "99", "-c", "1000", "--", "true"), 2,
                    "either -F", "-c")
     one_line_error(run_flametop("record", "-c", "0", "--", "true"), 2, "invalid sample period")
+
+
+def test_bad_ledger_file_is_refused_with_its_line(tmp_path):
+    bad = tmp_path / "ledger.yaml"
+    bad.write_text("hypotheses:\n  - id: 1\n    verdict: open\n", encoding="utf-8")
+    r = run_flametop("record", "--ledger", bad, "-d", "1", "--", "true")
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"flametop: ledger '{bad}': line 2: a hypothesis needs a name"
+
+
+def test_record_carries_a_loaded_ledger_into_its_export(tmp_path):
+    ledger = tmp_path / "ledger.yaml"
+    ledger.write_text("hypotheses:\n  - {id: 3, name: sleeps, verdict: open}\n",
+                      encoding="utf-8")
+    out = tmp_path / "out.yaml"
+    r = run_flametop("record", "-q", "--ledger", ledger, "-o", out, "--", "sleep", "0.3")
+    assert r.returncode == 0, r.stderr
+    hyps = load_yaml(out)["hypotheses"]
+    assert [(h["id"], h["name"], h["verdict"]) for h in hyps] == [(3, "sleeps", "open")]
+    # A missing ledger file is an empty ledger, not an error.
+    r = run_flametop("record", "-q", "--ledger", tmp_path / "new.yaml", "-d", "0.3", "--",
+                     "sleep", "1")
+    assert r.returncode == 0, r.stderr

@@ -202,6 +202,43 @@ def test_hypotheses_and_export(screens, tmp_path):
     assert s.exit_status() == 0
 
 
+LEDGER = """flametop: {version: 0.1.0, format: 1, kind: ledger}
+hypotheses:
+  - id: 7
+    name: "the parser is the cost"
+    verdict: supports
+    evidence: "parse_input 87% total"
+    created_at: 2026-11-20T10:00:00Z
+    marked_at: 2026-11-20T10:05:00Z
+    snapshot: null
+"""
+
+
+def test_ledger_file_is_loaded_and_kept_saved(screens, tmp_path):
+    ledger = tmp_path / "ledger.yaml"
+    ledger.write_text(LEDGER, encoding="utf-8")
+    s = demo(screens, f"--ledger {ledger}")
+    s.keys("5")
+    s.wait_for(r"#7 \[supports\] the parser is the cost")
+    s.keys("H")
+    s.type("writes are throttled")
+    s.keys("Enter")
+    s.wait_for(r"#8 \[open\] writes are throttled")
+    # Saved at once, before quitting: another run could read it now.
+    deadline = time.time() + 5
+    while "writes are throttled" not in ledger.read_text(encoding="utf-8"):
+        assert time.time() < deadline, "the ledger file was not saved"
+        time.sleep(0.1)
+    s.keys("r")
+    s.wait_for(r"#8 \[rejects\]")
+    s.keys("q")
+    assert s.exit_status() == 0
+    hyps = load_yaml(ledger)["hypotheses"]
+    assert [(h["id"], h["verdict"]) for h in hyps] == [(7, "supports"), (8, "rejects")]
+    assert hyps[0]["evidence"] == "parse_input 87% total"
+    assert hyps[1]["snapshot"]["cpu_pct"] > 50  # the evidence seen when marked
+
+
 def test_export_failure_keeps_the_profile(screens, tmp_path):
     s = demo(screens, env={"TMPDIR": str(tmp_path)})
     s.keys("e", "C-u")

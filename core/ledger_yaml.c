@@ -1,0 +1,344 @@
+/* ledger_yaml — hypotheses to and from YAML (libyaml's document API). */
+#include "ledger_yaml.h"
+
+#include "procfs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <yaml.h>
+
+/* ---- writing ---- */
+
+static void write_time(struct yamlw *w, const char *key, time_t t)
+{
+	char buf[64];
+	struct tm tm;
+
+	if (!t || !gmtime_r(&t, &tm)) {
+		yw_key(w, key);
+		yw_null(w);
+		return;
+	}
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	yw_kstr(w, key, buf);
+}
+
+static void write_snapshot(struct yamlw *w, const struct hyp_snapshot *s)
+{
+	yw_key(w, "snapshot");
+	if (!s->valid) {
+		yw_null(w);
+		return;
+	}
+	yw_map(w);
+	yw_kstr(w, "function", s->function[0] ? s->function : NULL);
+	yw_kstr(w, "module", s->module[0] ? s->module : NULL);
+	yw_knum(w, "self_pct", s->self_pct, 2);
+	yw_knum(w, "total_pct", s->total_pct, 2);
+	yw_key(w, "window");
+	yw_map(w);
+	yw_knum(w, "from_s", s->from_s, 1);
+	yw_knum(w, "to_s", s->to_s, 1);
+	yw_kbool(w, "recent", s->recent);
+	yw_end_map(w);
+	yw_knum(w, "cpu_pct", s->cpu_pct, 1);
+	yw_knum(w, "rss_mib", s->rss_mib, 2);
+	yw_key(w, "rss_slope_mib_per_min");
+	if (s->has_slope)
+		yw_num(w, s->rss_slope_mib_min, 3);
+	else
+		yw_null(w);
+	yw_knum(w, "read_bytes_per_s", s->read_bps, 0);
+	yw_knum(w, "write_bytes_per_s", s->write_bps, 0);
+	yw_key(w, "counters");
+	yw_map(w);
+	for (size_t i = 0; i < s->nctr; i++)
+		yw_knum(w, s->ctr_name[i], s->ctr_value[i], 0);
+	yw_end_map(w);
+	yw_end_map(w);
+}
+
+void ledger_yaml_write(struct yamlw *w, const struct ledger *l)
+{
+	yw_key(w, "hypotheses");
+	yw_seq(w);
+	for (size_t i = 0; l && i < l->n; i++) {
+		const struct hypothesis *h = &l->v[i];
+
+		yw_map(w);
+		yw_kuint(w, "id", h->id);
+		yw_kstr(w, "name", h->text);
+		yw_kstr(w, "verdict", verdict_name(h->verdict));
+		yw_kstr(w, "evidence", h->evidence);
+		write_time(w, "created_at", h->created_at);
+		write_time(w, "marked_at", h->marked_at);
+		write_snapshot(w, &h->snap);
+		yw_end_map(w);
+	}
+	yw_end_seq(w);
+}
+
+static int write_ledger(FILE *f, const struct report *r)
+{
+	struct yamlw w;
+	int e = yw_open(&w, f);
+
+	if (e)
+		return e;
+	yw_map(&w);
+	yw_key(&w, "flametop");
+	yw_map(&w);
+	yw_kstr(&w, "version", FLAMETOP_VERSION);
+	yw_kint(&w, "format", REPORT_FORMAT);
+	yw_kstr(&w, "kind", "ledger");
+	yw_end_map(&w);
+	ledger_yaml_write(&w, r->ledger);
+	yw_end_map(&w);
+	return yw_close(&w);
+}
+
+const struct exporter exporter_ledger = { .name = "ledger", .write = write_ledger };
+
+/* ---- reading ---- */
+
+struct rd {
+	yaml_document_t *doc;
+	char *err;
+	size_t errlen;
+};
+
+static yaml_node_t *node(const struct rd *d, int i) { return yaml_document_get_node(d->doc, i); }
+
+/* The value of KEY in map M, or NULL. */
+static yaml_node_t *get(const struct rd *d, const yaml_node_t *m, const char *key)
+{
+	if (!m || m->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = node(d, p->key);
+
+		if (k && k->type == YAML_SCALAR_NODE && !strcmp((char *)k->data.scalar.value, key))
+			return node(d, p->value);
+	}
+	return NULL;
+}
+
+static int is_null(const yaml_node_t *n)
+{
+	return !n || (n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+		      (!strcmp((char *)n->data.scalar.value, "null") ||
+		       !strcmp((char *)n->data.scalar.value, "~") || !n->data.scalar.length));
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE && !is_null(n) ? (const char *)n->data.scalar.value
+							      : NULL;
+}
+
+static int bad(const struct rd *d, const yaml_node_t *n, const char *what)
+{
+	snprintf(d->err, d->errlen, "line %lu: %s", n ? (unsigned long)n->start_mark.line + 1 : 0ul,
+		 what);
+	return -EINVAL;
+}
+
+static int number(const struct rd *d, const yaml_node_t *m, const char *key, double *out)
+{
+	const yaml_node_t *n = get(d, m, key);
+	const char *s = scalar(n);
+	char *end;
+
+	if (!s)
+		return 1; /* absent or null */
+	*out = strtod(s, &end);
+	return *end ? bad(d, n, "not a number") : 0;
+}
+
+static int parse_time(const char *s, time_t *out)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end || (*end && strcmp(end, "Z") && strcmp(end, "+00:00")))
+		return -EINVAL;
+	*out = timegm(&tm);
+	return 0;
+}
+
+static int read_time(const struct rd *d, const yaml_node_t *m, const char *key, time_t *out)
+{
+	const yaml_node_t *n = get(d, m, key);
+	const char *s = scalar(n);
+
+	*out = 0;
+	if (s && parse_time(s, out))
+		return bad(d, n, "a time must read like 2026-11-21T06:43:05Z");
+	return 0;
+}
+
+static int read_counters(const struct rd *d, const yaml_node_t *m, struct hyp_snapshot *s)
+{
+	if (!m || is_null(m))
+		return 0;
+	if (m->type != YAML_MAPPING_NODE)
+		return bad(d, m, "snapshot counters must be a map");
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start;
+	     p < m->data.mapping.pairs.top && s->nctr < EVENTS_MAX; p++) {
+		const char *k = scalar(node(d, p->key)), *v = scalar(node(d, p->value));
+
+		if (!k || !v)
+			continue;
+		snprintf(s->ctr_name[s->nctr], sizeof(s->ctr_name[0]), "%s", k);
+		s->ctr_value[s->nctr++] = strtod(v, NULL);
+	}
+	return 0;
+}
+
+static int read_snapshot(const struct rd *d, const yaml_node_t *m, struct hyp_snapshot *s)
+{
+	const yaml_node_t *win = get(d, m, "window");
+	const char *f = scalar(get(d, m, "function")), *mod = scalar(get(d, m, "module"));
+	const char *recent = scalar(get(d, win, "recent"));
+	int e = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (is_null(m))
+		return 0;
+	if (m->type != YAML_MAPPING_NODE)
+		return bad(d, m, "snapshot must be a map");
+	s->valid = 1;
+	snprintf(s->function, sizeof(s->function), "%s", f ? f : "");
+	snprintf(s->module, sizeof(s->module), "%s", mod ? mod : "");
+	e |= number(d, m, "self_pct", &s->self_pct) < 0;
+	e |= number(d, m, "total_pct", &s->total_pct) < 0;
+	e |= number(d, win, "from_s", &s->from_s) < 0;
+	e |= number(d, win, "to_s", &s->to_s) < 0;
+	s->recent = recent && !strcmp(recent, "true");
+	e |= number(d, m, "cpu_pct", &s->cpu_pct) < 0;
+	e |= number(d, m, "rss_mib", &s->rss_mib) < 0;
+	int sl = number(d, m, "rss_slope_mib_per_min", &s->rss_slope_mib_min);
+
+	e |= sl < 0;
+	s->has_slope = sl == 0;
+	e |= number(d, m, "read_bytes_per_s", &s->read_bps) < 0;
+	e |= number(d, m, "write_bytes_per_s", &s->write_bps) < 0;
+	return e ? -EINVAL : read_counters(d, get(d, m, "counters"), s);
+}
+
+static int read_verdict(const char *s, enum verdict *v)
+{
+	for (int k = VERDICT_OPEN; k <= VERDICT_REJECTS; k++)
+		if (s && !strcmp(s, verdict_name((enum verdict)k))) {
+			*v = (enum verdict)k;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int read_one(const struct rd *d, const yaml_node_t *m, struct ledger *l)
+{
+	const yaml_node_t *idn = get(d, m, "id");
+	const char *name = scalar(get(d, m, "name")), *ids = scalar(idn);
+	const char *ev = scalar(get(d, m, "evidence"));
+	struct hypothesis h, *nh;
+	char *end;
+	unsigned long id;
+
+	if (!m || m->type != YAML_MAPPING_NODE)
+		return bad(d, m, "a hypothesis must be a map");
+	if (!name || !*name)
+		return bad(d, m, "a hypothesis needs a name");
+	id = ids ? strtoul(ids, &end, 10) : 0;
+	if (!ids || *end || !id || ledger_find(l, (unsigned)id))
+		return bad(d, idn ? idn : m, "a hypothesis needs an id, a unique positive number");
+	memset(&h, 0, sizeof(h));
+	if (read_verdict(scalar(get(d, m, "verdict")), &h.verdict))
+		return bad(d, m, "verdict must be open, supports or rejects");
+	if (read_time(d, m, "created_at", &h.created_at) || read_time(d, m, "marked_at", &h.marked_at) ||
+	    read_snapshot(d, get(d, m, "snapshot"), &h.snap))
+		return -EINVAL;
+	nh = ledger_add(l, name, h.created_at);
+	if (!nh || (ev && ledger_set_evidence(l, nh->id, ev))) {
+		snprintf(d->err, d->errlen, "out of memory");
+		return -ENOMEM;
+	}
+	nh->id = (unsigned)id;
+	nh->verdict = h.verdict;
+	nh->marked_at = h.marked_at;
+	nh->snap = h.snap;
+	if (l->next_id <= nh->id)
+		l->next_id = nh->id + 1;
+	return 0;
+}
+
+static int read_doc(const struct rd *d, struct ledger *l)
+{
+	yaml_node_t *root = yaml_document_get_root_node(d->doc), *list;
+
+	if (!root || root->type != YAML_MAPPING_NODE)
+		return bad(d, root, "not a flametop ledger or export (no top-level map)");
+	list = get(d, root, "hypotheses");
+	if (!list)
+		return bad(d, root, "no 'hypotheses' list");
+	if (is_null(list))
+		return 0;
+	if (list->type != YAML_SEQUENCE_NODE)
+		return bad(d, list, "'hypotheses' must be a list");
+	for (yaml_node_item_t *it = list->data.sequence.items.start; it < list->data.sequence.items.top;
+	     it++) {
+		int e = read_one(d, node(d, *it), l);
+
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+int ledger_yaml_load(const char *text, size_t len, struct ledger *l, char *err, size_t errlen)
+{
+	yaml_parser_t p;
+	yaml_document_t doc;
+	struct rd d = { &doc, err, errlen };
+	int e;
+
+	if (!yaml_parser_initialize(&p)) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&p, &doc)) {
+		snprintf(err, errlen, "line %lu: %s", (unsigned long)p.problem_mark.line + 1,
+			 p.problem ? p.problem : "not YAML");
+		yaml_parser_delete(&p);
+		return -EINVAL;
+	}
+	e = read_doc(&d, l);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&p);
+	return e;
+}
+
+int ledger_yaml_load_file(const char *path, struct ledger *l, char *err, size_t errlen)
+{
+	size_t len = 0;
+	char *text = procfs_slurp(path, &len), why[200];
+	int e;
+
+	if (!text) {
+		e = errno ? -errno : -EIO;
+		if (e != -ENOENT)
+			snprintf(err, errlen, "cannot read ledger '%s': %s", path, strerror(-e));
+		return e;
+	}
+	e = ledger_yaml_load(text, len, l, why, sizeof(why));
+	if (e)
+		snprintf(err, errlen, "ledger '%s': %s", path, why);
+	free(text);
+	return e;
+}
