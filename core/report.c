@@ -31,8 +31,7 @@ static void fill_readings(struct report_baseline *b, const struct session *s)
 	}
 	b->ctxt_voluntary = delta_u(z->vcsw, a->vcsw);
 	b->ctxt_involuntary = delta_u(z->ivcsw, a->ivcsw);
-	b->threads_seen = (long)s->tasks.n + (long)(s->tasks.gone > TASKS_MAX_GONE
-							    ? s->tasks.gone - TASKS_MAX_GONE : 0);
+	b->threads_seen = (long)s->tasks.seen;
 	b->threads_ended = (long)s->tasks.gone;
 }
 

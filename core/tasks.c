@@ -56,6 +56,7 @@ static void take(struct tasks *ts, size_t sorted, pid_t pid, pid_t tid, double d
 		t = &ts->v[ts->n++];
 		memset(t, 0, sizeof(*t));
 		t->tid = tid;
+		ts->seen++;
 		/* Born during the interval: all of its time is this interval's. */
 	}
 	t->user_pct = ts->have_prev ? pct(st.utime_ns, t->utime_ns, dt) : 0;

@@ -29,6 +29,18 @@ static double rate(uint64_t now, uint64_t before, double dt)
 	return now >= before ? (double)(now - before) / dt : 0.0;
 }
 
+/* The share of the threads' wall time not spent on a CPU: CPU_PCT_S (CPU %
+ * times seconds) against THREAD_S (live threads times seconds). */
+static double off_cpu(double cpu_pct_s, double thread_s)
+{
+	double off = 100.0 - cpu_pct_s / thread_s;
+
+	return off > 0 ? off : 0;
+}
+
+/* Each live thread could have run for the whole interval. */
+static double live_threads(long threads) { return threads > 0 ? (double)threads : 1.0; }
+
 static void gpu_point(struct timeline_point *pt, const struct gpu_reading *g)
 {
 	pt->gpu_valid = g && g->valid;
@@ -80,6 +92,7 @@ void timeline_add(struct timeline *tl, double t_s, const struct target_reading *
 	pt.vcsw_ps = rate(r->vcsw, p->vcsw, dt);
 	pt.ivcsw_ps = rate(r->ivcsw, p->ivcsw, dt);
 	pt.threads = r->threads;
+	pt.off_cpu_pct = off_cpu(pt.cpu_pct * dt, live_threads(r->threads) * dt);
 	gpu_point(&pt, g);
 	if (tl->len < TIMELINE_MAX)
 		tl->v[(tl->head + tl->len++) % TIMELINE_MAX] = pt;
@@ -103,14 +116,16 @@ const struct timeline_point *timeline_last(const struct timeline *tl)
 	return tl && tl->len ? timeline_at(tl, tl->len - 1) : NULL;
 }
 
-int timeline_rss_slope(const struct timeline *tl, double window_s, double *mib_per_min,
-		       double *r2)
+int timeline_growth(const struct timeline *tl, double window_s, struct timeline_growth *g)
 {
 	const struct timeline_point *last = timeline_last(tl);
 	double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, n = 0;
 
+	memset(g, 0, sizeof(*g));
 	if (!last)
 		return -1;
+	if (window_s <= 0)
+		window_s = last->t_s;
 	for (size_t i = tl->len; i > 0; i--) {
 		const struct timeline_point *pt = timeline_at(tl, i - 1);
 		double x = pt->t_s / 60.0, y = pt->rss_mib;
@@ -118,40 +133,17 @@ int timeline_rss_slope(const struct timeline *tl, double window_s, double *mib_p
 		if (last->t_s - pt->t_s > window_s)
 			break;
 		sx += x, sy += y, sxx += x * x, sxy += x * y, syy += y * y, n++;
+		/* RSS is read at interval ends: the span is first to last point. */
+		g->span_s = last->t_s - pt->t_s;
 	}
 	double vx = n * sxx - sx * sx, vy = n * syy - sy * sy, cxy = n * sxy - sx * sy;
 
 	if (n < 3 || vx <= 0)
 		return -1;
-	*mib_per_min = cxy / vx;
+	g->mib_per_min = cxy / vx;
 	/* A flat line is a perfect fit of no growth. */
-	*r2 = vy > 0 ? cxy * cxy / (vx * vy) : 1.0;
-	return 0;
-}
-
-int timeline_growth(const struct timeline *tl, double window_s, struct timeline_growth *g)
-{
-	const struct timeline_point *last = timeline_last(tl);
-	double span;
-
-	memset(g, 0, sizeof(*g));
-	if (!last)
-		return -1;
-	if (window_s <= 0)
-		window_s = last->t_s;
-	if (timeline_rss_slope(tl, window_s, &g->mib_per_min, &g->r2))
-		return -1;
-	for (size_t i = tl->len; i > 0; i--) {
-		const struct timeline_point *pt = timeline_at(tl, i - 1);
-
-		if (last->t_s - pt->t_s > window_s)
-			break;
-		span = last->t_s - pt->t_s;
-		g->span_s = span;
-		g->points++;
-	}
-	/* RSS is sampled at interval ends: the span is between the first and
-	 * last point kept. A leak is a straight, long enough climb. */
+	g->r2 = vy > 0 ? cxy * cxy / (vx * vy) : 1.0;
+	/* A leak is a straight, long enough climb. */
 	g->leak = g->mib_per_min >= TIMELINE_LEAK_MIN_SLOPE && g->r2 >= TIMELINE_LEAK_MIN_R2 &&
 		  g->span_s >= TIMELINE_LEAK_MIN_S;
 	return 0;
@@ -173,7 +165,6 @@ int timeline_summary(const struct timeline *tl, double window_s, struct timeline
 		if (window_s > 0 && last->t_s - pt->t_s >= window_s)
 			break;
 		m->span_s += w;
-		m->points++;
 		m->cpu_pct += pt->cpu_pct * w, m->user_pct += pt->user_pct * w;
 		m->sys_pct += pt->sys_pct * w;
 		m->read_bps += pt->read_bps * w, m->write_bps += pt->write_bps * w;
@@ -181,7 +172,7 @@ int timeline_summary(const struct timeline *tl, double window_s, struct timeline
 		m->syscr_ps += pt->syscr_ps * w, m->syscw_ps += pt->syscw_ps * w;
 		m->vcsw_ps += pt->vcsw_ps * w, m->ivcsw_ps += pt->ivcsw_ps * w;
 		m->threads += (double)pt->threads * w;
-		wall_threads += (double)(pt->threads > 0 ? pt->threads : 1) * w;
+		wall_threads += live_threads(pt->threads) * w;
 		m->io_valid &= pt->io_valid;
 	}
 	double *avg[] = { &m->cpu_pct, &m->user_pct, &m->sys_pct, &m->read_bps, &m->write_bps,
@@ -190,10 +181,7 @@ int timeline_summary(const struct timeline *tl, double window_s, struct timeline
 
 	if (m->span_s <= 0)
 		return -1;
-	/* Off-CPU: the threads' wall time not spent on a CPU. */
-	m->off_cpu_pct = 100.0 - m->cpu_pct / wall_threads;
-	if (m->off_cpu_pct < 0)
-		m->off_cpu_pct = 0;
+	m->off_cpu_pct = off_cpu(m->cpu_pct, wall_threads);
 	for (size_t k = 0; k < sizeof(avg) / sizeof(*avg); k++)
 		*avg[k] /= m->span_s;
 	return 0;

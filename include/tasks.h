@@ -26,6 +26,7 @@ struct tasks {
 	struct task_cpu *v;
 	size_t n, cap;
 	double t_s;       /* time of the last update */
+	uint64_t seen;    /* threads seen at all, dropped ones included */
 	uint64_t gone;    /* threads seen ending */
 	uint64_t dropped_vcsw, dropped_ivcsw; /* of the gone threads dropped */
 	int have_prev;

@@ -28,6 +28,7 @@ struct timeline_point {
 	int rollup_valid;
 	double vcsw_ps, ivcsw_ps;    /* voluntary, involuntary context switches/s */
 	long threads;
+	double off_cpu_pct;          /* of the live threads' wall time, not on a CPU */
 	int gpu_valid;               /* the GPU reader's values at the end */
 	double gpu_util_pct;         /* -1: not reported */
 	double gpu_mem_mib, gpu_mem_total_mib;
@@ -38,7 +39,6 @@ struct timeline_point {
 /* Averages over a window, for readings and the export's baseline. */
 struct timeline_sum {
 	double span_s;               /* seconds covered */
-	size_t points;
 	double cpu_pct, user_pct, sys_pct;
 	double read_bps, write_bps, rchar_bps, wchar_bps, syscr_ps, syscw_ps;
 	double vcsw_ps, ivcsw_ps;
@@ -50,7 +50,6 @@ struct timeline_sum {
 /* Memory growth: the least-squares line through RSS over a window. */
 struct timeline_growth {
 	double mib_per_min, r2, span_s;
-	size_t points;
 	int leak; /* steady growth: positive, good fit, long enough */
 };
 
@@ -77,12 +76,9 @@ size_t timeline_len(const struct timeline *tl);
 const struct timeline_point *timeline_at(const struct timeline *tl, size_t i);
 const struct timeline_point *timeline_last(const struct timeline *tl);
 
-/* RSS growth over the last WINDOW_S seconds by least squares: MiB per
- * minute and the fit's R². Returns -1 with fewer than 3 points. */
-int timeline_rss_slope(const struct timeline *tl, double window_s, double *mib_per_min,
-		       double *r2);
-/* The slope, its span and the leak flag over the last WINDOW_S seconds
- * (0: everything kept). Returns -1 with fewer than 3 points. */
+/* RSS growth over the last WINDOW_S seconds (0: everything kept) by least
+ * squares: MiB per minute, the fit's R², the span and the leak flag.
+ * Returns -1 with fewer than 3 points. */
 int timeline_growth(const struct timeline *tl, double window_s, struct timeline_growth *g);
 /* Means over the last WINDOW_S seconds (0: everything kept); -1 if empty. */
 int timeline_summary(const struct timeline *tl, double window_s, struct timeline_sum *sum);

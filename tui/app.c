@@ -322,6 +322,7 @@ static void respec(struct app *a, const char *what)
 static void snapshot(const struct app *a, struct hyp_snapshot *sn)
 {
 	const struct timeline_point *pt = timeline_last(a->timeline);
+	struct timeline_growth g;
 
 	memset(sn, 0, sizeof(*sn));
 	sn->valid = 1;
@@ -345,8 +346,8 @@ static void snapshot(const struct app *a, struct hyp_snapshot *sn)
 		sn->read_bps = pt->rchar_bps;
 		sn->write_bps = pt->wchar_bps;
 	}
-	sn->has_slope = timeline_rss_slope(a->timeline, 60, &sn->rss_slope_mib_min,
-					   &(double){ 0 }) == 0;
+	sn->has_slope = timeline_growth(a->timeline, READINGS_GROWTH_S, &g) == 0;
+	sn->rss_slope_mib_min = g.mib_per_min;
 	for (size_t i = 0; a->counting && i < a->counting->n && i < EVENTS_MAX; i++) {
 		snprintf(sn->ctr_name[i], sizeof(sn->ctr_name[i]), "%s", a->counting->name[i]);
 		sn->ctr_value[i] = a->counting->total[i];

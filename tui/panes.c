@@ -58,7 +58,6 @@ static void no_data(struct surface *s, struct rect r)
 static void cpu_draw(const struct app *a, struct surface *s, struct rect r)
 {
 	const struct timeline_point *pt = timeline_last(a->timeline);
-	double wall;
 
 	surf_box(s, r.x, r.y, r.w, r.h, " CPU ");
 	if (!pt) {
@@ -68,10 +67,8 @@ static void cpu_draw(const struct app *a, struct surface *s, struct rect r)
 	surf_printf(s, r.x + 1, r.y + 1, r.w - 2, ST_NORMAL, "%.1f%% of a core", pt->cpu_pct);
 	surf_printf(s, r.x + 1, r.y + 2, r.w - 2, ST_DIM, "usr %.0f%% sys %.0f%%", pt->user_pct,
 		    pt->sys_pct);
-	/* Each live thread could have run for the whole interval. */
-	wall = 100.0 * (double)(pt->threads > 0 ? pt->threads : 1);
 	surf_printf(s, r.x + 1, r.y + 3, r.w - 2, ST_DIM, "%ld thr, off-CPU %.0f%%", pt->threads,
-		    pt->cpu_pct < wall ? 100.0 * (1.0 - pt->cpu_pct / wall) : 0.0);
+		    pt->off_cpu_pct);
 	spark_row(a, s, r, SER_CPU, 100.0);
 }
 

@@ -184,7 +184,7 @@ static void timeline_rates_and_slope(void **state)
 {
 	struct timeline *tl = timeline_new();
 	struct target_reading r = { .valid = 1, .io_valid = 1 };
-	double slope, r2;
+	struct timeline_growth g;
 
 	(void)state;
 	for (int i = 0; i <= 60; i++) {
@@ -199,9 +199,9 @@ static void timeline_rates_and_slope(void **state)
 	assert_true(fabs(timeline_last(tl)->cpu_pct - 60.0) < 1e-6);
 	assert_true(fabs(timeline_last(tl)->user_pct - 50.0) < 1e-6);
 	assert_true(fabs(timeline_last(tl)->rchar_bps - 4096.0) < 1e-6);
-	assert_int_equal(timeline_rss_slope(tl, 60, &slope, &r2), 0);
-	assert_true(fabs(slope - 30.0) < 1e-6);
-	assert_true(r2 > 0.999);
+	assert_int_equal(timeline_growth(tl, 60, &g), 0);
+	assert_true(fabs(g.mib_per_min - 30.0) < 1e-6);
+	assert_true(g.r2 > 0.999);
 	timeline_free(tl);
 }
 
