@@ -20,22 +20,24 @@ endif
 
 # Debian packages: build libraries, test tools, reference tools.
 DEB_BUILD := gcc make pkg-config libncurses-dev libdw-dev libelf-dev libunwind-dev \
-             libyaml-dev libpfm4-dev zlib1g-dev g++
-DEB_TEST  := libcmocka-dev python3-pytest python3-yaml tmux linux-perf clang
+             libyaml-dev libpfm4-dev zlib1g-dev g++ libprotobuf-c-dev protobuf-c-compiler
+DEB_TEST  := libcmocka-dev python3-pytest python3-yaml tmux linux-perf clang golang-go
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
 # pkg-config module -> Debian package, for the probe's install hint.
-PKGS := ncursesw:libncurses-dev libdw:libdw-dev libunwind:libunwind-dev yaml-0.1:libyaml-dev
+PKGS := ncursesw:libncurses-dev libdw:libdw-dev libunwind:libunwind-dev yaml-0.1:libyaml-dev \
+        libprotobuf-c:libprotobuf-c-dev zlib:zlib1g-dev
 missing_pc  = $(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(word 1,$(subst :, ,$(p))) && echo y),,$(word 2,$(subst :, ,$(p)))))
-missing_pfm = $(if $(wildcard /usr/include/perfmon/pfmlib_perf_event.h),,libpfm4-dev)
+missing_pfm = $(if $(wildcard /usr/include/perfmon/pfmlib_perf_event.h),,libpfm4-dev) \
+              $(if $(shell command -v protoc-c),,protobuf-c-compiler)
 
-LIBS_PC  := libdw yaml-0.1 ncursesw
+LIBS_PC  := libdw yaml-0.1 ncursesw libprotobuf-c zlib
 PC_CFLAGS = $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
 PC_LIBS   = $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
-           -Iinclude -DFLAMETOP_VERSION=\"$(VERSION)\" $(SANFLAGS) $(PC_CFLAGS) -MMD -MP
+           -Iinclude -I$(BUILD)/gen -DFLAMETOP_VERSION=\"$(VERSION)\" $(SANFLAGS) $(PC_CFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 LDLIBS  += $(PC_LIBS) -lpfm -lunwind-x86_64 -lunwind -lstdc++ -lm
 
@@ -49,7 +51,9 @@ COUNTERS := $(wildcard counters/*.c)
 CORE     := $(wildcard core/*.c)
 TUI      := $(filter-out tui/main.c,$(wildcard tui/*.c))
 LIB_SRC  := $(COUNTERS) $(CORE) $(TUI)
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# pprof's message code, generated from core/pprof/profile.proto by protoc-c.
+PB_SRC   := $(BUILD)/gen/profile.pb-c.c
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/profile.pb-c.o
 MAIN_OBJ := $(BUILD)/tui/main.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -85,6 +89,17 @@ $(BUILD)/flametop: $(MAIN_OBJ) $(BUILD)/libflametop.a
 $(BUILD)/libflametop.a: $(LIB_OBJ)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/gen/profile.pb-c.c $(BUILD)/gen/profile.pb-c.h: core/pprof/profile.proto
+	@mkdir -p $(BUILD)/gen
+	@echo "  PROTOC  $<"
+	$(Q)protoc-c --c_out=$(BUILD)/gen --proto_path=core/pprof $<
+
+$(BUILD)/gen/profile.pb-c.o: $(BUILD)/gen/profile.pb-c.c
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/core/export_pprof.o: $(BUILD)/gen/profile.pb-c.h
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

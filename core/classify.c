@@ -1,15 +1,26 @@
-/* classify — rules over CPU time, wall time, kernel share and I/O. */
+/* classify — rules over CPU time, wall time, kernel reasons, counters, I/O
+ * and off-CPU time; suggestions from the same numbers. */
 #include "classify.h"
 
 #include <stdio.h>
+#include <string.h>
 
-/* On-CPU time at or above this share of wall time is CPU-bound: below it the
- * target spends a third or more of its life waiting. */
-#define CPU_BOUND_RATIO 0.67
+/* On-CPU time at or above this share of the threads' wall time is
+ * CPU-bound: below it they spend a third or more of their life waiting. */
+#define CPU_BOUND_PCT 67.0
 /* When the kernel takes at least half of the CPU time, the kernel is the cost. */
 #define KERNEL_SHARE 0.5
 /* Disk traffic above this rate while off-CPU points to file I/O. */
 #define IO_BYTES_PER_S (1u << 20)
+/* Page faults taking this share of the samples make memory the cost. */
+#define FAULT_PCT 25.0
+/* Cache-bound: this share of cache references miss, with IPC under 1. */
+#define CACHE_MISS_PCT 10.0
+#define CACHE_IPC      1.0
+/* Suggestions: thresholds for each. */
+#define SG_KERNEL_SHARE 0.3
+#define SG_HOT_SELF_PCT 30.0
+#define SG_LOCK_PCT     20.0 /* of the threads' wall time, blocked on locks */
 
 const char *bottleneck_name(enum bottleneck b)
 {
@@ -26,11 +37,128 @@ const char *bottleneck_name(enum bottleneck b)
 	return names[b];
 }
 
+/* On-CPU share of the threads' wall time, in percent: from /proc where it
+ * was read, else CPU time over wall time (one thread's view). */
+static double on_cpu_pct(const struct classify_input *in)
+{
+	double r;
+
+	if (in->off_cpu_pct >= 0)
+		return 100.0 - in->off_cpu_pct;
+	r = in->wall_ms > 0 ? 100.0 * in->cpu_ms / in->wall_ms : 0;
+	return r > 100 ? 100 : r;
+}
+
+static double kernel_pct(const struct classify_input *in, enum block_reason r)
+{
+	return in->weight ? 100.0 * (double)in->kernel_weight[r] / (double)in->weight : 0;
+}
+
+/* The reason with the most off-CPU time, and the total. */
+static enum block_reason top_offcpu(const struct classify_input *in, double *total)
+{
+	enum block_reason best = BLOCK_NONE;
+
+	*total = 0;
+	for (int r = 0; r < BLOCK_NREASONS; r++) {
+		*total += in->offcpu_ms[r];
+		if (in->offcpu_ms[r] > in->offcpu_ms[best])
+			best = (enum block_reason)r;
+	}
+	return best;
+}
+
+/* "; memory grows +12.0 MiB/min (possible leak)" when it does. */
+static void growth_note(const struct classify_input *in, char *buf, size_t len)
+{
+	buf[0] = 0;
+	if (in->has_growth && in->leak)
+		snprintf(buf, len, "; memory grows %+.1f MiB/min over %.0f s (possible leak)",
+			 in->growth_mib_min, in->growth_span_s);
+}
+
+static void classify_on_cpu(const struct classify_input *in, double on, struct classification *out)
+{
+	double sys_share = in->cpu_ms > 0 ? in->sys_ms / in->cpu_ms : 0;
+	double fault = kernel_pct(in, BLOCK_FAULT);
+	char more[160];
+
+	growth_note(in, more, sizeof(more));
+	if (in->has_cache && in->cache_miss_pct >= CACHE_MISS_PCT &&
+	    (!in->has_ipc || in->ipc < CACHE_IPC)) {
+		out->kind = BN_CACHE;
+		snprintf(out->detail, sizeof(out->detail),
+			 "cache-bound: on-CPU %.0f%% of wall time, %.1f%% of cache references miss; "
+			 "IPC %.2f%s",
+			 on, in->cache_miss_pct, in->has_ipc ? in->ipc : 0.0, more);
+		return;
+	}
+	if (fault >= FAULT_PCT) {
+		out->kind = BN_MEMORY;
+		snprintf(out->detail, sizeof(out->detail),
+			 "memory-bound: on-CPU %.0f%% of wall time, %.0f%% of the samples in page "
+			 "faults (the kernel mapping memory in)%s",
+			 on, fault, more);
+		return;
+	}
+	out->kind = sys_share >= KERNEL_SHARE ? BN_KERNEL : BN_CPU;
+	snprintf(out->detail, sizeof(out->detail),
+		 "%s-bound: on-CPU %.0f ms in %.0f ms of wall time (%.0f%% of the threads' time, "
+		 "%ld thread%s sampled); user %.0f ms, sys %.0f ms (%.0f%% in the kernel)%s",
+		 out->kind == BN_KERNEL ? "kernel" : "CPU", in->cpu_ms, in->wall_ms, on, in->threads,
+		 in->threads == 1 ? "" : "s", in->user_ms, in->sys_ms, 100 * sys_share, more);
+}
+
+/* Off-CPU: switch-out stacks say why; without them, the disk and the
+ * kernel's on-CPU work are the clues. */
+static void classify_off_cpu(const struct classify_input *in, double on, struct classification *out)
+{
+	double io_rate = (double)(in->io_read_bytes + in->io_write_bytes) / (in->wall_ms / 1000.0);
+	double total;
+	enum block_reason why;
+	char more[160];
+
+	growth_note(in, more, sizeof(more));
+	if (in->has_offcpu && (why = top_offcpu(in, &total), total > 0)) {
+		static const enum bottleneck of[BLOCK_NREASONS] = {
+			[BLOCK_NONE] = BN_OFFCPU_LOCK, [BLOCK_LOCK] = BN_OFFCPU_LOCK,
+			[BLOCK_SLEEP] = BN_OFFCPU_LOCK, [BLOCK_FILE] = BN_IO_FILE,
+			[BLOCK_NET] = BN_IO_NETWORK,   [BLOCK_POLL] = BN_IO_NETWORK,
+			[BLOCK_PIPE] = BN_OFFCPU_LOCK,  [BLOCK_CHILD] = BN_OFFCPU_LOCK,
+			[BLOCK_FAULT] = BN_MEMORY,
+		};
+		out->kind = of[why];
+		snprintf(out->detail, sizeof(out->detail),
+			 "off-CPU-bound: threads wait %.0f%% of wall time; of %.0f ms blocked, "
+			 "%.0f ms (%.0f%%) in %s%s",
+			 100 - on, total, in->offcpu_ms[why], 100 * in->offcpu_ms[why] / total,
+			 blocking_name(why), more);
+		return;
+	}
+	if (io_rate >= IO_BYTES_PER_S)
+		out->kind = BN_IO_FILE;
+	else if (in->kernel_weight[BLOCK_NET] + in->kernel_weight[BLOCK_POLL] >
+		 in->kernel_weight[BLOCK_FILE])
+		out->kind = BN_IO_NETWORK;
+	else
+		out->kind = BN_OFFCPU_LOCK;
+	snprintf(out->detail, sizeof(out->detail),
+		 "off-CPU-bound: on-CPU only %.0f ms in %.0f ms of wall time, so the threads wait "
+		 "%.0f%% of the time; disk I/O %.1f MiB/s%s%s",
+		 in->cpu_ms, in->wall_ms, 100 - on, io_rate / (1 << 20),
+		 out->kind == BN_IO_FILE	 ? " (file I/O likely)"
+		 : out->kind == BN_IO_NETWORK ? " and kernel time in sockets and polling "
+						"(network I/O likely)"
+					      : " (waiting on locks, sleeps or other processes; "
+						"no switch-out stacks to tell which)",
+		 more);
+}
+
 void classify(const struct classify_input *in, struct classification *out)
 {
-	double ratio, sys_share, io_rate;
+	double on;
 
-	if (in->samples == 0 || in->wall_ms <= 0) {
+	if ((in->samples == 0 && !in->has_offcpu) || in->wall_ms <= 0) {
 		out->kind = BN_UNKNOWN;
 		snprintf(out->detail, sizeof(out->detail),
 			 "no samples in %.0f ms of wall time: the target did not run on a CPU "
@@ -38,24 +166,102 @@ void classify(const struct classify_input *in, struct classification *out)
 			 in->wall_ms);
 		return;
 	}
-	ratio = in->cpu_ms / in->wall_ms;
-	sys_share = in->cpu_ms > 0 ? in->sys_ms / in->cpu_ms : 0;
-	io_rate = (double)(in->io_read_bytes + in->io_write_bytes) / (in->wall_ms / 1000.0);
-	if (ratio >= CPU_BOUND_RATIO) {
-		out->kind = sys_share >= KERNEL_SHARE ? BN_KERNEL : BN_CPU;
-		snprintf(out->detail, sizeof(out->detail),
-			 "%s-bound: on-CPU %.0f ms in %.0f ms of wall time (%.0f%% of one core, "
-			 "%ld thread%s sampled); user %.0f ms, sys %.0f ms (%.0f%% in the kernel)",
-			 out->kind == BN_KERNEL ? "kernel" : "CPU", in->cpu_ms, in->wall_ms,
-			 100 * ratio, in->threads, in->threads == 1 ? "" : "s", in->user_ms,
-			 in->sys_ms, 100 * sys_share);
-		return;
+	on = on_cpu_pct(in);
+	if (on >= CPU_BOUND_PCT)
+		classify_on_cpu(in, on, out);
+	else
+		classify_off_cpu(in, on, out);
+}
+
+/* ---- suggestions ---- */
+
+static struct suggestion *add(struct suggestion *out, size_t *n, const char *key)
+{
+	struct suggestion *s = &out[(*n)++];
+
+	s->key = key;
+	s->text[0] = s->evidence[0] = 0;
+	return s;
+}
+
+size_t suggest(const struct classify_input *in, struct suggestion *out)
+{
+	double on = on_cpu_pct(in), sys_share = in->cpu_ms > 0 ? in->sys_ms / in->cpu_ms : 0;
+	double wall_s = in->wall_ms / 1000.0, total;
+	size_t n = 0;
+	struct suggestion *s;
+
+	if (in->wall_ms <= 0)
+		return 0;
+	if (in->samples && on >= CPU_BOUND_PCT) {
+		s = add(out, &n, "cpu_bound");
+		snprintf(s->text, sizeof(s->text), "The target is CPU-bound");
+		snprintf(s->evidence, sizeof(s->evidence),
+			 "on-CPU %.0f%% of the threads' wall time; %.0f ms of CPU in %.0f ms "
+			 "(user %.0f ms, sys %.0f ms)",
+			 on, in->cpu_ms, in->wall_ms, in->user_ms, in->sys_ms);
 	}
-	out->kind = io_rate >= IO_BYTES_PER_S ? BN_IO_FILE : BN_OFFCPU_LOCK;
-	snprintf(out->detail, sizeof(out->detail),
-		 "off-CPU-bound: on-CPU only %.0f ms in %.0f ms of wall time (%.0f%%), so the "
-		 "target waits %.0f%% of the time; disk I/O %.1f MiB/s%s",
-		 in->cpu_ms, in->wall_ms, 100 * ratio, 100 * (1 - ratio), io_rate / (1 << 20),
-		 out->kind == BN_IO_FILE ? " (file I/O likely)"
-					 : " (waiting on locks, sleeps or other processes)");
+	if (on < CPU_BOUND_PCT) {
+		s = add(out, &n, "off_cpu");
+		snprintf(s->text, sizeof(s->text), "The target is off-CPU / I/O-bound: it waits");
+		snprintf(s->evidence, sizeof(s->evidence),
+			 "threads off the CPU %.0f%% of their wall time; disk read %.1f MiB, "
+			 "written %.1f MiB in %.1f s",
+			 100 - on, (double)in->io_read_bytes / (1 << 20),
+			 (double)in->io_write_bytes / (1 << 20), wall_s);
+	}
+	if (in->has_growth && in->leak) {
+		s = add(out, &n, "memory_growth");
+		snprintf(s->text, sizeof(s->text), "Memory grows steadily: a leak or an unbounded cache");
+		snprintf(s->evidence, sizeof(s->evidence),
+			 "RSS %+.1f MiB/min over %.0f s, least-squares fit R2 %.2f", in->growth_mib_min,
+			 in->growth_span_s, in->growth_r2);
+	}
+	if (in->samples && in->cpu_ms > 0 && sys_share >= SG_KERNEL_SHARE) {
+		enum block_reason top = BLOCK_NONE;
+
+		for (int r = 1; r < BLOCK_NREASONS; r++)
+			if (in->kernel_weight[r] > in->kernel_weight[top])
+				top = (enum block_reason)r;
+		s = add(out, &n, "kernel_heavy");
+		snprintf(s->text, sizeof(s->text), "The kernel does much of the work (system calls)");
+		if (top == BLOCK_NONE)
+			snprintf(s->evidence, sizeof(s->evidence),
+				 "%.0f%% of CPU time in the kernel (sys %.0f ms of %.0f ms)",
+				 100 * sys_share, in->sys_ms, in->cpu_ms);
+		else
+			snprintf(s->evidence, sizeof(s->evidence),
+				 "%.0f%% of CPU time in the kernel (sys %.0f ms of %.0f ms); most "
+				 "kernel samples in %s (%.0f%% of samples)",
+				 100 * sys_share, in->sys_ms, in->cpu_ms, blocking_name(top),
+				 kernel_pct(in, top));
+	}
+	if (in->samples && in->hot_function[0] && in->hot_self_pct >= SG_HOT_SELF_PCT) {
+		s = add(out, &n, "hot_path");
+		snprintf(s->text, sizeof(s->text), "One hot path dominates: %.100s", in->hot_function);
+		snprintf(s->evidence, sizeof(s->evidence),
+			 "%.200s takes %.1f%% of the samples itself, %.1f%% with its callees",
+			 in->hot_function, in->hot_self_pct, in->hot_total_pct);
+	}
+	if (in->has_cache && in->cache_miss_pct >= CACHE_MISS_PCT) {
+		s = add(out, &n, "cache_bound");
+		snprintf(s->text, sizeof(s->text), "The target is cache-bound: memory access stalls it");
+		if (in->has_ipc)
+			snprintf(s->evidence, sizeof(s->evidence),
+				 "%.1f%% of cache references miss; IPC %.2f", in->cache_miss_pct,
+				 in->ipc);
+		else
+			snprintf(s->evidence, sizeof(s->evidence),
+				 "%.1f%% of cache references miss", in->cache_miss_pct);
+	}
+	if (in->has_offcpu && (top_offcpu(in, &total), total > 0) &&
+	    100.0 * in->offcpu_ms[BLOCK_LOCK] / (in->wall_ms * (in->threads > 0 ? in->threads : 1)) >=
+		SG_LOCK_PCT) {
+		s = add(out, &n, "lock_bound");
+		snprintf(s->text, sizeof(s->text), "Threads are held up by lock contention");
+		snprintf(s->evidence, sizeof(s->evidence),
+			 "%.0f ms blocked in futex/mutex waits, %.0f%% of the %.0f ms blocked",
+			 in->offcpu_ms[BLOCK_LOCK], 100 * in->offcpu_ms[BLOCK_LOCK] / total, total);
+	}
+	return n;
 }

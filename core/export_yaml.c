@@ -3,12 +3,14 @@
 
 #include "grow.h"
 #include "ledger_yaml.h"
+#include "saved.h"
 #include "yamlw.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_HOTSPOTS 50
 #define MAX_EVIDENCE 8
@@ -24,6 +26,9 @@ struct yctx {
 	const struct profile *p;
 	struct step_ref *steps; /* every step written, for hotspot evidence */
 	size_t nsteps, cap;
+	uint32_t *path; /* a stack's frames, for the profile section */
+	size_t pathcap;
+	int err;
 };
 
 static void location(const struct frame *f, char *buf, size_t len)
@@ -86,7 +91,23 @@ static void section_head(struct yctx *c)
 	yw_map(w);
 	yw_kstr(w, "version", FLAMETOP_VERSION);
 	yw_kint(w, "format", REPORT_FORMAT);
+	{
+		char stamp[32];
+		time_t now = r->exported_at ? r->exported_at : time(NULL);
+		struct tm tm;
+
+		gmtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		yw_kstr(w, "exported_at", stamp);
+	}
 	yw_end_map(w);
+}
+
+static void section_target(struct yctx *c)
+{
+	const struct report *r = c->r;
+	struct yamlw *w = &c->w;
+
 	yw_key(w, "target");
 	yw_map(w);
 	yw_kint(w, "pid", r->pid);
@@ -588,6 +609,152 @@ static void section_counters(struct yctx *c)
 	yw_end_map(w);
 }
 
+static void section_suggestions(struct yctx *c)
+{
+	struct yamlw *w = &c->w;
+
+	yw_key(w, "suggested_hypotheses");
+	yw_seq(w);
+	for (size_t i = 0; i < c->r->nsugg; i++) {
+		const struct suggestion *sg = &c->r->sugg[i];
+
+		yw_map(w);
+		yw_kstr(w, "key", sg->key);
+		yw_kstr(w, "hypothesis", sg->text);
+		yw_kstr(w, "evidence", sg->evidence);
+		yw_end_map(w);
+	}
+	yw_end_seq(w);
+}
+
+/* The whole call tree, for `flametop report` to rebuild every view from:
+ * the frame table, then one stack per (thread, call stack) as frame ids
+ * root first, and the counters charged to each node. */
+static void profile_frames(struct yctx *c)
+{
+	const struct frametab *ft = c->p->frames;
+	struct yamlw *w = &c->w;
+
+	yw_key(w, "modules");
+	yw_seq(w);
+	for (size_t i = 0; i < frametab_nmodules(ft); i++) {
+		const struct frame_module *m = frametab_module_at(ft, i);
+
+		yw_map(w);
+		yw_kstr(w, "name", m->name);
+		yw_kstr(w, "path", m->path);
+		yw_kstr(w, "build_id", m->build_id);
+		yw_end_map(w);
+	}
+	yw_end_seq(w);
+	yw_key(w, "frames");
+	yw_seq(w);
+	for (size_t i = 0; i < frametab_len(ft); i++) {
+		const struct frame *f = frametab_get(ft, (uint32_t)i);
+
+		yw_map(w);
+		yw_kstr(w, "name", f->name);
+		yw_kstr(w, "module", f->module);
+		yw_kstr(w, "file", f->file);
+		yw_kuint(w, "line", f->line);
+		yw_kstr(w, "kind", frame_kind_name(f->kind));
+		yw_kbool(w, "inlined", f->inlined);
+		yw_end_map(w);
+	}
+	yw_end_seq(w);
+}
+
+static void flow_path(struct yctx *c, uint32_t node)
+{
+	size_t d = ctree_node(c->p->tree, node)->depth;
+
+	if (grow_array(&c->path, &c->pathcap, d + 1, sizeof(*c->path))) {
+		c->err = -ENOMEM;
+		d = 0;
+	}
+	d = d ? ctree_path(c->p->tree, node, c->path, d) : 0;
+	yw_flow_seq(&c->w);
+	for (size_t k = 0; k < d; k++)
+		yw_uint(&c->w, c->path[k]);
+	yw_end_seq(&c->w);
+}
+
+static int node_counters(const struct ctree *t, uint32_t id, void *arg)
+{
+	struct yctx *c = arg;
+	const uint64_t *self = ctree_ctr_self(t, id);
+	int any = 0;
+
+	for (size_t k = 0; self && k < ctree_ncounters(t); k++)
+		any |= self[k] != 0;
+	if (id == CTREE_ROOT || !any)
+		return 0;
+	yw_map(&c->w);
+	yw_key(&c->w, "frames");
+	flow_path(c, id);
+	yw_key(&c->w, "self");
+	yw_flow_seq(&c->w);
+	for (size_t k = 0; k < ctree_ncounters(t); k++)
+		yw_uint(&c->w, self[k]);
+	yw_end_seq(&c->w);
+	yw_end_map(&c->w);
+	return 0;
+}
+
+static void section_profile(struct yctx *c)
+{
+	const struct profile *p = c->p;
+	const struct counting *k = c->r->counting;
+	struct yamlw *w = &c->w;
+
+	yw_key(w, "profile");
+	yw_map(w);
+	yw_kstr(w, "weight_unit", c->r->weight_ns ? "nanoseconds" : "events");
+	yw_kuint(w, "samples", p->samples);
+	yw_kuint(w, "weight", p->weight);
+	yw_kuint(w, "lost", p->lost);
+	profile_frames(c);
+	yw_key(w, "threads");
+	yw_seq(w);
+	for (size_t i = 0; i < p->nthreads; i++) {
+		yw_map(w);
+		yw_kint(w, "pid", p->threads[i].pid);
+		yw_kint(w, "tid", p->threads[i].tid);
+		yw_kstr(w, "comm", p->threads[i].comm);
+		yw_end_map(w);
+	}
+	yw_end_seq(w);
+	yw_key(w, "stacks");
+	yw_seq(w);
+	for (size_t i = 0; i < p->nleaves; i++) {
+		const struct leaf_stat *l = &p->leaves[i];
+
+		yw_map(w);
+		yw_kint(w, "tid", l->tid);
+		yw_key(w, "frames");
+		flow_path(c, l->leaf);
+		yw_kuint(w, "samples", l->samples);
+		yw_kuint(w, "weight", l->weight);
+		yw_end_map(w);
+	}
+	yw_end_seq(w);
+	yw_key(w, "counter_events");
+	yw_seq(w);
+	for (size_t i = 0; k && i < k->n && i < ctree_ncounters(p->tree); i++) {
+		yw_map(w);
+		yw_kstr(w, "name", k->name[i]);
+		yw_kint(w, "role", k->role[i]);
+		yw_end_map(w);
+	}
+	yw_end_seq(w);
+	yw_key(w, "node_counters");
+	yw_seq(w);
+	if (k && ctree_ncounters(p->tree))
+		ctree_walk(p->tree, CTREE_ROOT, node_counters, c);
+	yw_end_seq(w);
+	yw_end_map(w);
+}
+
 static void section_hypotheses(struct yctx *c)
 {
 	ledger_yaml_write(&c->w, c->r->ledger);
@@ -625,6 +792,7 @@ static void section_timeline(struct yctx *c)
 		yw_knum(w, "ctxt_voluntary_per_s", pt->vcsw_ps, 1);
 		yw_knum(w, "ctxt_involuntary_per_s", pt->ivcsw_ps, 1);
 		yw_kint(w, "threads", pt->threads);
+		yw_knum(w, "off_cpu_pct", pt->off_cpu_pct, 1);
 		if (pt->gpu_valid) {
 			if (pt->gpu_util_pct >= 0)
 				yw_knum(w, "gpu_util_pct", pt->gpu_util_pct, 1);
@@ -638,6 +806,28 @@ static void section_timeline(struct yctx *c)
 	yw_end_seq(w);
 }
 
+/* A section as measured, or, for a reopened export, as it was saved. */
+static void measured(struct yctx *c, const char *key, void (*fn)(struct yctx *c))
+{
+	if (c->r->saved)
+		saved_replay(c->r->saved, &c->w, key);
+	else
+		fn(c);
+}
+
+static void section_classification(struct yctx *c)
+{
+	yw_kstr(&c->w, "bottleneck_classification", bottleneck_name(c->r->cls.kind));
+	yw_kstr(&c->w, "bottleneck_detail", c->r->cls.detail);
+}
+
+static void section_classification_saved(struct yctx *c)
+{
+	measured(c, "bottleneck_classification", section_classification);
+	if (c->r->saved)
+		saved_replay(c->r->saved, &c->w, "bottleneck_detail");
+}
+
 static int write_yaml(FILE *f, const struct report *r)
 {
 	struct yctx c = { .r = r, .p = r->profile };
@@ -647,21 +837,26 @@ static int write_yaml(FILE *f, const struct report *r)
 		return e;
 	yw_map(&c.w);
 	section_head(&c);
-	section_fingerprint(&c);
-	section_scenario(&c);
-	section_baseline(&c);
-	section_readings(&c);
-	section_gpu(&c);
-	section_threads(&c);
-	section_counters(&c);
+	measured(&c, "target", section_target);
+	measured(&c, "fingerprint", section_fingerprint);
+	measured(&c, "scenario", section_scenario);
+	measured(&c, "baseline", section_baseline);
+	measured(&c, "readings", section_readings);
+	measured(&c, "gpu", section_gpu);
+	measured(&c, "threads", section_threads);
+	measured(&c, "counters", section_counters);
 	section_map(&c);
 	e = section_hotspots(&c);
-	yw_kstr(&c.w, "bottleneck_classification", bottleneck_name(r->cls.kind));
-	yw_kstr(&c.w, "bottleneck_detail", r->cls.detail);
+	section_classification_saved(&c);
+	measured(&c, "suggested_hypotheses", section_suggestions);
 	section_hypotheses(&c);
-	section_timeline(&c);
+	measured(&c, "timeline", section_timeline);
+	section_profile(&c);
 	yw_end_map(&c.w);
 	free(c.steps);
+	free(c.path);
+	if (!e)
+		e = c.err;
 	if (yw_close(&c.w) || e)
 		return e ? e : -EIO;
 	return 0;

@@ -4,6 +4,7 @@
 #include "grow.h"
 #include "u64map.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,9 @@ struct frametab {
 	struct frame *v;
 	size_t len, cap;
 	struct u64map by_hash; /* hash → first frame id with that hash */
+	struct frame_module *mods;
+	size_t nmods, capmods;
+	struct u64map mod_by_hash; /* hash of name → index in mods (collisions: linear) */
 };
 
 static uint64_t hash_pair(const char *a, const char *b)
@@ -29,8 +33,10 @@ struct frametab *frametab_new(void)
 {
 	struct frametab *t = calloc(1, sizeof(*t));
 
-	if (t)
+	if (t) {
 		u64map_init(&t->by_hash);
+		u64map_init(&t->mod_by_hash);
+	}
 	return t;
 }
 
@@ -45,6 +51,13 @@ void frametab_free(struct frametab *t)
 	}
 	free(t->v);
 	u64map_clear(&t->by_hash);
+	for (size_t i = 0; i < t->nmods; i++) {
+		free(t->mods[i].name);
+		free(t->mods[i].path);
+		free(t->mods[i].build_id);
+	}
+	free(t->mods);
+	u64map_clear(&t->mod_by_hash);
 	free(t);
 }
 
@@ -115,4 +128,50 @@ const char *frame_kind_name(enum frame_kind k)
 		[FRAME_JIT] = "jit",   [FRAME_UNKNOWN] = "unknown",
 	};
 	return names[k];
+}
+
+const struct frame_module *frametab_module(const struct frametab *t, const char *name)
+{
+	uint32_t i = u64map_get(&t->mod_by_hash, hash_pair(name, ""));
+
+	if (i != U64MAP_NONE && !strcmp(t->mods[i].name, name))
+		return &t->mods[i];
+	if (i == U64MAP_NONE)
+		return NULL;
+	for (size_t k = 0; k < t->nmods; k++) /* a hash collision: rare */
+		if (!strcmp(t->mods[k].name, name))
+			return &t->mods[k];
+	return NULL;
+}
+
+int frametab_note_module(struct frametab *t, const char *name, const char *path,
+			 const char *build_id)
+{
+	struct frame_module *m;
+	uint64_t h = hash_pair(name, "");
+
+	if (frametab_module(t, name))
+		return 0;
+	if (grow_array(&t->mods, &t->capmods, t->nmods + 1, sizeof(*t->mods)))
+		return -ENOMEM;
+	m = &t->mods[t->nmods];
+	m->name = strdup(name);
+	m->path = path ? strdup(path) : NULL;
+	m->build_id = build_id ? strdup(build_id) : NULL;
+	if (!m->name || (path && !m->path) || (build_id && !m->build_id) ||
+	    (u64map_get(&t->mod_by_hash, h) == U64MAP_NONE &&
+	     u64map_put(&t->mod_by_hash, h, (uint32_t)t->nmods))) {
+		free(m->name);
+		free(m->path);
+		free(m->build_id);
+		return -ENOMEM;
+	}
+	t->nmods++;
+	return 0;
+}
+
+size_t frametab_nmodules(const struct frametab *t) { return t->nmods; }
+const struct frame_module *frametab_module_at(const struct frametab *t, size_t i)
+{
+	return &t->mods[i];
 }

@@ -2,6 +2,7 @@
 #include "ledger_yaml.h"
 
 #include "procfs.h"
+#include "yamlr.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -104,60 +105,6 @@ const struct exporter exporter_ledger = { .name = "ledger", .write = write_ledge
 
 /* ---- reading ---- */
 
-struct rd {
-	yaml_document_t *doc;
-	char *err;
-	size_t errlen;
-};
-
-static yaml_node_t *node(const struct rd *d, int i) { return yaml_document_get_node(d->doc, i); }
-
-/* The value of KEY in map M, or NULL. */
-static yaml_node_t *get(const struct rd *d, const yaml_node_t *m, const char *key)
-{
-	if (!m || m->type != YAML_MAPPING_NODE)
-		return NULL;
-	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = node(d, p->key);
-
-		if (k && k->type == YAML_SCALAR_NODE && !strcmp((char *)k->data.scalar.value, key))
-			return node(d, p->value);
-	}
-	return NULL;
-}
-
-static int is_null(const yaml_node_t *n)
-{
-	return !n || (n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-		      (!strcmp((char *)n->data.scalar.value, "null") ||
-		       !strcmp((char *)n->data.scalar.value, "~") || !n->data.scalar.length));
-}
-
-static const char *scalar(const yaml_node_t *n)
-{
-	return n && n->type == YAML_SCALAR_NODE && !is_null(n) ? (const char *)n->data.scalar.value
-							      : NULL;
-}
-
-static int bad(const struct rd *d, const yaml_node_t *n, const char *what)
-{
-	snprintf(d->err, d->errlen, "line %lu: %s", n ? (unsigned long)n->start_mark.line + 1 : 0ul,
-		 what);
-	return -EINVAL;
-}
-
-static int number(const struct rd *d, const yaml_node_t *m, const char *key, double *out)
-{
-	const yaml_node_t *n = get(d, m, key);
-	const char *s = scalar(n);
-	char *end;
-
-	if (!s)
-		return 1; /* absent or null */
-	*out = strtod(s, &end);
-	return *end ? bad(d, n, "not a number") : 0;
-}
-
 static int parse_time(const char *s, time_t *out)
 {
 	struct tm tm;
@@ -171,26 +118,26 @@ static int parse_time(const char *s, time_t *out)
 	return 0;
 }
 
-static int read_time(const struct rd *d, const yaml_node_t *m, const char *key, time_t *out)
+static int read_time(const struct yr *d, const yaml_node_t *m, const char *key, time_t *out)
 {
-	const yaml_node_t *n = get(d, m, key);
-	const char *s = scalar(n);
+	const yaml_node_t *n = yr_get(d, m, key);
+	const char *s = yr_scalar(n);
 
 	*out = 0;
 	if (s && parse_time(s, out))
-		return bad(d, n, "a time must read like 2026-11-21T06:43:05Z");
+		return yr_bad(d, n, "a time must read like 2026-11-21T06:43:05Z");
 	return 0;
 }
 
-static int read_counters(const struct rd *d, const yaml_node_t *m, struct hyp_snapshot *s)
+static int read_counters(const struct yr *d, const yaml_node_t *m, struct hyp_snapshot *s)
 {
-	if (!m || is_null(m))
+	if (!m || yr_is_null(m))
 		return 0;
 	if (m->type != YAML_MAPPING_NODE)
-		return bad(d, m, "snapshot counters must be a map");
+		return yr_bad(d, m, "snapshot counters must be a map");
 	for (yaml_node_pair_t *p = m->data.mapping.pairs.start;
 	     p < m->data.mapping.pairs.top && s->nctr < EVENTS_MAX; p++) {
-		const char *k = scalar(node(d, p->key)), *v = scalar(node(d, p->value));
+		const char *k = yr_scalar(yr_node(d, p->key)), *v = yr_scalar(yr_node(d, p->value));
 
 		if (!k || !v)
 			continue;
@@ -200,35 +147,35 @@ static int read_counters(const struct rd *d, const yaml_node_t *m, struct hyp_sn
 	return 0;
 }
 
-static int read_snapshot(const struct rd *d, const yaml_node_t *m, struct hyp_snapshot *s)
+static int read_snapshot(const struct yr *d, const yaml_node_t *m, struct hyp_snapshot *s)
 {
-	const yaml_node_t *win = get(d, m, "window");
-	const char *f = scalar(get(d, m, "function")), *mod = scalar(get(d, m, "module"));
-	const char *recent = scalar(get(d, win, "recent"));
+	const yaml_node_t *win = yr_get(d, m, "window");
+	const char *f = yr_scalar(yr_get(d, m, "function")), *mod = yr_scalar(yr_get(d, m, "module"));
+	const char *recent = yr_scalar(yr_get(d, win, "recent"));
 	int e = 0;
 
 	memset(s, 0, sizeof(*s));
-	if (is_null(m))
+	if (yr_is_null(m))
 		return 0;
 	if (m->type != YAML_MAPPING_NODE)
-		return bad(d, m, "snapshot must be a map");
+		return yr_bad(d, m, "snapshot must be a map");
 	s->valid = 1;
 	snprintf(s->function, sizeof(s->function), "%s", f ? f : "");
 	snprintf(s->module, sizeof(s->module), "%s", mod ? mod : "");
-	e |= number(d, m, "self_pct", &s->self_pct) < 0;
-	e |= number(d, m, "total_pct", &s->total_pct) < 0;
-	e |= number(d, win, "from_s", &s->from_s) < 0;
-	e |= number(d, win, "to_s", &s->to_s) < 0;
+	e |= yr_number(d, m, "self_pct", &s->self_pct) < 0;
+	e |= yr_number(d, m, "total_pct", &s->total_pct) < 0;
+	e |= yr_number(d, win, "from_s", &s->from_s) < 0;
+	e |= yr_number(d, win, "to_s", &s->to_s) < 0;
 	s->recent = recent && !strcmp(recent, "true");
-	e |= number(d, m, "cpu_pct", &s->cpu_pct) < 0;
-	e |= number(d, m, "rss_mib", &s->rss_mib) < 0;
-	int sl = number(d, m, "rss_slope_mib_per_min", &s->rss_slope_mib_min);
+	e |= yr_number(d, m, "cpu_pct", &s->cpu_pct) < 0;
+	e |= yr_number(d, m, "rss_mib", &s->rss_mib) < 0;
+	int sl = yr_number(d, m, "rss_slope_mib_per_min", &s->rss_slope_mib_min);
 
 	e |= sl < 0;
 	s->has_slope = sl == 0;
-	e |= number(d, m, "read_bytes_per_s", &s->read_bps) < 0;
-	e |= number(d, m, "write_bytes_per_s", &s->write_bps) < 0;
-	return e ? -EINVAL : read_counters(d, get(d, m, "counters"), s);
+	e |= yr_number(d, m, "read_bytes_per_s", &s->read_bps) < 0;
+	e |= yr_number(d, m, "write_bytes_per_s", &s->write_bps) < 0;
+	return e ? -EINVAL : read_counters(d, yr_get(d, m, "counters"), s);
 }
 
 static int read_verdict(const char *s, enum verdict *v)
@@ -241,27 +188,27 @@ static int read_verdict(const char *s, enum verdict *v)
 	return -EINVAL;
 }
 
-static int read_one(const struct rd *d, const yaml_node_t *m, struct ledger *l)
+static int read_one(const struct yr *d, const yaml_node_t *m, struct ledger *l)
 {
-	const yaml_node_t *idn = get(d, m, "id");
-	const char *name = scalar(get(d, m, "name")), *ids = scalar(idn);
-	const char *ev = scalar(get(d, m, "evidence"));
+	const yaml_node_t *idn = yr_get(d, m, "id");
+	const char *name = yr_scalar(yr_get(d, m, "name")), *ids = yr_scalar(idn);
+	const char *ev = yr_scalar(yr_get(d, m, "evidence"));
 	struct hypothesis h, *nh;
 	char *end;
 	unsigned long id;
 
 	if (!m || m->type != YAML_MAPPING_NODE)
-		return bad(d, m, "a hypothesis must be a map");
+		return yr_bad(d, m, "a hypothesis must be a map");
 	if (!name || !*name)
-		return bad(d, m, "a hypothesis needs a name");
+		return yr_bad(d, m, "a hypothesis needs a name");
 	id = ids ? strtoul(ids, &end, 10) : 0;
 	if (!ids || *end || !id || ledger_find(l, (unsigned)id))
-		return bad(d, idn ? idn : m, "a hypothesis needs an id, a unique positive number");
+		return yr_bad(d, idn ? idn : m, "a hypothesis needs an id, a unique positive number");
 	memset(&h, 0, sizeof(h));
-	if (read_verdict(scalar(get(d, m, "verdict")), &h.verdict))
-		return bad(d, m, "verdict must be open, supports or rejects");
+	if (read_verdict(yr_scalar(yr_get(d, m, "verdict")), &h.verdict))
+		return yr_bad(d, m, "verdict must be open, supports or rejects");
 	if (read_time(d, m, "created_at", &h.created_at) || read_time(d, m, "marked_at", &h.marked_at) ||
-	    read_snapshot(d, get(d, m, "snapshot"), &h.snap))
+	    read_snapshot(d, yr_get(d, m, "snapshot"), &h.snap))
 		return -EINVAL;
 	nh = ledger_add(l, name, h.created_at);
 	if (!nh || (ev && ledger_set_evidence(l, nh->id, ev))) {
@@ -277,22 +224,22 @@ static int read_one(const struct rd *d, const yaml_node_t *m, struct ledger *l)
 	return 0;
 }
 
-static int read_doc(const struct rd *d, struct ledger *l)
+static int read_doc(const struct yr *d, struct ledger *l)
 {
 	yaml_node_t *root = yaml_document_get_root_node(d->doc), *list;
 
 	if (!root || root->type != YAML_MAPPING_NODE)
-		return bad(d, root, "not a flametop ledger or export (no top-level map)");
-	list = get(d, root, "hypotheses");
+		return yr_bad(d, root, "not a flametop ledger or export (no top-level map)");
+	list = yr_get(d, root, "hypotheses");
 	if (!list)
-		return bad(d, root, "no 'hypotheses' list");
-	if (is_null(list))
+		return yr_bad(d, root, "no 'hypotheses' list");
+	if (yr_is_null(list))
 		return 0;
 	if (list->type != YAML_SEQUENCE_NODE)
-		return bad(d, list, "'hypotheses' must be a list");
+		return yr_bad(d, list, "'hypotheses' must be a list");
 	for (yaml_node_item_t *it = list->data.sequence.items.start; it < list->data.sequence.items.top;
 	     it++) {
-		int e = read_one(d, node(d, *it), l);
+		int e = read_one(d, yr_node(d, *it), l);
 
 		if (e)
 			return e;
@@ -300,27 +247,22 @@ static int read_doc(const struct rd *d, struct ledger *l)
 	return 0;
 }
 
+int ledger_yaml_load_doc(yaml_document_t *doc, struct ledger *l, char *err, size_t errlen)
+{
+	struct yr d = { doc, err, errlen };
+
+	return read_doc(&d, l);
+}
+
 int ledger_yaml_load(const char *text, size_t len, struct ledger *l, char *err, size_t errlen)
 {
-	yaml_parser_t p;
 	yaml_document_t doc;
-	struct rd d = { &doc, err, errlen };
-	int e;
+	int e = yr_load(text, len, &doc, err, errlen);
 
-	if (!yaml_parser_initialize(&p)) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&p, &doc)) {
-		snprintf(err, errlen, "line %lu: %s", (unsigned long)p.problem_mark.line + 1,
-			 p.problem ? p.problem : "not YAML");
-		yaml_parser_delete(&p);
-		return -EINVAL;
-	}
-	e = read_doc(&d, l);
+	if (e)
+		return e;
+	e = ledger_yaml_load_doc(&doc, l, err, errlen);
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&p);
 	return e;
 }
 

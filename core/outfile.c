@@ -78,3 +78,29 @@ int outfile_fallback(const struct exporter *exp, const struct report *r, const c
 		 ext);
 	return outfile_write(saved, exp, r, err, len);
 }
+
+static int ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+
+	return n >= t && !strcmp(s + n - t, tail);
+}
+
+const struct exporter *exporter_for_path(const char *path)
+{
+	static const char *const folded[] = { ".folded", ".collapsed", ".txt" };
+	static const char *const pprof[] = { ".pb.gz", ".pprof", ".pb" };
+
+	for (size_t i = 0; i < 3; i++) {
+		if (ends_with(path, folded[i]))
+			return &exporter_folded;
+		if (ends_with(path, pprof[i]))
+			return &exporter_pprof;
+	}
+	return &exporter_yaml;
+}
+
+const char *exporter_ext(const struct exporter *exp)
+{
+	return exp == &exporter_folded ? "folded" : exp == &exporter_pprof ? "pb.gz" : "yaml";
+}

@@ -62,7 +62,8 @@ void profile_thread_comm(struct profile *p, pid_t pid, pid_t tid, const char *co
 		snprintf(t->comm, sizeof(t->comm), "%s", comm);
 }
 
-static void count_leaf(struct profile *p, pid_t tid, uint32_t leaf, uint64_t weight)
+static void count_leaf(struct profile *p, pid_t tid, uint32_t leaf, uint64_t samples,
+		       uint64_t weight)
 {
 	uint64_t key = (uint64_t)(uint32_t)tid << 32 | leaf;
 	uint32_t i = u64map_get(&p->leaf_index, key);
@@ -76,9 +77,9 @@ static void count_leaf(struct profile *p, pid_t tid, uint32_t leaf, uint64_t wei
 		p->leaves[i] = (struct leaf_stat){ .tid = tid, .leaf = leaf };
 	}
 	l = &p->leaves[i];
-	l->samples++;
+	l->samples += samples;
 	l->weight += weight;
-	l->recent_samples += 1.0;
+	l->recent_samples += (double)samples;
 	l->recent_weight += (double)weight;
 }
 
@@ -90,30 +91,42 @@ void profile_decay(struct profile *p, double factor)
 	}
 }
 
-void profile_add_ctr(struct profile *p, pid_t pid, pid_t tid, const uint32_t *frames, size_t n,
-		     uint64_t weight, int leaf_kernel, const uint64_t *ctr)
+static void add(struct profile *p, pid_t pid, pid_t tid, const uint32_t *frames, size_t n,
+		uint64_t samples, uint64_t weight, int leaf_kernel, const uint64_t *ctr)
 {
 	struct thread_stat *t;
-	uint32_t leaf = ctree_add_stack(p->tree, frames, n, weight);
+	uint32_t leaf = ctree_add_stack_n(p->tree, frames, n, samples, weight);
 	size_t nctr = ctree_ncounters(p->tree);
 
 	if (leaf == CTREE_NONE) {
-		p->dropped++;
+		p->dropped += samples;
 		return;
 	}
-	p->samples++;
+	p->samples += samples;
 	p->weight += weight;
-	p->kernel_samples += !!leaf_kernel;
+	p->kernel_samples += leaf_kernel ? samples : 0;
 	if (ctr)
 		ctree_charge(p->tree, leaf, ctr);
-	count_leaf(p, tid, leaf, weight);
+	count_leaf(p, tid, leaf, samples, weight);
 	t = profile_thread(p, pid, tid);
 	if (t) {
-		t->samples++;
+		t->samples += samples;
 		t->weight += weight;
 		for (size_t k = 0; ctr && k < nctr; k++)
 			t->ctr[k] += ctr[k];
 	}
+}
+
+void profile_add_ctr(struct profile *p, pid_t pid, pid_t tid, const uint32_t *frames, size_t n,
+		     uint64_t weight, int leaf_kernel, const uint64_t *ctr)
+{
+	add(p, pid, tid, frames, n, 1, weight, leaf_kernel, ctr);
+}
+
+void profile_add_n(struct profile *p, pid_t pid, pid_t tid, const uint32_t *frames, size_t n,
+		   uint64_t samples, uint64_t weight, int leaf_kernel)
+{
+	add(p, pid, tid, frames, n, samples, weight, leaf_kernel, NULL);
 }
 
 void profile_add(struct profile *p, pid_t pid, pid_t tid, const uint32_t *frames, size_t n,

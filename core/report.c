@@ -4,6 +4,7 @@
 #include "session.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static double delta_ms(uint64_t a, uint64_t b) { return a > b ? (double)(a - b) / 1e6 : 0.0; }
@@ -65,10 +66,56 @@ static void fill_baseline(struct report *r, const struct session *s)
 	fill_readings(b, s);
 }
 
+void report_classify(struct report *r)
+{
+	const struct report_baseline *b = &r->baseline;
+	const struct profile *p = r->profile;
+	struct classify_input *ci = &r->ci;
+	struct hotspot *hs = NULL;
+	uint64_t ksamples[BLOCK_NREASONS];
+
+	*ci = (struct classify_input){
+		.samples = p->samples,
+		.wall_ms = b->wall_time_ms,
+		.cpu_ms = b->cpu_time_ms,
+		.user_ms = b->user_time_ms,
+		.sys_ms = b->sys_time_ms,
+		.io_read_bytes = b->io_read_bytes,
+		.io_write_bytes = b->io_write_bytes,
+		.threads = b->threads,
+		.off_cpu_pct = b->off_cpu_pct,
+		.has_growth = b->has_growth,
+		.leak = b->has_growth && b->growth.leak,
+		.growth_mib_min = b->growth.mib_per_min,
+		.growth_r2 = b->growth.r2,
+		.growth_span_s = b->growth.span_s,
+		.weight = p->weight,
+	};
+	blocking_sum(p->tree, p->frames, ci->kernel_weight, ksamples);
+	/* Only kernel leaves speak: a user leaf's stack has no kernel frames. */
+	if (profile_hotspots(p, &hs) > 0 && hs[0].self_samples) {
+		snprintf(ci->hot_function, sizeof(ci->hot_function), "%s",
+			 frametab_get(p->frames, hs[0].frame)->name);
+		ci->hot_self_pct = profile_pct(p, hs[0].self_weight);
+		ci->hot_total_pct = profile_pct(p, hs[0].total_weight);
+	}
+	free(hs);
+	if (r->counting && r->counting->have_totals) {
+		struct counting_derived d;
+
+		counting_derive(r->counting, r->counting->total, &d);
+		ci->has_cache = d.has_cache;
+		ci->cache_miss_pct = d.cache_miss_pct;
+		ci->has_ipc = d.has_ipc;
+		ci->ipc = d.ipc;
+	}
+	classify(ci, &r->cls);
+	r->nsugg = suggest(ci, r->sugg);
+}
+
 void report_from_session(struct report *r, const struct session *s)
 {
 	const struct target *t = &s->target;
-	struct classify_input ci;
 
 	memset(r, 0, sizeof(*r));
 	r->profile = s->profile;
@@ -102,15 +149,5 @@ void report_from_session(struct report *r, const struct session *s)
 	r->prune_pct = REPORT_PRUNE_PCT;
 	fingerprint_take(&r->fp, sampler_hw_available(s->sampler));
 	fill_baseline(r, s);
-	ci = (struct classify_input){
-		.samples = s->profile->samples,
-		.wall_ms = r->baseline.wall_time_ms,
-		.cpu_ms = r->baseline.cpu_time_ms,
-		.user_ms = r->baseline.user_time_ms,
-		.sys_ms = r->baseline.sys_time_ms,
-		.io_read_bytes = r->baseline.io_read_bytes,
-		.io_write_bytes = r->baseline.io_write_bytes,
-		.threads = r->baseline.threads,
-	};
-	classify(&ci, &r->cls);
+	report_classify(r);
 }

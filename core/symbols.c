@@ -410,6 +410,26 @@ static enum frame_kind kind_of(const char *path)
 	return strstr(b, ".so") ? FRAME_LIBRARY : FRAME_USER;
 }
 
+/* Names MODPATH's module in the frame table with its GNU build id, once. */
+static void note_module(struct symbolizer *s, Dwfl_Module *mod, const char *modpath)
+{
+	const unsigned char *bits = NULL;
+	GElf_Addr vaddr;
+	char hex[2 * 64 + 1];
+	int n;
+
+	if (frametab_module(s->frames, base_name(modpath)))
+		return;
+	n = dwfl_module_build_id(mod, &bits, &vaddr);
+	if (n > 64)
+		n = 64;
+	for (int i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", bits[i]);
+	hex[n > 0 ? 2 * n : 0] = 0;
+	frametab_note_module(s->frames, base_name(modpath), modpath[0] == '[' ? NULL : modpath,
+			     n > 0 ? hex : NULL);
+}
+
 /* Frames for ADDR inside module M, innermost first: functions inlined
  * there, then the covering symbol; else module+offset. Returns the count. */
 static size_t frames_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
@@ -424,6 +444,7 @@ static size_t frames_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t 
 	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &modpath, NULL);
 	if (!modpath || (s->vdso_fd >= 0 && !strcmp(modpath, s->vdso_path)))
 		modpath = map ? map->path : "[unknown]";
+	note_module(s, mod, modpath);
 	sym = dwfl_module_addrinfo(mod, addr, &off, &es, NULL, NULL, NULL);
 	if (sym && sym[0]) {
 		int line = 0;

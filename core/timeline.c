@@ -94,14 +94,19 @@ void timeline_add(struct timeline *tl, double t_s, const struct target_reading *
 	pt.threads = r->threads;
 	pt.off_cpu_pct = off_cpu(pt.cpu_pct * dt, live_threads(r->threads) * dt);
 	gpu_point(&pt, g);
-	if (tl->len < TIMELINE_MAX)
-		tl->v[(tl->head + tl->len++) % TIMELINE_MAX] = pt;
-	else {
-		tl->v[tl->head] = pt;
-		tl->head = (tl->head + 1) % TIMELINE_MAX;
-	}
+	timeline_push(tl, &pt);
 	tl->prev = *r;
 	tl->prev_t = t_s;
+}
+
+void timeline_push(struct timeline *tl, const struct timeline_point *pt)
+{
+	if (tl->len < TIMELINE_MAX)
+		tl->v[(tl->head + tl->len++) % TIMELINE_MAX] = *pt;
+	else {
+		tl->v[tl->head] = *pt;
+		tl->head = (tl->head + 1) % TIMELINE_MAX;
+	}
 }
 
 size_t timeline_len(const struct timeline *tl) { return tl ? tl->len : 0; }

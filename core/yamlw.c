@@ -84,7 +84,7 @@ void yw_end_seq(struct yamlw *w)
 	emit(w, &ev, yaml_sequence_end_event_initialize(&ev));
 }
 
-static void scalar(struct yamlw *w, const char *s, yaml_scalar_style_t style)
+void yw_scalar(struct yamlw *w, const char *s, yaml_scalar_style_t style)
 {
 	yaml_event_t ev;
 
@@ -117,7 +117,7 @@ void yw_str(struct yamlw *w, const char *s)
 	if (!s)
 		yw_null(w);
 	else
-		scalar(w, s,
+		yw_scalar(w, s,
 		       plain_safe(s) ? YAML_PLAIN_SCALAR_STYLE : YAML_DOUBLE_QUOTED_SCALAR_STYLE);
 }
 
@@ -126,7 +126,7 @@ void yw_int(struct yamlw *w, long long v)
 	char b[32];
 
 	snprintf(b, sizeof(b), "%lld", v);
-	scalar(w, b, YAML_PLAIN_SCALAR_STYLE);
+	yw_scalar(w, b, YAML_PLAIN_SCALAR_STYLE);
 }
 
 void yw_uint(struct yamlw *w, unsigned long long v)
@@ -134,7 +134,7 @@ void yw_uint(struct yamlw *w, unsigned long long v)
 	char b[32];
 
 	snprintf(b, sizeof(b), "%llu", v);
-	scalar(w, b, YAML_PLAIN_SCALAR_STYLE);
+	yw_scalar(w, b, YAML_PLAIN_SCALAR_STYLE);
 }
 
 void yw_num(struct yamlw *w, double v, int decimals)
@@ -146,11 +146,11 @@ void yw_num(struct yamlw *w, double v, int decimals)
 		return;
 	}
 	snprintf(b, sizeof(b), "%.*f", decimals, v);
-	scalar(w, b, YAML_PLAIN_SCALAR_STYLE);
+	yw_scalar(w, b, YAML_PLAIN_SCALAR_STYLE);
 }
 
-void yw_bool(struct yamlw *w, int v) { scalar(w, v ? "true" : "false", YAML_PLAIN_SCALAR_STYLE); }
-void yw_null(struct yamlw *w) { scalar(w, "null", YAML_PLAIN_SCALAR_STYLE); }
+void yw_bool(struct yamlw *w, int v) { yw_scalar(w, v ? "true" : "false", YAML_PLAIN_SCALAR_STYLE); }
+void yw_null(struct yamlw *w) { yw_scalar(w, "null", YAML_PLAIN_SCALAR_STYLE); }
 void yw_key(struct yamlw *w, const char *k) { yw_str(w, k); }
 
 void yw_kstr(struct yamlw *w, const char *k, const char *v)

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "classify.h"
 #include "fmt.h"
 #include "ledger.h"
 #include "lineedit.h"
@@ -121,6 +122,9 @@ struct app {
 	char gpu_desc[160]; /* what the GPU probe found */
 	struct readings readings; /* the panes' verdicts, made at each refresh */
 	struct ledger ledger;
+	const struct report *saved; /* a reopened export (flametop report), or NULL */
+	struct suggestion sugg[SUGGEST_MAX]; /* what the numbers suggest, for the ledger view */
+	size_t nsugg;
 	/* what is shown */
 	struct pview_spec spec;
 	struct pview pv;
@@ -187,6 +191,15 @@ extern const struct pane_ops pane_cpu, pane_rss, pane_io, pane_counters, pane_gp
 
 /* Sets up the app on PROFILE (and SESSION, when live). */
 int app_init(struct app *a, struct session *session, struct profile *profile);
+/* The same on a reopened export: its profile, facts and suggestions. */
+struct report;
+int app_init_saved(struct app *a, const struct report *saved);
+/* The suggestions not yet adopted or rejected: I-th of them, or NULL. */
+const struct suggestion *app_suggestion(const struct app *a, size_t i);
+size_t app_nsuggestions(const struct app *a);
+/* Adopts (V supports) or rejects suggestion I: a hypothesis marked with its
+ * evidence. */
+void app_take_suggestion(struct app *a, size_t i, enum verdict v);
 void app_fini(struct app *a);
 /* Rebuilds what the views show from the model (unless paused). */
 void app_refresh(struct app *a);

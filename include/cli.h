@@ -8,7 +8,7 @@
 
 #include "events.h"
 
-enum cli_mode { CLI_HELP, CLI_VERSION, CLI_RECORD, CLI_TOP, CLI_LIST_EVENTS };
+enum cli_mode { CLI_HELP, CLI_VERSION, CLI_RECORD, CLI_TOP, CLI_LIST_EVENTS, CLI_REPORT };
 
 #define CLI_DEFAULT_HZ 999u
 #define CLI_PANES_ALL  0x1fu
@@ -23,10 +23,12 @@ struct cli_options {
 	struct event_spec events[EVENTS_MAX]; /* -e, leader first */
 	size_t nevents;
 	const char *list_filter; /* --list-events FILTER */
+	const char *report_path; /* report FILE.yaml: a saved export reopened */
 	double duration_s;       /* 0: until the target exits or a signal */
 	const char *output;      /* YAML path */
 	const char *ledger_path; /* --ledger: hypotheses loaded and kept saved */
 	const char *folded;      /* folded stacks path */
+	const char *pprof;       /* pprof (gzip'd profile.proto) path */
 	const char *call_graph;  /* "fp" or "dwarf" (auto resolved) */
 	unsigned stack_bytes;    /* dwarf,N (0: the default) */
 	const char *unwinder;    /* "libdw" or "libunwind" */

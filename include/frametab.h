@@ -27,6 +27,14 @@ struct frame {
 	uint32_t next; /* next frame with the same hash */
 };
 
+/* A module (executable, shared object, kernel) that frames came from, as
+ * pprof's mappings and the YAML's profile section name them. */
+struct frame_module {
+	char *name;     /* the basename frames carry in module */
+	char *path;     /* the file, or NULL */
+	char *build_id; /* hex GNU build id, or NULL */
+};
+
 struct frametab;
 
 struct frametab *frametab_new(void);
@@ -45,5 +53,14 @@ uint32_t frametab_find(const struct frametab *t, const char *name, const char *m
 const struct frame *frametab_get(const struct frametab *t, uint32_t id);
 size_t frametab_len(const struct frametab *t);
 const char *frame_kind_name(enum frame_kind k);
+
+/* Records module NAME (first call wins; PATH and BUILD_ID may be NULL).
+ * Returns 0 or -ENOMEM. */
+int frametab_note_module(struct frametab *t, const char *name, const char *path,
+			 const char *build_id);
+size_t frametab_nmodules(const struct frametab *t);
+const struct frame_module *frametab_module_at(const struct frametab *t, size_t i);
+/* The module named NAME, or NULL. */
+const struct frame_module *frametab_module(const struct frametab *t, const char *name);
 
 #endif

@@ -13,11 +13,15 @@
 #include "report.h"
 #include "yamlw.h"
 
+#include <yaml.h>
+
 /* Writes the key `hypotheses` and the list. */
 void ledger_yaml_write(struct yamlw *w, const struct ledger *l);
 /* Adds the hypotheses of TEXT to L (ids as written; next_id past the
  * largest). Returns 0, or -EINVAL with "line N: reason" in ERR. */
 int ledger_yaml_load(const char *text, size_t len, struct ledger *l, char *err, size_t errlen);
+/* The same from a parsed document. */
+int ledger_yaml_load_doc(yaml_document_t *doc, struct ledger *l, char *err, size_t errlen);
 /* Loads PATH; a file that does not exist is an empty ledger (returns
  * -ENOENT, L untouched), one that cannot be read or parsed an error. */
 int ledger_yaml_load_file(const char *path, struct ledger *l, char *err, size_t errlen);

@@ -62,6 +62,9 @@ void profile_add(struct profile *p, pid_t pid, pid_t tid, const uint32_t *frames
  * for none) to the stack and the thread. */
 void profile_add_ctr(struct profile *p, pid_t pid, pid_t tid, const uint32_t *frames, size_t n,
 		     uint64_t weight, int leaf_kernel, const uint64_t *ctr);
+/* SAMPLES samples of total WEIGHT at once (a saved profile reloaded). */
+void profile_add_n(struct profile *p, pid_t pid, pid_t tid, const uint32_t *frames, size_t n,
+		   uint64_t samples, uint64_t weight, int leaf_kernel);
 /* Every node and thread carries NCTR counters (0 to CTREE_MAX_CTR). */
 int profile_set_counters(struct profile *p, size_t nctr);
 /* Closes a per-thread counter interval (ctr_last). */

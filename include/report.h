@@ -63,7 +63,10 @@ struct report {
 	const char *ctr_note;            /* events asked for but not counted */
 	struct fingerprint fp;
 	struct report_baseline baseline;
+	struct classify_input ci; /* what the classification and suggestions read */
 	struct classification cls;
+	struct suggestion sugg[SUGGEST_MAX];
+	size_t nsugg;
 	double prune_pct;
 	const struct timeline *timeline; /* NULL: no process readings */
 	struct readings readings;        /* over the whole run */
@@ -71,10 +74,18 @@ struct report {
 	const struct gpu_reading *gpu;   /* the last GPU reading; NULL: none */
 	const struct tasks *tasks;       /* per-thread /proc CPU; NULL: none */
 	const struct ledger *ledger;     /* NULL: no hypotheses (set by the face) */
+	/* A reopened export (flametop report): the measured sections are
+	 * written as saved; the tree's and the ledger's anew. */
+	const struct saved_report *saved;
+	time_t exported_at; /* 0: now */
 };
 
 struct session;
+struct saved_report;
 void report_from_session(struct report *r, const struct session *s);
+/* Fills R->ci from R's baseline, profile and counters, then classifies and
+ * suggests. */
+void report_classify(struct report *r);
 
 /* Exporters: one const table each, chosen by name or file extension. */
 struct exporter {
@@ -84,5 +95,12 @@ struct exporter {
 
 extern const struct exporter exporter_yaml;
 extern const struct exporter exporter_folded;
+extern const struct exporter exporter_pprof; /* profile.proto, gzip'd */
+
+/* By the file name: .folded/.collapsed/.txt folded stacks, .pb.gz/.pprof/
+ * .pb pprof, anything else YAML. */
+const struct exporter *exporter_for_path(const char *path);
+/* The extension a fallback file of EXP gets: yaml, folded, pb.gz. */
+const char *exporter_ext(const struct exporter *exp);
 
 #endif

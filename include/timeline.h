@@ -71,6 +71,8 @@ void timeline_free(struct timeline *tl);
  * none); a first call only remembers R. */
 void timeline_add(struct timeline *tl, double t_s, const struct target_reading *r,
 		  const struct gpu_reading *g);
+/* Appends a point as it is (a saved timeline read back). */
+void timeline_push(struct timeline *tl, const struct timeline_point *pt);
 size_t timeline_len(const struct timeline *tl);
 /* I-th oldest kept point (0 .. len-1); NULL when out of range. */
 const struct timeline_point *timeline_at(const struct timeline *tl, size_t i);

@@ -31,6 +31,8 @@ void yw_uint(struct yamlw *w, unsigned long long v);
 void yw_num(struct yamlw *w, double v, int decimals);
 void yw_bool(struct yamlw *w, int v);
 void yw_null(struct yamlw *w);
+/* A scalar in STYLE as given (replaying a document read back). */
+void yw_scalar(struct yamlw *w, const char *s, yaml_scalar_style_t style);
 
 /* key: value shorthands inside a mapping */
 void yw_kstr(struct yamlw *w, const char *k, const char *v);

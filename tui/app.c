@@ -86,6 +86,89 @@ int app_init(struct app *a, struct session *session, struct profile *profile)
 	return a->pv.tree ? 0 : -ENOMEM;
 }
 
+int app_init_saved(struct app *a, const struct report *r)
+{
+	const char *base = strrchr(r->command, '/');
+	int e = app_init(a, NULL, (struct profile *)r->profile);
+
+	a->saved = r;
+	a->counting = r->counting;
+	a->timeline = r->timeline;
+	readings_make(a->timeline, READINGS_LIVE_S, READINGS_GROWTH_S, &a->readings);
+	a->info.pid = (int)r->pid;
+	/* The command's first word, without its directory. */
+	snprintf(a->info.comm, sizeof(a->info.comm), "%.*s",
+		 (int)strcspn(base ? base + 1 : r->command, " "), base ? base + 1 : r->command);
+	snprintf(a->info.event, sizeof(a->info.event), "%s", r->event);
+	a->info.freq_hz = r->freq_hz;
+	snprintf(a->info.call_graph, sizeof(a->info.call_graph), "%s", r->call_graph);
+	a->info.weight_ns = r->weight_ns;
+	a->elapsed_s = r->duration_s;
+	a->exited = 1;
+	memcpy(a->sugg, r->sugg, r->nsugg * sizeof(*r->sugg));
+	a->nsugg = r->nsugg;
+	snprintf(a->gpu_desc, sizeof(a->gpu_desc), "saved report: no live readings");
+	return e;
+}
+
+/* A suggestion the ledger already holds (adopted or rejected) is not
+ * suggested again. */
+static int taken(const struct app *a, const struct suggestion *sg)
+{
+	for (size_t i = 0; i < a->ledger.n; i++)
+		if (!strcmp(a->ledger.v[i].text, sg->text))
+			return 1;
+	return 0;
+}
+
+size_t app_nsuggestions(const struct app *a)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->nsugg; i++)
+		n += !taken(a, &a->sugg[i]);
+	return n;
+}
+
+const struct suggestion *app_suggestion(const struct app *a, size_t i)
+{
+	for (size_t k = 0; k < a->nsugg; k++)
+		if (!taken(a, &a->sugg[k]) && i-- == 0)
+			return &a->sugg[k];
+	return NULL;
+}
+
+void app_take_suggestion(struct app *a, size_t i, enum verdict v)
+{
+	const struct suggestion *sg = app_suggestion(a, i);
+	struct suggestion copy;
+	struct hypothesis *h;
+
+	if (!sg)
+		return;
+	copy = *sg;
+	h = ledger_add(&a->ledger, copy.text, time(NULL));
+	if (!h) {
+		app_message(a, 1, "out of memory");
+		return;
+	}
+	app_mark(a, h->id, v);
+	ledger_set_evidence(&a->ledger, h->id, copy.evidence);
+}
+
+/* Live: the suggestions of the data so far (only while the ledger view
+ * shows them: the rollups walk the whole tree). */
+static void refresh_suggestions(struct app *a)
+{
+	struct report r;
+
+	if (!a->session || a->view != VIEW_LEDGER)
+		return;
+	report_from_session(&r, a->session);
+	memcpy(a->sugg, r.sugg, r.nsugg * sizeof(*r.sugg));
+	a->nsugg = r.nsugg;
+}
+
 void app_fini(struct app *a)
 {
 	pview_release(&a->pv);
@@ -297,6 +380,7 @@ void app_refresh(struct app *a)
 	if (a->paused && a->pv.tree)
 		return;
 	rebuild(a);
+	refresh_suggestions(a);
 }
 
 void app_target_exited(struct app *a, const char *how)
@@ -382,20 +466,24 @@ static void default_export_path(struct app *a)
 
 int app_export(struct app *a, const char *path)
 {
+	const struct exporter *exp = exporter_for_path(path);
 	struct report r;
 	char err[4200], saved[4096], err2[4200];
 
-	if (!a->session) {
+	if (a->saved)
+		r = *a->saved;
+	else if (a->session)
+		report_from_session(&r, a->session);
+	else {
 		app_message(a, 1, "nothing to export: no session");
 		return -EINVAL;
 	}
-	report_from_session(&r, a->session);
 	r.ledger = &a->ledger;
-	if (outfile_write(path, &exporter_yaml, &r, err, sizeof(err)) == 0) {
-		app_message(a, 0, "wrote %s", path);
+	if (outfile_write(path, exp, &r, err, sizeof(err)) == 0) {
+		app_message(a, 0, "wrote %s (%s)", path, exp->name);
 		return 0;
 	}
-	if (outfile_fallback(&exporter_yaml, &r, "yaml", saved, sizeof(saved), err2,
+	if (outfile_fallback(exp, &r, exporter_ext(exp), saved, sizeof(saved), err2,
 			     sizeof(err2)) == 0)
 		app_message(a, 1, "%s; saved to %s instead", err, saved);
 	else
@@ -422,7 +510,7 @@ static const char *prompt_label(enum prompt_kind k)
 	case PROMPT_EVIDENCE:
 		return "evidence: ";
 	case PROMPT_EXPORT:
-		return "export YAML to: ";
+		return "export to (YAML; .folded or .pb.gz by name): ";
 	default:
 		return "";
 	}
@@ -575,6 +663,7 @@ static void set_view(struct app *a, enum view_id v)
 {
 	if (v < VIEW_COUNT)
 		a->view = v;
+	refresh_suggestions(a);
 }
 
 static void focus_toggle(struct app *a)
@@ -780,6 +869,8 @@ static const char *state_word(const struct app *a)
 {
 	enum target_look look = a->session ? target_look(&a->session->target) : LOOK_RUNNING;
 
+	if (a->saved)
+		return "SAVED";
 	if (look == LOOK_ZOMBIE)
 		return "ZOMBIE";
 	if (a->exited)

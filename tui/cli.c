@@ -16,6 +16,8 @@ const char *cli_usage(void)
 {
 	return "usage: flametop [-p PID | [--] COMMAND [ARGS...]] [options]\n"
 	       "       flametop record [-p PID | [--] COMMAND [ARGS...]] [options]\n"
+	       "       flametop report FILE.yaml [-o FILE] [--folded FILE] [--pprof FILE]\n"
+	       "                       [--ledger FILE] [--panes LIST]\n"
 	       "       flametop --list-events [FILTER]\n"
 	       "\n"
 	       "Samples a live process (all its threads, and threads it creates later) or a\n"
@@ -39,6 +41,7 @@ const char *cli_usage(void)
 	       "                         SIGTERM); default: until the target exits or Ctrl-C\n"
 	       "  -o, --output FILE      write the YAML performance map to FILE\n"
 	       "      --folded FILE      write folded stacks (flamegraph.pl, speedscope)\n"
+	       "      --pprof FILE       write a gzip'd pprof profile (go tool pprof)\n"
 	       "      --call-graph MODE  how call stacks are taken: dwarf[,BYTES] (unwind a copy\n"
 	       "                         of the user stack, 8192 bytes by default, with CFI;\n"
 	       "                         true stacks without frame pointers), fp (frame\n"
@@ -61,13 +64,18 @@ const char *cli_usage(void)
 	       "\n"
 	       "      --list-events [FILTER]  the PMUs and events libpfm4 knows here\n"
 	       "\n"
+	       "'report FILE.yaml' reopens a YAML export on the screen: its call tree,\n"
+	       "hotspots, threads and hypotheses, as saved. Hypotheses can be added and\n"
+	       "marked, and 'e' (or -o/--folded/--pprof, written on quit) exports again:\n"
+	       "the measured sections as saved, the tree and the ledger as they are now.\n"
+	       "\n"
 	       "Without -e: samples cycles and counts instructions, cache references and\n"
 	       "misses, branches and branch misses; where no CPU PMU exists (most virtual\n"
 	       "machines) it says so, samples cpu-clock and counts task-clock, context\n"
 	       "switches, CPU migrations, page faults and major faults. The choice is\n"
 	       "printed and stored in the YAML. Recording stops on -d, SIGINT or\n"
 	       "SIGTERM, or when the target exits; in every case the export is written.\n"
-	       "The screen writes -o/--folded when it closes (q, SIGINT, SIGTERM, SIGHUP);\n"
+	       "The screen writes -o/--folded/--pprof when it closes (q, SIGINT, SIGTERM, SIGHUP);\n"
 	       "when the target exits the screen stays, marked EXITED, for browsing.\n"
 	       "If FILE cannot be written the profile is saved under $TMPDIR (or /tmp), the\n"
 	       "path is printed, and the exit status is 1. Usage errors exit with 2.\n";
@@ -188,7 +196,8 @@ static int parse_period(const char *s, uint64_t *out, char *err, size_t len)
 	return 0;
 }
 
-enum { OPT_FOLDED = 256, OPT_CALL_GRAPH, OPT_UNWINDER, OPT_NO_HYBRID, OPT_PANES, OPT_NO_GPU, OPT_LEDGER };
+enum { OPT_FOLDED = 256, OPT_CALL_GRAPH, OPT_UNWINDER, OPT_NO_HYBRID, OPT_PANES, OPT_NO_GPU, OPT_LEDGER,
+       OPT_PPROF };
 
 /* "dwarf", "dwarf,16384", "fp", "auto". */
 static int parse_call_graph(const char *s, struct cli_options *o, char *err, size_t len)
@@ -233,6 +242,7 @@ static const struct option long_opts[] = {
 	{ "duration", required_argument, NULL, 'd' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "folded", required_argument, NULL, OPT_FOLDED },
+	{ "pprof", required_argument, NULL, OPT_PPROF },
 	{ "call-graph", required_argument, NULL, OPT_CALL_GRAPH },
 	{ "unwinder", required_argument, NULL, OPT_UNWINDER },
 	{ "no-hybrid", no_argument, NULL, OPT_NO_HYBRID },
@@ -286,6 +296,9 @@ static int handle(int c, char **argv, unsigned max_rate, struct cli_options *o, 
 	case OPT_FOLDED:
 		o->folded = optarg;
 		return 0;
+	case OPT_PPROF:
+		o->pprof = optarg;
+		return 0;
 	case OPT_CALL_GRAPH:
 		return parse_call_graph(optarg, o, err, len);
 	case OPT_UNWINDER:
@@ -332,12 +345,15 @@ static int parse_record(int argc, char **argv, unsigned max_rate, struct cli_opt
 
 	optind = 1;
 	opterr = 0;
-	/* '+': stop at the first non-option, so the command's own flags are its own. */
-	while ((c = getopt_long(argc, argv, "+:p:F:c:e:d:o:n:r:qhV", long_opts, NULL)) != -1) {
+	/* '+': stop at the first non-option, so the command's own flags are its
+	 * own; report has no command, so its options may follow the file. */
+	while ((c = getopt_long(argc, argv,
+				o->mode == CLI_REPORT ? ":p:F:c:e:d:o:n:r:qhV" : "+:p:F:c:e:d:o:n:r:qhV",
+				long_opts, NULL)) != -1) {
 		e = handle(c, argv, max_rate, o, err, len);
 		if (e)
 			return e;
-		if (o->mode != CLI_RECORD && o->mode != CLI_TOP)
+		if (o->mode != CLI_RECORD && o->mode != CLI_TOP && o->mode != CLI_REPORT)
 			return 0;
 	}
 	if (optind < argc)
@@ -382,6 +398,30 @@ int cli_parse(int argc, char **argv, unsigned max_rate, struct cli_options *o, c
 			snprintf(err, len, "--list-events takes one FILTER at most");
 			return -EINVAL;
 		}
+		return 0;
+	}
+	if (!strcmp(argv[1], "report")) {
+		int e;
+
+		o->mode = CLI_REPORT;
+		e = parse_record(argc - 1, argv + 1, max_rate, o, err, len);
+		if (o->mode != CLI_REPORT)
+			return e;
+		if (e == -EINVAL && !o->pid && !o->argv && !strncmp(err, "nothing to profile", 18))
+			e = 0; /* the file is the operand, checked below */
+		if (e)
+			return e;
+		if (o->freq_given || o->period || o->nevents || o->duration_s > 0) {
+			snprintf(err, len, "report reopens a saved export: sampling options "
+					   "(-F, -c, -e, -d) do not apply");
+			return -EINVAL;
+		}
+		if (!o->argv || !o->argv[0] || o->argv[1] || o->pid) {
+			snprintf(err, len, "report takes one saved export: flametop report FILE.yaml");
+			return -EINVAL;
+		}
+		o->report_path = o->argv[0];
+		o->argv = NULL;
 		return 0;
 	}
 	if (strcmp(argv[1], "record")) {

@@ -52,6 +52,8 @@ int face_write_exports(const struct cli_options *o, const struct report *r)
 		rc |= export_one(o->output, &exporter_yaml, "yaml", r);
 	if (o->folded)
 		rc |= export_one(o->folded, &exporter_folded, "folded", r);
+	if (o->pprof)
+		rc |= export_one(o->pprof, &exporter_pprof, "pb.gz", r);
 	return rc;
 }
 

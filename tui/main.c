@@ -66,6 +66,8 @@ int main(int argc, char **argv)
 	case CLI_TOP:
 		raise_nofile();
 		return top_run(&o);
+	case CLI_REPORT:
+		return top_report(&o);
 	}
 	return 2;
 }

@@ -7,7 +7,9 @@
 
 #include "app.h"
 #include "face.h"
+#include "ledger_yaml.h"
 #include "report.h"
+#include "saved.h"
 #include "screen.h"
 #include "session.h"
 
@@ -31,7 +33,7 @@ static uint64_t now_ms(void)
 }
 
 struct loop {
-	struct session *s;
+	struct session *s; /* NULL: a saved export (flametop report) */
 	struct app app;
 	struct surface surf;
 	struct pollfd fds[MAX_FDS];
@@ -122,7 +124,10 @@ static int write_exports(struct loop *l, const struct cli_options *o)
 {
 	struct report r;
 
-	report_from_session(&r, l->s);
+	if (l->app.saved)
+		r = *l->app.saved;
+	else
+		report_from_session(&r, l->s);
 	r.ledger = &l->app.ledger;
 	return face_write_exports(o, &r);
 }
@@ -234,5 +239,81 @@ int top_run(const struct cli_options *o)
 		else
 			fprintf(stderr, "flametop: the command's output is in %s\n", logpath);
 	}
+	return rc;
+}
+
+/* flametop report FILE.yaml: the same screen over a saved export. */
+int top_report(const struct cli_options *o)
+{
+	struct loop *l;
+	struct saved_report *sr;
+	char err[4600];
+	struct ledger loaded;
+	int rc;
+
+	face_catch_signals();
+	l = calloc(1, sizeof(*l));
+	sr = calloc(1, sizeof(*sr));
+	if (!l || !sr) {
+		free(l);
+		free(sr);
+		fprintf(stderr, "flametop: out of memory\n");
+		return 1;
+	}
+	if (saved_load(o->report_path, sr, err, sizeof(err))) {
+		fprintf(stderr, "flametop: %s\n", err);
+		free(l);
+		free(sr);
+		return 2;
+	}
+	/* The file first: a bad one is said whatever the terminal. */
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "flametop: report opens the screen and needs a terminal\n");
+		saved_free(sr);
+		free(sr);
+		free(l);
+		return 2;
+	}
+	ledger_init(&loaded);
+	/* The export's own hypotheses, unless --ledger names a file to keep. */
+	if (o->ledger_path ? face_load_ledger(o, &loaded)
+			   : ledger_yaml_load_doc(&sr->doc, &loaded, err, sizeof(err)) ? 2 : 0) {
+		if (!o->ledger_path)
+			fprintf(stderr, "flametop: '%s': %s\n", o->report_path, err);
+		ledger_fini(&loaded);
+		saved_free(sr);
+		free(sr);
+		free(l);
+		return 2;
+	}
+	if (screen_init(err, sizeof(err)) || app_init_saved(&l->app, &sr->report)) {
+		screen_fini();
+		fprintf(stderr, "flametop: %s\n", err[0] ? err : "out of memory");
+		ledger_fini(&loaded);
+		app_fini(&l->app);
+		saved_free(sr);
+		free(sr);
+		free(l);
+		return 1;
+	}
+	l->surf.g = screen_glyphs();
+	l->app.panes = o->panes;
+	ledger_fini(&l->app.ledger);
+	l->app.ledger = loaded;
+	l->ledger_path = o->ledger_path;
+	l->ledger_saved = loaded.changes;
+	app_message(&l->app, 0, "%s reopened: browse, mark hypotheses, e exports again",
+		    o->report_path);
+	l->refresh_ms = 1000;
+	l->next_refresh = now_ms() + l->refresh_ms;
+	draw(l);
+	run_loop(l);
+	screen_fini();
+	rc = write_exports(l, o);
+	app_fini(&l->app);
+	surf_free(&l->surf);
+	saved_free(sr);
+	free(sr);
+	free(l);
 	return rc;
 }

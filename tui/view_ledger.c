@@ -9,33 +9,19 @@ static enum style verdict_style(enum verdict v)
 	return v == VERDICT_SUPPORTS ? ST_GOOD : v == VERDICT_REJECTS ? ST_WARN : ST_DIM;
 }
 
-static void draw(struct app *a, struct surface *s, struct rect r)
+/* Rows: the hypotheses, then the suggestions not yet taken; two lines each. */
+static void draw_row(struct app *a, struct surface *s, struct rect r, size_t row, int y)
 {
 	const struct ledger *l = &a->ledger;
-	size_t per = 2, rows = (size_t)(r.h > 1 ? r.h - 1 : 0) / per;
+	int sel = row == a->lg_sel, x;
+	enum style st = sel ? ST_SELECTED : ST_NORMAL;
 
-	surf_text(s, r.x, r.y, r.w, ST_TITLE,
-		  "hypotheses  (H new, s supports, r rejects, o open, d delete, Enter evidence)");
-	if (!l->n) {
-		surf_text(s, r.x + 1, r.y + 1, r.w - 1, ST_DIM,
-			  "no hypotheses yet: press H and write one, e.g. \"parsing dominates\"");
-		return;
-	}
-	if (a->lg_sel >= l->n)
-		a->lg_sel = l->n - 1;
-	if (a->lg_sel < a->lg_top)
-		a->lg_top = a->lg_sel;
-	if (rows && a->lg_sel >= a->lg_top + rows)
-		a->lg_top = a->lg_sel - rows + 1;
-	for (size_t i = 0; i < rows && a->lg_top + i < l->n; i++) {
-		const struct hypothesis *h = &l->v[a->lg_top + i];
-		int y = r.y + 1 + (int)(i * per), sel = a->lg_top + i == a->lg_sel;
-		enum style st = sel ? ST_SELECTED : ST_NORMAL;
+	surf_fill(s, r.x, y, r.w, 1, st);
+	if (row < l->n) {
+		const struct hypothesis *h = &l->v[row];
 		char head[32];
-		int x;
 
 		snprintf(head, sizeof(head), "#%u ", h->id);
-		surf_fill(s, r.x, y, r.w, 1, st);
 		x = surf_text(s, r.x, y, r.w, st, head);
 		x += surf_printf(s, r.x + x, y, r.w - x, sel ? st : verdict_style(h->verdict),
 				 "[%s] ", verdict_name(h->verdict));
@@ -43,18 +29,66 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 		surf_text(s, r.x + 4, y + 1, r.w - 4, ST_DIM, "evidence: ");
 		surf_text_fit(s, r.x + 14, y + 1, r.w - 14, ST_DIM,
 			      h->evidence ? h->evidence : "(none yet: marking fills it in)");
+		return;
 	}
+	{
+		const struct suggestion *sg = app_suggestion(a, row - l->n);
+
+		if (!sg)
+			return;
+		x = surf_text(s, r.x, y, r.w, sel ? st : ST_TITLE, "?  [suggested] ");
+		surf_text_fit(s, r.x + x, y, r.w - x, st, sg->text);
+		surf_text(s, r.x + 4, y + 1, r.w - 4, ST_DIM, "numbers:  ");
+		surf_text_fit(s, r.x + 14, y + 1, r.w - 14, ST_DIM, sg->evidence);
+	}
+}
+
+static void draw(struct app *a, struct surface *s, struct rect r)
+{
+	const struct ledger *l = &a->ledger;
+	size_t per = 2, rows = (size_t)(r.h > 1 ? r.h - 1 : 0) / per;
+	size_t n = l->n + app_nsuggestions(a);
+
+	surf_text(s, r.x, r.y, r.w, ST_TITLE,
+		  l->n ? "hypotheses  (H new, s supports, r rejects, o open, d delete, Enter evidence; "
+			 "on a suggestion: a or s adopts, r rejects)"
+		       : "no hypotheses yet: H writes one; on a suggestion below, a or s adopts it, "
+			 "r rejects it");
+	if (!n) {
+		surf_text(s, r.x + 1, r.y + 1, r.w - 1, ST_DIM,
+			  "no hypotheses yet: press H and write one, e.g. \"parsing dominates\"");
+		return;
+	}
+	if (a->lg_sel >= n)
+		a->lg_sel = n - 1;
+	if (a->lg_sel < a->lg_top)
+		a->lg_top = a->lg_sel;
+	if (rows && a->lg_sel >= a->lg_top + rows)
+		a->lg_top = a->lg_sel - rows + 1;
+	for (size_t i = 0; i < rows && a->lg_top + i < n; i++)
+		draw_row(a, s, r, a->lg_top + i, r.y + 1 + (int)(i * per));
 }
 
 static int key(struct app *a, const struct key *k)
 {
 	struct ledger *l = &a->ledger;
+	size_t n = l->n + app_nsuggestions(a);
 	unsigned id = a->lg_sel < l->n ? l->v[a->lg_sel].id : 0;
 
 	/* Two rows a hypothesis: a page is half the view's rows. */
-	if (list_move(&a->lg_sel, l->n, k, a->main_rect.h > 3 ? (size_t)(a->main_rect.h - 1) / 2 : 1,
+	if (list_move(&a->lg_sel, n, k, a->main_rect.h > 3 ? (size_t)(a->main_rect.h - 1) / 2 : 1,
 		      1))
 		return 1;
+	if (!id && a->lg_sel < n && a->lg_sel >= l->n) {
+		/* A suggestion: adopt it or reject it; anything else leaves it. */
+		size_t i = a->lg_sel - l->n;
+
+		if (k->code == 'a' || k->code == 's' || k->code == 'r') {
+			app_take_suggestion(a, i, k->code == 'r' ? VERDICT_REJECTS : VERDICT_SUPPORTS);
+			a->lg_sel = l->n - 1; /* onto the hypothesis it became */
+			return 1;
+		}
+	}
 	switch (k->code) {
 	case 's':
 	case 'r':

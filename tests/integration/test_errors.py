@@ -1,4 +1,5 @@
 """Bad input: a one-line reason and a non-zero exit, never a crash or a lost profile."""
+import gzip
 import os
 import pathlib
 import shutil
@@ -162,3 +163,50 @@ def test_record_carries_a_loaded_ledger_into_its_export(tmp_path):
     r = run_flametop("record", "-q", "--ledger", tmp_path / "new.yaml", "-d", "0.3", "--",
                      "sleep", "1")
     assert r.returncode == 0, r.stderr
+
+
+def test_report_refuses_what_it_cannot_open(tmp_path):
+    r = run_flametop("report", tmp_path / "missing.yaml")
+    assert r.returncode == 2
+    assert "cannot read" in r.stderr and "No such file or directory" in r.stderr
+    ledger = tmp_path / "ledger.yaml"
+    ledger.write_text("flametop: {format: 1, kind: ledger}\nhypotheses: []\n")
+    r = run_flametop("report", ledger)
+    assert r.returncode == 2
+    assert "no 'profile' section" in r.stderr
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("flametop: {format: 1}\nprofile: [unclosed\n")
+    r = run_flametop("report", broken)
+    assert r.returncode == 2 and "line " in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    r = run_flametop("report", ledger, "-F", "99")
+    assert r.returncode == 2 and "do not apply" in r.stderr
+    r = run_flametop("report")
+    assert r.returncode == 2 and "one saved export" in r.stderr
+
+
+def test_every_export_into_a_readonly_directory_is_kept(tmp_path):
+    """-o, --folded and --pprof all fail cleanly: nothing half-written at the
+    asked-for paths, each saved whole under TMPDIR and named."""
+    if os.geteuid() == 0:
+        ro = tmp_path / "file"  # root ignores directory modes
+        ro.write_text("")
+    else:
+        ro = tmp_path / "ro"
+        ro.mkdir(mode=0o555)
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    r = run_flametop("record", "-q", "-o", ro / "x.yaml", "--folded", ro / "x.folded",
+                     "--pprof", ro / "x.pb.gz", "--", workload("split"), "0.5", env=env)
+    assert r.returncode == 1
+    saved = [l.split("profile saved to ")[1] for l in r.stderr.splitlines()
+             if "profile saved to" in l]
+    assert len(saved) == 3, r.stderr
+    assert saved[0].endswith(".yaml") and saved[1].endswith(".folded")
+    assert saved[2].endswith(".pb.gz")
+    doc = load_yaml(saved[0])
+    total = sum(int(l.rsplit(" ", 1)[1]) for l in open(saved[1]).read().splitlines())
+    assert total == doc["scenario"]["samples"] > 0
+    with gzip.open(saved[2]) as f:
+        assert len(f.read()) > 100
+    assert not any((ro / n).exists() for n in ("x.yaml", "x.folded", "x.pb.gz")) \
+        or ro.is_file()

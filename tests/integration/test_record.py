@@ -1,4 +1,6 @@
 """flametop record on workloads whose truth is known."""
+import os
+import shutil
 import signal
 import subprocess
 import time
@@ -146,6 +148,40 @@ def test_folded_counts_every_sample(tmp_path):
     assert total == doc["scenario"]["samples"]
     a = sum(c for s, c in stacks.items() if s.endswith("main;caller_a;work_a"))
     assert abs(100.0 * a / total - 60.0) <= TOLERANCE
+
+
+GO = shutil.which("go") or ("/usr/lib/go/bin/go" if os.path.exists("/usr/lib/go/bin/go") else None)
+
+
+@pytest.mark.skipif(GO is None, reason="go is absent (Debian's golang-go provides go tool pprof)")
+def test_pprof_read_by_go_tool_pprof(tmp_path):
+    out, pb = tmp_path / "p.yaml", tmp_path / "p.pb.gz"
+    r = run_flametop("record", "-o", out, "--pprof", pb, "--", workload("split"), "1")
+    assert r.returncode == 0, r.stderr
+    doc = load_yaml(out)
+    env = dict(os.environ, HOME=str(tmp_path), PPROF_TMPDIR=str(tmp_path))
+    top = subprocess.run([GO, "tool", "pprof", "-top", "-nodecount=100", str(pb)],
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert top.returncode == 0, top.stderr
+    flat = {}
+    for line in top.stdout.splitlines():
+        f = line.split()
+        if len(f) == 6 and f[1].endswith("%"):
+            flat[f[5]] = int(f[0])
+    assert "Total samples = %d" % doc["scenario"]["samples"] in top.stdout, top.stdout
+    # The same split as the YAML, function by function.
+    for fn in ("work_a", "work_b", "work_c"):
+        assert flat[fn] == hotspot(doc, fn)["samples"], (fn, flat)
+    # cpu/nanoseconds is the second sample type; the build id names the binary.
+    cpu = subprocess.run([GO, "tool", "pprof", "-sample_index=cpu", "-top", str(pb)],
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert "Type: cpu" in cpu.stdout, cpu.stdout + cpu.stderr
+    raw = subprocess.run([GO, "tool", "pprof", "-raw", str(pb)], capture_output=True,
+                         text=True, timeout=120, env=env).stdout
+    note = subprocess.run(["readelf", "-n", workload("split")], capture_output=True,
+                          text=True).stdout
+    build_id = note.split("Build ID:")[1].split()[0]
+    assert workload("split") + " " + build_id in raw, raw
 
 
 def test_exit_status_of_launched_command(tmp_path):

@@ -4,6 +4,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import time
 
 import pytest
@@ -183,7 +184,8 @@ def test_hypotheses_and_export(screens, tmp_path):
     s.keys("d")
     s.wait_gone(r"#3 ")
     s.keys("e")
-    s.wait_for(r"export YAML to: flametop-demo-\d+-\d{8}-\d{6}\.yaml")
+    s.wait_for(r"export to \(YAML; \.folded or \.pb\.gz by name\): "
+               r"flametop-demo-\d+-\d{8}-\d{6}\.yaml")
     out = tmp_path / "screen.yaml"
     s.keys("C-u")
     s.type(str(out))
@@ -395,3 +397,49 @@ def test_sigterm_closes_cleanly(screens, tmp_path):
     s.tmux("run-shell", f"pkill -TERM -f '^{FLAMETOP} -F 499'")
     assert s.exit_status() == 0  # stopped by a signal, the export written
     assert load_yaml(out)["hotspots"]
+
+
+def without_export_time(text):
+    return "\n".join(l for l in text.splitlines() if not l.strip().startswith("exported_at:"))
+
+
+def test_report_reopens_an_export_and_exports_it_unchanged(screens, tmp_path):
+    saved, again, pb = tmp_path / "run.yaml", tmp_path / "again.yaml", tmp_path / "again.pb.gz"
+    r = subprocess.run([str(FLAMETOP), "record", "-q", "-o", str(saved), "--", workload("split"),
+                        "1"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    s = screens(f"{FLAMETOP} report {saved} -o {again}")
+    s.wait_for(r"SAVED")
+    s.wait_for(r"work_a")
+    s.keys("3")
+    s.wait_for(r"work_b")
+    s.keys("q")
+    assert s.exit_status() == 0
+    # Every section as saved, the tree's and the ledger's rebuilt: the same.
+    assert without_export_time(saved.read_text()) == without_export_time(again.read_text())
+
+    s = screens(f"{FLAMETOP} report {again}")
+    s.wait_for(r"SAVED")
+    s.keys("5")
+    s.wait_for(r"\[suggested\] The target is CPU-bound")
+    s.wait_for(r"numbers: +on-CPU \d+% of the threads' wall time")
+    s.keys("a")
+    s.wait_for(r"#1 \[supports\] The target is CPU-bound")
+    s.wait_gone(r"\[suggested\] The target is CPU-bound")
+    s.keys("e", "C-u")
+    s.type(str(pb))
+    s.keys("Enter")
+    s.wait_for("wrote " + re.escape(str(pb)) + r" \(pprof\)")
+    s.keys("e", "C-u")
+    s.type(str(again))
+    s.keys("Enter")
+    s.wait_for("wrote " + re.escape(str(again)) + r" \(yaml\)")
+    s.keys("q")
+    assert s.exit_status() == 0
+    assert pb.read_bytes()[:2] == b"\x1f\x8b"  # gzip
+    doc = load_yaml(again)
+    assert doc["hypotheses"][0]["name"] == "The target is CPU-bound"
+    assert doc["hypotheses"][0]["verdict"] == "supports"
+    first = load_yaml(saved)
+    assert doc["hotspots"] == first["hotspots"]
+    assert doc["profile"] == first["profile"]

@@ -6,6 +6,7 @@
 
 #include "outfile.h"
 #include "report.h"
+#include "saved.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
+#include <zlib.h>
+
+#include "profile.pb-c.h"
 
 static const char *const weird[] = {
 	"ns::Foo<int*>::operator()(char const*, long) const",
@@ -200,6 +204,170 @@ static void folded_lines(void **state)
 	profile_free(p);
 }
 
+/* The pprof file gunzipped and decoded by protobuf-c: what go tool pprof
+ * reads (the integration test runs go tool pprof itself). */
+static void pprof_decodes(void **state)
+{
+	struct profile *p = weird_profile();
+	struct report r;
+	char path[] = "/tmp/flametop-pprof-XXXXXX";
+	size_t len = 0, cap = 1 << 20;
+	uint8_t *raw = malloc(cap);
+	Perftools__Profiles__Profile *pb;
+	uint64_t samples = 0, weight = 0;
+	int fd, n;
+	gzFile gz;
+
+	(void)state;
+	fill_report(&r, p);
+	r.weight_ns = 1;
+	r.duration_s = 2.5;
+	profile_thread_comm(p, 1, 1, "worker");
+	frametab_note_module(p->frames, "prog", "/usr/bin/prog", "deadbeef");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	{
+		FILE *f = fdopen(fd, "w");
+
+		assert_int_equal(exporter_pprof.write(f, &r), 0);
+		fclose(f);
+	}
+	gz = gzopen(path, "rb");
+	assert_non_null(gz);
+	while ((n = gzread(gz, raw + len, (unsigned)(cap - len))) > 0)
+		len += (size_t)n;
+	gzclose(gz);
+	unlink(path);
+	pb = perftools__profiles__profile__unpack(NULL, len, raw);
+	assert_non_null(pb);
+	assert_string_equal(pb->string_table[0], "");
+	assert_int_equal(pb->n_sample_type, 2);
+	assert_string_equal(pb->string_table[pb->sample_type[0]->type], "samples");
+	assert_string_equal(pb->string_table[pb->sample_type[1]->type], "cpu");
+	assert_string_equal(pb->string_table[pb->sample_type[1]->unit], "nanoseconds");
+	assert_int_equal(pb->duration_nanos, 2500000000ll);
+	for (size_t i = 0; i < pb->n_sample; i++) {
+		const Perftools__Profiles__Sample *s = pb->sample[i];
+		const Perftools__Profiles__Location *leaf, *root;
+
+		samples += (uint64_t)s->value[0];
+		weight += (uint64_t)s->value[1];
+		assert_int_equal(s->n_location_id, 2);
+		leaf = pb->location[s->location_id[0] - 1];
+		root = pb->location[s->location_id[1] - 1];
+		assert_int_equal(leaf->id, s->location_id[0]);
+		assert_string_equal(
+		    pb->string_table[pb->function[root->line[0]->function_id - 1]->name], "main");
+		/* weird[k] took k + 1 samples */
+		for (size_t k = 0; k < NWEIRD; k++)
+			if (!strcmp(pb->string_table[pb->function[leaf->line[0]->function_id - 1]->name],
+				    weird[k]))
+				assert_int_equal(s->value[0], (int64_t)k + 1);
+		assert_int_equal(s->n_label, 2);
+		assert_string_equal(pb->string_table[s->label[0]->key], "tid");
+		assert_int_equal(s->label[0]->num, 1);
+		assert_string_equal(pb->string_table[s->label[1]->str], "worker");
+	}
+	assert_int_equal(samples, p->samples);
+	assert_int_equal(weight, p->weight);
+	/* Mappings: prog with its path and build id, the library by name. */
+	assert_int_equal(pb->n_mapping, 2);
+	assert_string_equal(pb->string_table[pb->mapping[0]->filename], "/usr/bin/prog");
+	assert_string_equal(pb->string_table[pb->mapping[0]->build_id], "deadbeef");
+	assert_string_equal(pb->string_table[pb->mapping[1]->filename], "lib weird.so");
+	assert_true(pb->mapping[0]->has_line_numbers);
+	perftools__profiles__profile__free_unpacked(pb, NULL);
+	free(raw);
+	profile_free(p);
+}
+
+/* An export read back rebuilds the tree exactly (every stack, thread and
+ * counter) and writes itself again byte for byte, the export time aside. */
+static void saved_export_round_trip(void **state)
+{
+	struct profile *p = profile_new();
+	struct counting *k = calloc(1, sizeof(*k));
+	struct report r;
+	struct saved_report sr;
+	char path[] = "/tmp/flametop-saved-XXXXXX", err[512];
+	uint32_t m = frametab_intern(p->frames, "main", "prog", "main.c", 10, FRAME_USER);
+	uint32_t f = frametab_intern(p->frames, "work", "prog", "main.c", 20, FRAME_USER);
+	uint32_t g = frametab_intern_inline(p->frames, "step", "prog", "main.c", 30, FRAME_USER);
+	uint32_t sys = frametab_intern(p->frames, "vfs_read", "[kernel.kallsyms]", NULL, 0,
+				       FRAME_KERNEL);
+	uint32_t a[] = { m, f, g }, b[] = { m, f }, c[] = { m, sys };
+	uint64_t ctr[2] = { 7, 3 };
+	char *one, *two;
+	FILE *out;
+	int fd;
+
+	(void)state;
+	k->n = 2;
+	snprintf(k->name[0], sizeof(k->name[0]), "task-clock");
+	snprintf(k->name[1], sizeof(k->name[1]), "page-faults");
+	assert_int_equal(profile_set_counters(p, 2), 0);
+	for (int i = 0; i < 30; i++)
+		profile_add_ctr(p, 5, i % 3 ? 5 : 6, a, 3, 1000 + (uint64_t)i, 0, ctr);
+	for (int i = 0; i < 12; i++)
+		profile_add_ctr(p, 5, 5, b, 2, 900, 0, ctr);
+	profile_add_ctr(p, 5, 6, c, 2, 500, 1, ctr);
+	profile_thread_comm(p, 5, 5, "main-thread");
+	profile_thread_comm(p, 5, 6, "worker: \"x\"");
+	frametab_note_module(p->frames, "prog", "/usr/bin/prog", "abcdef");
+	fill_report(&r, p);
+	r.counting = k;
+	r.weight_ns = 1;
+	r.exported_at = 1700000000;
+	snprintf(r.cls.detail, sizeof(r.cls.detail), "CPU-bound: a detail, with: colons");
+	r.nsugg = suggest(&(struct classify_input){ .samples = 43,
+						    .wall_ms = 100,
+						    .cpu_ms = 99,
+						    .user_ms = 99,
+						    .off_cpu_pct = -1 },
+			  r.sugg);
+	one = export_to_string(&exporter_yaml, &r);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, one, strlen(one)), (ssize_t)strlen(one));
+	close(fd);
+
+	assert_int_equal(saved_load(path, &sr, err, sizeof(err)), 0);
+	assert_int_equal(sr.profile->samples, p->samples);
+	assert_int_equal(sr.profile->weight, p->weight);
+	assert_int_equal(ctree_len(sr.profile->tree), ctree_len(p->tree));
+	assert_int_equal(sr.profile->nthreads, 2);
+	assert_int_equal(sr.profile->kernel_samples, 1);
+	assert_string_equal(frametab_get(sr.profile->frames, g)->name, "step");
+	assert_true(frametab_get(sr.profile->frames, g)->inlined);
+	assert_string_equal(frametab_module(sr.profile->frames, "prog")->build_id, "abcdef");
+	assert_int_equal(ctree_ctr_total(sr.profile->tree, CTREE_ROOT)[0], 43 * 7);
+	assert_int_equal(sr.report.nsugg, r.nsugg);
+	sr.report.ledger = r.ledger;
+	sr.report.exported_at = r.exported_at;
+	two = export_to_string(&exporter_yaml, &sr.report);
+	assert_string_equal(one, two);
+	free(two);
+	saved_free(&sr);
+
+	/* A file that is not an export, and one that lost its profile. */
+	out = fopen(path, "w");
+	fputs("flametop: {format: 1}\nhypotheses: []\n", out);
+	fclose(out);
+	assert_int_equal(saved_load(path, &sr, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "no 'profile' section"));
+	out = fopen(path, "w");
+	fputs("flametop: {format: 1}\nprofile:\n  frames: []\n  stacks:\n  - {tid: 1, frames: [3], "
+	      "samples: 1, weight: 1}\n",
+	      out);
+	fclose(out);
+	assert_int_equal(saved_load(path, &sr, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "line 5: not a frame id of this profile"));
+	unlink(path);
+	free(one);
+	free(k);
+	profile_free(p);
+}
+
 static void write_is_atomic_and_failure_is_clean(void **state)
 {
 	struct profile *p = weird_profile();
@@ -240,6 +408,8 @@ int main(void)
 		cmocka_unit_test(yaml_prunes_small_steps),
 		cmocka_unit_test(yaml_hypotheses),
 		cmocka_unit_test(folded_lines),
+		cmocka_unit_test(pprof_decodes),
+		cmocka_unit_test(saved_export_round_trip),
 		cmocka_unit_test(write_is_atomic_and_failure_is_clean),
 	};
 	return cmocka_run_group_tests_name("export", tests, NULL, NULL);

@@ -1,0 +1,168 @@
+/* blocking — kernel function names to reasons, by prefix. */
+#include "blocking.h"
+
+#include <string.h>
+
+struct rule {
+	const char *prefix;
+	enum block_reason reason;
+};
+
+/* Checked against each kernel frame from the innermost out; the first frame
+ * any rule matches decides.  Prefixes, so that __x64_sys_futex and
+ * futex_wait_queue both count; syscall entry points last-resort the cases
+ * where the inner frames are generic (schedule, hrtimer). */
+static const struct rule rules[] = {
+	{ "futex_", BLOCK_LOCK },
+	{ "do_futex", BLOCK_LOCK },
+	{ "__x64_sys_futex", BLOCK_LOCK },
+	{ "mutex_lock", BLOCK_LOCK },
+	{ "__mutex_lock", BLOCK_LOCK },
+	{ "rwsem_down_", BLOCK_LOCK },
+	{ "down_read", BLOCK_LOCK },
+	{ "down_write", BLOCK_LOCK },
+	{ "do_nanosleep", BLOCK_SLEEP },
+	{ "hrtimer_nanosleep", BLOCK_SLEEP },
+	{ "common_nsleep", BLOCK_SLEEP },
+	{ "__x64_sys_nanosleep", BLOCK_SLEEP },
+	{ "__x64_sys_clock_nanosleep", BLOCK_SLEEP },
+	{ "tcp_", BLOCK_NET },
+	{ "udp_", BLOCK_NET },
+	{ "inet_", BLOCK_NET },
+	{ "inet6_", BLOCK_NET },
+	{ "sock_", BLOCK_NET },
+	{ "sk_wait_", BLOCK_NET },
+	{ "__sk_", BLOCK_NET },
+	{ "unix_", BLOCK_NET },
+	{ "__sys_recv", BLOCK_NET },
+	{ "__sys_send", BLOCK_NET },
+	{ "__sys_accept", BLOCK_NET },
+	{ "__sys_connect", BLOCK_NET },
+	{ "netlink_", BLOCK_NET },
+	{ "pipe_", BLOCK_PIPE },
+	{ "n_tty_", BLOCK_PIPE },
+	{ "tty_", BLOCK_PIPE },
+	{ "do_sys_poll", BLOCK_POLL },
+	{ "do_select", BLOCK_POLL },
+	{ "core_sys_select", BLOCK_POLL },
+	{ "do_epoll_", BLOCK_POLL },
+	{ "ep_poll", BLOCK_POLL },
+	{ "__x64_sys_poll", BLOCK_POLL },
+	{ "__x64_sys_ppoll", BLOCK_POLL },
+	{ "__x64_sys_epoll", BLOCK_POLL },
+	{ "__x64_sys_select", BLOCK_POLL },
+	{ "__x64_sys_pselect", BLOCK_POLL },
+	{ "io_schedule", BLOCK_FILE },
+	{ "folio_wait", BLOCK_FILE },
+	{ "wait_on_page", BLOCK_FILE },
+	{ "filemap_", BLOCK_FILE },
+	{ "blkdev_", BLOCK_FILE },
+	{ "__blkdev_", BLOCK_FILE },
+	{ "blk_", BLOCK_FILE },
+	{ "submit_bio", BLOCK_FILE },
+	{ "iomap_", BLOCK_FILE },
+	{ "ext4_", BLOCK_FILE },
+	{ "xfs_", BLOCK_FILE },
+	{ "btrfs_", BLOCK_FILE },
+	{ "jbd2_", BLOCK_FILE },
+	{ "nfs_", BLOCK_FILE },
+	{ "fuse_", BLOCK_FILE },
+	{ "overlay_", BLOCK_FILE },
+	{ "ovl_", BLOCK_FILE },
+	{ "vfs_fsync", BLOCK_FILE },
+	{ "do_fsync", BLOCK_FILE },
+	{ "generic_file_", BLOCK_FILE },
+	{ "do_wait", BLOCK_CHILD },
+	{ "kernel_wait4", BLOCK_CHILD },
+	{ "__x64_sys_wait4", BLOCK_CHILD },
+	{ "__x64_sys_waitid", BLOCK_CHILD },
+	{ "handle_mm_fault", BLOCK_FAULT },
+	{ "do_user_addr_fault", BLOCK_FAULT },
+	{ "exc_page_fault", BLOCK_FAULT },
+	/* A read or write whose inner frames said nothing: the file kind is
+	 * the common case once pipes, sockets and ttys are ruled out above. */
+	{ "vfs_read", BLOCK_FILE },
+	{ "vfs_write", BLOCK_FILE },
+	{ "ksys_read", BLOCK_FILE },
+	{ "ksys_write", BLOCK_FILE },
+	{ "ksys_pread", BLOCK_FILE },
+	{ "ksys_pwrite", BLOCK_FILE },
+};
+
+enum block_reason blocking_of_function(const char *name)
+{
+	for (size_t i = 0; i < sizeof(rules) / sizeof(*rules); i++)
+		if (!strncmp(name, rules[i].prefix, strlen(rules[i].prefix)))
+			return rules[i].reason;
+	return BLOCK_NONE;
+}
+
+enum block_reason blocking_of_node(const struct ctree *t, const struct frametab *ft, uint32_t node)
+{
+	for (uint32_t id = node; id != CTREE_ROOT && id != CTREE_NONE;) {
+		const struct ctree_node *n = ctree_node(t, id);
+		const struct frame *f = frametab_get(ft, n->frame);
+
+		if (f->kind == FRAME_KERNEL) {
+			enum block_reason r = blocking_of_function(f->name);
+
+			if (r != BLOCK_NONE)
+				return r;
+		} else {
+			break; /* kernel frames sit at the leaf end of a stack */
+		}
+		id = n->parent;
+	}
+	return BLOCK_NONE;
+}
+
+const char *blocking_name(enum block_reason r)
+{
+	static const char *const names[] = {
+		[BLOCK_NONE] = "other",	     [BLOCK_LOCK] = "lock",
+		[BLOCK_SLEEP] = "sleep",     [BLOCK_FILE] = "file I/O",
+		[BLOCK_NET] = "network I/O", [BLOCK_POLL] = "poll/epoll",
+		[BLOCK_PIPE] = "pipe/tty",   [BLOCK_CHILD] = "child wait",
+		[BLOCK_FAULT] = "page fault",
+	};
+	return names[r];
+}
+
+const char *blocking_key(enum block_reason r)
+{
+	static const char *const keys[] = {
+		[BLOCK_NONE] = "other", [BLOCK_LOCK] = "lock",	 [BLOCK_SLEEP] = "sleep",
+		[BLOCK_FILE] = "file",	[BLOCK_NET] = "network", [BLOCK_POLL] = "poll",
+		[BLOCK_PIPE] = "pipe",	[BLOCK_CHILD] = "child", [BLOCK_FAULT] = "fault",
+	};
+	return keys[r];
+}
+
+struct sum_ctx {
+	const struct frametab *ft;
+	uint64_t *weight, *samples;
+};
+
+static int sum_visit(const struct ctree *t, uint32_t id, void *arg)
+{
+	struct sum_ctx *c = arg;
+	const struct ctree_node *n = ctree_node(t, id);
+	enum block_reason r;
+
+	if (id == CTREE_ROOT || !n->self_samples)
+		return 0;
+	r = blocking_of_node(t, c->ft, id);
+	c->weight[r] += n->self_weight;
+	c->samples[r] += n->self_samples;
+	return 0;
+}
+
+void blocking_sum(const struct ctree *t, const struct frametab *ft,
+		  uint64_t weight[BLOCK_NREASONS], uint64_t samples[BLOCK_NREASONS])
+{
+	struct sum_ctx c = { ft, weight, samples };
+
+	memset(weight, 0, BLOCK_NREASONS * sizeof(*weight));
+	memset(samples, 0, BLOCK_NREASONS * sizeof(*samples));
+	ctree_walk(t, CTREE_ROOT, sum_visit, &c);
+}

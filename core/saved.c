@@ -1,0 +1,417 @@
+/* saved — rebuilding a profile from an export's `profile` section. */
+#include "saved.h"
+
+#include "grow.h"
+#include "procfs.h"
+#include "yamlr.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static enum frame_kind kind_named(const char *s)
+{
+	static const enum frame_kind all[] = { FRAME_USER, FRAME_LIBRARY, FRAME_KERNEL, FRAME_JIT,
+					       FRAME_UNKNOWN };
+
+	for (size_t i = 0; s && i < sizeof(all) / sizeof(*all); i++)
+		if (!strcmp(s, frame_kind_name(all[i])))
+			return all[i];
+	return FRAME_UNKNOWN;
+}
+
+static int is_seq(const yaml_node_t *n) { return n && n->type == YAML_SEQUENCE_NODE; }
+
+#define EACH(d, seq, it)                                                                           \
+	for (yaml_node_item_t *it = (seq)->data.sequence.items.start;                              \
+	     it < (seq)->data.sequence.items.top; it++)
+
+static const char *str_at(const struct yr *d, const yaml_node_t *m, const char *key)
+{
+	return yr_scalar(yr_get(d, m, key));
+}
+
+static int load_frames(const struct yr *d, const yaml_node_t *prof, struct profile *p)
+{
+	const yaml_node_t *mods = yr_get(d, prof, "modules"), *frames = yr_get(d, prof, "frames");
+	size_t i = 0;
+
+	if (is_seq(mods))
+		EACH(d, mods, it)
+		{
+			const yaml_node_t *m = yr_node(d, *it);
+			const char *name = str_at(d, m, "name");
+
+			if (name && frametab_note_module(p->frames, name, str_at(d, m, "path"),
+							 str_at(d, m, "build_id")))
+				return -ENOMEM;
+		}
+	if (!is_seq(frames))
+		return yr_bad(d, prof, "'profile' has no 'frames' list");
+	EACH(d, frames, it)
+	{
+		const yaml_node_t *f = yr_node(d, *it);
+		const char *name = str_at(d, f, "name"), *module = str_at(d, f, "module"),
+			   *inl = str_at(d, f, "inlined");
+		double line = 0;
+		uint32_t id;
+
+		if (!name || !module)
+			return yr_bad(d, f, "a frame needs a name and a module");
+		if (yr_number(d, f, "line", &line) < 0)
+			return -EINVAL;
+		id = (inl && !strcmp(inl, "true") ? frametab_intern_inline : frametab_intern)(
+		    p->frames, name, module, str_at(d, f, "file"), (unsigned)line,
+		    kind_named(str_at(d, f, "kind")));
+		if (id == U64MAP_NONE)
+			return -ENOMEM;
+		if (id != i++)
+			return yr_bad(d, f, "a frame listed twice");
+	}
+	return 0;
+}
+
+/* A flow list of frame ids into *OUT (grown); returns the count or < 0. */
+static long frame_ids(const struct yr *d, const yaml_node_t *seq, size_t nframes, uint32_t **out,
+		      size_t *cap)
+{
+	size_t n = 0;
+
+	if (!is_seq(seq))
+		return yr_bad(d, seq, "'frames' must be a list of frame ids");
+	EACH(d, seq, it)
+	{
+		const char *v = yr_scalar(yr_node(d, *it));
+		char *end;
+		unsigned long id = v ? strtoul(v, &end, 10) : 0;
+
+		if (!v || *end || id >= nframes)
+			return yr_bad(d, yr_node(d, *it), "not a frame id of this profile");
+		if (grow_array(out, cap, n + 1, sizeof(**out)))
+			return -ENOMEM;
+		(*out)[n++] = (uint32_t)id;
+	}
+	return (long)n;
+}
+
+static pid_t pid_of(const struct profile *p, pid_t tid)
+{
+	for (size_t i = 0; i < p->nthreads; i++)
+		if (p->threads[i].tid == tid)
+			return p->threads[i].pid;
+	return tid;
+}
+
+static int load_stacks(const struct yr *d, const yaml_node_t *prof, struct profile *p)
+{
+	const yaml_node_t *threads = yr_get(d, prof, "threads"), *stacks = yr_get(d, prof, "stacks");
+	size_t nf = frametab_len(p->frames), cap = 0;
+	uint32_t *ids = NULL;
+	int e = 0;
+
+	if (is_seq(threads))
+		EACH(d, threads, it)
+		{
+			const yaml_node_t *t = yr_node(d, *it);
+			double pid = 0, tid = 0;
+			const char *comm = str_at(d, t, "comm");
+
+			if (yr_number(d, t, "pid", &pid) || yr_number(d, t, "tid", &tid))
+				return yr_bad(d, t, "a thread needs a pid and a tid");
+			profile_thread_comm(p, (pid_t)pid, (pid_t)tid, comm ? comm : "");
+		}
+	if (!is_seq(stacks))
+		return yr_bad(d, prof, "'profile' has no 'stacks' list");
+	EACH(d, stacks, it)
+	{
+		const yaml_node_t *s = yr_node(d, *it);
+		double tid = 0, samples = 0, weight = 0;
+		long n = frame_ids(d, yr_get(d, s, "frames"), nf, &ids, &cap);
+
+		if (n < 0) {
+			e = (int)n;
+			break;
+		}
+		if (yr_number(d, s, "tid", &tid) || yr_number(d, s, "samples", &samples) ||
+		    yr_number(d, s, "weight", &weight) || samples < 1) {
+			e = yr_bad(d, s, "a stack needs tid, samples and weight");
+			break;
+		}
+		profile_add_n(p, pid_of(p, (pid_t)tid), (pid_t)tid, ids, (size_t)n, (uint64_t)samples,
+			      (uint64_t)weight,
+			      n && frametab_get(p->frames, ids[n - 1])->kind == FRAME_KERNEL);
+	}
+	free(ids);
+	return e;
+}
+
+/* Counter names and roles: what the per-node values are. */
+static int load_counters(const struct yr *d, const yaml_node_t *prof, struct saved_report *s)
+{
+	const yaml_node_t *ev = yr_get(d, prof, "counter_events");
+	struct counting *k = &s->counting;
+
+	if (!is_seq(ev))
+		return 0;
+	EACH(d, ev, it)
+	{
+		const yaml_node_t *m = yr_node(d, *it);
+		const char *name = str_at(d, m, "name");
+		double role = 0;
+
+		if (!name || k->n >= EVENTS_MAX || k->n >= CTREE_MAX_CTR)
+			return yr_bad(d, m, "a counter event needs a name (at most 8)");
+		yr_number(d, m, "role", &role);
+		snprintf(k->name[k->n], sizeof(k->name[0]), "%s", name);
+		k->role[k->n++] = (enum event_role)role;
+	}
+	if (k->n)
+		s->report.counting = k;
+	return 0;
+}
+
+/* Each node's self counter values, charged up the tree as the session
+ * charged them. */
+static int charge_nodes(const struct yr *d, const yaml_node_t *prof, struct saved_report *s)
+{
+	const yaml_node_t *nodes = yr_get(d, prof, "node_counters");
+	struct ctree *t = s->profile->tree;
+	size_t nf = frametab_len(s->profile->frames), cap = 0, nctr = s->counting.n;
+	uint32_t *ids = NULL;
+	int e = 0;
+
+	if (!is_seq(nodes))
+		return 0;
+	EACH(d, nodes, it)
+	{
+		const yaml_node_t *m = yr_node(d, *it), *self = yr_get(d, m, "self");
+		long n = frame_ids(d, yr_get(d, m, "frames"), nf, &ids, &cap);
+		uint64_t v[CTREE_MAX_CTR] = { 0 };
+		uint32_t node = CTREE_ROOT;
+		size_t k = 0;
+
+		if (n < 0) {
+			e = (int)n;
+			break;
+		}
+		for (long i = 0; i < n && node != CTREE_NONE; i++)
+			node = ctree_child(t, node, ids[i]);
+		if (node == CTREE_NONE || !is_seq(self)) {
+			e = yr_bad(d, m, "counters for a stack the profile does not have");
+			break;
+		}
+		EACH(d, self, jt)
+		{
+			const char *x = yr_scalar(yr_node(d, *jt));
+
+			if (x && k < nctr)
+				v[k++] = strtoull(x, NULL, 10);
+		}
+		ctree_charge(t, node, v);
+	}
+	free(ids);
+	return e;
+}
+
+/* The panes' history: each interval's readings as written. */
+static void load_timeline(const struct yr *d, const yaml_node_t *root, struct saved_report *s)
+{
+	const yaml_node_t *tl = yr_get(d, root, "timeline");
+	double prev = 0;
+
+	if (!is_seq(tl) || !(s->timeline = timeline_new()))
+		return;
+	EACH(d, tl, it)
+	{
+		const yaml_node_t *m = yr_node(d, *it);
+		struct timeline_point pt = { .gpu_util_pct = -1, .proc_gpu_mem_mib = -1,
+					     .proc_gpu_pct = -1 };
+		double threads = 0;
+
+		if (yr_number(d, m, "t_s", &pt.t_s))
+			continue;
+		pt.dt_s = pt.t_s - prev;
+		prev = pt.t_s;
+		yr_number(d, m, "cpu_pct", &pt.cpu_pct);
+		yr_number(d, m, "user_pct", &pt.user_pct);
+		yr_number(d, m, "sys_pct", &pt.sys_pct);
+		yr_number(d, m, "rss_mib", &pt.rss_mib);
+		pt.rollup_valid = yr_number(d, m, "pss_mib", &pt.pss_mib) == 0;
+		yr_number(d, m, "swap_mib", &pt.swap_mib);
+		pt.io_valid = yr_number(d, m, "read_bytes_per_s", &pt.read_bps) == 0;
+		yr_number(d, m, "write_bytes_per_s", &pt.write_bps);
+		yr_number(d, m, "rchar_per_s", &pt.rchar_bps);
+		yr_number(d, m, "wchar_per_s", &pt.wchar_bps);
+		yr_number(d, m, "read_calls_per_s", &pt.syscr_ps);
+		yr_number(d, m, "write_calls_per_s", &pt.syscw_ps);
+		yr_number(d, m, "ctxt_voluntary_per_s", &pt.vcsw_ps);
+		yr_number(d, m, "ctxt_involuntary_per_s", &pt.ivcsw_ps);
+		yr_number(d, m, "threads", &threads);
+		pt.threads = (long)threads;
+		yr_number(d, m, "off_cpu_pct", &pt.off_cpu_pct);
+		pt.gpu_valid = yr_number(d, m, "gpu_util_pct", &pt.gpu_util_pct) == 0;
+		pt.gpu_valid |= yr_number(d, m, "gpu_target_mem_mib", &pt.proc_gpu_mem_mib) == 0;
+		yr_number(d, m, "gpu_target_pct", &pt.proc_gpu_pct);
+		timeline_push(s->timeline, &pt);
+	}
+}
+
+/* What the views and the file name need from the measured sections. */
+static void load_facts(const struct yr *d, const yaml_node_t *root, struct saved_report *s)
+{
+	struct report *r = &s->report;
+	const yaml_node_t *tg = yr_get(d, root, "target"), *sc = yr_get(d, root, "scenario"), *sg;
+	const char *v;
+	double x = 0;
+
+	if (yr_number(d, tg, "pid", &x) == 0)
+		r->pid = (pid_t)x;
+	snprintf(r->command, sizeof(r->command), "%s", (v = str_at(d, tg, "command")) ? v : "");
+	snprintf(r->exe, sizeof(r->exe), "%s", (v = str_at(d, tg, "exe")) ? v : "");
+	snprintf(r->event, sizeof(r->event), "%s", (v = str_at(d, sc, "event")) ? v : "");
+	snprintf(r->call_graph, sizeof(r->call_graph), "%s",
+		 (v = str_at(d, sc, "call_graph")) ? v : "");
+	if (yr_number(d, sc, "frequency_hz", &x) == 0)
+		r->freq_hz = (unsigned)x;
+	if (yr_number(d, sc, "duration_s", &x) == 0)
+		r->duration_s = x;
+	v = str_at(d, yr_get(d, root, "profile"), "weight_unit");
+	r->weight_ns = v && !strcmp(v, "nanoseconds");
+	r->exited = 1;
+	r->state = "exited";
+	sg = yr_get(d, root, "suggested_hypotheses");
+	if (is_seq(sg))
+		EACH(d, sg, it)
+		{
+			const yaml_node_t *m = yr_node(d, *it);
+			const char *key = str_at(d, m, "key"), *text = str_at(d, m, "hypothesis"),
+				   *ev = str_at(d, m, "evidence");
+			struct suggestion *o = &r->sugg[r->nsugg];
+
+			if (!key || !text || r->nsugg >= SUGGEST_MAX)
+				continue;
+			o->key = key; /* lives as long as the document */
+			snprintf(o->text, sizeof(o->text), "%s", text);
+			snprintf(o->evidence, sizeof(o->evidence), "%s", ev ? ev : "");
+			r->nsugg++;
+		}
+}
+
+int saved_load(const char *path, struct saved_report *s, char *err, size_t len)
+{
+	struct yr d = { &s->doc, err, len };
+	const yaml_node_t *root, *prof;
+	size_t n = 0;
+	char *text, why[400];
+	int e;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	text = procfs_slurp(path, &n);
+	if (!text) {
+		e = errno ? -errno : -EIO;
+		snprintf(err, len, "cannot read '%s': %s", path, strerror(-e));
+		return e;
+	}
+	e = yr_load(text, n, &s->doc, why, sizeof(why));
+	free(text);
+	if (e) {
+		snprintf(err, len, "'%s': %s", path, why);
+		return e;
+	}
+	d.err = why;
+	d.errlen = sizeof(why);
+	root = yaml_document_get_root_node(&s->doc);
+	prof = yr_get(&d, root, "profile");
+	if (!root || root->type != YAML_MAPPING_NODE || !yr_get(&d, root, "flametop"))
+		e = yr_bad(&d, root, "not a flametop export");
+	else if (!prof || prof->type != YAML_MAPPING_NODE)
+		e = yr_bad(&d, root, "no 'profile' section (an export from before flametop kept "
+				     "the whole tree, or a ledger file)");
+	else if (!(s->profile = profile_new()))
+		e = -ENOMEM;
+	if (!e)
+		e = load_frames(&d, prof, s->profile);
+	if (!e)
+		e = load_counters(&d, prof, s);
+	if (!e && s->counting.n) /* before the first stack */
+		e = profile_set_counters(s->profile, s->counting.n);
+	if (!e)
+		e = load_stacks(&d, prof, s->profile);
+	if (!e)
+		e = charge_nodes(&d, prof, s);
+	if (e) {
+		snprintf(err, len, "'%s': %s", path, e == -ENOMEM ? "out of memory" : why);
+		saved_free(s);
+		return e;
+	}
+	load_facts(&d, root, s);
+	load_timeline(&d, root, s);
+	s->report.timeline = s->timeline;
+	s->report.profile = s->profile;
+	s->report.saved = s;
+	s->report.prune_pct = REPORT_PRUNE_PCT;
+	return 0;
+}
+
+void saved_free(struct saved_report *s)
+{
+	profile_free(s->profile);
+	s->profile = NULL;
+	timeline_free(s->timeline);
+	s->timeline = NULL;
+	yaml_document_delete(&s->doc);
+	memset(&s->doc, 0, sizeof(s->doc));
+}
+
+static void replay(const struct saved_report *s, struct yamlw *w, const yaml_node_t *n)
+{
+	yaml_document_t *doc = (yaml_document_t *)&s->doc;
+
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		/* yw_str wrote plain or double-quoted; any other style came from
+		 * libyaml's own choice and is made again the same way. */
+		if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ||
+		    n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE)
+			yw_scalar(w, (const char *)n->data.scalar.value, n->data.scalar.style);
+		else
+			yw_str(w, (const char *)n->data.scalar.value);
+		break;
+	case YAML_SEQUENCE_NODE:
+		if (n->data.sequence.style == YAML_FLOW_SEQUENCE_STYLE)
+			yw_flow_seq(w);
+		else
+			yw_seq(w);
+		for (yaml_node_item_t *it = n->data.sequence.items.start;
+		     it < n->data.sequence.items.top; it++)
+			replay(s, w, yaml_document_get_node(doc, *it));
+		yw_end_seq(w);
+		break;
+	case YAML_MAPPING_NODE:
+		yw_map(w);
+		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+		     p++) {
+			replay(s, w, yaml_document_get_node(doc, p->key));
+			replay(s, w, yaml_document_get_node(doc, p->value));
+		}
+		yw_end_map(w);
+		break;
+	default:
+		yw_null(w);
+	}
+}
+
+int saved_replay(const struct saved_report *s, struct yamlw *w, const char *key)
+{
+	struct yr d = { (yaml_document_t *)&s->doc, NULL, 0 };
+	const yaml_node_t *v = yr_get(&d, yaml_document_get_root_node(d.doc), key);
+
+	if (!v)
+		return 0;
+	yw_key(w, key);
+	replay(s, w, v);
+	return 1;
+}

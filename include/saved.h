@@ -1,0 +1,39 @@
+/* saved — an export read back: `flametop report FILE.yaml`.
+ *
+ * The YAML's `profile` section carries the frame table and every (thread,
+ * call stack) with its samples and weight, and the counters charged to each
+ * node, so the call tree is rebuilt exactly and every view works on it.
+ * What was measured beside the tree (target, machine, baseline, timeline,
+ * classification...) cannot be measured again: it is kept as read and
+ * written back unchanged when the report is exported again. */
+#ifndef FLAMETOP_SAVED_H
+#define FLAMETOP_SAVED_H
+
+#include <yaml.h>
+
+#include "counting.h"
+#include "profile.h"
+#include "timeline.h"
+#include "report.h"
+#include "yamlw.h"
+
+struct saved_report {
+	yaml_document_t doc;
+	struct profile *profile;
+	struct counting counting; /* names and roles only: what per-node counters are */
+	struct timeline *timeline; /* the panes' history as saved */
+	struct report report;     /* what the views and a re-export need */
+	char path[4096];
+};
+
+/* Reads PATH. Returns 0, or -errno / -EINVAL with a one-line reason in ERR
+ * ("line N: ..." for a malformed file, "no 'profile' section" for an export
+ * that predates it). */
+int saved_load(const char *path, struct saved_report *s, char *err, size_t len);
+void saved_free(struct saved_report *s);
+
+/* Writes KEY and its saved value into W; nothing when the export had no
+ * KEY. Returns 1 when written. */
+int saved_replay(const struct saved_report *s, struct yamlw *w, const char *key);
+
+#endif
