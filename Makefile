@@ -71,7 +71,7 @@ WL_BIN   := $(WL_SRC:tests/workloads/%.c=$(BUILD)/workloads/%) \
 WL_BIN   += $(BUILD)/workloads/split-nofp $(BUILD)/workloads/split-gccfp
 # The NVML test double, loaded by the GPU tests in place of the driver's.
 NVML_DOUBLE := $(BUILD)/tests/doubles/libnvidia-ml.so.1
-BENCH_BIN := $(BUILD)/bench/fixedwork
+BENCH_BIN := $(BUILD)/bench/fixedwork $(BUILD)/bench/switchy
 TOOL_BIN  := $(BUILD)/bench/unwind_bench $(BUILD)/bench/redraw_bench
 
 .PHONY: all demo check unit integration bench deps need-deps probe clean install format

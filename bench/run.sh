@@ -98,6 +98,43 @@ if [ "$have_perf" = 1 ] && [ -s "$tmp/dwarf_perf_samples" ]; then
 		printf "%-44s %9.0f/s  (all of perf report: read, unwind, sort)\n", "perf report: samples per CPU second", n / t }'
 fi
 
+# Off-CPU: a switch-heavy target (two threads handing a byte over pipes,
+# every hand-off a block and a wake-up), frame pointers, attached: flametop
+# with switch-out stacks (its default), without (--no-offcpu), and perf
+# taking the same data (cpu-clock at 999 Hz, a context-switch sample per
+# switch-out with its call chain, switch records).  perf record --off-cpu
+# needs a BPF build of perf; Debian's has none.
+sw="$build/bench/switchy"
+swr=$([ "$mode" = full ] && echo 400000 || echo 150000)
+for i in $(seq "$runs"); do "$sw" "$swr" >>"$tmp/sw_base"; done
+for i in $(seq "$runs"); do
+	"$sw" "$swr" >>"$tmp/sw_ft_target" & pid=$!
+	cpu_of "$ft" record -q -F 999 --call-graph fp -p "$pid" >>"$tmp/sw_ft_cpu"
+	wait "$pid"
+	"$sw" "$swr" >>"$tmp/sw_no_target" & pid=$!
+	cpu_of "$ft" record -q -F 999 --call-graph fp --no-offcpu -p "$pid" >>"$tmp/sw_no_cpu"
+	wait "$pid"
+	[ "$have_perf" = 1 ] || continue
+	"$sw" "$swr" >>"$tmp/sw_perf_target" & pid=$!
+	cpu_of perf record -q -g --switch-events -e cpu-clock/freq=999/ -e cs/period=1/ \
+		-p "$pid" -o "$tmp/sw.data" >>"$tmp/sw_perf_cpu"
+	wait "$pid"
+done
+echo
+echo "off-CPU on a switch-heavy target ($swr pipe hand-offs between two threads; fp; attached)"
+printf '%-44s %10s %10s %10s\n' "figure" "flametop" "--no-offcpu" "perf cs"
+awk -v b="$(median <"$tmp/sw_base")" -v f="$(median <"$tmp/sw_ft_target")" \
+    -v n="$(median <"$tmp/sw_no_target")" -v fc="$(median <"$tmp/sw_ft_cpu")" \
+    -v nc="$(median <"$tmp/sw_no_cpu")" \
+    -v p="$([ -s "$tmp/sw_perf_target" ] && median <"$tmp/sw_perf_target" || echo 0)" \
+    -v pc="$([ -s "$tmp/sw_perf_cpu" ] && median <"$tmp/sw_perf_cpu" || echo 0)" 'BEGIN {
+	printf "%-44s %9.2fs\n", "target alone (wall)", b
+	printf "%-44s %9.2fs %9.2fs %9.2fs\n", "target while profiled (wall)", f, n, p
+	printf "%-44s %9.1f%% %9.1f%% %9.1f%%\n", "target slowdown", 100*(f-b)/b, 100*(n-b)/b, p ? 100*(p-b)/b : 0
+	printf "%-44s %9.3fs %9.3fs %9.3fs\n", "profiler CPU: record", fc, nc, pc
+	if (pc) printf "%-44s %9.2f\n", "ratio flametop / perf (profiler CPU)", fc / pc
+}'
+
 # The screen: redraw and key-to-screen on a 100 000-node call tree (200x60
 # surface, flametop's own work without the terminal's), refresh and export.
 echo

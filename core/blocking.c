@@ -1,7 +1,10 @@
 /* blocking — kernel function names to reasons, by prefix. */
 #include "blocking.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "grow.h"
 
 struct rule {
 	const char *prefix;
@@ -89,11 +92,86 @@ static const struct rule rules[] = {
 	{ "ksys_pwrite", BLOCK_FILE },
 };
 
+/* libc and libpthread entry points, where no kernel frame is seen (kernel
+ * call chains refused). Exact names, after any leading underscores. */
+static const struct rule user_rules[] = {
+	{ "pthread_mutex_lock", BLOCK_LOCK },
+	{ "pthread_mutex_timedlock", BLOCK_LOCK },
+	{ "pthread_rwlock_rdlock", BLOCK_LOCK },
+	{ "pthread_rwlock_wrlock", BLOCK_LOCK },
+	{ "pthread_cond_wait", BLOCK_LOCK },
+	{ "pthread_cond_timedwait", BLOCK_LOCK },
+	{ "pthread_join", BLOCK_LOCK },
+	{ "lll_lock_wait", BLOCK_LOCK },
+	{ "futex_abstimed_wait", BLOCK_LOCK },
+	{ "sem_wait", BLOCK_LOCK },
+	{ "nanosleep", BLOCK_SLEEP },
+	{ "clock_nanosleep", BLOCK_SLEEP },
+	{ "usleep", BLOCK_SLEEP },
+	{ "sleep", BLOCK_SLEEP },
+	{ "libc_read", BLOCK_FILE },
+	{ "read", BLOCK_FILE },
+	{ "pread64", BLOCK_FILE },
+	{ "pread", BLOCK_FILE },
+	{ "libc_pread", BLOCK_FILE },
+	{ "write", BLOCK_FILE },
+	{ "fsync", BLOCK_FILE },
+	{ "fdatasync", BLOCK_FILE },
+	{ "recv", BLOCK_NET },
+	{ "recvfrom", BLOCK_NET },
+	{ "recvmsg", BLOCK_NET },
+	{ "send", BLOCK_NET },
+	{ "sendto", BLOCK_NET },
+	{ "accept", BLOCK_NET },
+	{ "accept4", BLOCK_NET },
+	{ "connect", BLOCK_NET },
+	{ "poll", BLOCK_POLL },
+	{ "ppoll", BLOCK_POLL },
+	{ "select", BLOCK_POLL },
+	{ "epoll_wait", BLOCK_POLL },
+	{ "epoll_pwait", BLOCK_POLL },
+	{ "waitpid", BLOCK_CHILD },
+	{ "wait4", BLOCK_CHILD },
+	{ "waitid", BLOCK_CHILD },
+};
+
 enum block_reason blocking_of_function(const char *name)
 {
 	for (size_t i = 0; i < sizeof(rules) / sizeof(*rules); i++)
 		if (!strncmp(name, rules[i].prefix, strlen(rules[i].prefix)))
 			return rules[i].reason;
+	return BLOCK_NONE;
+}
+
+enum block_reason blocking_of_user_function(const char *name)
+{
+	while (*name == '_')
+		name++;
+	for (size_t i = 0; i < sizeof(user_rules) / sizeof(*user_rules); i++)
+		if (!strcmp(name, user_rules[i].prefix))
+			return user_rules[i].reason;
+	return BLOCK_NONE;
+}
+
+enum block_reason blocking_of_stack(const struct frametab *ft, const uint32_t *frames, size_t n)
+{
+	size_t i = n;
+
+	for (; i > 0; i--) {
+		const struct frame *f = frametab_get(ft, frames[i - 1]);
+		enum block_reason r;
+
+		if (f->kind != FRAME_KERNEL)
+			break;
+		if ((r = blocking_of_function(f->name)) != BLOCK_NONE)
+			return r;
+	}
+	for (; i > 0; i--) {
+		enum block_reason r = blocking_of_user_function(frametab_get(ft, frames[i - 1])->name);
+
+		if (r != BLOCK_NONE)
+			return r;
+	}
 	return BLOCK_NONE;
 }
 
@@ -116,6 +194,57 @@ enum block_reason blocking_of_node(const struct ctree *t, const struct frametab 
 	return BLOCK_NONE;
 }
 
+/* A frame's two verdicts, computed once. */
+static uint8_t verdicts(struct blocking_cache *c, const struct frametab *ft, uint32_t id)
+{
+	size_t old = c->cap;
+
+	if (id >= c->cap) {
+		if (grow_array(&c->v, &c->cap, (size_t)id + 1, 1))
+			return 0;
+		memset(c->v + old, 0, c->cap - old);
+	}
+	if (!c->v[id]) {
+		const struct frame *f = frametab_get(ft, id);
+		unsigned k = f->kind == FRAME_KERNEL ? blocking_of_function(f->name) : BLOCK_NONE;
+
+		c->v[id] = (uint8_t)((k + 1) | (blocking_of_user_function(f->name) + 1) << 4);
+	}
+	return c->v[id];
+}
+
+enum block_reason blocking_of_stack_cached(struct blocking_cache *c, const struct frametab *ft,
+					   const uint32_t *frames, size_t n)
+{
+	size_t i = n;
+	uint8_t v;
+
+	for (; i > 0; i--) {
+		if (frametab_get(ft, frames[i - 1])->kind != FRAME_KERNEL)
+			break;
+		v = verdicts(c, ft, frames[i - 1]);
+		if (!v)
+			return blocking_of_stack(ft, frames, n); /* out of memory: uncached */
+		if ((v & 15) - 1 != BLOCK_NONE)
+			return (enum block_reason)((v & 15) - 1);
+	}
+	for (; i > 0; i--) {
+		v = verdicts(c, ft, frames[i - 1]);
+		if (!v)
+			return blocking_of_stack(ft, frames, n);
+		if ((v >> 4) - 1 != BLOCK_NONE)
+			return (enum block_reason)((v >> 4) - 1);
+	}
+	return BLOCK_NONE;
+}
+
+void blocking_cache_free(struct blocking_cache *c)
+{
+	free(c->v);
+	c->v = NULL;
+	c->cap = 0;
+}
+
 const char *blocking_name(enum block_reason r)
 {
 	static const char *const names[] = {
@@ -123,7 +252,7 @@ const char *blocking_name(enum block_reason r)
 		[BLOCK_SLEEP] = "sleep",     [BLOCK_FILE] = "file I/O",
 		[BLOCK_NET] = "network I/O", [BLOCK_POLL] = "poll/epoll",
 		[BLOCK_PIPE] = "pipe/tty",   [BLOCK_CHILD] = "child wait",
-		[BLOCK_FAULT] = "page fault",
+		[BLOCK_FAULT] = "page fault", [BLOCK_PREEMPT] = "preempted",
 	};
 	return names[r];
 }
@@ -134,6 +263,7 @@ const char *blocking_key(enum block_reason r)
 		[BLOCK_NONE] = "other", [BLOCK_LOCK] = "lock",	 [BLOCK_SLEEP] = "sleep",
 		[BLOCK_FILE] = "file",	[BLOCK_NET] = "network", [BLOCK_POLL] = "poll",
 		[BLOCK_PIPE] = "pipe",	[BLOCK_CHILD] = "child", [BLOCK_FAULT] = "fault",
+		[BLOCK_PREEMPT] = "preempted",
 	};
 	return keys[r];
 }

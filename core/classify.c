@@ -125,7 +125,7 @@ static void classify_off_cpu(const struct classify_input *in, double on, struct 
 			[BLOCK_SLEEP] = BN_OFFCPU_LOCK, [BLOCK_FILE] = BN_IO_FILE,
 			[BLOCK_NET] = BN_IO_NETWORK,   [BLOCK_POLL] = BN_IO_NETWORK,
 			[BLOCK_PIPE] = BN_OFFCPU_LOCK,  [BLOCK_CHILD] = BN_OFFCPU_LOCK,
-			[BLOCK_FAULT] = BN_MEMORY,
+			[BLOCK_FAULT] = BN_MEMORY,     [BLOCK_PREEMPT] = BN_CPU,
 		};
 		out->kind = of[why];
 		snprintf(out->detail, sizeof(out->detail),

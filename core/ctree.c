@@ -231,3 +231,37 @@ int ctree_cmp_heavier(const void *a, const void *b, void *tree)
 		return x->weight < y->weight ? 1 : -1;
 	return (x->frame > y->frame) - (x->frame < y->frame);
 }
+
+struct add_ctx {
+	struct ctree *dst;
+	uint32_t *path;
+	size_t cap;
+	int err;
+};
+
+static int add_visit(const struct ctree *t, uint32_t id, void *arg)
+{
+	struct add_ctx *c = arg;
+	const struct ctree_node *n = ctree_node(t, id);
+	size_t d;
+
+	if (id == CTREE_ROOT || !n->self_samples || c->err)
+		return 0;
+	if (grow_array(&c->path, &c->cap, n->depth, sizeof(*c->path))) {
+		c->err = -ENOMEM;
+		return 1;
+	}
+	d = ctree_path(t, id, c->path, n->depth);
+	if (ctree_add_stack_n(c->dst, c->path, d, n->self_samples, n->self_weight) == CTREE_NONE)
+		c->err = -ENOMEM;
+	return 0;
+}
+
+int ctree_add_tree(struct ctree *dst, const struct ctree *src)
+{
+	struct add_ctx c = { dst, NULL, 0, 0 };
+
+	ctree_walk(src, CTREE_ROOT, add_visit, &c);
+	free(c.path);
+	return c.err;
+}

@@ -29,7 +29,31 @@ struct yctx {
 	uint32_t *path; /* a stack's frames, for the profile section */
 	size_t pathcap;
 	int err;
+	const struct ctree *t; /* what the map and hotspots are of: on-CPU or wall */
+	uint64_t total;        /* its weight: what shares are of */
+	uint64_t *off_by_frame; /* off-CPU ns through each function (NULL: none) */
 };
+
+static double pct(const struct yctx *c, uint64_t weight)
+{
+	return c->total ? 100.0 * (double)weight / (double)c->total : 0.0;
+}
+
+/* Off-CPU nanoseconds at or below the path of NODE (of c->t) in the
+ * off-CPU tree. */
+static uint64_t off_at(struct yctx *c, uint32_t node)
+{
+	const struct ctree *off = c->p->off;
+	size_t d = ctree_node(c->t, node)->depth;
+	uint32_t at = CTREE_ROOT;
+
+	if (!c->p->off_on || grow_array(&c->path, &c->pathcap, d + 1, sizeof(*c->path)))
+		return 0;
+	d = ctree_path(c->t, node, c->path, d);
+	for (size_t i = 0; i < d && at != CTREE_NONE; i++)
+		at = ctree_child(off, at, c->path[i]);
+	return at == CTREE_NONE ? 0 : ctree_node(off, at)->weight;
+}
 
 static void location(const struct frame *f, char *buf, size_t len)
 {
@@ -253,6 +277,9 @@ static void section_scenario(struct yctx *c)
 	yw_kstr(w, "weight_unit", r->weight_ns ? "ns" : "events");
 	yw_kuint(w, "samples", c->p->samples);
 	yw_kuint(w, "lost_samples", c->p->lost + c->p->dropped);
+	yw_kbool(w, "off_cpu", c->p->off_on);
+	yw_kstr(w, "off_cpu_note", r->offcpu_note && r->offcpu_note[0] ? r->offcpu_note : NULL);
+	yw_kbool(w, "wall", r->wall);
 	yw_end_map(w);
 }
 
@@ -352,6 +379,36 @@ static void section_threads(struct yctx *c)
 	yw_end_seq(w);
 }
 
+/* Blocked time from switch-out stacks: the total, by reason, and the share
+ * of the threads' wall time (on-CPU samples plus blocked time). */
+static void baseline_offcpu(struct yctx *c)
+{
+	const struct profile *p = c->p;
+	struct yamlw *w = &c->w;
+	uint64_t wall = (c->r->weight_ns ? p->weight : 0) + p->off_ns;
+
+	yw_key(w, "off_cpu");
+	if (!p->off_on) {
+		yw_null(w);
+		return;
+	}
+	yw_map(w);
+	yw_knum(w, "blocked_ms", (double)p->off_ns / 1e6, 1);
+	yw_kuint(w, "intervals", ctree_node(p->off, CTREE_ROOT)->samples);
+	if (c->r->weight_ns) {
+		yw_knum(w, "on_cpu_sampled_ms", (double)p->weight / 1e6, 1);
+		yw_knum(w, "blocked_pct_of_wall", wall ? 100.0 * (double)p->off_ns / (double)wall : 0, 2);
+	}
+	yw_key(w, "by_reason_ms");
+	yw_map(w);
+	for (int r = 0; r < BLOCK_NREASONS; r++)
+		if (p->off_reason_ns[r])
+			yw_knum(w, blocking_key((enum block_reason)r),
+				(double)p->off_reason_ns[r] / 1e6, 1);
+	yw_end_map(w);
+	yw_end_map(w);
+}
+
 static void section_baseline(struct yctx *c)
 {
 	const struct report_baseline *b = &c->r->baseline;
@@ -369,19 +426,20 @@ static void section_baseline(struct yctx *c)
 	yw_kuint(w, "io_write_bytes", b->io_write_bytes);
 	yw_kint(w, "threads", b->threads);
 	baseline_readings(w, b);
+	baseline_offcpu(c);
 	yw_end_map(w);
 }
 
 /* Children of ID above the prune threshold, heaviest first; malloc'd. */
 static size_t kept_children(const struct yctx *c, uint32_t id, uint32_t **out)
 {
-	const struct ctree *t = c->p->tree;
+	const struct ctree *t = c->t;
 	size_t n = 0, cap = 0;
 	uint32_t *v = NULL;
 
 	for (uint32_t k = ctree_node(t, id)->first_child; k != CTREE_NONE;
 	     k = ctree_node(t, k)->next_sibling) {
-		if (profile_pct(c->p, ctree_node(t, k)->weight) < c->r->prune_pct)
+		if (pct(c, ctree_node(t, k)->weight) < c->r->prune_pct)
 			continue;
 		if (grow_array(&v, &cap, n + 1, sizeof(*v)))
 			break;
@@ -409,7 +467,7 @@ static void write_steps(struct yctx *c, uint32_t parent, const char *prefix)
 
 	yw_seq(w);
 	for (size_t i = 0; i < n; i++) {
-		const struct ctree_node *nd = ctree_node(c->p->tree, kids[i]);
+		const struct ctree_node *nd = ctree_node(c->t, kids[i]);
 		const struct frame *f = frametab_get(c->p->frames, nd->frame);
 		char id[64];
 
@@ -422,9 +480,11 @@ static void write_steps(struct yctx *c, uint32_t parent, const char *prefix)
 		kloc(w, f);
 		yw_kbool(w, "inlined", f->inlined);
 		yw_kuint(w, "samples", nd->samples);
-		yw_knum(w, "total_pct", profile_pct(c->p, nd->weight), 2);
-		yw_knum(w, "self_pct", profile_pct(c->p, nd->self_weight), 2);
-		kcounters(c, ctree_ctr_total(c->p->tree, kids[i]));
+		yw_knum(w, "total_pct", pct(c, nd->weight), 2);
+		yw_knum(w, "self_pct", pct(c, nd->self_weight), 2);
+		if (c->p->off_on)
+			yw_knum(w, "off_cpu_ms", (double)off_at(c, kids[i]) / 1e6, 1);
+		kcounters(c, ctree_ctr_total(c->t, kids[i]));
 		yw_key(w, "children");
 		if (strlen(id) < sizeof(id) - 12)
 			write_steps(c, kids[i], id);
@@ -446,6 +506,8 @@ static void section_map(struct yctx *c)
 	yw_map(w);
 	yw_knum(w, "prune_below_pct", c->r->prune_pct, 2);
 	yw_kuint(w, "total_samples", c->p->samples);
+	yw_kstr(w, "shares_of", c->r->wall ? "wall time (on-CPU samples and off-CPU intervals)"
+					    : "on-CPU samples");
 	yw_key(w, "steps");
 	write_steps(c, CTREE_ROOT, "");
 	yw_end_map(w);
@@ -467,7 +529,7 @@ static void write_evidence(struct yctx *c, uint32_t frame)
 static int section_hotspots(struct yctx *c)
 {
 	struct hotspot *hs;
-	long n = profile_hotspots(c->p, &hs);
+	long n = ctree_hotspots(c->t, frametab_len(c->p->frames), &hs);
 	struct yamlw *w = &c->w;
 	int rank = 0;
 
@@ -486,12 +548,14 @@ static int section_hotspots(struct yctx *c)
 		yw_kstr(w, "module", f->module);
 		kloc(w, f);
 		yw_kbool(w, "inlined", f->inlined);
-		yw_knum(w, "self_pct", profile_pct(c->p, hs[i].self_weight), 2);
-		yw_knum(w, "total_pct", profile_pct(c->p, hs[i].total_weight), 2);
+		yw_knum(w, "self_pct", pct(c, hs[i].self_weight), 2);
+		yw_knum(w, "total_pct", pct(c, hs[i].total_weight), 2);
+		if (c->off_by_frame)
+			yw_knum(w, "off_cpu_ms", (double)c->off_by_frame[hs[i].frame] / 1e6, 1);
 		yw_kuint(w, "samples", hs[i].self_samples);
 		yw_kuint(w, "total_samples", hs[i].total_samples);
 		yw_kstr(w, "category", frame_kind_name(f->kind));
-		kcounters(c, ctree_ncounters(c->p->tree) ? hs[i].self_ctr : NULL);
+		kcounters(c, ctree_ncounters(c->t) ? hs[i].self_ctr : NULL);
 		yw_key(w, "evidence");
 		write_evidence(c, hs[i].frame);
 		yw_end_map(w);
@@ -664,15 +728,15 @@ static void profile_frames(struct yctx *c)
 	yw_end_seq(w);
 }
 
-static void flow_path(struct yctx *c, uint32_t node)
+static void flow_path(struct yctx *c, const struct ctree *t, uint32_t node)
 {
-	size_t d = ctree_node(c->p->tree, node)->depth;
+	size_t d = ctree_node(t, node)->depth;
 
 	if (grow_array(&c->path, &c->pathcap, d + 1, sizeof(*c->path))) {
 		c->err = -ENOMEM;
 		d = 0;
 	}
-	d = d ? ctree_path(c->p->tree, node, c->path, d) : 0;
+	d = d ? ctree_path(t, node, c->path, d) : 0;
 	yw_flow_seq(&c->w);
 	for (size_t k = 0; k < d; k++)
 		yw_uint(&c->w, c->path[k]);
@@ -691,7 +755,7 @@ static int node_counters(const struct ctree *t, uint32_t id, void *arg)
 		return 0;
 	yw_map(&c->w);
 	yw_key(&c->w, "frames");
-	flow_path(c, id);
+	flow_path(c, t, id);
 	yw_key(&c->w, "self");
 	yw_flow_seq(&c->w);
 	for (size_t k = 0; k < ctree_ncounters(t); k++)
@@ -732,9 +796,26 @@ static void section_profile(struct yctx *c)
 		yw_map(w);
 		yw_kint(w, "tid", l->tid);
 		yw_key(w, "frames");
-		flow_path(c, l->leaf);
+		flow_path(c, p->tree, l->leaf);
 		yw_kuint(w, "samples", l->samples);
 		yw_kuint(w, "weight", l->weight);
+		yw_end_map(w);
+	}
+	yw_end_seq(w);
+	/* Off-CPU: blocked intervals per (thread, switch-out stack), the
+	 * reason frame last; weight in nanoseconds. */
+	yw_kbool(w, "off_cpu", p->off_on);
+	yw_key(w, "off_stacks");
+	yw_seq(w);
+	for (size_t i = 0; i < p->noff_leaves; i++) {
+		const struct leaf_stat *l = &p->off_leaves[i];
+
+		yw_map(w);
+		yw_kint(w, "tid", l->tid);
+		yw_key(w, "frames");
+		flow_path(c, p->off, l->leaf);
+		yw_kuint(w, "intervals", l->samples);
+		yw_kuint(w, "ns", l->weight);
 		yw_end_map(w);
 	}
 	yw_end_seq(w);
@@ -828,6 +909,24 @@ static void section_classification_saved(struct yctx *c)
 		saved_replay(c->r->saved, &c->w, "bottleneck_detail");
 }
 
+/* Off-CPU nanoseconds through each function (each interval once). */
+static uint64_t *off_by_frame(const struct profile *p)
+{
+	size_t nf = frametab_len(p->frames);
+	uint64_t *v;
+	struct hotspot *hs;
+	long n;
+
+	if (!p->off_on || !(v = calloc(nf ? nf : 1, sizeof(*v))))
+		return NULL;
+	n = ctree_hotspots(p->off, nf, &hs);
+	for (long i = 0; i < n; i++)
+		v[hs[i].frame] = hs[i].total_weight;
+	if (n >= 0)
+		free(hs);
+	return v;
+}
+
 static int write_yaml(FILE *f, const struct report *r)
 {
 	struct yctx c = { .r = r, .p = r->profile };
@@ -835,6 +934,9 @@ static int write_yaml(FILE *f, const struct report *r)
 
 	if (e)
 		return e;
+	c.t = r->tree ? r->tree : c.p->tree;
+	c.total = ctree_node(c.t, CTREE_ROOT)->weight;
+	c.off_by_frame = off_by_frame(c.p);
 	yw_map(&c.w);
 	section_head(&c);
 	measured(&c, "target", section_target);
@@ -855,6 +957,7 @@ static int write_yaml(FILE *f, const struct report *r)
 	yw_end_map(&c.w);
 	free(c.steps);
 	free(c.path);
+	free(c.off_by_frame);
 	if (!e)
 		e = c.err;
 	if (yw_close(&c.w) || e)

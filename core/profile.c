@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define STACKWALK_MAX_PATH 1025 /* a sample's frames and the reason frame */
+
 struct profile *profile_new(void)
 {
 	struct profile *p = calloc(1, sizeof(*p));
@@ -15,9 +17,11 @@ struct profile *profile_new(void)
 	if (!p)
 		return NULL;
 	u64map_init(&p->leaf_index);
+	u64map_init(&p->off_index);
 	p->frames = frametab_new();
 	p->tree = ctree_new();
-	if (!p->frames || !p->tree) {
+	p->off = ctree_new();
+	if (!p->frames || !p->tree || !p->off) {
 		profile_free(p);
 		return NULL;
 	}
@@ -33,6 +37,9 @@ void profile_free(struct profile *p)
 	free(p->threads);
 	free(p->leaves);
 	u64map_clear(&p->leaf_index);
+	ctree_free(p->off);
+	free(p->off_leaves);
+	u64map_clear(&p->off_index);
 	free(p);
 }
 
@@ -62,21 +69,31 @@ void profile_thread_comm(struct profile *p, pid_t pid, pid_t tid, const char *co
 		snprintf(t->comm, sizeof(t->comm), "%s", comm);
 }
 
+/* The (TID, LEAF) entry of a leaf table, added if new; NULL on ENOMEM (the
+ * thread filter then misses it; the tree has it). */
+static struct leaf_stat *leaf_entry(struct leaf_stat **v, size_t *n, size_t *cap,
+				    struct u64map *index, pid_t tid, uint32_t leaf)
+{
+	uint64_t key = (uint64_t)(uint32_t)tid << 32 | leaf;
+	uint32_t i = u64map_get(index, key);
+
+	if (i == U64MAP_NONE) {
+		if (grow_array(v, cap, *n + 1, sizeof(**v)) || u64map_put(index, key, (uint32_t)*n))
+			return NULL;
+		i = (uint32_t)(*n)++;
+		(*v)[i] = (struct leaf_stat){ .tid = tid, .leaf = leaf };
+	}
+	return &(*v)[i];
+}
+
 static void count_leaf(struct profile *p, pid_t tid, uint32_t leaf, uint64_t samples,
 		       uint64_t weight)
 {
-	uint64_t key = (uint64_t)(uint32_t)tid << 32 | leaf;
-	uint32_t i = u64map_get(&p->leaf_index, key);
-	struct leaf_stat *l;
+	struct leaf_stat *l =
+	    leaf_entry(&p->leaves, &p->nleaves, &p->cap_leaves, &p->leaf_index, tid, leaf);
 
-	if (i == U64MAP_NONE) {
-		if (grow_array(&p->leaves, &p->cap_leaves, p->nleaves + 1, sizeof(*p->leaves)) ||
-		    u64map_put(&p->leaf_index, key, (uint32_t)p->nleaves))
-			return; /* the thread filter misses it; the tree has it */
-		i = (uint32_t)p->nleaves++;
-		p->leaves[i] = (struct leaf_stat){ .tid = tid, .leaf = leaf };
-	}
-	l = &p->leaves[i];
+	if (!l)
+		return;
 	l->samples += samples;
 	l->weight += weight;
 	l->recent_samples += (double)samples;
@@ -88,6 +105,10 @@ void profile_decay(struct profile *p, double factor)
 	for (size_t i = 0; i < p->nleaves; i++) {
 		p->leaves[i].recent_samples *= factor;
 		p->leaves[i].recent_weight *= factor;
+	}
+	for (size_t i = 0; i < p->noff_leaves; i++) {
+		p->off_leaves[i].recent_samples *= factor;
+		p->off_leaves[i].recent_weight *= factor;
 	}
 }
 
@@ -133,6 +154,63 @@ void profile_add(struct profile *p, pid_t pid, pid_t tid, const uint32_t *frames
 		 uint64_t weight, int leaf_kernel)
 {
 	profile_add_ctr(p, pid, tid, frames, n, weight, leaf_kernel, NULL);
+}
+
+uint32_t profile_reason_frame(struct profile *p, enum block_reason reason)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "[blocked: %s]", blocking_name(reason));
+	return frametab_intern(p->frames, name, "[off-cpu]", NULL, 0, FRAME_OFFCPU);
+}
+
+void profile_add_off_path(struct profile *p, pid_t pid, pid_t tid, const uint32_t *path, size_t n,
+			  uint64_t intervals, uint64_t ns, enum block_reason reason)
+{
+	uint32_t leaf = ctree_add_stack_n(p->off, path, n, intervals, ns);
+	struct thread_stat *t;
+	struct leaf_stat *l;
+
+	if (leaf == CTREE_NONE)
+		return;
+	p->off_ns += ns;
+	p->off_reason_ns[reason] += ns;
+	l = leaf_entry(&p->off_leaves, &p->noff_leaves, &p->cap_off_leaves, &p->off_index, tid,
+		       leaf);
+	if (l) {
+		l->samples += intervals;
+		l->weight += ns;
+		l->recent_samples += (double)intervals;
+		l->recent_weight += (double)ns;
+	}
+	if ((t = profile_thread(p, pid, tid)))
+		t->off_ns += ns;
+}
+
+void profile_add_offcpu(struct profile *p, pid_t pid, pid_t tid, const uint32_t *frames, size_t n,
+			uint64_t intervals, uint64_t ns, enum block_reason reason)
+{
+	uint32_t path[STACKWALK_MAX_PATH];
+	uint32_t rf = profile_reason_frame(p, reason);
+
+	if (rf == U64MAP_NONE)
+		return;
+	if (n > STACKWALK_MAX_PATH - 1)
+		n = STACKWALK_MAX_PATH - 1;
+	memcpy(path, frames, n * sizeof(*path));
+	path[n] = rf;
+	profile_add_off_path(p, pid, tid, path, n + 1, intervals, ns, reason);
+}
+
+struct ctree *profile_wall_tree(const struct profile *p)
+{
+	struct ctree *t = ctree_clone(p->tree);
+
+	if (t && ctree_add_tree(t, p->off)) {
+		ctree_free(t);
+		return NULL;
+	}
+	return t;
 }
 
 int profile_set_counters(struct profile *p, size_t nctr)

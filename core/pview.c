@@ -49,31 +49,43 @@ static long find_frame(const uint32_t *path, size_t n, uint32_t frame, int first
 typedef int (*stack_fn)(struct ctree *t, uint32_t *path, size_t n, uint64_t samples,
 			uint64_t weight, const void *arg);
 
-/* Walks every counted leaf of P the spec admits, handing FN its stack. */
-static int rebuild(struct pview *v, const struct profile *p, const struct pview_spec *spec,
-		   stack_fn fn, const void *arg)
+/* Hands FN the stack of every leaf of table V (over tree T) the spec admits. */
+static int walk_leaves(struct pview *v, const struct ctree *t, const struct leaf_stat *ls,
+		       size_t nls, const struct pview_spec *spec, stack_fn fn, const void *arg)
 {
-	uint32_t path[STACKWALK_MAX];
+	uint32_t path[STACKWALK_MAX + 1];
 
-	v->tree = ctree_new();
-	v->owned = 1;
-	if (!v->tree)
-		return -ENOMEM;
-	for (size_t i = 0; i < p->nleaves; i++) {
-		const struct leaf_stat *l = &p->leaves[i];
+	for (size_t i = 0; i < nls; i++) {
+		const struct leaf_stat *l = &ls[i];
 		uint64_t samples, weight;
 		size_t n;
 
 		if (!leaf_counts(l, spec, &samples, &weight))
 			continue;
-		n = ctree_path(p->tree, l->leaf, path, STACKWALK_MAX);
-		if (n > STACKWALK_MAX)
-			n = STACKWALK_MAX;
+		n = ctree_path(t, l->leaf, path, STACKWALK_MAX + 1);
+		if (n > STACKWALK_MAX + 1)
+			n = STACKWALK_MAX + 1;
 		v->base_weight += weight;
-		if (fn(v->tree, path, n, samples, weight, arg)) {
-			pview_release(v);
+		if (fn(v->tree, path, n, samples, weight, arg))
 			return -ENOMEM;
-		}
+	}
+	return 0;
+}
+
+/* Walks every counted leaf of P the spec admits (with the off-CPU ones in
+ * wall mode), handing FN its stack. */
+static int rebuild(struct pview *v, const struct profile *p, const struct pview_spec *spec,
+		   stack_fn fn, const void *arg)
+{
+	v->tree = ctree_new();
+	v->owned = 1;
+	if (!v->tree)
+		return -ENOMEM;
+	if (walk_leaves(v, p->tree, p->leaves, p->nleaves, spec, fn, arg) ||
+	    (spec->wall &&
+	     walk_leaves(v, p->off, p->off_leaves, p->noff_leaves, spec, fn, arg))) {
+		pview_release(v);
+		return -ENOMEM;
 	}
 	set_totals(v);
 	return 0;
@@ -117,7 +129,7 @@ static int add_callers(struct ctree *t, uint32_t *path, size_t n, uint64_t sampl
 int pview_build(struct pview *v, const struct profile *p, const struct pview_spec *spec)
 {
 	memset(v, 0, sizeof(*v));
-	if (!spec->tid && !spec->recent && spec->focus == CTREE_NONE) {
+	if (!spec->tid && !spec->recent && spec->focus == CTREE_NONE && !spec->wall) {
 		v->tree = spec->frozen ? ctree_clone(p->tree) : p->tree;
 		v->owned = spec->frozen;
 		if (!v->tree)

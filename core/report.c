@@ -109,6 +109,9 @@ void report_classify(struct report *r)
 		ci->has_ipc = d.has_ipc;
 		ci->ipc = d.ipc;
 	}
+	ci->has_offcpu = p->off_on && p->off_ns > 0;
+	for (int k = 0; k < BLOCK_NREASONS; k++)
+		ci->offcpu_ms[k] = (double)p->off_reason_ns[k] / 1e6;
 	classify(ci, &r->cls);
 	r->nsugg = suggest(ci, r->sugg);
 }
@@ -146,6 +149,7 @@ void report_from_session(struct report *r, const struct session *s)
 	r->gpu = s->gpu ? &s->gpu_last : NULL;
 	r->tasks = &s->tasks;
 	r->weight_ns = sampler_weight_ns(s->sampler);
+	r->offcpu_note = sampler_offcpu_note(s->sampler);
 	r->prune_pct = REPORT_PRUNE_PCT;
 	fingerprint_take(&r->fp, sampler_hw_available(s->sampler));
 	fill_baseline(r, s);

@@ -13,8 +13,8 @@
 
 static enum frame_kind kind_named(const char *s)
 {
-	static const enum frame_kind all[] = { FRAME_USER, FRAME_LIBRARY, FRAME_KERNEL, FRAME_JIT,
-					       FRAME_UNKNOWN };
+	static const enum frame_kind all[] = { FRAME_USER,    FRAME_LIBRARY, FRAME_KERNEL,
+					       FRAME_JIT,     FRAME_UNKNOWN, FRAME_OFFCPU };
 
 	for (size_t i = 0; s && i < sizeof(all) / sizeof(*all); i++)
 		if (!strcmp(s, frame_kind_name(all[i])))
@@ -142,6 +142,53 @@ static int load_stacks(const struct yr *d, const yaml_node_t *prof, struct profi
 		profile_add_n(p, pid_of(p, (pid_t)tid), (pid_t)tid, ids, (size_t)n, (uint64_t)samples,
 			      (uint64_t)weight,
 			      n && frametab_get(p->frames, ids[n - 1])->kind == FRAME_KERNEL);
+	}
+	free(ids);
+	return e;
+}
+
+/* The reason a "[blocked: REASON]" frame names. */
+static enum block_reason reason_named(const struct frame *f)
+{
+	char name[64];
+
+	for (int r = 0; r < BLOCK_NREASONS; r++) {
+		snprintf(name, sizeof(name), "[blocked: %s]", blocking_name((enum block_reason)r));
+		if (!strcmp(name, f->name))
+			return (enum block_reason)r;
+	}
+	return BLOCK_NONE;
+}
+
+/* Off-CPU intervals per (thread, stack), the reason frame last. */
+static int load_off_stacks(const struct yr *d, const yaml_node_t *prof, struct profile *p)
+{
+	const yaml_node_t *stacks = yr_get(d, prof, "off_stacks"), *on = yr_get(d, prof, "off_cpu");
+	size_t nf = frametab_len(p->frames), cap = 0;
+	uint32_t *ids = NULL;
+	int e = 0;
+
+	p->off_on = yr_scalar(on) && !strcmp(yr_scalar(on), "true");
+	if (!is_seq(stacks))
+		return 0;
+	EACH(d, stacks, it)
+	{
+		const yaml_node_t *s = yr_node(d, *it);
+		double tid = 0, intervals = 0, ns = 0;
+		long n = frame_ids(d, yr_get(d, s, "frames"), nf, &ids, &cap);
+
+		if (n < 0) {
+			e = (int)n;
+			break;
+		}
+		if (!n || yr_number(d, s, "tid", &tid) || yr_number(d, s, "intervals", &intervals) ||
+		    yr_number(d, s, "ns", &ns)) {
+			e = yr_bad(d, s, "an off-CPU stack needs tid, frames, intervals and ns");
+			break;
+		}
+		profile_add_off_path(p, pid_of(p, (pid_t)tid), (pid_t)tid, ids, (size_t)n,
+				     (uint64_t)intervals, (uint64_t)ns,
+				     reason_named(frametab_get(p->frames, ids[n - 1])));
 	}
 	free(ids);
 	return e;
@@ -342,6 +389,8 @@ int saved_load(const char *path, struct saved_report *s, char *err, size_t len)
 		e = load_stacks(&d, prof, s->profile);
 	if (!e)
 		e = charge_nodes(&d, prof, s);
+	if (!e)
+		e = load_off_stacks(&d, prof, s->profile);
 	if (e) {
 		snprintf(err, len, "'%s': %s", path, e == -ENOMEM ? "out of memory" : why);
 		saved_free(s);
@@ -350,6 +399,13 @@ int saved_load(const char *path, struct saved_report *s, char *err, size_t len)
 	load_facts(&d, root, s);
 	load_timeline(&d, root, s);
 	s->report.timeline = s->timeline;
+	/* An export of wall time reopens as one: its map was of the wall tree. */
+	if (str_at(&d, yr_get(&d, root, "scenario"), "wall") &&
+	    !strcmp(str_at(&d, yr_get(&d, root, "scenario"), "wall"), "true") &&
+	    (s->wall = profile_wall_tree(s->profile))) {
+		s->report.tree = s->wall;
+		s->report.wall = 1;
+	}
 	s->report.profile = s->profile;
 	s->report.saved = s;
 	s->report.prune_pct = REPORT_PRUNE_PCT;
@@ -362,6 +418,8 @@ void saved_free(struct saved_report *s)
 	s->profile = NULL;
 	timeline_free(s->timeline);
 	s->timeline = NULL;
+	ctree_free(s->wall);
+	s->wall = NULL;
 	yaml_document_delete(&s->doc);
 	memset(&s->doc, 0, sizeof(s->doc));
 }

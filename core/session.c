@@ -78,12 +78,108 @@ static void on_sample(struct session *s, const struct perf_rec *r)
 			leaf_kernel, counted ? delta : NULL);
 }
 
+/* ---- off-CPU: switch-out samples, switch records ---- */
+
+static struct offcpu_wait *wait_of(struct session *s, pid_t pid, pid_t tid, int add)
+{
+	uint32_t i = u64map_get(&s->wait_index, (uint64_t)(uint32_t)tid);
+	struct offcpu_wait *w;
+
+	if (i != U64MAP_NONE)
+		return &s->waits[i];
+	if (!add || grow_array(&s->waits, &s->capwaits, s->nwaits + 1, sizeof(*s->waits)) ||
+	    u64map_put(&s->wait_index, (uint64_t)(uint32_t)tid, (uint32_t)s->nwaits))
+		return NULL;
+	w = &s->waits[s->nwaits++];
+	memset(w, 0, sizeof(*w));
+	w->pid = pid;
+	w->tid = tid;
+	return w;
+}
+
+/* The thread blocked: its stack now is where the wait is charged. */
+static void on_switch_sample(struct session *s, const struct perf_rec *r)
+{
+	struct offcpu_wait *w = wait_of(s, (pid_t)r->pid, (pid_t)r->tid, 1);
+	uint32_t frames[STACKWALK_MAX];
+	int leaf_kernel = 0;
+	size_t n;
+
+	if (!w || w->dead)
+		return;
+	s->walk.quiet = 1; /* unwind quality is the samples' */
+	n = stackwalk_frames(&s->walk, r, frames, &leaf_kernel);
+	s->walk.quiet = 0;
+	if (grow_array(&w->frames, &w->cap, n ? n : 1, sizeof(*w->frames)))
+		n = 0;
+	memcpy(w->frames, frames, n * sizeof(*frames));
+	w->n = n;
+	w->pid = (pid_t)r->pid;
+	w->t_out = r->time;
+	w->reason = blocking_of_stack_cached(&s->reasons, s->profile->frames, frames, n);
+	w->active = 1;
+}
+
+/* Charges the wait of W up to T. */
+static void end_wait(struct session *s, struct offcpu_wait *w, uint64_t t)
+{
+	if (w->active && t > w->t_out)
+		profile_add_offcpu(s->profile, w->pid, w->tid, w->frames, w->n, 1, t - w->t_out,
+				   w->reason);
+	w->active = 0;
+}
+
+static void on_switch(struct session *s, const struct perf_rec *r)
+{
+	struct offcpu_wait *w;
+
+	if (r->misc & PERF_RECORD_MISC_SWITCH_OUT) {
+		w = wait_of(s, (pid_t)r->pid, (pid_t)r->tid, 1);
+		if (!w || w->dead)
+			return;
+		if (!w->active) { /* its sample was lost: the time, without a stack */
+			w->n = 0;
+			w->t_out = r->time;
+			w->reason = BLOCK_NONE;
+			w->active = 1;
+		}
+		/* Runnable, not blocked: it waits for a CPU, whatever its stack. */
+		if (r->misc & PERF_RECORD_MISC_SWITCH_OUT_PREEMPT)
+			w->reason = BLOCK_PREEMPT;
+		return;
+	}
+	if ((w = wait_of(s, (pid_t)r->pid, (pid_t)r->tid, 0)))
+		end_wait(s, w, r->time);
+}
+
+/* An exiting thread switches out one last time, never to come back. */
+static void on_exit_rec(struct session *s, const struct perf_rec *r)
+{
+	struct offcpu_wait *w = wait_of(s, (pid_t)r->pid, (pid_t)r->tid, 1);
+
+	if (w) {
+		w->active = 0;
+		w->dead = 1;
+	}
+}
+
+/* At the stop: waits still open end now. */
+static void end_all_waits(struct session *s, uint64_t t)
+{
+	for (size_t i = 0; i < s->nwaits; i++)
+		end_wait(s, &s->waits[i], t);
+}
+
 static void on_fork(struct session *s, const struct perf_rec *r)
 {
 	struct thread_stat *parent =
 	    profile_thread(s->profile, (pid_t)r->task.ppid, (pid_t)r->task.ptid);
 	char comm[sizeof(parent->comm)];
 
+	struct offcpu_wait *w = wait_of(s, (pid_t)r->pid, (pid_t)r->tid, 0);
+
+	if (w) /* a tid used again */
+		w->dead = w->active = 0;
 	if (r->pid != r->task.ppid)
 		sym_fork(s->sym, (pid_t)r->pid, (pid_t)r->task.ppid);
 	/* A new thread or process starts with its creator's name. */
@@ -99,7 +195,16 @@ static void dispatch(struct session *s, const struct perf_rec *r)
 	case PERF_RECORD_SAMPLE:
 		if (s->cfg.tap)
 			s->cfg.tap(r, s->cfg.tap_arg);
-		on_sample(s, r);
+		if (sampler_is_switch(s->sampler, r->id))
+			on_switch_sample(s, r);
+		else
+			on_sample(s, r);
+		break;
+	case PERF_RECORD_SWITCH:
+		on_switch(s, r);
+		break;
+	case PERF_RECORD_EXIT:
+		on_exit_rec(s, r);
 		break;
 	case PERF_RECORD_MMAP2:
 		sym_mmap(s->sym, (pid_t)r->pid, r->mmap.start, r->mmap.len, r->mmap.pgoff,
@@ -293,7 +398,8 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 				     .period = cfg->period,
 				     .events = cfg->events,
 				     .nevents = cfg->nevents,
-				     .force_cpu_clock = cfg->force_cpu_clock };
+				     .force_cpu_clock = cfg->force_cpu_clock,
+				     .offcpu = !cfg->no_offcpu };
 	const struct unwinder_ops *uw = cfg->unwinder ? cfg->unwinder : &unwinder_libdw;
 	int e;
 
@@ -305,6 +411,7 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 	s->spare = calloc(1, sizeof(*s->spare));
 	s->timeline = timeline_new();
 	tasks_init(&s->tasks);
+	u64map_init(&s->wait_index);
 	if (!s->profile || !s->batch || !s->spare || !s->timeline)
 		goto out_oom;
 	if (cfg->no_gpu)
@@ -334,6 +441,7 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 		e = start_counting(s, err, len);
 	if (e)
 		goto out_free;
+	s->profile->off_on = sampler_offcpu(s->sampler);
 	return s;
 out_oom:
 	snprintf(err, len, "out of memory");
@@ -404,6 +512,7 @@ void session_finish(struct session *s)
 	target_terminate(&s->target);
 	target_poll(&s->target);
 	drain_all(s);
+	end_all_waits(s, s->stop_ns);
 }
 
 double session_elapsed(const struct session *s)
@@ -434,5 +543,10 @@ void session_free(struct session *s)
 	gpu_close(s->gpu);
 	free_batch(s->batch);
 	free_batch(s->spare);
+	for (size_t i = 0; i < s->nwaits; i++)
+		free(s->waits[i].frames);
+	free(s->waits);
+	u64map_clear(&s->wait_index);
+	blocking_cache_free(&s->reasons);
 	free(s);
 }

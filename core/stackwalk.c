@@ -180,6 +180,7 @@ size_t stackwalk_frames(struct stackwalk *w, const struct perf_rec *r, uint32_t 
 	struct chains c;
 	size_t n = 0, nu, nuser_frames = 0;
 	pid_t pid = (pid_t)r->pid;
+	struct unwind_quality keep = w->q; /* the counters only: see below */
 
 	split_chain(r, &c);
 	for (size_t i = 0; i < c.nkernel && n < STACKWALK_MAX; i++) {
@@ -208,8 +209,15 @@ size_t stackwalk_frames(struct stackwalk *w, const struct perf_rec *r, uint32_t 
 		if (id != UINT32_MAX)
 			leaf_first[n++] = id;
 	}
-	if (nuser_frames)
+	if (w->quiet) { /* put the counts back; the stopped map was not touched */
+		w->q.samples = keep.samples;
+		w->q.complete = keep.complete;
+		w->q.hybrid = keep.hybrid;
+		w->q.no_stack = keep.no_stack;
+		w->q.leaf_fixed = keep.leaf_fixed;
+	} else if (nuser_frames) {
 		note_quality(w, leaf_first[n - 1]);
+	}
 	for (size_t i = 0; i < n; i++)
 		out[i] = leaf_first[n - 1 - i];
 	return n;

@@ -54,6 +54,8 @@ static int decode_trailer(const struct perf_event_header *h, uint64_t st, struct
 		need += 8;
 	if (st & PERF_SAMPLE_CPU)
 		need += 8;
+	if (st & PERF_SAMPLE_IDENTIFIER)
+		need += 8;
 	if (h->size < sizeof(*h) + need)
 		return -EBADMSG;
 	c.end = (const uint8_t *)h + h->size;
@@ -63,6 +65,8 @@ static int decode_trailer(const struct perf_event_header *h, uint64_t st, struct
 	if ((st & PERF_SAMPLE_TIME) && take_u64(&c, &r->time))
 		return -EBADMSG;
 	if ((st & PERF_SAMPLE_CPU) && take_u64(&c, &skip))
+		return -EBADMSG;
+	if ((st & PERF_SAMPLE_IDENTIFIER) && take_u64(&c, &r->id))
 		return -EBADMSG;
 	return 0;
 }
@@ -125,8 +129,10 @@ static int decode_sample(struct cursor *c, uint64_t st, struct perf_rec *r)
 	uint32_t cpu = 0, res;
 
 	if (st & ~(uint64_t)(PERF_RECS_SAMPLE_TYPE | PERF_SAMPLE_READ | PERF_SAMPLE_REGS_USER |
-			     PERF_SAMPLE_STACK_USER))
+			     PERF_SAMPLE_STACK_USER | PERF_SAMPLE_IDENTIFIER))
 		return -ENOTSUP;
+	if ((st & PERF_SAMPLE_IDENTIFIER) && take_u64(c, &r->id))
+		return -EBADMSG;
 	if ((st & PERF_SAMPLE_IP) && take_u64(c, &r->sample.ip))
 		return -EBADMSG;
 	if ((st & PERF_SAMPLE_TID) && take_pair(c, &r->pid, &r->tid))
@@ -203,6 +209,8 @@ static int decode_other(const struct perf_event_header *h, struct cursor *c, uin
 		return take_u64(c, &r->lost.lost);
 	case PERF_RECORD_LOST_SAMPLES:
 		return take_u64(c, &r->lost.lost);
+	case PERF_RECORD_SWITCH:
+		return 0;
 	default:
 		return -ENOTSUP;
 	}

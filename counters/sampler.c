@@ -3,6 +3,7 @@
 
 #include "grow.h"
 #include "perf_records.h"
+#include "u64map.h"
 #include "procfs.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_RING_ORDER 6  /* 64 pages per CPU: ~1 s of 1 kHz samples with deep stacks */
@@ -35,6 +37,11 @@ struct sampler {
 	int sample_read; /* samples carry group reads */
 	char hw_note[160];
 	char ctr_note[512];
+	int offcpu;                /* switch events are being opened */
+	char offcpu_note[200];
+	int *switchers;            /* the switch events, one per (task, CPU) */
+	size_t nswitchers, capswitchers;
+	struct u64map switch_ids;  /* their ids */
 };
 
 static long sys_perf_event_open(struct perf_event_attr *a, pid_t pid, int cpu, int group,
@@ -61,6 +68,11 @@ static void fill_attr(const struct sampler *s, struct perf_event_attr *a,
 	a->read_format = PERF_RECS_READ_FORMAT;
 	a->inherit = 1;
 	a->exclude_hv = 1;
+	/* Timestamps on CLOCK_MONOTONIC, for every event of a group alike:
+	 * comparable with the session's clock (an interval still blocked at
+	 * the end is charged up to the stop). */
+	a->use_clockid = 1;
+	a->clockid = CLOCK_MONOTONIC;
 	if (s->user_only)
 		a->exclude_kernel = 1;
 	if (!leader) {
@@ -349,6 +361,69 @@ static int open_members(struct sampler *s, pid_t tid, int cpu, int leader, char 
 	return 0;
 }
 
+/* The context-switch event of (TID, CPU): a sample at every switch-out
+ * with the sampling event's stack, and switch records for in and out.  A
+ * refusal turns off-CPU off with the reason, for every task. */
+static int open_switch(struct sampler *s, pid_t tid, size_t ci, char *err, size_t len)
+{
+	struct perf_event_attr a;
+	uint64_t id;
+	long fd;
+	int e;
+
+	if (!s->offcpu)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
+	a.sample_period = 1;
+	a.sample_type = sampler_sample_type(s);
+	a.read_format = PERF_RECS_READ_FORMAT;
+	a.inherit = 1;
+	a.exclude_hv = 1;
+	a.context_switch = 1;
+	a.sample_id_all = 1;
+	a.use_clockid = 1;
+	a.clockid = CLOCK_MONOTONIC;
+	a.disabled = 1;
+	a.enable_on_exec = !!s->cfg.enable_on_exec;
+	if (s->cfg.stack_bytes) {
+		a.sample_regs_user = PERF_RECS_REGS_MASK;
+		a.sample_stack_user = s->cfg.stack_bytes;
+		a.watermark = 1;
+		a.wakeup_watermark = (4096u << ring_order(s)) / 4;
+	}
+	fd = sys_perf_event_open(&a, tid, s->cpus[ci], -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0) {
+		e = -errno;
+		if (e == -ESRCH)
+			return e;
+		if (!s->nswitchers) { /* the first: off-CPU is not to be had here */
+			s->offcpu = 0;
+			snprintf(s->offcpu_note, sizeof(s->offcpu_note),
+				 "off-CPU stacks unavailable: the context-switch event was refused "
+				 "(%s)",
+				 strerror(-e));
+			return 0;
+		}
+		snprintf(err, len, "cannot open the context-switch event of thread %d: %s",
+			 (int)tid, strerror(-e));
+		return e;
+	}
+	if (keep_fd(s, (int)fd)) {
+		close((int)fd);
+		return -ENOMEM;
+	}
+	if (ioctl((int)fd, PERF_EVENT_IOC_ID, &id) ||
+	    grow_array(&s->switchers, &s->capswitchers, s->nswitchers + 1,
+		       sizeof(*s->switchers)) ||
+	    u64map_put(&s->switch_ids, id, 1))
+		return -ENOMEM;
+	s->switchers[s->nswitchers++] = (int)fd;
+	return attach_output(s, ci, (int)fd, err, len);
+}
+
 static int open_on_cpu(struct sampler *s, pid_t tid, size_t ci, char *err, size_t len)
 {
 	int cpu = s->cpus[ci], fd, e;
@@ -370,13 +445,17 @@ static int open_on_cpu(struct sampler *s, pid_t tid, size_t ci, char *err, size_
 		return e;
 	}
 	e = keep_leader(s, fd);
-	return e ? e : attach_output(s, ci, fd, err, len);
+	if (!e)
+		e = attach_output(s, ci, fd, err, len);
+	return e ? e : open_switch(s, tid, ci, err, len);
 }
 
 /* Closes the events opened since BEFORE (and the rings they own). */
-static void undo_opens(struct sampler *s, size_t before, size_t leaders_before)
+static void undo_opens(struct sampler *s, size_t before, size_t leaders_before,
+		       size_t switchers_before)
 {
 	s->nleaders = leaders_before;
+	s->nswitchers = switchers_before; /* their ids stay: never reused */
 	while (s->nfds > before) {
 		int fd = s->fds[--s->nfds];
 
@@ -392,14 +471,14 @@ static void undo_opens(struct sampler *s, size_t before, size_t leaders_before)
 
 int sampler_open_task(struct sampler *s, pid_t tid, char *err, size_t errlen)
 {
-	size_t before = s->nfds, leaders_before = s->nleaders;
+	size_t before = s->nfds, leaders_before = s->nleaders, switchers_before = s->nswitchers;
 
 	for (size_t ci = 0; ci < s->ncpus; ci++) {
 		int e = open_on_cpu(s, tid, ci, err, errlen);
 
 		if (e) {
 			/* All CPUs or none: a task sampled on some CPUs only would lie. */
-			undo_opens(s, before, leaders_before);
+			undo_opens(s, before, leaders_before, switchers_before);
 			return e;
 		}
 	}
@@ -410,12 +489,16 @@ void sampler_enable(struct sampler *s)
 {
 	for (size_t i = 0; i < s->nleaders; i++)
 		ioctl(s->leaders[i], PERF_EVENT_IOC_ENABLE, PERF_IOC_FLAG_GROUP);
+	for (size_t i = 0; i < s->nswitchers; i++)
+		ioctl(s->switchers[i], PERF_EVENT_IOC_ENABLE, 0);
 }
 
 void sampler_disable(struct sampler *s)
 {
 	for (size_t i = 0; i < s->nleaders; i++)
 		ioctl(s->leaders[i], PERF_EVENT_IOC_DISABLE, PERF_IOC_FLAG_GROUP);
+	for (size_t i = 0; i < s->nswitchers; i++)
+		ioctl(s->switchers[i], PERF_EVENT_IOC_DISABLE, 0);
 }
 
 /* Online CPUs from "0-3,8,10-11". */
@@ -471,6 +554,8 @@ struct sampler *sampler_new(const struct sampler_config *cfg)
 		return NULL;
 	s->cfg = *cfg;
 	s->sample_read = 1;
+	s->offcpu = cfg->offcpu;
+	u64map_init(&s->switch_ids);
 	if (find_cpus(s) || !(s->streams = calloc(s->ncpus, sizeof(*s->streams))) ||
 	    !(s->active = calloc(s->ncpus, sizeof(*s->active)))) {
 		sampler_free(s);
@@ -491,6 +576,8 @@ void sampler_free(struct sampler *s)
 		close(s->fds[i]);
 	free(s->fds);
 	free(s->leaders);
+	free(s->switchers);
+	u64map_clear(&s->switch_ids);
 	free(s->active);
 	free(s->streams);
 	free(s->cpus);
@@ -522,7 +609,14 @@ int sampler_user_only(const struct sampler *s) { return s->user_only; }
 uint64_t sampler_sample_type(const struct sampler *s)
 {
 	return PERF_RECS_SAMPLE_TYPE | (s->sample_read ? PERF_SAMPLE_READ : 0) |
-	       (s->cfg.stack_bytes ? PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER : 0);
+	       (s->cfg.stack_bytes ? PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER : 0) |
+	       (s->cfg.offcpu ? PERF_SAMPLE_IDENTIFIER : 0);
+}
+int sampler_offcpu(const struct sampler *s) { return s->offcpu; }
+const char *sampler_offcpu_note(const struct sampler *s) { return s->offcpu_note; }
+int sampler_is_switch(const struct sampler *s, uint64_t id)
+{
+	return id && u64map_get(&s->switch_ids, id) != U64MAP_NONE;
 }
 const char *sampler_hw_note(const struct sampler *s) { return s->hw_note; }
 const char *sampler_counter_note(const struct sampler *s) { return s->ctr_note; }

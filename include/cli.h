@@ -34,6 +34,8 @@ struct cli_options {
 	const char *unwinder;    /* "libdw" or "libunwind" */
 	int no_hybrid;
 	int no_gpu;
+	int wall;      /* --wall: shares of wall time (on- and off-CPU) */
+	int no_offcpu; /* --no-offcpu: no switch-out stacks */
 	int quiet;
 	int top;          /* rows of the hotspot table */
 	double refresh_s; /* -r: screen refresh and counter interval (0: 1 s) */

@@ -40,6 +40,10 @@ uint32_t ctree_add_stack_n(struct ctree *t, const uint32_t *frames, size_t n, ui
 /* A deep copy (a frozen view of a live tree); NULL on ENOMEM. */
 struct ctree *ctree_clone(const struct ctree *t);
 
+/* Adds every sample of SRC (each node's self samples and weight, along its
+ * path) into DST, whose frames are the same table's. Returns 0 or -ENOMEM. */
+int ctree_add_tree(struct ctree *dst, const struct ctree *src);
+
 /* Gives every node NCTR counters (0 to CTREE_MAX_CTR); call before adding.
  * Returns 0 or -EINVAL / -ENOMEM. */
 int ctree_set_counters(struct ctree *t, size_t nctr);

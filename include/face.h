@@ -16,6 +16,12 @@ int face_stop_signal(void);
  * that fails is saved under $TMPDIR instead. Returns 0, or 1 if any failed. */
 int face_write_exports(const struct cli_options *o, const struct report *r);
 
+/* --wall / w: makes R's map and hotspots shares of wall time (the wall tree,
+ * returned in *WALL for the caller to free), when its profile has off-CPU
+ * intervals and time-weighted samples; else leaves R as it is and says why
+ * in R->offcpu_note. */
+void face_wall(struct report *r, struct ctree **wall);
+
 /* --ledger: loads o->ledger_path into L (a missing file is an empty
  * ledger). Returns 0, or 2 after saying why on stderr. */
 int face_load_ledger(const struct cli_options *o, struct ledger *l);

@@ -15,6 +15,7 @@ enum frame_kind {
 	FRAME_KERNEL,
 	FRAME_JIT,
 	FRAME_UNKNOWN,
+	FRAME_OFFCPU, /* "[blocked: lock]": the reason a thread was off the CPU */
 };
 
 struct frame {

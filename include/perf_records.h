@@ -52,6 +52,8 @@ struct perf_rec {
 	uint16_t misc;
 	uint32_t pid, tid; /* from the sample or the sample_id trailer */
 	uint64_t time;     /* 0 when the record carries none */
+	uint64_t id;       /* PERF_SAMPLE_IDENTIFIER: the event (an inherited
+			    * event's parent) that wrote it; 0 without */
 	union {
 		struct {
 			uint64_t ip, period;
@@ -81,6 +83,9 @@ struct perf_rec {
 		} lost;
 	};
 };
+
+/* PERF_RECORD_SWITCH carries only the trailer; misc says out or in
+ * (PERF_RECORD_MISC_SWITCH_OUT) and preempted (..._SWITCH_OUT_PREEMPT). */
 
 /* Decodes REC (written with sample_type SAMPLE_TYPE and sample_id_all).
  * Returns 0, or -EBADMSG when it is truncated or malformed, or -ENOTSUP for

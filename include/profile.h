@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "ctree.h"
+#include "blocking.h"
 #include "frametab.h"
 #include "u64map.h"
 
@@ -19,6 +20,7 @@ struct thread_stat {
 	uint64_t ctr_mark[CTREE_MAX_CTR]; /* ctr at the last interval's end */
 	uint64_t ctr_last[CTREE_MAX_CTR]; /* change over the last interval */
 	uint64_t weight_mark, weight_last; /* weight at / over the last interval */
+	uint64_t off_ns;                   /* time off the CPU (switch-out stacks) */
 };
 
 /* Samples per (thread, leaf node): what thread filters and the recent
@@ -43,6 +45,17 @@ struct profile {
 	struct leaf_stat *leaves;
 	size_t nleaves, cap_leaves;
 	struct u64map leaf_index; /* tid << 32 | leaf → index in leaves */
+	/* Off-CPU: where threads blocked and for how long.  A tree of its own
+	 * over the same frames: each switch-out stack with a "[blocked: REASON]"
+	 * frame as its leaf, weight in nanoseconds, samples = blocked
+	 * intervals; per-(thread, leaf) counts as for the on-CPU tree. */
+	struct ctree *off;
+	struct leaf_stat *off_leaves;
+	size_t noff_leaves, cap_off_leaves;
+	struct u64map off_index;
+	int off_on;          /* switch-out stacks were taken */
+	uint64_t off_ns;     /* all blocked time */
+	uint64_t off_reason_ns[BLOCK_NREASONS];
 };
 
 struct hotspot {
@@ -65,6 +78,20 @@ void profile_add_ctr(struct profile *p, pid_t pid, pid_t tid, const uint32_t *fr
 /* SAMPLES samples of total WEIGHT at once (a saved profile reloaded). */
 void profile_add_n(struct profile *p, pid_t pid, pid_t tid, const uint32_t *frames, size_t n,
 		   uint64_t samples, uint64_t weight, int leaf_kernel);
+/* A blocked interval of NS nanoseconds of thread TID, charged to the
+ * switch-out stack FRAMES (root first) under a frame naming REASON. */
+void profile_add_offcpu(struct profile *p, pid_t pid, pid_t tid, const uint32_t *frames, size_t n,
+			uint64_t intervals, uint64_t ns, enum block_reason reason);
+/* The same for a PATH that ends in its reason frame already (a saved
+ * profile read back). */
+void profile_add_off_path(struct profile *p, pid_t pid, pid_t tid, const uint32_t *path, size_t n,
+			  uint64_t intervals, uint64_t ns, enum block_reason reason);
+/* The frame "[blocked: REASON]" (interned on first use). */
+uint32_t profile_reason_frame(struct profile *p, enum block_reason reason);
+/* Wall time: a new tree of the on-CPU samples and the off-CPU intervals
+ * together (both weighed in nanoseconds: the sampling event must be
+ * cpu-clock or task-clock). NULL on ENOMEM. */
+struct ctree *profile_wall_tree(const struct profile *p);
 /* Every node and thread carries NCTR counters (0 to CTREE_MAX_CTR). */
 int profile_set_counters(struct profile *p, size_t nctr);
 /* Closes a per-thread counter interval (ctr_last). */

@@ -20,6 +20,7 @@ struct pview_spec {
 	int recent;     /* decayed counts instead of cumulative */
 	uint32_t focus; /* frame id whose occurrences are merged, or CTREE_NONE */
 	int frozen;     /* a copy, not the live tree (a paused display) */
+	int wall;       /* on-CPU samples and off-CPU intervals together, in ns */
 };
 
 struct pview {

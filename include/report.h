@@ -74,6 +74,11 @@ struct report {
 	const struct gpu_reading *gpu;   /* the last GPU reading; NULL: none */
 	const struct tasks *tasks;       /* per-thread /proc CPU; NULL: none */
 	const struct ledger *ledger;     /* NULL: no hypotheses (set by the face) */
+	/* What performance_map and hotspots are of: NULL, the on-CPU tree; with
+	 * WALL, the wall tree (profile_wall_tree), owned by the face. */
+	const struct ctree *tree;
+	int wall;
+	const char *offcpu_note; /* why there are no switch-out stacks */
 	/* A reopened export (flametop report): the measured sections are
 	 * written as saved; the tree's and the ledger's anew. */
 	const struct saved_report *saved;

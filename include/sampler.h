@@ -34,6 +34,8 @@ struct sampler_config {
 	int enable_on_exec;   /* launch mode: counting starts at exec */
 	int force_cpu_clock;  /* skip the hardware attempt */
 	unsigned ring_order;  /* 2^order data pages per ring (0: default) */
+	int offcpu;           /* switch-out stacks: a context-switch event with
+			       * period 1 and switch records beside each group */
 };
 
 struct sampler_stream {
@@ -86,6 +88,18 @@ size_t sampler_nleaders(const struct sampler *s);
 /* CPUs each task has a group on. */
 size_t sampler_ncpus(const struct sampler *s);
 int sampler_read_leader(const struct sampler *s, size_t i, struct group_read *out);
+
+/* Off-CPU: a software context-switch event, period 1, per (task, CPU), with
+ * the sampling event's sample type (call chains, user stacks) and switch
+ * records (attr.context_switch), into the same rings.  Every event then
+ * carries PERF_SAMPLE_IDENTIFIER, so a sample says which event wrote it;
+ * an inherited event reports its parent's id, so the ids opened here are
+ * all there is to know.  Returns whether switch-out samples are taken. */
+int sampler_offcpu(const struct sampler *s);
+/* Why not, when asked for ("" when they are, or were not asked for). */
+const char *sampler_offcpu_note(const struct sampler *s);
+/* ID (a sample's identifier) is one of the switch events. */
+int sampler_is_switch(const struct sampler *s, uint64_t id);
 
 /* kernel.perf_event_max_sample_rate, or 0 if unreadable. */
 unsigned sampler_max_rate(void);

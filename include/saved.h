@@ -22,6 +22,7 @@ struct saved_report {
 	struct profile *profile;
 	struct counting counting; /* names and roles only: what per-node counters are */
 	struct timeline *timeline; /* the panes' history as saved */
+	struct ctree *wall;        /* an export of wall time: the wall tree */
 	struct report report;     /* what the views and a re-export need */
 	char path[4096];
 };

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <time.h>
 
+#include "blocking.h"
 #include "counting.h"
 #include "gpu.h"
 #include "stackwalk.h"
@@ -41,6 +42,17 @@ struct session_config {
 	int force_cpu_clock;
 	const char *kallsyms; /* NULL: /proc/kallsyms */
 	int no_gpu;           /* do not look for a GPU */
+	int no_offcpu;        /* no switch-out stacks */
+};
+
+/* A thread off the CPU since T_OUT, in the stack it switched out in. */
+struct offcpu_wait {
+	pid_t pid, tid;
+	uint64_t t_out; /* CLOCK_MONOTONIC ns */
+	uint32_t *frames;
+	size_t n, cap;
+	enum block_reason reason;
+	int active, dead;
 };
 
 struct session {
@@ -63,6 +75,10 @@ struct session {
 	int finished;
 	struct session_batch *batch, *spare;
 	uint64_t collected_ns; /* the rings were last emptied */
+	struct offcpu_wait *waits; /* one per thread seen switching */
+	size_t nwaits, capwaits;
+	struct u64map wait_index; /* tid → index in waits */
+	struct blocking_cache reasons; /* each frame's blocking verdict */
 };
 
 /* Creates the session and opens every event; the target is not yet sampled.

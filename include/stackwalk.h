@@ -45,6 +45,7 @@ struct stackwalk {
 	void *state;
 	int hybrid; /* continue DWARF with the frame-pointer chain */
 	struct unwind_quality q;
+	int quiet; /* stacks walked now are not counted in Q (switch-out stacks) */
 };
 
 /* OPS may be NULL in fp mode (then no leaf fix). Returns 0 or -ENOMEM. */

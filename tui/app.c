@@ -6,6 +6,7 @@
 #include "grow.h"
 #include "outfile.h"
 #include "report.h"
+#include "face.h"
 #include "session.h"
 #include "timeline.h"
 
@@ -92,6 +93,7 @@ int app_init_saved(struct app *a, const struct report *r)
 	int e = app_init(a, NULL, (struct profile *)r->profile);
 
 	a->saved = r;
+	a->spec.wall = r->wall;
 	a->counting = r->counting;
 	a->timeline = r->timeline;
 	readings_make(a->timeline, READINGS_LIVE_S, READINGS_GROWTH_S, &a->readings);
@@ -108,6 +110,8 @@ int app_init_saved(struct app *a, const struct report *r)
 	memcpy(a->sugg, r->sugg, r->nsugg * sizeof(*r->sugg));
 	a->nsugg = r->nsugg;
 	snprintf(a->gpu_desc, sizeof(a->gpu_desc), "saved report: no live readings");
+	if (r->wall && !e)
+		app_refresh(a);
 	return e;
 }
 
@@ -467,8 +471,10 @@ static void default_export_path(struct app *a)
 int app_export(struct app *a, const char *path)
 {
 	const struct exporter *exp = exporter_for_path(path);
+	struct ctree *wall = NULL;
 	struct report r;
 	char err[4200], saved[4096], err2[4200];
+	int e;
 
 	if (a->saved)
 		r = *a->saved;
@@ -479,7 +485,11 @@ int app_export(struct app *a, const char *path)
 		return -EINVAL;
 	}
 	r.ledger = &a->ledger;
-	if (outfile_write(path, exp, &r, err, sizeof(err)) == 0) {
+	if (a->spec.wall && !r.wall)
+		face_wall(&r, &wall);
+	e = outfile_write(path, exp, &r, err, sizeof(err));
+	if (e == 0) {
+		ctree_free(wall);
 		app_message(a, 0, "wrote %s (%s)", path, exp->name);
 		return 0;
 	}
@@ -488,6 +498,7 @@ int app_export(struct app *a, const char *path)
 		app_message(a, 1, "%s; saved to %s instead", err, saved);
 	else
 		app_message(a, 1, "%s; the fallback failed too: %s", err, err2);
+	ctree_free(wall);
 	return -EIO;
 }
 
@@ -666,6 +677,28 @@ static void set_view(struct app *a, enum view_id v)
 	refresh_suggestions(a);
 }
 
+/* Wall time: on-CPU samples and blocked intervals on one axis (both in
+ * nanoseconds), or back to on-CPU samples alone. */
+static void wall_toggle(struct app *a)
+{
+	if (!a->spec.wall && !a->profile->off_on) {
+		app_message(a, 1, "no off-CPU data: %s",
+			    a->session && sampler_offcpu_note(a->session->sampler)[0]
+				? sampler_offcpu_note(a->session->sampler)
+				: "switch-out stacks were not taken (--no-offcpu)");
+		return;
+	}
+	if (!a->spec.wall && !a->info.weight_ns) {
+		app_message(a, 1, "wall time needs time-weighted samples: run with --wall "
+				  "(or -e cpu-clock)");
+		return;
+	}
+	a->spec.wall = !a->spec.wall;
+	respec(a, a->spec.wall ? "wall time: on-CPU samples and time blocked, per stack "
+				 "([blocked: REASON] frames)"
+			       : "on-CPU samples only");
+}
+
 static void focus_toggle(struct app *a)
 {
 	char what[400];
@@ -748,6 +781,9 @@ static int global_key(struct app *a, const struct key *k)
 		a->spec.recent = !a->spec.recent;
 		respec(a, a->spec.recent ? "recent profile: samples fade with a 5 s half-life"
 					 : "cumulative profile: every sample since the start");
+		return 1;
+	case 'w':
+		wall_toggle(a);
 		return 1;
 	case 'f':
 		focus_toggle(a);
@@ -912,6 +948,8 @@ static void draw_header(struct app *a, struct surface *s)
 			 frametab_get(p->frames, a->spec.focus)->name);
 	if (a->spec.recent)
 		snprintf(filt + strlen(filt), sizeof(filt) - strlen(filt), "  [recent]");
+	if (a->spec.wall)
+		snprintf(filt + strlen(filt), sizeof(filt) - strlen(filt), "  [wall]");
 	surf_text(s, x, 0, s->w - x, ST_WARN, filt);
 }
 
@@ -974,6 +1012,7 @@ static const char *const help_lines[] = {
 	"f             focus on the selected function (all occurrences)",
 	"Space         pause the display (sampling goes on)",
 	"z             cumulative / recent (decaying) profile",
+	"w             wall time: on-CPU and blocked time per stack / on-CPU only",
 	"H             new hypothesis",
 	"s r o d       hypotheses: supports, rejects, open, delete",
 	"e             export YAML (Ctrl-U clears the path)",
@@ -1020,7 +1059,7 @@ static void draw_status(struct app *a, struct surface *s, int y)
 		return;
 	}
 	surf_text_fit(s, 0, y, s->w, ST_STATUS,
-		      "1-5 views  Enter zoom  / search  f focus  Space pause  z recent  "
+		      "1-5 views  Enter zoom  / search  f focus  Space pause  z recent  w wall  "
 		      "H hypothesis  e export  ? help  q quit");
 }
 

@@ -55,6 +55,10 @@ const char *cli_usage(void)
 	       "                         cpu,memory,io,counters,gpu, or none (default all;\n"
 	       "                         P hides and shows the strip)\n"
 	       "      --no-gpu           do not look for a GPU (NVML, DRM render nodes)\n"
+	       "      --wall             shares of wall time: on-CPU samples and the time\n"
+	       "                         threads spent blocked, per stack, on one axis\n"
+	       "                         (samples cpu-clock; w toggles it on the screen)\n"
+	       "      --no-offcpu        take no switch-out stacks (no off-CPU time)\n"
 	       "      --ledger FILE      load the hypotheses from FILE (a ledger or an export)\n"
 	       "                         and, on the screen, keep them saved there\n"
 	       "  -n, --top N            rows in the printed hotspot table (default 15)\n"
@@ -197,7 +201,7 @@ static int parse_period(const char *s, uint64_t *out, char *err, size_t len)
 }
 
 enum { OPT_FOLDED = 256, OPT_CALL_GRAPH, OPT_UNWINDER, OPT_NO_HYBRID, OPT_PANES, OPT_NO_GPU, OPT_LEDGER,
-       OPT_PPROF };
+       OPT_PPROF, OPT_WALL, OPT_NO_OFFCPU };
 
 /* "dwarf", "dwarf,16384", "fp", "auto". */
 static int parse_call_graph(const char *s, struct cli_options *o, char *err, size_t len)
@@ -243,6 +247,8 @@ static const struct option long_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "folded", required_argument, NULL, OPT_FOLDED },
 	{ "pprof", required_argument, NULL, OPT_PPROF },
+	{ "wall", no_argument, NULL, OPT_WALL },
+	{ "no-offcpu", no_argument, NULL, OPT_NO_OFFCPU },
 	{ "call-graph", required_argument, NULL, OPT_CALL_GRAPH },
 	{ "unwinder", required_argument, NULL, OPT_UNWINDER },
 	{ "no-hybrid", no_argument, NULL, OPT_NO_HYBRID },
@@ -298,6 +304,12 @@ static int handle(int c, char **argv, unsigned max_rate, struct cli_options *o, 
 		return 0;
 	case OPT_PPROF:
 		o->pprof = optarg;
+		return 0;
+	case OPT_WALL:
+		o->wall = 1;
+		return 0;
+	case OPT_NO_OFFCPU:
+		o->no_offcpu = 1;
 		return 0;
 	case OPT_CALL_GRAPH:
 		return parse_call_graph(optarg, o, err, len);
@@ -362,6 +374,10 @@ static int parse_record(int argc, char **argv, unsigned max_rate, struct cli_opt
 		snprintf(err, len, "give either -F HZ or -c PERIOD, not both");
 		return -EINVAL;
 	}
+	if (o->wall && o->no_offcpu) {
+		snprintf(err, len, "--wall needs the off-CPU time that --no-offcpu turns off");
+		return -EINVAL;
+	}
 	if (o->pid && o->argv) {
 		snprintf(err, len, "give either -p PID or a command to launch, not both");
 		return -EINVAL;
@@ -411,7 +427,7 @@ int cli_parse(int argc, char **argv, unsigned max_rate, struct cli_options *o, c
 			e = 0; /* the file is the operand, checked below */
 		if (e)
 			return e;
-		if (o->freq_given || o->period || o->nevents || o->duration_s > 0) {
+		if (o->freq_given || o->period || o->nevents || o->duration_s > 0 || o->no_offcpu) {
 			snprintf(err, len, "report reopens a saved export: sampling options "
 					   "(-F, -c, -e, -d) do not apply");
 			return -EINVAL;
@@ -448,4 +464,7 @@ void cli_session_config(const struct cli_options *o, struct session_config *cfg)
 	cfg->unwinder = unwinder_find(o->unwinder);
 	cfg->no_hybrid = o->no_hybrid;
 	cfg->no_gpu = o->no_gpu;
+	cfg->no_offcpu = o->no_offcpu;
+	/* Wall time adds nanoseconds blocked to sampled nanoseconds. */
+	cfg->force_cpu_clock = o->wall && !o->nevents;
 }

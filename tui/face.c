@@ -57,6 +57,22 @@ int face_write_exports(const struct cli_options *o, const struct report *r)
 	return rc;
 }
 
+void face_wall(struct report *r, struct ctree **wall)
+{
+	*wall = NULL;
+	if (!r->profile->off_on)
+		return; /* offcpu_note says why already */
+	if (!r->weight_ns) {
+		r->offcpu_note = "wall time needs time-weighted samples (cpu-clock or task-clock)";
+		return;
+	}
+	*wall = profile_wall_tree(r->profile);
+	if (*wall) {
+		r->tree = *wall;
+		r->wall = 1;
+	}
+}
+
 int face_load_ledger(const struct cli_options *o, struct ledger *l)
 {
 	char err[512];

@@ -100,6 +100,35 @@ static void rss_draw(const struct app *a, struct surface *s, struct rect r)
 	spark_row(a, s, r, SER_RSS, 1.0);
 }
 
+/* With switch-out stacks: what the threads blocked on, the two biggest
+ * reasons as shares of all blocked time so far. Returns 0 without. */
+static int blocked_line(const struct app *a, struct surface *s, int x, int y, int w)
+{
+	const struct profile *p = a->profile;
+	int first = -1, second = -1;
+
+	if (!p->off_on || !p->off_ns)
+		return 0;
+	for (int k = 0; k < BLOCK_NREASONS; k++) {
+		if (!p->off_reason_ns[k])
+			continue;
+		if (first < 0 || p->off_reason_ns[k] > p->off_reason_ns[first])
+			second = first, first = k;
+		else if (second < 0 || p->off_reason_ns[k] > p->off_reason_ns[second])
+			second = k;
+	}
+	if (second >= 0)
+		surf_printf(s, x, y, w, ST_DIM, "blocked: %s %.0f%% %s %.0f%%",
+			    blocking_key((enum block_reason)first),
+			    100.0 * (double)p->off_reason_ns[first] / (double)p->off_ns,
+			    blocking_key((enum block_reason)second),
+			    100.0 * (double)p->off_reason_ns[second] / (double)p->off_ns);
+	else
+		surf_printf(s, x, y, w, ST_DIM, "blocked: %s 100%%",
+			    blocking_key((enum block_reason)first));
+	return 1;
+}
+
 static void io_draw(const struct app *a, struct surface *s, struct rect r)
 {
 	const struct timeline_point *pt = timeline_last(a->timeline);
@@ -120,8 +149,9 @@ static void io_draw(const struct app *a, struct surface *s, struct rect r)
 	fmt_bytes(rd, sizeof(rd), pt->read_bps);
 	fmt_bytes(wr, sizeof(wr), pt->write_bps);
 	surf_printf(s, r.x + 1, r.y + 2, r.w - 2, ST_DIM, "disk r %s/s w %s/s", rd, wr);
-	surf_printf(s, r.x + 1, r.y + 3, r.w - 2, ST_DIM, "calls %.0f/s csw %.0f+%.0f/s",
-		    pt->syscr_ps + pt->syscw_ps, pt->vcsw_ps, pt->ivcsw_ps);
+	if (!blocked_line(a, s, r.x + 1, r.y + 3, r.w - 2))
+		surf_printf(s, r.x + 1, r.y + 3, r.w - 2, ST_DIM, "calls %.0f/s csw %.0f+%.0f/s",
+			    pt->syscr_ps + pt->syscw_ps, pt->vcsw_ps, pt->ivcsw_ps);
 	spark_row(a, s, r, SER_IO, 1024.0);
 }
 

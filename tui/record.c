@@ -43,22 +43,31 @@ static void announce(const struct session *s, const struct cli_options *o)
 			sampler_event_name(s->sampler), how);
 	if (counted[0])
 		fprintf(stderr, "flametop: counting %s\n", counted);
+	if (sampler_offcpu_note(s->sampler)[0])
+		fprintf(stderr, "flametop: %s\n", sampler_offcpu_note(s->sampler));
+	else if (sampler_offcpu(s->sampler))
+		fprintf(stderr, "flametop: off-CPU: switch-out stacks and blocked time%s\n",
+			o->wall ? "; shares are of wall time" : "");
 }
 
-static void print_table(const struct profile *p, int top)
+/* The hotspot table of T (the on-CPU tree, or the wall tree). */
+static void print_table(const struct profile *p, const struct ctree *t, int top)
 {
 	struct hotspot *hs;
-	long n = profile_hotspots(p, &hs);
+	long n = ctree_hotspots(t, frametab_len(p->frames), &hs);
+	uint64_t total = ctree_node(t, CTREE_ROOT)->weight;
 
 	if (n < 0)
 		return;
-	printf("%7s %7s %8s  %-48s %s\n", "self%", "total%", "samples", "function", "module");
+	printf("%7s %7s %8s  %-48s %s\n", "self%", "total%", t == p->tree ? "samples" : "events",
+	       "function", "module");
 	for (long i = 0; i < n && i < top && hs[i].self_samples; i++) {
 		const struct frame *f = frametab_get(p->frames, hs[i].frame);
 
-		printf("%7.2f %7.2f %8llu  %-48s %s\n", profile_pct(p, hs[i].self_weight),
-		       profile_pct(p, hs[i].total_weight), (unsigned long long)hs[i].self_samples,
-		       f->name, f->module);
+		printf("%7.2f %7.2f %8llu  %-48s %s\n",
+		       total ? 100.0 * (double)hs[i].self_weight / (double)total : 0.0,
+		       total ? 100.0 * (double)hs[i].total_weight / (double)total : 0.0,
+		       (unsigned long long)hs[i].self_samples, f->name, f->module);
 	}
 	free(hs);
 }
@@ -76,7 +85,9 @@ static void sample_loop(struct session *s, const struct cli_options *o)
 static int finish(struct session *s, const struct cli_options *o, const struct ledger *lg)
 {
 	struct report r;
+	struct ctree *wall = NULL;
 	char state[128];
+	int rc;
 
 	session_finish(s);
 	if (face_stop_signal())
@@ -87,10 +98,14 @@ static int finish(struct session *s, const struct cli_options *o, const struct l
 		(unsigned long long)(s->profile->lost + s->profile->dropped));
 	report_from_session(&r, s);
 	r.ledger = lg;
+	if (o->wall)
+		face_wall(&r, &wall);
 	if (!o->quiet)
-		print_table(s->profile, o->top);
+		print_table(s->profile, r.tree ? r.tree : s->profile->tree, o->top);
 	fflush(stdout);
-	return face_write_exports(o, &r);
+	rc = face_write_exports(o, &r);
+	ctree_free(wall);
+	return rc;
 }
 
 int record_run(const struct cli_options *o)

@@ -124,12 +124,19 @@ static int write_exports(struct loop *l, const struct cli_options *o)
 {
 	struct report r;
 
+	struct ctree *wall = NULL;
+	int rc;
+
 	if (l->app.saved)
 		r = *l->app.saved;
 	else
 		report_from_session(&r, l->s);
 	r.ledger = &l->app.ledger;
-	return face_write_exports(o, &r);
+	if (l->app.spec.wall && !r.wall)
+		face_wall(&r, &wall);
+	rc = face_write_exports(o, &r);
+	ctree_free(wall);
+	return rc;
 }
 
 /* A launched command's output goes to a log file, not over the screen. */
@@ -213,6 +220,7 @@ int top_run(const struct cli_options *o)
 	}
 	l->surf.g = screen_glyphs();
 	l->app.panes = o->panes;
+	l->app.spec.wall = o->wall && l->s->profile->off_on && l->app.info.weight_ns;
 	l->app.ledger = loaded; /* app_init's ledger held nothing yet */
 	l->ledger_path = o->ledger_path;
 	l->ledger_saved = loaded.changes;

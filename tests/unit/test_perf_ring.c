@@ -227,6 +227,53 @@ static void decodes_side_band(void **state)
 	assert_int_equal(r.lost.lost, 42);
 }
 
+/* Off-CPU: a sample that starts with its event's identifier, and a switch
+ * record whose trailer ends with it. */
+static void decodes_identifier_and_switch(void **state)
+{
+	uint64_t buf[16] = { 0 };
+	struct perf_event_header *h = (void *)buf;
+	uint64_t st = PERF_RECS_SAMPLE_TYPE | PERF_SAMPLE_IDENTIFIER;
+	uint32_t ids[2] = { 7, 8 };
+	struct perf_rec r;
+
+	(void)state;
+	/* SAMPLE: id, ip, pid/tid, time, cpu/res, period, callchain nr + 1 ip. */
+	buf[1] = 0xfeed;
+	buf[2] = 0x401000;
+	memcpy(&buf[3], ids, 8);
+	buf[4] = 5000;
+	buf[5] = 1;
+	buf[6] = 1;
+	buf[7] = 1;
+	buf[8] = 0x401000;
+	h->type = PERF_RECORD_SAMPLE;
+	h->size = 9 * 8;
+	assert_int_equal(perf_rec_decode(h, st, &r), 0);
+	assert_int_equal(r.id, 0xfeed);
+	assert_int_equal(r.sample.ip, 0x401000);
+	assert_int_equal(r.tid, 8);
+	assert_int_equal(r.time, 5000);
+	assert_int_equal(r.sample.nr, 1);
+	/* SWITCH (out, preempted): only the trailer: pid/tid, time, cpu, id. */
+	memset(buf, 0, sizeof(buf));
+	memcpy(&buf[1], ids, 8);
+	buf[2] = 6000;
+	buf[3] = 1;
+	buf[4] = 0xbeef;
+	h->type = PERF_RECORD_SWITCH;
+	h->misc = PERF_RECORD_MISC_SWITCH_OUT | PERF_RECORD_MISC_SWITCH_OUT_PREEMPT;
+	h->size = 5 * 8;
+	assert_int_equal(perf_rec_decode(h, st, &r), 0);
+	assert_int_equal(r.type, PERF_RECORD_SWITCH);
+	assert_int_equal(r.tid, 8);
+	assert_int_equal(r.time, 6000);
+	assert_int_equal(r.id, 0xbeef);
+	assert_true(r.misc & PERF_RECORD_MISC_SWITCH_OUT_PREEMPT);
+	h->size = 4 * 8; /* a trailer cut short */
+	assert_int_equal(perf_rec_decode(h, st, &r), -EBADMSG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +283,7 @@ int main(void)
 		cmocka_unit_test(decodes_sample_with_callchain),
 		cmocka_unit_test(decodes_sample_with_group_read),
 		cmocka_unit_test(decodes_side_band),
+		cmocka_unit_test(decodes_identifier_and_switch),
 	};
 	return cmocka_run_group_tests_name("perf_ring", tests, NULL, NULL);
 }

@@ -45,6 +45,51 @@ static uint32_t node(const struct ctree *t, const uint32_t *path, size_t n)
 	return id;
 }
 
+/* Wall time: on-CPU samples (10 ns each here) and blocked intervals in one
+ * tree, each blocked stack ending in its reason; a thread filter keeps its
+ * own blocked time only. */
+static void wall_view_merges_blocked_time(void **state)
+{
+	uint32_t f[5];
+	struct profile *p = known(f); /* 1000 ns on-CPU */
+	struct pview v;
+	struct pview_spec s = { .focus = CTREE_NONE, .wall = 1 };
+	uint32_t lock = profile_reason_frame(p, BLOCK_LOCK), sleep = profile_reason_frame(p, BLOCK_SLEEP);
+	struct ctree *wall;
+
+	(void)state;
+	p->off_on = 1;
+	profile_add_offcpu(p, 1, 1, (uint32_t[]){ f[MAIN], f[B] }, 2, 3, 600, BLOCK_LOCK);
+	profile_add_offcpu(p, 1, 2, (uint32_t[]){ f[MAIN], f[C] }, 2, 1, 400, BLOCK_SLEEP);
+	assert_int_equal(p->off_ns, 1000);
+	assert_int_equal(p->off_reason_ns[BLOCK_LOCK], 600);
+	assert_int_equal(pview_build(&v, p, &s), 0);
+	assert_int_equal(v.weight, 2000);
+	assert_int_equal(ctree_node(v.tree, node(v.tree, (uint32_t[]){ f[MAIN], f[B] }, 2))->weight,
+			 200 + 600);
+	assert_int_equal(
+	    ctree_node(v.tree, node(v.tree, (uint32_t[]){ f[MAIN], f[B], lock }, 3))->self_weight, 600);
+	assert_true(fabs(pview_pct(&v, 600) - 30.0) < 1e-9);
+	pview_release(&v);
+	s.tid = 2; /* thread 2: 200 ns on-CPU, 400 ns asleep */
+	assert_int_equal(pview_build(&v, p, &s), 0);
+	assert_int_equal(v.weight, 600);
+	assert_int_equal(
+	    ctree_node(v.tree, node(v.tree, (uint32_t[]){ f[MAIN], f[C], sleep }, 3))->weight, 400);
+	assert_int_equal(node(v.tree, (uint32_t[]){ f[MAIN], f[B], lock }, 3), CTREE_NONE);
+	pview_release(&v);
+	/* The exporters' wall tree says the same; the on-CPU view is untouched. */
+	wall = profile_wall_tree(p);
+	assert_int_equal(ctree_node(wall, CTREE_ROOT)->weight, 2000);
+	ctree_free(wall);
+	s.wall = 0;
+	s.tid = 0;
+	assert_int_equal(pview_build(&v, p, &s), 0);
+	assert_int_equal(v.weight, 1000);
+	pview_release(&v);
+	profile_free(p);
+}
+
 static void plain_view_borrows_live_tree(void **state)
 {
 	uint32_t f[5];
@@ -209,6 +254,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(plain_view_borrows_live_tree),
+		cmocka_unit_test(wall_view_merges_blocked_time),
 		cmocka_unit_test(thread_filter),
 		cmocka_unit_test(focus_merges_occurrences),
 		cmocka_unit_test(callers_bottom_up),

@@ -1,0 +1,135 @@
+"""Off-CPU and wall time: a workload whose threads split their wall time
+between computing, waiting on a mutex, sleeping and reading a file (O_DIRECT,
+so the disk, not the page cache) in proportions it measures itself; flametop
+must report each part within 5 points of wall time, in record and on the
+screen."""
+import os
+import re
+import shutil
+
+import pytest
+
+from conftest import FLAMETOP, hotspot, load_yaml, run_flametop, step_anywhere, workload
+
+POINTS = 5.0
+PHASES = ("compute_phase", "lock_phase", "sleep_phase", "read_phase")
+
+
+@pytest.fixture(scope="module")
+def data_file(tmp_path_factory):
+    """64 MiB on a file system that takes O_DIRECT (pytest's tmp is one)."""
+    path = tmp_path_factory.mktemp("offcpu") / "data"
+    with open(path, "wb") as f:
+        for _ in range(64):
+            f.write(os.urandom(1 << 20))
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
+        os.close(fd)
+    except OSError as e:
+        pytest.skip(f"no O_DIRECT on {path.parent}: {e}")
+    return path
+
+
+def read_truth(path):
+    t = {}
+    for line in path.read_text().splitlines():
+        k, v = line.split()
+        t[k] = float(v)
+    wall = t["main_life"] + t["helper_life"]
+    pct = {p: 100.0 * t[p] / wall for p in PHASES}
+    pct["sleep"] = 100.0 * (t["sleep_phase"] + t["helper_sleep"]) / wall
+    pct["lock"] = 100.0 * (t["lock_phase"] + t["helper_lock"]) / wall
+    return pct
+
+
+def test_wall_time_split_in_record(tmp_path, data_file):
+    out, truth = tmp_path / "w.yaml", tmp_path / "truth"
+    r = run_flametop("record", "--wall", "-q", "-o", out, "--", workload("offcpu"), "4",
+                     data_file, truth)
+    assert r.returncode == 0, r.stderr
+    assert "shares are of wall time" in r.stderr
+    doc, want = load_yaml(out), read_truth(truth)
+    assert doc["scenario"]["wall"] is True and doc["scenario"]["off_cpu"] is True
+    steps = doc["performance_map"]["steps"]
+    for phase in PHASES:
+        step = step_anywhere(steps, [phase])
+        assert step is not None, phase
+        assert abs(step["total_pct"] - want[phase]) <= POINTS, (phase, step["total_pct"], want)
+    # The reasons, read from the kernel frames the threads blocked in.
+    for reason, key in (("[blocked: sleep]", "sleep"), ("[blocked: lock]", "lock")):
+        h = hotspot(doc, reason)
+        assert h is not None, reason
+        assert abs(h["self_pct"] - want[key]) <= POINTS, (reason, h["self_pct"], want[key])
+    read = step_anywhere(steps, ["read_phase"])
+    blocked_in_read = sum(s["total_pct"] for s in walk(read) if s["function"] ==
+                          "[blocked: file I/O]")
+    assert blocked_in_read >= 0.5 * read["total_pct"]  # the disk, not the CPU
+    # Baseline totals, per-step off-CPU time, the classification.
+    off = doc["baseline"]["off_cpu"]
+    assert off["by_reason_ms"]["sleep"] > off["by_reason_ms"]["lock"] > 0
+    assert off["by_reason_ms"]["file"] > 0
+    assert abs(off["blocked_pct_of_wall"] - (want["sleep"] + want["lock"]) -
+               blocked_in_read) <= 2 * POINTS
+    assert step_anywhere(steps, ["lock_phase"])["off_cpu_ms"] > 0
+    assert doc["bottleneck_classification"] == "Off-CPU/Lock"
+    assert "in sleep" in doc["bottleneck_detail"]
+
+
+def walk(step):
+    yield step
+    for c in step["children"]:
+        yield from walk(c)
+
+
+def test_off_cpu_without_wall_keeps_on_cpu_shares(tmp_path, data_file):
+    """Without --wall the map stays on-CPU samples; off-CPU time rides along."""
+    out, truth = tmp_path / "o.yaml", tmp_path / "truth"
+    r = run_flametop("record", "-q", "-o", out, "--", workload("offcpu"), "2", data_file,
+                     truth)
+    assert r.returncode == 0, r.stderr
+    doc = load_yaml(out)
+    assert doc["scenario"]["wall"] is False
+    assert doc["performance_map"]["shares_of"] == "on-CPU samples"
+    assert hotspot(doc, "[blocked: sleep]") is None
+    assert step_anywhere(doc["performance_map"]["steps"], ["compute_phase"])["total_pct"] > 60
+    assert doc["baseline"]["off_cpu"]["blocked_ms"] > 1000
+    h = hotspot(doc, "compute_phase")
+    assert "off_cpu_ms" in h
+    r = run_flametop("record", "-q", "--no-offcpu", "-o", out, "--", workload("offcpu"), "1",
+                     data_file, truth)
+    assert r.returncode == 0, r.stderr
+    doc = load_yaml(out)
+    assert doc["scenario"]["off_cpu"] is False and doc["baseline"]["off_cpu"] is None
+
+
+def test_wall_and_no_offcpu_conflict():
+    r = run_flametop("record", "--wall", "--no-offcpu", "--", "true")
+    assert r.returncode == 2 and "--no-offcpu" in r.stderr
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_wall_time_split_on_the_screen(tmp_path, data_file):
+    from screen import Screen
+    truth = tmp_path / "truth"
+    s = Screen(f"{FLAMETOP} -r 0.5 -- {workload('offcpu')} 4 {data_file} {truth}",
+               width=160, height=60)
+    try:
+        s.wait_for(r"RUNNING")
+        s.keys("w")
+        s.wait_for(r"\[wall\]")
+        s.keys("2")
+        s.wait_for(r"EXITED", timeout=20)
+        s.wait_for(r"blocked: sleep \d+% ")
+        text = s.text()
+        want = read_truth(truth)
+        for phase in PHASES:
+            m = re.search(r"^\s*[\d.]+%\s+([\d.]+)%\s+\S+\s+\S?\s*" + phase + r"\s", text,
+                          re.M)
+            assert m, (phase, text)
+            assert abs(float(m.group(1)) - want[phase]) <= POINTS, (phase, m.group(1), want)
+        s.keys("w")
+        s.wait_gone(r"\[wall\]")
+        s.keys("q")
+        assert s.exit_status() == 0
+    finally:
+        s.close()
