@@ -76,13 +76,17 @@ table() {
 	fi
 }
 
+# BENCH_PARTS: any of cpu, offcpu, screen (default: all of them).
+parts=${BENCH_PARTS:-cpu offcpu screen}
+part() { case " $parts " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+echo "flametop bench ($mode: median of $runs runs, 999 Hz)"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
+if part cpu; then
 for i in $(seq "$runs"); do "$fw" "$rounds" >>"$tmp/base"; done
 measure fp "--call-graph fp" "-g"
 measure dwarf "--call-graph dwarf" "--call-graph dwarf"
 base=$(median <"$tmp/base")
 
-echo "flametop bench ($mode: median of $runs runs, 999 Hz)"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
 echo "event: $("$ft" record -q -d 0.2 -- sleep 1 2>&1 | sed -n 's/.* on \([a-z-]*\), call graph.*/\1/p')"
 table fp "frame pointers (flametop --call-graph fp, perf record -g)" "$base"
 table dwarf "DWARF (flametop default, perf record --call-graph dwarf), 8192-byte stacks" "$base"
@@ -98,12 +102,15 @@ if [ "$have_perf" = 1 ] && [ -s "$tmp/dwarf_perf_samples" ]; then
 		printf "%-44s %9.0f/s  (all of perf report: read, unwind, sort)\n", "perf report: samples per CPU second", n / t }'
 fi
 
+fi
+
 # Off-CPU: a switch-heavy target (two threads handing a byte over pipes,
 # every hand-off a block and a wake-up), frame pointers, attached: flametop
 # with switch-out stacks (its default), without (--no-offcpu), and perf
 # taking the same data (cpu-clock at 999 Hz, a context-switch sample per
 # switch-out with its call chain, switch records).  perf record --off-cpu
 # needs a BPF build of perf; Debian's has none.
+if part offcpu; then
 sw="$build/bench/switchy"
 swr=$([ "$mode" = full ] && echo 400000 || echo 150000)
 for i in $(seq "$runs"); do "$sw" "$swr" >>"$tmp/sw_base"; done
@@ -119,6 +126,7 @@ for i in $(seq "$runs"); do
 	cpu_of perf record -q -g --switch-events -e cpu-clock/freq=999/ -e cs/period=1/ \
 		-p "$pid" -o "$tmp/sw.data" >>"$tmp/sw_perf_cpu"
 	wait "$pid"
+	cpu_of perf report --stdio -g -i "$tmp/sw.data" >>"$tmp/sw_perf_rep_cpu"
 done
 echo
 echo "off-CPU on a switch-heavy target ($swr pipe hand-offs between two threads; fp; attached)"
@@ -127,16 +135,23 @@ awk -v b="$(median <"$tmp/sw_base")" -v f="$(median <"$tmp/sw_ft_target")" \
     -v n="$(median <"$tmp/sw_no_target")" -v fc="$(median <"$tmp/sw_ft_cpu")" \
     -v nc="$(median <"$tmp/sw_no_cpu")" \
     -v p="$([ -s "$tmp/sw_perf_target" ] && median <"$tmp/sw_perf_target" || echo 0)" \
-    -v pc="$([ -s "$tmp/sw_perf_cpu" ] && median <"$tmp/sw_perf_cpu" || echo 0)" 'BEGIN {
+    -v pc="$([ -s "$tmp/sw_perf_cpu" ] && median <"$tmp/sw_perf_cpu" || echo 0)" \
+    -v pr="$([ -s "$tmp/sw_perf_rep_cpu" ] && median <"$tmp/sw_perf_rep_cpu" || echo 0)" 'BEGIN {
 	printf "%-44s %9.2fs\n", "target alone (wall)", b
 	printf "%-44s %9.2fs %9.2fs %9.2fs\n", "target while profiled (wall)", f, n, p
 	printf "%-44s %9.1f%% %9.1f%% %9.1f%%\n", "target slowdown", 100*(f-b)/b, 100*(n-b)/b, p ? 100*(p-b)/b : 0
 	printf "%-44s %9.3fs %9.3fs %9.3fs\n", "profiler CPU: record", fc, nc, pc
-	if (pc) printf "%-44s %9.2f\n", "ratio flametop / perf (profiler CPU)", fc / pc
+	printf "%-44s %9s %9s %9.3fs\n", "profiler CPU: report (call tree)", "-", "-", pr
+	if (pc) printf "%-44s %9.2f\n", "ratio flametop / perf record", fc / pc
+	if (pc + pr) printf "%-44s %9.2f\n", "ratio flametop / perf record + report", fc / (pc + pr)
 }'
+
+fi
 
 # The screen: redraw and key-to-screen on a 100 000-node call tree (200x60
 # surface, flametop's own work without the terminal's), refresh and export.
+if part screen; then
 echo
 echo "screen (bench/redraw_bench: 100 000-node tree, 200x60, median ms; target <= 30 ms a redraw)"
 "$build/bench/redraw_bench" 100000 "$([ "$mode" = full ] && echo 200 || echo 50)"
+fi
