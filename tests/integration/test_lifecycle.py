@@ -64,10 +64,13 @@ def fd_counts(p, start, end):
 
 
 def assert_flat(counts):
-    # Debug files are opened the first time a library's code is unwound:
-    # a few descriptors may come, but not one per thread.
-    assert max(counts) - min(counts) <= 3, counts
-    assert counts[-1] <= counts[0] + 3, counts
+    # Debug files are opened the first time a library's code is unwound
+    # (switch-out stacks reach a few more: the thread-exit paths): a few
+    # descriptors may come, but not one per thread (hundreds come and go).
+    assert max(counts) - min(counts) <= 8, counts
+    assert counts[-1] <= counts[0] + 8, counts
+    half = counts[len(counts) // 2:]
+    assert max(half) - min(half) <= 2, counts  # and then no more
 
 
 def test_thousand_short_threads_leak_no_fds_and_lose_no_samples(tmp_path):
