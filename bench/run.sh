@@ -76,8 +76,9 @@ table() {
 	fi
 }
 
-# BENCH_PARTS: any of cpu, offcpu, screen (default: all of them).
-parts=${BENCH_PARTS:-cpu offcpu screen}
+# BENCH_PARTS: any of cpu, offcpu, top, first, rss, screen (default: all;
+# rss runs 10 minutes in full mode, 1 in quick mode).
+parts=${BENCH_PARTS:-cpu offcpu top first rss screen}
 part() { case " $parts " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 echo "flametop bench ($mode: median of $runs runs, 999 Hz)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
@@ -146,6 +147,102 @@ awk -v b="$(median <"$tmp/sw_base")" -v f="$(median <"$tmp/sw_ft_target")" \
 	if (pc + pr) printf "%-44s %9.2f\n", "ratio flametop / perf record + report", fc / (pc + pr)
 }'
 
+fi
+
+# A live screen in a tmux pane (no terminal of our own): TUI COMMAND runs as
+# the pane's process; tui_stat prints "CPU-seconds RSS-MiB HWM-MiB" of it.
+have_tmux=$(command -v tmux >/dev/null && echo 1 || echo 0)
+tsock="flametop-bench-$$"
+tui_start() { tmux -L "$tsock" new-session -d -s b -x 200 -y 50 "exec $*"; }
+tui_pid() { tmux -L "$tsock" list-panes -t b -F '#{pane_pid}'; }
+tui_stop() { tmux -L "$tsock" kill-server 2>/dev/null || true; }
+tui_stat() {
+	local p=$1 hz
+	hz=$(getconf CLK_TCK)
+	awk -v hz="$hz" '{print ($14 + $15) / hz}' "/proc/$p/stat" | tr '\n' ' '
+	awk '/^VmRSS/ {r=$2} /^VmHWM/ {h=$2} END {printf "%.1f %.1f\n", r/1024, h/1024}' "/proc/$p/status"
+}
+trap 'tui_stop; rm -rf "$tmp"' EXIT
+
+# perf top beside flametop's screen: the same target (fixed work), the same
+# rate (4 kHz) and call-graph mode, 10 s each; CPU and memory of the tool.
+if part top && [ "$have_tmux" = 1 ]; then
+echo
+echo "live view: flametop's screen vs perf top, 4 kHz, 10 s on the fixed-work target"
+printf '%-44s %10s %10s %8s\n' "figure" "flametop" "perf top" "ratio"
+for mode in fp dwarf; do
+	fta=$([ $mode = fp ] && echo "--call-graph fp" || echo "--call-graph dwarf")
+	pta=$([ $mode = fp ] && echo "-g" || echo "--call-graph dwarf")
+	for tool in ft perf; do
+		"$fw" 400000 0.2 >/dev/null & pid=$!
+		sleep 0.1
+		if [ $tool = ft ]; then
+			tui_start "$ft -F 4000 $fta -p $pid"
+		elif [ "$have_perf" = 1 ]; then
+			tui_start "perf top -F 4000 $pta -p $pid"
+		else
+			kill "$pid"; wait "$pid" 2>/dev/null; continue
+		fi
+		sleep 10
+		tui_stat "$(tui_pid)" >"$tmp/top_${mode}_$tool"
+		tui_stop
+		kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+	done
+	read -r fc fr fh <"$tmp/top_${mode}_ft"
+	read -r pc pr ph <"$tmp/top_${mode}_perf" 2>/dev/null || { pc=0; pr=0; ph=0; }
+	awk -v m="$mode" -v fc="$fc" -v pc="$pc" -v fr="$fr" -v pr="$pr" -v fh="$fh" -v ph="$ph" 'BEGIN {
+		printf "%-44s %9.2fs %9.2fs %8.2f\n", m ": CPU in 10 s", fc, pc, pc ? fc / pc : 0
+		printf "%-44s %8.1fMB %8.1fMB %8.2f\n", m ": RSS at 10 s", fr, pr, pr ? fr / pr : 0
+		printf "%-44s %8.1fMB %8.1fMB %8.2f\n", m ": peak RSS", fh, ph, ph ? fh / ph : 0
+	}'
+done
+fi
+
+# First screen: attach to a running target, time until the pane shows the
+# header with the target RUNNING (polled every 5 ms); beside it the same
+# wait for a shell that prints at once (tmux's own start).
+if part first && [ "$have_tmux" = 1 ]; then
+first_ms() {
+	local t0 t1
+	t0=$(date +%s%N)
+	tui_start "$1"
+	until tmux -L "$tsock" capture-pane -p -t b 2>/dev/null | grep -q "$2"; do
+		sleep 0.005
+		[ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 10000 ] || break
+	done
+	t1=$(date +%s%N)
+	tui_stop
+	echo $(( (t1 - t0) / 1000000 ))
+}
+"$fw" 2000000 0.2 >/dev/null & pid=$!
+sleep 0.3
+for i in $(seq "$runs"); do
+	first_ms "$ft -p $pid" RUNNING >>"$tmp/first_ft"
+	first_ms "sh -c 'echo READY; sleep 5'" READY >>"$tmp/first_sh"
+done
+kill "$pid"; wait "$pid" 2>/dev/null || true
+echo
+echo "first screen after attach (median ms, tmux pane, polled every 5 ms)"
+printf '%-44s %9s ms\n' "flametop -p PID: header RUNNING" "$(median <"$tmp/first_ft")"
+printf '%-44s %9s ms\n' "a shell's first line (tmux's own start)" "$(median <"$tmp/first_sh")"
+fi
+
+# Memory over a long run: the screen at 4 kHz, DWARF, on a target that runs
+# throughout; RSS every 30 s (10 minutes in full mode, 1 in quick mode).
+if part rss && [ "$have_tmux" = 1 ]; then
+rss_s=$([ "$mode" = full ] && echo 600 || echo 60)
+"$build/workloads/split" 0 >/dev/null & pid=$!
+tui_start "$ft -F 4000 --call-graph dwarf -p $pid"
+sleep 2
+fpid=$(tui_pid)
+echo
+echo "flametop's screen over $rss_s s at 4 kHz, DWARF (time: CPU-seconds RSS-MiB peak-MiB)"
+for t in $(seq 0 30 "$rss_s"); do
+	[ "$t" = 0 ] || sleep 30
+	printf '%5ss  %s\n' "$t" "$(tui_stat "$fpid")"
+done
+tui_stop
+kill "$pid"; wait "$pid" 2>/dev/null || true
 fi
 
 # The screen: redraw and key-to-screen on a 100 000-node call tree (200x60

@@ -90,8 +90,9 @@ def test_both_unwinders_give_identical_frames(name, seconds):
     bench = BUILD / "bench" / "unwind_bench"
     r = subprocess.run([str(bench), "--check", "--", workload(name), seconds],
                        capture_output=True, text=True, timeout=120)
-    total = int(re.search(r"samples: (\d+)", r.stdout).group(1))
-    same = int(re.search(r"identical: (\d+) of", r.stdout).group(1))
+    found = re.search(r"samples: (\d+)", r.stdout), re.search(r"identical: (\d+) of", r.stdout)
+    assert all(found), (r.returncode, r.stdout, r.stderr[-2000:])
+    total, same = int(found[0].group(1)), int(found[1].group(1))
     # One sample may differ: seen once in about ten runs on cxx, the run's
     # very last sample, taken while the process exits and unmaps its
     # libraries (the two unwinders then stop at different frames).
