@@ -3,6 +3,7 @@
 #   make check      unit tests (cmocka) then integration tests (pytest)
 #   make demo       run flametop on the bundled demo workload
 #   make deps       install every Debian package the build and tests need
+#   make fuzz       run every libFuzzer target for FUZZ_SECONDS (default 60)
 #   SANITIZE=1      ASan + UBSan build (in build/san/)      V=1  full commands
 
 CC       ?= cc
@@ -10,7 +11,13 @@ VERSION  := 0.1.0
 PREFIX   ?= /usr/local
 PYTHON   := /usr/bin/python3
 
-ifeq ($(SANITIZE),1)
+ifeq ($(FUZZ),1)
+# libFuzzer: the library built by clang with coverage for the fuzzer, ASan and UBSan.
+CC       := clang
+BUILD    := build/fuzz
+SANFLAGS := -fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined
+else ifeq ($(SANITIZE),1)
 BUILD    := build/san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 else
@@ -21,7 +28,8 @@ endif
 # Debian packages: build libraries, test tools, reference tools.
 DEB_BUILD := gcc make pkg-config libncurses-dev libdw-dev libelf-dev libunwind-dev \
              libyaml-dev libpfm4-dev zlib1g-dev g++ libprotobuf-c-dev protobuf-c-compiler
-DEB_TEST  := libcmocka-dev python3-pytest python3-yaml tmux linux-perf clang golang-go
+DEB_TEST  := libcmocka-dev python3-pytest python3-yaml tmux linux-perf clang golang-go \
+             libclang-rt-14-dev valgrind
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
 # pkg-config module -> Debian package, for the probe's install hint.
@@ -74,7 +82,8 @@ NVML_DOUBLE := $(BUILD)/tests/doubles/libnvidia-ml.so.1
 BENCH_BIN := $(BUILD)/bench/fixedwork $(BUILD)/bench/switchy
 TOOL_BIN  := $(BUILD)/bench/unwind_bench $(BUILD)/bench/redraw_bench
 
-.PHONY: all demo check unit integration bench deps need-deps probe clean install format
+.PHONY: all demo check unit integration bench deps need-deps probe clean install format \
+        fuzz fuzz-build fuzz-run fuzz-smoke
 
 all: probe $(BUILD)/flametop $(WL_BIN) $(TOOL_BIN) $(NVML_DOUBLE)
 
@@ -162,9 +171,49 @@ deps:
 need-deps:
 	@for p in $(DEB_ALL); do dpkg -s $$p >/dev/null 2>&1 || { $(MAKE) --no-print-directory deps; exit $$?; }; done
 
+# make check: the unit and integration suites, then the unit suite again
+# under ASan + UBSan, then every fuzzer's smoke run. (make check SANITIZE=1
+# runs the integration suite under the sanitizers too.)
 check: need-deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@$(MAKE) --no-print-directory unit integration
+ifneq ($(SANITIZE),1)
+	@mkdir -p build; $(MAKE) --no-print-directory SANITIZE=1 unit >build/unit-sanitized.log 2>&1; \
+	  rc=$$?; echo "under ASan + UBSan, $$(tail -1 build/unit-sanitized.log)"; \
+	  [ $$rc -eq 0 ] || { grep -B2 -A20 "FAILED\|ERROR" build/unit-sanitized.log | head -60; exit $$rc; }
+endif
+	@$(MAKE) --no-print-directory fuzz-smoke
+
+# Fuzzing (libFuzzer, clang): one target per parser of outside input, seeds
+# in tests/fuzz/corpus/NAME. `make fuzz` runs each for FUZZ_SECONDS (new
+# inputs kept in build/fuzz/corpus/NAME); `make check` runs a smoke pass:
+# every seed, then FUZZ_SMOKE_RUNS mutations each. A crash leaves its input
+# in build/fuzz/ (crash-*): add it to the seeds, it is then a regression test.
+FUZZ_SECONDS    ?= 60
+FUZZ_SMOKE_RUNS ?= 3000
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN   := $(FUZZ_NAMES:%=build/fuzz/fuzzers/fuzz_%)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory FUZZ=1 $(FUZZ_BIN)
+
+fuzz: need-deps fuzz-build
+	@for n in $(FUZZ_NAMES); do mkdir -p build/fuzz/corpus/$$n; \
+	  echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+	  (cd build/fuzz && ./fuzzers/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	     corpus/$$n $(CURDIR)/tests/fuzz/corpus/$$n 2>&1 | tail -3) || exit 1; done
+
+fuzz-smoke: fuzz-build
+	@for n in $(FUZZ_NAMES); do \
+	  (cd build/fuzz && ./fuzzers/fuzz_$$n -runs=$(FUZZ_SMOKE_RUNS) -seed=1 \
+	     $(CURDIR)/tests/fuzz/corpus/$$n >fuzz_$$n.log 2>&1) \
+	  || { echo "fuzz-smoke: $$n failed (build/fuzz/fuzz_$$n.log)"; tail -30 build/fuzz/fuzz_$$n.log; exit 1; }; \
+	done; echo "fuzz-smoke: $(words $(FUZZ_NAMES)) targets, seeds + $(FUZZ_SMOKE_RUNS) runs each, no crash"
+
+build/fuzz/fuzzers/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(BUILD)/libflametop.a
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $<"
+	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/libflametop.a $(LDFLAGS) $(LDLIBS)
 
 # Each suite prints cmocka's report; the closing line adds up the tests.
 unit: $(UNIT_BIN)

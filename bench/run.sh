@@ -169,17 +169,21 @@ trap 'tui_stop; rm -rf "$tmp"' EXIT
 if part top && [ "$have_tmux" = 1 ]; then
 echo
 echo "live view: flametop's screen vs perf top, 4 kHz, 10 s on the fixed-work target"
-printf '%-44s %10s %10s %8s\n' "figure" "flametop" "perf top" "ratio"
+echo "(perf top -p PID: the same scope as flametop; perf top -a: the whole machine, as"
+echo " perf top is usually run; ratio: flametop / perf top -p)"
+printf '%-44s %10s %10s %10s %8s\n' "figure" "flametop" "perf top" "perf -a" "ratio"
 for mode in fp dwarf; do
 	fta=$([ $mode = fp ] && echo "--call-graph fp" || echo "--call-graph dwarf")
 	pta=$([ $mode = fp ] && echo "-g" || echo "--call-graph dwarf")
-	for tool in ft perf; do
+	for tool in ft perf perfa; do
 		"$fw" 400000 0.2 >/dev/null & pid=$!
 		sleep 0.1
 		if [ $tool = ft ]; then
 			tui_start "$ft -F 4000 $fta -p $pid"
-		elif [ "$have_perf" = 1 ]; then
+		elif [ "$have_perf" = 1 ] && [ $tool = perf ]; then
 			tui_start "perf top -F 4000 $pta -p $pid"
+		elif [ "$have_perf" = 1 ]; then
+			tui_start "perf top -F 4000 $pta -a"
 		else
 			kill "$pid"; wait "$pid" 2>/dev/null; continue
 		fi
@@ -190,10 +194,12 @@ for mode in fp dwarf; do
 	done
 	read -r fc fr fh <"$tmp/top_${mode}_ft"
 	read -r pc pr ph <"$tmp/top_${mode}_perf" 2>/dev/null || { pc=0; pr=0; ph=0; }
-	awk -v m="$mode" -v fc="$fc" -v pc="$pc" -v fr="$fr" -v pr="$pr" -v fh="$fh" -v ph="$ph" 'BEGIN {
-		printf "%-44s %9.2fs %9.2fs %8.2f\n", m ": CPU in 10 s", fc, pc, pc ? fc / pc : 0
-		printf "%-44s %8.1fMB %8.1fMB %8.2f\n", m ": RSS at 10 s", fr, pr, pr ? fr / pr : 0
-		printf "%-44s %8.1fMB %8.1fMB %8.2f\n", m ": peak RSS", fh, ph, ph ? fh / ph : 0
+	read -r ac ar ah <"$tmp/top_${mode}_perfa" 2>/dev/null || { ac=0; ar=0; ah=0; }
+	awk -v m="$mode" -v fc="$fc" -v pc="$pc" -v fr="$fr" -v pr="$pr" -v fh="$fh" -v ph="$ph" \
+	    -v ac="$ac" -v ar="$ar" -v ah="$ah" 'BEGIN {
+		printf "%-44s %9.2fs %9.2fs %9.2fs %8.2f\n", m ": CPU in 10 s", fc, pc, ac, pc ? fc / pc : 0
+		printf "%-44s %8.1fMB %8.1fMB %8.1fMB %8.2f\n", m ": RSS at 10 s", fr, pr, ar, pr ? fr / pr : 0
+		printf "%-44s %8.1fMB %8.1fMB %8.1fMB %8.2f\n", m ": peak RSS", fh, ph, ah, ph ? fh / ph : 0
 	}'
 done
 fi

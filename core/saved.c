@@ -348,22 +348,32 @@ static void load_facts(const struct yr *d, const yaml_node_t *root, struct saved
 
 int saved_load(const char *path, struct saved_report *s, char *err, size_t len)
 {
+	size_t n = 0;
+	char *text = procfs_slurp(path, &n);
+	int e;
+
+	if (!text) {
+		e = errno ? -errno : -EIO;
+		memset(s, 0, sizeof(*s));
+		snprintf(err, len, "cannot read '%s': %s", path, strerror(-e));
+		return e;
+	}
+	e = saved_load_text(text, n, path, s, err, len);
+	free(text);
+	return e;
+}
+
+int saved_load_text(const char *text, size_t n, const char *path, struct saved_report *s,
+		    char *err, size_t len)
+{
 	struct yr d = { &s->doc, err, len };
 	const yaml_node_t *root, *prof;
-	size_t n = 0;
-	char *text, why[400];
+	char why[400];
 	int e;
 
 	memset(s, 0, sizeof(*s));
 	snprintf(s->path, sizeof(s->path), "%s", path);
-	text = procfs_slurp(path, &n);
-	if (!text) {
-		e = errno ? -errno : -EIO;
-		snprintf(err, len, "cannot read '%s': %s", path, strerror(-e));
-		return e;
-	}
 	e = yr_load(text, n, &s->doc, why, sizeof(why));
-	free(text);
 	if (e) {
 		snprintf(err, len, "'%s': %s", path, why);
 		return e;

@@ -13,7 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DRAIN_MAX_BYTES (8u << 20) /* per stream per turn: keeps a turn short */
+#define DRAIN_MAX_BYTES  (8u << 20) /* per stream per turn: keeps a turn short */
+#define BATCH_KEEP_BYTES (1u << 20) /* a batch buffer bigger than this is freed after use */
 
 struct batch_ent {
 	uint64_t time;
@@ -271,6 +272,16 @@ static void process_batch(struct session *s, struct session_batch *b)
 	s->profile->dropped += (uint64_t)b->oom;
 	b->n = b->len = 0;
 	b->oom = 0;
+	/* A backlog (the machine busy, the rings full) grows the batch to what
+	 * the rings held; give that back once it is processed, so memory stays
+	 * at the steady state's. */
+	if (b->cap > BATCH_KEEP_BYTES) {
+		free(b->buf);
+		free(b->ents);
+		b->buf = NULL;
+		b->ents = NULL;
+		b->cap = b->ncap = 0;
+	}
 }
 
 static void drain_all(struct session *s)
@@ -513,6 +524,7 @@ void session_finish(struct session *s)
 	target_poll(&s->target);
 	drain_all(s);
 	end_all_waits(s, s->stop_ns);
+	sampler_release(s->sampler); /* the descriptors go back before any export */
 }
 
 double session_elapsed(const struct session *s)

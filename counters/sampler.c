@@ -566,14 +566,23 @@ struct sampler *sampler_new(const struct sampler_config *cfg)
 	return s;
 }
 
+void sampler_release(struct sampler *s)
+{
+	for (size_t i = 0; s->streams && i < s->ncpus; i++) {
+		ring_unmap(&s->streams[i].ring);
+		s->streams[i].fd = -1;
+	}
+	for (size_t i = 0; i < s->nfds; i++)
+		close(s->fds[i]);
+	s->nfds = s->nleaders = s->nswitchers = 0;
+	index_streams(s);
+}
+
 void sampler_free(struct sampler *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; s->streams && i < s->ncpus; i++)
-		ring_unmap(&s->streams[i].ring);
-	for (size_t i = 0; i < s->nfds; i++)
-		close(s->fds[i]);
+	sampler_release(s);
 	free(s->fds);
 	free(s->leaders);
 	free(s->switchers);

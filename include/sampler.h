@@ -56,6 +56,11 @@ int sampler_open_task(struct sampler *s, pid_t tid, char *err, size_t errlen);
 /* Starts every opened event (attach mode; launch mode starts on exec). */
 void sampler_enable(struct sampler *s);
 void sampler_disable(struct sampler *s);
+/* Closes every event and unmaps the rings (what was opened is still
+ * described: names, notes). For after the last drain: a target with
+ * thousands of threads holds thousands of descriptors, and the exports
+ * need a few. */
+void sampler_release(struct sampler *s);
 
 size_t sampler_nstreams(const struct sampler *s);
 struct sampler_stream *sampler_stream(struct sampler *s, size_t i);

@@ -31,6 +31,9 @@ struct saved_report {
  * ("line N: ..." for a malformed file, "no 'profile' section" for an export
  * that predates it). */
 int saved_load(const char *path, struct saved_report *s, char *err, size_t len);
+/* The same from TEXT[0..N) (PATH names it in messages). */
+int saved_load_text(const char *text, size_t n, const char *path, struct saved_report *s,
+		    char *err, size_t len);
 void saved_free(struct saved_report *s);
 
 /* Writes KEY and its saved value into W; nothing when the export had no

@@ -355,7 +355,7 @@ static int parse_record(int argc, char **argv, unsigned max_rate, struct cli_opt
 {
 	int c, e;
 
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then forgets a grouped option left half-read (-rq) */
 	opterr = 0;
 	/* '+': stop at the first non-option, so the command's own flags are its
 	 * own; report has no command, so its options may follow the file. */
