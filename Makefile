@@ -201,7 +201,10 @@ fuzz: need-deps fuzz-build
 	@for n in $(FUZZ_NAMES); do mkdir -p build/fuzz/corpus/$$n; \
 	  echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
 	  (cd build/fuzz && ./fuzzers/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	     corpus/$$n $(CURDIR)/tests/fuzz/corpus/$$n 2>&1 | tail -3) || exit 1; done
+	     corpus/$$n $(CURDIR)/tests/fuzz/corpus/$$n >fuzz_$$n.log 2>&1); rc=$$?; \
+	  grep -E "new_units_added|peak_rss" build/fuzz/fuzz_$$n.log; \
+	  [ $$rc -eq 0 ] || { echo "fuzz: $$n crashed (build/fuzz/fuzz_$$n.log, build/fuzz/crash-*)"; \
+	    tail -40 build/fuzz/fuzz_$$n.log; exit 1; }; done
 
 fuzz-smoke: fuzz-build
 	@for n in $(FUZZ_NAMES); do \
