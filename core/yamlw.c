@@ -6,10 +6,17 @@
 #include <string.h>
 #include <strings.h>
 
+/* The emitter owns an event handed to it, even when it fails; one not
+ * handed over (a write failed before) is ours to delete. */
 static void emit(struct yamlw *w, yaml_event_t *ev, int ok)
 {
-	if (w->failed || !ok || !yaml_emitter_emit(&w->em, ev))
+	if (!ok) {
 		w->failed = 1;
+	} else if (w->failed) {
+		yaml_event_delete(ev);
+	} else if (!yaml_emitter_emit(&w->em, ev)) {
+		w->failed = 1;
+	}
 }
 
 static int write_file(void *data, unsigned char *buf, size_t size)

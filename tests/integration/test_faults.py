@@ -23,7 +23,14 @@ def no_temp_files(d):
         not glob.glob(os.path.join(str(d), "*.tmp*"))
 
 
+def sanitized():
+    """An ASan build cannot run under valgrind (make check SANITIZE=1)."""
+    r = subprocess.run(["ldd", str(FLAMETOP)], capture_output=True, text=True)
+    return "libasan" in r.stdout
+
+
 @pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+@pytest.mark.skipif(sanitized(), reason="an ASan build does not run under valgrind")
 def test_valgrind_memcheck_over_a_whole_record(tmp_path):
     """A full record (DWARF, switch-out stacks, counters, YAML, folded and
     pprof exports) under memcheck: no invalid access, no definite leak."""
