@@ -206,10 +206,12 @@ fuzz: need-deps fuzz-build
 	  [ $$rc -eq 0 ] || { echo "fuzz: $$n crashed (build/fuzz/fuzz_$$n.log, build/fuzz/crash-*)"; \
 	    tail -40 build/fuzz/fuzz_$$n.log; exit 1; }; done
 
+# (New inputs go to the first corpus directory named: a scratch one, so the
+# seeds in the tree stay as they are.)
 fuzz-smoke: fuzz-build
-	@for n in $(FUZZ_NAMES); do \
+	@for n in $(FUZZ_NAMES); do rm -rf build/fuzz/smoke/$$n; mkdir -p build/fuzz/smoke/$$n; \
 	  (cd build/fuzz && ./fuzzers/fuzz_$$n -runs=$(FUZZ_SMOKE_RUNS) -seed=1 \
-	     $(CURDIR)/tests/fuzz/corpus/$$n >fuzz_$$n.log 2>&1) \
+	     smoke/$$n $(CURDIR)/tests/fuzz/corpus/$$n >fuzz_$$n.log 2>&1) \
 	  || { echo "fuzz-smoke: $$n failed (build/fuzz/fuzz_$$n.log)"; tail -30 build/fuzz/fuzz_$$n.log; exit 1; }; \
 	done; echo "fuzz-smoke: $(words $(FUZZ_NAMES)) targets, seeds + $(FUZZ_SMOKE_RUNS) runs each, no crash"
 
