@@ -358,9 +358,110 @@ int saved_load(const char *path, struct saved_report *s, char *err, size_t len)
 		snprintf(err, len, "cannot read '%s': %s", path, strerror(-e));
 		return e;
 	}
-	e = saved_load_text(text, n, path, s, err, len);
+	e = exporter_for_path(path) == &exporter_folded
+		? saved_load_folded(text, n, path, s, err, len)
+		: saved_load_text(text, n, path, s, err, len);
 	free(text);
 	return e;
+}
+
+/* One folded frame: "name", "name (inlined)" as flametop writes them,
+ * "name_[k]" / "name_[j]" as perf's stackcollapse marks kernel and JIT. */
+static uint32_t folded_frame(struct frametab *ft, char *name)
+{
+	size_t n = strlen(name);
+	enum frame_kind kind = FRAME_USER;
+	const char *module = "[folded]";
+
+	if (n > 10 && !strcmp(name + n - 10, " (inlined)")) {
+		name[n - 10] = 0;
+		return frametab_intern_inline(ft, name, module, NULL, 0, kind);
+	}
+	if (n > 4 && name[n - 4] == '_' && name[n - 3] == '[' && name[n - 1] == ']' &&
+	    (name[n - 2] == 'k' || name[n - 2] == 'j')) {
+		kind = name[n - 2] == 'k' ? FRAME_KERNEL : FRAME_JIT;
+		module = name[n - 2] == 'k' ? "[kernel.kallsyms]" : "[jit]";
+		name[n - 4] = 0;
+	}
+	return frametab_intern(ft, name, module, NULL, 0, kind);
+}
+
+int saved_load_folded(const char *text, size_t n, const char *path, struct saved_report *s,
+		      char *err, size_t len)
+{
+	char *copy = malloc(n + 1), *line, *next;
+	uint32_t *ids = NULL;
+	size_t cap = 0, lineno = 0;
+	int e = 0;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	if (!copy || !(s->profile = profile_new())) {
+		free(copy);
+		snprintf(err, len, "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(copy, text, n);
+	copy[n] = 0;
+	for (line = copy; line && !e; line = next) {
+		char *sp, *end, *frame, *save = NULL;
+		unsigned long long count;
+		size_t depth = 0;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		lineno++;
+		if (!line[0] || (line[0] == '\r' && !line[1]))
+			continue;
+		sp = strrchr(line, ' ');
+		errno = 0;
+		count = sp ? strtoull(sp + 1, &end, 10) : 0;
+		if (!sp || sp == line || errno || end == sp + 1 || (*end && strcmp(end, "\r")) ||
+		    !count) {
+			snprintf(err, len, "'%s': line %zu: not folded stacks (\"a;b;c COUNT\")", path,
+				 lineno);
+			e = -EINVAL;
+			break;
+		}
+		*sp = 0;
+		for (frame = strtok_r(line, ";", &save); frame; frame = strtok_r(NULL, ";", &save)) {
+			uint32_t id = folded_frame(s->profile->frames, frame);
+
+			if (id == U64MAP_NONE || grow_array(&ids, &cap, depth + 1, sizeof(*ids))) {
+				e = -ENOMEM;
+				snprintf(err, len, "out of memory");
+				break;
+			}
+			ids[depth++] = id;
+		}
+		if (!e && depth)
+			profile_add_n(s->profile, 1, 1, ids, depth, count, count,
+				      frametab_get(s->profile->frames, ids[depth - 1])->kind ==
+					  FRAME_KERNEL);
+	}
+	free(ids);
+	free(copy);
+	if (!e && !s->profile->samples) {
+		snprintf(err, len, "'%s': no stacks in it", path);
+		e = -EINVAL;
+	}
+	if (e) {
+		saved_free(s);
+		return e;
+	}
+	/* What a folded file says: stacks and counts; no target, no clock. */
+	s->folded = 1;
+	snprintf(s->report.command, sizeof(s->report.command), "%s", path);
+	snprintf(s->report.event, sizeof(s->report.event), "samples");
+	snprintf(s->report.call_graph, sizeof(s->report.call_graph), "folded");
+	profile_thread_comm(s->profile, 1, 1, "folded");
+	s->report.exited = 1;
+	s->report.state = "exited";
+	s->report.profile = s->profile;
+	s->report.saved = s;
+	s->report.prune_pct = REPORT_PRUNE_PCT;
+	return 0;
 }
 
 int saved_load_text(const char *text, size_t n, const char *path, struct saved_report *s,

@@ -23,6 +23,7 @@ struct saved_report {
 	struct counting counting; /* names and roles only: what per-node counters are */
 	struct timeline *timeline; /* the panes' history as saved */
 	struct ctree *wall;        /* an export of wall time: the wall tree */
+	int folded;                /* read from folded stacks: DOC is empty */
 	struct report report;     /* what the views and a re-export need */
 	char path[4096];
 };
@@ -31,6 +32,13 @@ struct saved_report {
  * ("line N: ..." for a malformed file, "no 'profile' section" for an export
  * that predates it). */
 int saved_load(const char *path, struct saved_report *s, char *err, size_t len);
+/* Folded stacks ("a;b;c COUNT" lines: flametop's --folded, flamegraph.pl's
+ * stackcollapse output with its _[k] / _[j] marks) as a profile: one
+ * sample weighing 1 per count. The exports' measured sections are then
+ * absent (a folded file has no target, clock or machine). saved_load reads
+ * a .folded, .collapsed or .txt file this way. */
+int saved_load_folded(const char *text, size_t n, const char *path, struct saved_report *s,
+		      char *err, size_t len);
 /* The same from TEXT[0..N) (PATH names it in messages). */
 int saved_load_text(const char *text, size_t n, const char *path, struct saved_report *s,
 		    char *err, size_t len);

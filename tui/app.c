@@ -927,8 +927,10 @@ static void draw_header(struct app *a, struct surface *s)
 	if (a->info.period)
 		snprintf(rate, sizeof(rate), "%s every %llu", a->info.event,
 			 (unsigned long long)a->info.period);
-	else
+	else if (a->info.freq_hz)
 		snprintf(rate, sizeof(rate), "%s %u Hz", a->info.event, a->info.freq_hz);
+	else /* folded stacks read back: no event, no rate */
+		snprintf(rate, sizeof(rate), "%s", a->info.event);
 	if (a->session && a->session->walk.q.samples)
 		snprintf(q, sizeof(q), "  unwind %.0f%%",
 			 100.0 * (double)a->session->walk.q.complete /

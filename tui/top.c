@@ -285,6 +285,7 @@ int top_report(const struct cli_options *o)
 	ledger_init(&loaded);
 	/* The export's own hypotheses, unless --ledger names a file to keep. */
 	if (o->ledger_path ? face_load_ledger(o, &loaded)
+	    : sr->folded   ? 0
 			   : ledger_yaml_load_doc(&sr->doc, &loaded, err, sizeof(err)) ? 2 : 0) {
 		if (!o->ledger_path)
 			fprintf(stderr, "flametop: '%s': %s\n", o->report_path, err);

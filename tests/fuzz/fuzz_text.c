@@ -1,7 +1,9 @@
-/* Other text from outside: DRM fdinfo files and /proc/kallsyms. */
+/* Other text from outside: DRM fdinfo files, /proc/kallsyms, folded stacks
+ * (flametop report FILE.folded); the first byte picks. */
 #include "fuzz.h"
 #include "gpu.h"
 #include "kallsyms.h"
+#include "saved.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -9,7 +11,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1 || !(t = fuzz_text(data + 1, size - 1)))
 		return 0;
-	if (data[0] & 1) {
+	if (data[0] % 3 == 2) {
+		struct saved_report *s = calloc(1, sizeof(*s));
+		char err[600];
+
+		if (s && saved_load_folded(t, size - 1, "fuzz.folded", s, err, sizeof(err)) == 0)
+			saved_free(s);
+		free(s);
+	} else if (data[0] % 3 == 1) {
 		struct gpu_drm_client c;
 
 		gpu_drm_parse_fdinfo(t, &c);

@@ -450,3 +450,20 @@ def test_report_reopens_an_export_and_exports_it_unchanged(screens, tmp_path):
     first = load_yaml(saved)
     assert doc["hotspots"] == first["hotspots"]
     assert doc["profile"] == first["profile"]
+
+
+def test_report_reopens_folded_stacks(screens, tmp_path):
+    """Folded stacks (flametop's --folded, flamegraph.pl's stackcollapse
+    output) open on the screen too; written again, the same stacks."""
+    folded, again = tmp_path / "run.folded", tmp_path / "again.folded"
+    r = subprocess.run([str(FLAMETOP), "record", "-q", "--folded", str(folded), "--",
+                        workload("split"), "0.5"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    s = screens(f"{FLAMETOP} report {folded} --folded {again}")
+    s.wait_for(r"SAVED")
+    s.wait_for(r"work_a")
+    s.keys("3")
+    s.wait_for(r"work_c")
+    s.keys("q")
+    assert s.exit_status() == 0
+    assert sorted(folded.read_text().splitlines()) == sorted(again.read_text().splitlines())

@@ -368,6 +368,54 @@ static void saved_export_round_trip(void **state)
 	profile_free(p);
 }
 
+/* Folded stacks read back: flametop's own lines (" (inlined)"), perf's
+ * stackcollapse marks ("_[k]", "_[j]"), repeated stacks merged; a line that
+ * is not "stack COUNT" refused with its number. */
+static void folded_read_back(void **state)
+{
+	const char *text = "main;parse;lex 30\n"
+			   "main;parse;lex 12\n"
+			   "main;step (inlined) 5\n"
+			   "main;read;vfs_read_[k] 7\r\n"
+			   "\n"
+			   "node;LazyCompile:~f_[j] 2\n";
+	struct saved_report sr;
+	char err[512], *out;
+	uint32_t lex, step, vfs, jit;
+
+	(void)state;
+	assert_int_equal(saved_load_folded(text, strlen(text), "t.folded", &sr, err, sizeof(err)),
+			 0);
+	assert_int_equal(sr.profile->samples, 56);
+	assert_int_equal(sr.profile->kernel_samples, 7);
+	lex = frametab_find(sr.profile->frames, "lex", "[folded]");
+	vfs = frametab_find(sr.profile->frames, "vfs_read", "[kernel.kallsyms]");
+	jit = frametab_find(sr.profile->frames, "LazyCompile:~f", "[jit]");
+	assert_int_not_equal(lex, U64MAP_NONE);
+	assert_int_not_equal(vfs, U64MAP_NONE);
+	assert_int_not_equal(jit, U64MAP_NONE);
+	assert_int_equal(frametab_get(sr.profile->frames, vfs)->kind, FRAME_KERNEL);
+	step = frametab_len(sr.profile->frames);
+	for (uint32_t i = 0; i < frametab_len(sr.profile->frames); i++)
+		if (frametab_get(sr.profile->frames, i)->inlined)
+			step = i;
+	assert_string_equal(frametab_get(sr.profile->frames, step)->name, "step");
+	/* Written again: the same stacks, the repeated one merged. */
+	out = export_to_string(&exporter_folded, &sr.report);
+	assert_non_null(strstr(out, "main;parse;lex 42\n"));
+	assert_non_null(strstr(out, "main;step (inlined) 5\n"));
+	assert_non_null(strstr(out, "main;read;vfs_read 7\n"));
+	free(out);
+	saved_free(&sr);
+	assert_int_equal(saved_load_folded("main;a 3\nmain;b x\n", 17, "bad.folded", &sr, err,
+					   sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "line 2: not folded stacks"));
+	assert_int_equal(saved_load_folded("\n\n", 2, "empty.folded", &sr, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "no stacks"));
+}
+
 static void write_is_atomic_and_failure_is_clean(void **state)
 {
 	struct profile *p = weird_profile();
@@ -410,6 +458,7 @@ int main(void)
 		cmocka_unit_test(folded_lines),
 		cmocka_unit_test(pprof_decodes),
 		cmocka_unit_test(saved_export_round_trip),
+		cmocka_unit_test(folded_read_back),
 		cmocka_unit_test(write_is_atomic_and_failure_is_clean),
 	};
 	return cmocka_run_group_tests_name("export", tests, NULL, NULL);
