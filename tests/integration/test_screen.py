@@ -231,6 +231,8 @@ def test_ledger_file_is_loaded_and_kept_saved(screens, tmp_path):
     while "writes are throttled" not in ledger.read_text(encoding="utf-8"):
         assert time.time() < deadline, "the ledger file was not saved"
         time.sleep(0.1)
+    # Marked while the target is busy: the snapshot's CPU is what the pane shows.
+    s.wait_for(r"(?:[5-9]\d|\d{3})\.\d% of a core", timeout=10)
     s.keys("r")
     s.wait_for(r"#8 \[rejects\]")
     s.keys("q")
@@ -276,14 +278,19 @@ def test_mouse_click_selects_and_wheel_scrolls(screens):
     tabs = next(i for i, l in enumerate(lines) if "1 Flame" in l)
     s.click(lines[tabs].index("3 Hotspots") + 2, tabs)
     s.wait_for(r"function  module")
+    s.keys("Space")  # paused: the ranking holds still while the wheel moves
+    s.wait_for(r"PAUSED")
+    rows = s.lines()
+    head = next(i for i, l in enumerate(rows) if "function  module" in l)
+    top = re.search(r"(\S+)\s+demo\b", rows[head + 1]).group(1)  # the heaviest by self
     s.wheel(10, tabs + 3)  # a page down: the selection leaves the top row
     s.keys("Enter")
     text = s.wait_for(r"callers of (\S+)")
-    assert "callers of hash_token" not in text
+    assert f"callers of {top} " not in text
     s.keys("Escape")
     s.wheel(10, tabs + 3, down=False)
     s.keys("Enter")
-    s.wait_for(r"callers of hash_token")
+    s.wait_for(r"callers of " + re.escape(top) + " ")
 
 
 def test_resize_storm_down_to_20x5(screens):
