@@ -1,6 +1,7 @@
 /* blocking — kernel function names to reasons, by prefix. */
 #include "blocking.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,26 +154,62 @@ enum block_reason blocking_of_user_function(const char *name)
 	return BLOCK_NONE;
 }
 
-enum block_reason blocking_of_stack(const struct frametab *ft, const uint32_t *frames, size_t n)
+/* A frame's two verdicts: kernel reason + 1 | (user reason + 1) << 4. */
+static uint8_t verdicts_of(const struct frame *f)
+{
+	unsigned k = f->kind == FRAME_KERNEL ? blocking_of_function(f->name) : BLOCK_NONE;
+
+	return (uint8_t)((k + 1) | (blocking_of_user_function(f->name) + 1) << 4);
+}
+
+/* The same, remembered in C (NULL: not remembered; out of memory: neither). */
+static uint8_t verdicts(struct blocking_cache *c, const struct frametab *ft, uint32_t id)
+{
+	size_t old;
+
+	if (!c)
+		return verdicts_of(frametab_get(ft, id));
+	old = c->cap;
+	if (id >= c->cap) {
+		if (grow_array(&c->v, &c->cap, (size_t)id + 1, 1))
+			return verdicts_of(frametab_get(ft, id));
+		memset(c->v + old, 0, c->cap - old);
+	}
+	if (!c->v[id])
+		c->v[id] = verdicts_of(frametab_get(ft, id));
+	return c->v[id];
+}
+
+/* The innermost kernel frame that speaks, else the innermost user frame. */
+static enum block_reason of_stack(struct blocking_cache *c, const struct frametab *ft,
+				  const uint32_t *frames, size_t n)
 {
 	size_t i = n;
 
-	for (; i > 0; i--) {
-		const struct frame *f = frametab_get(ft, frames[i - 1]);
-		enum block_reason r;
+	for (; i > 0 && frametab_get(ft, frames[i - 1])->kind == FRAME_KERNEL; i--) {
+		unsigned k = (verdicts(c, ft, frames[i - 1]) & 15) - 1;
 
-		if (f->kind != FRAME_KERNEL)
-			break;
-		if ((r = blocking_of_function(f->name)) != BLOCK_NONE)
-			return r;
+		if (k != BLOCK_NONE)
+			return (enum block_reason)k;
 	}
 	for (; i > 0; i--) {
-		enum block_reason r = blocking_of_user_function(frametab_get(ft, frames[i - 1])->name);
+		unsigned u = (verdicts(c, ft, frames[i - 1]) >> 4) - 1;
 
-		if (r != BLOCK_NONE)
-			return r;
+		if (u != BLOCK_NONE)
+			return (enum block_reason)u;
 	}
 	return BLOCK_NONE;
+}
+
+enum block_reason blocking_of_stack(const struct frametab *ft, const uint32_t *frames, size_t n)
+{
+	return of_stack(NULL, ft, frames, n);
+}
+
+enum block_reason blocking_of_stack_cached(struct blocking_cache *c, const struct frametab *ft,
+					   const uint32_t *frames, size_t n)
+{
+	return of_stack(c, ft, frames, n);
 }
 
 enum block_reason blocking_of_node(const struct ctree *t, const struct frametab *ft, uint32_t node)
@@ -194,50 +231,6 @@ enum block_reason blocking_of_node(const struct ctree *t, const struct frametab 
 	return BLOCK_NONE;
 }
 
-/* A frame's two verdicts, computed once. */
-static uint8_t verdicts(struct blocking_cache *c, const struct frametab *ft, uint32_t id)
-{
-	size_t old = c->cap;
-
-	if (id >= c->cap) {
-		if (grow_array(&c->v, &c->cap, (size_t)id + 1, 1))
-			return 0;
-		memset(c->v + old, 0, c->cap - old);
-	}
-	if (!c->v[id]) {
-		const struct frame *f = frametab_get(ft, id);
-		unsigned k = f->kind == FRAME_KERNEL ? blocking_of_function(f->name) : BLOCK_NONE;
-
-		c->v[id] = (uint8_t)((k + 1) | (blocking_of_user_function(f->name) + 1) << 4);
-	}
-	return c->v[id];
-}
-
-enum block_reason blocking_of_stack_cached(struct blocking_cache *c, const struct frametab *ft,
-					   const uint32_t *frames, size_t n)
-{
-	size_t i = n;
-	uint8_t v;
-
-	for (; i > 0; i--) {
-		if (frametab_get(ft, frames[i - 1])->kind != FRAME_KERNEL)
-			break;
-		v = verdicts(c, ft, frames[i - 1]);
-		if (!v)
-			return blocking_of_stack(ft, frames, n); /* out of memory: uncached */
-		if ((v & 15) - 1 != BLOCK_NONE)
-			return (enum block_reason)((v & 15) - 1);
-	}
-	for (; i > 0; i--) {
-		v = verdicts(c, ft, frames[i - 1]);
-		if (!v)
-			return blocking_of_stack(ft, frames, n);
-		if ((v >> 4) - 1 != BLOCK_NONE)
-			return (enum block_reason)((v >> 4) - 1);
-	}
-	return BLOCK_NONE;
-}
-
 void blocking_cache_free(struct blocking_cache *c)
 {
 	free(c->v);
@@ -255,6 +248,11 @@ const char *blocking_name(enum block_reason r)
 		[BLOCK_FAULT] = "page fault", [BLOCK_PREEMPT] = "preempted",
 	};
 	return names[r];
+}
+
+void blocking_frame_name(enum block_reason r, char *buf, size_t len)
+{
+	snprintf(buf, len, "[blocked: %s]", blocking_name(r));
 }
 
 const char *blocking_key(enum block_reason r)

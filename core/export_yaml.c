@@ -765,6 +765,26 @@ static int node_counters(const struct ctree *t, uint32_t id, void *arg)
 	return 0;
 }
 
+/* KEY: one entry per (thread, stack) of a leaf table over tree T. */
+static void write_stacks(struct yctx *c, const char *key, const struct ctree *t,
+			 const struct leaf_stat *ls, size_t n, const char *count, const char *weight)
+{
+	struct yamlw *w = &c->w;
+
+	yw_key(w, key);
+	yw_seq(w);
+	for (size_t i = 0; i < n; i++) {
+		yw_map(w);
+		yw_kint(w, "tid", ls[i].tid);
+		yw_key(w, "frames");
+		flow_path(c, t, ls[i].leaf);
+		yw_kuint(w, count, ls[i].samples);
+		yw_kuint(w, weight, ls[i].weight);
+		yw_end_map(w);
+	}
+	yw_end_seq(w);
+}
+
 static void section_profile(struct yctx *c)
 {
 	const struct profile *p = c->p;
@@ -788,37 +808,11 @@ static void section_profile(struct yctx *c)
 		yw_end_map(w);
 	}
 	yw_end_seq(w);
-	yw_key(w, "stacks");
-	yw_seq(w);
-	for (size_t i = 0; i < p->nleaves; i++) {
-		const struct leaf_stat *l = &p->leaves[i];
-
-		yw_map(w);
-		yw_kint(w, "tid", l->tid);
-		yw_key(w, "frames");
-		flow_path(c, p->tree, l->leaf);
-		yw_kuint(w, "samples", l->samples);
-		yw_kuint(w, "weight", l->weight);
-		yw_end_map(w);
-	}
-	yw_end_seq(w);
+	write_stacks(c, "stacks", p->tree, p->leaves, p->nleaves, "samples", "weight");
 	/* Off-CPU: blocked intervals per (thread, switch-out stack), the
 	 * reason frame last; weight in nanoseconds. */
 	yw_kbool(w, "off_cpu", p->off_on);
-	yw_key(w, "off_stacks");
-	yw_seq(w);
-	for (size_t i = 0; i < p->noff_leaves; i++) {
-		const struct leaf_stat *l = &p->off_leaves[i];
-
-		yw_map(w);
-		yw_kint(w, "tid", l->tid);
-		yw_key(w, "frames");
-		flow_path(c, p->off, l->leaf);
-		yw_kuint(w, "intervals", l->samples);
-		yw_kuint(w, "ns", l->weight);
-		yw_end_map(w);
-	}
-	yw_end_seq(w);
+	write_stacks(c, "off_stacks", p->off, p->off_leaves, p->noff_leaves, "intervals", "ns");
 	yw_key(w, "counter_events");
 	yw_seq(w);
 	for (size_t i = 0; k && i < k->n && i < ctree_ncounters(p->tree); i++) {

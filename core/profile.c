@@ -160,7 +160,7 @@ uint32_t profile_reason_frame(struct profile *p, enum block_reason reason)
 {
 	char name[64];
 
-	snprintf(name, sizeof(name), "[blocked: %s]", blocking_name(reason));
+	blocking_frame_name(reason, name, sizeof(name));
 	return frametab_intern(p->frames, name, "[off-cpu]", NULL, 0, FRAME_OFFCPU);
 }
 

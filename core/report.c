@@ -92,7 +92,6 @@ void report_classify(struct report *r)
 		.weight = p->weight,
 	};
 	blocking_sum(p->tree, p->frames, ci->kernel_weight, ksamples);
-	/* Only kernel leaves speak: a user leaf's stack has no kernel frames. */
 	if (profile_hotspots(p, &hs) > 0 && hs[0].self_samples) {
 		snprintf(ci->hot_function, sizeof(ci->hot_function), "%s",
 			 frametab_get(p->frames, hs[0].frame)->name);

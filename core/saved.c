@@ -104,12 +104,89 @@ static pid_t pid_of(const struct profile *p, pid_t tid)
 	return tid;
 }
 
-static int load_stacks(const struct yr *d, const yaml_node_t *prof, struct profile *p)
+static void add_on(struct profile *p, pid_t tid, const uint32_t *ids, size_t n, uint64_t count,
+		   uint64_t weight)
 {
-	const yaml_node_t *threads = yr_get(d, prof, "threads"), *stacks = yr_get(d, prof, "stacks");
+	profile_add_n(p, pid_of(p, tid), tid, ids, n, count, weight,
+		      n && frametab_get(p->frames, ids[n - 1])->kind == FRAME_KERNEL);
+}
+
+/* The reason a "[blocked: REASON]" frame names. */
+static enum block_reason reason_named(const struct frame *f)
+{
+	char name[64];
+
+	for (int r = 0; r < BLOCK_NREASONS; r++) {
+		blocking_frame_name((enum block_reason)r, name, sizeof(name));
+		if (!strcmp(name, f->name))
+			return (enum block_reason)r;
+	}
+	return BLOCK_NONE;
+}
+
+static void add_off(struct profile *p, pid_t tid, const uint32_t *ids, size_t n, uint64_t count,
+		    uint64_t weight)
+{
+	profile_add_off_path(p, pid_of(p, tid), tid, ids, n, count, weight,
+			     reason_named(frametab_get(p->frames, ids[n - 1])));
+}
+
+/* The two stack lists of the profile section, as export_yaml writes them. */
+struct stack_list {
+	const char *key, *count, *weight;
+	int required;     /* an export without it is refused */
+	size_t min_frames; /* off-CPU stacks end in their reason frame */
+	double min_count;
+	const char *bad;
+	void (*add)(struct profile *p, pid_t tid, const uint32_t *ids, size_t n, uint64_t count,
+		    uint64_t weight);
+};
+
+static const struct stack_list on_stacks = { "stacks", "samples", "weight", 1, 0, 1,
+					     "a stack needs tid, samples and weight", add_on };
+static const struct stack_list off_stacks = {
+	"off_stacks", "intervals", "ns", 0, 1, 0,
+	"an off-CPU stack needs tid, frames, intervals and ns", add_off
+};
+
+static int load_stack_list(const struct yr *d, const yaml_node_t *prof, struct profile *p,
+			   const struct stack_list *k)
+{
+	const yaml_node_t *stacks = yr_get(d, prof, k->key);
 	size_t nf = frametab_len(p->frames), cap = 0;
 	uint32_t *ids = NULL;
+	char what[64];
 	int e = 0;
+
+	if (!is_seq(stacks)) {
+		snprintf(what, sizeof(what), "'profile' has no '%s' list", k->key);
+		return k->required ? yr_bad(d, prof, what) : 0;
+	}
+	EACH(d, stacks, it)
+	{
+		const yaml_node_t *s = yr_node(d, *it);
+		double tid = 0, count = 0, weight = 0;
+		long n = frame_ids(d, yr_get(d, s, "frames"), nf, &ids, &cap);
+
+		if (n < 0) {
+			e = (int)n;
+			break;
+		}
+		if ((size_t)n < k->min_frames || yr_number(d, s, "tid", &tid) ||
+		    yr_number(d, s, k->count, &count) || yr_number(d, s, k->weight, &weight) ||
+		    count < k->min_count) {
+			e = yr_bad(d, s, k->bad);
+			break;
+		}
+		k->add(p, (pid_t)tid, ids, (size_t)n, (uint64_t)count, (uint64_t)weight);
+	}
+	free(ids);
+	return e;
+}
+
+static int load_stacks(const struct yr *d, const yaml_node_t *prof, struct profile *p)
+{
+	const yaml_node_t *threads = yr_get(d, prof, "threads");
 
 	if (is_seq(threads))
 		EACH(d, threads, it)
@@ -122,76 +199,16 @@ static int load_stacks(const struct yr *d, const yaml_node_t *prof, struct profi
 				return yr_bad(d, t, "a thread needs a pid and a tid");
 			profile_thread_comm(p, (pid_t)pid, (pid_t)tid, comm ? comm : "");
 		}
-	if (!is_seq(stacks))
-		return yr_bad(d, prof, "'profile' has no 'stacks' list");
-	EACH(d, stacks, it)
-	{
-		const yaml_node_t *s = yr_node(d, *it);
-		double tid = 0, samples = 0, weight = 0;
-		long n = frame_ids(d, yr_get(d, s, "frames"), nf, &ids, &cap);
-
-		if (n < 0) {
-			e = (int)n;
-			break;
-		}
-		if (yr_number(d, s, "tid", &tid) || yr_number(d, s, "samples", &samples) ||
-		    yr_number(d, s, "weight", &weight) || samples < 1) {
-			e = yr_bad(d, s, "a stack needs tid, samples and weight");
-			break;
-		}
-		profile_add_n(p, pid_of(p, (pid_t)tid), (pid_t)tid, ids, (size_t)n, (uint64_t)samples,
-			      (uint64_t)weight,
-			      n && frametab_get(p->frames, ids[n - 1])->kind == FRAME_KERNEL);
-	}
-	free(ids);
-	return e;
-}
-
-/* The reason a "[blocked: REASON]" frame names. */
-static enum block_reason reason_named(const struct frame *f)
-{
-	char name[64];
-
-	for (int r = 0; r < BLOCK_NREASONS; r++) {
-		snprintf(name, sizeof(name), "[blocked: %s]", blocking_name((enum block_reason)r));
-		if (!strcmp(name, f->name))
-			return (enum block_reason)r;
-	}
-	return BLOCK_NONE;
+	return load_stack_list(d, prof, p, &on_stacks);
 }
 
 /* Off-CPU intervals per (thread, stack), the reason frame last. */
 static int load_off_stacks(const struct yr *d, const yaml_node_t *prof, struct profile *p)
 {
-	const yaml_node_t *stacks = yr_get(d, prof, "off_stacks"), *on = yr_get(d, prof, "off_cpu");
-	size_t nf = frametab_len(p->frames), cap = 0;
-	uint32_t *ids = NULL;
-	int e = 0;
+	const char *on = yr_scalar(yr_get(d, prof, "off_cpu"));
 
-	p->off_on = yr_scalar(on) && !strcmp(yr_scalar(on), "true");
-	if (!is_seq(stacks))
-		return 0;
-	EACH(d, stacks, it)
-	{
-		const yaml_node_t *s = yr_node(d, *it);
-		double tid = 0, intervals = 0, ns = 0;
-		long n = frame_ids(d, yr_get(d, s, "frames"), nf, &ids, &cap);
-
-		if (n < 0) {
-			e = (int)n;
-			break;
-		}
-		if (!n || yr_number(d, s, "tid", &tid) || yr_number(d, s, "intervals", &intervals) ||
-		    yr_number(d, s, "ns", &ns)) {
-			e = yr_bad(d, s, "an off-CPU stack needs tid, frames, intervals and ns");
-			break;
-		}
-		profile_add_off_path(p, pid_of(p, (pid_t)tid), (pid_t)tid, ids, (size_t)n,
-				     (uint64_t)intervals, (uint64_t)ns,
-				     reason_named(frametab_get(p->frames, ids[n - 1])));
-	}
-	free(ids);
-	return e;
+	p->off_on = on && !strcmp(on, "true");
+	return load_stack_list(d, prof, p, &off_stacks);
 }
 
 /* Counter names and roles: what the per-node values are. */

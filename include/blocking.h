@@ -50,6 +50,8 @@ void blocking_cache_free(struct blocking_cache *c);
 
 /* "lock", "sleep", "file I/O", ... */
 const char *blocking_name(enum block_reason r);
+/* "[blocked: lock]": the frame a blocked interval ends in. */
+void blocking_frame_name(enum block_reason r, char *buf, size_t len);
 /* Short YAML keys: lock, sleep, file, network, poll, pipe, child, fault. */
 const char *blocking_key(enum block_reason r);
 
