@@ -1,6 +1,7 @@
 # flametop — plain GNU make, out-of-tree build.
 #   make            build build/flametop
 #   make check      unit tests (cmocka) then integration tests (pytest)
+#   make check-loaded  the same while every core is kept busy by another process
 #   make demo       run flametop on the bundled demo workload
 #   make deps       install every Debian package the build and tests need
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS (default 60)
@@ -82,7 +83,7 @@ NVML_DOUBLE := $(BUILD)/tests/doubles/libnvidia-ml.so.1
 BENCH_BIN := $(BUILD)/bench/fixedwork $(BUILD)/bench/switchy
 TOOL_BIN  := $(BUILD)/bench/unwind_bench $(BUILD)/bench/redraw_bench
 
-.PHONY: all demo check unit integration bench deps need-deps probe clean install format \
+.PHONY: all demo check check-loaded unit integration bench deps need-deps probe clean install format \
         fuzz fuzz-build fuzz-run fuzz-smoke
 
 all: probe $(BUILD)/flametop $(WL_BIN) $(TOOL_BIN) $(NVML_DOUBLE)
@@ -183,6 +184,11 @@ ifneq ($(SANITIZE),1)
 	  [ $$rc -eq 0 ] || { grep -B2 -A20 "FAILED\|ERROR" build/unit-sanitized.log | head -60; exit $$rc; }
 endif
 	@$(MAKE) --no-print-directory fuzz-smoke
+
+# The same suite with every core kept busy by another process: what CI sees
+# on a shared machine. Nothing in it may depend on a quiet machine.
+check-loaded:
+	@MAKE="$(MAKE)" ./tests/loaded.sh $(if $(filter 1,$(SANITIZE)),SANITIZE=1)
 
 # Fuzzing (libFuzzer, clang): one target per parser of outside input, seeds
 # in tests/fuzz/corpus/NAME. `make fuzz` runs each for FUZZ_SECONDS (new

@@ -49,6 +49,22 @@ static double on_cpu_pct(const struct classify_input *in)
 	return r > 100 ? 100 : r;
 }
 
+/* Runnable but not running: the threads' preempted time (the CPU was taken
+ * from them, they did not give it up) as a share of their wall time. Time a
+ * busy machine keeps a thread waiting for a CPU is demand for CPU, not
+ * waiting for something else. */
+static double runnable_pct(const struct classify_input *in, double on)
+{
+	double wall, r;
+
+	if (!in->has_offcpu || in->offcpu_ms[BLOCK_PREEMPT] <= 0)
+		return 0;
+	wall = on > 0 && in->cpu_ms > 0 ? in->cpu_ms * 100.0 / on
+					: in->wall_ms * (double)(in->threads > 0 ? in->threads : 1);
+	r = wall > 0 ? 100.0 * in->offcpu_ms[BLOCK_PREEMPT] / wall : 0;
+	return r > 100.0 - on ? 100.0 - on : r;
+}
+
 static double kernel_pct(const struct classify_input *in, enum block_reason r)
 {
 	return in->weight ? 100.0 * (double)in->kernel_weight[r] / (double)in->weight : 0;
@@ -107,6 +123,20 @@ static void classify_on_cpu(const struct classify_input *in, double on, struct c
 		 "%ld thread%s sampled); user %.0f ms, sys %.0f ms (%.0f%% in the kernel)%s",
 		 out->kind == BN_KERNEL ? "kernel" : "CPU", in->cpu_ms, in->wall_ms, on, in->threads,
 		 in->threads == 1 ? "" : "s", in->user_ms, in->sys_ms, 100 * sys_share, more);
+}
+
+/* On a CPU less than CPU_BOUND_PCT only because others held the CPUs. */
+static void classify_starved(const struct classify_input *in, double on, double runnable,
+			     struct classification *out)
+{
+	char more[160];
+
+	growth_note(in, more, sizeof(more));
+	out->kind = BN_CPU;
+	snprintf(out->detail, sizeof(out->detail),
+		 "CPU-starved: runnable but not running %.0f%% of the threads' wall time (other "
+		 "work held the CPUs), on-CPU %.0f%%; %.0f ms of CPU in %.0f ms of wall time%s",
+		 runnable, on, in->cpu_ms, in->wall_ms, more);
 }
 
 /* Off-CPU: switch-out stacks say why; without them, the disk and the
@@ -169,6 +199,8 @@ void classify(const struct classify_input *in, struct classification *out)
 	on = on_cpu_pct(in);
 	if (on >= CPU_BOUND_PCT)
 		classify_on_cpu(in, on, out);
+	else if (on + runnable_pct(in, on) >= CPU_BOUND_PCT)
+		classify_starved(in, on, runnable_pct(in, on), out);
 	else
 		classify_off_cpu(in, on, out);
 }
@@ -187,21 +219,26 @@ static struct suggestion *add(struct suggestion *out, size_t *n, const char *key
 size_t suggest(const struct classify_input *in, struct suggestion *out)
 {
 	double on = on_cpu_pct(in), sys_share = in->cpu_ms > 0 ? in->sys_ms / in->cpu_ms : 0;
-	double wall_s = in->wall_ms / 1000.0, total;
+	double wall_s = in->wall_ms / 1000.0, total, runnable = runnable_pct(in, on);
 	size_t n = 0;
 	struct suggestion *s;
 
 	if (in->wall_ms <= 0)
 		return 0;
-	if (in->samples && on >= CPU_BOUND_PCT) {
+	if (in->samples && on + runnable >= CPU_BOUND_PCT) {
+		char starved[64] = "";
+
+		if (runnable >= 0.5)
+			snprintf(starved, sizeof(starved), ", runnable but waiting for a CPU %.0f%%",
+				 runnable);
 		s = add(out, &n, "cpu_bound");
 		snprintf(s->text, sizeof(s->text), "The target is CPU-bound");
 		snprintf(s->evidence, sizeof(s->evidence),
-			 "on-CPU %.0f%% of the threads' wall time; %.0f ms of CPU in %.0f ms "
+			 "on-CPU %.0f%% of the threads' wall time%s; %.0f ms of CPU in %.0f ms "
 			 "(user %.0f ms, sys %.0f ms)",
-			 on, in->cpu_ms, in->wall_ms, in->user_ms, in->sys_ms);
+			 on, starved, in->cpu_ms, in->wall_ms, in->user_ms, in->sys_ms);
 	}
-	if (on < CPU_BOUND_PCT) {
+	if (on + runnable < CPU_BOUND_PCT) {
 		s = add(out, &n, "off_cpu");
 		snprintf(s->text, sizeof(s->text), "The target is off-CPU / I/O-bound: it waits");
 		snprintf(s->evidence, sizeof(s->evidence),

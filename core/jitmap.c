@@ -2,6 +2,7 @@
 #include "jitmap.h"
 
 #include "grow.h"
+#include "safefile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -113,12 +114,15 @@ static FILE *open_owned(struct jitmap *m)
 	int fd;
 
 	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)m->pid);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	/* Anyone can plant this name in /tmp: a FIFO, a device or a symlink is
+	 * refused without blocking, and so is a file of another user's. */
+	fd = safefile_open(path, SAFEFILE_NOFOLLOW, 0, &st);
+	if (fd == -ENOENT)
 		return NULL;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (st.st_uid != m->owner && st.st_uid != 0)) {
+	if (fd < 0 || (st.st_uid != m->owner && st.st_uid != 0)) {
 		m->refused = 1;
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return NULL;
 	}
 	if (st.st_size <= m->offset) {

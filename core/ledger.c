@@ -49,7 +49,8 @@ struct hypothesis *ledger_add(struct ledger *l, const char *text, time_t now)
 
 struct hypothesis *ledger_find(struct ledger *l, unsigned id)
 {
-	for (size_t i = 0; i < l->n; i++)
+	/* Newest first: the one just added is found at once. */
+	for (size_t i = l->n; i-- > 0;)
 		if (l->v[i].id == id)
 			return &l->v[i];
 	return NULL;

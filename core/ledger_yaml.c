@@ -1,10 +1,12 @@
 /* ledger_yaml — hypotheses to and from YAML (libyaml's document API). */
 #include "ledger_yaml.h"
 
-#include "procfs.h"
+#include "safefile.h"
+#include "u64map.h"
 #include "yamlr.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,7 +190,8 @@ static int read_verdict(const char *s, enum verdict *v)
 	return -EINVAL;
 }
 
-static int read_one(const struct yr *d, const yaml_node_t *m, struct ledger *l)
+static int read_one(const struct yr *d, const yaml_node_t *m, struct ledger *l,
+		    struct u64map *seen)
 {
 	const yaml_node_t *idn = yr_get(d, m, "id");
 	const char *name = yr_scalar(yr_get(d, m, "name")), *ids = yr_scalar(idn);
@@ -202,7 +205,7 @@ static int read_one(const struct yr *d, const yaml_node_t *m, struct ledger *l)
 	if (!name || !*name)
 		return yr_bad(d, m, "a hypothesis needs a name");
 	id = ids ? strtoul(ids, &end, 10) : 0;
-	if (!ids || *end || !id || ledger_find(l, (unsigned)id))
+	if (!ids || *end || !id || id > UINT_MAX || u64map_get(seen, id) != U64MAP_NONE)
 		return yr_bad(d, idn ? idn : m, "a hypothesis needs an id, a unique positive number");
 	memset(&h, 0, sizeof(h));
 	if (read_verdict(yr_scalar(yr_get(d, m, "verdict")), &h.verdict))
@@ -216,6 +219,10 @@ static int read_one(const struct yr *d, const yaml_node_t *m, struct ledger *l)
 		return -ENOMEM;
 	}
 	nh->id = (unsigned)id;
+	if (u64map_put(seen, id, 1)) {
+		snprintf(d->err, d->errlen, "out of memory");
+		return -ENOMEM;
+	}
 	nh->verdict = h.verdict;
 	nh->marked_at = h.marked_at;
 	nh->snap = h.snap;
@@ -237,14 +244,19 @@ static int read_doc(const struct yr *d, struct ledger *l)
 		return 0;
 	if (list->type != YAML_SEQUENCE_NODE)
 		return yr_bad(d, list, "'hypotheses' must be a list");
-	for (yaml_node_item_t *it = list->data.sequence.items.start; it < list->data.sequence.items.top;
-	     it++) {
-		int e = read_one(d, yr_node(d, *it), l);
+	/* Ids already taken, by a hash: a ledger of 10^5 hypotheses loads in
+	 * linear time. The ones in L before the load count too. */
+	struct u64map seen;
+	int e = 0;
 
-		if (e)
-			return e;
-	}
-	return 0;
+	u64map_init(&seen);
+	for (size_t i = 0; i < l->n && !e; i++)
+		e = u64map_put(&seen, l->v[i].id, 1);
+	for (yaml_node_item_t *it = list->data.sequence.items.start;
+	     !e && it < list->data.sequence.items.top; it++)
+		e = read_one(d, yr_node(d, *it), l, &seen);
+	u64map_clear(&seen);
+	return e;
 }
 
 int ledger_yaml_load_doc(yaml_document_t *doc, struct ledger *l, char *err, size_t errlen)
@@ -254,31 +266,53 @@ int ledger_yaml_load_doc(yaml_document_t *doc, struct ledger *l, char *err, size
 	return read_doc(&d, l);
 }
 
-int ledger_yaml_load(const char *text, size_t len, struct ledger *l, char *err, size_t errlen)
+/* An export has a flametop header without "kind: ledger". */
+static int doc_is_export(yaml_document_t *doc)
+{
+	struct yr d = { doc, NULL, 0 };
+	const yaml_node_t *hdr = yr_get(&d, yaml_document_get_root_node(doc), "flametop");
+	const char *kind = yr_scalar(yr_get(&d, hdr, "kind"));
+
+	return hdr && !(kind && !strcmp(kind, "ledger"));
+}
+
+static int load_text(const char *text, size_t len, struct ledger *l, int *from_export, char *err,
+		     size_t errlen)
 {
 	yaml_document_t doc;
 	int e = yr_load(text, len, &doc, err, errlen);
 
 	if (e)
 		return e;
+	if (from_export)
+		*from_export = doc_is_export(&doc);
 	e = ledger_yaml_load_doc(&doc, l, err, errlen);
 	yaml_document_delete(&doc);
 	return e;
 }
 
-int ledger_yaml_load_file(const char *path, struct ledger *l, char *err, size_t errlen)
+int ledger_yaml_load(const char *text, size_t len, struct ledger *l, char *err, size_t errlen)
+{
+	return load_text(text, len, l, NULL, err, errlen);
+}
+
+int ledger_yaml_load_file(const char *path, struct ledger *l, int *from_export, char *err,
+			  size_t errlen)
 {
 	size_t len = 0;
-	char *text = procfs_slurp(path, &len), why[200];
+	char *text = safefile_slurp(path, 0, SAFEFILE_INPUT_MAX, &len), why[200];
 	int e;
 
+	if (from_export)
+		*from_export = 0;
 	if (!text) {
 		e = errno ? -errno : -EIO;
 		if (e != -ENOENT)
-			snprintf(err, errlen, "cannot read ledger '%s': %s", path, strerror(-e));
+			snprintf(err, errlen, "cannot read ledger '%s': %s", path,
+				 safefile_strerror(e));
 		return e;
 	}
-	e = ledger_yaml_load(text, len, l, why, sizeof(why));
+	e = load_text(text, len, l, from_export, why, sizeof(why));
 	if (e)
 		snprintf(err, errlen, "ledger '%s': %s", path, why);
 	free(text);

@@ -2,10 +2,11 @@
 #include "saved.h"
 
 #include "grow.h"
-#include "procfs.h"
+#include "safefile.h"
 #include "yamlr.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +61,7 @@ static int load_frames(const struct yr *d, const yaml_node_t *prof, struct profi
 
 		if (!name || !module)
 			return yr_bad(d, f, "a frame needs a name and a module");
-		if (yr_number(d, f, "line", &line) < 0)
+		if (yr_range(d, f, "line", 0, 4294967295.0, &line) < 0)
 			return -EINVAL;
 		id = (inl && !strcmp(inl, "true") ? frametab_intern_inline : frametab_intern)(
 		    p->frames, name, module, str_at(d, f, "file"), (unsigned)line,
@@ -172,8 +173,9 @@ static int load_stack_list(const struct yr *d, const yaml_node_t *prof, struct p
 			e = (int)n;
 			break;
 		}
-		if ((size_t)n < k->min_frames || yr_number(d, s, "tid", &tid) ||
-		    yr_number(d, s, k->count, &count) || yr_number(d, s, k->weight, &weight) ||
+		if ((size_t)n < k->min_frames || yr_range(d, s, "tid", -1, YR_PID_MAX, &tid) ||
+		    yr_range(d, s, k->count, 0, YR_U64_MAX, &count) ||
+		    yr_range(d, s, k->weight, 0, YR_U64_MAX, &weight) ||
 		    count < k->min_count) {
 			e = yr_bad(d, s, k->bad);
 			break;
@@ -195,7 +197,8 @@ static int load_stacks(const struct yr *d, const yaml_node_t *prof, struct profi
 			double pid = 0, tid = 0;
 			const char *comm = str_at(d, t, "comm");
 
-			if (yr_number(d, t, "pid", &pid) || yr_number(d, t, "tid", &tid))
+			if (yr_range(d, t, "pid", -1, YR_PID_MAX, &pid) ||
+			    yr_range(d, t, "tid", -1, YR_PID_MAX, &tid))
 				return yr_bad(d, t, "a thread needs a pid and a tid");
 			profile_thread_comm(p, (pid_t)pid, (pid_t)tid, comm ? comm : "");
 		}
@@ -227,7 +230,8 @@ static int load_counters(const struct yr *d, const yaml_node_t *prof, struct sav
 
 		if (!name || k->n >= EVENTS_MAX || k->n >= CTREE_MAX_CTR)
 			return yr_bad(d, m, "a counter event needs a name (at most 8)");
-		yr_number(d, m, "role", &role);
+		if (yr_range(d, m, "role", ROLE_NONE, ROLE_BRANCH_MISSES, &role) < 0)
+			return -EINVAL;
 		snprintf(k->name[k->n], sizeof(k->name[0]), "%s", name);
 		k->role[k->n++] = (enum event_role)role;
 	}
@@ -269,10 +273,20 @@ static int charge_nodes(const struct yr *d, const yaml_node_t *prof, struct save
 		EACH(d, self, jt)
 		{
 			const char *x = yr_scalar(yr_node(d, *jt));
+			char *end;
 
-			if (x && k < nctr)
-				v[k++] = strtoull(x, NULL, 10);
+			if (!x || k >= nctr)
+				continue;
+			errno = 0;
+			v[k++] = x[0] >= '0' && x[0] <= '9' ? strtoull(x, &end, 10) : 0;
+			if (x[0] < '0' || x[0] > '9' || errno || *end) {
+				e = yr_bad(d, yr_node(d, *jt), "a counter value must be a whole "
+							       "number below 2^64");
+				break;
+			}
 		}
+		if (e)
+			break;
 		ctree_charge(t, node, v);
 	}
 	free(ids);
@@ -312,7 +326,7 @@ static void load_timeline(const struct yr *d, const yaml_node_t *root, struct sa
 		yr_number(d, m, "write_calls_per_s", &pt.syscw_ps);
 		yr_number(d, m, "ctxt_voluntary_per_s", &pt.vcsw_ps);
 		yr_number(d, m, "ctxt_involuntary_per_s", &pt.ivcsw_ps);
-		yr_number(d, m, "threads", &threads);
+		yr_range(d, m, "threads", 0, 1e9, &threads);
 		pt.threads = (long)threads;
 		yr_number(d, m, "off_cpu_pct", &pt.off_cpu_pct);
 		pt.gpu_valid = yr_number(d, m, "gpu_util_pct", &pt.gpu_util_pct) == 0;
@@ -330,14 +344,14 @@ static void load_facts(const struct yr *d, const yaml_node_t *root, struct saved
 	const char *v;
 	double x = 0;
 
-	if (yr_number(d, tg, "pid", &x) == 0)
+	if (yr_range(d, tg, "pid", -1, YR_PID_MAX, &x) == 0)
 		r->pid = (pid_t)x;
 	snprintf(r->command, sizeof(r->command), "%s", (v = str_at(d, tg, "command")) ? v : "");
 	snprintf(r->exe, sizeof(r->exe), "%s", (v = str_at(d, tg, "exe")) ? v : "");
 	snprintf(r->event, sizeof(r->event), "%s", (v = str_at(d, sc, "event")) ? v : "");
 	snprintf(r->call_graph, sizeof(r->call_graph), "%s",
 		 (v = str_at(d, sc, "call_graph")) ? v : "");
-	if (yr_number(d, sc, "frequency_hz", &x) == 0)
+	if (yr_range(d, sc, "frequency_hz", 0, 4294967295.0, &x) == 0)
 		r->freq_hz = (unsigned)x;
 	if (yr_number(d, sc, "duration_s", &x) == 0)
 		r->duration_s = x;
@@ -366,13 +380,13 @@ static void load_facts(const struct yr *d, const yaml_node_t *root, struct saved
 int saved_load(const char *path, struct saved_report *s, char *err, size_t len)
 {
 	size_t n = 0;
-	char *text = procfs_slurp(path, &n);
+	char *text = safefile_slurp(path, 0, SAFEFILE_INPUT_MAX, &n);
 	int e;
 
 	if (!text) {
 		e = errno ? -errno : -EIO;
 		memset(s, 0, sizeof(*s));
-		snprintf(err, len, "cannot read '%s': %s", path, strerror(-e));
+		snprintf(err, len, "cannot read '%s': %s", path, safefile_strerror(e));
 		return e;
 	}
 	e = exporter_for_path(path) == &exporter_folded
@@ -433,10 +447,18 @@ int saved_load_folded(const char *text, size_t n, const char *path, struct saved
 			continue;
 		sp = strrchr(line, ' ');
 		errno = 0;
-		count = sp ? strtoull(sp + 1, &end, 10) : 0;
-		if (!sp || sp == line || errno || end == sp + 1 || (*end && strcmp(end, "\r")) ||
-		    !count) {
-			snprintf(err, len, "'%s': line %zu: not folded stacks (\"a;b;c COUNT\")", path,
+		/* Digits only: strtoull would take "-5" as 2^64 - 5. */
+		count = sp && sp[1] >= '0' && sp[1] <= '9' ? strtoull(sp + 1, &end, 10) : 0;
+		if (!sp || sp == line || errno || !count || (*end && strcmp(end, "\r"))) {
+			snprintf(err, len,
+				 "'%s': line %zu: not folded stacks (\"a;b;c COUNT\", COUNT a "
+				 "positive whole number below 2^64)",
+				 path, lineno);
+			e = -EINVAL;
+			break;
+		}
+		if (count > UINT64_MAX - s->profile->samples) {
+			snprintf(err, len, "'%s': line %zu: the counts add up past 2^64", path,
 				 lineno);
 			e = -EINVAL;
 			break;

@@ -5,6 +5,7 @@
 #include "jitmap.h"
 #include "kallsyms.h"
 #include "procfs.h"
+#include "safefile.h"
 #include "u64map.h"
 
 #include <dwarf.h>
@@ -58,9 +59,64 @@ struct symbolizer {
 	char vdso_path[64];   /* "/proc/self/fd/N": how libdwfl opens it */
 };
 
+/* The files a process maps: opened by flametop, not libdwfl, so that a FIFO
+ * or device put in place of a mapped file cannot block or feed us forever.
+ * Names not starting with '/' ([vdso] read from memory) stay libdwfl's. */
+static int find_elf_safely(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
+			   char **file_name, Elf **elfp)
+{
+	int fd;
+
+	if (name[0] != '/')
+		return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
+	fd = safefile_open(name, 0, 0, NULL);
+	if (fd < 0)
+		return -1;
+	*file_name = strdup(name);
+	*elfp = NULL; /* libdwfl reads the ELF from FD */
+	return fd;
+}
+
+/* Whether anyone but root and us could have put a file in PATH's directory:
+ * then a debug file found there (the ".gnu_debuglink" name beside the
+ * module, or in its .debug/) is not looked for. */
+static int dir_is_shared(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+
+	if (!slash || (size_t)(slash - path) >= sizeof(dir))
+		return 1;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = 0;
+	if (stat(dir[0] ? dir : "/", &st))
+		return 1;
+	return (st.st_mode & (S_IWGRP | S_IWOTH)) || (st.st_uid != 0 && st.st_uid != geteuid());
+}
+
+/* libdwfl's search path, read at each call: NULL is its default
+ * (":.debug:/usr/lib/debug", the module's own directory first). */
+static char *debuginfo_path;
+static char system_debug_only[] = "/usr/lib/debug";
+
+static int find_debuginfo_safely(Dwfl_Module *mod, void **userdata, const char *modname,
+				 Dwarf_Addr base, const char *file_name, const char *debuglink,
+				 GElf_Word crc, char **debuginfo_file_name)
+{
+	int fd;
+
+	debuginfo_path = file_name && dir_is_shared(file_name) ? system_debug_only : NULL;
+	fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink, crc,
+					  debuginfo_file_name);
+	debuginfo_path = NULL;
+	return fd;
+}
+
 static const Dwfl_Callbacks dwfl_callbacks = {
-	.find_elf = dwfl_linux_proc_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_elf = find_elf_safely,
+	.find_debuginfo = find_debuginfo_safely,
+	.debuginfo_path = &debuginfo_path,
 };
 
 static uint64_t now_ns(void)

@@ -2,6 +2,7 @@
 #include "yamlr.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,10 +54,134 @@ int yr_number(const struct yr *d, const yaml_node_t *m, const char *key, double 
 	return *end ? yr_bad(d, n, "not a number") : 0;
 }
 
+/* Nesting deeper than this is refused before the document is built: our
+ * exports nest two levels per call-tree level, and libyaml's scanner slows
+ * down with every open level (10^5 of them took half a minute). */
+#define YR_MAX_DEPTH 1024
+/* Nodes that aliases may add when expanded, beyond the document's own: an
+ * alias bomb (a few KB that expand to 10^9 scalars) is refused. */
+#define YR_MAX_ALIAS_NODES 1000000
+
+static int prescan(const char *text, size_t len, char *err, size_t errlen)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	int depth = 0, e = 0, done = 0;
+
+	if (!yaml_parser_initialize(&p)) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	while (!done && !e) {
+		if (!yaml_parser_parse(&p, &ev))
+			break; /* the loader says what is wrong, with its line */
+		if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
+			if (++depth > YR_MAX_DEPTH) {
+				snprintf(err, errlen, "line %lu: nested deeper than %d levels",
+					 (unsigned long)ev.start_mark.line + 1, YR_MAX_DEPTH);
+				e = -EINVAL;
+			}
+		} else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		}
+		done = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&p);
+	return e;
+}
+
+/* Node I's size with every alias expanded (saturating), into SIZE; an alias
+ * that leads back to a node being expanded is a cycle. */
+enum { YR_NEW, YR_OPEN, YR_DONE };
+
+static int expand(yaml_document_t *doc, int i, unsigned char *state, uint64_t *size, int depth,
+		  char *err, size_t errlen)
+{
+	yaml_node_t *n = yaml_document_get_node(doc, i);
+	uint64_t total = 1;
+
+	if (!n || state[i] == YR_DONE)
+		return 0;
+	if (state[i] == YR_OPEN || depth > YR_MAX_DEPTH) {
+		snprintf(err, errlen, "line %lu: an alias that refers to itself (or aliases nested too deep)",
+			 (unsigned long)n->start_mark.line + 1);
+		return -EINVAL;
+	}
+	state[i] = YR_OPEN;
+	if (n->type == YAML_SEQUENCE_NODE)
+		for (yaml_node_item_t *it = n->data.sequence.items.start;
+		     it < n->data.sequence.items.top; it++) {
+			if (expand(doc, *it, state, size, depth + 1, err, errlen))
+				return -EINVAL;
+			total += size[*it];
+			if (total > (uint64_t)1 << 40)
+				total = (uint64_t)1 << 40;
+		}
+	if (n->type == YAML_MAPPING_NODE)
+		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+		     p++) {
+			if (expand(doc, p->key, state, size, depth + 1, err, errlen) ||
+			    expand(doc, p->value, state, size, depth + 1, err, errlen))
+				return -EINVAL;
+			total += size[p->key] + size[p->value];
+			if (total > (uint64_t)1 << 40)
+				total = (uint64_t)1 << 40;
+		}
+	size[i] = total;
+	state[i] = YR_DONE;
+	return 0;
+}
+
+/* Aliases that recurse or expand past a bound are refused (as Go's yaml.v3
+ * refuses "excessive aliasing"): every reader walks the expanded tree. */
+static int check_aliases(yaml_document_t *doc, char *err, size_t errlen)
+{
+	size_t nodes = (size_t)(doc->nodes.top - doc->nodes.start);
+	unsigned char *state = calloc(nodes + 1, 1);
+	uint64_t *size = calloc(nodes + 1, sizeof(*size));
+	int e = 0;
+
+	if (!state || !size) {
+		snprintf(err, errlen, "out of memory");
+		e = -ENOMEM;
+	} else if (nodes && !(e = expand(doc, 1, state, size, 0, err, errlen)) &&
+		   size[1] > nodes + YR_MAX_ALIAS_NODES) {
+		snprintf(err, errlen,
+			 "aliases expand %zu nodes to %llu: more than flametop reads (%d extra)",
+			 nodes, (unsigned long long)size[1], YR_MAX_ALIAS_NODES);
+		e = -EINVAL;
+	}
+	free(state);
+	free(size);
+	return e;
+}
+
+int yr_range(const struct yr *d, const yaml_node_t *m, const char *key, double lo, double hi,
+	     double *out)
+{
+	double v;
+	int e = yr_number(d, m, key, &v);
+
+	if (e)
+		return e;
+	/* !(in range) also catches NaN: every later cast to an integer is defined. */
+	if (!(v >= lo && v <= hi))
+		return yr_bad(d, yr_get(d, m, key), "number out of range");
+	*out = v;
+	return 0;
+}
+
 int yr_load(const char *text, size_t len, yaml_document_t *doc, char *err, size_t errlen)
 {
 	yaml_parser_t p;
+	int e = prescan(text, len, err, errlen);
 
+	if (e) {
+		memset(doc, 0, sizeof(*doc));
+		return e;
+	}
 	if (!yaml_parser_initialize(&p)) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -69,5 +194,10 @@ int yr_load(const char *text, size_t len, yaml_document_t *doc, char *err, size_
 		return -EINVAL;
 	}
 	yaml_parser_delete(&p);
-	return 0;
+	e = check_aliases(doc, err, errlen);
+	if (e) {
+		yaml_document_delete(doc);
+		memset(doc, 0, sizeof(*doc));
+	}
+	return e;
 }

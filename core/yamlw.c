@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -91,13 +92,70 @@ void yw_end_seq(struct yamlw *w)
 	emit(w, &ev, yaml_sequence_end_event_initialize(&ev));
 }
 
+/* The length of the valid UTF-8 sequence at S (1-4), or 0: overlong forms,
+ * surrogates and code points past U+10FFFF are invalid, as libyaml has it. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned c = s[0], v;
+	size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
+				: (c & 0xF8) == 0xF0 ? 4 : 0;
+
+	if (n <= 1)
+		return n;
+	v = c & (0x7F >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3F);
+	}
+	if ((n == 2 && v < 0x80) || (n == 3 && v < 0x800) || (n == 4 && v < 0x10000) ||
+	    (v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF)
+		return 0;
+	return n;
+}
+
+/* Names come from the target (argv, thread names, symbols): bytes, not
+ * always UTF-8. Each byte that starts no valid sequence becomes U+FFFD, so
+ * the export is written instead of refused by the emitter. NULL when S is
+ * valid already (or no memory: S is written as it is). */
+static char *valid_utf8(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, o = 0, n;
+	char *out;
+
+	while (i < len && (n = utf8_len(p + i)))
+		i += n;
+	if (i == len || !(out = malloc(len * 3 + 1)))
+		return NULL;
+	for (i = 0; i < len; i += n ? n : 1) {
+		n = utf8_len(p + i);
+		if (n) {
+			memcpy(out + o, s + i, n);
+			o += n;
+		} else {
+			memcpy(out + o, "\xEF\xBF\xBD", 3);
+			o += 3;
+		}
+	}
+	out[o] = 0;
+	return out;
+}
+
 void yw_scalar(struct yamlw *w, const char *s, yaml_scalar_style_t style)
 {
+	size_t len = strlen(s);
+	char *fixed = valid_utf8(s, len);
 	yaml_event_t ev;
 
+	if (fixed) {
+		s = fixed;
+		len = strlen(s);
+	}
 	emit(w, &ev,
-	     yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1,
+	     yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)len, 1, 1,
 					  style));
+	free(fixed); /* the event holds its own copy */
 }
 
 /* Plain style only for words that cannot be read as another type. */

@@ -2,6 +2,7 @@
 #include "procfs.h"
 
 #include "grow.h"
+#include "safefile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,47 +13,13 @@
 #include <string.h>
 #include <unistd.h>
 
+/* /proc files are regular files without a size: read up to a bound, never
+ * from a FIFO or device someone planted where a /proc path leads. */
+#define PROCFS_MAX ((size_t)256 << 20)
+
 char *procfs_slurp(const char *path, size_t *lenp)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0, cap = 4096;
-	char *buf;
-
-	if (fd < 0)
-		return NULL;
-	buf = malloc(cap);
-	while (buf) {
-		ssize_t r = read(fd, buf + len, cap - len - 1);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			if (r < 0) {
-				free(buf);
-				buf = NULL;
-			}
-			break;
-		}
-		len += (size_t)r;
-		if (cap - len < 2) {
-			char *p = realloc(buf, cap * 2);
-
-			if (!p) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = p;
-			cap *= 2;
-		}
-	}
-	close(fd);
-	if (buf) {
-		buf[len] = 0;
-		if (lenp)
-			*lenp = len;
-	}
-	return buf;
+	return safefile_slurp(path, 0, PROCFS_MAX, lenp);
 }
 
 int procfs_read_int(const char *path, int dflt)

@@ -122,16 +122,33 @@ static int try_open(struct sampler *s, pid_t tid, int cpu, const struct event_sp
 
 static int no_pmu(int e) { return e == -ENOENT || e == -EOPNOTSUPP || e == -ENODEV; }
 
+/* Another user's process needs the right to trace it (ptrace), whatever
+ * perf_event_paranoid says; one's own needs a paranoid level that allows it. */
+static void explain_permission(pid_t tid, char *err, size_t len)
+{
+	int paranoid = procfs_read_int("/proc/sys/kernel/perf_event_paranoid", 2);
+	struct procfs_status st;
+
+	if (procfs_read_status(tid, 0, &st) == 0 && st.uid != getuid())
+		snprintf(err, len,
+			 "permission denied sampling pid %d: it belongs to uid %u and this user "
+			 "(uid %u) may not trace it (ptrace access; kernel.perf_event_paranoid is "
+			 "%d); run as that user, as root, or with CAP_PERFMON and CAP_SYS_PTRACE",
+			 (int)tid, (unsigned)st.uid, (unsigned)getuid(), paranoid);
+	else
+		snprintf(err, len,
+			 "permission denied sampling pid %d: kernel.perf_event_paranoid is %d and "
+			 "this user may not trace it; run as root or with CAP_PERFMON, or "
+			 "'sysctl kernel.perf_event_paranoid=1' (own processes only)",
+			 (int)tid, paranoid);
+}
+
 static void explain(int e, pid_t tid, const struct sampler *s, char *err, size_t len)
 {
 	unsigned max = sampler_max_rate();
 
 	if (e == -EACCES || e == -EPERM)
-		snprintf(err, len,
-			 "permission denied sampling pid %d: kernel.perf_event_paranoid is %d and "
-			 "this user may not trace it; run as root or with CAP_PERFMON, or "
-			 "'sysctl kernel.perf_event_paranoid=1' (own processes only)",
-			 (int)tid, procfs_read_int("/proc/sys/kernel/perf_event_paranoid", 2));
+		explain_permission(tid, err, len);
 	else if (e == -ESRCH)
 		snprintf(err, len, "no such process: %d", (int)tid);
 	else if (e == -EINVAL && max && s->cfg.freq_hz > max)
@@ -469,6 +486,14 @@ static void undo_opens(struct sampler *s, size_t before, size_t leaders_before,
 	index_streams(s);
 }
 
+/* Whether TID has ended (or is ending: a zombie or dead thread). */
+static int task_gone(pid_t tid)
+{
+	struct procfs_stat st;
+
+	return procfs_read_stat(tid, 0, &st) != 0 || st.state == 'Z' || st.state == 'X';
+}
+
 int sampler_open_task(struct sampler *s, pid_t tid, char *err, size_t errlen)
 {
 	size_t before = s->nfds, leaders_before = s->nleaders, switchers_before = s->nswitchers;
@@ -479,6 +504,13 @@ int sampler_open_task(struct sampler *s, pid_t tid, char *err, size_t errlen)
 		if (e) {
 			/* All CPUs or none: a task sampled on some CPUs only would lie. */
 			undo_opens(s, before, leaders_before, switchers_before);
+			/* A thread that exits while its events are opened makes the
+			 * kernel answer ENODEV or ENOENT, not ESRCH: it ended, the
+			 * event is not unsupported. */
+			if (e != -ESRCH && task_gone(tid)) {
+				snprintf(err, errlen, "no such process: %d", (int)tid);
+				e = -ESRCH;
+			}
 			return e;
 		}
 	}

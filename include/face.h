@@ -23,8 +23,14 @@ int face_write_exports(const struct cli_options *o, const struct report *r);
 void face_wall(struct report *r, struct ctree **wall);
 
 /* --ledger: loads o->ledger_path into L (a missing file is an empty
- * ledger). Returns 0, or 2 after saying why on stderr. */
-int face_load_ledger(const struct cli_options *o, struct ledger *l);
+ * ledger) and puts where changes are to be saved in SAVE (may be NULL):
+ * the file itself for a ledger, a ledger file of its own beside an export
+ * (an export is never written over). Returns 0, or 2 after saying why on
+ * stderr. */
+int face_load_ledger(const struct cli_options *o, struct ledger *l, char *save, size_t savelen);
+/* Where a ledger loaded from PATH is saved: PATH, or for an export
+ * "NAME.ledger.yaml" beside it. */
+void face_ledger_save_path(const char *path, int from_export, char *save, size_t len);
 /* Saves L to PATH (temporary file and rename). Returns 0 or -errno with
  * the reason in ERR. */
 int face_save_ledger(const char *path, const struct ledger *l, char *err, size_t len);

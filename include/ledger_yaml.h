@@ -23,8 +23,11 @@ int ledger_yaml_load(const char *text, size_t len, struct ledger *l, char *err, 
 /* The same from a parsed document. */
 int ledger_yaml_load_doc(yaml_document_t *doc, struct ledger *l, char *err, size_t errlen);
 /* Loads PATH; a file that does not exist is an empty ledger (returns
- * -ENOENT, L untouched), one that cannot be read or parsed an error. */
-int ledger_yaml_load_file(const char *path, struct ledger *l, char *err, size_t errlen);
+ * -ENOENT, L untouched), one that cannot be read or parsed an error.
+ * *FROM_EXPORT (may be NULL) says whether PATH is an export rather than a
+ * ledger file: an export is read, never written over. */
+int ledger_yaml_load_file(const char *path, struct ledger *l, int *from_export, char *err,
+			  size_t errlen);
 
 /* A ledger file: the flametop header and the report's hypotheses. */
 extern const struct exporter exporter_ledger;

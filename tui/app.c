@@ -476,6 +476,12 @@ int app_export(struct app *a, const char *path)
 	char err[4200], saved[4096], err2[4200];
 	int e;
 
+	if (!strcmp(path, "-") || !strcmp(path, "/dev/stdout") || !strcmp(path, "/dev/tty")) {
+		/* The screen is on the terminal: an export there would draw over it. */
+		app_message(a, 1, "'%s' is the screen's terminal: name a file (-o - writes "
+				  "standard output after the screen closes)", path);
+		return -EINVAL;
+	}
 	if (a->saved)
 		r = *a->saved;
 	else if (a->session)

@@ -73,19 +73,39 @@ void face_wall(struct report *r, struct ctree **wall)
 	}
 }
 
-int face_load_ledger(const struct cli_options *o, struct ledger *l)
+int face_load_ledger(const struct cli_options *o, struct ledger *l, char *save, size_t savelen)
 {
 	char err[512];
-	int e;
+	int e, from_export = 0;
 
+	if (save && savelen)
+		save[0] = 0;
 	if (!o->ledger_path)
 		return 0;
-	e = ledger_yaml_load_file(o->ledger_path, l, err, sizeof(err));
+	e = ledger_yaml_load_file(o->ledger_path, l, &from_export, err, sizeof(err));
 	if (e && e != -ENOENT) {
 		fprintf(stderr, "flametop: %s\n", err);
 		return 2;
 	}
+	if (save && savelen)
+		face_ledger_save_path(o->ledger_path, from_export, save, savelen);
 	return 0;
+}
+
+void face_ledger_save_path(const char *path, int from_export, char *save, size_t len)
+{
+	size_t n = strlen(path);
+
+	if (!from_export) {
+		snprintf(save, len, "%s", path);
+		return;
+	}
+	/* run.yaml -> run.ledger.yaml, beside the export it came from. */
+	if (n > 5 && !strcmp(path + n - 5, ".yaml"))
+		n -= 5;
+	else if (n > 4 && !strcmp(path + n - 4, ".yml"))
+		n -= 4;
+	snprintf(save, len, "%.*s.ledger.yaml", (int)n, path);
 }
 
 int face_save_ledger(const char *path, const struct ledger *l, char *err, size_t len)

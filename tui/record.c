@@ -1,4 +1,6 @@
-/* record — the headless face: stderr for progress, stdout for the table. */
+/* record — the headless face. Everything flametop says goes to stderr,
+ * the hotspot table too: stdout belongs to the launched command (its output
+ * stays byte for byte what it would be alone) or to `-o -`. */
 #include "record.h"
 
 #include "face.h"
@@ -59,15 +61,15 @@ static void print_table(const struct profile *p, const struct ctree *t, int top)
 
 	if (n < 0)
 		return;
-	printf("%7s %7s %8s  %-48s %s\n", "self%", "total%", t == p->tree ? "samples" : "events",
-	       "function", "module");
+	fprintf(stderr, "%7s %7s %8s  %-48s %s\n", "self%", "total%",
+		t == p->tree ? "samples" : "events", "function", "module");
 	for (long i = 0; i < n && i < top && hs[i].self_samples; i++) {
 		const struct frame *f = frametab_get(p->frames, hs[i].frame);
 
-		printf("%7.2f %7.2f %8llu  %-48s %s\n",
-		       total ? 100.0 * (double)hs[i].self_weight / (double)total : 0.0,
-		       total ? 100.0 * (double)hs[i].total_weight / (double)total : 0.0,
-		       (unsigned long long)hs[i].self_samples, f->name, f->module);
+		fprintf(stderr, "%7.2f %7.2f %8llu  %-48s %s\n",
+			total ? 100.0 * (double)hs[i].self_weight / (double)total : 0.0,
+			total ? 100.0 * (double)hs[i].total_weight / (double)total : 0.0,
+			(unsigned long long)hs[i].self_samples, f->name, f->module);
 	}
 	free(hs);
 }
@@ -102,7 +104,6 @@ static int finish(struct session *s, const struct cli_options *o, const struct l
 		face_wall(&r, &wall);
 	if (!o->quiet)
 		print_table(s->profile, r.tree ? r.tree : s->profile->tree, o->top);
-	fflush(stdout);
 	rc = face_write_exports(o, &r);
 	ctree_free(wall);
 	return rc;
@@ -118,7 +119,7 @@ int record_run(const struct cli_options *o)
 
 	face_catch_signals();
 	ledger_init(&lg);
-	if (face_load_ledger(o, &lg))
+	if (face_load_ledger(o, &lg, NULL, 0))
 		return 2;
 	cli_session_config(o, &cfg);
 	s = session_open(&cfg, err, sizeof(err));

@@ -38,7 +38,8 @@ struct loop {
 	struct surface surf;
 	struct pollfd fds[MAX_FDS];
 	uint64_t next_refresh, refresh_ms;
-	const char *ledger_path;    /* --ledger: kept saved as it changes */
+	const char *ledger_path;    /* --ledger: kept saved as it changes, here */
+	char ledger_save[4096];     /* the file (an export's hypotheses go beside it) */
 	unsigned long ledger_saved; /* the ledger's change count last saved */
 };
 
@@ -54,6 +55,14 @@ static void keep_ledger_saved(struct loop *l)
 		l->ledger_saved = l->app.ledger.changes;
 	else
 		app_message(&l->app, 1, "ledger not saved: %s; retried at the next change", err);
+}
+
+/* Says where the hypotheses are kept when that is not the file named. */
+static void ledger_note(struct loop *l, const struct cli_options *o)
+{
+	if (o->ledger_path && strcmp(o->ledger_path, l->ledger_save))
+		app_message(&l->app, 0, "hypotheses kept in %s (the export is only read)",
+			    l->ledger_save);
 }
 
 static void draw(struct loop *l)
@@ -195,7 +204,7 @@ int top_run(const struct cli_options *o)
 		return 1;
 	}
 	ledger_init(&loaded);
-	if (face_load_ledger(o, &loaded)) {
+	if (face_load_ledger(o, &loaded, l->ledger_save, sizeof(l->ledger_save))) {
 		if (outfd > 0)
 			close(outfd), unlink(logpath);
 		free(l);
@@ -222,10 +231,11 @@ int top_run(const struct cli_options *o)
 	l->app.panes = o->panes;
 	l->app.spec.wall = o->wall && l->s->profile->off_on && l->app.info.weight_ns;
 	l->app.ledger = loaded; /* app_init's ledger held nothing yet */
-	l->ledger_path = o->ledger_path;
+	l->ledger_path = o->ledger_path ? l->ledger_save : NULL;
 	l->ledger_saved = loaded.changes;
 	if (logpath[0])
 		app_message(&l->app, 0, "the command's output goes to %s", logpath);
+	ledger_note(l, o);
 	l->refresh_ms = (uint64_t)((o->refresh_s > 0 ? o->refresh_s : 1.0) * 1000);
 	l->next_refresh = now_ms() + (l->refresh_ms < 250 ? l->refresh_ms : 250);
 	draw(l);
@@ -284,7 +294,7 @@ int top_report(const struct cli_options *o)
 	}
 	ledger_init(&loaded);
 	/* The export's own hypotheses, unless --ledger names a file to keep. */
-	if (o->ledger_path ? face_load_ledger(o, &loaded)
+	if (o->ledger_path ? face_load_ledger(o, &loaded, l->ledger_save, sizeof(l->ledger_save))
 	    : sr->folded   ? 0
 			   : ledger_yaml_load_doc(&sr->doc, &loaded, err, sizeof(err)) ? 2 : 0) {
 		if (!o->ledger_path)
@@ -309,10 +319,11 @@ int top_report(const struct cli_options *o)
 	l->app.panes = o->panes;
 	ledger_fini(&l->app.ledger);
 	l->app.ledger = loaded;
-	l->ledger_path = o->ledger_path;
+	l->ledger_path = o->ledger_path ? l->ledger_save : NULL;
 	l->ledger_saved = loaded.changes;
 	app_message(&l->app, 0, "%s reopened: browse, mark hypotheses, e exports again",
 		    o->report_path);
+	ledger_note(l, o);
 	l->refresh_ms = 1000;
 	l->next_refresh = now_ms() + l->refresh_ms;
 	draw(l);

@@ -1,4 +1,5 @@
 """Shared helpers: where the binaries are, and running flametop record."""
+import math
 import os
 import pathlib
 import subprocess
@@ -20,6 +21,38 @@ def workload(name):
 def run_flametop(*args, timeout=60, env=None, cwd=None):
     return subprocess.run([str(FLAMETOP), *map(str, args)], capture_output=True, text=True,
                           timeout=timeout, env=env, cwd=cwd)
+
+
+def host_gpu():
+    """What GPU driver this host has for flametop's readers, or None: an
+    NVIDIA driver (libnvidia-ml loads) or a DRM render node. Tests that say
+    'no GPU here' skip on such a host instead of failing."""
+    import ctypes
+    import glob
+    try:
+        ctypes.CDLL("libnvidia-ml.so.1")
+        return "NVIDIA driver (libnvidia-ml.so.1)"
+    except OSError:
+        pass
+    nodes = glob.glob("/dev/dri/renderD*")
+    return f"DRM render node {nodes[0]}" if nodes else None
+
+
+def share_tolerance(pct, samples, sd=4.0):
+    """How far a share measured from SAMPLES samples may fall from a true
+    PCT by chance: SD binomial standard deviations, in percentage points.
+    Sampling is the only noise a known split of fixed work leaves; a fixed
+    number of points would be too strict on a short or loaded run (fewer
+    samples) and too loose on a long one."""
+    p = min(max(pct / 100.0, 0.0), 1.0)
+    return sd * 100.0 * math.sqrt(p * (1.0 - p) / max(samples, 1))
+
+
+def diff_tolerance(pct, n1, n2, sd=4.0):
+    """The same for the difference of two independent measurements of PCT
+    (two profilers, or two runs) from N1 and N2 samples."""
+    p = min(max(pct / 100.0, 0.0), 1.0)
+    return sd * 100.0 * math.sqrt(p * (1.0 - p) * (1.0 / max(n1, 1) + 1.0 / max(n2, 1)))
 
 
 def load_yaml(path):

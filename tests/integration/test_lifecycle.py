@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from conftest import BUILD, FLAMETOP, hotspot, load_yaml, run_flametop, workload
+from conftest import (BUILD, FLAMETOP, host_gpu, hotspot, load_yaml, run_flametop,
+                      share_tolerance, workload)
 
 NVML_DOUBLE = BUILD / "tests" / "doubles"
 
@@ -76,7 +77,7 @@ def assert_flat(counts):
 def test_thousand_short_threads_leak_no_fds_and_lose_no_samples(tmp_path):
     out = tmp_path / "churn.yaml"
     p = subprocess.Popen([str(FLAMETOP), "record", "-o", str(out), "--",
-                          workload("churn"), "1000", "once", "8"],
+                          workload("churn"), "1000", "once", "50"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     counts = fd_counts(p, 0.7, 3.2)  # some 600 threads come and go meanwhile
     _, err = p.communicate(timeout=60)
@@ -89,11 +90,14 @@ def test_thousand_short_threads_leak_no_fds_and_lose_no_samples(tmp_path):
     # part-period of each thread (perf record gives the same shortfall).
     assert s["samples"] + s["lost_samples"] >= 0.82 * b["cpu_time_ms"], (s, b["cpu_time_ms"])
     assert s["samples"] <= 1.05 * b["cpu_time_ms"]
-    assert hotspot(doc, "churn_work")["self_pct"] > 70
+    # Every thread does the same counted work in churn_work. Its total, not
+    # its self: what the kernel takes to start and end a thread (and any
+    # syscall under it) is the machine's, not the profile's.
+    assert hotspot(doc, "churn_work")["total_pct"] > 70, hotspot(doc, "churn_work")
 
 
 def test_attached_churning_target_keeps_fds_flat(tmp_path, background):
-    target = background(workload("churn"), "1000", "forever", "2")
+    target = background(workload("churn"), "1000", "forever", "12")
     out = tmp_path / "a.yaml"
     p = subprocess.Popen([str(FLAMETOP), "record", "-p", str(target.pid), "-d", "3",
                           "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -108,16 +112,22 @@ def test_attached_churning_target_keeps_fds_flat(tmp_path, background):
 
 
 def test_exec_in_the_target_reloads_symbols(tmp_path):
-    doc, _ = record(tmp_path, "--", workload("execer"), workload("split"), "2")
+    # 160 000 units before the exec, then split's 1600 rounds of 200: a third
+    # of the work before, by count, on any machine.
+    doc, _ = record(tmp_path, "--", workload("execer"), "160000", workload("split"),
+                    "--rounds", "1600")
+    n = doc["scenario"]["samples"]
     before = hotspot(doc, "before_exec")
-    assert before is not None and 25 <= before["self_pct"] <= 42, before
+    assert before is not None, [h["function"] for h in doc["hotspots"][:5]]
+    truth = 100.0 / 3
+    assert abs(before["self_pct"] - truth) <= share_tolerance(truth, n), before
     # After the exec, the new program's functions under their own names and
     # in their known proportions of what is left.
-    rest = 100.0 - before["self_pct"]
     for fn, share in (("work_a", 0.6), ("work_b", 0.3), ("work_c", 0.1)):
         h = hotspot(doc, fn)
+        want = share * (100.0 - truth)
         assert h is not None, f"{fn} missing after exec"
-        assert abs(h["self_pct"] - share * rest) <= 4.0, (fn, h["self_pct"], share * rest)
+        assert abs(h["self_pct"] - want) <= share_tolerance(want, n), (fn, h["self_pct"], want)
 
 
 def test_stopped_target_is_shown_as_stopped(tmp_path, background):
@@ -177,6 +187,7 @@ def test_gpu_readings_through_the_nvml_double(tmp_path, background):
     assert "1.8 GiB" in doc["readings"]["gpu"]
 
 
+@pytest.mark.skipif(host_gpu() is not None, reason=f"this host has a GPU: {host_gpu()}")
 def test_gpu_absent_says_why(tmp_path, background):
     target = background("sleep", "30")
     doc, _ = record(tmp_path, "-p", target.pid, "-d", "1")

@@ -7,38 +7,44 @@ import time
 
 import pytest
 
-from conftest import (FLAMETOP, hotspot, load_yaml, run_flametop, step_anywhere, workload)
+from conftest import (FLAMETOP, hotspot, load_yaml, run_flametop, share_tolerance,
+                      step_anywhere, workload)
 
+# split's work is 6:3:1 by iteration count: the truth on any machine, loaded or not.
 SPLIT = {"work_a": 60.0, "work_b": 30.0, "work_c": 10.0}
-TOLERANCE = 3.0
+ROUNDS = ["--rounds", "3000"]  # fixed work: about 2 s of CPU on a current x86
 
 
 def assert_split(doc):
+    n = doc["scenario"]["samples"]
     for fn, truth in SPLIT.items():
+        tol = share_tolerance(truth, n)
         h = hotspot(doc, fn)
         assert h is not None, f"{fn} missing from hotspots"
-        assert abs(h["self_pct"] - truth) <= TOLERANCE, f"{fn}: {h['self_pct']} vs {truth}"
+        assert abs(h["self_pct"] - truth) <= tol, f"{fn}: {h['self_pct']} vs {truth} ± {tol:.2f}"
         # Each leaf under its own caller, under main: the whole chain is true.
         caller = "caller_" + fn[-1]
         step = step_anywhere(doc["performance_map"]["steps"], ["main", caller, fn])
         assert step is not None, f"main;{caller};{fn} missing from the performance map"
-        assert abs(step["total_pct"] - truth) <= TOLERANCE
+        assert abs(step["total_pct"] - truth) <= tol, (fn, step["total_pct"], truth, tol)
 
 
 def test_launch_reports_known_split(tmp_path):
     out = tmp_path / "split.yaml"
-    r = run_flametop("record", "-F", "999", "-o", out, "--", workload("split"), "3")
+    r = run_flametop("record", "-F", "999", "-o", out, "--", workload("split"), *ROUNDS)
     assert r.returncode == 0, r.stderr
     doc = load_yaml(out)
     assert_split(doc)
     assert doc["target"]["state"] == "exited"
     assert doc["target"]["exit_status"] == 0
-    assert doc["scenario"]["samples"] > 2000
+    # A sample per ms of CPU the work took, however long the wall clock ran.
+    assert doc["scenario"]["samples"] >= 0.9 * doc["baseline"]["cpu_time_ms"]
     assert doc["scenario"]["lost_samples"] == 0
     assert doc["bottleneck_classification"] == "CPU"
     assert "exited with status 0" in r.stderr
-    # The table on stdout puts work_a first.
-    lines = r.stdout.splitlines()
+    # The table (on stderr: stdout is the command's) puts work_a first.
+    assert r.stdout == ""
+    lines = r.stderr.splitlines()
     header = next(i for i, l in enumerate(lines) if l.split()[:3] == ["self%", "total%", "samples"])
     assert lines[header + 1].split()[3] == "work_a"
 
@@ -53,7 +59,9 @@ def test_attach_reports_known_split(tmp_path, background):
     assert doc["target"]["pid"] == target.pid
     assert doc["target"]["state"] == "running"
     assert doc["target"]["exit_status"] is None
-    assert 2.4 <= doc["scenario"]["duration_s"] <= 3.5
+    # At least the window asked for; it ends when asked (the bound is loose:
+    # a loaded machine may delay the last read, not the window).
+    assert 2.4 <= doc["scenario"]["duration_s"] <= 6.0
     assert target.poll() is None, "attaching must not disturb the target"
 
 
@@ -147,7 +155,7 @@ def test_folded_counts_every_sample(tmp_path):
         stacks[stack] = int(count)
     assert total == doc["scenario"]["samples"]
     a = sum(c for s, c in stacks.items() if s.endswith("main;caller_a;work_a"))
-    assert abs(100.0 * a / total - 60.0) <= TOLERANCE
+    assert abs(100.0 * a / total - 60.0) <= share_tolerance(60.0, total), (a, total)
 
 
 GO = shutil.which("go") or ("/usr/lib/go/bin/go" if os.path.exists("/usr/lib/go/bin/go") else None)
@@ -268,7 +276,7 @@ def test_unprivileged_user_gets_user_space_only():
     os.chmod(tmp_path, 0o777)
     out = tmp_path / "u.yaml"
     r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                        "./flametop", "record", "-o", "u.yaml", "--", "./split", "1.5"],
+                        "./flametop", "record", "-o", "u.yaml", "--", "./split", *ROUNDS],
                        capture_output=True, text=True, timeout=30, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "sampling user space only" in r.stderr

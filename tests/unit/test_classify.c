@@ -51,6 +51,36 @@ static const struct suggestion *must(const struct suggestion *s, size_t n, const
 	return f ? f : &none;
 }
 
+/* A busy thread on a loaded machine: on a CPU 46 % of its wall time, the
+ * rest preempted (runnable, waiting for a CPU). That is CPU demand, never
+ * "waiting for I/O"; a thread that sleeps as long is off-CPU. */
+static void preempted_is_cpu_starved_not_waiting(void **state)
+{
+	struct classify_input in = input(2000, 920, 0, 0);
+	struct suggestion s[SUGGEST_MAX];
+	struct classification c;
+	size_t n;
+
+	(void)state;
+	in.off_cpu_pct = 54;
+	in.has_offcpu = 1;
+	in.offcpu_ms[BLOCK_PREEMPT] = 1080;
+	c = run(&in);
+	n = suggest(&in, s);
+	assert_int_equal(c.kind, BN_CPU);
+	assert_non_null(strstr(c.detail, "CPU-starved: runnable but not running 54%"));
+	assert_non_null(strstr(must(s, n, "cpu_bound")->evidence, "waiting for a CPU 54%"));
+	assert_null(find(s, n, "off_cpu"));
+	/* The same share asleep is off-CPU. */
+	in.offcpu_ms[BLOCK_PREEMPT] = 0;
+	in.offcpu_ms[BLOCK_SLEEP] = 1080;
+	c = run(&in);
+	n = suggest(&in, s);
+	assert_int_equal(c.kind, BN_OFFCPU_LOCK);
+	assert_non_null(must(s, n, "off_cpu"));
+	assert_null(find(s, n, "cpu_bound"));
+}
+
 static void cpu_bound(void **state)
 {
 	struct classify_input in = input(2000, 1950, 30, 0);
@@ -294,6 +324,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(cpu_bound),
+		cmocka_unit_test(preempted_is_cpu_starved_not_waiting),
 		cmocka_unit_test(off_cpu_share_decides),
 		cmocka_unit_test(sleeping_is_off_cpu),
 		cmocka_unit_test(reading_files_is_io),

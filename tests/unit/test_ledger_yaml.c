@@ -144,9 +144,9 @@ static void empty_and_missing(void **state)
 	assert_int_equal(ledger_yaml_load("hypotheses: []\n", 15, &l, err, sizeof(err)), 0);
 	assert_int_equal(ledger_yaml_load("hypotheses:\n", 12, &l, err, sizeof(err)), 0);
 	assert_int_equal(l.n, 0);
-	assert_int_equal(ledger_yaml_load_file("/nonexistent/ledger.yaml", &l, err, sizeof(err)),
+	assert_int_equal(ledger_yaml_load_file("/nonexistent/ledger.yaml", &l, NULL, err, sizeof(err)),
 			 -ENOENT);
-	assert_int_equal(ledger_yaml_load_file("/proc/self/mem", &l, err, sizeof(err)) < 0, 1);
+	assert_int_equal(ledger_yaml_load_file("/proc/self/mem", &l, NULL, err, sizeof(err)) < 0, 1);
 	ledger_fini(&l);
 }
 

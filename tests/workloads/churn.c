@@ -1,31 +1,23 @@
 /* Starts THREADS short-lived threads (default 1000), BATCH at a time, each
- * burning about MS of CPU in churn_work and exiting; with "forever" it
- * starts over until killed.  The thread-following test's target. */
+ * doing WORK million iterations of the shared spin loop in churn_work (about
+ * a millisecond each on a current x86) and exiting; with "forever" it starts
+ * over until killed.  The thread-following test's target.
+ *
+ * The work is counted, not timed: a thread that read its CPU clock to know
+ * when to stop spent a machine-dependent share of its time in the kernel.
+ *
+ *   churn [THREADS [once|forever [WORK]]] */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static volatile unsigned long sink;
 
-static double ms_each = 2.0;
+#include "spin.h"
 
-static double cpu_ms(void)
-{
-	struct timespec ts;
+static long work_each = 2; /* million iterations */
 
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-__attribute__((noinline)) static void churn_work(void)
-{
-	double t0 = cpu_ms();
-
-	while (cpu_ms() - t0 < ms_each)
-		for (int i = 0; i < 1000; i++)
-			sink += (unsigned long)i;
-}
+__attribute__((noinline)) static void churn_work(void) { SPIN(work_each * 1000000L); }
 
 static void *thread_main(void *arg)
 {
@@ -41,7 +33,7 @@ int main(int argc, char **argv)
 	pthread_t th[10];
 
 	if (argc > 3)
-		ms_each = atof(argv[3]);
+		work_each = atol(argv[3]);
 	do {
 		for (int done = 0; done < n; done += batch) {
 			for (int i = 0; i < batch; i++)

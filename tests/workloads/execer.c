@@ -1,34 +1,30 @@
-/* Spins in before_exec for about a second, then execs the rest of its
- * arguments: the exec test's target (symbols must be those of the new
- * program after the exec). */
+/* Does UNITS units of the split workload's spin loop in before_exec, then
+ * execs the rest of its arguments: the exec test's target (symbols must be
+ * those of the new program after the exec).  A unit is split's: 20 000
+ * iterations, so `execer 160000 split --rounds 1600` (200 units a round) puts a
+ * third of the work before the exec, whatever the machine or its load.
+ *
+ *   execer UNITS PROGRAM [ARGS...] */
 #include <stdio.h>
-#include <time.h>
+#include <stdlib.h>
 #include <unistd.h>
+
+#define UNIT 20000 /* as in split.c */
 
 static volatile unsigned long sink;
 
-__attribute__((noinline)) static void before_exec(double seconds)
-{
-	struct timespec ts;
-	double t0;
+#include "spin.h"
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	t0 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-	do {
-		for (int i = 0; i < 10000; i++)
-			sink += (unsigned long)i;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-	} while ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - t0 < seconds);
-}
+__attribute__((noinline)) static void before_exec(long units) { SPIN(units * UNIT); }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: execer PROGRAM [ARGS...]\n");
+	if (argc < 3) {
+		fprintf(stderr, "usage: execer UNITS PROGRAM [ARGS...]\n");
 		return 2;
 	}
-	before_exec(1.0);
-	execv(argv[1], argv + 1);
+	before_exec(atol(argv[1]));
+	execv(argv[2], argv + 2);
 	perror("execv");
 	return 1;
 }

@@ -4,12 +4,15 @@
  * interleaved in short rounds so that any window of a second or more shows the
  * same split (attach mode samples a window, not the whole run).
  *
- *   split SECONDS   run for SECONDS, then exit 0 (0: run until killed)
+ *   split SECONDS          run for SECONDS, then exit 0 (0: run until killed)
+ *   split --rounds N       run N rounds (200 units of work each), then exit 0:
+ *                          fixed work, whatever the machine or its load
  */
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
-#define UNIT 20000 /* iterations per unit of work: ~20 us */
+#define UNIT 20000 /* iterations of the spin loop per unit of work */
 
 static volatile unsigned long sink;
 
@@ -39,16 +42,29 @@ __attribute__((noinline)) void caller_c(void)
 	KEEP_FRAME();
 }
 
+/* A round: 200 units, 6:3:1, in twenty interleaved turns. A macro, not a
+ * function: the callers sit right under main, as the tests expect. */
+#define ONE_ROUND()                                                              \
+	do {                                                                     \
+		for (int r = 0; r < 20; r++) {                                   \
+			caller_a();                                              \
+			caller_b();                                              \
+			caller_c();                                              \
+		}                                                                \
+	} while (0)
+
 int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 2.0, end = now() + secs;
+	long rounds = argc > 2 && !strcmp(argv[1], "--rounds") ? atol(argv[2]) : -1;
 
-	do {
-		for (int r = 0; r < 20; r++) {
-			caller_a();
-			caller_b();
-			caller_c();
-		}
-	} while (secs <= 0 || now() < end);
+	if (rounds >= 0) {
+		while (rounds-- > 0)
+			ONE_ROUND();
+		return 0;
+	}
+	do
+		ONE_ROUND();
+	while (secs <= 0 || now() < end);
 	return 0;
 }

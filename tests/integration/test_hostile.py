@@ -1,0 +1,262 @@
+"""What a user types or a target holds cannot damage the machine, hang
+flametop or lose the profile (docs/reliability.md, "Hostile paths and
+input"). Destructive cases use a device node made in a scratch directory,
+never the machine's own /dev/null."""
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import threading
+import time
+
+import pytest
+import yaml
+
+from conftest import FLAMETOP, load_yaml, run_flametop, workload
+from screen import Screen
+
+ROOTED = os.geteuid() == 0
+SHORT = [workload("split"), "--rounds", "150"]
+
+
+def record(*args, timeout=60, **kw):
+    return run_flametop("record", "-q", *args, "--", *SHORT, timeout=timeout, **kw)
+
+
+# ---- 1. exports write through what is not a regular file ----
+
+@pytest.mark.skipif(not ROOTED, reason="mknod needs root")
+def test_export_to_a_device_writes_through_it(tmp_path):
+    null = tmp_path / "null"
+    os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # a /dev/null of our own
+    for opt in ("-o", "--folded", "--pprof"):
+        r = record(opt, null)
+        assert r.returncode == 0, r.stderr
+        st = os.lstat(null)
+        assert stat.S_ISCHR(st.st_mode) and st.st_rdev == os.makedev(1, 3), opt
+    assert os.listdir(tmp_path) == ["null"]  # no temporary file beside it
+
+
+def test_export_to_a_fifo_feeds_its_reader(tmp_path):
+    fifo = tmp_path / "p"
+    os.mkfifo(fifo)
+    got = {}
+
+    def reader():
+        with open(fifo, encoding="utf-8") as f:
+            got["text"] = f.read()
+
+    t = threading.Thread(target=reader)
+    t.start()
+    r = record("--folded", fifo)
+    t.join(timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert "main;caller_a;work_a " in got["text"]
+
+
+def test_dash_and_dev_stdout_are_standard_output():
+    r = record("-o", "-")
+    assert r.returncode == 0, r.stderr
+    doc = yaml.safe_load(r.stdout)
+    assert doc["target"]["exit_status"] == 0 and doc["hotspots"]
+    assert not os.path.exists("-")
+    # /dev/stdout into a pipe, as `--folded /dev/stdout | flamegraph.pl` does.
+    r = record("--folded", "/dev/stdout")
+    assert r.returncode == 0, r.stderr
+    assert "main;caller_a;work_a " in r.stdout
+
+
+def test_symlink_is_followed_and_its_target_replaced_keeping_its_mode(tmp_path):
+    target = tmp_path / "real.yaml"
+    target.write_text("old\n")
+    os.chmod(target, 0o640)
+    link = tmp_path / "link.yaml"
+    os.symlink("real.yaml", link)
+    r = record("-o", link)
+    assert r.returncode == 0, r.stderr
+    assert os.path.islink(link) and os.readlink(link) == "real.yaml"
+    assert load_yaml(target)["hotspots"]
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o640
+    # A new export is private, as perf's data files are.
+    fresh = tmp_path / "fresh.folded"
+    assert record("--folded", fresh).returncode == 0
+    assert stat.S_IMODE(os.stat(fresh).st_mode) == 0o600
+
+
+@pytest.mark.skipif(not ROOTED, reason="needs root to plant a link as another user")
+def test_another_users_link_in_a_sticky_directory_is_not_followed(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)  # like /tmp
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    planted = shared / "out.yaml"
+    os.symlink(victim, planted)
+    os.lchown(planted, 65534, 65534)  # nobody planted it
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    r = record("-o", planted, env=env)
+    assert r.returncode == 1
+    assert "planted" in r.stderr and "profile saved to " + str(tmp_path) in r.stderr, r.stderr
+    assert victim.read_text() == "precious\n"
+
+
+def test_stale_temporary_file_of_a_killed_export_is_cleaned(tmp_path):
+    out = tmp_path / "out.yaml"
+    dead = 4194300
+    while dead > 1:
+        try:
+            os.kill(dead, 0)
+            dead -= 1
+        except ProcessLookupError:
+            break
+    stale = tmp_path / f".out.yaml.flametop.{dead}.AbC123"
+    stale.write_text("half an export")
+    alive = tmp_path / f".out.yaml.flametop.{os.getpid()}.XyZ789"  # its writer still runs
+    alive.write_text("in progress")
+    assert record("-o", out).returncode == 0
+    assert not stale.exists() and alive.exists()
+
+
+# ---- 2. files others can plant are read only when regular ----
+
+def test_fifo_planted_as_a_perf_map_does_not_hang(tmp_path, background):
+    target = background(workload("anonexec"), "0")  # code outside any file
+    perf_map = f"/tmp/perf-{target.pid}.map"
+    os.mkfifo(perf_map)
+    try:
+        r = run_flametop("record", "-q", "-p", target.pid, "-d", "1.5", "-o",
+                         tmp_path / "j.yaml", timeout=30)
+    finally:
+        os.unlink(perf_map)
+    assert r.returncode == 0, r.stderr
+    assert load_yaml(tmp_path / "j.yaml")["scenario"]["samples"] > 0
+
+
+def test_report_and_ledger_refuse_what_is_not_a_regular_file(tmp_path):
+    r = run_flametop("report", "/dev/zero", timeout=20)
+    assert r.returncode == 2 and "not a regular file" in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    fifo = tmp_path / "ledger"
+    os.mkfifo(fifo)
+    r = run_flametop("record", "--ledger", fifo, "--", "true", timeout=20)
+    assert r.returncode == 2 and "not a regular file" in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+# ---- 3. the launched command's stdout is its own ----
+
+def test_command_stdout_is_byte_identical(tmp_path):
+    data = tmp_path / "f"
+    data.write_bytes(os.urandom(1 << 20))
+    alone = subprocess.run(["gzip", "-c", str(data)], capture_output=True).stdout
+    r = subprocess.run([str(FLAMETOP), "record", "-o", str(tmp_path / "g.yaml"), "--", "gzip",
+                        "-n", "-c", str(data)], capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    alone_n = subprocess.run(["gzip", "-n", "-c", str(data)], capture_output=True).stdout
+    assert r.stdout == alone_n and len(alone) > 0
+    assert b"self%" in r.stderr  # the table went to stderr
+
+
+# ---- 4. crafted YAML and folded input ----
+
+def export_with(tmp_path, gpu_text):
+    base = tmp_path / "base.yaml"
+    assert record("-o", base).returncode == 0
+    lines = base.read_text().splitlines(keepends=True)
+    out, skip = [], False
+    for line in lines:
+        if line.startswith("gpu:"):
+            out.append(gpu_text + "\n")
+            skip = True
+            continue
+        if skip and line[:1] not in (" ", "-"):
+            skip = False
+        if not skip:
+            out.append(line)
+    p = tmp_path / "crafted.yaml"
+    p.write_text("".join(out))
+    return p
+
+
+@pytest.mark.parametrize("gpu,why", [
+    ("gpu: &c [*c]", "refers to itself"),
+    ("gpu:\n  a: &a [l,l,l,l,l,l,l,l,l]\n" + "".join(
+        f"  {k}: &{k} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"
+        for p, k in zip("abcdefgh", "bcdefghi")).rstrip("\n"), "aliases expand"),
+    ("gpu: " + "[" * 100000 + "]" * 100000, "nested deeper than 1024"),
+], ids=["self-alias", "alias-bomb", "deep-nesting"])
+def test_crafted_export_is_refused_with_a_reason(tmp_path, gpu, why):
+    p = export_with(tmp_path, gpu)
+    r = run_flametop("report", p, "-o", tmp_path / "out.yaml", timeout=60)
+    assert r.returncode == 2, r.stderr
+    assert why in r.stderr, r.stderr
+    assert not (tmp_path / "out.yaml").exists()
+
+
+@pytest.mark.parametrize("text,why", [
+    ("main;a -5\n", "line 1: not folded stacks"),
+    ("main;a 1\nmain;b 18446744073709551616\n", "line 2: not folded stacks"),
+    ("main;a 18446744073709551615\nmain;b 2\n", "line 2: the counts add up past 2^64"),
+], ids=["negative", "too-big", "sum-wraps"])
+def test_folded_counts_negative_or_overflowing_are_refused(tmp_path, text, why):
+    p = tmp_path / "bad.folded"
+    p.write_text(text)
+    r = run_flametop("report", p, timeout=20)
+    assert r.returncode == 2 and why in r.stderr, r.stderr
+
+
+# ---- 5. names that are not UTF-8 ----
+
+def test_target_name_with_invalid_utf8_is_exported(tmp_path):
+    """A program whose name (argv, comm, module, path) is not UTF-8: each bad
+    byte becomes U+FFFD and the export is written."""
+    exe = os.path.join(os.fsencode(tmp_path), b"x\xff\xc3(")
+    shutil.copy(workload("split"), exe)
+    out = tmp_path / "u.yaml"
+    r = subprocess.run([os.fsencode(FLAMETOP), b"record", b"-q", b"-o", os.fsencode(out), b"--",
+                        exe, b"--rounds", b"100"], capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    doc = load_yaml(out)  # valid UTF-8: PyYAML reads it
+    assert "x\ufffd\ufffd(" in doc["target"]["command"], doc["target"]["command"]
+    assert any(h["module"] == "x\ufffd\ufffd(" for h in doc["hotspots"]), doc["hotspots"][:3]
+
+
+# ---- 6. a ledger read from an export never overwrites it ----
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_ledger_from_an_export_is_saved_beside_it(tmp_path):
+    export = tmp_path / "run.yaml"
+    assert record("-o", export).returncode == 0
+    before = export.read_bytes()
+    s = Screen(f"{FLAMETOP} --ledger {export} -- {workload('split')} 0", width=200)
+    try:
+        s.wait_for(r"hypotheses kept in .*run\.ledger\.yaml \(the export is only read\)")
+        s.keys("5", "H")
+        s.type("the export stays")
+        s.keys("Enter")
+        s.wait_for(r"#1 \[open\] the export stays")
+        s.keys("q")
+        assert s.exit_status() == 0
+    finally:
+        s.close()
+        subprocess.run(["pkill", "-f", workload("split") + " 0"])
+    assert export.read_bytes() == before
+    hyps = load_yaml(tmp_path / "run.ledger.yaml")["hypotheses"]
+    assert [h["name"] for h in hyps] == ["the export stays"]
+
+
+# ---- 7. a large ledger loads in linear time ----
+
+def test_two_hundred_thousand_hypotheses_load(tmp_path):
+    ledger = tmp_path / "big.yaml"
+    with open(ledger, "w") as f:
+        f.write("flametop: {kind: ledger}\nhypotheses:\n")
+        for i in range(1, 200001):
+            f.write(f"- {{id: {i}, name: h{i}, verdict: open}}\n")
+    out = tmp_path / "o.yaml"
+    # Quadratic before: over a minute. The bound is a hang guard, not a timing.
+    r = run_flametop("record", "-q", "--ledger", ledger, "-o", out, "--", "true", timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert out.stat().st_size > 200000 * 20
