@@ -59,22 +59,64 @@ struct symbolizer {
 	char vdso_path[64];   /* "/proc/self/fd/N": how libdwfl opens it */
 };
 
-/* The files a process maps: opened by flametop, not libdwfl, so that a FIFO
- * or device put in place of a mapped file cannot block or feed us forever.
- * Names not starting with '/' ([vdso] read from memory) stay libdwfl's. */
+static const char DELETED[] = " (deleted)";
+
+/* The file a process really maps at PATH, the first that opens of:
+ * /proc/PID/map_files/START-END (the mapped inode itself: a binary deleted
+ * or replaced since, or one that exists only in the process's mount
+ * namespace), /proc/PID/root/PATH (its namespace's file), then PATH. Each
+ * through safefile: a FIFO or device put in place of a mapped file cannot
+ * block or feed us forever. */
+static int open_mapped(const struct sym_proc *p, const char *path)
+{
+	char buf[4200];
+	size_t n = strlen(path), dl = sizeof(DELETED) - 1;
+	int deleted = n > dl && !strcmp(path + n - dl, DELETED), fd = -1;
+
+	/* libdwfl names a deleted file's module without the suffix. */
+	for (size_t i = 0; p && i < p->nmaps && fd < 0; i++)
+		if (!strncmp(p->maps[i].path, path, n) &&
+		    (!p->maps[i].path[n] || !strcmp(p->maps[i].path + n, DELETED))) {
+			snprintf(buf, sizeof(buf), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
+				 (int)p->pid, p->maps[i].start, p->maps[i].end);
+			fd = safefile_open(buf, 0, 0, NULL);
+		}
+	if (fd >= 0 || deleted)
+		return fd;
+	if (p && (size_t)snprintf(buf, sizeof(buf), "/proc/%d/root%s", (int)p->pid, path) <
+		     sizeof(buf))
+		fd = safefile_open(buf, 0, 0, NULL);
+	return fd >= 0 ? fd : safefile_open(path, 0, 0, NULL);
+}
+
+/* The ELF files a process maps, opened by flametop, not libdwfl. Names not
+ * starting with '/' ([vdso] read from memory) stay libdwfl's. The module's
+ * user data is its process (set when the Dwfl is built). */
 static int find_elf_safely(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
 			   char **file_name, Elf **elfp)
 {
+	size_t n = strlen(name), dl = sizeof(DELETED) - 1;
 	int fd;
 
 	if (name[0] != '/')
 		return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
-	fd = safefile_open(name, 0, 0, NULL);
+	fd = open_mapped(*userdata, name);
 	if (fd < 0)
 		return -1;
-	*file_name = strdup(name);
+	/* The path without " (deleted)": where debug files are looked for. */
+	if (n > dl && !strcmp(name + n - dl, DELETED))
+		n -= dl;
+	*file_name = strndup(name, n);
 	*elfp = NULL; /* libdwfl reads the ELF from FD */
 	return fd;
+}
+
+static int own_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
+		      void *arg)
+{
+	(void)mod, (void)name, (void)start;
+	*userdata = arg;
+	return DWARF_CB_OK;
 }
 
 /* Whether anyone but root and us could have put a file in PATH's directory:
@@ -257,13 +299,13 @@ static int reload_maps(struct sym_proc *p)
 }
 
 /* A file libdwfl can open: not "//anon" (anonymous executable memory, as
- * perf names it), a memfd, or a file deleted since it was mapped. */
+ * perf names it) or a memfd. A file deleted since it was mapped is read
+ * through /proc/PID/map_files while the process lives. */
 static int is_file(const char *path)
 {
 	if (!strcmp(path, "[vdso]"))
 		return 1;
-	return path[0] == '/' && path[1] != '/' && strncmp(path, "/memfd:", 7) &&
-	       !strstr(path, " (deleted)");
+	return path[0] == '/' && path[1] != '/' && strncmp(path, "/memfd:", 7);
 }
 
 /* Whether M sits where the file's first mapping puts it. A segment the
@@ -319,6 +361,7 @@ static int rebuild_dwfl(const struct symbolizer *s, struct sym_proc *p)
 		fclose(in);
 	}
 	dwfl_report_end(p->dwfl, NULL, NULL);
+	dwfl_getmodules(p->dwfl, own_module, p, 0);
 	free(text);
 	p->dirty = 0;
 	p->version++;

@@ -18,6 +18,8 @@ struct libdw_state {
 	int past_stack;
 	uint64_t *pcs;
 	size_t n, max;
+	int have_sp;      /* the last frame's stack pointer was known */
+	Dwarf_Word last_sp;
 };
 
 /* The unwind in progress (flametop unwinds on one thread at a time). */
@@ -98,11 +100,21 @@ static int on_frame(Dwfl_Frame *f, void *arg)
 	Dwarf_Addr pc;
 	bool activation;
 
+	Dwarf_Word sp;
+	int have_sp;
+
 	if (!dwfl_frame_pc(f, &pc, &activation))
 		return DWARF_CB_ABORT;
-	/* Two frames at one address with nothing between: a loop. */
-	if (u->n && u->pcs[u->n - 1] == pc && u->n > 1 && u->pcs[u->n - 2] == pc)
+	/* A loop is a frame that repeats the last one's address *and* stack
+	 * pointer (the caller's CFA): no progress. The same return address
+	 * alone is recursion, which must come out whole. */
+	have_sp = dwfl_frame_reg(f, 7 /* rsp */, &sp) == 0;
+	if (u->n && u->pcs[u->n - 1] == pc &&
+	    (have_sp && u->have_sp ? sp == u->last_sp
+				   : u->n > 1 && u->pcs[u->n - 2] == pc))
 		return DWARF_CB_ABORT;
+	u->have_sp = have_sp;
+	u->last_sp = sp;
 	u->pcs[u->n++] = pc;
 	return u->n < u->max ? DWARF_CB_OK : DWARF_CB_ABORT;
 }
@@ -123,6 +135,7 @@ static size_t libdw_unwind(void *state, const struct unwind_sample *in, uint64_t
 	u->n = 0;
 	u->max = max;
 	u->past_stack = 0;
+	u->have_sp = 0;
 	rc = dwfl_getthread_frames(dwfl, in->tid, on_frame, u);
 	/* libdw ends quietly (rc 0) when a return address cannot be read:
 	 * a read past the stack copy is what tells that apart from the end. */

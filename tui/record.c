@@ -117,10 +117,11 @@ int record_run(const struct cli_options *o)
 	struct ledger lg;
 	int rc;
 
-	face_catch_signals();
 	ledger_init(&lg);
+	/* Loading a ledger has nothing to save yet: SIGINT may end it. */
 	if (face_load_ledger(o, &lg, NULL, 0))
 		return 2;
+	face_catch_signals();
 	cli_session_config(o, &cfg);
 	s = session_open(&cfg, err, sizeof(err));
 	if (!s) {

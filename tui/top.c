@@ -189,7 +189,6 @@ int top_run(const struct cli_options *o)
 		fprintf(stderr, "flametop: out of memory\n");
 		return 1;
 	}
-	face_catch_signals();
 	/* The terminal first: without one there is nothing to launch for. */
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "flametop: the live screen needs a terminal; for scripts use "
@@ -210,6 +209,7 @@ int top_run(const struct cli_options *o)
 		free(l);
 		return 2;
 	}
+	face_catch_signals(); /* from here on a stop signal writes the exports */
 	l->s = open_session(o, outfd, err, sizeof(err));
 	if (outfd > 0)
 		close(outfd);
@@ -269,7 +269,8 @@ int top_report(const struct cli_options *o)
 	struct ledger loaded;
 	int rc;
 
-	face_catch_signals();
+	/* No handler while the file loads: SIGINT ends a load at once (there
+	 * is nothing to save yet), and the terminal is not in curses mode. */
 	l = calloc(1, sizeof(*l));
 	sr = calloc(1, sizeof(*sr));
 	if (!l || !sr) {
@@ -305,6 +306,7 @@ int top_report(const struct cli_options *o)
 		free(l);
 		return 2;
 	}
+	face_catch_signals();
 	if (screen_init(err, sizeof(err)) || app_init_saved(&l->app, &sr->report)) {
 		screen_fini();
 		fprintf(stderr, "flametop: %s\n", err[0] ? err : "out of memory");

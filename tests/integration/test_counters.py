@@ -30,7 +30,7 @@ def test_software_events_by_name_are_counted_and_charged(tmp_path):
     out = tmp_path / "f.yaml"
     stolen = steal_ns()
     r = run_flametop("record", "-e", "task-clock,page-faults,context-switches", "-q", "-o", out,
-                     "--", workload("faults"), "1.5")
+                     "--", workload("faults"), "--rounds", "300")
     stolen = steal_ns() - stolen
     assert r.returncode == 0, r.stderr
     doc = load_yaml(out)
@@ -43,8 +43,8 @@ def test_software_events_by_name_are_counted_and_charged(tmp_path):
     # task-clock runs on perf's clock, which keeps going while the hypervisor
     # holds the vCPU (steal); the kernel's CPU time (wait4) leaves steal out.
     assert abs(ev["task-clock"]["value"] - cpu_ns) < 0.15 * cpu_ns + stolen, (ev, cpu_ns, stolen)
-    assert ev["page-faults"]["value"] > 20 * 2048       # 2048 fresh pages per round
-    assert ev["context-switches"]["value"] > 20         # one 2 ms sleep per round
+    assert ev["page-faults"]["value"] >= 300 * 2048     # 2048 fresh pages per round
+    assert ev["context-switches"]["value"] >= 300       # one 2 ms sleep per round
     for e in ev.values():
         assert e["enabled_pct"] == 100.0                 # software events never multiplex
         assert e["per_second"] == pytest.approx(e["value"] / doc["scenario"]["duration_s"], rel=0.01)

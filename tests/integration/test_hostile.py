@@ -195,6 +195,19 @@ def test_crafted_export_is_refused_with_a_reason(tmp_path, gpu, why):
     assert not (tmp_path / "out.yaml").exists()
 
 
+def test_sigint_ends_a_slow_load(tmp_path):
+    """A large, deeply nested export takes libyaml seconds to read: Ctrl-C
+    ends the load at once (no handler holds it back before the screen)."""
+    p = export_with(tmp_path, "gpu: null\nslow:\n" + "".join(
+        f"  k{j}: " + "[" * 1000 + "]" * 1000 + "\n" for j in range(1500)).rstrip("\n"))
+    proc = subprocess.Popen([str(FLAMETOP), "report", str(p)], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=20)
+    assert proc.returncode == -signal.SIGINT, proc.returncode
+
+
 @pytest.mark.parametrize("text,why", [
     ("main;a -5\n", "line 1: not folded stacks"),
     ("main;a 1\nmain;b 18446744073709551616\n", "line 2: not folded stacks"),

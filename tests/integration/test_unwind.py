@@ -137,3 +137,22 @@ def test_inlined_function_is_its_own_frame(tmp_path):
     assert outer["inlined"] is False and outer["self_pct"] < 5
     hot = [h for h in doc["hotspots"] if h["function"] == "mix_hot"]
     assert hot and hot[0]["inlined"] is True
+
+
+@pytest.mark.parametrize("unwinder", ["libdw", "libunwind"])
+def test_direct_recursion_comes_out_whole(tmp_path, unwinder):
+    # rec calls itself 50 times: every return address is the same, only the
+    # stack pointer moves. A loop check on addresses alone cut it at three.
+    out = tmp_path / "rec.folded"
+    r = run_flametop("record", "-q", "--unwinder", unwinder, "--folded", out, "--",
+                     workload("recurse"), "1", "50")
+    assert r.returncode == 0, r.stderr
+    total = whole = 0
+    for line in out.read_text().splitlines():
+        stack, count = line.rsplit(" ", 1)
+        frames = stack.split(";")
+        total += int(count)
+        i = frames.index("main") if "main" in frames else -1
+        if i >= 0 and frames[i + 1:] == ["rec"] * 51:
+            whole += int(count)
+    assert total > 100 and whole >= 0.95 * total, (whole, total)

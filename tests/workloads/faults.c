@@ -5,9 +5,11 @@
  * (so every page is a minor fault, all of them in touch_pages), nap() sleeps
  * (a voluntary context switch), and compute() burns CPU.
  *
- *   faults SECONDS   run for SECONDS, then exit 0
+ *   faults SECONDS        run for SECONDS, then exit 0
+ *   faults --rounds N     run N rounds (fixed work), then exit 0
  */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,8 +46,9 @@ __attribute__((noinline)) void compute(void) { SPIN(2000000); }
 int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 2.0, end = now() + secs;
+	long rounds = argc > 2 && !strcmp(argv[1], "--rounds") ? atol(argv[2]) : -1;
 
-	while (now() < end) {
+	while (rounds >= 0 ? rounds-- > 0 : now() < end) {
 		touch_pages();
 		nap();
 		compute();
