@@ -113,10 +113,19 @@ static FILE *open_owned(struct jitmap *m)
 	struct stat st;
 	int fd;
 
-	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)m->pid);
-	/* Anyone can plant this name in /tmp: a FIFO, a device or a symlink is
-	 * refused without blocking, and so is a file of another user's. */
+	/* The runtime writes /tmp/perf-PID.map as it sees itself: in a
+	 * container, its own /tmp and its namespace's pid, which perf too looks
+	 * for under /proc/PID/root. Anyone can plant this name in /tmp: a FIFO,
+	 * a device or a symlink is refused without blocking, and so is a file
+	 * of another user's. */
+	snprintf(path, sizeof(path), "/proc/%d/root/tmp/perf-%d.map", (int)m->pid,
+		 (int)(m->ns_pid > 0 ? m->ns_pid : m->pid));
 	fd = safefile_open(path, SAFEFILE_NOFOLLOW, 0, &st);
+	if (fd == -ENOENT || fd == -EACCES) {
+		/* The process is gone (or its root is not ours to read). */
+		snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)m->pid);
+		fd = safefile_open(path, SAFEFILE_NOFOLLOW, 0, &st);
+	}
 	if (fd == -ENOENT)
 		return NULL;
 	if (fd < 0 || (st.st_uid != m->owner && st.st_uid != 0)) {

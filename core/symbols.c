@@ -231,7 +231,10 @@ static struct sym_proc *proc_add(struct symbolizer *s, pid_t pid)
 		struct procfs_status st;
 
 		/* Unknown owner: only root's maps are trusted. */
-		jitmap_init(&p->jit, pid, procfs_read_status(pid, 0, &st) == 0 ? st.uid : 0);
+		int known = procfs_read_status(pid, 0, &st) == 0;
+
+		jitmap_init(&p->jit, pid, known ? st.uid : 0);
+		p->jit.ns_pid = known ? st.ns_pid : 0;
 	}
 	s->procs[s->nprocs++] = p;
 	return p;

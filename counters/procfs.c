@@ -95,6 +95,31 @@ static int field_u64(const char *text, const char *key, uint64_t *v)
 	return -ENOENT;
 }
 
+/* "NSpid:\t4242\t7": the pid in the innermost pid namespace, the last
+ * number (0 when the line is absent: kernels before 4.1). */
+static pid_t ns_pid(const char *text)
+{
+	const char *p = strstr(text, "\nNSpid:");
+	long last = 0;
+
+	if (!p)
+		return 0;
+	p += 7;
+	while (*p == ' ' || *p == '\t') {
+		char *end;
+		long v;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		v = strtol(p, &end, 10);
+		if (end == p || v <= 0 || v > 0x7fffffff)
+			break;
+		last = v;
+		p = end;
+	}
+	return (pid_t)last;
+}
+
 int procfs_parse_status(const char *text, struct procfs_status *o)
 {
 	uint64_t v = 0;
@@ -110,6 +135,7 @@ int procfs_parse_status(const char *text, struct procfs_status *o)
 	if (field_u64(text, "Uid:", &v) != 0)
 		return -EINVAL;
 	o->uid = (uid_t)v;
+	o->ns_pid = ns_pid(text);
 	return 0;
 }
 

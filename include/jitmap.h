@@ -22,7 +22,8 @@ struct jit_sym {
 
 struct jitmap {
 	pid_t pid;
-	uid_t owner; /* the target's user */
+	pid_t ns_pid; /* its pid in its own pid namespace, 0: the same or unknown */
+	uid_t owner;  /* the target's user */
 	struct jit_sym *v;
 	size_t n, cap;
 	long offset;         /* bytes of the file read so far */

@@ -23,7 +23,8 @@ struct procfs_status {
 	uint64_t vm_rss_kb, vm_hwm_kb;
 	long threads;
 	uint64_t vol_ctxt, nonvol_ctxt;
-	uid_t uid; /* real uid */
+	uid_t uid;    /* real uid */
+	pid_t ns_pid; /* the pid in its own pid namespace (NSpid's last), 0: unknown */
 };
 
 struct procfs_io {

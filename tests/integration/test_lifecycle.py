@@ -223,3 +223,39 @@ def test_binary_bind_mounted_in_a_namespace_is_named_from_the_namespace(tmp_path
     names = [h["function"] for h in doc["hotspots"][:5]]
     assert hotspot(doc, "work_a") is not None, names
     assert not any("geo::" in n for n in names), names
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None,
+                    reason="needs root and unshare for pid and mount namespaces")
+def test_perf_map_of_a_process_in_a_pid_namespace(tmp_path):
+    """A JIT in a container writes /tmp/perf-NSPID.map in its own /tmp with
+    the pid it sees: found under /proc/PID/root by that pid, as perf does."""
+    tag = f"anonexec-ns-{os.getpid()}"
+    outer = subprocess.Popen(["unshare", "--pid", "--fork", "--mount", "--propagation", "private",
+                              "sh", "-c", f"mount -t tmpfs {tag} /tmp && exec "
+                              f"{workload('anonexec')} 0 --map"])
+    try:
+        pid = None
+        for _ in range(50):
+            r = subprocess.run(["pgrep", "-f", f"{workload('anonexec')} 0 --map"],
+                               capture_output=True, text=True)
+            for p in map(int, r.stdout.split()):
+                try:  # the workload itself, not unshare or sh around it
+                    if os.readlink(f"/proc/{p}/exe").endswith("/anonexec"):
+                        pid = p
+                except OSError:
+                    pass
+            if pid:
+                break
+            time.sleep(0.1)
+        assert pid, "the namespaced workload did not start"
+        time.sleep(0.3)  # it writes its map first
+        doc, _ = record(tmp_path, "-p", pid, "-d", "1.5")
+        jit = hotspot(doc, "jitted_loop")
+        assert jit is not None, [h["function"] for h in doc["hotspots"][:5]]
+        assert jit["module"] == "[jit]" and jit["self_pct"] > 50
+    finally:
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+        outer.kill()
+        outer.wait(timeout=10)

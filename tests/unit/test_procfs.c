@@ -58,6 +58,11 @@ static void status_and_io(void **state)
 	assert_int_equal(s.uid, 1000);
 	assert_int_equal(s.vol_ctxt, 150);
 	assert_int_equal(s.nonvol_ctxt, 12);
+	assert_int_equal(s.ns_pid, 17); /* the innermost namespace's pid, the last */
+	assert_int_equal(procfs_parse_status("Uid:\t0\nNSpid:\t9\n", &s), 0);
+	assert_int_equal(s.ns_pid, 9);
+	assert_int_equal(procfs_parse_status("Uid:\t0\n", &s), 0);
+	assert_int_equal(s.ns_pid, 0);
 	assert_int_equal(procfs_parse_io(i, &io), 0);
 	assert_int_equal(io.read_bytes, 524288);
 	assert_int_equal(io.wchar, 2048);

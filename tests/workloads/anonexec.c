@@ -1,12 +1,16 @@
 /* anonexec — runs code from anonymous executable memory, as a JIT does: the
  * profiler finds no file for those addresses and looks for
- * /tmp/perf-PID.map. The hostile-input tests plant a FIFO there.
+ * /tmp/perf-PID.map. The hostile-input tests plant a FIFO there; with
+ * --map it writes that file itself, as a JIT does (naming the code
+ * "jitted_loop"), with the pid it sees (its namespace's, in a container).
  *
- *   anonexec SECONDS   (0: until killed)
+ *   anonexec SECONDS [--map]   (0: until killed)
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "spin.h"
 
@@ -23,6 +27,17 @@ int main(int argc, char **argv)
 	if (mem == MAP_FAILED)
 		return 1;
 	memcpy(mem, code, sizeof(code));
+	if (argc > 2 && !strcmp(argv[2], "--map")) {
+		char path[64];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+		f = fopen(path, "w");
+		if (!f)
+			return 1;
+		fprintf(f, "%lx %zx jitted_loop\n", (unsigned long)mem, sizeof(code));
+		fclose(f);
+	}
 	jitted = (void (*)(void))mem;
 	while (secs <= 0 || now() < end)
 		jitted();
