@@ -77,7 +77,8 @@ WL_BIN   := $(WL_SRC:tests/workloads/%.c=$(BUILD)/workloads/%) \
             $(patsubst tests/workloads/%.cc,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.cc))
 # The same split built as distributions build code: without frame pointers
 # (DWARF's test), and gcc's frame pointers with frameless leaves (fp's leaf fix).
-WL_BIN   += $(BUILD)/workloads/split-nofp $(BUILD)/workloads/split-gccfp
+WL_BIN   += $(BUILD)/workloads/split-nofp $(BUILD)/workloads/split-gccfp \
+            $(BUILD)/workloads/recurse-nofp
 # The NVML test double, loaded by the GPU tests in place of the driver's.
 NVML_DOUBLE := $(BUILD)/tests/doubles/libnvidia-ml.so.1
 BENCH_BIN := $(BUILD)/bench/fixedwork $(BUILD)/bench/switchy
@@ -141,6 +142,11 @@ $(BUILD)/bench/%: bench/%.c
 	$(Q)$(WL_CC) $(WL_FP) -Wall -Wextra -Werror -o $@ $<
 
 $(BUILD)/workloads/split-nofp: tests/workloads/split.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (no frame pointers)"
+	$(Q)gcc -O2 -g -fomit-frame-pointer -Wall -Wextra -Werror -o $@ $<
+
+$(BUILD)/workloads/recurse-nofp: tests/workloads/recurse.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (no frame pointers)"
 	$(Q)gcc -O2 -g -fomit-frame-pointer -Wall -Wextra -Werror -o $@ $<

@@ -56,12 +56,12 @@ def test_export_to_a_fifo_feeds_its_reader(tmp_path):
     assert "main;caller_a;work_a " in got["text"]
 
 
-def test_dash_and_dev_stdout_are_standard_output():
-    r = record("-o", "-")
+def test_dash_and_dev_stdout_are_standard_output(tmp_path):
+    r = record("-o", "-", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     doc = yaml.safe_load(r.stdout)
     assert doc["target"]["exit_status"] == 0 and doc["hotspots"]
-    assert not os.path.exists("-")
+    assert not (tmp_path / "-").exists()
     # /dev/stdout into a pipe, as `--folded /dev/stdout | flamegraph.pl` does.
     r = record("--folded", "/dev/stdout")
     assert r.returncode == 0, r.stderr

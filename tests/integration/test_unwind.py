@@ -143,9 +143,10 @@ def test_inlined_function_is_its_own_frame(tmp_path):
 def test_direct_recursion_comes_out_whole(tmp_path, unwinder):
     # rec calls itself 50 times: every return address is the same, only the
     # stack pointer moves. A loop check on addresses alone cut it at three.
+    # Without frame pointers and without the fp fallback: CFI alone.
     out = tmp_path / "rec.folded"
-    r = run_flametop("record", "-q", "--unwinder", unwinder, "--folded", out, "--",
-                     workload("recurse"), "1", "50")
+    r = run_flametop("record", "-q", "--unwinder", unwinder, "--no-hybrid", "--folded", out,
+                     "--", workload("recurse-nofp"), "1", "50")
     assert r.returncode == 0, r.stderr
     total = whole = 0
     for line in out.read_text().splitlines():
