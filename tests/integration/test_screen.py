@@ -79,10 +79,16 @@ def test_flame_moves_zooms_and_details(screens):
     s.wait_for(r"\n all \(\d+ samples")
     s.keys("Enter", "Escape")
     s.wait_for(r"\n all \(\d+ samples")
+    # Paused: a live tree can grow a frame between two keys (a rare short
+    # stack puts one beside parse_input), and "back" would land on it.
+    s.keys("Space")
+    s.wait_for(r"PAUSED")
     s.keys("l")  # the neighbour on the same row: another frame
     s.wait_gone(r"\nparse_input  demo  ")
     s.keys("h")  # and back
     s.wait_for(r"\nparse_input  demo  ")
+    s.keys("Space")
+    s.wait_for(r"RUNNING")
     s.keys("Up", "k")
     s.wait_for(r"\nstart_thread  libc")
 
