@@ -231,15 +231,24 @@ def test_perf_map_of_a_process_in_a_pid_namespace(tmp_path):
     """A JIT in a container writes /tmp/perf-NSPID.map in its own /tmp with
     the pid it sees: found under /proc/PID/root by that pid, as perf does."""
     tag = f"anonexec-ns-{os.getpid()}"
+    # The workload is opened before the private /tmp hides it (the build
+    # may itself live under /tmp) and run through that descriptor.
     outer = subprocess.Popen(["unshare", "--pid", "--fork", "--mount", "--propagation", "private",
-                              "sh", "-c", f"mount -t tmpfs {tag} /tmp && exec "
-                              f"{workload('anonexec')} 0 --map"])
+                              "sh", "-c", f"exec 3< {workload('anonexec')} && "
+                              f"mount -t tmpfs {tag} /tmp && exec /proc/self/fd/3 0 --map"])
+
+    def descendants(pid):
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children") as f:
+                kids = [int(k) for k in f.read().split()]
+        except OSError:
+            return []
+        return kids + [d for k in kids for d in descendants(k)]
+
     try:
         pid = None
         for _ in range(50):
-            r = subprocess.run(["pgrep", "-f", f"{workload('anonexec')} 0 --map"],
-                               capture_output=True, text=True)
-            for p in map(int, r.stdout.split()):
+            for p in descendants(outer.pid):
                 try:  # the workload itself, not unshare or sh around it
                     if os.readlink(f"/proc/{p}/exe").endswith("/anonexec"):
                         pid = p
