@@ -186,7 +186,7 @@ static void classify_off_cpu(const struct classify_input *in, double on, struct 
 
 void classify(const struct classify_input *in, struct classification *out)
 {
-	double on;
+	double on, runnable;
 
 	if ((in->samples == 0 && !in->has_offcpu) || in->wall_ms <= 0) {
 		out->kind = BN_UNKNOWN;
@@ -197,10 +197,11 @@ void classify(const struct classify_input *in, struct classification *out)
 		return;
 	}
 	on = on_cpu_pct(in);
+	runnable = runnable_pct(in, on);
 	if (on >= CPU_BOUND_PCT)
 		classify_on_cpu(in, on, out);
-	else if (on + runnable_pct(in, on) >= CPU_BOUND_PCT)
-		classify_starved(in, on, runnable_pct(in, on), out);
+	else if (on + runnable >= CPU_BOUND_PCT)
+		classify_starved(in, on, runnable, out);
 	else
 		classify_off_cpu(in, on, out);
 }

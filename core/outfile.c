@@ -39,6 +39,20 @@ static int write_stream(FILE *f, const struct exporter *exp, const struct report
 	return finish(f, e, sync);
 }
 
+/* Writes the export through FD, which it takes over (closed either way). */
+static int write_fd(int fd, const struct exporter *exp, const struct report *r, int sync)
+{
+	FILE *f = fdopen(fd, "w");
+
+	if (!f) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return write_stream(f, exp, r, sync);
+}
+
 /* Paths that name an open descriptor (the shell's redirection, a pipe):
  * written through, never replaced. */
 static int names_descriptor(const char *path)
@@ -62,19 +76,22 @@ static int names_descriptor(const char *path)
 static int write_through(const char *path, int fd, const struct exporter *exp,
 			 const struct report *r)
 {
-	FILE *f;
-
 	fd = fd >= 0 ? dup(fd) : open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		int e = -errno;
+	return write_fd(fd, exp, r, 0);
+}
 
-		close(fd);
-		return e;
-	}
-	return write_stream(f, exp, r, 0);
+/* PATH's directory ("." for a bare name, "/" at the root) and last part. */
+static void split_path(const char *path, char *dir, size_t dn, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+
+	*base = slash ? slash + 1 : path;
+	if (!slash)
+		snprintf(dir, dn, ".");
+	else
+		snprintf(dir, dn, "%.*s", (int)(slash == path ? 1 : slash - path), path);
 }
 
 /* The kernel's protected_symlinks rule, applied to our own rename: in a
@@ -83,15 +100,12 @@ static int write_through(const char *path, int fd, const struct exporter *exp,
 static int may_follow(const char *link, const struct stat *lst)
 {
 	char dir[PATH_MAX];
-	const char *slash = strrchr(link, '/');
+	const char *base;
 	struct stat ds;
 
 	if (lst->st_uid == geteuid())
 		return 1;
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash == link ? 1 : slash - link), link);
+	split_path(link, dir, sizeof(dir), &base);
 	if (stat(dir, &ds))
 		return 0;
 	return !((ds.st_mode & S_ISVTX) && (ds.st_mode & S_IWOTH)) || lst->st_uid == ds.st_uid;
@@ -101,13 +115,13 @@ static int may_follow(const char *link, const struct stat *lst)
  * may not exist yet) into OUT. */
 static int resolve(const char *path, char *out, size_t n)
 {
-	char cur[PATH_MAX], target[PATH_MAX];
+	char cur[PATH_MAX], target[PATH_MAX], dir[PATH_MAX];
 
 	if (snprintf(cur, sizeof(cur), "%s", path) >= (int)sizeof(cur))
 		return -ENAMETOOLONG;
 	for (int hops = 0; hops < 40; hops++) {
 		struct stat lst;
-		const char *slash;
+		const char *base;
 		ssize_t k;
 
 		if (lstat(cur, &lst) || !S_ISLNK(lst.st_mode)) {
@@ -120,29 +134,14 @@ static int resolve(const char *path, char *out, size_t n)
 		if (k < 0)
 			return -errno;
 		target[k] = 0;
-		slash = strrchr(cur, '/');
-		if (target[0] == '/' || !slash) {
+		split_path(cur, dir, sizeof(dir), &base);
+		if (target[0] == '/')
 			snprintf(cur, sizeof(cur), "%s", target);
-		} else {
-			char dir[PATH_MAX];
-
-			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - cur), cur);
-			if (snprintf(cur, sizeof(cur), "%s/%s", dir, target) >= (int)sizeof(cur))
-				return -ENAMETOOLONG;
-		}
+		else if (snprintf(cur, sizeof(cur), "%s%s%s", dir, strcmp(dir, "/") ? "/" : "",
+				  target) >= (int)sizeof(cur))
+			return -ENAMETOOLONG;
 	}
 	return -ELOOP;
-}
-
-static void split_path(const char *path, char *dir, size_t dn, const char **base)
-{
-	const char *slash = strrchr(path, '/');
-
-	*base = slash ? slash + 1 : path;
-	if (!slash)
-		snprintf(dir, dn, ".");
-	else
-		snprintf(dir, dn, "%.*s", (int)(slash == path ? 1 : slash - path), path);
 }
 
 /* Removes temporary files an earlier writer of this destination left when
@@ -181,7 +180,6 @@ static int replace_file(const char *dest, const struct stat *old, const struct e
 {
 	char dir[PATH_MAX];
 	const char *base;
-	FILE *f;
 	int fd, e;
 
 	split_path(dest, dir, sizeof(dir), &base);
@@ -200,13 +198,7 @@ static int replace_file(const char *dest, const struct stat *old, const struct e
 		}
 		fchmod(fd, old->st_mode & 07777);
 	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		e = -errno;
-		close(fd);
-		return e;
-	}
-	e = write_stream(f, exp, r, 1);
+	e = write_fd(fd, exp, r, 1);
 	if (!e && rename(tmp, dest))
 		e = -errno;
 	if (!e)
@@ -265,7 +257,6 @@ int outfile_fallback(const struct exporter *exp, const struct report *r, const c
 	struct tm tm;
 	time_t now = time(NULL);
 	int fd, e;
-	FILE *f;
 
 	if (!dir || !*dir)
 		dir = "/tmp";
@@ -280,19 +271,14 @@ int outfile_fallback(const struct exporter *exp, const struct report *r, const c
 		snprintf(err, len, "cannot write '%s': %s", saved, strerror(-e));
 		return e;
 	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		e = -errno;
-		close(fd);
-	} else {
-		e = write_stream(f, exp, r, 1);
-	}
+	e = write_fd(fd, exp, r, 1);
 	if (e) {
 		unlink(saved);
 		snprintf(err, len, "cannot write '%s': %s", saved, strerror(-e));
 	}
 	return e;
 }
+
 static int ends_with(const char *s, const char *tail)
 {
 	size_t n = strlen(s), t = strlen(tail);

@@ -61,6 +61,15 @@ struct symbolizer {
 
 static const char DELETED[] = " (deleted)";
 
+/* PATH's length without the " (deleted)" the kernel appends to a file
+ * removed since it was mapped. */
+static size_t undeleted_len(const char *path)
+{
+	size_t n = strlen(path), dl = sizeof(DELETED) - 1;
+
+	return n > dl && !strcmp(path + n - dl, DELETED) ? n - dl : n;
+}
+
 /* The file a process really maps at PATH, the first that opens of:
  * /proc/PID/map_files/START-END (the mapped inode itself: a binary deleted
  * or replaced since, or one that exists only in the process's mount
@@ -70,8 +79,8 @@ static const char DELETED[] = " (deleted)";
 static int open_mapped(const struct sym_proc *p, const char *path)
 {
 	char buf[4200];
-	size_t n = strlen(path), dl = sizeof(DELETED) - 1;
-	int deleted = n > dl && !strcmp(path + n - dl, DELETED), fd = -1;
+	size_t n = strlen(path);
+	int deleted = undeleted_len(path) != n, fd = -1;
 
 	/* libdwfl names a deleted file's module without the suffix. */
 	for (size_t i = 0; p && i < p->nmaps && fd < 0; i++)
@@ -95,7 +104,6 @@ static int open_mapped(const struct sym_proc *p, const char *path)
 static int find_elf_safely(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
 			   char **file_name, Elf **elfp)
 {
-	size_t n = strlen(name), dl = sizeof(DELETED) - 1;
 	int fd;
 
 	if (name[0] != '/')
@@ -104,9 +112,7 @@ static int find_elf_safely(Dwfl_Module *mod, void **userdata, const char *name, 
 	if (fd < 0)
 		return -1;
 	/* The path without " (deleted)": where debug files are looked for. */
-	if (n > dl && !strcmp(name + n - dl, DELETED))
-		n -= dl;
-	*file_name = strndup(name, n);
+	*file_name = strndup(name, undeleted_len(name));
 	*elfp = NULL; /* libdwfl reads the ELF from FD */
 	return fd;
 }

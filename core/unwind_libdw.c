@@ -98,9 +98,8 @@ static int on_frame(Dwfl_Frame *f, void *arg)
 {
 	struct libdw_state *u = arg;
 	Dwarf_Addr pc;
-	bool activation;
-
 	Dwarf_Word sp;
+	bool activation;
 	int have_sp;
 
 	if (!dwfl_frame_pc(f, &pc, &activation))

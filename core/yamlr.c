@@ -96,6 +96,14 @@ static int prescan(const char *text, size_t len, char *err, size_t errlen)
  * that leads back to a node being expanded is a cycle. */
 enum { YR_NEW, YR_OPEN, YR_DONE };
 
+/* A + B, held at 2^40: far past any bound, never wrapping. */
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	const uint64_t cap = (uint64_t)1 << 40;
+
+	return a + b > cap ? cap : a + b;
+}
+
 static int expand(yaml_document_t *doc, int i, unsigned char *state, uint64_t *size, int depth,
 		  char *err, size_t errlen)
 {
@@ -115,9 +123,7 @@ static int expand(yaml_document_t *doc, int i, unsigned char *state, uint64_t *s
 		     it < n->data.sequence.items.top; it++) {
 			if (expand(doc, *it, state, size, depth + 1, err, errlen))
 				return -EINVAL;
-			total += size[*it];
-			if (total > (uint64_t)1 << 40)
-				total = (uint64_t)1 << 40;
+			total = add_sat(total, size[*it]);
 		}
 	if (n->type == YAML_MAPPING_NODE)
 		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
@@ -125,9 +131,7 @@ static int expand(yaml_document_t *doc, int i, unsigned char *state, uint64_t *s
 			if (expand(doc, p->key, state, size, depth + 1, err, errlen) ||
 			    expand(doc, p->value, state, size, depth + 1, err, errlen))
 				return -EINVAL;
-			total += size[p->key] + size[p->value];
-			if (total > (uint64_t)1 << 40)
-				total = (uint64_t)1 << 40;
+			total = add_sat(total, add_sat(size[p->key], size[p->value]));
 		}
 	size[i] = total;
 	state[i] = YR_DONE;

@@ -10,7 +10,7 @@
 int safefile_open(const char *path, int flags, size_t max, struct stat *st)
 {
 	struct stat own;
-	int fd, fl;
+	int fd, fl, e;
 
 	if (!st)
 		st = &own;
@@ -21,23 +21,23 @@ int safefile_open(const char *path, int flags, size_t max, struct stat *st)
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, st)) {
-		int e = -errno;
-
-		close(fd);
-		return e;
+		e = -errno;
+		goto out_close;
 	}
-	if (!S_ISREG(st->st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	if (max && (size_t)st->st_size > max) {
-		close(fd);
-		return -EFBIG;
-	}
+	e = 0;
+	if (!S_ISREG(st->st_mode))
+		e = -EINVAL;
+	else if (max && (size_t)st->st_size > max)
+		e = -EFBIG;
+	if (e)
+		goto out_close;
 	fl = fcntl(fd, F_GETFL);
 	if (fl >= 0)
 		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	return fd;
+out_close:
+	close(fd);
+	return e;
 }
 
 char *safefile_slurp(const char *path, int flags, size_t max, size_t *lenp)

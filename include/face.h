@@ -28,9 +28,6 @@ void face_wall(struct report *r, struct ctree **wall);
  * (an export is never written over). Returns 0, or 2 after saying why on
  * stderr. */
 int face_load_ledger(const struct cli_options *o, struct ledger *l, char *save, size_t savelen);
-/* Where a ledger loaded from PATH is saved: PATH, or for an export
- * "NAME.ledger.yaml" beside it. */
-void face_ledger_save_path(const char *path, int from_export, char *save, size_t len);
 /* Saves L to PATH (temporary file and rename). Returns 0 or -errno with
  * the reason in ERR. */
 int face_save_ledger(const char *path, const struct ledger *l, char *err, size_t len);

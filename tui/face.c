@@ -73,6 +73,24 @@ void face_wall(struct report *r, struct ctree **wall)
 	}
 }
 
+/* Where a ledger loaded from PATH is saved: PATH, or for an export
+ * "NAME.ledger.yaml" beside it (an export is never written over). */
+static void ledger_save_path(const char *path, int from_export, char *save, size_t len)
+{
+	size_t n = strlen(path);
+
+	if (!from_export) {
+		snprintf(save, len, "%s", path);
+		return;
+	}
+	/* run.yaml -> run.ledger.yaml, beside the export it came from. */
+	if (n > 5 && !strcmp(path + n - 5, ".yaml"))
+		n -= 5;
+	else if (n > 4 && !strcmp(path + n - 4, ".yml"))
+		n -= 4;
+	snprintf(save, len, "%.*s.ledger.yaml", (int)n, path);
+}
+
 int face_load_ledger(const struct cli_options *o, struct ledger *l, char *save, size_t savelen)
 {
 	char err[512];
@@ -88,25 +106,10 @@ int face_load_ledger(const struct cli_options *o, struct ledger *l, char *save, 
 		return 2;
 	}
 	if (save && savelen)
-		face_ledger_save_path(o->ledger_path, from_export, save, savelen);
+		ledger_save_path(o->ledger_path, from_export, save, savelen);
 	return 0;
 }
 
-void face_ledger_save_path(const char *path, int from_export, char *save, size_t len)
-{
-	size_t n = strlen(path);
-
-	if (!from_export) {
-		snprintf(save, len, "%s", path);
-		return;
-	}
-	/* run.yaml -> run.ledger.yaml, beside the export it came from. */
-	if (n > 5 && !strcmp(path + n - 5, ".yaml"))
-		n -= 5;
-	else if (n > 4 && !strcmp(path + n - 4, ".yml"))
-		n -= 4;
-	snprintf(save, len, "%.*s.ledger.yaml", (int)n, path);
-}
 
 int face_save_ledger(const char *path, const struct ledger *l, char *err, size_t len)
 {

@@ -38,8 +38,8 @@ struct loop {
 	struct surface surf;
 	struct pollfd fds[MAX_FDS];
 	uint64_t next_refresh, refresh_ms;
-	const char *ledger_path;    /* --ledger: kept saved as it changes, here */
-	char ledger_save[4096];     /* the file (an export's hypotheses go beside it) */
+	char ledger_save[4096];     /* --ledger: kept saved here as it changes ("": none;
+				     * an export's hypotheses go beside it) */
 	unsigned long ledger_saved; /* the ledger's change count last saved */
 };
 
@@ -49,9 +49,9 @@ static void keep_ledger_saved(struct loop *l)
 {
 	char err[512];
 
-	if (!l->ledger_path || l->app.ledger.changes == l->ledger_saved)
+	if (!l->ledger_save[0] || l->app.ledger.changes == l->ledger_saved)
 		return;
-	if (face_save_ledger(l->ledger_path, &l->app.ledger, err, sizeof(err)) == 0)
+	if (face_save_ledger(l->ledger_save, &l->app.ledger, err, sizeof(err)) == 0)
 		l->ledger_saved = l->app.ledger.changes;
 	else
 		app_message(&l->app, 1, "ledger not saved: %s; retried at the next change", err);
@@ -231,7 +231,6 @@ int top_run(const struct cli_options *o)
 	l->app.panes = o->panes;
 	l->app.spec.wall = o->wall && l->s->profile->off_on && l->app.info.weight_ns;
 	l->app.ledger = loaded; /* app_init's ledger held nothing yet */
-	l->ledger_path = o->ledger_path ? l->ledger_save : NULL;
 	l->ledger_saved = loaded.changes;
 	if (logpath[0])
 		app_message(&l->app, 0, "the command's output goes to %s", logpath);
@@ -321,7 +320,6 @@ int top_report(const struct cli_options *o)
 	l->app.panes = o->panes;
 	ledger_fini(&l->app.ledger);
 	l->app.ledger = loaded;
-	l->ledger_path = o->ledger_path ? l->ledger_save : NULL;
 	l->ledger_saved = loaded.changes;
 	app_message(&l->app, 0, "%s reopened: browse, mark hypotheses, e exports again",
 		    o->report_path);
