@@ -10,6 +10,8 @@
 #     profiler's cost to the target);
 #   - the profiler's own CPU time (user+sys): flametop record, and perf record
 #     plus `perf report` turning perf.data into a call tree.
+# Then process churn (300 commands from a shell, 200 forked children):
+# wall time and peak RSS beside perf's.
 # Then unwinding speed: the same samples replayed through each of flametop's
 # unwinders (bench/unwind_bench), beside perf report's samples per second.
 # Last, the screen: redraw and key-to-screen times on a 100 000-node tree.
@@ -76,9 +78,9 @@ table() {
 	fi
 }
 
-# BENCH_PARTS: any of cpu, offcpu, top, first, rss, screen (default: all;
-# rss runs 10 minutes in full mode, 1 in quick mode).
-parts=${BENCH_PARTS:-cpu offcpu top first rss screen}
+# BENCH_PARTS: any of cpu, offcpu, churn, top, first, rss, screen (default:
+# all; rss runs 10 minutes in full mode, 1 in quick mode).
+parts=${BENCH_PARTS:-cpu offcpu churn top first rss screen}
 part() { case " $parts " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 echo "flametop bench ($mode: median of $runs runs, 999 Hz)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
@@ -202,6 +204,40 @@ for mode in fp dwarf; do
 		printf "%-44s %8.1fMB %8.1fMB %8.1fMB %8.2f\n", m ": peak RSS", fh, ph, ah, ph ? fh / ph : 0
 	}'
 done
+fi
+
+# Process churn: a shell running /bin/true 300 times, and a program forking
+# 200 short children; each launched under flametop record and perf record
+# (DWARF, then frame pointers), the whole run's wall time and the
+# profiler's peak RSS (GNU time), medians of N runs.
+if part churn && [ "$have_perf" = 1 ]; then
+wall_rss() { /usr/bin/time -f '%e %M' "$@" 2>&1 >/dev/null | tail -1; }
+churn() { # TAG TITLE COMMAND...
+	local tag=$1 title=$2; shift 2
+	for i in $(seq "$runs"); do
+		wall_rss "$@" >>"$tmp/churn_${tag}_alone"
+		wall_rss "$ft" record -q -o "$tmp/c.yaml" -- "$@" >>"$tmp/churn_${tag}_ft_dwarf"
+		wall_rss perf record -q -F 999 --call-graph dwarf -o "$tmp/c.data" -- "$@" \
+			>>"$tmp/churn_${tag}_perf_dwarf"
+		wall_rss "$ft" record -q --call-graph fp -o "$tmp/c.yaml" -- "$@" >>"$tmp/churn_${tag}_ft_fp"
+		wall_rss perf record -q -F 999 -g -o "$tmp/c.data" -- "$@" >>"$tmp/churn_${tag}_perf_fp"
+	done
+	echo
+	echo "churn: $title (median of $runs; wall s of the whole run, profiler peak RSS MB)"
+	printf '%-30s %9s %9s %7s %9s %9s %7s\n' "" "flametop" "perf" "ratio" "ft RSS" "perf RSS" "ratio"
+	printf '%-30s %8.2fs\n' "alone" "$(cut -d' ' -f1 <"$tmp/churn_${tag}_alone" | median)"
+	for m in dwarf fp; do
+		fw_=$(cut -d' ' -f1 <"$tmp/churn_${tag}_ft_$m" | median)
+		pw_=$(cut -d' ' -f1 <"$tmp/churn_${tag}_perf_$m" | median)
+		fr_=$(cut -d' ' -f2 <"$tmp/churn_${tag}_ft_$m" | median)
+		pr_=$(cut -d' ' -f2 <"$tmp/churn_${tag}_perf_$m" | median)
+		awk -v m="$m" -v fw="$fw_" -v pw="$pw_" -v fr="$fr_" -v pr="$pr_" 'BEGIN {
+			printf "%-30s %8.2fs %8.2fs %7.2f %7.1fMB %7.1fMB %7.2f\n", m, fw, pw,
+			       pw ? fw / pw : 0, fr / 1024, pr / 1024, pr ? fr / pr : 0 }'
+	done
+}
+churn loop "a shell running /bin/true 300 times" bash -c 'for i in $(seq 300); do /bin/true; done'
+churn fork "a program forking 200 children" "$build/workloads/forker" 200 1
 fi
 
 # First screen: attach to a running target, time until the pane shows the

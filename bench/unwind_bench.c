@@ -99,7 +99,8 @@ int main(int argc, char **argv)
 {
 	struct snaps s = { calloc(MAX_SNAPS, sizeof(struct snap)), 0 };
 	struct session_config cfg = {
-		.freq_hz = 999, .call_graph = CALLGRAPH_DWARF, .tap = keep, .tap_arg = &s
+		.freq_hz = 999, .call_graph = CALLGRAPH_DWARF, .tap = keep, .tap_arg = &s,
+		.keep_exited = 1 /* the snapshots are replayed after the command ends */
 	};
 	int check = 0, a = 1, passes = 3;
 	struct session *ses;

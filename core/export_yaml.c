@@ -253,6 +253,38 @@ static void write_unwind(struct yctx *c)
 	yw_end_map(w);
 }
 
+static void knum_or_null(struct yamlw *w, const char *k, int have, double v, int decimals)
+{
+	if (have)
+		yw_knum(w, k, v, decimals);
+	else {
+		yw_key(w, k);
+		yw_null(w);
+	}
+}
+
+/* What symbol data held, and the processes whose state came and went. */
+static void write_symbols(struct yctx *c)
+{
+	const struct sym_stats *st = c->r->symbols;
+	struct yamlw *w = &c->w;
+
+	if (!st)
+		return;
+	yw_key(w, "symbols");
+	yw_map(w);
+	knum_or_null(w, "budget_mb", st->budget > 0, (double)st->budget / 1048576.0, 1);
+	yw_knum(w, "held_mb", (double)st->held / 1048576.0, 1);
+	yw_knum(w, "held_peak_mb", (double)st->held_peak / 1048576.0, 1);
+	yw_kuint(w, "files", st->files);
+	yw_kuint(w, "module_loads", st->loads);
+	yw_kuint(w, "evictions", st->evictions);
+	yw_kuint(w, "processes_seen", st->procs);
+	yw_kuint(w, "processes_freed", st->procs_freed);
+	yw_kuint(w, "processes_held_peak", st->procs_peak);
+	yw_end_map(w);
+}
+
 static void section_scenario(struct yctx *c)
 {
 	const struct report *r = c->r;
@@ -273,6 +305,7 @@ static void section_scenario(struct yctx *c)
 	yw_kuint(w, "frequency_hz", r->freq_hz);
 	yw_kstr(w, "call_graph", r->call_graph);
 	write_unwind(c);
+	write_symbols(c);
 	yw_kbool(w, "kernel_frames", !r->user_only);
 	yw_kstr(w, "weight_unit", r->weight_ns ? "ns" : "events");
 	yw_kuint(w, "samples", c->p->samples);
@@ -283,15 +316,6 @@ static void section_scenario(struct yctx *c)
 	yw_end_map(w);
 }
 
-static void knum_or_null(struct yamlw *w, const char *k, int have, double v, int decimals)
-{
-	if (have)
-		yw_knum(w, k, v, decimals);
-	else {
-		yw_key(w, k);
-		yw_null(w);
-	}
-}
 
 /* What /proc said over the run, beside the sampled figures. */
 static void baseline_readings(struct yamlw *w, const struct report_baseline *b)

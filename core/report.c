@@ -138,6 +138,7 @@ void report_from_session(struct report *r, const struct session *s)
 		 s->cfg.call_graph == CALLGRAPH_DWARF ? "dwarf" : "fp");
 	r->unwinder = s->cfg.call_graph == CALLGRAPH_DWARF ? s->walk.ops->name : NULL;
 	r->unwind = &s->walk.q;
+	r->symbols = sym_stats(s->sym);
 	r->user_only = sampler_user_only(s->sampler);
 	r->hw_note = sampler_hw_note(s->sampler);
 	r->ctr_note = sampler_counter_note(s->sampler);

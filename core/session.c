@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define DRAIN_MAX_BYTES  (8u << 20) /* per stream per turn: keeps a turn short */
@@ -27,6 +28,7 @@ struct session_batch {
 	size_t len, cap;
 	struct batch_ent *ents;
 	size_t n, ncap;
+	size_t pos; /* the next record to process */
 	int oom;
 };
 
@@ -161,6 +163,9 @@ static void on_exit_rec(struct session *s, const struct perf_rec *r)
 	if (w) {
 		w->active = 0;
 		w->dead = 1;
+		free(w->frames); /* a process that came and went leaves nothing behind */
+		w->frames = NULL;
+		w->n = w->cap = 0;
 	}
 }
 
@@ -206,10 +211,12 @@ static void dispatch(struct session *s, const struct perf_rec *r)
 		break;
 	case PERF_RECORD_EXIT:
 		on_exit_rec(s, r);
+		if (r->pid == r->tid)
+			sym_exit(s->sym, (pid_t)r->pid);
 		break;
 	case PERF_RECORD_MMAP2:
 		sym_mmap(s->sym, (pid_t)r->pid, r->mmap.start, r->mmap.len, r->mmap.pgoff,
-			 r->mmap.filename);
+			 makedev(r->mmap.maj, r->mmap.min), r->mmap.ino, r->mmap.filename);
 		break;
 	case PERF_RECORD_COMM:
 		if (r->comm.exec && r->pid == r->tid)
@@ -229,48 +236,27 @@ static void dispatch(struct session *s, const struct perf_rec *r)
 }
 
 #define TOPUP_NS 10000000ull /* while processing, empty the rings this often */
+#define POLL_WORK_NS 200000000ull   /* one poll processes at most this long */
+#define FINISH_WORK_NS 500000000ull /* after a stop: what is not done by then is dropped */
+#define SPARE_MAX_BYTES (256u << 20) /* records waiting beyond this stay in the rings
+				       * (where the kernel drops and counts them) */
 
 static void collect_rings(struct session *s, struct session_batch *b)
 {
 	for (size_t i = 0; i < sampler_nstreams(s->sampler); i++) {
 		struct sampler_stream *st = sampler_stream(s->sampler, i);
 
+		if (b->len >= SPARE_MAX_BYTES)
+			break;
 		if (ring_drain(&st->ring, DRAIN_MAX_BYTES, collect, b) < 0)
 			s->bad_records++;
 	}
 	s->collected_ns = mono_ns();
 }
 
-static void process_batch(struct session *s, struct session_batch *b)
+static void batch_reset(struct session_batch *b)
 {
-	uint64_t st = sampler_sample_type(s->sampler);
-	struct perf_rec r;
-
-	/* Rings are each in time order; merging them by time lets an mmap seen
-	 * by one thread precede the samples of another that run in it. */
-	for (size_t i = 0; i < b->n; i++) {
-		const struct perf_event_header *h = (const void *)(b->buf + b->ents[i].off);
-
-		b->ents[i].time = perf_rec_decode(h, st, &r) == 0 ? r.time : 0;
-	}
-	if (b->n)
-		qsort(b->ents, b->n, sizeof(*b->ents), cmp_time);
-	for (size_t i = 0; i < b->n; i++) {
-		const struct perf_event_header *h = (const void *)(b->buf + b->ents[i].off);
-		int e = perf_rec_decode(h, st, &r);
-
-		if (e == 0)
-			dispatch(s, &r);
-		else if (e != -ENOTSUP)
-			s->bad_records++;
-		/* Slow work (a big binary's symbols loading) must not let the
-		 * rings overflow: what arrives meanwhile waits in the spare
-		 * batch, all of it later than this batch. */
-		if (mono_ns() - s->collected_ns > TOPUP_NS)
-			collect_rings(s, s->spare);
-	}
-	s->profile->dropped += (uint64_t)b->oom;
-	b->n = b->len = 0;
+	b->n = b->len = b->pos = 0;
 	b->oom = 0;
 	/* A backlog (the machine busy, the rings full) grows the batch to what
 	 * the rings held; give that back once it is processed, so memory stays
@@ -284,16 +270,95 @@ static void process_batch(struct session *s, struct session_batch *b)
 	}
 }
 
-static void drain_all(struct session *s)
+/* Processes B from where it stopped, until DEADLINE (monotonic ns).
+ * Returns 1 when all of it is done (and B emptied), 0 when time ran out. */
+static int process_batch(struct session *s, struct session_batch *b, uint64_t deadline)
 {
-	collect_rings(s, s->batch);
-	process_batch(s, s->batch);
-	for (int round = 0; round < 16 && s->spare->n; round++) {
+	uint64_t st = sampler_sample_type(s->sampler);
+	struct perf_rec r;
+
+	if (!b->pos) {
+		/* Rings are each in time order; merging them by time lets an mmap
+		 * seen by one thread precede the samples of another that run in it. */
+		for (size_t i = 0; i < b->n; i++) {
+			const struct perf_event_header *h = (const void *)(b->buf + b->ents[i].off);
+
+			b->ents[i].time = perf_rec_decode(h, st, &r) == 0 ? r.time : 0;
+		}
+		if (b->n)
+			qsort(b->ents, b->n, sizeof(*b->ents), cmp_time);
+	}
+	for (; b->pos < b->n; b->pos++) {
+		const struct perf_event_header *h = (const void *)(b->buf + b->ents[b->pos].off);
+		int e;
+
+		/* Slow work (a big binary's symbols loading) must not let the
+		 * rings overflow: what arrives meanwhile waits in the spare
+		 * batch, all of it later than this batch. Nor keep the user
+		 * waiting: past the deadline the rest waits for the next turn. */
+		if ((b->pos & 63) == 63 || mono_ns() - s->collected_ns > TOPUP_NS) {
+			uint64_t now = mono_ns();
+
+			if (now >= deadline)
+				return 0;
+			if (now - s->collected_ns > TOPUP_NS)
+				collect_rings(s, s->spare);
+		}
+		e = perf_rec_decode(h, st, &r);
+		if (e == 0)
+			dispatch(s, &r);
+		else if (e != -ENOTSUP)
+			s->bad_records++;
+	}
+	s->profile->dropped += (uint64_t)b->oom;
+	sym_reap(s->sym);
+	batch_reset(b);
+	return 1;
+}
+
+/* Processes what the rings hold until DEADLINE; what is left waits in the
+ * batches for the next call. Returns 1 when nothing waits. */
+static int drain_until(struct session *s, uint64_t deadline)
+{
+	if (s->batch->pos >= s->batch->n) {
+		batch_reset(s->batch);
+		collect_rings(s, s->batch);
+	}
+	for (int round = 0; round < 16; round++) {
 		struct session_batch *t = s->batch;
 
+		if (!process_batch(s, s->batch, deadline))
+			return 0;
+		if (!s->spare->n)
+			return 1;
 		s->batch = s->spare;
 		s->spare = t;
-		process_batch(s, s->batch);
+	}
+	return 0;
+}
+
+static int count_sample(const struct perf_event_header *h, void *arg)
+{
+	*(uint64_t *)arg += h->type == PERF_RECORD_SAMPLE;
+	return 0;
+}
+
+/* The user asked to stop: samples that cannot be processed in time are
+ * dropped, and counted, rather than keep them waiting. */
+static void drop_waiting(struct session *s)
+{
+	uint64_t st = sampler_sample_type(s->sampler);
+	struct session_batch *bs[2] = { s->batch, s->spare };
+	struct perf_rec r;
+
+	for (int k = 0; k < 2; k++) {
+		for (size_t i = bs[k]->pos; i < bs[k]->n; i++) {
+			const struct perf_event_header *h = (const void *)(bs[k]->buf + bs[k]->ents[i].off);
+
+			if (perf_rec_decode(h, st, &r) == 0 && r.type == PERF_RECORD_SAMPLE)
+				s->profile->dropped++;
+		}
+		batch_reset(bs[k]);
 	}
 }
 
@@ -429,12 +494,15 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 		snprintf(s->gpu_desc, sizeof(s->gpu_desc), "GPU not read (--no-gpu)");
 	else if (!(s->gpu = gpu_open(s->gpu_desc, sizeof(s->gpu_desc))))
 		goto out_oom;
-	s->sym = sym_new(s->profile->frames, cfg->kallsyms ? cfg->kallsyms : "/proc/kallsyms");
+	s->sym = sym_new(s->profile->frames, cfg->kallsyms ? cfg->kallsyms : "/proc/kallsyms",
+			 (size_t)(cfg->symbol_mb ? cfg->symbol_mb : SESSION_SYMBOL_MB) << 20);
 	sc.enable_on_exec = cfg->argv != NULL;
 	sc.stack_bytes = cfg->call_graph == CALLGRAPH_DWARF
 			     ? (cfg->stack_bytes ? cfg->stack_bytes : SESSION_STACK_BYTES)
 			     : STACKWALK_LEAF_FIX;
 	s->sampler = sampler_new(&sc);
+	if (s->sym && cfg->keep_exited)
+		sym_keep_exited(s->sym);
 	if (!s->sym || !s->sampler ||
 	    stackwalk_init(&s->walk, s->sym, s->profile->frames, cfg->call_graph, uw,
 			   !cfg->no_hybrid))
@@ -490,9 +558,10 @@ int session_poll(struct session *s, int timeout_ms)
 
 	for (size_t i = 0; i < n; i++)
 		fds[i] = (struct pollfd){ sampler_stream(s->sampler, i)->fd, POLLIN, 0 };
-	if (timeout_ms > 0)
+	/* Records still waiting from the last turn: no sleeping. */
+	if (timeout_ms > 0 && s->batch->pos >= s->batch->n && !s->spare->n)
 		poll(fds, n, timeout_ms);
-	drain_all(s);
+	drain_until(s, mono_ns() + POLL_WORK_NS);
 	if (s->start_ns && mono_ns() >= s->next_tick_ns) {
 		tick(s);
 		s->next_tick_ns += refresh_ns(s);
@@ -513,16 +582,25 @@ size_t session_pollfds(const struct session *s, struct pollfd *fds, size_t max)
 
 void session_finish(struct session *s)
 {
+	uint64_t deadline;
+
 	if (s->finished)
 		return;
 	s->finished = 1;
 	s->stop_ns = mono_ns();
+	deadline = s->stop_ns + FINISH_WORK_NS;
 	sampler_disable(s->sampler);
-	drain_all(s);
+	drain_until(s, deadline);
 	tick(s);
 	target_terminate(&s->target);
 	target_poll(&s->target);
-	drain_all(s);
+	/* Whatever is still in the rings: processed if there is time, else
+	 * its samples counted as dropped. */
+	if (!drain_until(s, deadline))
+		drop_waiting(s);
+	for (size_t i = 0; i < sampler_nstreams(s->sampler); i++)
+		ring_drain(&sampler_stream(s->sampler, i)->ring, SIZE_MAX, count_sample,
+			   &s->profile->dropped);
 	end_all_waits(s, s->stop_ns);
 	sampler_release(s->sampler); /* the descriptors go back before any export */
 }

@@ -14,10 +14,13 @@
 #include <gelf.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,23 +32,41 @@ extern char *__cxa_demangle(const char *mangled, char *out, size_t *len, int *st
 #define CHAIN              0x80000000u  /* cache value: an inline chain, not a frame */
 #define MAX_INLINE         16
 
+#define FILE_SLOT (1ull << 36) /* synthetic addresses given to each file */
+#define FILE_NONE UINT32_MAX
+
 struct mapping {
 	uint64_t start, end, pgoff;
 	char *path;
+	uint32_t file; /* index in the symbolizer's files, or FILE_NONE */
+};
+
+/* One mapped file, shared by every process that maps it: its module in the
+ * symbolizer's libdwfl session (ELF, debug info, line tables, loaded once)
+ * sits at synthetic addresses [base, base + FILE_SLOT), file offset 0 at
+ * base, so an address of any process names one place in one file. */
+struct sym_file {
+	char *path;       /* as the first process to map it named it */
+	uint64_t dev, ino; /* its identity (0, 0: unknown, then the path is) */
+	uint64_t base;
+	Dwfl_Module *mod; /* NULL until first needed, and after eviction */
+	pid_t pid;        /* a process that maps it, and where: to open it by */
+	uint64_t mstart, mend;
+	int copy_fd;      /* a file of ours holding it (the vDSO), else -1 */
+	uint64_t last_used; /* the symbolizer's clock at the last lookup */
+	size_t cost;        /* heap bytes its loading took */
 };
 
 struct sym_proc {
 	pid_t pid;
 	struct mapping *maps;
 	size_t nmaps, cap;
-	Dwfl *dwfl;
+	Dwfl *dwfl;           /* for unwinding: modules' ELF and CFI, no debug info */
 	int dirty;            /* mappings changed since dwfl was built */
-	unsigned version;     /* bumped at each rebuild */
+	unsigned version;     /* the symbolizer's version at the last rebuild */
+	unsigned dead_at;     /* the reap generation it exited in, 0: alive */
 	uint64_t last_reload; /* monotonic ns of the last /proc/PID/maps read */
-	struct u64map cache;  /* looked-up address → frame, or CHAIN | index in chains */
-	uint32_t *chains;     /* [n, innermost id, ..., outer id] for addresses with inlines */
-	size_t nchains, capchains;
-	struct jitmap jit; /* /tmp/perf-PID.map */
+	struct jitmap jit;    /* /tmp/perf-PID.map */
 };
 
 struct symbolizer {
@@ -55,8 +76,20 @@ struct symbolizer {
 	struct sym_proc **procs;
 	size_t nprocs, cap;
 	struct u64map by_pid; /* pid → index in procs */
-	int vdso_fd;          /* memfd holding a copy of the vDSO image, or -1 */
-	char vdso_path[64];   /* "/proc/self/fd/N": how libdwfl opens it */
+	struct sym_file **files;
+	size_t nfiles, capfiles;
+	struct u64map by_file; /* hash of (dev, ino) or path → index in files */
+	Dwfl *dwfl;            /* every file's module, for symbols */
+	struct u64map cache;   /* synthetic address → frame, or CHAIN | index in chains */
+	uint32_t *chains;      /* [n, innermost id, ..., outer id] for addresses with inlines */
+	size_t nchains, capchains;
+	unsigned versions;     /* handed out to process Dwfls, never twice */
+	unsigned gen;          /* reap generation */
+	int keep_exited;
+	uint64_t clock;        /* lookups made */
+	struct sym_stats st;
+	int vdso_fd;           /* memfd holding a copy of the vDSO image, or -1 */
+	char vdso_path[64];    /* "/proc/self/fd/N": how libdwfl opens it */
 };
 
 static const char DELETED[] = " (deleted)";
@@ -75,27 +108,47 @@ static size_t undeleted_len(const char *path)
  * or replaced since, or one that exists only in the process's mount
  * namespace), /proc/PID/root/PATH (its namespace's file), then PATH. Each
  * through safefile: a FIFO or device put in place of a mapped file cannot
- * block or feed us forever. */
-static int open_mapped(const struct sym_proc *p, const char *path)
+ * block or feed us forever. A file found by path on the mapped file's device
+ * but with another inode is not it (replaced since): not used. */
+static int open_as_mapped(pid_t pid, uint64_t start, uint64_t end, const char *path, uint64_t dev,
+			  uint64_t ino)
 {
 	char buf[4200];
-	size_t n = strlen(path);
-	int deleted = undeleted_len(path) != n, fd = -1;
+	struct stat st;
+	int deleted = undeleted_len(path) != strlen(path), fd = -1;
 
-	/* libdwfl names a deleted file's module without the suffix. */
-	for (size_t i = 0; p && i < p->nmaps && fd < 0; i++)
-		if (!strncmp(p->maps[i].path, path, n) &&
-		    (!p->maps[i].path[n] || !strcmp(p->maps[i].path + n, DELETED))) {
-			snprintf(buf, sizeof(buf), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
-				 (int)p->pid, p->maps[i].start, p->maps[i].end);
-			fd = safefile_open(buf, 0, 0, NULL);
-		}
+	if (pid > 0 && end > start) {
+		snprintf(buf, sizeof(buf), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid,
+			 start, end);
+		fd = safefile_open(buf, 0, 0, NULL);
+	}
 	if (fd >= 0 || deleted)
 		return fd;
-	if (p && (size_t)snprintf(buf, sizeof(buf), "/proc/%d/root%s", (int)p->pid, path) <
-		     sizeof(buf))
+	if (pid > 0 &&
+	    (size_t)snprintf(buf, sizeof(buf), "/proc/%d/root%s", (int)pid, path) < sizeof(buf))
 		fd = safefile_open(buf, 0, 0, NULL);
-	return fd >= 0 ? fd : safefile_open(path, 0, 0, NULL);
+	if (fd < 0)
+		fd = safefile_open(path, 0, 0, NULL);
+	if (fd >= 0 && ino && !fstat(fd, &st) && st.st_dev == dev && st.st_ino != ino) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The same for a process's unwinding session, whose modules are named by
+ * path: its mapping of that path says where. */
+static int open_mapped(const struct sym_proc *p, const char *path)
+{
+	size_t n = strlen(path);
+
+	/* libdwfl names a deleted file's module without the suffix. */
+	for (size_t i = 0; p && i < p->nmaps; i++)
+		if (!strncmp(p->maps[i].path, path, n) &&
+		    (!p->maps[i].path[n] || !strcmp(p->maps[i].path + n, DELETED)))
+			return open_as_mapped(p->pid, p->maps[i].start, p->maps[i].end,
+					      p->maps[i].path, 0, 0);
+	return open_as_mapped(p ? p->pid : 0, 0, 0, path, 0, 0);
 }
 
 /* The ELF files a process maps, opened by flametop, not libdwfl. Names not
@@ -115,6 +168,38 @@ static int find_elf_safely(Dwfl_Module *mod, void **userdata, const char *name, 
 	*file_name = strndup(name, undeleted_len(name));
 	*elfp = NULL; /* libdwfl reads the ELF from FD */
 	return fd;
+}
+
+/* The shared session's: the module's user data is its sym_file. */
+static int find_file_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
+			 char **file_name, Elf **elfp)
+{
+	struct sym_file *f = *userdata;
+	int fd;
+
+	(void)mod, (void)name, (void)base;
+	*elfp = NULL;
+	if (!f)
+		return -1;
+	if (f->copy_fd >= 0) {
+		*file_name = NULL;
+		return fcntl(f->copy_fd, F_DUPFD_CLOEXEC, 0);
+	}
+	fd = open_as_mapped(f->pid, f->mstart, f->mend, f->path, f->dev, f->ino);
+	if (fd >= 0)
+		*file_name = strndup(f->path, undeleted_len(f->path));
+	return fd;
+}
+
+/* Unwinding needs a module's CFI (.eh_frame, in the ELF file itself), not
+ * its debug info: each process's session leaves that to the shared one. */
+static int no_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+			const char *file_name, const char *debuglink, GElf_Word crc,
+			char **debuginfo_file_name)
+{
+	(void)mod, (void)userdata, (void)modname, (void)base, (void)file_name, (void)debuglink,
+	    (void)crc, (void)debuginfo_file_name;
+	return -1;
 }
 
 static int own_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
@@ -161,9 +246,15 @@ static int find_debuginfo_safely(Dwfl_Module *mod, void **userdata, const char *
 	return fd;
 }
 
-static const Dwfl_Callbacks dwfl_callbacks = {
-	.find_elf = find_elf_safely,
+static const Dwfl_Callbacks file_callbacks = {
+	.find_elf = find_file_elf,
 	.find_debuginfo = find_debuginfo_safely,
+	.debuginfo_path = &debuginfo_path,
+};
+
+static const Dwfl_Callbacks proc_callbacks = {
+	.find_elf = find_elf_safely,
+	.find_debuginfo = no_debuginfo,
 	.debuginfo_path = &debuginfo_path,
 };
 
@@ -191,16 +282,8 @@ static void proc_free(struct sym_proc *p)
 	free(p->maps);
 	if (p->dwfl)
 		dwfl_end(p->dwfl);
-	u64map_clear(&p->cache);
-	free(p->chains);
 	jitmap_fini(&p->jit);
 	free(p);
-}
-
-static void forget(struct sym_proc *p)
-{
-	u64map_clear(&p->cache);
-	p->nchains = 0;
 }
 
 static void proc_reset(struct sym_proc *p)
@@ -209,7 +292,6 @@ static void proc_reset(struct sym_proc *p)
 		free(p->maps[i].path);
 	p->nmaps = 0;
 	p->dirty = 1;
-	forget(p);
 }
 
 static struct sym_proc *proc_find(struct symbolizer *s, pid_t pid)
@@ -217,6 +299,22 @@ static struct sym_proc *proc_find(struct symbolizer *s, pid_t pid)
 	uint32_t i = u64map_get(&s->by_pid, (uint64_t)pid);
 
 	return i == U64MAP_NONE ? NULL : s->procs[i];
+}
+
+/* Forgets PID: its slot goes to the last process. */
+static void proc_drop(struct symbolizer *s, pid_t pid)
+{
+	uint32_t i = u64map_get(&s->by_pid, (uint64_t)pid);
+
+	if (i == U64MAP_NONE)
+		return;
+	proc_free(s->procs[i]);
+	u64map_del(&s->by_pid, (uint64_t)pid);
+	if (i != --s->nprocs) {
+		s->procs[i] = s->procs[s->nprocs];
+		u64map_put(&s->by_pid, (uint64_t)s->procs[i]->pid, i);
+	}
+	s->st.procs_freed++;
 }
 
 static struct sym_proc *proc_add(struct symbolizer *s, pid_t pid)
@@ -232,7 +330,6 @@ static struct sym_proc *proc_add(struct symbolizer *s, pid_t pid)
 	}
 	p->pid = pid;
 	p->dirty = 1;
-	u64map_init(&p->cache);
 	{
 		struct procfs_status st;
 
@@ -243,12 +340,76 @@ static struct sym_proc *proc_add(struct symbolizer *s, pid_t pid)
 		p->jit.ns_pid = known ? st.ns_pid : 0;
 	}
 	s->procs[s->nprocs++] = p;
+	s->st.procs++;
+	if (s->nprocs > s->st.procs_peak)
+		s->st.procs_peak = s->nprocs;
 	return p;
 }
 
+/* A file can be told apart by its device and inode; a name alone (a record
+ * without them) by its path. */
+static uint64_t file_key(uint64_t dev, uint64_t ino, const char *path)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	if (ino)
+		return u64map_mix(dev * 0x9e3779b97f4a7c15ull ^ u64map_mix(ino));
+	for (const char *c = path; *c; c++)
+		h = (h ^ (unsigned char)*c) * 0x100000001b3ull;
+	return h;
+}
+
+static int same_file(const struct sym_file *f, uint64_t dev, uint64_t ino, const char *path)
+{
+	return ino ? f->dev == dev && f->ino == ino : !f->ino && !strcmp(f->path, path);
+}
+
+/* The file mapped at START-END of PID as PATH: found, or new. Returns its
+ * index or FILE_NONE. */
+static uint32_t file_of(struct symbolizer *s, pid_t pid, uint64_t start, uint64_t end,
+			uint64_t dev, uint64_t ino, const char *path)
+{
+	uint64_t key = file_key(dev, ino, path);
+	uint32_t i = u64map_get(&s->by_file, key);
+	struct sym_file *f;
+
+	/* Keys are hashes: a clash steps on to the next. */
+	for (; i != U64MAP_NONE; i = u64map_get(&s->by_file, ++key))
+		if (same_file(s->files[i], dev, ino, path))
+			return i;
+	if (s->nfiles >= (1ull << 62) / FILE_SLOT - 1 ||
+	    grow_array(&s->files, &s->capfiles, s->nfiles + 1, sizeof(*s->files)) ||
+	    !(f = calloc(1, sizeof(*f))))
+		return FILE_NONE;
+	if (!(f->path = strdup(path)) || u64map_put(&s->by_file, key, (uint32_t)s->nfiles)) {
+		free(f->path);
+		free(f);
+		return FILE_NONE;
+	}
+	f->dev = dev;
+	f->ino = ino;
+	f->base = (s->nfiles + 1) * FILE_SLOT;
+	f->pid = pid;
+	f->mstart = start;
+	f->mend = end;
+	f->copy_fd = !strcmp(path, "[vdso]") ? s->vdso_fd : -1;
+	s->files[s->nfiles] = f;
+	return (uint32_t)s->nfiles++;
+}
+
+/* A file libdwfl can open: not "//anon" (anonymous executable memory, as
+ * perf names it) or a memfd. A file deleted since it was mapped is read
+ * through /proc/PID/map_files while the process lives. */
+static int is_file(const char *path)
+{
+	if (!strcmp(path, "[vdso]"))
+		return 1;
+	return path[0] == '/' && path[1] != '/' && strncmp(path, "/memfd:", 7);
+}
+
 /* Inserts a mapping, dropping any it overlaps (a new mmap replaces them). */
-static int proc_map(struct sym_proc *p, uint64_t start, uint64_t end, uint64_t pgoff,
-		    const char *path)
+static int proc_map(struct symbolizer *s, struct sym_proc *p, uint64_t start, uint64_t end,
+		    uint64_t pgoff, uint64_t dev, uint64_t ino, const char *path)
 {
 	size_t i, j = 0;
 
@@ -256,7 +417,8 @@ static int proc_map(struct sym_proc *p, uint64_t start, uint64_t end, uint64_t p
 		struct mapping *m = &p->maps[i];
 
 		if (m->start < end && start < m->end) {
-			if (m->start == start && m->end == end && !strcmp(m->path, path))
+			if (m->start == start && m->end == end && m->pgoff == pgoff &&
+			    !strcmp(m->path, path))
 				return 0; /* already known: nothing changed */
 			free(m->path);
 			continue;
@@ -268,12 +430,13 @@ static int proc_map(struct sym_proc *p, uint64_t start, uint64_t end, uint64_t p
 		return -ENOMEM;
 	for (i = p->nmaps; i > 0 && p->maps[i - 1].start > start; i--)
 		p->maps[i] = p->maps[i - 1];
-	p->maps[i] = (struct mapping){ start, end, pgoff, strdup(path) };
+	p->maps[i] = (struct mapping){ start, end, pgoff, strdup(path), FILE_NONE };
 	if (!p->maps[i].path)
 		return -ENOMEM;
+	if (is_file(path))
+		p->maps[i].file = file_of(s, p->pid, start, end, dev, ino, path);
 	p->nmaps++;
 	p->dirty = 1;
-	forget(p);
 	return 0;
 }
 
@@ -294,27 +457,26 @@ static const struct mapping *proc_mapping(const struct sym_proc *p, uint64_t add
 	return NULL;
 }
 
+struct reload {
+	struct symbolizer *s;
+	struct sym_proc *p;
+};
+
 static int on_proc_map(const struct procfs_map *m, void *arg)
 {
+	struct reload *r = arg;
+
 	if (m->exec && m->path[0])
-		proc_map(arg, m->start, m->end, m->pgoff, m->path);
+		proc_map(r->s, r->p, m->start, m->end, m->pgoff, m->dev, m->ino, m->path);
 	return 0;
 }
 
-static int reload_maps(struct sym_proc *p)
+static int reload_maps(struct symbolizer *s, struct sym_proc *p)
 {
-	p->last_reload = now_ns();
-	return procfs_read_maps(p->pid, on_proc_map, p);
-}
+	struct reload r = { s, p };
 
-/* A file libdwfl can open: not "//anon" (anonymous executable memory, as
- * perf names it) or a memfd. A file deleted since it was mapped is read
- * through /proc/PID/map_files while the process lives. */
-static int is_file(const char *path)
-{
-	if (!strcmp(path, "[vdso]"))
-		return 1;
-	return path[0] == '/' && path[1] != '/' && strncmp(path, "/memfd:", 7);
+	p->last_reload = now_ns();
+	return procfs_read_maps(p->pid, on_proc_map, &r);
 }
 
 /* Whether M sits where the file's first mapping puts it. A segment the
@@ -335,7 +497,7 @@ static int primary_bias(const struct sym_proc *p, const struct mapping *m)
  * line per executable mapping, moved down by its file offset, with a
  * made-up inode per path: that yields the right load bias for PIE, shared
  * objects and fixed-address executables alike. */
-static int rebuild_dwfl(const struct symbolizer *s, struct sym_proc *p)
+static int rebuild_dwfl(struct symbolizer *s, struct sym_proc *p)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -357,7 +519,7 @@ static int rebuild_dwfl(const struct symbolizer *s, struct sym_proc *p)
 	}
 	fclose(mem);
 	if (!p->dwfl)
-		p->dwfl = dwfl_begin(&dwfl_callbacks);
+		p->dwfl = dwfl_begin(&proc_callbacks);
 	if (!p->dwfl) {
 		free(text);
 		return -ENOMEM;
@@ -373,7 +535,7 @@ static int rebuild_dwfl(const struct symbolizer *s, struct sym_proc *p)
 	dwfl_getmodules(p->dwfl, own_module, p, 0);
 	free(text);
 	p->dirty = 0;
-	p->version++;
+	p->version = ++s->versions;
 	return 0;
 }
 
@@ -526,8 +688,11 @@ static void note_module(struct symbolizer *s, Dwfl_Module *mod, const char *modp
 	char hex[2 * 64 + 1];
 	int n;
 
+	Dwarf_Addr bias;
+
 	if (frametab_module(s->frames, base_name(modpath)))
 		return;
+	dwfl_module_getelf(mod, &bias); /* the build id is known once the ELF is read */
 	n = dwfl_module_build_id(mod, &bits, &vaddr);
 	if (n > 64)
 		n = 64;
@@ -541,7 +706,7 @@ static void note_module(struct symbolizer *s, Dwfl_Module *mod, const char *modp
 /* Frames for ADDR inside module M, innermost first: functions inlined
  * there, then the covering symbol; else module+offset. Returns the count. */
 static size_t frames_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
-			       const struct mapping *map, uint32_t *out)
+			       const struct sym_file *f, uint32_t *out)
 {
 	const char *modpath = NULL, *sym;
 	GElf_Off off = 0;
@@ -550,8 +715,8 @@ static size_t frames_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t 
 	char buf[512];
 
 	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &modpath, NULL);
-	if (!modpath || (s->vdso_fd >= 0 && !strcmp(modpath, s->vdso_path)))
-		modpath = map ? map->path : "[unknown]";
+	if (!modpath)
+		modpath = f->path;
 	note_module(s, mod, modpath);
 	sym = dwfl_module_addrinfo(mod, addr, &off, &es, NULL, NULL, NULL);
 	if (sym && sym[0]) {
@@ -569,7 +734,7 @@ static size_t frames_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t 
 		return n + 1;
 	}
 	if (!dwfl_module_getelf(mod, &bias))
-		bias = map ? map->start - map->pgoff : 0;
+		bias = f->base;
 	snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, base_name(modpath), addr - bias);
 	out[0] = frametab_intern(s->frames, buf, base_name(modpath), NULL, 0, kind_of(modpath));
 	return 1;
@@ -590,30 +755,105 @@ static uint32_t resolve_jit(struct symbolizer *s, struct sym_proc *p, uint64_t a
 	return frametab_intern(s->frames, name, "[jit]", NULL, 0, FRAME_JIT);
 }
 
-static size_t resolve_user(struct symbolizer *s, struct sym_proc *p, uint64_t addr, uint32_t *out)
+/* FILE's module in the shared session, reported the first time it is
+ * needed (or again after eviction). P maps it now: if its ELF is still to be
+ * opened, P is the one to open it through. */
+static Dwfl_Module *file_module(struct symbolizer *s, struct sym_file *f, const struct sym_proc *p,
+				const struct mapping *m)
 {
-	const struct mapping *map = proc_mapping(p, addr);
-	Dwfl_Module *mod;
+	void **user;
+
+	f->last_used = s->clock;
+	if (f->mod)
+		return f->mod;
+	if (f->copy_fd < 0 && p) {
+		f->pid = p->pid;
+		f->mstart = m->start;
+		f->mend = m->end;
+	}
+	if (!s->dwfl && !(s->dwfl = dwfl_begin(&file_callbacks)))
+		return NULL;
+	dwfl_report_begin_add(s->dwfl);
+	f->mod = dwfl_report_module(s->dwfl, f->path, f->base, f->base + FILE_SLOT);
+	dwfl_report_end(s->dwfl, NULL, NULL);
+	if (!f->mod)
+		return NULL;
+	dwfl_module_info(f->mod, &user, NULL, NULL, NULL, NULL, NULL, NULL);
+	*user = f;
+	s->st.loads++;
+	return f->mod;
+}
+
+static size_t heap_bytes(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+}
+
+/* Drops the modules used longest ago until what they hold is under three
+ * quarters of the budget; the one in use now stays. Their frames (names)
+ * and the addresses already looked up are kept: only what libdwfl read
+ * goes, and comes back if they are sampled again. */
+static void evict(struct symbolizer *s)
+{
+	size_t target = s->st.budget / 4 * 3;
+
+	while (s->st.held > target) {
+		struct sym_file *cold = NULL;
+
+		for (size_t i = 0; i < s->nfiles; i++) {
+			struct sym_file *f = s->files[i];
+
+			if (f->mod && f->last_used < s->clock &&
+			    (!cold || f->last_used < cold->last_used))
+				cold = f;
+		}
+		if (!cold)
+			break;
+		s->st.held -= cold->cost < s->st.held ? cold->cost : s->st.held;
+		cold->cost = 0;
+		cold->mod = NULL;
+		s->st.evictions++;
+	}
+	/* Reporting the kept ones again keeps them (same name and range);
+	 * the others are freed by dwfl_report_end. */
+	dwfl_report_begin(s->dwfl);
+	for (size_t i = 0; i < s->nfiles; i++)
+		if (s->files[i]->mod)
+			dwfl_report_module(s->dwfl, s->files[i]->path, s->files[i]->base,
+					   s->files[i]->base + FILE_SLOT);
+	dwfl_report_end(s->dwfl, NULL, NULL);
+}
+
+/* Frames for ADDR, inside file mapping M of P: what the shared module says
+ * at the same place of the file. What the lookup loaded is charged to the
+ * file; over the budget, cold files give theirs back. */
+static size_t resolve_file(struct symbolizer *s, struct sym_proc *p, const struct mapping *m,
+			   uint64_t synth, uint32_t *out)
+{
+	struct sym_file *f = s->files[m->file];
+	size_t before = heap_bytes(), after, n;
+	Dwfl_Module *mod = file_module(s, f, p, m);
 	char buf[512];
 
-	if (!map && now_ns() - p->last_reload > RELOAD_INTERVAL_NS) {
-		/* Perhaps a mapping we have not been told of yet: ask /proc. */
-		reload_maps(p);
-		map = proc_mapping(p, addr);
-	}
-	if (!map || !is_file(map->path)) {
-		out[0] = resolve_jit(s, p, addr);
+	if (!mod) {
+		snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, base_name(f->path), synth - f->base);
+		out[0] = frametab_intern(s->frames, buf, base_name(f->path), NULL, 0,
+					 kind_of(f->path));
 		return 1;
 	}
-	if (p->dirty)
-		rebuild_dwfl(s, p);
-	mod = p->dwfl ? dwfl_addrmodule(p->dwfl, addr) : NULL;
-	if (mod)
-		return frames_from_dwfl(s, mod, addr, map, out);
-	snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, base_name(map->path),
-		 addr - map->start + map->pgoff);
-	out[0] = frametab_intern(s->frames, buf, base_name(map->path), NULL, 0, kind_of(map->path));
-	return 1;
+	n = frames_from_dwfl(s, mod, synth, f, out);
+	after = heap_bytes();
+	if (after > before) {
+		f->cost += after - before;
+		s->st.held += after - before;
+		if (s->st.held > s->st.held_peak)
+			s->st.held_peak = s->st.held;
+	}
+	if (s->st.budget && s->st.held > s->st.budget)
+		evict(s);
+	return n;
 }
 
 static uint32_t resolve_kernel(struct symbolizer *s, uint64_t addr)
@@ -636,31 +876,67 @@ static struct sym_proc *proc_get(struct symbolizer *s, pid_t pid)
 	struct sym_proc *p = proc_find(s, pid);
 
 	if (!p && (p = proc_add(s, pid)))
-		reload_maps(p);
+		reload_maps(s, p);
 	return p;
 }
 
-/* Keeps ADDR's answer: one frame as itself, a chain in the pool. */
-static void remember(struct sym_proc *p, uint64_t addr, const uint32_t *ids, size_t n)
+/* Keeps KEY's answer: one frame as itself, a chain in the pool. */
+static void remember(struct symbolizer *s, uint64_t key, const uint32_t *ids, size_t n)
 {
 	if (n == 1) {
-		u64map_put(&p->cache, addr, ids[0]);
+		u64map_put(&s->cache, key, ids[0]);
 		return;
 	}
-	if (p->nchains + n + 1 >= CHAIN ||
-	    grow_array(&p->chains, &p->capchains, p->nchains + n + 1, sizeof(*p->chains)))
+	if (s->nchains + n + 1 >= CHAIN ||
+	    grow_array(&s->chains, &s->capchains, s->nchains + n + 1, sizeof(*s->chains)))
 		return;
-	u64map_put(&p->cache, addr, CHAIN | (uint32_t)p->nchains);
-	p->chains[p->nchains++] = (uint32_t)n;
-	memcpy(p->chains + p->nchains, ids, n * sizeof(*ids));
-	p->nchains += n;
+	u64map_put(&s->cache, key, CHAIN | (uint32_t)s->nchains);
+	s->chains[s->nchains++] = (uint32_t)n;
+	memcpy(s->chains + s->nchains, ids, n * sizeof(*ids));
+	s->nchains += n;
+}
+
+/* User address ADDR of P: its file's frames (looked up once per place in
+ * the file, whichever process ran it), else JIT code, else unknown. */
+static size_t resolve_user(struct symbolizer *s, struct sym_proc *p, uint64_t addr, uint32_t *ids)
+{
+	const struct mapping *map = proc_mapping(p, addr);
+	uint64_t synth;
+	uint32_t v;
+	size_t n;
+
+	if (!map && now_ns() - p->last_reload > RELOAD_INTERVAL_NS) {
+		/* Perhaps a mapping we have not been told of yet: ask /proc. */
+		reload_maps(s, p);
+		map = proc_mapping(p, addr);
+	}
+	if (!map || map->file == FILE_NONE) {
+		ids[0] = resolve_jit(s, p, addr);
+		return 1;
+	}
+	synth = s->files[map->file]->base + (addr - map->start + map->pgoff);
+	v = u64map_get(&s->cache, synth);
+	if (v != U64MAP_NONE && !(v & CHAIN)) {
+		ids[0] = v;
+		return 1;
+	}
+	if (v != U64MAP_NONE) {
+		n = s->chains[v & ~CHAIN];
+		memcpy(ids, s->chains + (v & ~CHAIN) + 1, n * sizeof(*ids));
+		return n;
+	}
+	s->clock++;
+	n = resolve_file(s, p, map, synth, ids);
+	if (n && ids[n - 1] != U64MAP_NONE)
+		remember(s, synth, ids, n);
+	return n;
 }
 
 size_t sym_resolve_all(struct symbolizer *s, pid_t pid, uint64_t ip, int kernel, int caller,
 		       uint32_t *out, size_t max)
 {
 	uint64_t addr = caller && ip ? ip - 1 : ip;
-	uint32_t ids[MAX_INLINE], v;
+	uint32_t ids[MAX_INLINE];
 	struct sym_proc *p;
 	size_t n, k = 0;
 
@@ -670,21 +946,7 @@ size_t sym_resolve_all(struct symbolizer *s, pid_t pid, uint64_t ip, int kernel,
 	}
 	if (!(p = proc_get(s, pid)))
 		return 0;
-	v = u64map_get(&p->cache, addr);
-	if (v != U64MAP_NONE && !(v & CHAIN)) {
-		out[0] = v;
-		return 1;
-	}
-	if (v != U64MAP_NONE) {
-		n = p->chains[v & ~CHAIN];
-		memcpy(ids, p->chains + (v & ~CHAIN) + 1, n * sizeof(*ids));
-	} else {
-		n = resolve_user(s, p, addr, ids);
-		/* JIT code moves and maps grow: those answers are not kept. */
-		if (n && ids[n - 1] != U64MAP_NONE &&
-		    frametab_get(s->frames, ids[n - 1])->kind < FRAME_JIT)
-			remember(p, addr, ids, n);
-	}
+	n = resolve_user(s, p, addr, ids);
 	for (size_t i = 0; i < n && k < max; i++)
 		if (ids[i] != U64MAP_NONE)
 			out[k++] = ids[i];
@@ -788,29 +1050,39 @@ int sym_load_proc(struct symbolizer *s, pid_t pid)
 
 	if (!p && !(p = proc_add(s, pid)))
 		return -ENOMEM;
-	return reload_maps(p);
+	return reload_maps(s, p);
 }
 
 void sym_mmap(struct symbolizer *s, pid_t pid, uint64_t start, uint64_t len, uint64_t pgoff,
-	      const char *path)
+	      uint64_t dev, uint64_t ino, const char *path)
 {
 	struct sym_proc *p = proc_find(s, pid);
 
 	if (!p && !(p = proc_add(s, pid)))
 		return;
-	proc_map(p, start, start + len, pgoff, path);
+	proc_map(s, p, start, start + len, pgoff, dev, ino, path);
 }
 
 void sym_fork(struct symbolizer *s, pid_t pid, pid_t ppid)
 {
-	struct sym_proc *parent = proc_find(s, ppid), *child;
+	struct sym_proc *parent, *child = proc_find(s, pid);
 
-	if (pid == ppid || proc_find(s, pid) || !(child = proc_add(s, pid)))
+	if (pid == ppid)
+		return;
+	if (child && child->dead_at)
+		proc_drop(s, pid); /* the pid of a process gone, used again */
+	else if (child)
+		return;
+	parent = proc_find(s, ppid);
+	if (!(child = proc_add(s, pid)))
 		return;
 	/* A forked child starts with its parent's address space. */
-	for (size_t i = 0; parent && i < parent->nmaps; i++)
-		proc_map(child, parent->maps[i].start, parent->maps[i].end, parent->maps[i].pgoff,
-			 parent->maps[i].path);
+	if (parent && !grow_array(&child->maps, &child->cap, parent->nmaps, sizeof(*child->maps)))
+		for (size_t i = 0; i < parent->nmaps; i++) {
+			child->maps[child->nmaps] = parent->maps[i];
+			child->maps[child->nmaps].path = strdup(parent->maps[i].path);
+			child->nmaps += child->maps[child->nmaps].path != NULL;
+		}
 }
 
 void sym_exec(struct symbolizer *s, pid_t pid)
@@ -821,6 +1093,31 @@ void sym_exec(struct symbolizer *s, pid_t pid)
 		p = proc_add(s, pid);
 	if (p)
 		proc_reset(p); /* the mmap records of the new image follow */
+}
+
+void sym_exit(struct symbolizer *s, pid_t pid)
+{
+	struct sym_proc *p = proc_find(s, pid);
+
+	if (p && !p->dead_at && !s->keep_exited)
+		p->dead_at = s->gen;
+}
+
+void sym_keep_exited(struct symbolizer *s) { s->keep_exited = 1; }
+
+void sym_reap(struct symbolizer *s)
+{
+	for (size_t i = s->nprocs; i-- > 0;)
+		if (s->procs[i]->dead_at && s->procs[i]->dead_at + 2 <= s->gen)
+			proc_drop(s, s->procs[i]->pid);
+	s->gen++;
+}
+
+const struct sym_stats *sym_stats(struct symbolizer *s)
+{
+	s->st.files = s->nfiles;
+	s->st.live_procs = s->nprocs;
+	return &s->st;
 }
 
 /* Every 64-bit process on this kernel maps the same vDSO image as we do, so a
@@ -858,15 +1155,19 @@ static void copy_vdso(struct symbolizer *s)
 
 int sym_have_kernel(const struct symbolizer *s) { return kallsyms_len(s->ksyms) > 0; }
 
-struct symbolizer *sym_new(struct frametab *frames, const char *kallsyms_path)
+struct symbolizer *sym_new(struct frametab *frames, const char *kallsyms_path, size_t budget)
 {
 	struct symbolizer *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
 	s->frames = frames;
+	s->gen = 1;
+	s->st.budget = budget;
 	u64map_init(&s->kcache);
 	u64map_init(&s->by_pid);
+	u64map_init(&s->by_file);
+	u64map_init(&s->cache);
 	if (kallsyms_path)
 		s->ksyms = kallsyms_load(kallsyms_path);
 	copy_vdso(s);
@@ -880,6 +1181,16 @@ void sym_free(struct symbolizer *s)
 	for (size_t i = 0; i < s->nprocs; i++)
 		proc_free(s->procs[i]);
 	free(s->procs);
+	if (s->dwfl)
+		dwfl_end(s->dwfl);
+	for (size_t i = 0; i < s->nfiles; i++) {
+		free(s->files[i]->path);
+		free(s->files[i]);
+	}
+	free(s->files);
+	free(s->chains);
+	u64map_clear(&s->cache);
+	u64map_clear(&s->by_file);
 	u64map_clear(&s->by_pid);
 	u64map_clear(&s->kcache);
 	kallsyms_free(s->ksyms);

@@ -70,3 +70,37 @@ int u64map_put(struct u64map *m, uint64_t key, uint32_t val)
 	insert(m->keys, m->vals, m->cap, key, val);
 	return 0;
 }
+
+void u64map_del(struct u64map *m, uint64_t key)
+{
+	size_t mask = m->cap - 1, i, j;
+
+	if (!m->cap)
+		return;
+	for (i = u64map_mix(key) & mask; m->keys[i] != key; i = (i + 1) & mask)
+		if (m->vals[i] == U64MAP_NONE)
+			return;
+	if (m->vals[i] == U64MAP_NONE)
+		return;
+	/* Backward shift: entries after the hole move into it unless their
+	 * home slot lies between the hole and where they are. */
+	for (j = i;;) {
+		m->vals[i] = U64MAP_NONE;
+		for (;;) {
+			size_t k;
+
+			j = (j + 1) & mask;
+			if (m->vals[j] == U64MAP_NONE) {
+				m->len--;
+				return;
+			}
+			k = u64map_mix(m->keys[j]) & mask;
+			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+				continue;
+			break;
+		}
+		m->keys[i] = m->keys[j];
+		m->vals[i] = m->vals[j];
+		i = j;
+	}
+}

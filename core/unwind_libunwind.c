@@ -22,9 +22,12 @@ extern int _Ux86_64_dwarf_search_unwind_table(unw_addr_space_t as, unw_word_t ip
 					      unw_dyn_info_t *di, unw_proc_info_t *pi,
 					      int need_unwind_info, void *arg);
 
+#define MAX_SPACES 64 /* address spaces kept: processes come and go */
+
 struct lu_space {
 	pid_t pid;
 	unsigned version; /* the symbolizer's mapping version it was built for */
+	uint64_t used;    /* the state's clock at its last unwind */
 	unw_addr_space_t as;
 };
 
@@ -35,6 +38,7 @@ struct lu_state {
 	struct lu_space *spaces;
 	size_t nspaces, cap;
 	struct u64map by_pid;
+	uint64_t clock;
 };
 
 /* The .eh_frame_hdr of the module holding IP, in the process's addresses. */
@@ -160,19 +164,34 @@ static unw_accessors_t accessors = {
 	.get_proc_name = get_proc_name,
 };
 
-/* The address space of PID, flushed when its mappings changed. */
+/* The address space of PID, flushed when its mappings changed (versions
+ * are never handed out twice, so a pid used again is flushed too). At most
+ * MAX_SPACES are kept: the one unused longest is given to a new process. */
 static unw_addr_space_t space_of(struct lu_state *u, pid_t pid)
 {
 	uint32_t i = u64map_get(&u->by_pid, (uint64_t)pid);
 	unsigned version = sym_maps_version(u->sym, pid);
 	struct lu_space *sp;
 
+	u->clock++;
+	if (i == U64MAP_NONE && u->nspaces >= MAX_SPACES) {
+		i = 0;
+		for (uint32_t k = 1; k < u->nspaces; k++)
+			if (u->spaces[k].used < u->spaces[i].used)
+				i = k;
+		u64map_del(&u->by_pid, (uint64_t)u->spaces[i].pid);
+		if (u64map_put(&u->by_pid, (uint64_t)pid, i))
+			return NULL;
+		u->spaces[i].pid = pid;
+		u->spaces[i].version = version - 1; /* flushed below */
+	}
 	if (i == U64MAP_NONE) {
 		if (grow_array(&u->spaces, &u->cap, u->nspaces + 1, sizeof(*u->spaces)))
 			return NULL;
 		sp = &u->spaces[u->nspaces];
 		sp->pid = pid;
 		sp->version = version;
+		sp->used = u->clock;
 		sp->as = unw_create_addr_space(&accessors, 0);
 		if (!sp->as || u64map_put(&u->by_pid, (uint64_t)pid, (uint32_t)u->nspaces)) {
 			if (sp->as)
@@ -184,6 +203,7 @@ static unw_addr_space_t space_of(struct lu_state *u, pid_t pid)
 		return sp->as;
 	}
 	sp = &u->spaces[i];
+	sp->used = u->clock;
 	if (sp->version != version) {
 		unw_flush_cache(sp->as, 0, 0);
 		sp->version = version;

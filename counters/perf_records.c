@@ -169,10 +169,16 @@ static int decode_mmap2(struct cursor *c, struct perf_rec *r)
 	if (take_pair(c, &r->pid, &r->tid) || take_u64(c, &r->mmap.start) ||
 	    take_u64(c, &r->mmap.len) || take_u64(c, &r->mmap.pgoff))
 		return -EBADMSG;
-	/* maj/min + ino + ino_generation (or build id): 24 bytes we skip. */
+	/* maj, min (u32 each), ino, ino_generation; a build id instead when
+	 * the record says so, and then no file identity. */
 	for (int i = 0; i < 3; i++)
 		if (take_u64(c, &dev_ino[i]))
 			return -EBADMSG;
+	if (!(r->misc & PERF_RECORD_MISC_MMAP_BUILD_ID)) {
+		r->mmap.maj = (uint32_t)dev_ino[0];
+		r->mmap.min = (uint32_t)(dev_ino[0] >> 32);
+		r->mmap.ino = dev_ino[1];
+	}
 	if (take_u64(c, &prot_flags))
 		return -EBADMSG;
 	r->mmap.prot = (uint32_t)prot_flags;

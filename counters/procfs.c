@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <sys/sysmacros.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -164,13 +165,17 @@ int procfs_parse_rollup(const char *text, struct procfs_rollup *o)
 
 static int parse_map_line(char *line, struct procfs_map *m)
 {
-	unsigned long long start, end, off;
+	unsigned long long start, end, off, ino;
+	unsigned maj, min;
 	char perms[8];
 	int pos = 0;
 
-	if (sscanf(line, "%llx-%llx %7s %llx %*s %*u %n", &start, &end, perms, &off, &pos) != 4 ||
+	if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &off, &maj, &min,
+		   &ino, &pos) != 7 ||
 	    pos == 0)
 		return -EINVAL;
+	m->dev = makedev(maj, min);
+	m->ino = ino;
 	m->start = start;
 	m->end = end;
 	m->pgoff = off;

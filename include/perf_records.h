@@ -68,6 +68,8 @@ struct perf_rec {
 		} sample;
 		struct {
 			uint64_t start, len, pgoff;
+			uint32_t maj, min; /* the mapped file's device and inode */
+			uint64_t ino;      /* (0 when the record has none) */
 			uint32_t prot;
 			const char *filename;
 		} mmap;

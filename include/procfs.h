@@ -38,6 +38,7 @@ struct procfs_rollup {
 
 struct procfs_map {
 	uint64_t start, end, pgoff;
+	uint64_t dev, ino; /* the mapped file's (makedev(major, minor)); 0 if anonymous */
 	int exec;
 	const char *path; /* "" for anonymous mappings; valid during the callback */
 };

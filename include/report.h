@@ -56,6 +56,7 @@ struct report {
 	char call_graph[16];
 	const char *unwinder;                /* dwarf mode: libdw, libunwind */
 	const struct unwind_quality *unwind; /* NULL: not measured */
+	const struct sym_stats *symbols;     /* NULL: not from a session */
 	int user_only;
 	int weight_ns; /* sample periods are nanoseconds (cpu-clock, task-clock) */
 	const char *hw_note;

@@ -43,7 +43,11 @@ struct session_config {
 	const char *kallsyms; /* NULL: /proc/kallsyms */
 	int no_gpu;           /* do not look for a GPU */
 	int no_offcpu;        /* no switch-out stacks */
+	unsigned symbol_mb;   /* what the files' symbol data may hold (0: the default) */
+	int keep_exited;      /* keep the mappings of processes that exited (tools) */
 };
+
+#define SESSION_SYMBOL_MB 512 /* the default budget for symbol data */
 
 /* A thread off the CPU since T_OUT, in the stack it switched out in. */
 struct offcpu_wait {

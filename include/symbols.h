@@ -1,10 +1,15 @@
-/* symbols — instruction pointers to frames, per process.
+/* symbols — instruction pointers to frames.
  *
  * Each process keeps its own table of executable mappings (from
  * /proc/PID/maps at attach, then from the mmap/fork/exec records the kernel
- * sends) and one libdwfl session built from it, refreshed only when the
- * mappings change.  Results are cached per address, so a hot loop costs one
- * hash lookup per frame.  Kernel addresses resolve through /proc/kallsyms. */
+ * sends).  The files those mappings name are shared: each file (told apart
+ * by device and inode) is one module of a single libdwfl session, its ELF
+ * and debug info read once however many processes map it, and an address
+ * is looked up once per place in the file, whichever process ran it.  What
+ * the modules hold is charged to them and kept under a budget by dropping
+ * the coldest.  A process's own state (mappings, the small libdwfl session
+ * the unwinders walk, with CFI but no debug info) is freed soon after it
+ * exits.  Kernel addresses resolve through /proc/kallsyms. */
 #ifndef FLAMETOP_SYMBOLS_H
 #define FLAMETOP_SYMBOLS_H
 
@@ -15,16 +20,37 @@
 
 struct symbolizer;
 
-/* KALLSYMS_PATH may be NULL (no kernel symbols). */
-struct symbolizer *sym_new(struct frametab *frames, const char *kallsyms_path);
+/* KALLSYMS_PATH may be NULL (no kernel symbols). BUDGET: bytes the files'
+ * symbol data may hold (0: no limit). */
+struct symbolizer *sym_new(struct frametab *frames, const char *kallsyms_path, size_t budget);
 void sym_free(struct symbolizer *s);
 
 /* Reads PID's executable mappings from /proc. Returns 0 or -errno. */
 int sym_load_proc(struct symbolizer *s, pid_t pid);
+/* DEV (makedev) and INO: the file's identity, 0 and 0 when unknown. */
 void sym_mmap(struct symbolizer *s, pid_t pid, uint64_t start, uint64_t len, uint64_t pgoff,
-	      const char *path);
+	      uint64_t dev, uint64_t ino, const char *path);
 void sym_fork(struct symbolizer *s, pid_t pid, pid_t ppid);
 void sym_exec(struct symbolizer *s, pid_t pid);
+/* PID exited. Its state is freed at the second sym_reap after this one:
+ * samples of it still in flight on another CPU's ring come in first. */
+void sym_exit(struct symbolizer *s, pid_t pid);
+/* Once per batch of records processed. */
+void sym_reap(struct symbolizer *s);
+/* From now on exited processes are kept (a tool replaying their samples). */
+void sym_keep_exited(struct symbolizer *s);
+
+struct sym_stats {
+	size_t budget;        /* bytes the files' symbol data may hold (0: no limit) */
+	size_t held, held_peak; /* what it holds now, at most */
+	size_t files;         /* distinct files mapped */
+	size_t loads;         /* modules read (again after an eviction counts) */
+	size_t evictions;
+	size_t procs;         /* processes seen */
+	size_t procs_freed;   /* whose state was freed after they exited */
+	size_t live_procs, procs_peak; /* held now, at most */
+};
+const struct sym_stats *sym_stats(struct symbolizer *s);
 
 /* The function containing IP in PID. KERNEL: a kernel address. CALLER: IP
  * is a return address, so the call instruction before it is looked up. */

@@ -18,8 +18,10 @@ struct u64map {
 void u64map_init(struct u64map *m);
 void u64map_clear(struct u64map *m); /* frees storage */
 uint32_t u64map_get(const struct u64map *m, uint64_t key);
-/* Returns 0 or -ENOMEM. Replaces an existing value. */
+/* Returns 0 or -ENOMEM. Replaces an existing value. VAL is not U64MAP_NONE. */
 int u64map_put(struct u64map *m, uint64_t key, uint32_t val);
+/* Removes KEY, if present. */
+void u64map_del(struct u64map *m, uint64_t key);
 
 static inline uint64_t u64map_mix(uint64_t x)
 {

@@ -53,6 +53,8 @@ const char *cli_usage(void)
 	       "      --unwinder NAME    dwarf mode: libdw (default) or libunwind\n"
 	       "      --no-hybrid        dwarf mode: do not continue with frame pointers where\n"
 	       "                         the stack copy ran out or the code has no CFI\n"
+	       "      --symbol-mb MB     what the symbol data of the target's files may hold\n"
+	       "                         before the coldest are dropped (default 512)\n"
 	       "  -r, --refresh SECONDS  screen refresh and counter interval (default 1)\n"
 	       "      --panes LIST       the screen's panes, in order of the strip: any of\n"
 	       "                         cpu,memory,io,counters,gpu, or none (default all;\n"
@@ -206,7 +208,7 @@ static int parse_period(const char *s, uint64_t *out, char *err, size_t len)
 }
 
 enum { OPT_FOLDED = 256, OPT_CALL_GRAPH, OPT_UNWINDER, OPT_NO_HYBRID, OPT_PANES, OPT_NO_GPU, OPT_LEDGER,
-       OPT_PPROF, OPT_WALL, OPT_NO_OFFCPU };
+       OPT_PPROF, OPT_WALL, OPT_NO_OFFCPU, OPT_SYMBOL_MB };
 
 /* "dwarf", "dwarf,16384", "fp", "auto". */
 static int parse_call_graph(const char *s, struct cli_options *o, char *err, size_t len)
@@ -257,6 +259,7 @@ static const struct option long_opts[] = {
 	{ "call-graph", required_argument, NULL, OPT_CALL_GRAPH },
 	{ "unwinder", required_argument, NULL, OPT_UNWINDER },
 	{ "no-hybrid", no_argument, NULL, OPT_NO_HYBRID },
+	{ "symbol-mb", required_argument, NULL, OPT_SYMBOL_MB },
 	{ "no-gpu", no_argument, NULL, OPT_NO_GPU },
 	{ "ledger", required_argument, NULL, OPT_LEDGER },
 	{ "top", required_argument, NULL, 'n' },
@@ -332,6 +335,18 @@ static int handle(int c, char **argv, unsigned max_rate, struct cli_options *o, 
 	case OPT_NO_GPU:
 		o->no_gpu = 1;
 		return 0;
+	case OPT_SYMBOL_MB: {
+		int mb;
+
+		if (parse_int(optarg, &mb, "symbol budget (MB, 1 to 100000)", err, len))
+			return -EINVAL;
+		if (mb < 1) {
+			snprintf(err, len, "invalid symbol budget (MB, 1 to 100000) '%s'", optarg);
+			return -EINVAL;
+		}
+		o->symbol_mb = (unsigned)mb;
+		return 0;
+	}
 	case OPT_LEDGER:
 		o->ledger_path = optarg;
 		return 0;
@@ -466,6 +481,7 @@ void cli_session_config(const struct cli_options *o, struct session_config *cfg)
 	cfg->refresh_s = o->refresh_s;
 	cfg->call_graph = strcmp(o->call_graph, "fp") ? CALLGRAPH_DWARF : CALLGRAPH_FP;
 	cfg->stack_bytes = o->stack_bytes;
+	cfg->symbol_mb = o->symbol_mb;
 	cfg->unwinder = unwinder_find(o->unwinder);
 	cfg->no_hybrid = o->no_hybrid;
 	cfg->no_gpu = o->no_gpu;

@@ -20,7 +20,7 @@ __attribute__((noinline)) int symbols_probe_function(int x) { return x * 3 + 1; 
 static void resolves_own_function_with_line(void **state)
 {
 	struct frametab *ft = frametab_new();
-	struct symbolizer *s = sym_new(ft, NULL);
+	struct symbolizer *s = sym_new(ft, NULL, 0);
 	uint64_t addr = (uint64_t)(uintptr_t)&symbols_probe_function;
 	uint32_t id;
 	const struct frame *f;
@@ -45,7 +45,7 @@ static void resolves_own_function_with_line(void **state)
 static void library_function_and_unknown_address(void **state)
 {
 	struct frametab *ft = frametab_new();
-	struct symbolizer *s = sym_new(ft, NULL);
+	struct symbolizer *s = sym_new(ft, NULL, 0);
 	uint32_t id;
 
 	(void)state;
@@ -63,7 +63,7 @@ static void library_function_and_unknown_address(void **state)
 static void vdso_is_symbolized(void **state)
 {
 	struct frametab *ft = frametab_new();
-	struct symbolizer *s = sym_new(ft, NULL);
+	struct symbolizer *s = sym_new(ft, NULL, 0);
 	uint64_t base = getauxval(AT_SYSINFO_EHDR);
 	int named = 0;
 
@@ -86,7 +86,7 @@ static void vdso_is_symbolized(void **state)
 static void kernel_addresses_use_kallsyms(void **state)
 {
 	struct frametab *ft = frametab_new();
-	struct symbolizer *s = sym_new(ft, FIXTURES "/kallsyms");
+	struct symbolizer *s = sym_new(ft, FIXTURES "/kallsyms", 0);
 	uint32_t id;
 
 	(void)state;
