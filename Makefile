@@ -30,7 +30,7 @@ endif
 DEB_BUILD := gcc make pkg-config libncurses-dev libdw-dev libelf-dev libunwind-dev \
              libyaml-dev libpfm4-dev zlib1g-dev g++ libprotobuf-c-dev protobuf-c-compiler
 DEB_TEST  := libcmocka-dev python3-pytest python3-yaml tmux linux-perf clang golang-go \
-             libclang-rt-14-dev valgrind
+             libclang-rt-14-dev valgrind time
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
 # pkg-config module -> Debian package, for the probe's install hint.
@@ -110,7 +110,7 @@ $(BUILD)/gen/profile.pb-c.o: $(BUILD)/gen/profile.pb-c.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/core/export_pprof.o: $(BUILD)/gen/profile.pb-c.h
+$(BUILD)/core/export_pprof.o $(BUILD)/core/saved_pprof.o: $(BUILD)/gen/profile.pb-c.h
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -1,6 +1,7 @@
 /* export_yaml — the YAML performance map (schema: docs/yaml-schema.md). */
 #include "report.h"
 
+#include "compare.h"
 #include "grow.h"
 #include "ledger_yaml.h"
 #include "saved.h"
@@ -337,6 +338,7 @@ static void baseline_readings(struct yamlw *w, const struct report_baseline *b)
 	yw_kuint(w, "ctxt_switches_involuntary", b->ctxt_involuntary);
 	yw_kint(w, "threads_seen", b->threads_seen);
 	yw_kint(w, "threads_ended", b->threads_ended);
+	yw_knum(w, "threads_unattributed_cpu_ms", b->threads_unattributed_cpu_ms, 1);
 }
 
 static void section_readings(struct yctx *c)
@@ -914,6 +916,108 @@ static void measured(struct yctx *c, const char *key, void (*fn)(struct yctx *c)
 		fn(c);
 }
 
+/* Where a side came from: its file, what it profiled, when, how. */
+static void compare_side(struct yamlw *w, const char *key, const struct saved_report *s)
+{
+	const struct report *r = &s->report;
+
+	yw_key(w, key);
+	yw_map(w);
+	yw_kstr(w, "path", s->path);
+	yw_kstr(w, "format", s->folded ? "folded" : s->pprof ? "pprof" : "yaml");
+	yw_kstr(w, "command", r->command[0] ? r->command : NULL);
+	yw_kstr(w, "event", r->event[0] ? r->event : NULL);
+	yw_kuint(w, "samples", s->profile->samples);
+	yw_end_map(w);
+}
+
+static void knum_or_null(struct yamlw *w, const char *k, int have, double v, int decimals);
+
+static void compare_metrics(struct yamlw *w, const struct comparison *cmp)
+{
+	yw_key(w, "metrics");
+	yw_seq(w);
+	for (size_t i = 0; i < cmp->nm; i++) {
+		const struct compare_metric *m = &cmp->m[i];
+		int both = m->has[0] && m->has[1];
+
+		yw_map(w);
+		yw_kstr(w, "metric", m->key);
+		knum_or_null(w, "base", m->has[0], m->v[0], 2);
+		knum_or_null(w, "after", m->has[1], m->v[1], 2);
+		knum_or_null(w, "change", both, m->v[1] - m->v[0], 2);
+		knum_or_null(w, "change_pct", both && m->v[0] != 0,
+			     both && m->v[0] != 0 ? 100.0 * (m->v[1] - m->v[0]) / fabs(m->v[0]) : 0,
+			     1);
+		yw_end_map(w);
+	}
+	yw_end_seq(w);
+}
+
+static void compare_function(struct yamlw *w, const struct comparison *cmp,
+			     const struct compare_fn *f)
+{
+	yw_map(w);
+	yw_kstr(w, "function", f->name);
+	yw_kstr(w, "module", cmp->by_name ? NULL : f->module);
+	yw_kstr(w, "status", !f->present[0] ? "new" : !f->present[1] ? "vanished" : "both");
+	yw_knum(w, "base_self_pct", f->self_pct[0], 2);
+	yw_knum(w, "after_self_pct", f->self_pct[1], 2);
+	yw_knum(w, "delta_self_pct", f->self_pct[1] - f->self_pct[0], 2);
+	yw_knum(w, "base_total_pct", f->total_pct[0], 2);
+	yw_knum(w, "after_total_pct", f->total_pct[1], 2);
+	yw_knum(w, "delta_total_pct", f->total_pct[1] - f->total_pct[0], 2);
+	yw_kuint(w, "base_self_samples", f->self_n[0]);
+	yw_kuint(w, "after_self_samples", f->self_n[1]);
+	yw_knum(w, "z_self", f->z_self, 2);
+	yw_knum(w, "z_total", f->z_total, 2);
+	yw_kstr(w, "significance", compare_mark(fabs(f->z_self) > fabs(f->z_total) ? f->z_self
+										      : f->z_total));
+	if (cmp->have_ms) {
+		yw_knum(w, "base_self_ms", f->self_ms[0], 1);
+		yw_knum(w, "after_self_ms", f->self_ms[1], 1);
+		yw_knum(w, "delta_self_ms", f->self_ms[1] - f->self_ms[0], 1);
+		yw_knum(w, "base_total_ms", f->total_ms[0], 1);
+		yw_knum(w, "after_total_ms", f->total_ms[1], 1);
+		yw_knum(w, "delta_total_ms", f->total_ms[1] - f->total_ms[0], 1);
+	}
+	yw_end_map(w);
+}
+
+/* The comparison with a baseline: what is compared, the figures side by
+ * side, every function's change with its significance. */
+static void section_comparison(struct yctx *c)
+{
+	const struct comparison *cmp = c->r->comparison;
+	struct yamlw *w = &c->w;
+
+	if (!cmp)
+		return;
+	yw_key(w, "comparison");
+	yw_map(w);
+	compare_side(w, "base", cmp->side[CMP_BASE]);
+	compare_side(w, "after", cmp->side[CMP_AFTER]);
+	yw_kstr(w, "matched_by", cmp->by_name ? "function name" : "function and module");
+	yw_kstr(w, "test", "two-proportion z-test on sample counts, two-sided: * p < 0.05 "
+			   "(|z| >= 1.96), ** p < 0.001 (|z| >= 3.29)");
+	compare_metrics(w, cmp);
+	if (cmp->slower_checked) {
+		yw_key(w, "slower_check");
+		yw_map(w);
+		yw_kstr(w, "metric", cmp->slower_metric);
+		yw_knum(w, "change_pct", cmp->slower_change_pct, 1);
+		yw_knum(w, "limit_pct", cmp->slower_limit_pct, 1);
+		yw_kbool(w, "failed", cmp->slower);
+		yw_end_map(w);
+	}
+	yw_key(w, "functions");
+	yw_seq(w);
+	for (size_t i = 0; i < cmp->n; i++)
+		compare_function(w, cmp, &cmp->fns[i]);
+	yw_end_seq(w);
+	yw_end_map(w);
+}
+
 static void section_classification(struct yctx *c)
 {
 	yw_kstr(&c->w, "bottleneck_classification", bottleneck_name(c->r->cls.kind));
@@ -957,6 +1061,10 @@ static int write_yaml(FILE *f, const struct report *r)
 	c.off_by_frame = off_by_frame(c.p);
 	yw_map(&c.w);
 	section_head(&c);
+	if (r->comparison)
+		section_comparison(&c);
+	else if (r->saved)
+		saved_replay(r->saved, &c.w, "comparison");
 	measured(&c, "target", section_target);
 	measured(&c, "fingerprint", section_fingerprint);
 	measured(&c, "scenario", section_scenario);

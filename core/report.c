@@ -34,6 +34,7 @@ static void fill_readings(struct report_baseline *b, const struct session *s)
 	b->ctxt_involuntary = delta_u(z->ivcsw, a->ivcsw);
 	b->threads_seen = (long)s->tasks.seen;
 	b->threads_ended = (long)s->tasks.gone;
+	b->threads_unattributed_cpu_ms = (double)s->tasks.unattributed_ns / 1e6;
 }
 
 static void fill_baseline(struct report *r, const struct session *s)
@@ -53,8 +54,14 @@ static void fill_baseline(struct report *r, const struct session *s)
 		b->sys_time_ms = delta_ms(z->stime_ns, a->stime_ns);
 	}
 	b->cpu_time_ms = b->user_time_ms + b->sys_time_ms;
-	b->memory_peak_mb =
-	    (double)(z->hwm_kb > t->ru_maxrss_kb ? z->hwm_kb : t->ru_maxrss_kb) / 1024.0;
+	/* VmHWM, read at every poll (every 10 ms in a command's first half
+	 * second), is the command's own; ru_maxrss counts the copy of flametop
+	 * it was before exec too, so it is used only when it is clearly (1 MiB:
+	 * the kernel's RSS counters are per-CPU and approximate) above that
+	 * copy's size: then it is the command's, or a child's it waited for. */
+	b->memory_peak_mb = (double)z->hwm_kb / 1024.0;
+	if (t->launched && t->ru_maxrss_kb > z->hwm_kb && t->ru_maxrss_kb > t->fork_rss_kb + 1024)
+		b->memory_peak_mb = (double)t->ru_maxrss_kb / 1024.0;
 	b->memory_delta_mb = ((double)z->rss_kb - (double)a->rss_kb) / 1024.0;
 	if (z->io_valid) {
 		b->io_read_bytes = delta_u(z->io.read_bytes, a->io.read_bytes);

@@ -389,9 +389,14 @@ int saved_load(const char *path, struct saved_report *s, char *err, size_t len)
 		snprintf(err, len, "cannot read '%s': %s", path, safefile_strerror(e));
 		return e;
 	}
-	e = exporter_for_path(path) == &exporter_folded
-		? saved_load_folded(text, n, path, s, err, len)
-		: saved_load_text(text, n, path, s, err, len);
+	/* gzip's magic, or a protobuf by name: a pprof profile. */
+	if ((n >= 2 && (uint8_t)text[0] == 0x1f && (uint8_t)text[1] == 0x8b) ||
+	    exporter_for_path(path) == &exporter_pprof)
+		e = saved_load_pprof(text, n, path, s, err, len);
+	else if (exporter_for_path(path) == &exporter_folded)
+		e = saved_load_folded(text, n, path, s, err, len);
+	else
+		e = saved_load_text(text, n, path, s, err, len);
 	free(text);
 	return e;
 }

@@ -251,6 +251,8 @@ static void collect_rings(struct session *s, struct session_batch *b)
 		if (ring_drain(&st->ring, DRAIN_MAX_BYTES, collect, b) < 0)
 			s->bad_records++;
 	}
+	if (s->cfg.argv && s->start_ns)
+		target_peek_memory(&s->target);
 	s->collected_ns = mono_ns();
 }
 
@@ -454,7 +456,13 @@ static int open_attach(struct session *s, char *err, size_t len)
 			free(tids);
 			return e;
 		}
-		opened++;
+		/* The first open decided the group: plan the rest by the
+		 * descriptors they would need. */
+		if (!opened++ && (e = sampler_plan(s->sampler, n - i, why, sizeof(why)))) {
+			snprintf(err, len, "%s", why);
+			free(tids);
+			return e;
+		}
 		procfs_comm(s->cfg.pid, tids[i], comm, sizeof(comm));
 		profile_thread_comm(s->profile, s->cfg.pid, tids[i], comm);
 	}
@@ -490,6 +498,10 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 	u64map_init(&s->wait_index);
 	if (!s->profile || !s->batch || !s->spare || !s->timeline)
 		goto out_oom;
+	/* A command is forked first, while we are small: the kernel's peak
+	 * RSS of it counts the copy of us it starts as. */
+	if (cfg->argv && (e = target_launch(&s->target, cfg->argv, cfg->child_out_fd, err, len)))
+		goto out_free;
 	if (cfg->no_gpu)
 		snprintf(s->gpu_desc, sizeof(s->gpu_desc), "GPU not read (--no-gpu)");
 	else if (!(s->gpu = gpu_open(s->gpu_desc, sizeof(s->gpu_desc))))
@@ -508,9 +520,7 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 			   !cfg->no_hybrid))
 		goto out_oom;
 	if (cfg->argv) {
-		e = target_launch(&s->target, cfg->argv, cfg->child_out_fd, err, len);
-		if (!e)
-			e = sampler_open_task(s->sampler, s->target.pid, err, len);
+		e = sampler_open_task(s->sampler, s->target.pid, err, len);
 	} else {
 		e = target_attach(&s->target, cfg->pid, err, len);
 		if (!e)
@@ -558,6 +568,11 @@ int session_poll(struct session *s, int timeout_ms)
 
 	for (size_t i = 0; i < n; i++)
 		fds[i] = (struct pollfd){ sampler_stream(s->sampler, i)->fd, POLLIN, 0 };
+	/* A launched command's first half second is read every 10 ms: a
+	 * short one's peak memory is otherwise never seen (its /proc has
+	 * none once it has exited). */
+	if (s->cfg.argv && s->start_ns && timeout_ms > 10 && mono_ns() - s->start_ns < 500000000ull)
+		timeout_ms = 10;
 	/* Records still waiting from the last turn: no sleeping. */
 	if (timeout_ms > 0 && s->batch->pos >= s->batch->n && !s->spare->n)
 		poll(fds, n, timeout_ms);
@@ -602,6 +617,9 @@ void session_finish(struct session *s)
 		ring_drain(&sampler_stream(s->sampler, i)->ring, SIZE_MAX, count_sample,
 			   &s->profile->dropped);
 	end_all_waits(s, s->stop_ns);
+	/* The threads' CPU adds up to the process's own. */
+	if (s->target.last.valid)
+		tasks_settle(&s->tasks, s->target.last.utime_ns, s->target.last.stime_ns);
 	sampler_release(s->sampler); /* the descriptors go back before any export */
 }
 

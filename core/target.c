@@ -48,7 +48,7 @@ static void take_reading(pid_t pid, struct target_reading *r)
 		/* A zombie has no memory left: keep what we saw while it lived. */
 		if (sts.vm_rss_kb || sts.vm_hwm_kb) {
 			r->rss_kb = sts.vm_rss_kb;
-			r->hwm_kb = sts.vm_hwm_kb;
+			r->hwm_kb = sts.vm_hwm_kb; /* the mm's own high-water mark */
 		}
 	}
 	if (procfs_read_rollup(pid, &ro) == 0 && ro.rss_kb) {
@@ -57,6 +57,17 @@ static void take_reading(pid_t pid, struct target_reading *r)
 		r->rollup_valid = 1;
 	}
 	r->io_valid = procfs_read_io(pid, &r->io) == 0 || r->io_valid;
+}
+
+void target_peek_memory(struct target *t)
+{
+	struct procfs_status sts;
+
+	if (t->state == TARGET_RUNNING && procfs_read_status(t->pid, 0, &sts) == 0 &&
+	    sts.vm_hwm_kb) {
+		t->last.rss_kb = sts.vm_rss_kb;
+		t->last.hwm_kb = sts.vm_hwm_kb;
+	}
 }
 
 static void describe(struct target *t)
@@ -180,6 +191,15 @@ int target_release(struct target *t, char *err, size_t len)
 	int e = 0, status;
 	ssize_t r;
 
+	{
+		/* The child is still the copy of us it started as, and the
+		 * kernel's peak RSS of a process (wait4's ru_maxrss) keeps that
+		 * copy's across exec: remember how big it is. */
+		struct procfs_status st;
+
+		if (procfs_read_status(t->pid, 0, &st) == 0)
+			t->fork_rss_kb = st.vm_hwm_kb > st.vm_rss_kb ? st.vm_hwm_kb : st.vm_rss_kb;
+	}
 	if (write(t->go_fd, "g", 1) != 1) {
 		snprintf(err, len, "cannot start '%s': %s", t->exe, strerror(errno));
 		return -EIO;

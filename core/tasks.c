@@ -136,3 +136,22 @@ size_t tasks_update(struct tasks *ts, pid_t pid, double t_s)
 	ts->have_prev = 1;
 	return alive;
 }
+
+void tasks_settle(struct tasks *ts, uint64_t utime_ns, uint64_t stime_ns)
+{
+	uint64_t u = 0, st = 0;
+
+	if (ts->seen == 1 && ts->n == 1) {
+		if (ts->v[0].utime_ns < utime_ns)
+			ts->v[0].utime_ns = utime_ns;
+		if (ts->v[0].stime_ns < stime_ns)
+			ts->v[0].stime_ns = stime_ns;
+		ts->unattributed_ns = 0;
+		return;
+	}
+	for (size_t i = 0; i < ts->n; i++) {
+		u += ts->v[i].utime_ns;
+		st += ts->v[i].stime_ns;
+	}
+	ts->unattributed_ns = (utime_ns > u ? utime_ns - u : 0) + (stime_ns > st ? stime_ns - st : 0);
+}

@@ -6,12 +6,14 @@
 #include "u64map.h"
 #include "procfs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +44,13 @@ struct sampler {
 	int *switchers;            /* the switch events, one per (task, CPU) */
 	size_t nswitchers, capswitchers;
 	struct u64map switch_ids;  /* their ids */
+	/* Lean tasks (sampler_plan): a leader alone per CPU, and the other
+	 * counters once per task on any CPU (or not at all). Per task, WIDTH
+	 * descriptors: its CPUs' leaders, then its members (-1: not opened). */
+	int lean, lean_members;
+	int *lean_fds;
+	size_t nlean, caplean, lean_width;
+	char layout_note[256];
 };
 
 static long sys_perf_event_open(struct perf_event_attr *a, pid_t pid, int cpu, int group,
@@ -441,6 +450,41 @@ static int open_switch(struct sampler *s, pid_t tid, size_t ci, char *err, size_
 	return attach_output(s, ci, (int)fd, err, len);
 }
 
+static int push_lean(struct sampler *s, int fd)
+{
+	if (grow_array(&s->lean_fds, &s->caplean, s->nlean + 1, sizeof(*s->lean_fds)))
+		return -ENOMEM;
+	s->lean_fds[s->nlean++] = fd;
+	return 0;
+}
+
+/* A lean task's counters: each its own event on any CPU, inherited, not
+ * grouped with the leader (so not in its samples), counted all the same. */
+static int open_lean_members(struct sampler *s, pid_t tid, char *err, size_t len)
+{
+	for (size_t i = 1; i < s->ngroup; i++) {
+		struct perf_event_attr a;
+		long fd = -1;
+
+		if (s->lean_members) {
+			fill_attr(s, &a, &s->group[i], 0);
+			a.disabled = 1;
+			fd = sys_perf_event_open(&a, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+			if (fd < 0) {
+				explain(-errno, tid, s, err, len);
+				return -errno;
+			}
+			if (keep_fd(s, (int)fd)) {
+				close((int)fd);
+				return -ENOMEM;
+			}
+		}
+		if (push_lean(s, (int)fd))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int open_on_cpu(struct sampler *s, pid_t tid, size_t ci, char *err, size_t len)
 {
 	int cpu = s->cpus[ci], fd, e;
@@ -458,6 +502,11 @@ static int open_on_cpu(struct sampler *s, pid_t tid, size_t ci, char *err, size_
 	if (!s->decided) {
 		decide_members(s, tid, cpu, fd);
 		s->decided = 1;
+	} else if (s->lean) {
+		e = push_lean(s, fd);
+		if (!e)
+			e = attach_output(s, ci, fd, err, len);
+		return e ? e : open_switch(s, tid, ci, err, len);
 	} else if ((e = open_members(s, tid, cpu, fd, err, len))) {
 		return e;
 	}
@@ -497,13 +546,17 @@ static int task_gone(pid_t tid)
 int sampler_open_task(struct sampler *s, pid_t tid, char *err, size_t errlen)
 {
 	size_t before = s->nfds, leaders_before = s->nleaders, switchers_before = s->nswitchers;
+	size_t lean_before = s->nlean;
 
-	for (size_t ci = 0; ci < s->ncpus; ci++) {
-		int e = open_on_cpu(s, tid, ci, err, errlen);
+	for (size_t ci = 0; ci <= s->ncpus; ci++) {
+		int e = ci < s->ncpus ? open_on_cpu(s, tid, ci, err, errlen)
+			: s->lean     ? open_lean_members(s, tid, err, errlen)
+				      : 0;
 
 		if (e) {
 			/* All CPUs or none: a task sampled on some CPUs only would lie. */
 			undo_opens(s, before, leaders_before, switchers_before);
+			s->nlean = lean_before;
 			/* A thread that exits while its events are opened makes the
 			 * kernel answer ENODEV or ENOENT, not ESRCH: it ended, the
 			 * event is not unsupported. */
@@ -521,6 +574,9 @@ void sampler_enable(struct sampler *s)
 {
 	for (size_t i = 0; i < s->nleaders; i++)
 		ioctl(s->leaders[i], PERF_EVENT_IOC_ENABLE, PERF_IOC_FLAG_GROUP);
+	for (size_t i = 0; i < s->nlean; i++)
+		if (s->lean_fds[i] >= 0)
+			ioctl(s->lean_fds[i], PERF_EVENT_IOC_ENABLE, 0);
 	for (size_t i = 0; i < s->nswitchers; i++)
 		ioctl(s->switchers[i], PERF_EVENT_IOC_ENABLE, 0);
 }
@@ -529,6 +585,9 @@ void sampler_disable(struct sampler *s)
 {
 	for (size_t i = 0; i < s->nleaders; i++)
 		ioctl(s->leaders[i], PERF_EVENT_IOC_DISABLE, PERF_IOC_FLAG_GROUP);
+	for (size_t i = 0; i < s->nlean; i++)
+		if (s->lean_fds[i] >= 0)
+			ioctl(s->lean_fds[i], PERF_EVENT_IOC_DISABLE, 0);
 	for (size_t i = 0; i < s->nswitchers; i++)
 		ioctl(s->switchers[i], PERF_EVENT_IOC_DISABLE, 0);
 }
@@ -606,7 +665,7 @@ void sampler_release(struct sampler *s)
 	}
 	for (size_t i = 0; i < s->nfds; i++)
 		close(s->fds[i]);
-	s->nfds = s->nleaders = s->nswitchers = 0;
+	s->nfds = s->nleaders = s->nswitchers = s->nlean = 0;
 	index_streams(s);
 }
 
@@ -617,6 +676,7 @@ void sampler_free(struct sampler *s)
 	sampler_release(s);
 	free(s->fds);
 	free(s->leaders);
+	free(s->lean_fds);
 	free(s->switchers);
 	u64map_clear(&s->switch_ids);
 	free(s->active);
@@ -664,18 +724,127 @@ const char *sampler_counter_note(const struct sampler *s) { return s->ctr_note; 
 size_t sampler_ngroup(const struct sampler *s) { return s->ngroup; }
 const struct event_spec *sampler_group(const struct sampler *s) { return s->group; }
 int sampler_sample_read(const struct sampler *s) { return s->sample_read; }
-size_t sampler_nleaders(const struct sampler *s) { return s->nleaders; }
+size_t sampler_nleaders(const struct sampler *s)
+{
+	return s->nleaders + (s->lean_width ? s->nlean / s->lean_width : 0);
+}
 size_t sampler_ncpus(const struct sampler *s) { return s->ncpus; }
 
-int sampler_read_leader(const struct sampler *s, size_t i, struct group_read *out)
+static int read_group(int fd, struct group_read *out)
 {
 	uint64_t buf[3 + 2 * EVENTS_MAX];
-	ssize_t n;
+	ssize_t n = read(fd, buf, sizeof(buf));
 
-	if (i >= s->nleaders)
-		return -EINVAL;
-	n = read(s->leaders[i], buf, sizeof(buf));
 	if (n < 0)
 		return -errno;
 	return perf_read_decode(buf, (size_t)n, out);
 }
+
+/* A lean task read as if its events were one group: its leaders' counts
+ * and times summed over CPUs (as the full layout's are by the caller), each
+ * member's count scaled by its own times and put on the leaders' footing.
+ * A member not opened reads 0. */
+static int read_lean(const struct sampler *s, size_t t, struct group_read *out)
+{
+	const int *fd = s->lean_fds + t * s->lean_width;
+	struct group_read r;
+
+	memset(out, 0, sizeof(*out));
+	out->nr = s->ngroup;
+	for (size_t c = 0; c < s->ncpus; c++) {
+		if (read_group(fd[c], &r) || !r.nr)
+			return -EIO;
+		out->value[0] += r.value[0];
+		out->enabled += r.enabled;
+		out->running += r.running;
+	}
+	for (size_t k = 1; k < s->ngroup; k++) {
+		double v;
+
+		if (fd[s->ncpus + k - 1] < 0 || read_group(fd[s->ncpus + k - 1], &r) || !r.nr)
+			continue;
+		v = r.running ? (double)r.value[0] * (double)r.enabled / (double)r.running : 0;
+		/* The caller scales every value by (enabled / CPUs) / running: a
+		 * task's leader is enabled on every CPU while it runs, counting on
+		 * one. Undo that for a count already whole. */
+		if (out->enabled)
+			v = v * (double)out->running * (double)s->ncpus / (double)out->enabled;
+		out->value[k] = (uint64_t)v;
+	}
+	return 0;
+}
+
+int sampler_read_leader(const struct sampler *s, size_t i, struct group_read *out)
+{
+	if (i >= sampler_nleaders(s))
+		return -EINVAL;
+	if (i >= s->nleaders)
+		return read_lean(s, i - s->nleaders, out);
+	return read_group(s->leaders[i], out);
+}
+
+/* Descriptors this process has open now. */
+static size_t open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	size_t n = 0;
+
+	if (!d)
+		return 0;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n > 3 ? n - 3 : 0; /* ".", ".." and the directory's own */
+}
+
+/* The counter note says it too: counters of lean tasks are partial. */
+static void plan_noted(struct sampler *s)
+{
+	size_t l = strlen(s->ctr_note);
+
+	snprintf(s->ctr_note + l, sizeof(s->ctr_note) - l, "%s%s", l ? "; " : "", s->layout_note);
+}
+
+int sampler_plan(struct sampler *s, size_t ntasks, char *err, size_t len)
+{
+	struct rlimit rl;
+	size_t sw = s->offcpu ? 1 : 0, full = s->ncpus * (s->ngroup + sw),
+	       lean = s->ncpus * (1 + sw) + (s->ngroup - 1), bare = s->ncpus * (1 + sw), budget;
+
+	if (!ntasks || getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	/* Kept free: the exports, /proc readers, libdwfl's open files. */
+	budget = rl.rlim_cur > open_fds() + 256 ? rl.rlim_cur - open_fds() - 256 : 0;
+	if (ntasks * full <= budget)
+		return 0;
+	s->lean_width = s->ncpus + s->ngroup - 1;
+	if (ntasks * lean <= budget) {
+		s->lean = s->lean_members = 1;
+		snprintf(s->layout_note, sizeof(s->layout_note),
+			 "%zu threads x %zu CPUs: counters opened once per thread, not per CPU "
+			 "(%zu descriptors instead of %zu; limit %llu); per-function counters "
+			 "only for the first thread",
+			 ntasks, s->ncpus, ntasks * lean, ntasks * full,
+			 (unsigned long long)rl.rlim_cur);
+		plan_noted(s);
+		return 0;
+	}
+	if (ntasks * bare <= budget) {
+		s->lean = 1;
+		snprintf(s->layout_note, sizeof(s->layout_note),
+			 "%zu threads x %zu CPUs: only the sampling%s event%s opened per thread "
+			 "(%zu descriptors; the limit %llu leaves no room for counters)",
+			 ntasks, s->ncpus, sw ? " and context-switch" : "", sw ? "s" : "",
+			 ntasks * bare, (unsigned long long)rl.rlim_cur);
+		plan_noted(s);
+		return 0;
+	}
+	snprintf(err, len,
+		 "%zu threads x %zu CPUs need at least %zu perf descriptors; the limit is %llu "
+		 "(raise 'ulimit -Hn', or profile with --no-offcpu)",
+		 ntasks, s->ncpus, ntasks * bare, (unsigned long long)rl.rlim_cur);
+	return -EMFILE;
+}
+
+const char *sampler_layout_note(const struct sampler *s) { return s->layout_note; }
+

@@ -8,7 +8,7 @@
 
 #include "events.h"
 
-enum cli_mode { CLI_HELP, CLI_VERSION, CLI_RECORD, CLI_TOP, CLI_LIST_EVENTS, CLI_REPORT };
+enum cli_mode { CLI_HELP, CLI_VERSION, CLI_RECORD, CLI_TOP, CLI_LIST_EVENTS, CLI_REPORT, CLI_DIFF };
 
 #define CLI_DEFAULT_HZ 999u
 #define CLI_PANES_ALL  0x1fu
@@ -41,6 +41,8 @@ struct cli_options {
 	int top;          /* rows of the hotspot table */
 	double refresh_s; /* -r: screen refresh and counter interval (0: 1 s) */
 	unsigned panes;   /* --panes: bit per pane (cpu, memory, io, counters, gpu) */
+	const char *diff_base, *diff_after; /* diff BASE AFTER */
+	double fail_if_slower;              /* --fail-if-slower PCT (< 0: not asked) */
 };
 
 /* Parses ARGV. Returns 0, or -EINVAL with a one-line message in ERR.

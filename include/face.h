@@ -12,6 +12,10 @@
 void face_catch_signals(void);
 /* The signal that asked to stop, or 0. */
 int face_stop_signal(void);
+/* Writes R to PATH with EXP; on failure saves it under $TMPDIR (named with
+ * EXT) and says where. Returns 0, or 1 if PATH failed. */
+int face_export_one(const char *path, const struct exporter *exp, const char *ext,
+		    const struct report *r);
 /* Writes -o and --folded from R, saying on stderr where each went; a path
  * that fails is saved under $TMPDIR instead. Returns 0, or 1 if any failed. */
 int face_write_exports(const struct cli_options *o, const struct report *r);

@@ -38,6 +38,7 @@ struct report_baseline {
 	uint64_t io_rchar, io_wchar, io_syscr, io_syscw;
 	uint64_t ctxt_voluntary, ctxt_involuntary;
 	long threads_seen, threads_ended; /* /proc/PID/task over the run */
+	double threads_unattributed_cpu_ms; /* the process's CPU no thread reading holds */
 };
 
 struct report {
@@ -83,11 +84,15 @@ struct report {
 	/* A reopened export (flametop report): the measured sections are
 	 * written as saved; the tree's and the ledger's anew. */
 	const struct saved_report *saved;
+	/* A comparison with a baseline (flametop diff): its section is written
+	 * after the header; NULL: none (a saved one is written back as read). */
+	const struct comparison *comparison;
 	time_t exported_at; /* 0: now */
 };
 
 struct session;
 struct saved_report;
+struct comparison;
 void report_from_session(struct report *r, const struct session *s);
 /* Fills R->ci from R's baseline, profile and counters, then classifies and
  * suggests. */
@@ -100,6 +105,8 @@ struct exporter {
 };
 
 extern const struct exporter exporter_yaml;
+/* Differential folded stacks of r->comparison: "a;b;c BASE AFTER". */
+extern const struct exporter exporter_folded_diff;
 extern const struct exporter exporter_folded;
 extern const struct exporter exporter_pprof; /* profile.proto, gzip'd */
 

@@ -24,6 +24,7 @@ struct saved_report {
 	struct timeline *timeline; /* the panes' history as saved */
 	struct ctree *wall;        /* an export of wall time: the wall tree */
 	int folded;                /* read from folded stacks: DOC is empty */
+	int pprof;                 /* read from a pprof profile: DOC is empty */
 	struct report report;     /* what the views and a re-export need */
 	char path[4096];
 };
@@ -39,6 +40,11 @@ int saved_load(const char *path, struct saved_report *s, char *err, size_t len);
  * a .folded, .collapsed or .txt file this way. */
 int saved_load_folded(const char *text, size_t n, const char *path, struct saved_report *s,
 		      char *err, size_t len);
+/* A pprof profile (gzip'd or not): stacks from its locations and lines,
+ * the first value as the count, the default sample type's as the weight.
+ * saved_load reads a gzip'd file, .pb.gz, .pprof or .pb this way. */
+int saved_load_pprof(const char *text, size_t n, const char *path, struct saved_report *s,
+		     char *err, size_t len);
 /* The same from TEXT[0..N) (PATH names it in messages). */
 int saved_load_text(const char *text, size_t n, const char *path, struct saved_report *s,
 		    char *err, size_t len);

@@ -46,6 +46,7 @@ struct target {
 	int go_fd, err_fd;
 	/* From wait4 for a launched target. */
 	uint64_t ru_utime_ns, ru_stime_ns, ru_maxrss_kb;
+	uint64_t fork_rss_kb; /* its peak RSS before exec, as a copy of us (launch) */
 };
 
 /* Parses a PID argument; returns 0 or -EINVAL with a message. */
@@ -58,6 +59,10 @@ int target_launch(struct target *t, char *const argv[], int outfd, char *err, si
 int target_release(struct target *t, char *err, size_t len);
 /* Takes a fresh reading and notices exit. Returns 1 if the target has exited. */
 int target_poll(struct target *t);
+/* Only the memory figures (VmRSS, VmHWM) of a running target, into LAST:
+ * cheap enough to call every few milliseconds while records are processed,
+ * so a short command's peak is seen before it exits. */
+void target_peek_memory(struct target *t);
 /* Ends a launched target that is still running: SIGTERM, then SIGKILL. */
 void target_terminate(struct target *t);
 enum target_look target_look(const struct target *t);

@@ -29,6 +29,7 @@ struct tasks {
 	uint64_t seen;    /* threads seen at all, dropped ones included */
 	uint64_t gone;    /* threads seen ending */
 	uint64_t dropped_vcsw, dropped_ivcsw; /* of the gone threads dropped */
+	uint64_t unattributed_ns; /* CPU the process used that no thread's reading holds */
 	int have_prev;
 };
 
@@ -37,6 +38,12 @@ void tasks_fini(struct tasks *ts);
 /* Reads every thread of PID at T_S seconds. Returns how many are alive. */
 size_t tasks_update(struct tasks *ts, pid_t pid, double t_s);
 const struct task_cpu *tasks_find(const struct tasks *ts, pid_t tid);
+/* At the end: the process's own CPU totals (from its last /proc reading,
+ * a zombie's included) against its threads'. What threads ended or used
+ * since their last reading is not lost: a process that only ever had one
+ * thread gets it all (it can only be that thread's); otherwise it is kept
+ * as unattributed_ns. */
+void tasks_settle(struct tasks *ts, uint64_t utime_ns, uint64_t stime_ns);
 /* Context switches of every thread seen, ended ones included (a process's
  * own /proc/PID/status counts its main thread only). */
 void tasks_ctxt(const struct tasks *ts, uint64_t *vcsw, uint64_t *ivcsw);

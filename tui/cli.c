@@ -18,6 +18,8 @@ const char *cli_usage(void)
 	       "       flametop record [-p PID | [--] COMMAND [ARGS...]] [options]\n"
 	       "       flametop report FILE.yaml [-o FILE] [--folded FILE] [--pprof FILE]\n"
 	       "                       [--ledger FILE] [--panes LIST]\n"
+	       "       flametop diff BASE AFTER [-o FILE.yaml|FILE.folded] [--fail-if-slower PCT]\n"
+	       "                     [-n N]\n"
 	       "       flametop --list-events [FILTER]\n"
 	       "\n"
 	       "Samples a live process (all its threads, and threads it creates later) or a\n"
@@ -73,6 +75,14 @@ const char *cli_usage(void)
 	       "  -V, --version          print the version\n"
 	       "\n"
 	       "      --list-events [FILTER]  the PMUs and events libpfm4 knows here\n"
+	       "\n"
+	       "'diff BASE AFTER' compares two profiles (YAML exports, folded stacks or\n"
+	       "pprof, in any mix): the figures side by side, then the functions whose\n"
+	       "share changed most, with a significance mark (two-proportion z-test on the\n"
+	       "sample counts: * p < 0.05, ** p < 0.001) and new or vanished ones. -o writes\n"
+	       "the comparison (YAML, or differential folded stacks for flamegraph.pl);\n"
+	       "--fail-if-slower PCT exits 3 when AFTER's CPU time (else wall time, else\n"
+	       "samples) is more than PCT % above BASE's.\n"
 	       "\n"
 	       "'report FILE.yaml' reopens a YAML export (or folded stacks: FILE.folded)\n"
 	       "on the screen: its call tree, hotspots, threads and hypotheses, as saved.\n"
@@ -410,6 +420,72 @@ static int parse_record(int argc, char **argv, unsigned max_rate, struct cli_opt
 	return 0;
 }
 
+enum { OPT_FAIL_IF_SLOWER = 512 };
+
+/* diff BASE AFTER [-o FILE] [--fail-if-slower PCT] [-n N] [-q] */
+static int parse_diff(int argc, char **argv, struct cli_options *o, char *err, size_t len)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "top", required_argument, NULL, 'n' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "fail-if-slower", required_argument, NULL, OPT_FAIL_IF_SLOWER },
+		{ 0 },
+	};
+	int c;
+
+	o->mode = CLI_DIFF;
+	o->fail_if_slower = -1;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:n:qh", opts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'n':
+			if (parse_int(optarg, &o->top, "row count", err, len))
+				return -EINVAL;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'h':
+			o->mode = CLI_HELP;
+			return 0;
+		case OPT_FAIL_IF_SLOWER:
+			errno = 0;
+			o->fail_if_slower = strtod(optarg, &end);
+			if (!optarg[0] || *end || errno || !(o->fail_if_slower >= 0) ||
+			    o->fail_if_slower > 1e6) {
+				snprintf(err, len,
+					 "invalid --fail-if-slower '%s': give a percentage, 0 or more",
+					 optarg);
+				return -EINVAL;
+			}
+			break;
+		case ':':
+			snprintf(err, len, "option '%s' needs a value (see flametop --help)",
+				 argv[optind - 1]);
+			return -EINVAL;
+		default:
+			snprintf(err, len, "diff: unknown option '%s' (see flametop --help)",
+				 argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (argc - optind != 2) {
+		snprintf(err, len, "diff takes two profiles: flametop diff BASE AFTER");
+		return -EINVAL;
+	}
+	o->diff_base = argv[optind];
+	o->diff_after = argv[optind + 1];
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, unsigned max_rate, struct cli_options *o, char *err,
 	      size_t len)
 {
@@ -436,6 +512,8 @@ int cli_parse(int argc, char **argv, unsigned max_rate, struct cli_options *o, c
 		}
 		return 0;
 	}
+	if (!strcmp(argv[1], "diff"))
+		return parse_diff(argc - 1, argv + 1, o, err, len);
 	if (!strcmp(argv[1], "report")) {
 		int e;
 

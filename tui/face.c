@@ -27,8 +27,7 @@ void face_catch_signals(void)
 
 int face_stop_signal(void) { return stop_signal; }
 
-/* Writes one export; on failure saves it elsewhere and says where. */
-static int export_one(const char *path, const struct exporter *exp, const char *ext,
+int face_export_one(const char *path, const struct exporter *exp, const char *ext,
 		      const struct report *r)
 {
 	char err[4200], saved[4096], err2[4200];
@@ -49,11 +48,11 @@ int face_write_exports(const struct cli_options *o, const struct report *r)
 	int rc = 0;
 
 	if (o->output)
-		rc |= export_one(o->output, &exporter_yaml, "yaml", r);
+		rc |= face_export_one(o->output, &exporter_yaml, "yaml", r);
 	if (o->folded)
-		rc |= export_one(o->folded, &exporter_folded, "folded", r);
+		rc |= face_export_one(o->folded, &exporter_folded, "folded", r);
 	if (o->pprof)
-		rc |= export_one(o->pprof, &exporter_pprof, "pb.gz", r);
+		rc |= face_export_one(o->pprof, &exporter_pprof, "pb.gz", r);
 	return rc;
 }
 

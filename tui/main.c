@@ -1,6 +1,7 @@
 /* flametop — entry point: dispatch to a face. */
 #include "cli.h"
 #include "events.h"
+#include "diff.h"
 #include "record.h"
 #include "sampler.h"
 #include "top.h"
@@ -68,6 +69,8 @@ int main(int argc, char **argv)
 		return top_run(&o);
 	case CLI_REPORT:
 		return top_report(&o);
+	case CLI_DIFF:
+		return diff_run(&o);
 	}
 	return 2;
 }

@@ -67,8 +67,11 @@ def test_memory_does_not_grow_with_the_number_of_processes(tmp_path):
         h = hotspot(doc, "child_work")
         assert h and h["self_pct"] > 5, h
         assert doc["scenario"]["unwind"]["complete_pct"] > 90
+    # The peak moves with the biggest backlog of records a run happened to
+    # have (rings of 4 MiB per CPU are copied out in batches): up to ~15 MB
+    # run to run. A leak per process would show as 700 x what it leaks.
     assert rss[800] < 100, rss
-    assert rss[800] - rss[100] < 12, rss
+    assert rss[800] - rss[100] < 30, rss
 
 
 def test_a_shell_running_300_commands_stays_small(tmp_path):
@@ -148,3 +151,55 @@ def test_stop_is_honoured_when_processing_falls_behind(tmp_path, background, how
                 break
             except OSError:
                 time.sleep(0.1)
+
+
+def start_many_threads(n):
+    p = subprocess.Popen([workload("manythreads"), str(n), "0"], stdout=subprocess.PIPE,
+                         text=True)
+    assert p.stdout.readline().strip() == "ready"
+    return p
+
+
+def with_nofile(limit):
+    import resource
+    return lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+
+def test_thousands_of_threads_attach_under_the_descriptor_limit(tmp_path):
+    # A group of counters per thread and CPU would need threads x CPUs x 7
+    # descriptors; past the limit the counters are opened once per thread,
+    # and still counted.
+    limit, cpus = 20000, os.cpu_count()
+    n = min(2000, (limit - 600) // (2 * cpus + 5))
+    target = start_many_threads(n)
+    try:
+        out = tmp_path / "many.yaml"
+        r = subprocess.run([str(FLAMETOP), "record", "-q", "-d", "1.5", "-p", str(target.pid),
+                            "-o", str(out)], capture_output=True, text=True, timeout=120,
+                           preexec_fn=with_nofile(limit))
+        assert r.returncode == 0, r.stderr[-2000:]
+        doc = load_yaml(out)
+        ctr = {e["event"]: e["value"] for e in doc["counters"]["events"]}
+        if n * cpus * 7 > limit:
+            assert "once per thread" in doc["counters"]["note"], doc["counters"]["note"]
+        # The busy thread (opened lean, the last) is sampled, and counted
+        # alike by its sampling leaders and by its task-clock counted apart.
+        assert hotspot(doc, "busy_work")["self_pct"] > 50
+        assert abs(ctr["task-clock"] - ctr["cpu-clock"]) <= 0.1 * ctr["cpu-clock"], ctr
+    finally:
+        target.kill()
+        target.wait()
+
+
+def test_too_many_threads_for_the_limit_say_so(tmp_path):
+    target = start_many_threads(600)
+    try:
+        r = subprocess.run([str(FLAMETOP), "record", "-q", "-d", "1", "-p", str(target.pid),
+                            "-o", str(tmp_path / "x.yaml")], capture_output=True, text=True,
+                           timeout=60, preexec_fn=with_nofile(1024))
+        assert r.returncode != 0
+        line = r.stderr.strip().splitlines()[-1]
+        assert "perf descriptors; the limit is 1024" in line, r.stderr
+    finally:
+        target.kill()
+        target.wait()

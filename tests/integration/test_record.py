@@ -286,3 +286,24 @@ def test_unprivileged_user_gets_user_space_only():
     assert not any(h["category"] == "kernel" for h in doc["hotspots"])
     assert_split(doc)
     shutil.rmtree(tmp_path)
+
+
+def test_baseline_of_a_small_command_is_its_own(tmp_path):
+    # The command starts as a copy of flametop (fork, then exec): its peak
+    # RSS is its own, not that copy's, and its one thread's CPU time adds up
+    # to the process's.
+    argv = [workload("split"), "--rounds", "1500"]
+    # GNU time forks from a small process: its figure is the command's.
+    t = subprocess.run(["/usr/bin/time", "-f", "%M", *argv], capture_output=True, text=True)
+    own_mb = int(t.stderr.strip().splitlines()[-1]) / 1024.0
+    out = tmp_path / "small.yaml"
+    r = run_flametop("record", "-q", "-o", out, "--", *argv)
+    assert r.returncode == 0, r.stderr
+    doc = load_yaml(out)
+    b = doc["baseline"]
+    assert abs(b["memory_peak_mb"] - own_mb) <= max(0.1 * own_mb, 0.25), (b["memory_peak_mb"],
+                                                                          own_mb)
+    assert len(doc["threads"]) == 1
+    t = doc["threads"][0]
+    assert abs(t["user_time_ms"] - b["user_time_ms"]) <= 0.02 * b["user_time_ms"] + 20, (t, b)
+    assert b["threads_unattributed_cpu_ms"] == 0

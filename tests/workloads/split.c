@@ -7,6 +7,9 @@
  *   split SECONDS          run for SECONDS, then exit 0 (0: run until killed)
  *   split --rounds N       run N rounds (200 units of work each), then exit 0:
  *                          fixed work, whatever the machine or its load
+ *   split --rounds N --a U work_a does U units a call instead of 6 (the
+ *                          "after" side of a known change: U = 2 makes the
+ *                          split 2:3:1 and a round 120 units)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +29,11 @@ __attribute__((noinline)) void work_c(long units) { SPIN(units * UNIT); }
  * no frame for the caller, and the caller is part of the truth we test. */
 #define KEEP_FRAME() __asm__ volatile("" ::: "memory")
 
+static long a_units = 6;
+
 __attribute__((noinline)) void caller_a(void)
 {
-	work_a(6);
+	work_a(a_units);
 	KEEP_FRAME();
 }
 __attribute__((noinline)) void caller_b(void)
@@ -58,6 +63,8 @@ int main(int argc, char **argv)
 	double secs = argc > 1 ? atof(argv[1]) : 2.0, end = now() + secs;
 	long rounds = argc > 2 && !strcmp(argv[1], "--rounds") ? atol(argv[2]) : -1;
 
+	if (argc > 4 && !strcmp(argv[3], "--a"))
+		a_units = atol(argv[4]);
 	if (rounds >= 0) {
 		while (rounds-- > 0)
 			ONE_ROUND();

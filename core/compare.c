@@ -1,0 +1,293 @@
+/* compare — per-function shares of two profiles, their change and its
+ * significance; the measured figures of both. */
+#include "compare.h"
+
+#include "grow.h"
+#include "profile.h"
+#include "saved.h"
+#include "yamlr.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+double compare_z(uint64_t x1, uint64_t n1, uint64_t x2, uint64_t n2)
+{
+	double p1, p2, p, se;
+
+	if (!n1 || !n2)
+		return 0.0;
+	p1 = (double)x1 / (double)n1;
+	p2 = (double)x2 / (double)n2;
+	p = (double)(x1 + x2) / (double)(n1 + n2);
+	se = sqrt(p * (1.0 - p) * (1.0 / (double)n1 + 1.0 / (double)n2));
+	return se > 0 ? (p2 - p1) / se : 0.0;
+}
+
+const char *compare_mark(double z)
+{
+	double a = fabs(z);
+
+	return a >= 3.29 ? "**" : a >= 1.96 ? "*" : "";
+}
+
+/* One side's function, before the two are merged. */
+struct entry {
+	const char *name, *module;
+	int side;
+	const struct hotspot *h;
+	const struct profile *p;
+};
+
+static int cmp_entry(const void *a, const void *b, void *by_name)
+{
+	const struct entry *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c || *(int *)by_name)
+		return c ? c : x->side - y->side;
+	c = strcmp(x->module, y->module);
+	return c ? c : x->side - y->side;
+}
+
+static double change(const struct compare_fn *f)
+{
+	double s = fabs(f->self_pct[1] - f->self_pct[0]), t = fabs(f->total_pct[1] - f->total_pct[0]);
+
+	return s > t ? s : t;
+}
+
+static int cmp_change(const void *a, const void *b)
+{
+	double x = change(a), y = change(b);
+
+	if (x != y)
+		return x < y ? 1 : -1;
+	return strcmp(((const struct compare_fn *)a)->name, ((const struct compare_fn *)b)->name);
+}
+
+/* A number at PATH (keys) in the side's export; 0 when present. */
+static int doc_number(const struct saved_report *s, const char *const *path, size_t n,
+		      double *out)
+{
+	struct yr d = { (yaml_document_t *)&s->doc, NULL, 0 };
+	const yaml_node_t *m;
+
+	if (s->folded || !s->doc.nodes.start)
+		return -1;
+	m = yaml_document_get_root_node(d.doc);
+	for (size_t i = 0; m && i + 1 < n; i++)
+		m = yr_get(&d, m, path[i]);
+	return m && yr_number(&d, m, path[n - 1], out) == 0 ? 0 : -1;
+}
+
+static struct compare_metric *metric_slot(struct comparison *c, const char *key)
+{
+	for (size_t i = 0; i < c->nm; i++)
+		if (!strcmp(c->m[i].key, key))
+			return &c->m[i];
+	if (c->nm >= COMPARE_MAX_METRICS)
+		return NULL;
+	snprintf(c->m[c->nm].key, sizeof(c->m[c->nm].key), "%s", key);
+	return &c->m[c->nm++];
+}
+
+static void set_metric(struct comparison *c, const char *key, int side, double v)
+{
+	struct compare_metric *m = metric_slot(c, key);
+
+	if (m) {
+		m->v[side] = v;
+		m->has[side] = 1;
+	}
+}
+
+static const char *const BASELINE[] = { "wall_time_ms",   "cpu_time_ms",   "user_time_ms",
+					"sys_time_ms",    "memory_peak_mb", "io_read_bytes",
+					"io_write_bytes", "off_cpu_pct" };
+
+/* Off-CPU time by reason: baseline.off_cpu.by_reason_ms's keys. */
+static void reasons(struct comparison *c, int side)
+{
+	const struct saved_report *s = c->side[side];
+	struct yr d = { (yaml_document_t *)&s->doc, NULL, 0 };
+	const yaml_node_t *m;
+
+	if (s->folded || !s->doc.nodes.start)
+		return;
+	m = yr_get(&d, yr_get(&d, yr_get(&d, yaml_document_get_root_node(d.doc), "baseline"),
+			      "off_cpu"),
+		   "by_reason_ms");
+	if (!m || m->type != YAML_MAPPING_NODE)
+		return;
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+		const char *k = yr_scalar(yr_node(&d, p->key)), *v = yr_scalar(yr_node(&d, p->value));
+		char key[48], *end;
+		double x;
+
+		if (!k || !v || strlen(k) > 24)
+			continue;
+		x = strtod(v, &end);
+		if (*end)
+			continue;
+		snprintf(key, sizeof(key), "off_cpu_%s_ms", k);
+		set_metric(c, key, side, x);
+	}
+}
+
+static void metrics(struct comparison *c)
+{
+	for (int side = 0; side < 2; side++) {
+		for (size_t i = 0; i < sizeof(BASELINE) / sizeof(*BASELINE); i++) {
+			const char *path[2] = { "baseline", BASELINE[i] };
+			double v;
+
+			if (doc_number(c->side[side], path, 2, &v) == 0)
+				set_metric(c, BASELINE[i], side, v);
+		}
+		reasons(c, side);
+		set_metric(c, "samples", side, (double)c->samples[side]);
+	}
+}
+
+const struct compare_metric *compare_metric(const struct comparison *c, const char *key)
+{
+	for (size_t i = 0; i < c->nm; i++)
+		if (!strcmp(c->m[i].key, key))
+			return &c->m[i];
+	return NULL;
+}
+
+double compare_slowdown_pct(const struct comparison *c, const char **which)
+{
+	static const char *const order[] = { "cpu_time_ms", "wall_time_ms", "samples" };
+
+	for (size_t i = 0; i < 3; i++) {
+		const struct compare_metric *m = compare_metric(c, order[i]);
+
+		if (m && m->has[0] && m->has[1] && m->v[0] > 0) {
+			*which = order[i];
+			return 100.0 * (m->v[1] - m->v[0]) / m->v[0];
+		}
+	}
+	*which = NULL;
+	return 0.0;
+}
+
+/* The hotspots of both sides, each as entries pointing into HS. */
+static int collect(struct comparison *c, struct hotspot **hs, long *nhs, struct entry **out,
+		   size_t *n)
+{
+	size_t cap = 0;
+
+	*n = 0;
+	for (int side = 0; side < 2; side++) {
+		const struct profile *p = c->side[side]->profile;
+
+		nhs[side] = profile_hotspots(p, &hs[side]);
+		if (nhs[side] < 0)
+			return -ENOMEM;
+		for (long i = 0; i < nhs[side]; i++) {
+			const struct frame *f = frametab_get(p->frames, hs[side][i].frame);
+
+			if (!hs[side][i].total_samples)
+				continue;
+			if (grow_array(out, &cap, *n + 1, sizeof(**out)))
+				return -ENOMEM;
+			(*out)[(*n)++] = (struct entry){ f->name, f->module, side, &hs[side][i], p };
+		}
+	}
+	return 0;
+}
+
+static void fill_side(struct comparison *c, struct compare_fn *f, const struct entry *e,
+		      const double *cpu_ms)
+{
+	int s = e->side;
+
+	f->present[s] = 1;
+	/* Two frames of one side can meet under one name (matched by name):
+	 * their samples add up. */
+	f->self_n[s] += e->h->self_samples;
+	f->total_n[s] += e->h->total_samples;
+	f->self_pct[s] += profile_pct(e->p, e->h->self_weight);
+	f->total_pct[s] += profile_pct(e->p, e->h->total_weight);
+	if (c->have_ms) {
+		f->self_ms[s] = f->self_pct[s] / 100.0 * cpu_ms[s];
+		f->total_ms[s] = f->total_pct[s] / 100.0 * cpu_ms[s];
+	}
+}
+
+int compare_build(struct comparison *c, const struct saved_report *base,
+		  const struct saved_report *after)
+{
+	struct hotspot *hs[2] = { NULL, NULL };
+	long nhs[2] = { 0, 0 };
+	struct entry *ents = NULL;
+	size_t n = 0, cap = 0;
+	double cpu_ms[2];
+	const struct compare_metric *cpu;
+	int e;
+
+	memset(c, 0, sizeof(*c));
+	c->side[0] = base;
+	c->side[1] = after;
+	c->by_name = base->folded || after->folded;
+	c->samples[0] = base->profile->samples;
+	c->samples[1] = after->profile->samples;
+	metrics(c);
+	cpu = compare_metric(c, "cpu_time_ms");
+	c->have_ms = cpu && cpu->has[0] && cpu->has[1];
+	cpu_ms[0] = cpu ? cpu->v[0] : 0;
+	cpu_ms[1] = cpu ? cpu->v[1] : 0;
+	e = collect(c, hs, nhs, &ents, &n);
+	if (!e && n)
+		qsort_r(ents, n, sizeof(*ents), cmp_entry, &c->by_name);
+	for (size_t i = 0; !e && i < n; i++) {
+		struct compare_fn *f;
+		int same = c->n && !strcmp(c->fns[c->n - 1].name, ents[i].name) &&
+			   (c->by_name || !strcmp(c->fns[c->n - 1].module, ents[i].module));
+
+		if (!same) {
+			if (grow_array(&c->fns, &cap, c->n + 1, sizeof(*c->fns))) {
+				e = -ENOMEM;
+				break;
+			}
+			f = &c->fns[c->n++];
+			memset(f, 0, sizeof(*f));
+			f->name = strdup(ents[i].name);
+			f->module = strdup(c->by_name ? "" : ents[i].module);
+			f->self_ms[0] = f->self_ms[1] = f->total_ms[0] = f->total_ms[1] = -1;
+			if (!f->name || !f->module)
+				e = -ENOMEM;
+		}
+		fill_side(c, &c->fns[c->n - 1], &ents[i], cpu_ms);
+	}
+	for (size_t i = 0; !e && i < c->n; i++) {
+		struct compare_fn *f = &c->fns[i];
+
+		f->z_self = compare_z(f->self_n[0], c->samples[0], f->self_n[1], c->samples[1]);
+		f->z_total = compare_z(f->total_n[0], c->samples[0], f->total_n[1], c->samples[1]);
+	}
+	if (!e && c->n)
+		qsort(c->fns, c->n, sizeof(*c->fns), cmp_change);
+	free(ents);
+	free(hs[0]);
+	free(hs[1]);
+	if (e)
+		compare_free(c);
+	return e;
+}
+
+void compare_free(struct comparison *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->fns[i].name);
+		free(c->fns[i].module);
+	}
+	free(c->fns);
+	c->fns = NULL;
+	c->n = 0;
+}

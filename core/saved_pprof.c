@@ -1,0 +1,230 @@
+/* saved_pprof — a pprof profile (gzip'd profile.proto, as go tool pprof,
+ * flametop --pprof and many profilers write it) read back as a profile:
+ * each sample's locations, their lines (inlined functions first, then the
+ * function they were inlined into), the first value as the sample count and
+ * the default (or last) value as the weight. */
+#include "saved.h"
+
+#include "grow.h"
+#include "profile.pb-c.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+typedef Perftools__Profiles__Profile Profile;
+typedef Perftools__Profiles__Location Location;
+
+#define PPROF_MAX_RAW (1u << 30) /* what a profile may inflate to */
+
+/* BUF[0..N) inflated when gzip'd, else as it is (an uncompressed .pb). */
+static uint8_t *inflate_all(const uint8_t *buf, size_t n, size_t *out_len)
+{
+	z_stream z;
+	uint8_t *out = NULL;
+	size_t cap = 0, len = 0;
+	int zr = Z_OK;
+
+	if (n < 2 || buf[0] != 0x1f || buf[1] != 0x8b) {
+		out = malloc(n ? n : 1);
+		if (out)
+			memcpy(out, buf, n);
+		*out_len = n;
+		return out;
+	}
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, 15 + 32) != Z_OK)
+		return NULL;
+	z.next_in = (Bytef *)buf;
+	z.avail_in = (uInt)n;
+	while (zr != Z_STREAM_END) {
+		if (len == cap &&
+		    (cap >= PPROF_MAX_RAW || grow_array(&out, &cap, cap ? cap * 2 : n * 4 + 4096, 1)))
+			break;
+		z.next_out = out + len;
+		z.avail_out = (uInt)(cap - len);
+		zr = inflate(&z, Z_NO_FLUSH);
+		len = cap - z.avail_out;
+		if (zr != Z_OK && zr != Z_STREAM_END)
+			break;
+	}
+	inflateEnd(&z);
+	if (zr != Z_STREAM_END) {
+		free(out);
+		return NULL;
+	}
+	*out_len = len;
+	return out;
+}
+
+static const char *str_at(const Profile *pb, int64_t i)
+{
+	return i >= 0 && (size_t)i < pb->n_string_table && pb->string_table[i] ? pb->string_table[i]
+									     : "";
+}
+
+static const Location *location(const Profile *pb, uint64_t id)
+{
+	/* Ids are usually 1..n in order; else search. */
+	if (id >= 1 && id <= pb->n_location && pb->location[id - 1]->id == id)
+		return pb->location[id - 1];
+	for (size_t i = 0; i < pb->n_location; i++)
+		if (pb->location[i]->id == id)
+			return pb->location[i];
+	return NULL;
+}
+
+static const char *function_name(const Profile *pb, uint64_t id)
+{
+	if (id >= 1 && id <= pb->n_function && pb->function[id - 1]->id == id)
+		return str_at(pb, pb->function[id - 1]->name);
+	for (size_t i = 0; i < pb->n_function; i++)
+		if (pb->function[i]->id == id)
+			return str_at(pb, pb->function[i]->name);
+	return "";
+}
+
+static const char *module_of(const Profile *pb, const Location *l)
+{
+	const char *slash, *file = "";
+
+	for (size_t i = 0; i < pb->n_mapping; i++)
+		if (pb->mapping[i]->id == l->mapping_id)
+			file = str_at(pb, pb->mapping[i]->filename);
+	slash = strrchr(file, '/');
+	return slash ? slash + 1 : file[0] ? file : "[unknown]";
+}
+
+/* One location's frames, leaf first, into FRAMES from *N on. */
+static int location_frames(struct frametab *ft, const Profile *pb, const Location *l,
+			   uint32_t **frames, size_t *cap, size_t *n)
+{
+	const char *module = module_of(pb, l);
+	char buf[64];
+
+	if (!l->n_line) { /* an address only */
+		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)l->address);
+		if (grow_array(frames, cap, *n + 1, sizeof(**frames)))
+			return -ENOMEM;
+		(*frames)[(*n)++] = frametab_intern(ft, buf, module, NULL, 0, FRAME_USER);
+		return 0;
+	}
+	for (size_t k = 0; k < l->n_line; k++) {
+		const char *name = function_name(pb, l->line[k]->function_id);
+		int inl = k + 1 < l->n_line; /* all but the last were inlined into it */
+		int kernel = !strcmp(module, "[kernel.kallsyms]") || !strncmp(module, "[kernel", 7);
+
+		if (grow_array(frames, cap, *n + 1, sizeof(**frames)))
+			return -ENOMEM;
+		(*frames)[(*n)++] =
+		    inl ? frametab_intern_inline(ft, name[0] ? name : "[unknown]", module, NULL, 0,
+						 FRAME_USER)
+			: frametab_intern(ft, name[0] ? name : "[unknown]", module, NULL, 0,
+					  kernel ? FRAME_KERNEL : FRAME_USER);
+	}
+	return 0;
+}
+
+static int add_samples(struct saved_report *s, const Profile *pb, char *err, size_t len)
+{
+	size_t wi = pb->n_sample_type ? pb->n_sample_type - 1 : 0, cap = 0;
+	uint32_t *leaf_first = NULL, *root_first = NULL;
+	int e = 0;
+
+	for (size_t i = 0; i < pb->n_sample_type; i++)
+		if (pb->default_sample_type && pb->sample_type[i]->type == pb->default_sample_type)
+			wi = i;
+	for (size_t i = 0; i < pb->n_sample && !e; i++) {
+		const Perftools__Profiles__Sample *smp = pb->sample[i];
+		size_t n = 0;
+		int64_t count = smp->n_value ? smp->value[0] : 1,
+			weight = smp->n_value > wi ? smp->value[wi] : count;
+
+		if (count <= 0)
+			continue;
+		for (size_t k = 0; k < smp->n_location_id && !e; k++) {
+			const Location *l = location(pb, smp->location_id[k]);
+
+			if (!l) {
+				snprintf(err, len, "'%s': sample %zu names location %llu, which is "
+						   "not in the profile",
+					 s->path, i, (unsigned long long)smp->location_id[k]);
+				e = -EINVAL;
+			} else {
+				e = location_frames(s->profile->frames, pb, l, &leaf_first, &cap, &n);
+			}
+		}
+		if (e || !n)
+			continue;
+		if (!(root_first = realloc(root_first, n * sizeof(*root_first)))) {
+			e = -ENOMEM;
+			break;
+		}
+		for (size_t k = 0; k < n; k++)
+			root_first[k] = leaf_first[n - 1 - k];
+		profile_add_n(s->profile, 1, 1, root_first, n, (uint64_t)count,
+			      weight > 0 ? (uint64_t)weight : (uint64_t)count,
+			      frametab_get(s->profile->frames, leaf_first[0])->kind == FRAME_KERNEL);
+	}
+	free(leaf_first);
+	free(root_first);
+	if (e == -ENOMEM)
+		snprintf(err, len, "out of memory");
+	return e;
+}
+
+int saved_load_pprof(const char *text, size_t n, const char *path, struct saved_report *s,
+		     char *err, size_t len)
+{
+	size_t raw_len = 0;
+	uint8_t *raw = inflate_all((const uint8_t *)text, n, &raw_len);
+	Profile *pb;
+	int e;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	if (!raw) {
+		snprintf(err, len, "'%s': not a gzip'd pprof profile (inflating failed)", path);
+		return -EINVAL;
+	}
+	pb = perftools__profiles__profile__unpack(NULL, raw_len, raw);
+	free(raw);
+	if (!pb) {
+		snprintf(err, len, "'%s': not a pprof profile (profile.proto did not decode)", path);
+		return -EINVAL;
+	}
+	if (!(s->profile = profile_new())) {
+		perftools__profiles__profile__free_unpacked(pb, NULL);
+		snprintf(err, len, "out of memory");
+		return -ENOMEM;
+	}
+	e = add_samples(s, pb, err, len);
+	if (!e && !s->profile->samples) {
+		snprintf(err, len, "'%s': no samples in it", path);
+		e = -EINVAL;
+	}
+	if (!e) {
+		s->pprof = 1;
+		snprintf(s->report.command, sizeof(s->report.command), "%s", path);
+		snprintf(s->report.event, sizeof(s->report.event), "%s",
+			 pb->n_sample_type ? str_at(pb, pb->sample_type[pb->n_sample_type - 1]->type)
+					   : "samples");
+		snprintf(s->report.call_graph, sizeof(s->report.call_graph), "pprof");
+		s->report.weight_ns =
+		    pb->n_sample_type &&
+		    !strcmp(str_at(pb, pb->sample_type[pb->n_sample_type - 1]->unit), "nanoseconds");
+		profile_thread_comm(s->profile, 1, 1, "pprof");
+		s->report.duration_s = (double)pb->duration_nanos / 1e9;
+		s->report.exited = 1;
+		s->report.state = "exited";
+		s->report.profile = s->profile;
+		s->report.prune_pct = REPORT_PRUNE_PCT;
+		s->report.saved = s;
+	}
+	perftools__profiles__profile__free_unpacked(pb, NULL);
+	if (e)
+		saved_free(s);
+	return e;
+}

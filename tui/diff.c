@@ -1,0 +1,129 @@
+/* diff — `flametop diff BASE AFTER`: two saved profiles compared, as a
+ * table on stdout and, with -o, a file. */
+#include "diff.h"
+
+#include "compare.h"
+#include "face.h"
+#include "outfile.h"
+#include "saved.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static void print_metric(const struct compare_metric *m)
+{
+	char b[32] = "-", a[32] = "-", ch[32] = "";
+
+	if (m->has[0])
+		snprintf(b, sizeof(b), "%.2f", m->v[0]);
+	if (m->has[1])
+		snprintf(a, sizeof(a), "%.2f", m->v[1]);
+	if (m->has[0] && m->has[1] && m->v[0] != 0)
+		snprintf(ch, sizeof(ch), "%+.1f%%", 100.0 * (m->v[1] - m->v[0]) / fabs(m->v[0]));
+	else if (m->has[0] && m->has[1])
+		snprintf(ch, sizeof(ch), "%+.2f", m->v[1] - m->v[0]);
+	printf("  %-28s %14s %14s %9s\n", m->key, b, a, ch);
+}
+
+static void print_side(const char *what, const struct saved_report *s)
+{
+	printf("%s %s: %llu samples (%s%s%s)\n", what, s->path,
+	       (unsigned long long)s->profile->samples,
+	       s->folded ? "folded stacks" : s->pprof ? "pprof" : "flametop export",
+	       s->report.command[0] && !s->folded && !s->pprof ? ", " : "",
+	       s->folded || s->pprof ? "" : s->report.command);
+}
+
+static void print_table(const struct comparison *c, int top)
+{
+	int shown = 0;
+
+	/* "Δ" is two bytes and one column: the headers are padded by hand. */
+	printf("\n   Δself   Δtotal     base    after    total    ");
+	if (c->have_ms)
+		printf("  Δself ms");
+	printf("  %s\n", "function");
+	for (size_t i = 0; i < c->n && shown < top; i++) {
+		const struct compare_fn *f = &c->fns[i];
+		double z = fabs(f->z_self) > fabs(f->z_total) ? f->z_self : f->z_total;
+		const char *status = !f->present[0] ? "  [new]" : !f->present[1] ? "  [vanished]" : "";
+
+		printf("%+8.2f %+8.2f %7.2f%% %7.2f%% %7.2f%% %3s", f->self_pct[1] - f->self_pct[0],
+		       f->total_pct[1] - f->total_pct[0], f->self_pct[0], f->self_pct[1],
+		       f->total_pct[1], compare_mark(z));
+		if (c->have_ms)
+			printf(" %+9.1f", f->self_ms[1] - f->self_ms[0]);
+		printf("  %s%s%s%s\n", f->name, c->by_name ? "" : "  ", c->by_name ? "" : f->module,
+		       status);
+		shown++;
+	}
+	printf("\nΔself, Δtotal: change in points of the samples' share; base, after: self share;"
+	       "\ntotal: after's total share. * p < 0.05, ** p < 0.001 (two-proportion z-test on "
+	       "the sample counts).\n");
+}
+
+int diff_run(const struct cli_options *o)
+{
+	struct saved_report side[2];
+	struct comparison c;
+	struct report r;
+	char err[4400];
+	int rc = 0;
+
+	if (saved_load(o->diff_base, &side[0], err, sizeof(err))) {
+		fprintf(stderr, "flametop: %s\n", err);
+		return 1;
+	}
+	if (saved_load(o->diff_after, &side[1], err, sizeof(err))) {
+		fprintf(stderr, "flametop: %s\n", err);
+		saved_free(&side[0]);
+		return 1;
+	}
+	if (compare_build(&c, &side[0], &side[1])) {
+		fprintf(stderr, "flametop: out of memory comparing the profiles\n");
+		rc = 1;
+		goto out;
+	}
+	if (o->fail_if_slower >= 0) {
+		c.slower_checked = 1;
+		c.slower_limit_pct = o->fail_if_slower;
+		c.slower_change_pct = compare_slowdown_pct(&c, &c.slower_metric);
+		c.slower = c.slower_metric && c.slower_change_pct > o->fail_if_slower;
+	}
+	print_side("base: ", &side[0]);
+	print_side("after:", &side[1]);
+	printf("matched by %s\n\n", c.by_name ? "function name (folded stacks have no modules)"
+					     : "function and module");
+	printf("  %-28s %14s %14s %9s\n", "metric", "base", "after", "change");
+	for (size_t i = 0; i < c.nm; i++)
+		print_metric(&c.m[i]);
+	if (!o->quiet)
+		print_table(&c, o->top > 0 ? o->top : 20);
+	if (o->output) {
+		const struct exporter *exp = exporter_for_path(o->output) == &exporter_folded
+						 ? &exporter_folded_diff
+						 : &exporter_yaml;
+
+		r = side[1].report;
+		r.comparison = &c;
+		rc |= face_export_one(o->output, exp, exp == &exporter_yaml ? "diff.yaml" : "diff.folded",
+				      &r);
+	}
+	if (c.slower_checked) {
+		if (!c.slower_metric)
+			fprintf(stderr, "flametop: --fail-if-slower: neither side has CPU time, wall "
+					"time or samples to compare\n");
+		else
+			fprintf(stderr, "flametop: %s %+.1f%% (limit +%.1f%%): %s\n", c.slower_metric,
+				c.slower_change_pct, c.slower_limit_pct,
+				c.slower ? "slower, failing" : "within the limit");
+		if (c.slower && !rc)
+			rc = 3;
+	}
+	compare_free(&c);
+out:
+	saved_free(&side[0]);
+	saved_free(&side[1]);
+	return rc;
+}
