@@ -291,3 +291,163 @@ void compare_free(struct comparison *c)
 	c->fns = NULL;
 	c->n = 0;
 }
+
+/* ---- predictions ---- */
+
+static int parse_op(const char *t, int *op)
+{
+	/* 0 <, 1 <=, 2 >, 3 >= */
+	if (!strcmp(t, "<"))
+		*op = 0;
+	else if (!strcmp(t, "<="))
+		*op = 1;
+	else if (!strcmp(t, ">"))
+		*op = 2;
+	else if (!strcmp(t, ">="))
+		*op = 3;
+	else
+		return -1;
+	return 0;
+}
+
+static int holds(double v, int op, double x)
+{
+	return op == 0 ? v < x : op == 1 ? v <= x : op == 2 ? v > x : v >= x;
+}
+
+static const char *const OPS[] = { "<", "<=", ">", ">=" };
+
+static const struct compare_fn *find_fn(const struct comparison *c, const char *name)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->fns[i].name, name))
+			return &c->fns[i];
+	return NULL;
+}
+
+/* "20%", "20", "-10.5%": a number, the percent sign optional. */
+static int parse_value(const char *t, double *v)
+{
+	char *end;
+
+	*v = strtod(t, &end);
+	return end == t || (*end && strcmp(end, "%")) ? -1 : 0;
+}
+
+static int judge_function(const struct comparison *c, const struct compare_fn *f, char **w,
+			  size_t nw, int *verdict, char *ev, size_t len)
+{
+	int total, op;
+	double before, after, z, x;
+
+	if (nw < 3 || (strcmp(w[1], "self") && strcmp(w[1], "total")))
+		return -1;
+	total = !strcmp(w[1], "total");
+	before = total ? f->total_pct[0] : f->self_pct[0];
+	after = total ? f->total_pct[1] : f->self_pct[1];
+	z = total ? f->z_total : f->z_self;
+	if (!strcmp(w[2], "falls") || !strcmp(w[2], "rises")) {
+		int down = !strcmp(w[2], "falls"), sig = fabs(z) >= 1.96;
+
+		*verdict = !sig ? 0 : (down ? z < 0 : z > 0) ? 1 : 2;
+		snprintf(ev, len, "diff: %s %s %.2f%% -> %.2f%% (%+.2f points, z %.2f%s)%s", f->name,
+			 w[1], before, after, after - before, z, sig ? "" : ", not significant",
+			 *verdict == 0 ? ": undecided" : "");
+		return 0;
+	}
+	if (nw < 4 || parse_op(w[2], &op) || parse_value(w[3], &x))
+		return -1;
+	*verdict = holds(after, op, x) ? 1 : 2;
+	snprintf(ev, len, "diff: %s %s %.2f%% after (%.2f%% before): %s %s %g%% %s", f->name, w[1],
+		 after, before, w[1], OPS[op], x, *verdict == 1 ? "holds" : "does not hold");
+	(void)c;
+	return 0;
+}
+
+static int judge_metric(const struct compare_metric *m, char **w, size_t nw, int *verdict,
+			char *ev, size_t len)
+{
+	int op, change = nw >= 2 && !strcmp(w[1], "change");
+	double x, v;
+	size_t k = change ? 2 : 1;
+
+	if (nw < k + 1)
+		return -1;
+	if (!m->has[0] && (change || !strcmp(w[k], "falls") || !strcmp(w[k], "rises"))) {
+		*verdict = 0;
+		snprintf(ev, len, "diff: %s not measured on the base side: undecided", m->key);
+		return 0;
+	}
+	if (!m->has[1]) {
+		*verdict = 0;
+		snprintf(ev, len, "diff: %s not measured on the after side: undecided", m->key);
+		return 0;
+	}
+	if (!strcmp(w[k], "falls") || !strcmp(w[k], "rises")) {
+		int down = !strcmp(w[k], "falls");
+
+		*verdict = m->v[1] == m->v[0] ? 2 : (down ? m->v[1] < m->v[0] : m->v[1] > m->v[0]) ? 1 : 2;
+		snprintf(ev, len, "diff: %s %.2f -> %.2f", m->key, m->v[0], m->v[1]);
+		return 0;
+	}
+	if (nw < k + 2 || parse_op(w[k], &op) || parse_value(w[k + 1], &x))
+		return -1;
+	if (change && m->v[0] == 0) {
+		*verdict = 0;
+		snprintf(ev, len, "diff: %s was 0 on the base side: no change in %% to judge", m->key);
+		return 0;
+	}
+	v = change ? 100.0 * (m->v[1] - m->v[0]) / fabs(m->v[0]) : m->v[1];
+	*verdict = holds(v, op, x) ? 1 : 2;
+	if (change)
+		snprintf(ev, len, "diff: %s %.2f -> %.2f (%+.1f%%): change %s %g%% %s", m->key,
+			 m->v[0], m->v[1], v, OPS[op], x, *verdict == 1 ? "holds" : "does not hold");
+	else
+		snprintf(ev, len, "diff: %s %.2f after (%.2f before): %s %g %s", m->key, m->v[1],
+			 m->v[0], OPS[op], x, *verdict == 1 ? "holds" : "does not hold");
+	return 0;
+}
+
+int compare_predict(const struct comparison *c, const char *text, int *verdict, char *evidence,
+		    size_t len)
+{
+	const char *p = strstr(text, "predicts ");
+	char buf[512], *w[8], *save = NULL;
+	size_t nw = 0;
+	const struct compare_fn *f;
+	const struct compare_metric *m;
+	int e;
+
+	if (p)
+		p += 9;
+	else if ((p = strstr(text, "prediction:")))
+		p += 11;
+	else
+		return 1;
+	snprintf(buf, sizeof(buf), "%s", p);
+	buf[strcspn(buf, ";\n")] = 0; /* the prediction ends the clause */
+	for (char *t = strtok_r(buf, " \t", &save); t && nw < 8; t = strtok_r(NULL, " \t", &save))
+		w[nw++] = t;
+	*verdict = 0;
+	if (!nw)
+		e = -1;
+	else if ((m = compare_metric(c, w[0])))
+		e = judge_metric(m, w, nw, verdict, evidence, len);
+	else if ((f = find_fn(c, w[0])))
+		e = judge_function(c, f, w, nw, verdict, evidence, len);
+	else if (nw >= 2 && (!strcmp(w[1], "self") || !strcmp(w[1], "total"))) {
+		snprintf(evidence, len, "diff: %s sampled on neither side: undecided", w[0]);
+		return 0;
+	} else
+		e = -1;
+	if (e) {
+		snprintf(evidence, len,
+			 "cannot read the prediction '%s': give FUNCTION self|total OP N%%, "
+			 "FUNCTION self|total falls|rises, METRIC OP N, METRIC change OP N%% or "
+			 "METRIC falls|rises",
+			 p);
+		evidence[strcspn(evidence, "\n")] = 0;
+		return -EINVAL;
+	}
+	return 0;
+}

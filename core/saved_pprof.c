@@ -6,6 +6,7 @@
 #include "saved.h"
 
 #include "grow.h"
+#include "u64map.h"
 #include "profile.pb-c.h"
 
 #include <errno.h>
@@ -65,43 +66,64 @@ static const char *str_at(const Profile *pb, int64_t i)
 									     : "";
 }
 
-static const Location *location(const Profile *pb, uint64_t id)
+/* Ids of locations, functions and mappings → their index: a hostile file
+ * with ids out of order costs a hash lookup, not a scan, per reference. */
+struct ids {
+	struct u64map loc, fn, map;
+};
+
+static int index_ids(const Profile *pb, struct ids *x)
 {
-	/* Ids are usually 1..n in order; else search. */
-	if (id >= 1 && id <= pb->n_location && pb->location[id - 1]->id == id)
-		return pb->location[id - 1];
+	u64map_init(&x->loc);
+	u64map_init(&x->fn);
+	u64map_init(&x->map);
 	for (size_t i = 0; i < pb->n_location; i++)
-		if (pb->location[i]->id == id)
-			return pb->location[i];
-	return NULL;
-}
-
-static const char *function_name(const Profile *pb, uint64_t id)
-{
-	if (id >= 1 && id <= pb->n_function && pb->function[id - 1]->id == id)
-		return str_at(pb, pb->function[id - 1]->name);
+		if (i >= U64MAP_NONE || u64map_put(&x->loc, pb->location[i]->id, (uint32_t)i))
+			return -ENOMEM;
 	for (size_t i = 0; i < pb->n_function; i++)
-		if (pb->function[i]->id == id)
-			return str_at(pb, pb->function[i]->name);
-	return "";
+		if (i >= U64MAP_NONE || u64map_put(&x->fn, pb->function[i]->id, (uint32_t)i))
+			return -ENOMEM;
+	for (size_t i = 0; i < pb->n_mapping; i++)
+		if (i >= U64MAP_NONE || u64map_put(&x->map, pb->mapping[i]->id, (uint32_t)i))
+			return -ENOMEM;
+	return 0;
 }
 
-static const char *module_of(const Profile *pb, const Location *l)
+static void free_ids(struct ids *x)
 {
-	const char *slash, *file = "";
+	u64map_clear(&x->loc);
+	u64map_clear(&x->fn);
+	u64map_clear(&x->map);
+}
 
-	for (size_t i = 0; i < pb->n_mapping; i++)
-		if (pb->mapping[i]->id == l->mapping_id)
-			file = str_at(pb, pb->mapping[i]->filename);
+static const Location *location(const Profile *pb, const struct ids *x, uint64_t id)
+{
+	uint32_t i = u64map_get(&x->loc, id);
+
+	return i == U64MAP_NONE ? NULL : pb->location[i];
+}
+
+static const char *function_name(const Profile *pb, const struct ids *x, uint64_t id)
+{
+	uint32_t i = u64map_get(&x->fn, id);
+
+	return i == U64MAP_NONE ? "" : str_at(pb, pb->function[i]->name);
+}
+
+static const char *module_of(const Profile *pb, const struct ids *x, const Location *l)
+{
+	uint32_t i = u64map_get(&x->map, l->mapping_id);
+	const char *slash, *file = i == U64MAP_NONE ? "" : str_at(pb, pb->mapping[i]->filename);
+
 	slash = strrchr(file, '/');
 	return slash ? slash + 1 : file[0] ? file : "[unknown]";
 }
 
 /* One location's frames, leaf first, into FRAMES from *N on. */
-static int location_frames(struct frametab *ft, const Profile *pb, const Location *l,
-			   uint32_t **frames, size_t *cap, size_t *n)
+static int location_frames(struct frametab *ft, const Profile *pb, const struct ids *x,
+			   const Location *l, uint32_t **frames, size_t *cap, size_t *n)
 {
-	const char *module = module_of(pb, l);
+	const char *module = module_of(pb, x, l);
 	char buf[64];
 
 	if (!l->n_line) { /* an address only */
@@ -112,7 +134,7 @@ static int location_frames(struct frametab *ft, const Profile *pb, const Locatio
 		return 0;
 	}
 	for (size_t k = 0; k < l->n_line; k++) {
-		const char *name = function_name(pb, l->line[k]->function_id);
+		const char *name = function_name(pb, x, l->line[k]->function_id);
 		int inl = k + 1 < l->n_line; /* all but the last were inlined into it */
 		int kernel = !strcmp(module, "[kernel.kallsyms]") || !strncmp(module, "[kernel", 7);
 
@@ -131,7 +153,8 @@ static int add_samples(struct saved_report *s, const Profile *pb, char *err, siz
 {
 	size_t wi = pb->n_sample_type ? pb->n_sample_type - 1 : 0, cap = 0;
 	uint32_t *leaf_first = NULL, *root_first = NULL;
-	int e = 0;
+	struct ids x;
+	int e = index_ids(pb, &x);
 
 	for (size_t i = 0; i < pb->n_sample_type; i++)
 		if (pb->default_sample_type && pb->sample_type[i]->type == pb->default_sample_type)
@@ -145,7 +168,7 @@ static int add_samples(struct saved_report *s, const Profile *pb, char *err, siz
 		if (count <= 0)
 			continue;
 		for (size_t k = 0; k < smp->n_location_id && !e; k++) {
-			const Location *l = location(pb, smp->location_id[k]);
+			const Location *l = location(pb, &x, smp->location_id[k]);
 
 			if (!l) {
 				snprintf(err, len, "'%s': sample %zu names location %llu, which is "
@@ -153,7 +176,8 @@ static int add_samples(struct saved_report *s, const Profile *pb, char *err, siz
 					 s->path, i, (unsigned long long)smp->location_id[k]);
 				e = -EINVAL;
 			} else {
-				e = location_frames(s->profile->frames, pb, l, &leaf_first, &cap, &n);
+				e = location_frames(s->profile->frames, pb, &x, l, &leaf_first, &cap,
+						    &n);
 			}
 		}
 		if (e || !n)
@@ -170,6 +194,7 @@ static int add_samples(struct saved_report *s, const Profile *pb, char *err, siz
 	}
 	free(leaf_first);
 	free(root_first);
+	free_ids(&x);
 	if (e == -ENOMEM)
 		snprintf(err, len, "out of memory");
 	return e;

@@ -71,4 +71,20 @@ const struct compare_metric *compare_metric(const struct comparison *c, const ch
  * rate). Sets *WHICH to the metric's name. */
 double compare_slowdown_pct(const struct comparison *c, const char **which);
 
+/* A hypothesis's prediction, in its text after "predicts" (or
+ * "prediction:"):
+ *   FUNCTION self|total OP N%     the after side's share (OP: < <= > >=)
+ *   FUNCTION self|total falls|rises   a significant change (p < 0.05) that way
+ *   METRIC OP N          the after side's figure (cpu_time_ms, wall_time_ms,
+ *                        memory_peak_mb, io_read_bytes, ..., samples)
+ *   METRIC change OP N%  its change from the base
+ *   METRIC falls|rises   any change that way
+ * Judged from the comparison: *VERDICT 1 (supports) or 2 (rejects) with the
+ * figures in EVIDENCE; 0 (open) when the data cannot tell (the function is
+ * on neither side, the metric missing, a change not significant). Returns
+ * 0 when judged, 1 when TEXT predicts nothing, -EINVAL when the prediction
+ * cannot be read (the reason in EVIDENCE). */
+int compare_predict(const struct comparison *c, const char *text, int *verdict, char *evidence,
+		    size_t len);
+
 #endif

@@ -19,7 +19,7 @@ const char *cli_usage(void)
 	       "       flametop report FILE.yaml [-o FILE] [--folded FILE] [--pprof FILE]\n"
 	       "                       [--ledger FILE] [--panes LIST]\n"
 	       "       flametop diff BASE AFTER [-o FILE.yaml|FILE.folded] [--fail-if-slower PCT]\n"
-	       "                     [-n N]\n"
+	       "                     [--ledger FILE] [-n N]\n"
 	       "       flametop --list-events [FILTER]\n"
 	       "\n"
 	       "Samples a live process (all its threads, and threads it creates later) or a\n"
@@ -82,7 +82,9 @@ const char *cli_usage(void)
 	       "sample counts: * p < 0.05, ** p < 0.001) and new or vanished ones. -o writes\n"
 	       "the comparison (YAML, or differential folded stacks for flamegraph.pl);\n"
 	       "--fail-if-slower PCT exits 3 when AFTER's CPU time (else wall time, else\n"
-	       "samples) is more than PCT % above BASE's.\n"
+	       "samples) is more than PCT % above BASE's. With --ledger, hypotheses that\n"
+	       "predict ('... predicts work_a total < 20%', '... predicts cpu_time_ms\n"
+	       "change < -10%') are judged from the comparison and the ledger saved.\n"
 	       "\n"
 	       "'report FILE.yaml' reopens a YAML export (or folded stacks: FILE.folded)\n"
 	       "on the screen: its call tree, hotspots, threads and hypotheses, as saved.\n"
@@ -431,6 +433,7 @@ static int parse_diff(int argc, char **argv, struct cli_options *o, char *err, s
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "fail-if-slower", required_argument, NULL, OPT_FAIL_IF_SLOWER },
+		{ "ledger", required_argument, NULL, OPT_LEDGER },
 		{ 0 },
 	};
 	int c;
@@ -452,6 +455,9 @@ static int parse_diff(int argc, char **argv, struct cli_options *o, char *err, s
 			break;
 		case 'q':
 			o->quiet = 1;
+			break;
+		case OPT_LEDGER:
+			o->ledger_path = optarg;
 			break;
 		case 'h':
 			o->mode = CLI_HELP;

@@ -4,12 +4,14 @@
 
 #include "compare.h"
 #include "face.h"
+#include "ledger.h"
 #include "outfile.h"
 #include "saved.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static void print_metric(const struct compare_metric *m)
 {
@@ -63,21 +65,74 @@ static void print_table(const struct comparison *c, int top)
 	       "the sample counts).\n");
 }
 
+/* Whether H's verdict is one an earlier diff gave and nobody changed: its
+ * evidence starts "diff[VERDICT]:" with the verdict it has now. */
+static int judged_by_diff(const struct hypothesis *h)
+{
+	char want[32];
+
+	snprintf(want, sizeof(want), "diff[%s]:", verdict_name(h->verdict));
+	return h->evidence && !strncmp(h->evidence, want, strlen(want));
+}
+
+/* Hypotheses that predict are judged from the comparison. One the user
+ * marked (by hand, or over an earlier diff's verdict) is the user's: kept. */
+static int judge_ledger(const struct comparison *c, struct ledger *l)
+{
+	int judged = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		struct hypothesis *h = &l->v[i];
+		char ev[1024], line[1100];
+		int v, e;
+
+		if (h->verdict != VERDICT_OPEN && !judged_by_diff(h)) {
+			if (strstr(h->text, "predicts ") || strstr(h->text, "prediction:"))
+				printf("  #%u [%s] %s\n      marked by hand: kept\n", h->id,
+				       verdict_name(h->verdict), h->text);
+			continue;
+		}
+		e = compare_predict(c, h->text, &v, ev, sizeof(ev));
+		if (e == 1)
+			continue;
+		if (e) {
+			printf("  #%u %s\n      %s\n", h->id, h->text, ev);
+			continue;
+		}
+		/* "diff: ..." -> "diff[supports]: ...": who gave the verdict. */
+		snprintf(line, sizeof(line), "diff[%s]:%s", verdict_name((enum verdict)v),
+			 ev + strlen("diff:"));
+		ledger_mark(l, h->id, (enum verdict)v, NULL, time(NULL));
+		ledger_set_evidence(l, h->id, line);
+		printf("  #%u [%s] %s\n      %s\n", h->id, verdict_name((enum verdict)v), h->text,
+		       line);
+		judged++;
+	}
+	return judged;
+}
+
 int diff_run(const struct cli_options *o)
 {
 	struct saved_report side[2];
 	struct comparison c;
 	struct report r;
-	char err[4400];
+	struct ledger lg;
+	char err[4400], save[4200] = "";
 	int rc = 0;
+
+	ledger_init(&lg);
+	if (face_load_ledger(o, &lg, save, sizeof(save)))
+		return 2;
 
 	if (saved_load(o->diff_base, &side[0], err, sizeof(err))) {
 		fprintf(stderr, "flametop: %s\n", err);
+		ledger_fini(&lg);
 		return 1;
 	}
 	if (saved_load(o->diff_after, &side[1], err, sizeof(err))) {
 		fprintf(stderr, "flametop: %s\n", err);
 		saved_free(&side[0]);
+		ledger_fini(&lg);
 		return 1;
 	}
 	if (compare_build(&c, &side[0], &side[1])) {
@@ -100,6 +155,17 @@ int diff_run(const struct cli_options *o)
 		print_metric(&c.m[i]);
 	if (!o->quiet)
 		print_table(&c, o->top > 0 ? o->top : 20);
+	if (o->ledger_path) {
+		printf("\npredictions (%s):\n", o->ledger_path);
+		if (judge_ledger(&c, &lg) && save[0]) {
+			if (face_save_ledger(save, &lg, err, sizeof(err))) {
+				fprintf(stderr, "flametop: %s\n", err);
+				rc = 1;
+			} else {
+				fprintf(stderr, "flametop: ledger saved to %s\n", save);
+			}
+		}
+	}
 	if (o->output) {
 		const struct exporter *exp = exporter_for_path(o->output) == &exporter_folded
 						 ? &exporter_folded_diff
@@ -107,6 +173,8 @@ int diff_run(const struct cli_options *o)
 
 		r = side[1].report;
 		r.comparison = &c;
+		if (o->ledger_path)
+			r.ledger = &lg;
 		rc |= face_export_one(o->output, exp, exp == &exporter_yaml ? "diff.yaml" : "diff.folded",
 				      &r);
 	}
@@ -125,5 +193,6 @@ int diff_run(const struct cli_options *o)
 out:
 	saved_free(&side[0]);
 	saved_free(&side[1]);
+	ledger_fini(&lg);
 	return rc;
 }
