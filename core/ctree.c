@@ -265,3 +265,26 @@ int ctree_add_tree(struct ctree *dst, const struct ctree *src)
 	free(c.path);
 	return c.err;
 }
+
+void ctree_subtract(struct ctree *t, const struct ctree *earlier)
+{
+	size_t n = earlier->len < t->len ? earlier->len : t->len;
+
+	for (size_t i = 0; i < n; i++) {
+		struct ctree_node *d = &t->v[i];
+		const struct ctree_node *e = &earlier->v[i];
+
+		if (d->frame != e->frame || d->parent != e->parent)
+			continue; /* not the same node: not a snapshot of T */
+		d->samples -= e->samples < d->samples ? e->samples : d->samples;
+		d->self_samples -= e->self_samples < d->self_samples ? e->self_samples : d->self_samples;
+		d->weight -= e->weight < d->weight ? e->weight : d->weight;
+		d->self_weight -= e->self_weight < d->self_weight ? e->self_weight : d->self_weight;
+		for (size_t k = 0; t->nctr == earlier->nctr && k < 2 * t->nctr; k++) {
+			uint64_t *x = &t->ctr[i * 2 * t->nctr + k];
+			uint64_t y = earlier->ctr[i * 2 * t->nctr + k];
+
+			*x -= y < *x ? y : *x;
+		}
+	}
+}

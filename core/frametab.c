@@ -76,6 +76,13 @@ uint32_t frametab_find(const struct frametab *t, const char *name, const char *m
 	return find_in_chain(t, u64map_get(&t->by_hash, hash_pair(name, module)), name, module, 0);
 }
 
+uint32_t frametab_find_as(const struct frametab *t, const struct frame *f)
+{
+	uint64_t h = hash_pair(f->name, f->module) ^ (uint64_t)!!f->inlined;
+
+	return find_in_chain(t, u64map_get(&t->by_hash, h), f->name, f->module, !!f->inlined);
+}
+
 static uint32_t intern(struct frametab *t, const char *name, const char *module, const char *file,
 		       unsigned line, enum frame_kind kind, int inlined)
 {

@@ -331,3 +331,57 @@ long ctree_hotspots(const struct ctree *t, size_t nf, struct hotspot **out)
 	*out = r.by_frame;
 	return (long)n;
 }
+
+struct from_tree {
+	struct profile *p;
+	const struct frametab *ft;
+	uint32_t *path, *ids;
+	size_t cap;
+	int err;
+};
+
+static int add_node(const struct ctree *t, uint32_t id, void *arg)
+{
+	struct from_tree *c = arg;
+	const struct ctree_node *n = ctree_node(t, id);
+	size_t depth;
+
+	if (id == CTREE_ROOT || !n->self_samples)
+		return 0;
+	if (grow_array(&c->path, &c->cap, n->depth, sizeof(*c->path)) ||
+	    !(c->ids = realloc(c->ids, c->cap * sizeof(*c->ids)))) {
+		c->err = -ENOMEM;
+		return 1;
+	}
+	depth = ctree_path(t, id, c->path, c->cap);
+	for (size_t i = 0; i < depth; i++) {
+		const struct frame *f = frametab_get(c->ft, c->path[i]);
+
+		c->ids[i] = f->inlined ? frametab_intern_inline(c->p->frames, f->name, f->module,
+								f->file, f->line, f->kind)
+				       : frametab_intern(c->p->frames, f->name, f->module, f->file,
+							 f->line, f->kind);
+		if (c->ids[i] == U64MAP_NONE) {
+			c->err = -ENOMEM;
+			return 1;
+		}
+	}
+	profile_add_n(c->p, 1, 1, c->ids, depth, n->self_samples, n->self_weight,
+		      frametab_get(c->ft, c->path[depth - 1])->kind == FRAME_KERNEL);
+	return 0;
+}
+
+struct profile *profile_from_tree(const struct ctree *t, const struct frametab *ft)
+{
+	struct from_tree c = { profile_new(), ft, NULL, NULL, 0, 0 };
+
+	if (c.p)
+		ctree_walk(t, CTREE_ROOT, add_node, &c);
+	free(c.path);
+	free(c.ids);
+	if (c.err) {
+		profile_free(c.p);
+		return NULL;
+	}
+	return c.p;
+}

@@ -112,6 +112,24 @@ struct app_info {
 	double refresh_s;
 };
 
+/* A baseline the screen compares with (baseline.c). */
+struct saved_report;
+struct comparison;
+struct app_base {
+	struct saved_report *saved; /* the baseline's profile (owned), or NULL: none */
+	struct ctree *pin;          /* b: the live tree when pinned (views show since) */
+	double pinned_at;
+	char name[256];             /* what the header calls it */
+	int by_name;                /* folded stacks: matched by function name */
+	struct hotspot *hs;         /* its functions */
+	long nhs;
+	uint64_t root_weight;
+	struct name_ix *names;      /* by_name: its frames sorted by name */
+	size_t nnames;
+	uint32_t *xlat, *bnode;     /* our frame -> its frame, our node -> its node */
+	size_t nxlat, nbnode;
+};
+
 struct app {
 	/* the model (borrowed) */
 	struct session *session; /* NULL: a profile without a live session */
@@ -170,6 +188,7 @@ struct app {
 	time_t msg_at;
 	int quit;
 	struct rect main_rect;
+	struct app_base base;
 };
 
 struct view_ops {
@@ -222,6 +241,24 @@ void app_show_callers(struct app *a, uint32_t frame);
 void app_filter_thread(struct app *a, pid_t tid);
 /* Hypotheses: a prompt to edit the evidence of ID. */
 void app_edit_evidence(struct app *a, unsigned id);
+
+/* The baseline (baseline.c): from a file, or the live profile pinned (b
+ * toggles). Returns 0, or -errno with the reason in ERR. */
+int app_set_baseline_file(struct app *a, const char *path, char *err, size_t len);
+void app_toggle_pin(struct app *a);
+void app_clear_baseline(struct app *a);
+/* The view was rebuilt: node ids may mean other nodes. */
+void app_base_view_changed(struct app *a);
+/* The baseline's total share of NODE's call path, or of FRAME's function
+ * (self and total). 0, or -1 when the baseline has none (new). */
+int app_base_node_pct(struct app *a, uint32_t node, double *pct);
+int app_base_frame_pct(struct app *a, uint32_t frame, double *self, double *total);
+/* The style of a change of DELTA points (IS_NEW: not in the baseline). */
+int app_diff_style(double delta, int is_new);
+/* An export's comparison of the baseline with what is shown now (AFTER is
+ * filled to hold the shown side); 0, -1 with no baseline, -ENOMEM. */
+int app_comparison(struct app *a, struct comparison *c, struct saved_report *after);
+void app_comparison_done(struct app *a, struct comparison *c, struct saved_report *after);
 
 /* Used by the views. */
 double app_pct(const struct app *a, uint64_t weight);

@@ -42,6 +42,7 @@ struct cli_options {
 	double refresh_s; /* -r: screen refresh and counter interval (0: 1 s) */
 	unsigned panes;   /* --panes: bit per pane (cpu, memory, io, counters, gpu) */
 	const char *diff_base, *diff_after; /* diff BASE AFTER */
+	const char *baseline_path;          /* --baseline: the screen compares with it */
 	double fail_if_slower;              /* --fail-if-slower PCT (< 0: not asked) */
 };
 

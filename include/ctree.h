@@ -39,6 +39,9 @@ uint32_t ctree_add_stack_n(struct ctree *t, const uint32_t *frames, size_t n, ui
 			   uint64_t weight);
 /* A deep copy (a frozen view of a live tree); NULL on ENOMEM. */
 struct ctree *ctree_clone(const struct ctree *t);
+/* Takes EARLIER, a clone of T made before (nodes are only ever appended,
+ * so ids match), away from T: what T gained since. */
+void ctree_subtract(struct ctree *t, const struct ctree *earlier);
 
 /* Adds every sample of SRC (each node's self samples and weight, along its
  * path) into DST, whose frames are the same table's. Returns 0 or -ENOMEM. */

@@ -51,6 +51,8 @@ uint32_t frametab_intern_inline(struct frametab *t, const char *name, const char
 				const char *file, unsigned line, enum frame_kind kind);
 /* Lookup without adding (out-of-line frames). */
 uint32_t frametab_find(const struct frametab *t, const char *name, const char *module);
+/* The frame of T that is F (of another table): same name, module, inlined. */
+uint32_t frametab_find_as(const struct frametab *t, const struct frame *f);
 const struct frame *frametab_get(const struct frametab *t, uint32_t id);
 size_t frametab_len(const struct frametab *t);
 const char *frame_kind_name(enum frame_kind k);

@@ -66,6 +66,9 @@ struct hotspot {
 };
 
 struct profile *profile_new(void);
+/* A profile of its own holding T's stacks (frames from FT, interned anew):
+ * a snapshot that outlives the tree, one thread. NULL on ENOMEM. */
+struct profile *profile_from_tree(const struct ctree *t, const struct frametab *ft);
 void profile_free(struct profile *p);
 
 /* Adds a sample: FRAMES root first. */

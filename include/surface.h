@@ -38,6 +38,13 @@ enum style {
 	ST_FLAME_KERNEL,
 	ST_FLAME_JIT,
 	ST_FLAME_OTHER, /* unknown frames, the root */
+	ST_DIFF_SAME,   /* against a baseline: within half a point */
+	ST_DIFF_UP1,    /* grew: < 2, < 10, >= 10 points (or new) */
+	ST_DIFF_UP2,
+	ST_DIFF_UP3,
+	ST_DIFF_DOWN1,  /* shrank: the same steps */
+	ST_DIFF_DOWN2,
+	ST_DIFF_DOWN3,
 	ST_COUNT,
 };
 

@@ -1,11 +1,13 @@
 /* app — state, keys and layout of the screen; no terminal in here. */
 #include "app.h"
 
+#include "compare.h"
 #include "counting.h"
 #include "gpu.h"
 #include "grow.h"
 #include "outfile.h"
 #include "report.h"
+#include "saved.h"
 #include "face.h"
 #include "session.h"
 #include "timeline.h"
@@ -185,6 +187,7 @@ void app_fini(struct app *a)
 	free(a->hits);
 	tree_state_fini(&a->ts);
 	tree_state_fini(&a->callers_ts);
+	app_clear_baseline(a);
 	ledger_fini(&a->ledger);
 }
 
@@ -357,6 +360,24 @@ static void rebuild(struct app *a)
 		app_message(a, 1, "out of memory building the view; showing the last one");
 		return;
 	}
+	/* Pinned baseline: the plain view shows what came since the pin (the
+	 * live tree only grows, so the pinned copy's ids are its ids). */
+	if (a->base.pin && !a->spec.tid && a->spec.focus == CTREE_NONE && !a->spec.recent &&
+	    !a->spec.wall) {
+		struct ctree *since = nv.owned ? nv.tree : ctree_clone(nv.tree);
+
+		if (since) {
+			const struct ctree_node *root;
+
+			ctree_subtract(since, a->base.pin);
+			root = ctree_node(since, CTREE_ROOT);
+			nv.tree = since;
+			nv.owned = 1;
+			nv.samples = root->samples;
+			nv.weight = nv.base_weight = root->weight;
+		}
+	}
+	app_base_view_changed(a);
 	if (a->pv.tree && a->pv.tree != nv.tree) {
 		a->sel = remap(a->pv.tree, nv.tree, a->sel);
 		for (int i = 0; i < a->nzoom; i++)
@@ -472,6 +493,8 @@ int app_export(struct app *a, const char *path)
 {
 	const struct exporter *exp = exporter_for_path(path);
 	struct ctree *wall = NULL;
+	struct comparison cmp;
+	struct saved_report after;
 	struct report r;
 	char err[4200], saved[4096], err2[4200];
 	int e;
@@ -493,19 +516,23 @@ int app_export(struct app *a, const char *path)
 	r.ledger = &a->ledger;
 	if (a->spec.wall && !r.wall)
 		face_wall(&r, &wall);
+	if (app_comparison(a, &cmp, &after) == 0)
+		r.comparison = &cmp;
 	e = outfile_write(path, exp, &r, err, sizeof(err));
 	if (e == 0) {
-		ctree_free(wall);
 		app_message(a, 0, "wrote %s (%s)", path, exp->name);
-		return 0;
-	}
-	if (outfile_fallback(exp, &r, exporter_ext(exp), saved, sizeof(saved), err2,
-			     sizeof(err2)) == 0)
+	} else if (outfile_fallback(exp, &r, exporter_ext(exp), saved, sizeof(saved), err2,
+				    sizeof(err2)) == 0) {
 		app_message(a, 1, "%s; saved to %s instead", err, saved);
-	else
+		e = -EIO;
+	} else {
 		app_message(a, 1, "%s; the fallback failed too: %s", err, err2);
+		e = -EIO;
+	}
+	if (r.comparison)
+		app_comparison_done(a, &cmp, &after);
 	ctree_free(wall);
-	return -EIO;
+	return e;
 }
 
 /* ---- prompts ---- */
@@ -797,6 +824,10 @@ static int global_key(struct app *a, const struct key *k)
 	case 'P':
 		a->show_panes = !a->show_panes;
 		return 1;
+	case 'b':
+		app_toggle_pin(a);
+		respec(a, NULL);
+		return 1;
 	case K_ESC:
 		escape(a);
 		return 1;
@@ -958,6 +989,9 @@ static void draw_header(struct app *a, struct surface *s)
 		snprintf(filt + strlen(filt), sizeof(filt) - strlen(filt), "  [recent]");
 	if (a->spec.wall)
 		snprintf(filt + strlen(filt), sizeof(filt) - strlen(filt), "  [wall]");
+	if (a->base.saved)
+		snprintf(filt + strlen(filt), sizeof(filt) - strlen(filt), "  [vs %s]",
+			 a->base.name);
 	surf_text(s, x, 0, s->w - x, ST_WARN, filt);
 }
 
@@ -1018,6 +1052,8 @@ static const char *const help_lines[] = {
 	"/             search: highlights matches, shows their share",
 	"n / N         next / previous match",
 	"f             focus on the selected function (all occurrences)",
+	"b             pin the profile so far as a baseline: the views then",
+	"              show what came since, coloured by change; b drops it",
 	"Space         pause the display (sampling goes on)",
 	"z             cumulative / recent (decaying) profile",
 	"w             wall time: on-CPU and blocked time per stack / on-CPU only",

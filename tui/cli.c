@@ -17,7 +17,7 @@ const char *cli_usage(void)
 	return "usage: flametop [-p PID | [--] COMMAND [ARGS...]] [options]\n"
 	       "       flametop record [-p PID | [--] COMMAND [ARGS...]] [options]\n"
 	       "       flametop report FILE.yaml [-o FILE] [--folded FILE] [--pprof FILE]\n"
-	       "                       [--ledger FILE] [--panes LIST]\n"
+	       "                       [--ledger FILE] [--panes LIST] [--baseline FILE]\n"
 	       "       flametop diff BASE AFTER [-o FILE.yaml|FILE.folded] [--fail-if-slower PCT]\n"
 	       "                     [--ledger FILE] [-n N]\n"
 	       "       flametop --list-events [FILTER]\n"
@@ -66,6 +66,9 @@ const char *cli_usage(void)
 	       "                         threads spent blocked, per stack, on one axis\n"
 	       "                         (samples cpu-clock; w toggles it on the screen)\n"
 	       "      --no-offcpu        take no switch-out stacks (no off-CPU time)\n"
+	       "      --baseline FILE    the screen compares with FILE (an export, folded\n"
+	       "                         stacks or pprof): a differential flame graph, the\n"
+	       "                         change per function; b pins the profile so far\n"
 	       "      --ledger FILE      load the hypotheses from FILE (a ledger or an export)\n"
 	       "                         and, on the screen, keep them saved there (an\n"
 	       "                         export is only read: NAME.ledger.yaml beside it)\n"
@@ -220,7 +223,7 @@ static int parse_period(const char *s, uint64_t *out, char *err, size_t len)
 }
 
 enum { OPT_FOLDED = 256, OPT_CALL_GRAPH, OPT_UNWINDER, OPT_NO_HYBRID, OPT_PANES, OPT_NO_GPU, OPT_LEDGER,
-       OPT_PPROF, OPT_WALL, OPT_NO_OFFCPU, OPT_SYMBOL_MB };
+       OPT_PPROF, OPT_WALL, OPT_NO_OFFCPU, OPT_SYMBOL_MB, OPT_BASELINE };
 
 /* "dwarf", "dwarf,16384", "fp", "auto". */
 static int parse_call_graph(const char *s, struct cli_options *o, char *err, size_t len)
@@ -272,6 +275,7 @@ static const struct option long_opts[] = {
 	{ "unwinder", required_argument, NULL, OPT_UNWINDER },
 	{ "no-hybrid", no_argument, NULL, OPT_NO_HYBRID },
 	{ "symbol-mb", required_argument, NULL, OPT_SYMBOL_MB },
+	{ "baseline", required_argument, NULL, OPT_BASELINE },
 	{ "no-gpu", no_argument, NULL, OPT_NO_GPU },
 	{ "ledger", required_argument, NULL, OPT_LEDGER },
 	{ "top", required_argument, NULL, 'n' },
@@ -361,6 +365,9 @@ static int handle(int c, char **argv, unsigned max_rate, struct cli_options *o, 
 	}
 	case OPT_LEDGER:
 		o->ledger_path = optarg;
+		return 0;
+	case OPT_BASELINE:
+		o->baseline_path = optarg;
 		return 0;
 	case OPT_PANES:
 		return parse_panes(optarg, &o->panes, err, len);

@@ -3,8 +3,10 @@
  * stays byte for byte what it would be alone) or to `-o -`. */
 #include "record.h"
 
+#include "compare.h"
 #include "face.h"
 #include "report.h"
+#include "saved.h"
 #include "session.h"
 
 #include <errno.h>
@@ -84,10 +86,13 @@ static void sample_loop(struct session *s, const struct cli_options *o)
 	}
 }
 
-static int finish(struct session *s, const struct cli_options *o, const struct ledger *lg)
+static int finish(struct session *s, const struct cli_options *o, const struct ledger *lg,
+		  struct saved_report *base)
 {
 	struct report r;
 	struct ctree *wall = NULL;
+	struct comparison cmp;
+	struct saved_report after;
 	char state[128];
 	int rc;
 
@@ -104,29 +109,56 @@ static int finish(struct session *s, const struct cli_options *o, const struct l
 		face_wall(&r, &wall);
 	if (!o->quiet)
 		print_table(s->profile, r.tree ? r.tree : s->profile->tree, o->top);
+	/* --baseline: the export carries the comparison with it. */
+	memset(&after, 0, sizeof(after));
+	after.profile = s->profile;
+	snprintf(after.path, sizeof(after.path), "this run");
+	if (base && compare_build(&cmp, base, &after) == 0)
+		r.comparison = &cmp;
 	rc = face_write_exports(o, &r);
+	if (r.comparison)
+		compare_free(&cmp);
 	ctree_free(wall);
 	return rc;
+}
+
+static void drop_base(struct saved_report *b)
+{
+	if (b) {
+		saved_free(b);
+		free(b);
+	}
 }
 
 int record_run(const struct cli_options *o)
 {
 	struct session_config cfg;
 	struct session *s;
-	char err[1024];
+	char err[4400];
 	struct ledger lg;
+	struct saved_report *base = NULL;
 	int rc;
 
 	ledger_init(&lg);
 	/* Loading a ledger has nothing to save yet: SIGINT may end it. */
 	if (face_load_ledger(o, &lg, NULL, 0))
 		return 2;
+	if (o->baseline_path) {
+		if (!(base = calloc(1, sizeof(*base))) ||
+		    saved_load(o->baseline_path, base, err, sizeof(err))) {
+			fprintf(stderr, "flametop: --baseline: %s\n", base ? err : "out of memory");
+			free(base);
+			ledger_fini(&lg);
+			return 2;
+		}
+	}
 	face_catch_signals();
 	cli_session_config(o, &cfg);
 	s = session_open(&cfg, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "flametop: %s\n", err);
 		ledger_fini(&lg);
+		drop_base(base);
 		return 1;
 	}
 	/* Start first: a command that cannot run is then the only thing said. */
@@ -134,12 +166,14 @@ int record_run(const struct cli_options *o)
 		fprintf(stderr, "flametop: %s\n", err);
 		session_free(s);
 		ledger_fini(&lg);
+		drop_base(base);
 		return 1;
 	}
 	announce(s, o);
 	sample_loop(s, o);
-	rc = finish(s, o, &lg);
+	rc = finish(s, o, &lg, base);
 	session_free(s);
 	ledger_fini(&lg);
+	drop_base(base);
 	return rc;
 }

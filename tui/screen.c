@@ -45,6 +45,15 @@ static const struct style_def defs[ST_COUNT] = {
 	[ST_FLAME_KERNEL] = { 16, 75, COLOR_BLACK, COLOR_BLUE, 0, A_REVERSE },
 	[ST_FLAME_JIT] = { 16, 114, COLOR_BLACK, COLOR_GREEN, 0, A_REVERSE },
 	[ST_FLAME_OTHER] = { 16, 250, COLOR_BLACK, COLOR_WHITE, 0, A_REVERSE },
+	/* A differential flame graph: red grew, blue shrank, deeper for more;
+	 * without colour, bold for grew and dim for shrank. */
+	[ST_DIFF_SAME] = { 16, 252, COLOR_BLACK, COLOR_WHITE, 0, A_REVERSE },
+	[ST_DIFF_UP1] = { 16, 224, COLOR_BLACK, COLOR_RED, 0, A_REVERSE },
+	[ST_DIFF_UP2] = { 16, 210, COLOR_BLACK, COLOR_RED, 0, A_REVERSE | A_BOLD },
+	[ST_DIFF_UP3] = { 231, 160, COLOR_WHITE, COLOR_RED, A_BOLD, A_REVERSE | A_BOLD },
+	[ST_DIFF_DOWN1] = { 16, 153, COLOR_BLACK, COLOR_CYAN, 0, A_REVERSE | A_DIM },
+	[ST_DIFF_DOWN2] = { 16, 111, COLOR_BLACK, COLOR_BLUE, 0, A_REVERSE | A_DIM },
+	[ST_DIFF_DOWN3] = { 231, 26, COLOR_WHITE, COLOR_BLUE, A_BOLD, A_REVERSE | A_DIM },
 };
 
 static void setup_colours(void)

@@ -6,6 +6,7 @@
 #include "top.h"
 
 #include "app.h"
+#include "compare.h"
 #include "face.h"
 #include "ledger_yaml.h"
 #include "report.h"
@@ -128,11 +129,13 @@ static void run_loop(struct loop *l)
 	}
 }
 
-/* -o / --folded: written when the screen closes, as record does. */
+/* -o / --folded: written when the screen closes, as record does (with the
+ * comparison when a baseline is set). */
 static int write_exports(struct loop *l, const struct cli_options *o)
 {
 	struct report r;
-
+	struct comparison cmp;
+	struct saved_report after;
 	struct ctree *wall = NULL;
 	int rc;
 
@@ -143,9 +146,32 @@ static int write_exports(struct loop *l, const struct cli_options *o)
 	r.ledger = &l->app.ledger;
 	if (l->app.spec.wall && !r.wall)
 		face_wall(&r, &wall);
+	if (app_comparison(&l->app, &cmp, &after) == 0)
+		r.comparison = &cmp;
 	rc = face_write_exports(o, &r);
+	if (r.comparison)
+		app_comparison_done(&l->app, &cmp, &after);
 	ctree_free(wall);
 	return rc;
+}
+
+/* --baseline FILE, read before the screen opens: a bad file is said as a
+ * usage error. Returns 0 (OUT holds it, or nothing without the option). */
+static int load_baseline(const struct cli_options *o, struct app_base *out)
+{
+	struct app tmp;
+	char err[4400];
+
+	memset(out, 0, sizeof(*out));
+	if (!o->baseline_path)
+		return 0;
+	memset(&tmp, 0, sizeof(tmp));
+	if (app_set_baseline_file(&tmp, o->baseline_path, err, sizeof(err))) {
+		fprintf(stderr, "flametop: --baseline: %s\n", err);
+		return 2;
+	}
+	*out = tmp.base;
+	return 0;
 }
 
 /* A launched command's output goes to a log file, not over the screen. */
@@ -184,6 +210,7 @@ int top_run(const struct cli_options *o)
 	char err[1024], logpath[4096] = "";
 	int rc = 0, outfd = -1;
 	struct ledger loaded;
+	struct app_base base;
 
 	if (!l) {
 		fprintf(stderr, "flametop: out of memory\n");
@@ -203,9 +230,11 @@ int top_run(const struct cli_options *o)
 		return 1;
 	}
 	ledger_init(&loaded);
-	if (face_load_ledger(o, &loaded, l->ledger_save, sizeof(l->ledger_save))) {
+	if (face_load_ledger(o, &loaded, l->ledger_save, sizeof(l->ledger_save)) ||
+	    load_baseline(o, &base)) {
 		if (outfd > 0)
 			close(outfd), unlink(logpath);
+		ledger_fini(&loaded);
 		free(l);
 		return 2;
 	}
@@ -216,6 +245,8 @@ int top_run(const struct cli_options *o)
 	if (!l->s) {
 		fprintf(stderr, "flametop: %s\n", err);
 		ledger_fini(&loaded);
+		l->app.base = base;
+		app_clear_baseline(&l->app);
 		free(l);
 		return 1;
 	}
@@ -224,9 +255,12 @@ int top_run(const struct cli_options *o)
 		fprintf(stderr, "flametop: %s\n", err[0] ? err : "out of memory");
 		session_free(l->s);
 		ledger_fini(&loaded);
+		l->app.base = base;
+		app_clear_baseline(&l->app);
 		free(l);
 		return 1;
 	}
+	l->app.base = base;
 	l->surf.g = screen_glyphs();
 	l->app.panes = o->panes;
 	l->app.spec.wall = o->wall && l->s->profile->off_on && l->app.info.weight_ns;
@@ -266,6 +300,7 @@ int top_report(const struct cli_options *o)
 	struct saved_report *sr;
 	char err[4600];
 	struct ledger loaded;
+	struct app_base base;
 	int rc;
 
 	/* No handler while the file loads: SIGINT ends a load at once (there
@@ -293,10 +328,19 @@ int top_report(const struct cli_options *o)
 		return 2;
 	}
 	ledger_init(&loaded);
+	if (load_baseline(o, &base)) {
+		ledger_fini(&loaded);
+		saved_free(sr);
+		free(sr);
+		free(l);
+		return 2;
+	}
 	/* The export's own hypotheses, unless --ledger names a file to keep. */
 	if (o->ledger_path ? face_load_ledger(o, &loaded, l->ledger_save, sizeof(l->ledger_save))
-	    : sr->folded   ? 0
-			   : ledger_yaml_load_doc(&sr->doc, &loaded, err, sizeof(err)) ? 2 : 0) {
+	    : sr->folded || sr->pprof ? 0
+	    : ledger_yaml_load_doc(&sr->doc, &loaded, err, sizeof(err)) ? 2 : 0) {
+		l->app.base = base;
+		app_clear_baseline(&l->app);
 		if (!o->ledger_path)
 			fprintf(stderr, "flametop: '%s': %s\n", o->report_path, err);
 		ledger_fini(&loaded);
@@ -311,6 +355,8 @@ int top_report(const struct cli_options *o)
 		fprintf(stderr, "flametop: %s\n", err[0] ? err : "out of memory");
 		ledger_fini(&loaded);
 		app_fini(&l->app);
+		l->app.base = base;
+		app_clear_baseline(&l->app);
 		saved_free(sr);
 		free(sr);
 		free(l);
@@ -318,6 +364,7 @@ int top_report(const struct cli_options *o)
 	}
 	l->surf.g = screen_glyphs();
 	l->app.panes = o->panes;
+	l->app.base = base;
 	ledger_fini(&l->app.ledger);
 	l->app.ledger = loaded;
 	l->ledger_saved = loaded.changes;

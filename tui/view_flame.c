@@ -108,6 +108,17 @@ static void detail_line(struct app *a, struct surface *s, int y, int w)
 	const uint64_t *tot = ctree_ctr_total(a->pv.tree, a->sel);
 	size_t w0 = 0;
 
+	/* Against a baseline the change comes first: counters may not fit. */
+	if (a->base.saved) {
+		double b;
+		int had = app_base_node_pct(a, a->sel, &b) == 0;
+
+		w0 = (size_t)snprintf(ctr, sizeof(ctr),
+				      had ? "  Δtotal %+.1f pts (baseline %.1f%%)"
+					  : "  new: not in the baseline",
+				      app_pct(a, n->weight) - b, b);
+	}
+
 	for (size_t i = 0; tot && a->counting && i < ctree_ncounters(a->pv.tree) &&
 			   i < a->counting->n && w0 < sizeof(ctr);
 	     i++) {
@@ -142,6 +153,12 @@ static void draw_box(struct app *a, struct surface *s, const struct flame_box *b
 
 	if (w <= 0)
 		return;
+	if (a->base.saved && b->node != CTREE_ROOT) {
+		double base;
+		int is_new = app_base_node_pct(a, b->node, &base) != 0;
+
+		st = app_diff_style(app_pct(a, n->weight) - base, is_new);
+	}
 	if (b->node == a->sel)
 		st = ST_SELECTED;
 	else if (f && n->frame < a->nmatch && a->match[n->frame] && a->search[0])
@@ -156,10 +173,35 @@ static void draw_box(struct app *a, struct surface *s, const struct flame_box *b
 		surf_text_fit(s, b->x0 + 1, y, w - 1, (enum style)st, label);
 }
 
+/* Against a baseline: what the colours say, on the view's first row. */
+static void legend(struct app *a, struct surface *s, int y, int w)
+{
+	static const struct {
+		int st;
+		const char *label;
+	} keys[] = {
+		{ ST_DIFF_UP3, " +10 / new " }, { ST_DIFF_UP2, " +2 " },   { ST_DIFF_UP1, " +0.5 " },
+		{ ST_DIFF_SAME, " same " },     { ST_DIFF_DOWN1, " -0.5 " }, { ST_DIFF_DOWN2, " -2 " },
+		{ ST_DIFF_DOWN3, " -10 " },
+	};
+	int x = surf_printf(s, 0, y, w, ST_DIM, "width: %s; colour: total share vs %s (points) ",
+			    a->base.pin ? "since the pin" : "now", a->base.name);
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys) && x < w; i++)
+		x += surf_text(s, x, y, w - x, (enum style)keys[i].st, keys[i].label);
+}
+
 static void draw(struct app *a, struct surface *s, struct rect r)
 {
 	int rows = r.h >= 2 ? r.h - 1 : r.h; /* the last row is the detail line */
 	const struct flame_box *sel;
+
+	if (a->base.saved && r.h >= 4) {
+		legend(a, s, r.y, r.w);
+		r.y++;
+		r.h--;
+		rows--;
+	}
 
 	layout(a, r.w);
 	if (!a->nboxes) {

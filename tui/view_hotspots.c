@@ -49,6 +49,8 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 	if (rows && a->hs_sel >= a->hs_top + rows)
 		a->hs_top = a->hs_sel - rows + 1;
 	x = surf_printf(s, r.x, r.y, r.w, ST_TITLE, "%7s %7s %8s ", "self%", "total%", "samples");
+	if (a->base.saved) /* "Δ" is two bytes, one column: padded by hand */
+		x += surf_text(s, r.x + x, r.y, r.w - x, ST_TITLE, "  Δself  Δtotal ");
 	for (size_t c = 0; c < nctr && c < 3; c++)
 		x += surf_printf(s, r.x + x, r.y, r.w - x, ST_TITLE, "%9.9s ", a->counting->name[c]);
 	surf_text(s, r.x + x, r.y, r.w - x, ST_TITLE, "function  module");
@@ -64,6 +66,21 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 		surf_fill(s, r.x, y, r.w, 1, st);
 		x = surf_printf(s, r.x, y, r.w, st, "%6.1f%% %6.1f%% %8s ",
 				app_pct(a, h->self_weight), app_pct(a, h->total_weight), samples);
+		if (a->base.saved) {
+			double bs, bt;
+			int is_new = app_base_frame_pct(a, h->frame, &bs, &bt) != 0;
+			double d = app_pct(a, h->total_weight) - bt;
+
+			if (is_new)
+				x += surf_text(s, r.x + x, y, r.w - x,
+					       sel ? st : (enum style)app_diff_style(0, 1),
+					       "    new     new ");
+			else
+				x += surf_printf(s, r.x + x, y, r.w - x,
+						 sel ? st : (enum style)app_diff_style(d, 0),
+						 "%+7.1f %+7.1f ",
+						 app_pct(a, h->self_weight) - bs, d);
+		}
 		for (size_t c = 0; c < nctr && c < 3; c++) {
 			char v[16];
 

@@ -2,6 +2,7 @@
 every kind of input, with its significance, the CI gate and the files."""
 import gzip
 import math
+import re
 import subprocess
 
 import pytest
@@ -229,3 +230,63 @@ def test_predictions_are_judged_from_the_comparison(sides, tmp_path):
     v2 = verdicts(ledger)
     assert v2[3][0] == "supports" and "marked by hand: kept" in r.stdout, (v2[3], r.stdout)
     assert v2[1][0] == "supports" and v2[4][0] == "rejects"
+
+
+def test_screen_compares_with_a_baseline_file(sides, tmp_path):
+    # report AFTER --baseline BASE: the header says what is compared, the
+    # flame graph a legend, the hotspots the change per function; the
+    # export carries the comparison.
+    from screen import Screen
+    out = tmp_path / "screen.yaml"
+    s = Screen(f"{FLAMETOP} report {sides / 'after.yaml'} --baseline {sides / 'base.yaml'} "
+               f"-o {out}", width=140, height=32)
+    try:
+        s.wait_for(r"\[vs base\.yaml\]")
+        s.wait_for(r"colour: total share vs base\.yaml")
+        s.keys("3")
+        text = s.wait_for(r"work_a +split")
+        # work_a fell by ~27 points of self and total share, work_b grew.
+        assert re.search(r"-\d+\.\d +-\d+\.\d .*work_a", text), text
+        assert re.search(r"\+\d+\.\d +\+\d+\.\d .*work_b", text), text
+        s.keys("q")
+        assert s.exit_status() == 0
+    finally:
+        s.close()
+    c = load_yaml(out)["comparison"]
+    a = fn({"comparison": c}, "work_a")
+    assert c["base"]["path"].endswith("base.yaml") and a["delta_self_pct"] < -15, a
+
+
+def test_b_pins_the_live_profile_as_the_baseline(tmp_path):
+    from screen import Screen
+    s = Screen(f"{FLAMETOP} -- {workload('split')} 30", width=140, height=32)
+    try:
+        s.wait_for(r"RUNNING")
+        s.wait_for(r"work_a")
+        s.keys("b")
+        s.wait_for(r"baseline pinned")
+        s.wait_for(r"\[vs the first \d+\.\d s\]")
+        s.wait_for(r"width: since the pin")
+        s.keys("3")
+        s.wait_for(r"Δself")
+        s.keys("b")
+        s.wait_for(r"baseline dropped")
+        s.wait_gone(r"\[vs the first")
+        s.keys("q")
+        assert s.exit_status() == 0
+    finally:
+        s.close()
+
+
+def test_record_with_a_baseline_writes_the_comparison(sides, tmp_path):
+    out = tmp_path / "after.yaml"
+    r = run_flametop("record", "-q", "--baseline", sides / "base.folded", "-o", out, "--",
+                     workload("split"), *ROUNDS, "--a", "2", timeout=120)
+    assert r.returncode == 0, r.stderr
+    c = load_yaml(out)["comparison"]
+    assert c["base"]["format"] == "folded" and c["matched_by"] == "function name"
+    a = fn({"comparison": c}, "work_a")
+    assert a["delta_self_pct"] < -15 and a["significance"] == "**", a
+    bad = run_flametop("record", "-q", "--baseline", tmp_path / "missing.yaml", "-o", out, "--",
+                       "true")
+    assert bad.returncode == 2 and "--baseline: cannot read" in bad.stderr

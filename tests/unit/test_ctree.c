@@ -42,6 +42,62 @@ static void totals_and_self(void **state)
 	ctree_free(t);
 }
 
+/* A pinned baseline: the tree later, less a clone taken before, is what
+ * came since, node by node; a node added since is whole. */
+static void subtract_leaves_what_came_since(void **state)
+{
+	struct ctree *t = ctree_new(), *pin;
+	uint32_t a[] = { 1, 2 }, b[] = { 1, 3 };
+	uint32_t n1, n2, n3;
+
+	(void)state;
+	ctree_add_stack(t, a, 2, 10);
+	ctree_add_stack(t, a, 2, 10);
+	pin = ctree_clone(t);
+	ctree_add_stack(t, a, 2, 10);
+	ctree_add_stack(t, b, 2, 7);
+	ctree_subtract(t, pin);
+	n1 = ctree_child(t, CTREE_ROOT, 1);
+	n2 = ctree_child(t, n1, 2);
+	n3 = ctree_child(t, n1, 3);
+	assert_int_equal(ctree_node(t, CTREE_ROOT)->samples, 2);
+	assert_int_equal(ctree_node(t, CTREE_ROOT)->weight, 17);
+	assert_int_equal(ctree_node(t, n2)->samples, 1);
+	assert_int_equal(ctree_node(t, n2)->self_weight, 10);
+	assert_int_equal(ctree_node(t, n3)->self_weight, 7);
+	ctree_free(pin);
+	ctree_free(t);
+}
+
+/* A profile rebuilt from a tree holds the same stacks, frames interned
+ * anew in a table of its own. */
+static void profile_from_tree_keeps_stacks(void **state)
+{
+	struct profile *p = profile_new(), *q;
+	uint32_t s1[2], s2[3];
+
+	(void)state;
+	s1[0] = fr(p, "main"), s1[1] = fr(p, "work");
+	s2[0] = s1[0], s2[1] = fr(p, "helper"), s2[2] = s1[1];
+	profile_add_n(p, 1, 1, s1, 2, 3, 30, 0);
+	profile_add_n(p, 1, 2, s2, 3, 2, 20, 0);
+	q = profile_from_tree(p->tree, p->frames);
+	assert_non_null(q);
+	assert_int_equal(q->samples, 5);
+	assert_int_equal(ctree_node(q->tree, CTREE_ROOT)->weight, 50);
+	{
+		uint32_t m = ctree_child(q->tree, CTREE_ROOT, frametab_find(q->frames, "main", "mod"));
+		uint32_t h = ctree_child(q->tree, m, frametab_find(q->frames, "helper", "mod"));
+		uint32_t w = ctree_child(q->tree, h, frametab_find(q->frames, "work", "mod"));
+
+		assert_int_not_equal(w, CTREE_NONE);
+		assert_int_equal(ctree_node(q->tree, w)->self_weight, 20);
+		assert_int_equal(ctree_node(q->tree, m)->weight, 50);
+	}
+	profile_free(q);
+	profile_free(p);
+}
+
 static void path_is_root_first(void **state)
 {
 	struct ctree *t = ctree_new();
@@ -155,6 +211,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(totals_and_self),
+		cmocka_unit_test(subtract_leaves_what_came_since),
+		cmocka_unit_test(profile_from_tree_keeps_stacks),
 		cmocka_unit_test(path_is_root_first),
 		cmocka_unit_test(walk_visits_every_node),
 		cmocka_unit_test(deep_stack_does_not_overflow),
