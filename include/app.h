@@ -275,7 +275,7 @@ struct tree_src {
 void tree_flatten(const struct app *a, struct tree_state *ts, const struct tree_src *src);
 void tree_state_fini(struct tree_state *ts);
 void tree_state_reset(struct tree_state *ts);
-void tree_draw(const struct app *a, struct tree_state *ts, const struct tree_src *src,
+void tree_draw(struct app *a, struct tree_state *ts, const struct tree_src *src,
 	       struct surface *s, struct rect r);
 /* Moves, opens and closes; returns 1 when the key was used. */
 int tree_key(struct tree_state *ts, const struct key *k, int page);

@@ -96,12 +96,12 @@ void tree_flatten(const struct app *a, struct tree_state *ts, const struct tree_
 		ts->sel = ts->nrows ? ts->nrows - 1 : 0;
 }
 
-void tree_draw(const struct app *a, struct tree_state *ts, const struct tree_src *src,
+void tree_draw(struct app *a, struct tree_state *ts, const struct tree_src *src,
 	       struct surface *s, struct rect r)
 {
 	const struct pview *pv = src->callers ? &a->callers : &a->pv;
 	size_t nctr = a->counting ? ctree_ncounters(src->t) : 0;
-	int head = 1, rows = r.h - head, x;
+	int head = 1, rows = r.h - head, x, delta = a->base.saved && !src->callers;
 
 	if (rows <= 0)
 		return;
@@ -112,6 +112,8 @@ void tree_draw(const struct app *a, struct tree_state *ts, const struct tree_src
 	x = surf_printf(s, r.x, r.y, r.w, ST_TITLE, src->callers ? "%7s %8s " : "%7s %7s %8s ",
 			src->callers ? "total%" : "self%", src->callers ? "samples" : "total%",
 			"samples");
+	if (delta) /* against a baseline: the path's change in total share */
+		x += surf_text(s, r.x + x, r.y, r.w - x, ST_TITLE, " Δtotal ");
 	for (size_t c = 0; c < nctr && c < 3; c++)
 		x += surf_printf(s, r.x + x, r.y, r.w - x, ST_TITLE, "%9.9s ", a->counting->name[c]);
 	surf_text(s, r.x + x, r.y, r.w - x, ST_TITLE, src->callers ? "caller" : "function");
@@ -134,6 +136,18 @@ void tree_draw(const struct app *a, struct tree_state *ts, const struct tree_src
 			x = surf_printf(s, r.x, y, r.w, st, "%6.1f%% %6.1f%% %8s ",
 					pview_pct(pv, n->self_weight), pview_pct(pv, n->weight),
 					samples);
+		if (delta) {
+			double b;
+			int is_new = app_base_node_pct(a, row->node, &b) != 0;
+			enum style ds =
+			    sel ? st : (enum style)app_diff_style(pview_pct(pv, n->weight) - b, is_new);
+
+			if (is_new)
+				x += surf_text(s, r.x + x, y, r.w - x, ds, "    new ");
+			else
+				x += surf_printf(s, r.x + x, y, r.w - x, ds, "%+7.1f ",
+						 pview_pct(pv, n->weight) - b);
+		}
 		for (size_t c = 0; c < nctr && c < 3 && tot; c++) {
 			char v[16];
 

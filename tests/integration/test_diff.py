@@ -248,6 +248,10 @@ def test_screen_compares_with_a_baseline_file(sides, tmp_path):
         # work_a fell by ~27 points of self and total share, work_b grew.
         assert re.search(r"-\d+\.\d +-\d+\.\d .*work_a", text), text
         assert re.search(r"\+\d+\.\d +\+\d+\.\d .*work_b", text), text
+        # The call tree: each path's change in total share.
+        s.keys("2")
+        text = s.wait_for(r"Δtotal")
+        assert re.search(r"-\d+\.\d .*work_a", text), text
         s.keys("q")
         assert s.exit_status() == 0
     finally:
