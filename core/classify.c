@@ -7,7 +7,7 @@
 
 /* On-CPU time at or above this share of the threads' wall time is
  * CPU-bound: below it they spend a third or more of their life waiting. */
-#define CPU_BOUND_PCT 67.0
+#define CPU_BOUND_PCT CLASSIFY_CPU_BOUND_PCT
 /* When the kernel takes at least half of the CPU time, the kernel is the cost. */
 #define KERNEL_SHARE 0.5
 /* Disk traffic above this rate while off-CPU points to file I/O. */
@@ -240,8 +240,15 @@ size_t suggest(const struct classify_input *in, struct suggestion *out)
 			 on, starved, in->cpu_ms, in->wall_ms, in->user_ms, in->sys_ms);
 	}
 	if (on + runnable < CPU_BOUND_PCT) {
+		enum block_reason why = in->has_offcpu ? top_offcpu(in, &total) : BLOCK_NONE;
+
 		s = add(out, &n, "off_cpu");
-		snprintf(s->text, sizeof(s->text), "The target is off-CPU / I/O-bound: it waits");
+		/* What it waits for, where switch-out stacks say. */
+		if (why != BLOCK_NONE && total > 0)
+			snprintf(s->text, sizeof(s->text), "The target is off-CPU: it waits, most in %s",
+				 blocking_name(why));
+		else
+			snprintf(s->text, sizeof(s->text), "The target is off-CPU / I/O-bound: it waits");
 		snprintf(s->evidence, sizeof(s->evidence),
 			 "threads off the CPU %.0f%% of their wall time; disk read %.1f MiB, "
 			 "written %.1f MiB in %.1f s",

@@ -894,6 +894,7 @@ static void section_timeline(struct yctx *c)
 		yw_knum(w, "ctxt_involuntary_per_s", pt->ivcsw_ps, 1);
 		yw_kint(w, "threads", pt->threads);
 		yw_knum(w, "off_cpu_pct", pt->off_cpu_pct, 1);
+		yw_knum(w, "runnable_pct", pt->runnable_pct, 1);
 		if (pt->gpu_valid) {
 			if (pt->gpu_util_pct >= 0)
 				yw_knum(w, "gpu_util_pct", pt->gpu_util_pct, 1);

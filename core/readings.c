@@ -1,6 +1,7 @@
 /* readings — the panes' one-line verdicts from the timeline. */
 #include "readings.h"
 
+#include "classify.h"
 #include "fmt.h"
 
 #include <math.h>
@@ -8,20 +9,30 @@
 #include <string.h>
 
 /* Waiting dominates when the threads spend most of their wall time off a
- * CPU; the kernel dominates when system time is most of the CPU time. */
+ * CPU for reasons of their own; time preempted (runnable, the CPUs held by
+ * other work) is demand for CPU: CPU-starved, as the classification says.
+ * The kernel dominates when system time is most of the CPU time. Shares are
+ * of the wall time of the threads that ran (idle ones left out). */
 static void cpu_line(const struct timeline_sum *m, char *buf, size_t len)
 {
+	double on = 100.0 - m->off_cpu_pct, waiting = m->off_cpu_pct - m->runnable_pct;
+
 	if (m->cpu_pct > 5 && m->sys_pct > m->user_pct)
 		snprintf(buf, len, "kernel-heavy: sys %.0f%% vs user %.0f%% of a core", m->sys_pct,
 			 m->user_pct);
-	else if (m->off_cpu_pct >= 50)
-		snprintf(buf, len, "off-CPU %.0f%% of wall: waiting (I/O, locks, sleep)",
-			 m->off_cpu_pct);
-	else if (m->off_cpu_pct <= 20)
-		snprintf(buf, len, "CPU-bound: on a CPU %.0f%% of wall", 100.0 - m->off_cpu_pct);
+	else if (on >= CLASSIFY_CPU_BOUND_PCT)
+		snprintf(buf, len, "CPU-bound: on a CPU %.0f%% of wall", on);
+	else if (on + m->runnable_pct >= CLASSIFY_CPU_BOUND_PCT)
+		snprintf(buf, len, "CPU-starved: on a CPU %.0f%%, runnable but waiting for one "
+				   "%.0f%% of wall",
+			 on, m->runnable_pct);
+	else if (waiting >= 50)
+		snprintf(buf, len, "off-CPU %.0f%% of wall: waiting (I/O, locks, sleep)", waiting);
+	else if (m->runnable_pct >= 1)
+		snprintf(buf, len, "on a CPU %.0f%%, waiting %.0f%%, runnable %.0f%% of wall", on,
+			 waiting, m->runnable_pct);
 	else
-		snprintf(buf, len, "on a CPU %.0f%%, off-CPU %.0f%% of wall", 100.0 - m->off_cpu_pct,
-			 m->off_cpu_pct);
+		snprintf(buf, len, "on a CPU %.0f%%, off-CPU %.0f%% of wall", on, m->off_cpu_pct);
 }
 
 static void memory_line(const struct timeline *tl, double growth_s, char *buf, size_t len)

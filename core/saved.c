@@ -329,6 +329,7 @@ static void load_timeline(const struct yr *d, const yaml_node_t *root, struct sa
 		yr_range(d, m, "threads", 0, 1e9, &threads);
 		pt.threads = (long)threads;
 		yr_number(d, m, "off_cpu_pct", &pt.off_cpu_pct);
+		yr_number(d, m, "runnable_pct", &pt.runnable_pct);
 		pt.gpu_valid = yr_number(d, m, "gpu_util_pct", &pt.gpu_util_pct) == 0;
 		pt.gpu_valid |= yr_number(d, m, "gpu_target_mem_mib", &pt.proc_gpu_mem_mib) == 0;
 		yr_number(d, m, "gpu_target_pct", &pt.proc_gpu_pct);

@@ -402,9 +402,11 @@ static void take_readings(struct session *s)
 	if (s->target.state == TARGET_RUNNING) {
 		tasks_update(&s->tasks, s->target.pid, t);
 		tasks_ctxt(&s->tasks, &s->target.last.vcsw, &s->target.last.ivcsw);
+		s->target.last.busy_threads = (long)tasks_busy(&s->tasks, 1.0);
 		if (s->gpu)
 			gpu_read(s->gpu, s->target.pid, t, &s->gpu_last);
 	}
+	s->target.last.runnable_ns = s->profile->off_reason_ns[BLOCK_PREEMPT];
 	timeline_add(s->timeline, t, &s->target.last, s->gpu ? &s->gpu_last : NULL);
 }
 

@@ -155,3 +155,14 @@ void tasks_settle(struct tasks *ts, uint64_t utime_ns, uint64_t stime_ns)
 	}
 	ts->unattributed_ns = (utime_ns > u ? utime_ns - u : 0) + (stime_ns > st ? stime_ns - st : 0);
 }
+
+size_t tasks_busy(const struct tasks *ts, double min_pct)
+{
+	size_t n = 0;
+
+	if (!ts->have_prev)
+		return 0;
+	for (size_t i = 0; i < ts->n; i++)
+		n += ts->v[i].alive && ts->v[i].user_pct + ts->v[i].sys_pct >= min_pct;
+	return n;
+}

@@ -38,8 +38,14 @@ static double off_cpu(double cpu_pct_s, double thread_s)
 	return off > 0 ? off : 0;
 }
 
-/* Each live thread could have run for the whole interval. */
-static double live_threads(long threads) { return threads > 0 ? (double)threads : 1.0; }
+/* Each thread that ran could have run for the whole interval; a thread that
+ * did not run at all (parked in pause(), a pool idling on a condition
+ * variable) is idle, not waiting: it is left out when the busy ones are
+ * known. */
+static double wall_threads_of(long threads, long busy)
+{
+	return busy > 0 ? (double)busy : threads > 0 ? (double)threads : 1.0;
+}
 
 static void gpu_point(struct timeline_point *pt, const struct gpu_reading *g)
 {
@@ -92,7 +98,12 @@ void timeline_add(struct timeline *tl, double t_s, const struct target_reading *
 	pt.vcsw_ps = rate(r->vcsw, p->vcsw, dt);
 	pt.ivcsw_ps = rate(r->ivcsw, p->ivcsw, dt);
 	pt.threads = r->threads;
-	pt.off_cpu_pct = off_cpu(pt.cpu_pct * dt, live_threads(r->threads) * dt);
+	pt.busy_threads = r->busy_threads;
+	pt.off_cpu_pct = off_cpu(pt.cpu_pct * dt, wall_threads_of(r->threads, r->busy_threads) * dt);
+	pt.runnable_pct = 100.0 * rate(r->runnable_ns, p->runnable_ns, dt) / 1e9 /
+			  wall_threads_of(r->threads, r->busy_threads);
+	if (pt.runnable_pct > pt.off_cpu_pct)
+		pt.runnable_pct = pt.off_cpu_pct;
 	gpu_point(&pt, g);
 	timeline_push(tl, &pt);
 	tl->prev = *r;
@@ -177,7 +188,8 @@ int timeline_summary(const struct timeline *tl, double window_s, struct timeline
 		m->syscr_ps += pt->syscr_ps * w, m->syscw_ps += pt->syscw_ps * w;
 		m->vcsw_ps += pt->vcsw_ps * w, m->ivcsw_ps += pt->ivcsw_ps * w;
 		m->threads += (double)pt->threads * w;
-		wall_threads += live_threads(pt->threads) * w;
+		wall_threads += wall_threads_of(pt->threads, pt->busy_threads) * w;
+		m->runnable_pct += pt->runnable_pct * wall_threads_of(pt->threads, pt->busy_threads) * w;
 		m->io_valid &= pt->io_valid;
 	}
 	double *avg[] = { &m->cpu_pct, &m->user_pct, &m->sys_pct, &m->read_bps, &m->write_bps,
@@ -187,6 +199,9 @@ int timeline_summary(const struct timeline *tl, double window_s, struct timeline
 	if (m->span_s <= 0)
 		return -1;
 	m->off_cpu_pct = off_cpu(m->cpu_pct, wall_threads);
+	m->runnable_pct = wall_threads > 0 ? m->runnable_pct / wall_threads : 0;
+	if (m->runnable_pct > m->off_cpu_pct)
+		m->runnable_pct = m->off_cpu_pct;
 	for (size_t k = 0; k < sizeof(avg) / sizeof(*avg); k++)
 		*avg[k] /= m->span_s;
 	return 0;

@@ -9,6 +9,11 @@
 
 #include "blocking.h"
 
+/* On a CPU at least this share of the busy threads' wall time is
+ * CPU-bound; less, but with the time preempted added, CPU-starved. The
+ * screen's CPU reading uses the same line. */
+#define CLASSIFY_CPU_BOUND_PCT 67.0
+
 enum bottleneck {
 	BN_CPU,
 	BN_IO_FILE,

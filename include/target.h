@@ -29,6 +29,9 @@ struct target_reading {
 	int io_valid;
 	long threads;
 	char state; /* /proc state letter */
+	/* Set by the session before the reading goes into the timeline: */
+	long busy_threads;   /* threads that ran (>= 1 % of a core) in the interval; 0: unknown */
+	uint64_t runnable_ns; /* time threads spent preempted, runnable (switch-out stacks) */
 };
 
 struct target {

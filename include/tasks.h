@@ -38,6 +38,9 @@ void tasks_fini(struct tasks *ts);
 /* Reads every thread of PID at T_S seconds. Returns how many are alive. */
 size_t tasks_update(struct tasks *ts, pid_t pid, double t_s);
 const struct task_cpu *tasks_find(const struct tasks *ts, pid_t tid);
+/* Threads alive at the last update that used at least MIN_PCT of a core
+ * over its interval (0 before a second update: rates unknown). */
+size_t tasks_busy(const struct tasks *ts, double min_pct);
 /* At the end: the process's own CPU totals (from its last /proc reading,
  * a zombie's included) against its threads'. What threads ended or used
  * since their last reading is not lost: a process that only ever had one

@@ -28,7 +28,9 @@ struct timeline_point {
 	int rollup_valid;
 	double vcsw_ps, ivcsw_ps;    /* voluntary, involuntary context switches/s */
 	long threads;
-	double off_cpu_pct;          /* of the live threads' wall time, not on a CPU */
+	long busy_threads;           /* that ran (>= 1 % of a core); 0: not known */
+	double off_cpu_pct;          /* of the busy (else live) threads' wall time, not on a CPU */
+	double runnable_pct;         /* of it, preempted: runnable, waiting for a CPU */
 	int gpu_valid;               /* the GPU reader's values at the end */
 	double gpu_util_pct;         /* -1: not reported */
 	double gpu_mem_mib, gpu_mem_total_mib;
@@ -44,6 +46,7 @@ struct timeline_sum {
 	double vcsw_ps, ivcsw_ps;
 	double threads;              /* mean live threads */
 	double off_cpu_pct;          /* of the threads' wall time, not on a CPU */
+	double runnable_pct;         /* of it, preempted (waiting for a CPU) */
 	int io_valid;
 };
 

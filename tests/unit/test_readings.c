@@ -20,7 +20,8 @@
  * thread, RSS from RSS_MIB growing MIB_PER_S, and VCSW switches/s. */
 struct shape {
 	double user, sys, rss_mib, mib_per_s, wobble_mib;
-	long threads;
+	long threads, busy;
+	double runnable; /* seconds preempted per second */
 	uint64_t vcsw, syscr, rchar;
 };
 
@@ -36,6 +37,8 @@ static struct timeline *feed(const struct shape *sh, int seconds)
 				       (i % 2 ? sh->wobble_mib : -sh->wobble_mib)) * 1024);
 		r.pss_kb = r.rss_kb / 2;
 		r.threads = sh->threads;
+		r.busy_threads = sh->busy;
+		r.runnable_ns = (uint64_t)(i * sh->runnable * 1e9);
 		r.vcsw = (uint64_t)i * sh->vcsw;
 		r.io.syscr = (uint64_t)i * sh->syscr;
 		r.io.rchar = (uint64_t)i * sh->rchar;
@@ -118,6 +121,36 @@ static void cpu_readings_name_the_kind_of_time(void **state)
 	readings_make(tl, 5, 0, &rd);
 	assert_non_null(strstr(rd.cpu, "kernel-heavy: sys 70%"));
 	assert_non_null(strstr(rd.io, "50000 I/O calls/s of 64 B"));
+	timeline_free(tl);
+}
+
+/* Half a core, preempted the other half: CPU-starved, not waiting. Four
+ * threads of which one ran: idle ones do not make it wait. */
+static void preempted_and_idle_time_are_not_waiting(void **state)
+{
+	struct shape starved = { .user = 0.5, .rss_mib = 5, .threads = 1, .runnable = 0.48 };
+	struct shape idle = { .user = 0.99, .rss_mib = 5, .threads = 4, .busy = 1 };
+	struct shape unknown = { .user = 0.99, .rss_mib = 5, .threads = 4 };
+	struct timeline *tl = feed(&starved, 10);
+	struct timeline_sum m;
+	struct readings rd;
+
+	(void)state;
+	assert_int_equal(timeline_summary(tl, 0, &m), 0);
+	assert_true(fabs(m.runnable_pct - 48.0) < 1e-6);
+	readings_make(tl, 0, 0, &rd);
+	assert_non_null(strstr(rd.cpu, "CPU-starved: on a CPU 50%, runnable but waiting for one 48%"));
+	timeline_free(tl);
+
+	tl = feed(&idle, 10);
+	readings_make(tl, 0, 0, &rd);
+	assert_non_null(strstr(rd.cpu, "CPU-bound: on a CPU 99%"));
+	timeline_free(tl);
+
+	/* Which threads ran unknown (the first interval): all live ones count. */
+	tl = feed(&unknown, 10);
+	readings_make(tl, 0, 0, &rd);
+	assert_non_null(strstr(rd.cpu, "off-CPU 75% of wall"));
 	timeline_free(tl);
 }
 
@@ -214,6 +247,7 @@ int main(void)
 		cmocka_unit_test(steady_growth_is_a_leak_after_long_enough),
 		cmocka_unit_test(noisy_or_flat_memory_is_no_leak),
 		cmocka_unit_test(cpu_readings_name_the_kind_of_time),
+		cmocka_unit_test(preempted_and_idle_time_are_not_waiting),
 		cmocka_unit_test(threads_cpu_from_proc),
 	};
 

@@ -1,0 +1,63 @@
+"""Verdicts a performance engineer can trust: the class, its detail, the
+suggestions and the screen's CPU reading say the same thing, on programs
+whose truth is known — CPU-starved by a competitor, idle threads beside a
+busy one, and a program that sleeps most of its time."""
+import os
+import subprocess
+
+from conftest import FLAMETOP, load_yaml, workload
+
+
+def record(tmp_path, *argv):
+    out = tmp_path / "v.yaml"
+    r = subprocess.run([str(FLAMETOP), "record", "-q", "-o",
+                        str(out), "--", *map(str, argv)], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    return load_yaml(out)
+
+
+def keys(doc):
+    return {s["key"]: s for s in doc["suggested_hypotheses"]}
+
+
+def test_cpu_bound_program_beside_a_busy_one_is_cpu_starved_not_waiting(tmp_path):
+    # Target and competitor pinned to the same CPU: each runs about half
+    # the time, preempted (runnable) the other half. That is CPU demand.
+    cpu = min(os.sched_getaffinity(0))
+    hog = subprocess.Popen(["taskset", "-c", str(cpu), workload("split"), "0"],
+                           stdout=subprocess.DEVNULL)
+    try:
+        doc = record(tmp_path, "taskset", "-c", cpu, workload("split"), "--rounds", "2500")
+    finally:
+        hog.kill()
+        hog.wait()
+    assert doc["bottleneck_classification"] == "CPU", doc["bottleneck_detail"]
+    assert doc["bottleneck_detail"].startswith("CPU-starved"), doc["bottleneck_detail"]
+    k = keys(doc)
+    assert "cpu_bound" in k and "off_cpu" not in k, k
+    assert "runnable but waiting for a CPU" in k["cpu_bound"]["evidence"]
+    assert doc["readings"]["cpu"].startswith("CPU-starved"), doc["readings"]
+    assert "waiting (I/O" not in doc["readings"]["cpu"]
+
+
+def test_idle_threads_beside_a_busy_one_are_not_waiting(tmp_path):
+    # Three threads parked in pause(), the main one joining the busy one:
+    # only the busy thread ran, so the program is CPU-bound.
+    doc = record(tmp_path, workload("manythreads"), 3, 2)
+    assert doc["bottleneck_classification"] == "CPU", doc["bottleneck_detail"]
+    assert doc["bottleneck_detail"].startswith("CPU-bound"), doc["bottleneck_detail"]
+    assert "off_cpu" not in keys(doc)
+    assert doc["baseline"]["off_cpu_pct"] < 33, doc["baseline"]
+    assert doc["readings"]["cpu"].startswith("CPU-bound"), doc["readings"]
+
+
+def test_a_program_that_sleeps_70_percent_is_off_cpu(tmp_path):
+    doc = record(tmp_path, workload("sleeper"), 25, 30, 70)
+    assert doc["bottleneck_classification"] != "CPU", doc["bottleneck_detail"]
+    assert "off-CPU-bound" in doc["bottleneck_detail"] and "sleep" in doc["bottleneck_detail"]
+    assert 55 <= doc["baseline"]["off_cpu_pct"] <= 85, doc["baseline"]
+    k = keys(doc)
+    assert "off_cpu" in k and "cpu_bound" not in k, k
+    assert "sleep" in k["off_cpu"]["hypothesis"], k["off_cpu"]
+    assert doc["readings"]["cpu"].startswith("off-CPU"), doc["readings"]
