@@ -167,7 +167,7 @@ struct app {
 	struct tree_state ts;
 	/* hotspots, threads, hypotheses */
 	size_t hs_sel, hs_top, th_sel, th_top, lg_sel, lg_top;
-	uint32_t snap_frame; /* the frame a hypothesis marked now speaks of */
+	uint32_t snap_frame; /* the function selected last (f focuses on it) */
 	/* search */
 	char search[256];
 	uint8_t *match; /* per frame id */

@@ -428,7 +428,44 @@ static void respec(struct app *a, const char *what)
 
 /* ---- hypotheses: the snapshot of what is on screen now ---- */
 
-static void snapshot(const struct app *a, struct hyp_snapshot *sn)
+/* The function a hypothesis names: of the functions in view, the longest
+ * whose name stands in TEXT as a word of its own. CTREE_NONE: none. */
+static uint32_t named_frame(const struct app *a, const char *text)
+{
+	uint32_t best = CTREE_NONE;
+	size_t best_len = 0;
+
+	for (long i = 0; i < a->nhs; i++) {
+		const char *name = frametab_get(a->profile->frames, a->hs[i].frame)->name, *p;
+		size_t n = strlen(name);
+
+		if (n <= best_len || n < 2)
+			continue;
+		for (p = strstr(text, name); p; p = strstr(p + 1, name)) {
+			int before = p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_');
+			int after = isalnum((unsigned char)p[n]) || p[n] == '_';
+
+			if (!before && !after) {
+				best = a->hs[i].frame;
+				best_len = n;
+				break;
+			}
+		}
+	}
+	return best;
+}
+
+static void snapshot_of(const struct app *a, uint32_t frame, struct hyp_snapshot *sn);
+
+/* What marking hypothesis TEXT attaches: the function it names; a
+ * hypothesis naming none gets the process's figures alone, not whatever
+ * frame happens to be selected. */
+static void evidence_for(const struct app *a, const char *text, struct hyp_snapshot *sn)
+{
+	snapshot_of(a, named_frame(a, text), sn);
+}
+
+static void snapshot_of(const struct app *a, uint32_t frame, struct hyp_snapshot *sn)
 {
 	const struct timeline_point *pt = timeline_last(a->timeline);
 	struct timeline_growth g;
@@ -438,13 +475,13 @@ static void snapshot(const struct app *a, struct hyp_snapshot *sn)
 	sn->recent = a->spec.recent;
 	sn->from_s = 0;
 	sn->to_s = a->elapsed_s;
-	if (a->snap_frame != CTREE_NONE && a->snap_frame < frametab_len(a->profile->frames)) {
-		const struct frame *f = frametab_get(a->profile->frames, a->snap_frame);
+	if (frame != CTREE_NONE && frame < frametab_len(a->profile->frames)) {
+		const struct frame *f = frametab_get(a->profile->frames, frame);
 
 		snprintf(sn->function, sizeof(sn->function), "%s", f->name);
 		snprintf(sn->module, sizeof(sn->module), "%s", f->module);
 		for (long i = 0; i < a->nhs; i++)
-			if (a->hs[i].frame == a->snap_frame) {
+			if (a->hs[i].frame == frame) {
 				sn->self_pct = app_pct(a, a->hs[i].self_weight);
 				sn->total_pct = app_pct(a, a->hs[i].total_weight);
 			}
@@ -467,12 +504,18 @@ static void snapshot(const struct app *a, struct hyp_snapshot *sn)
 void app_mark(struct app *a, unsigned id, enum verdict v)
 {
 	struct hyp_snapshot sn;
+	struct hypothesis *h = ledger_find(&a->ledger, id);
 
-	snapshot(a, &sn);
+	evidence_for(a, h ? h->text : "", &sn);
 	if (ledger_mark(&a->ledger, id, v, &sn, time(NULL)))
 		app_message(a, 1, "could not mark hypothesis %u", id);
+	else if (sn.function[0])
+		app_message(a, 0, "hypothesis %u: %s; evidence from %s, which it names", id,
+			    verdict_name(v), sn.function);
 	else
-		app_message(a, 0, "hypothesis %u: %s", id, verdict_name(v));
+		app_message(a, 0, "hypothesis %u: %s; it names no function in view: the "
+				  "process's figures are the evidence (Enter edits it)",
+			    id, verdict_name(v));
 }
 
 /* ---- export ---- */
@@ -1079,9 +1122,27 @@ static void draw_help(struct surface *s)
 		surf_text(s, x + 2, y + 1 + i, w - 4, i ? ST_NORMAL : ST_TITLE, help_lines[i]);
 }
 
+/* While a hypothesis is typed: what marking it will attach, on the row
+ * above the prompt. */
+static void draw_evidence_preview(struct app *a, struct surface *s, int y)
+{
+	char text[4096], line[1200];
+	struct hyp_snapshot sn;
+
+	le_get(&a->le, text, sizeof(text));
+	evidence_for(a, text, &sn);
+	ledger_evidence_line(&sn, line, sizeof(line));
+	surf_fill(s, 0, y, s->w, 1, ST_DIM);
+	surf_printf(s, 0, y, s->w, ST_DIM, "evidence when marked (%s): %s",
+		    sn.function[0] ? "the function it names" : "names no function in view",
+		    line);
+}
+
 static void draw_status(struct app *a, struct surface *s, int y)
 {
 	surf_fill(s, 0, y, s->w, 1, ST_STATUS);
+	if (a->prompt == PROMPT_HYPOTHESIS && y > 0)
+		draw_evidence_preview(a, s, y - 1);
 	if (a->prompt != PROMPT_NONE) {
 		const char *label = prompt_label(a->prompt);
 		char text[4096];

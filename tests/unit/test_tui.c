@@ -273,14 +273,19 @@ static void hypotheses_keys(void **state)
 	struct fixture *x = *state;
 
 	press(x, 'H');
-	type(x, "hashing dominates");
+	type(x, "hash_token dominates");
+	/* Before it is saved, the prompt shows what marking it will attach. */
+	assert_true(screen_has(x, "evidence when marked (the function it names): hash_token 60.0%"));
 	press(x, K_ENTER);
 	press(x, '5');
-	assert_true(screen_has(x, "#1 [open] hashing dominates"));
-	x->a.snap_frame = x->f[HASH];
+	assert_true(screen_has(x, "#1 [open] hash_token dominates"));
+	/* Evidence comes from the function the hypothesis names, not from
+	 * whatever frame was selected last. */
+	x->a.snap_frame = x->f[WRITE];
 	press(x, 's');
-	assert_true(screen_has(x, "#1 [supports] hashing dominates"));
+	assert_true(screen_has(x, "#1 [supports] hash_token dominates"));
 	assert_true(screen_has(x, "evidence: hash_token 60.0% self, 60.0% total"));
+	assert_true(screen_has(x, "evidence from hash_token, which it names"));
 	press(x, K_ENTER);
 	press(x, K_CTRL_U);
 	type(x, "60% in one function");
@@ -290,10 +295,19 @@ static void hypotheses_keys(void **state)
 	assert_true(screen_has(x, "#1 [rejects]"));
 	press(x, 'H');
 	type(x, "typed then cancelled");
+	assert_true(screen_has(x, "evidence when marked (names no function in view)"));
 	press(x, K_ESC);
 	assert_int_equal(x->a.ledger.n, 1);
 	press(x, 'd');
 	assert_int_equal(x->a.ledger.n, 0);
+	/* A hypothesis naming no function: the process's figures, no frame. */
+	press(x, 'H');
+	type(x, "the machine is too slow");
+	press(x, K_ENTER);
+	x->a.snap_frame = x->f[HASH];
+	press(x, 's');
+	assert_false(screen_has(x, "evidence: hash_token"));
+	assert_true(screen_has(x, "it names no function in view"));
 }
 
 /* Every view, every size from 200x60 down to 1x1, help open or not: the
