@@ -109,6 +109,45 @@ static ValueType *value_type(struct pctx *c, const char *type, const char *unit)
 	return v;
 }
 
+/* The target's own binary: its module name (the exe's, else the command's
+ * first word, without directories). */
+static void main_module(const struct report *r, char *out, size_t len)
+{
+	const char *path = r->exe[0] ? r->exe : r->command, *slash = strrchr(path, '/');
+	const char *base = slash && (!r->exe[0] || slash[1]) ? slash + 1 : path;
+
+	snprintf(out, len, "%.*s", (int)strcspn(base, r->exe[0] ? "" : " "), base);
+	/* "/usr/bin/prog (deleted)" names the same module */
+	if (strlen(out) > 10 && !strcmp(out + strlen(out) - 10, " (deleted)"))
+		out[strlen(out) - 10] = 0;
+}
+
+/* pprof takes the first mapping as the main binary (go tool pprof's
+ * "File:"): put the target's there. */
+static void main_first(struct pctx *c, Mapping **maps, size_t n, uint64_t *map_of, size_t nf)
+{
+	char want[512];
+	size_t k;
+	Mapping *t;
+
+	if (c->err || n < 2)
+		return;
+	main_module(c->r, want, sizeof(want));
+	for (k = 0; k < n; k++) {
+		const char *fn = c->strs[maps[k]->filename], *slash = strrchr(fn, '/');
+
+		if (!strcmp(slash ? slash + 1 : fn, want))
+			break;
+	}
+	if (k == 0 || k == n)
+		return;
+	t = maps[0], maps[0] = maps[k], maps[k] = t;
+	maps[0]->id = 1;
+	maps[k]->id = k + 1;
+	for (size_t i = 0; i < nf; i++)
+		map_of[i] = map_of[i] == 1 ? k + 1 : map_of[i] == k + 1 ? 1 : map_of[i];
+}
+
 /* Mappings: one per module name that frames use, in first-use order. */
 static uint64_t *build_mappings(struct pctx *c)
 {
@@ -152,6 +191,7 @@ static uint64_t *build_mappings(struct pctx *c)
 		map_of[i] = m + 1;
 	}
 	u64map_clear(&by_name);
+	main_first(c, maps, n, map_of, nf);
 	c->pb.mapping = maps;
 	c->pb.n_mapping = n;
 	return map_of;

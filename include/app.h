@@ -110,6 +110,9 @@ struct app_info {
 	int hw_counters;
 	int weight_ns; /* sampled weight is CPU time (cpu-clock, task-clock) */
 	double refresh_s;
+	/* A file of stacks alone (folded, pprof): what it is, and that it has
+	 * no process, threads, readings or counters; "" otherwise. */
+	char stacks_only[64];
 };
 
 /* A baseline the screen compares with (baseline.c). */

@@ -112,6 +112,14 @@ int app_init_saved(struct app *a, const struct report *r)
 	memcpy(a->sugg, r->sugg, r->nsugg * sizeof(*r->sugg));
 	a->nsugg = r->nsugg;
 	snprintf(a->gpu_desc, sizeof(a->gpu_desc), "saved report: no live readings");
+	/* Folded stacks and pprof carry stacks and nothing else: say so, do
+	 * not show this machine's facts or wait for readings that never come. */
+	if (!strcmp(r->call_graph, "folded") || !strcmp(r->call_graph, "pprof")) {
+		snprintf(a->info.stacks_only, sizeof(a->info.stacks_only), "%s",
+			 r->call_graph[0] == 'f' ? "folded stacks" : "a pprof profile");
+		snprintf(a->gpu_desc, sizeof(a->gpu_desc), "%s: no GPU readings",
+			 a->info.stacks_only);
+	}
 	if (r->wall && !e)
 		app_refresh(a);
 	return e;
@@ -1016,12 +1024,20 @@ static void draw_header(struct app *a, struct surface *s)
 			 100.0 * (double)a->session->walk.q.complete /
 			     (double)a->session->walk.q.samples);
 	fmt_count(samples, sizeof(samples), (double)p->samples);
-	x += surf_printf(s, x, 0, s->w - x, ST_HEADER, "flametop  pid %d %s  ", a->info.pid,
-			 a->info.comm);
+	if (a->info.stacks_only[0])
+		x += surf_printf(s, x, 0, s->w - x, ST_HEADER, "flametop  %s (%s)  ", a->info.comm,
+				 a->info.stacks_only);
+	else
+		x += surf_printf(s, x, 0, s->w - x, ST_HEADER, "flametop  pid %d %s  ",
+				 a->info.pid, a->info.comm);
 	x += surf_text(s, x, 0, s->w - x, st, state_word(a));
-	x += surf_printf(s, x, 0, s->w - x, ST_HEADER, "  %s %s  samples %s  lost %llu%s  %02d:%02d",
-			 rate, a->info.call_graph, samples,
-			 (unsigned long long)(p->lost + p->dropped), q, el / 60, el % 60);
+	if (a->info.stacks_only[0]) /* no event, rate, losses or clock in such a file */
+		x += surf_printf(s, x, 0, s->w - x, ST_HEADER, "  samples %s", samples);
+	else
+		x += surf_printf(s, x, 0, s->w - x, ST_HEADER,
+				 "  %s %s  samples %s  lost %llu%s  %02d:%02d", rate,
+				 a->info.call_graph, samples,
+				 (unsigned long long)(p->lost + p->dropped), q, el / 60, el % 60);
 	if (a->spec.tid)
 		snprintf(filt + strlen(filt), sizeof(filt) - strlen(filt), "  [thread %d]",
 			 (int)a->spec.tid);

@@ -48,8 +48,14 @@ static size_t order(const struct app *a, size_t **out)
 static void draw(struct app *a, struct surface *s, struct rect r)
 {
 	const struct profile *p = a->profile;
-	size_t *idx, n = order(a, &idx), rows = r.h > 1 ? (size_t)r.h - 1 : 0;
+	size_t *idx, n, rows = r.h > 1 ? (size_t)r.h - 1 : 0;
 
+	if (a->info.stacks_only[0]) {
+		surf_printf(s, r.x + 1, r.y, r.w - 1, ST_DIM,
+			    "%s has no threads: its stacks are one profile", a->info.stacks_only);
+		return;
+	}
+	n = order(a, &idx);
 	surf_printf(s, r.x, r.y, r.w, ST_TITLE, "%8s  %-16s %8s %7s %7s %6s %6s %s", "tid", "comm",
 		    "samples", "share%", a->info.weight_ns ? "cpu%" : "", "usr%", "sys%", "state");
 	if (a->th_sel >= n)

@@ -177,6 +177,8 @@ def test_pprof_read_by_go_tool_pprof(tmp_path):
         if len(f) == 6 and f[1].endswith("%"):
             flat[f[5]] = int(f[0])
     assert "Total samples = %d" % doc["scenario"]["samples"] in top.stdout, top.stdout
+    # The main mapping is the target's own binary, not the first module seen.
+    assert top.stdout.startswith("File: split\n"), top.stdout[:200]
     # The same split as the YAML, function by function.
     for fn in ("work_a", "work_b", "work_c"):
         assert flat[fn] == hotspot(doc, fn)["samples"], (fn, flat)

@@ -477,7 +477,14 @@ def test_report_reopens_folded_stacks(screens, tmp_path):
     assert r.returncode == 0, r.stderr
     s = screens(f"{FLAMETOP} report {folded} --folded {again}")
     s.wait_for(r"SAVED")
-    s.wait_for(r"work_a")
+    text = s.wait_for(r"work_a")
+    # What the file has, and what it lacks: no pid, no readings that will
+    # never come, no facts of this machine, no made-up thread.
+    assert "run.folded (folded stacks)" in text and "pid 0" not in text, text
+    assert "waiting for" not in text and "no CPU PMU" not in text, text
+    assert "none in folded stacks" in text, text
+    s.keys("4")
+    s.wait_for(r"folded stacks has no threads")
     s.keys("3")
     s.wait_for(r"work_c")
     s.keys("q")
