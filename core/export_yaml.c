@@ -40,20 +40,146 @@ static double pct(const struct yctx *c, uint64_t weight)
 	return c->total ? 100.0 * (double)weight / (double)c->total : 0.0;
 }
 
-/* Off-CPU nanoseconds at or below the path of NODE (of c->t) in the
- * off-CPU tree. */
-static uint64_t off_at(struct yctx *c, uint32_t node)
+/* The node of the off-CPU tree at NODE's path (of c->t), or CTREE_NONE. */
+static uint32_t off_node(struct yctx *c, uint32_t node)
 {
-	const struct ctree *off = c->p->off;
 	size_t d = ctree_node(c->t, node)->depth;
 	uint32_t at = CTREE_ROOT;
 
 	if (!c->p->off_on || grow_array(&c->path, &c->pathcap, d + 1, sizeof(*c->path)))
-		return 0;
+		return CTREE_NONE;
 	d = ctree_path(c->t, node, c->path, d);
 	for (size_t i = 0; i < d && at != CTREE_NONE; i++)
-		at = ctree_child(off, at, c->path[i]);
-	return at == CTREE_NONE ? 0 : ctree_node(off, at)->weight;
+		at = ctree_child(c->p->off, at, c->path[i]);
+	return at;
+}
+
+/* Off-CPU nanoseconds at or below the path of NODE (of c->t) in the
+ * off-CPU tree. */
+static uint64_t off_at(struct yctx *c, uint32_t node)
+{
+	uint32_t at = off_node(c, node);
+
+	return at == CTREE_NONE ? 0 : ctree_node(c->p->off, at)->weight;
+}
+
+/* What a kind of time is called in a step's type. */
+static const char *reason_type(enum block_reason r)
+{
+	switch (r) {
+	case BLOCK_LOCK:
+		return "lock";
+	case BLOCK_SLEEP:
+		return "sleep";
+	case BLOCK_FILE:
+		return "I/O-File";
+	case BLOCK_NET:
+	case BLOCK_POLL:
+		return "I/O-Network";
+	case BLOCK_PIPE:
+		return "pipe";
+	case BLOCK_CHILD:
+		return "child";
+	case BLOCK_FAULT:
+		return "page-fault";
+	case BLOCK_PREEMPT:
+		return "CPU-starved";
+	default:
+		return "off-CPU";
+	}
+}
+
+struct reason_sum {
+	const struct frametab *ft;
+	uint64_t ns[BLOCK_NREASONS];
+	uint32_t *path;
+	size_t cap;
+};
+
+static int add_reason(const struct ctree *t, uint32_t id, void *arg)
+{
+	struct reason_sum *s = arg;
+	const struct ctree_node *n = ctree_node(t, id);
+	size_t d;
+
+	if (!n->self_weight || grow_array(&s->path, &s->cap, n->depth + 1, sizeof(*s->path)))
+		return 0;
+	d = ctree_path(t, id, s->path, n->depth);
+	s->ns[blocking_of_stack(s->ft, s->path, d)] += n->self_weight;
+	return 0;
+}
+
+/* The kind of time spent at or below NODE: its blocked time's main reason
+ * when it spent more time blocked than on a CPU (ON, OFF in ns; SELF: the
+ * node's own time only), else CPU, or kernel for a kernel frame. */
+static const char *step_type(struct yctx *c, uint32_t node, uint64_t on, uint64_t off, int self)
+{
+	const struct frame *f = frametab_get(c->p->frames, ctree_node(c->t, node)->frame);
+	uint32_t o;
+
+	if (off > on && (o = off_node(c, node)) != CTREE_NONE) {
+		struct reason_sum s = { c->p->frames, { 0 }, NULL, 0 };
+		int best = 0;
+
+		if (self)
+			add_reason(c->p->off, o, &s);
+		else
+			ctree_walk(c->p->off, o, add_reason, &s);
+		free(s.path);
+		for (int r = 1; r < BLOCK_NREASONS; r++)
+			if (s.ns[r] > s.ns[best])
+				best = r;
+		return reason_type((enum block_reason)best);
+	}
+	return f->kind == FRAME_KERNEL ? "kernel" : "CPU";
+}
+
+/* Wall time (ns) at or below NODE (SELF: at it only): its on-CPU time and
+ * its blocked time; and the run's, what time shares are of. 0 when samples
+ * are not time (events sampled). */
+static uint64_t node_time(struct yctx *c, uint32_t node, int self, uint64_t *on, uint64_t *off)
+{
+	const struct ctree_node *n = ctree_node(c->t, node);
+	uint32_t o;
+
+	*on = *off = 0;
+	if (!c->r->weight_ns)
+		return 0;
+	if (c->r->wall) /* the wall tree: blocked time is in the weights */
+		return self ? n->self_weight : n->weight;
+	*on = self ? n->self_weight : n->weight;
+	if (self)
+		*off = (o = off_node(c, node)) != CTREE_NONE ? ctree_node(c->p->off, o)->self_weight
+							      : 0;
+	else
+		*off = off_at(c, node);
+	return *on + *off;
+}
+
+static uint64_t run_time(const struct yctx *c)
+{
+	if (!c->r->weight_ns)
+		return 0;
+	return c->r->wall ? c->total : c->total + (c->p->off_on ? c->p->off_ns : 0);
+}
+
+/* "main > dispatch > alpha_leaf": NODE's path (of T) as a reader follows it. */
+static void tree_path(struct yctx *c, const struct ctree *t, uint32_t node, char *buf, size_t len)
+{
+	size_t d = ctree_node(t, node)->depth, w = 0;
+
+	buf[0] = 0;
+	if (grow_array(&c->path, &c->pathcap, d + 1, sizeof(*c->path)))
+		return;
+	d = ctree_path(t, node, c->path, d);
+	for (size_t i = 0; i < d && w < len; i++)
+		w += (size_t)snprintf(buf + w, len - w, "%s%s", i ? " > " : "",
+				      frametab_get(c->p->frames, c->path[i])->name);
+}
+
+static void readable_path(struct yctx *c, uint32_t node, char *buf, size_t len)
+{
+	tree_path(c, c->t, node, buf, len);
 }
 
 static void location(const struct frame *f, char *buf, size_t len)
@@ -153,6 +279,8 @@ static void section_target(struct yctx *c)
 	yw_end_map(w);
 }
 
+static void knum_or_null(struct yamlw *w, const char *k, int have, double v, int decimals);
+
 static void section_fingerprint(struct yctx *c)
 {
 	const struct fingerprint *fp = &c->r->fp;
@@ -176,6 +304,13 @@ static void section_fingerprint(struct yctx *c)
 		yw_int(w, fp->paranoid);
 	yw_kstr(w, "hardware_counters", fp->hw_counters ? "available" : "unavailable");
 	yw_kstr(w, "hardware_note", c->r->hw_note && c->r->hw_note[0] ? c->r->hw_note : NULL);
+	knum_or_null(w, "memory_total_mb", fp->memory_total_mb > 0, fp->memory_total_mb, 0);
+	yw_kstr(w, "libc", fp->libc[0] ? fp->libc : NULL);
+	yw_kstr(w, "cpu_governor", fp->governor[0] ? fp->governor : NULL);
+	knum_or_null(w, "cpu_mhz", fp->cpu_mhz > 0, fp->cpu_mhz, 0);
+	knum_or_null(w, "steal_pct", fp->steal_pct >= 0, fp->steal_pct, 2);
+	yw_kstr(w, "target_compiler", fp->compiler[0] ? fp->compiler : NULL);
+	yw_kstr(w, "target_build_id", fp->build_id[0] ? fp->build_id : NULL);
 	yw_end_map(w);
 }
 
@@ -510,6 +645,15 @@ static void write_steps(struct yctx *c, uint32_t parent, const char *prefix)
 		yw_knum(w, "self_pct", pct(c, nd->self_weight), 2);
 		if (c->p->off_on)
 			yw_knum(w, "off_cpu_ms", (double)off_at(c, kids[i]) / 1e6, 1);
+		{
+			uint64_t on, off, t = node_time(c, kids[i], 0, &on, &off), all = run_time(c);
+
+			yw_kstr(w, "type", step_type(c, kids[i], on, off, 0));
+			if (all) {
+				yw_knum(w, "wall_time_ms", (double)t / 1e6, 1);
+				yw_knum(w, "time_share_pct", 100.0 * (double)t / (double)all, 2);
+			}
+		}
 		kcounters(c, ctree_ctr_total(c->t, kids[i]));
 		yw_key(w, "children");
 		if (strlen(id) < sizeof(id) - 12)
@@ -552,6 +696,38 @@ static void write_evidence(struct yctx *c, uint32_t frame)
 	yw_end_seq(&c->w);
 }
 
+/* The heaviest paths through FRAME, as a reader follows them (with
+ * EVIDENCE's step ids, which they name). */
+static void write_paths(struct yctx *c, uint32_t frame)
+{
+	uint32_t best[MAX_EVIDENCE];
+	size_t n = 0;
+	char buf[1024];
+
+	for (uint32_t id = 1; id < ctree_len(c->t); id++) {
+		const struct ctree_node *nd = ctree_node(c->t, id);
+		size_t k;
+
+		if (nd->frame != frame || !nd->self_weight)
+			continue;
+		for (k = n; k > 0 && ctree_node(c->t, best[k - 1])->self_weight < nd->self_weight;
+		     k--)
+			if (k < MAX_EVIDENCE)
+				best[k] = best[k - 1];
+		if (k < MAX_EVIDENCE) {
+			best[k] = id;
+			n += n < MAX_EVIDENCE;
+		}
+	}
+	yw_key(&c->w, "paths");
+	yw_seq(&c->w);
+	for (size_t i = 0; i < n; i++) {
+		readable_path(c, best[i], buf, sizeof(buf));
+		yw_str(&c->w, buf);
+	}
+	yw_end_seq(&c->w);
+}
+
 static int section_hotspots(struct yctx *c)
 {
 	struct hotspot *hs;
@@ -579,11 +755,12 @@ static int section_hotspots(struct yctx *c)
 		if (c->off_by_frame)
 			yw_knum(w, "off_cpu_ms", (double)c->off_by_frame[hs[i].frame] / 1e6, 1);
 		yw_kuint(w, "samples", hs[i].self_samples);
-		yw_kuint(w, "total_samples", hs[i].total_samples);
+		yw_kuint(w, "samples_on_stack", hs[i].total_samples);
 		yw_kstr(w, "category", frame_kind_name(f->kind));
 		kcounters(c, ctree_ncounters(c->t) ? hs[i].self_ctr : NULL);
 		yw_key(w, "evidence");
 		write_evidence(c, hs[i].frame);
+		write_paths(c, hs[i].frame);
 		yw_end_map(w);
 	}
 	yw_end_seq(w);
@@ -609,8 +786,14 @@ static void counters_events(struct yctx *c)
 	yw_seq(&c->w);
 	for (size_t i = 0; i < k->n; i++) {
 		yw_map(&c->w);
+		/* cpu-clock and task-clock count nanoseconds: said, and in ms. */
+		int clock = strstr(k->name[i], "clock") != NULL;
+
 		yw_kstr(&c->w, "event", k->name[i]);
 		yw_kuint(&c->w, "value", (unsigned long long)llround(k->total[i]));
+		yw_kstr(&c->w, "unit", clock ? "ns" : "events");
+		if (clock)
+			yw_knum(&c->w, "value_ms", k->total[i] / 1e6, 1);
 		yw_knum(&c->w, "enabled_pct", counting_enabled_pct(k), 1);
 		yw_knum(&c->w, "per_second", k->total[i] / secs, 1);
 		yw_end_map(&c->w);
@@ -932,8 +1115,6 @@ static void compare_side(struct yamlw *w, const char *key, const struct saved_re
 	yw_end_map(w);
 }
 
-static void knum_or_null(struct yamlw *w, const char *k, int have, double v, int decimals);
-
 static void compare_metrics(struct yamlw *w, const struct comparison *cmp)
 {
 	yw_key(w, "metrics");
@@ -1019,6 +1200,105 @@ static void section_comparison(struct yctx *c)
 	yw_end_map(w);
 }
 
+#define TOP_BOTTLENECKS 5
+
+/* Why the stack ending at NODE of T blocked: its kernel frames, else its
+ * libc ones (nanosleep, pthread_mutex_lock...), as when it was recorded. */
+static enum block_reason stack_reason(struct yctx *c, const struct ctree *t, uint32_t node)
+{
+	size_t d = ctree_node(t, node)->depth;
+
+	if (grow_array(&c->path, &c->pathcap, d + 1, sizeof(*c->path)))
+		return BLOCK_NONE;
+	d = ctree_path(t, node, c->path, d);
+	return blocking_of_stack(c->p->frames, c->path, d);
+}
+
+struct self_time {
+	uint32_t node;
+	int blocked; /* a node of the off-CPU tree: time blocked there */
+	uint64_t t;
+};
+
+static int cmp_self_time(const void *a, const void *b)
+{
+	const struct self_time *x = a, *y = b;
+
+	return x->t < y->t ? 1 : x->t > y->t ? -1 : 0;
+}
+
+/* Where the time goes, first: the call paths with the most time of their
+ * own (on a CPU, or blocked there), as {step, type, share}. */
+static void section_top_bottlenecks(struct yctx *c)
+{
+	struct yamlw *w = &c->w;
+	struct self_time *v = NULL;
+	size_t n = 0, cap = 0;
+	uint64_t all = run_time(c);
+	char buf[1024];
+
+	/* On a CPU: the samples' own time; blocked: the switch-out stacks'
+	 * (in wall mode the tree holds both). Events sampled: shares of them. */
+	for (uint32_t id = 1; id < ctree_len(c->t); id++) {
+		struct self_time st = { id, 0, ctree_node(c->t, id)->self_weight };
+
+		if (st.t && !grow_array(&v, &cap, n + 1, sizeof(*v)))
+			v[n++] = st;
+	}
+	for (uint32_t id = 1; all && !c->r->wall && c->p->off_on && id < ctree_len(c->p->off); id++) {
+		struct self_time st = { id, 1, ctree_node(c->p->off, id)->self_weight };
+
+		if (st.t && !grow_array(&v, &cap, n + 1, sizeof(*v)))
+			v[n++] = st;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_self_time);
+	yw_key(w, "top_bottlenecks");
+	yw_seq(w);
+	for (size_t i = 0; i < n && i < TOP_BOTTLENECKS; i++) {
+		const struct ctree *t = v[i].blocked ? c->p->off : c->t;
+		const struct frame *f = frametab_get(c->p->frames, ctree_node(t, v[i].node)->frame);
+		enum block_reason why = stack_reason(c, t, v[i].node);
+
+		tree_path(c, t, v[i].node, buf, sizeof(buf));
+		yw_map(w);
+		yw_kstr(w, "step", buf);
+		yw_kstr(w, "type", v[i].blocked || (c->r->wall && why != BLOCK_NONE)
+					? reason_type(why)
+				    : f->kind == FRAME_KERNEL ? "kernel"
+							      : "CPU");
+		yw_knum(w, "share", all ? 100.0 * (double)v[i].t / (double)all : pct(c, v[i].t), 2);
+		if (all)
+			yw_knum(w, "wall_time_ms", (double)v[i].t / 1e6, 1);
+		yw_end_map(w);
+	}
+	yw_end_seq(w);
+	free(v);
+}
+
+/* The ledger as a reader of a hand-off wants it: each suspicion, whether
+ * it was confirmed, dismissed or is still open, and why. */
+static void section_suspicions(struct yctx *c)
+{
+	const struct ledger *l = c->r->ledger;
+	struct yamlw *w = &c->w;
+
+	yw_key(w, "suspicion_stack");
+	yw_seq(w);
+	for (size_t i = 0; l && i < l->n; i++) {
+		const struct hypothesis *h = &l->v[i];
+
+		yw_map(w);
+		yw_kstr(w, "suspicion", h->text);
+		yw_kstr(w, "verdict", h->verdict == VERDICT_SUPPORTS  ? "confirmed"
+				      : h->verdict == VERDICT_REJECTS ? "dismissed"
+								      : "open");
+		yw_kstr(w, "evidence", h->evidence);
+		yw_end_map(w);
+	}
+	yw_end_seq(w);
+}
+
 static void section_classification(struct yctx *c)
 {
 	yw_kstr(&c->w, "bottleneck_classification", bottleneck_name(c->r->cls.kind));
@@ -1066,19 +1346,24 @@ static int write_yaml(FILE *f, const struct report *r)
 		section_comparison(&c);
 	else if (r->saved)
 		saved_replay(r->saved, &c.w, "comparison");
+	/* For a reader: who and where, then the summary (the verdict, where
+	 * the time goes, the hypotheses), then the figures and the map, and
+	 * the bulky series and the whole tree (for reopening) last. */
 	measured(&c, "target", section_target);
 	measured(&c, "fingerprint", section_fingerprint);
+	section_classification_saved(&c);
+	section_top_bottlenecks(&c);
+	measured(&c, "suggested_hypotheses", section_suggestions);
+	section_hypotheses(&c);
+	section_suspicions(&c);
 	measured(&c, "scenario", section_scenario);
 	measured(&c, "baseline", section_baseline);
 	measured(&c, "readings", section_readings);
 	measured(&c, "gpu", section_gpu);
 	measured(&c, "threads", section_threads);
-	measured(&c, "counters", section_counters);
 	section_map(&c);
 	e = section_hotspots(&c);
-	section_classification_saved(&c);
-	measured(&c, "suggested_hypotheses", section_suggestions);
-	section_hypotheses(&c);
+	measured(&c, "counters", section_counters);
 	measured(&c, "timeline", section_timeline);
 	section_profile(&c);
 	yw_end_map(&c.w);

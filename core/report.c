@@ -158,7 +158,15 @@ void report_from_session(struct report *r, const struct session *s)
 	r->weight_ns = sampler_weight_ns(s->sampler);
 	r->offcpu_note = sampler_offcpu_note(s->sampler);
 	r->prune_pct = REPORT_PRUNE_PCT;
-	fingerprint_take(&r->fp, sampler_hw_available(s->sampler));
+	{
+		unsigned long long total, steal;
+		double pct = -1;
+
+		if (s->have_ticks0 && fingerprint_cpu_times(&total, &steal) == 0 &&
+		    total > s->cpu_ticks0)
+			pct = 100.0 * (double)(steal - s->steal0) / (double)(total - s->cpu_ticks0);
+		fingerprint_take(&r->fp, sampler_hw_available(s->sampler), t->exe, pct);
+	}
 	fill_baseline(r, s);
 	report_classify(r);
 }

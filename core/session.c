@@ -3,6 +3,7 @@
 
 #include "grow.h"
 #include "perf_records.h"
+#include "fingerprint.h"
 #include "pview.h"
 
 #include <errno.h>
@@ -547,6 +548,7 @@ int session_start(struct session *s, char *err, size_t len)
 
 	s->started_at = time(NULL);
 	s->start_ns = mono_ns();
+	s->have_ticks0 = fingerprint_cpu_times(&s->cpu_ticks0, &s->steal0) == 0;
 	s->next_tick_ns = s->start_ns + refresh_ns(s);
 	if (s->cfg.argv)
 		e = target_release(&s->target, err, len);

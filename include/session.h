@@ -78,6 +78,8 @@ struct session {
 	uint64_t next_tick_ns;      /* end of the current counter interval */
 	int finished;
 	struct session_batch *batch, *spare;
+	unsigned long long cpu_ticks0, steal0; /* the machine's at the start */
+	int have_ticks0;
 	uint64_t collected_ns; /* the rings were last emptied */
 	struct offcpu_wait *waits; /* one per thread seen switching */
 	size_t nwaits, capwaits;

@@ -130,6 +130,62 @@ def test_yaml_has_every_section(tmp_path):
             walk(s["children"])
     walk(doc["performance_map"]["steps"])
     assert set(h["evidence"]) <= set(ids)
+    # ... and as paths a reader follows.
+    assert h["paths"] and h["paths"][0].endswith("> " + h["function"]), h["paths"]
+    assert h["paths"][0].startswith("_start > "), h["paths"]
+
+
+def test_yaml_reads_summary_first(tmp_path):
+    # The order a reader needs: who and where, the verdict and where the time
+    # goes, the hypotheses; then the figures and the map; the bulky series
+    # and the tree for reopening last.
+    out = tmp_path / "s.yaml"
+    r = run_flametop("record", "-o", out, "--", workload("split"), *ROUNDS)
+    assert r.returncode == 0, r.stderr
+    keys = [l.split(":")[0] for l in out.read_text().splitlines()
+            if l and l[0].isalpha() and ":" in l]
+    order = ["flametop", "target", "fingerprint", "bottleneck_classification",
+             "bottleneck_detail", "top_bottlenecks", "suggested_hypotheses", "hypotheses",
+             "suspicion_stack", "scenario", "baseline", "performance_map", "hotspots",
+             "counters", "timeline", "profile"]
+    assert [k for k in keys if k in order] == order, keys
+    doc = load_yaml(out)
+    # top_bottlenecks: the split's three leaves, each its path, kind and share.
+    top = doc["top_bottlenecks"]
+    assert [t["step"].rsplit(" > ", 1)[1] for t in top[:3]] == ["work_a", "work_b", "work_c"]
+    assert all(t["type"] == "CPU" and t["step"].startswith("_start > ") for t in top[:3]), top
+    n = doc["scenario"]["samples"]
+    for t, truth in zip(top, (60, 30, 10)):
+        assert abs(t["share"] - truth) <= share_tolerance(truth, n) + 2, top
+    # Steps carry their kind of time and their share of the run's time.
+    step = step_anywhere(doc["performance_map"]["steps"], ["main", "caller_a", "work_a"])
+    assert step["type"] == "CPU" and abs(step["time_share_pct"] - 60) < 10, step
+    # The fingerprint tells the machine and the binary apart.
+    fp = doc["fingerprint"]
+    assert fp["memory_total_mb"] > 0 and fp["libc"].startswith("glibc ")
+    assert "clang" in fp["target_compiler"] and len(fp["target_build_id"]) == 40, fp
+    assert fp["steal_pct"] is None or 0 <= fp["steal_pct"] <= 100
+    # Clock counters in their unit.
+    clocks = [e for e in doc["counters"]["events"] if e["event"] == "task-clock"]
+    if clocks:
+        assert clocks[0]["unit"] == "ns"
+        assert abs(clocks[0]["value_ms"] - clocks[0]["value"] / 1e6) < 0.1
+
+
+def test_suspicion_stack_reads_the_ledger(tmp_path):
+    ledger = tmp_path / "l.yaml"
+    ledger.write_text('hypotheses:\n- id: 1\n  name: "work_a dominates"\n  verdict: supports\n'
+                      '  evidence: "60% self"\n- id: 2\n  name: "it is I/O"\n'
+                      '  verdict: rejects\n- id: 3\n  name: "maybe the cache"\n'
+                      '  verdict: open\n')
+    out = tmp_path / "s.yaml"
+    r = run_flametop("record", "-q", "--ledger", ledger, "-o", out, "--", workload("split"),
+                     "--rounds", "100")
+    assert r.returncode == 0, r.stderr
+    s = load_yaml(out)["suspicion_stack"]
+    assert [(x["suspicion"], x["verdict"]) for x in s] == [
+        ("work_a dominates", "confirmed"), ("it is I/O", "dismissed"), ("maybe the cache", "open")]
+    assert s[0]["evidence"] == "60% self"
 
 
 def test_hostile_names_survive_yaml(tmp_path):

@@ -60,7 +60,7 @@ static void fill_report(struct report *r, const struct profile *p)
 	r->exited = 1;
 	r->have_status = 1;
 	r->exit_code = 3;
-	fingerprint_take(&r->fp, 0);
+	fingerprint_take(&r->fp, 0, NULL, -1);
 }
 
 static char *export_to_string(const struct exporter *e, const struct report *r)
