@@ -518,6 +518,8 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 	s->sampler = sampler_new(&sc);
 	if (s->sym && cfg->keep_exited)
 		sym_keep_exited(s->sym);
+	if (s->sym && cfg->keep_addresses)
+		sym_keep_addresses(s->sym);
 	if (!s->sym || !s->sampler ||
 	    stackwalk_init(&s->walk, s->sym, s->profile->frames, cfg->call_graph, uw,
 			   !cfg->no_hybrid))

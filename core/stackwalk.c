@@ -158,13 +158,15 @@ static size_t user_pcs(struct stackwalk *w, const struct perf_rec *r, const stru
 	return n;
 }
 
-static void note_quality(struct stackwalk *w, uint32_t outermost)
+/* A stack is complete when its outermost frame is a thread's root: by name,
+ * or (a stripped binary) by address, the entry code of the binary. */
+static void note_quality(struct stackwalk *w, uint32_t outermost, pid_t pid, uint64_t pc)
 {
 	const struct frame *f = frametab_get(w->frames, outermost);
 	uint32_t v;
 
 	w->q.samples++;
-	if (f && stackwalk_is_root(f->name)) {
+	if ((f && stackwalk_is_root(f->name)) || (pc && sym_at_entry(w->sym, pid, pc - 1))) {
 		w->q.complete++;
 		return;
 	}
@@ -216,7 +218,7 @@ size_t stackwalk_frames(struct stackwalk *w, const struct perf_rec *r, uint32_t 
 		w->q.no_stack = keep.no_stack;
 		w->q.leaf_fixed = keep.leaf_fixed;
 	} else if (nuser_frames) {
-		note_quality(w, leaf_first[n - 1]);
+		note_quality(w, leaf_first[n - 1], pid, nu ? pcs[nu - 1] : 0);
 	}
 	for (size_t i = 0; i < n; i++)
 		out[i] = leaf_first[n - 1 - i];

@@ -86,6 +86,7 @@ struct symbolizer {
 	unsigned versions;     /* handed out to process Dwfls, never twice */
 	unsigned gen;          /* reap generation */
 	int keep_exited;
+	int keep_addresses;    /* code without a symbol: module+0xOFF, not [module] */
 	uint64_t clock;        /* lookups made */
 	struct sym_stats st;
 	int vdso_fd;           /* memfd holding a copy of the vDSO image, or -1 */
@@ -703,8 +704,27 @@ static void note_module(struct symbolizer *s, Dwfl_Module *mod, const char *modp
 			     n > 0 ? hex : NULL);
 }
 
+/* Code no symbol covers (a stripped binary's, .dynsym and MiniDebugInfo
+ * having none for it): one frame for the whole module, "[libbz2.so.1.0.4]",
+ * as dozens of one-sample addresses tell nothing; "module+0xOFF" (a file
+ * offset or ELF address) with sym_keep_addresses. */
+static uint32_t no_symbol(struct symbolizer *s, const char *module, uint64_t off,
+			  enum frame_kind kind)
+{
+	char buf[512];
+
+	if (s->keep_addresses)
+		snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, module, off);
+	else if (module[0] == '[')
+		snprintf(buf, sizeof(buf), "%s", module);
+	else
+		snprintf(buf, sizeof(buf), "[%s]", module);
+	return frametab_intern(s->frames, buf, module, NULL, 0, kind);
+}
+
 /* Frames for ADDR inside module M, innermost first: functions inlined
- * there, then the covering symbol; else module+offset. Returns the count. */
+ * there, then the covering symbol; else the module (see no_symbol).
+ * Returns the count. */
 static size_t frames_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
 			       const struct sym_file *f, uint32_t *out)
 {
@@ -712,7 +732,6 @@ static size_t frames_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t 
 	GElf_Off off = 0;
 	GElf_Sym es;
 	Dwarf_Addr bias = 0;
-	char buf[512];
 
 	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &modpath, NULL);
 	if (!modpath)
@@ -735,8 +754,7 @@ static size_t frames_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t 
 	}
 	if (!dwfl_module_getelf(mod, &bias))
 		bias = f->base;
-	snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, base_name(modpath), addr - bias);
-	out[0] = frametab_intern(s->frames, buf, base_name(modpath), NULL, 0, kind_of(modpath));
+	out[0] = no_symbol(s, base_name(modpath), addr - bias, kind_of(modpath));
 	return 1;
 }
 
@@ -835,12 +853,9 @@ static size_t resolve_file(struct symbolizer *s, struct sym_proc *p, const struc
 	struct sym_file *f = s->files[m->file];
 	size_t before = heap_bytes(), after, n;
 	Dwfl_Module *mod = file_module(s, f, p, m);
-	char buf[512];
 
 	if (!mod) {
-		snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, base_name(f->path), synth - f->base);
-		out[0] = frametab_intern(s->frames, buf, base_name(f->path), NULL, 0,
-					 kind_of(f->path));
+		out[0] = no_symbol(s, base_name(f->path), synth - f->base, kind_of(f->path));
 		return 1;
 	}
 	n = frames_from_dwfl(s, mod, synth, f, out);
@@ -1104,6 +1119,30 @@ void sym_exit(struct symbolizer *s, pid_t pid)
 }
 
 void sym_keep_exited(struct symbolizer *s) { s->keep_exited = 1; }
+void sym_keep_addresses(struct symbolizer *s) { s->keep_addresses = 1; }
+
+int sym_at_entry(struct symbolizer *s, pid_t pid, uint64_t ip)
+{
+	struct sym_proc *p = proc_find(s, pid);
+	const struct mapping *m = p ? proc_mapping(p, ip) : NULL;
+	struct sym_file *f;
+	Dwfl_Module *mod;
+	Dwarf_Addr bias;
+	GElf_Ehdr eh;
+	Elf *elf;
+	uint64_t vaddr;
+
+	if (!m || m->file == FILE_NONE)
+		return 0;
+	f = s->files[m->file];
+	if (!(mod = file_module(s, f, p, m)) || !(elf = dwfl_module_getelf(mod, &bias)) ||
+	    !gelf_getehdr(elf, &eh) || !eh.e_entry)
+		return 0;
+	vaddr = f->base + (ip - m->start + m->pgoff) - bias;
+	/* _start is a few dozen bytes: the return address into it, after its
+	 * call of __libc_start_main, lies just past the entry point. */
+	return vaddr >= eh.e_entry && vaddr - eh.e_entry < 64;
+}
 
 void sym_reap(struct symbolizer *s)
 {

@@ -34,6 +34,7 @@ struct cli_options {
 	const char *unwinder;    /* "libdw" or "libunwind" */
 	int no_hybrid;
 	unsigned symbol_mb; /* --symbol-mb (0: the default) */
+	int keep_addresses; /* --addresses */
 	int no_gpu;
 	int wall;      /* --wall: shares of wall time (on- and off-CPU) */
 	int no_offcpu; /* --no-offcpu: no switch-out stacks */

@@ -45,6 +45,7 @@ struct session_config {
 	int no_offcpu;        /* no switch-out stacks */
 	unsigned symbol_mb;   /* what the files' symbol data may hold (0: the default) */
 	int keep_exited;      /* keep the mappings of processes that exited (tools) */
+	int keep_addresses;   /* code without a symbol: one frame per address */
 };
 
 #define SESSION_SYMBOL_MB 512 /* the default budget for symbol data */

@@ -39,6 +39,12 @@ void sym_exit(struct symbolizer *s, pid_t pid);
 void sym_reap(struct symbolizer *s);
 /* From now on exited processes are kept (a tool replaying their samples). */
 void sym_keep_exited(struct symbolizer *s);
+/* Code no symbol covers is named module+0xOFFSET, one frame per address,
+ * instead of one frame per module ("[libbz2.so.1.0.4]"). */
+void sym_keep_addresses(struct symbolizer *s);
+/* IP of PID is in its binary's entry code (just past ELF e_entry: _start,
+ * whether or not a symbol names it). */
+int sym_at_entry(struct symbolizer *s, pid_t pid, uint64_t ip);
 
 struct sym_stats {
 	size_t budget;        /* bytes the files' symbol data may hold (0: no limit) */

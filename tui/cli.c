@@ -55,6 +55,8 @@ const char *cli_usage(void)
 	       "      --unwinder NAME    dwarf mode: libdw (default) or libunwind\n"
 	       "      --no-hybrid        dwarf mode: do not continue with frame pointers where\n"
 	       "                         the stack copy ran out or the code has no CFI\n"
+	       "      --addresses        code no symbol covers: one frame per address\n"
+	       "                         (module+0xOFFSET), not one per module ([module])\n"
 	       "      --symbol-mb MB     what the symbol data of the target's files may hold\n"
 	       "                         before the coldest are dropped (default 512)\n"
 	       "  -r, --refresh SECONDS  screen refresh and counter interval (default 1)\n"
@@ -223,7 +225,7 @@ static int parse_period(const char *s, uint64_t *out, char *err, size_t len)
 }
 
 enum { OPT_FOLDED = 256, OPT_CALL_GRAPH, OPT_UNWINDER, OPT_NO_HYBRID, OPT_PANES, OPT_NO_GPU, OPT_LEDGER,
-       OPT_PPROF, OPT_WALL, OPT_NO_OFFCPU, OPT_SYMBOL_MB, OPT_BASELINE };
+       OPT_PPROF, OPT_WALL, OPT_NO_OFFCPU, OPT_SYMBOL_MB, OPT_BASELINE, OPT_ADDRESSES };
 
 /* "dwarf", "dwarf,16384", "fp", "auto". */
 static int parse_call_graph(const char *s, struct cli_options *o, char *err, size_t len)
@@ -276,6 +278,7 @@ static const struct option long_opts[] = {
 	{ "no-hybrid", no_argument, NULL, OPT_NO_HYBRID },
 	{ "symbol-mb", required_argument, NULL, OPT_SYMBOL_MB },
 	{ "baseline", required_argument, NULL, OPT_BASELINE },
+	{ "addresses", no_argument, NULL, OPT_ADDRESSES },
 	{ "no-gpu", no_argument, NULL, OPT_NO_GPU },
 	{ "ledger", required_argument, NULL, OPT_LEDGER },
 	{ "top", required_argument, NULL, 'n' },
@@ -368,6 +371,9 @@ static int handle(int c, char **argv, unsigned max_rate, struct cli_options *o, 
 		return 0;
 	case OPT_BASELINE:
 		o->baseline_path = optarg;
+		return 0;
+	case OPT_ADDRESSES:
+		o->keep_addresses = 1;
 		return 0;
 	case OPT_PANES:
 		return parse_panes(optarg, &o->panes, err, len);
@@ -573,6 +579,7 @@ void cli_session_config(const struct cli_options *o, struct session_config *cfg)
 	cfg->call_graph = strcmp(o->call_graph, "fp") ? CALLGRAPH_DWARF : CALLGRAPH_FP;
 	cfg->stack_bytes = o->stack_bytes;
 	cfg->symbol_mb = o->symbol_mb;
+	cfg->keep_addresses = o->keep_addresses;
 	cfg->unwinder = unwinder_find(o->unwinder);
 	cfg->no_hybrid = o->no_hybrid;
 	cfg->no_gpu = o->no_gpu;

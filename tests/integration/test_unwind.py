@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from conftest import (BUILD, ROOT, load_yaml, run_flametop, share_tolerance, step_anywhere,
-                      workload)
+from conftest import (BUILD, ROOT, hotspot, load_yaml, run_flametop, share_tolerance,
+                      step_anywhere, workload)
 
 # split's work by iteration count; fixed work, so the truth holds on any machine.
 TRUTH = {"a": 60.0, "b": 30.0, "c": 10.0}
@@ -157,3 +157,25 @@ def test_direct_recursion_comes_out_whole(tmp_path, unwinder):
         if i >= 0 and frames[i + 1:] == ["rec"] * 51:
             whole += int(count)
     assert total > 100 and whole >= 0.95 * total, (whole, total)
+
+
+def test_stripped_binary_is_one_frame_and_its_stacks_are_complete(tmp_path):
+    # No symbols at all: its code is one frame named for the module (dozens
+    # of one-sample addresses tell nothing), --addresses keeps them apart;
+    # its stacks end at the ELF entry point, which is a thread's root.
+    prog = tmp_path / "split-stripped"
+    shutil.copy(workload("split"), prog)
+    subprocess.run(["strip", str(prog)], check=True)
+    out = tmp_path / "s.yaml"
+    r = run_flametop("record", "-q", "-o", out, "--", prog, "--rounds", "600")
+    assert r.returncode == 0, r.stderr
+    doc = load_yaml(out)
+    u = doc["scenario"]["unwind"]
+    assert u["complete_pct"] >= 99, u
+    h = hotspot(doc, "[split-stripped]")
+    assert h and h["self_pct"] > 90 and h["module"] == "split-stripped", doc["hotspots"][:3]
+    out = tmp_path / "a.yaml"
+    r = run_flametop("record", "-q", "--addresses", "-o", out, "--", prog, "--rounds", "300")
+    assert r.returncode == 0, r.stderr
+    names = {x["function"] for x in load_yaml(out)["hotspots"] if x["module"] == "split-stripped"}
+    assert len(names) >= 3 and all(n.startswith("split-stripped+0x") for n in names), names
