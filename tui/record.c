@@ -5,6 +5,7 @@
 
 #include "compare.h"
 #include "face.h"
+#include "fmt.h"
 #include "report.h"
 #include "saved.h"
 #include "session.h"
@@ -67,11 +68,13 @@ static void print_table(const struct profile *p, const struct ctree *t, int top)
 		t == p->tree ? "samples" : "events", "function", "module");
 	for (long i = 0; i < n && i < top && hs[i].self_samples; i++) {
 		const struct frame *f = frametab_get(p->frames, hs[i].frame);
+		char sh[512];
 
 		fprintf(stderr, "%7.2f %7.2f %8llu  %-48s %s\n",
 			total ? 100.0 * (double)hs[i].self_weight / (double)total : 0.0,
 			total ? 100.0 * (double)hs[i].total_weight / (double)total : 0.0,
-			(unsigned long long)hs[i].self_samples, f->name, f->module);
+			(unsigned long long)hs[i].self_samples, fmt_short_name(f->name, sh, sizeof(sh)),
+			f->module);
 	}
 	free(hs);
 }

@@ -125,7 +125,7 @@ void tree_draw(struct app *a, struct tree_state *ts, const struct tree_src *src,
 		int y = r.y + head + i, sel = ts->top + (size_t)i == ts->sel;
 		int match = a->search[0] && n->frame < a->nmatch && a->match[n->frame];
 		enum style st = sel ? ST_SELECTED : match ? ST_MATCH : ST_NORMAL;
-		char samples[16], line[1200];
+		char samples[16], line[1200], sh[512];
 
 		fmt_count(samples, sizeof(samples), (double)n->samples);
 		surf_fill(s, r.x, y, r.w, 1, st);
@@ -158,7 +158,8 @@ void tree_draw(struct app *a, struct tree_state *ts, const struct tree_src *src,
 			x += surf_text(s, r.x + x, y, r.w - x, st, " ");
 		x += surf_text(s, r.x + x, y, r.w - x, st,
 			       row->has_children ? (row->open ? s->g->open : s->g->closed) : s->g->leaf);
-		snprintf(line, sizeof(line), " %s%s  %s", f->name, f->inlined ? " (inlined)" : "",
+		snprintf(line, sizeof(line), " %s%s  %s", fmt_short_name(f->name, sh, sizeof(sh)),
+			 f->inlined ? " (inlined)" : "",
 			 f->module);
 		surf_text_fit(s, r.x + x, y, r.w - x, st, line);
 	}

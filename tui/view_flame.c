@@ -149,7 +149,7 @@ static void draw_box(struct app *a, struct surface *s, const struct flame_box *b
 	const struct frame *f = app_frame(a, b->node);
 	const struct ctree_node *n = ctree_node(a->pv.tree, b->node);
 	int w = b->x1 - b->x0, st = frame_style(f);
-	char label[512];
+	char label[512], sh[512];
 
 	if (w <= 0)
 		return;
@@ -168,7 +168,7 @@ static void draw_box(struct app *a, struct surface *s, const struct flame_box *b
 		snprintf(label, sizeof(label), "all (%llu samples, %.1f%%)",
 			 (unsigned long long)n->samples, app_pct(a, n->weight));
 	else
-		snprintf(label, sizeof(label), "%s", f->name);
+		snprintf(label, sizeof(label), "%s", fmt_short_name(f->name, sh, sizeof(sh)));
 	if (w >= 3)
 		surf_text_fit(s, b->x0 + 1, y, w - 1, (enum style)st, label);
 }

@@ -60,7 +60,7 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 		int y = r.y + 1 + (int)i, sel = a->hs_top + i == a->hs_sel;
 		int match = a->search[0] && h->frame < a->nmatch && a->match[h->frame];
 		enum style st = sel ? ST_SELECTED : match ? ST_MATCH : ST_NORMAL;
-		char samples[16], line[1200];
+		char samples[16], line[1200], sh[512];
 
 		fmt_count(samples, sizeof(samples), (double)h->self_samples);
 		surf_fill(s, r.x, y, r.w, 1, st);
@@ -87,7 +87,8 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 			fmt_count(v, sizeof(v), (double)h->self_ctr[c]);
 			x += surf_printf(s, r.x + x, y, r.w - x, st, "%9s ", v);
 		}
-		snprintf(line, sizeof(line), "%s%s  %s", f->name, f->inlined ? " (inlined)" : "",
+		snprintf(line, sizeof(line), "%s%s  %s", fmt_short_name(f->name, sh, sizeof(sh)),
+			 f->inlined ? " (inlined)" : "",
 			 f->module);
 		surf_text_fit(s, r.x + x, y, r.w - x, st, line);
 	}
