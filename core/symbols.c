@@ -409,10 +409,43 @@ static int is_file(const char *path)
 }
 
 /* Inserts a mapping, dropping any it overlaps (a new mmap replaces them). */
+/* A program may copy its own text into anonymous memory at the same
+ * addresses (node --use-largepages moves it to huge pages): the code is
+ * still the file's. An anonymous executable mapping laid over a file's
+ * mapping (UNDER: its path, file and load bias), or lying between two
+ * mappings of one file at one load bias, is named as that file at the
+ * offset the bias gives. */
+static void keep_file_identity(struct sym_proc *p, size_t i, const char *under, uint32_t file,
+			       uint64_t bias)
+{
+	struct mapping *m = &p->maps[i];
+	const struct mapping *a = i > 0 ? &p->maps[i - 1] : NULL;
+	const struct mapping *b = i + 1 < p->nmaps ? &p->maps[i + 1] : NULL;
+	char *path;
+
+	if (m->file != FILE_NONE || is_file(m->path))
+		return;
+	if (!under && a && b && a->file != FILE_NONE && a->file == b->file &&
+	    a->start - a->pgoff == b->start - b->pgoff) {
+		under = a->path;
+		file = a->file;
+		bias = a->start - a->pgoff;
+	}
+	if (!under || bias > m->start || !(path = strdup(under)))
+		return;
+	free(m->path);
+	m->path = path;
+	m->file = file;
+	m->pgoff = m->start - bias;
+}
+
 static int proc_map(struct symbolizer *s, struct sym_proc *p, uint64_t start, uint64_t end,
 		    uint64_t pgoff, uint64_t dev, uint64_t ino, const char *path)
 {
 	size_t i, j = 0;
+	char *under = NULL; /* the first file mapping the new one replaces */
+	uint32_t under_file = FILE_NONE;
+	uint64_t under_bias = 0;
 
 	for (i = 0; i < p->nmaps; i++) {
 		struct mapping *m = &p->maps[i];
@@ -421,22 +454,34 @@ static int proc_map(struct symbolizer *s, struct sym_proc *p, uint64_t start, ui
 			if (m->start == start && m->end == end && m->pgoff == pgoff &&
 			    !strcmp(m->path, path))
 				return 0; /* already known: nothing changed */
-			free(m->path);
+			if (!under && m->file != FILE_NONE) {
+				under = m->path;
+				under_file = m->file;
+				under_bias = m->start - m->pgoff;
+			} else {
+				free(m->path);
+			}
 			continue;
 		}
 		p->maps[j++] = *m;
 	}
 	p->nmaps = j;
-	if (grow_array(&p->maps, &p->cap, p->nmaps + 1, sizeof(*p->maps)))
+	if (grow_array(&p->maps, &p->cap, p->nmaps + 1, sizeof(*p->maps))) {
+		free(under);
 		return -ENOMEM;
+	}
 	for (i = p->nmaps; i > 0 && p->maps[i - 1].start > start; i--)
 		p->maps[i] = p->maps[i - 1];
 	p->maps[i] = (struct mapping){ start, end, pgoff, strdup(path), FILE_NONE };
-	if (!p->maps[i].path)
+	if (!p->maps[i].path) {
+		free(under);
 		return -ENOMEM;
+	}
 	if (is_file(path))
 		p->maps[i].file = file_of(s, p->pid, start, end, dev, ino, path);
 	p->nmaps++;
+	keep_file_identity(p, i, under, under_file, under_bias);
+	free(under);
 	p->dirty = 1;
 	return 0;
 }
@@ -467,8 +512,11 @@ static int on_proc_map(const struct procfs_map *m, void *arg)
 {
 	struct reload *r = arg;
 
-	if (m->exec && m->path[0])
-		proc_map(r->s, r->p, m->start, m->end, m->pgoff, m->dev, m->ino, m->path);
+	/* Anonymous executable memory too: JIT code, or the program's own
+	 * text moved (see keep_file_identity). */
+	if (m->exec)
+		proc_map(r->s, r->p, m->start, m->end, m->pgoff, m->dev, m->ino,
+			 m->path[0] ? m->path : "//anon");
 	return 0;
 }
 

@@ -124,6 +124,41 @@ def test_node_jit_functions_by_name(tmp_path):
     assert doc["scenario"]["lost_samples"] < 0.02 * doc["scenario"]["samples"]
 
 
+def node_moves_its_text():
+    # With --use-largepages=on node copies its text to anonymous huge pages
+    # at the same addresses: an anonymous executable mapping in its range.
+    probe = ("const m=require('fs').readFileSync('/proc/self/maps','utf8').split('\\n');"
+             "console.log(m.some(l=>/ r-xp 00000000 00:00 0 *$/.test(l))?'moved':'kept')")
+    r = subprocess.run([shutil.which("node"), "--use-largepages=on", "-e", probe],
+                       capture_output=True, text=True, timeout=60)
+    return r.returncode == 0 and r.stdout.strip() == "moved"
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="node is not installed")
+def test_node_text_moved_to_huge_pages_is_still_named(tmp_path):
+    # The moved text is still node's code: its builtins are named from the
+    # binary, not '[node]' or a runtime address, and stacks reach _start.
+    if not node_moves_its_text():
+        pytest.skip("node does not move its text here (--use-largepages=on)")
+    out = tmp_path / "node.yaml"
+    r = run_flametop("record", "-q", "-o", out, "--", shutil.which("node"),
+                     "--use-largepages=on", "--perf-basic-prof",
+                     ROOT / "tests" / "workloads" / "hot.js", "2", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    doc = load_yaml(out)
+    os.unlink(f"/tmp/perf-{doc['target']['pid']}.map")
+    names = set()
+
+    def walk(steps):
+        for s in steps:
+            names.add(s["function"])
+            walk(s["children"])
+    walk(doc["performance_map"]["steps"])
+    assert any(n.startswith("Builtins_JSEntry") for n in names), sorted(names)[:40]
+    assert not any(n == "[node]" or n.startswith("node+0x") for n in names)
+    assert doc["scenario"]["unwind"]["complete_pct"] > 90, doc["scenario"]["unwind"]
+
+
 def test_inlined_function_is_its_own_frame(tmp_path):
     doc, _ = record(tmp_path, "inline", seconds="1.5")
     steps = doc["performance_map"]["steps"]
