@@ -179,6 +179,7 @@ struct app {
 	size_t search_funcs;
 	uint32_t *hits; /* matching nodes, pre-order, heaviest first */
 	size_t nhits, caphits;
+	size_t hit_cur; /* the match n/N stepped to last: one order for every view */
 	/* prompt */
 	enum prompt_kind prompt;
 	struct lineedit le;

@@ -293,6 +293,7 @@ static void search_update(struct app *a)
 	uint64_t weight = 0;
 
 	a->nhits = 0;
+	a->hit_cur = 0;
 	a->search_funcs = 0;
 	a->search_pct = 0;
 	if (!a->search[0])
@@ -705,21 +706,36 @@ static int in_subtree(const struct ctree *t, uint32_t node, uint32_t root)
 /* DIR 0: the first hit; 1 / -1: the next / previous after the selection. */
 static void search_jump(struct app *a, int dir)
 {
-	size_t at = 0, i;
+	size_t at = 0;
 
 	if (!a->nhits) {
 		app_message(a, 0, a->search[0] ? "no match for '%s'" : "no search (/ starts one)",
 			    a->search);
 		return;
 	}
-	for (i = 0; i < a->nhits && a->hits[i] != a->sel; i++)
-		;
-	if (dir == 0 || i == a->nhits)
+	/* The match stepped to last, not the selection: the flame view may
+	 * move the selection to an ancestor when a match is too narrow to
+	 * draw, and the next n must still be the next match. */
+	if (dir == 0 || a->hit_cur >= a->nhits)
 		at = dir < 0 ? a->nhits - 1 : 0;
 	else
-		at = (i + a->nhits + (size_t)(dir > 0 ? 1 : a->nhits - 1)) % a->nhits;
+		at = (a->hit_cur + a->nhits + (dir > 0 ? 1 : a->nhits - 1)) % a->nhits;
+	a->hit_cur = at;
 	if (!in_subtree(a->pv.tree, a->hits[at], app_zoom_root(a)))
 		a->nzoom = 0;
+	/* Too narrow for a cell of the flame graph: zoom to its caller, so the
+	 * match itself is shown and selected. */
+	if (a->view == VIEW_FLAME && a->main_rect.w > 0 && a->nzoom < 64) {
+		uint64_t rw = ctree_node(a->pv.tree, app_zoom_root(a))->weight;
+		uint64_t hw = ctree_node(a->pv.tree, a->hits[at])->weight;
+
+		if (rw && (double)hw * a->main_rect.w / (double)rw < 1.5) {
+			uint32_t parent = ctree_node(a->pv.tree, a->hits[at])->parent;
+
+			a->zoom[a->nzoom++] = parent != CTREE_NONE ? parent : a->hits[at];
+			a->flame_scroll = 0;
+		}
+	}
 	app_select(a, a->hits[at]);
 	app_message(a, 0, "match %zu of %zu for '%s' (%.1f%% of samples)", at + 1, a->nhits,
 		    a->search, a->search_pct);

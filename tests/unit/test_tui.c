@@ -310,6 +310,65 @@ static void hypotheses_keys(void **state)
 	assert_true(screen_has(x, "it names no function in view"));
 }
 
+/* n steps through every match in one order, in the flame view too, where
+ * matches narrower than a cell used to be replaced by an ancestor: each
+ * step must select a frame that matches. */
+static void search_steps_through_every_match_in_the_flame(void **state)
+{
+	struct profile *p = profile_new();
+	uint32_t main_f = frametab_intern(p->frames, "main", "prog", NULL, 0, FRAME_USER);
+	uint32_t big = frametab_intern(p->frames, "big", "prog", NULL, 0, FRAME_USER);
+	struct app a;
+	struct surface s = { 0 };
+	char seen[16] = { 0 };
+
+	(void)state;
+	for (int i = 0; i < 2000; i++)
+		profile_add(p, 1, 1, (uint32_t[]){ main_f, big }, 2, 1000, 0);
+	/* Ten callers, each calling merge_x with a sliver of the samples. */
+	for (int k = 0; k < 10; k++) {
+		char caller[32], leaf[32];
+		uint32_t c, l;
+
+		snprintf(caller, sizeof(caller), "caller_%d", k);
+		snprintf(leaf, sizeof(leaf), "merge_%d", k);
+		c = frametab_intern(p->frames, caller, "prog", NULL, 0, FRAME_USER);
+		l = frametab_intern(p->frames, leaf, "prog", NULL, 0, FRAME_USER);
+		for (int i = 0; i < 2 + k; i++)
+			profile_add(p, 1, 1, (uint32_t[]){ main_f, c, l }, 3, 1000, 0);
+	}
+	assert_int_equal(app_init(&a, NULL, p), 0);
+	s.g = &glyphs_utf8;
+	surf_resize(&s, 80, 24);
+	app_draw(&a, &s);
+	app_key(&a, &(struct key){ '/', 0, 0 });
+	for (const char *t = "merge"; *t; t++)
+		app_key(&a, &(struct key){ (uint32_t)*t, 0, 0 });
+	app_key(&a, &(struct key){ K_ENTER, 0, 0 });
+	app_draw(&a, &s);
+	for (int step = 0; step < 10; step++) {
+		const struct frame *f = app_frame(&a, a.sel);
+		char want[32];
+
+		snprintf(want, sizeof(want), "match %d of 10", step + 1);
+		assert_non_null(strstr(a.msg, want));
+		assert_non_null(f);
+		assert_non_null(strstr(f->name, "merge_"));
+		seen[f->name[6] - '0'] = 1;
+		app_key(&a, &(struct key){ 'n', 0, 0 });
+		app_draw(&a, &s);
+	}
+	for (int k = 0; k < 10; k++)
+		assert_true(seen[k]);
+	/* And back: N from the first goes to the last. */
+	assert_non_null(strstr(a.msg, "match 1 of 10"));
+	app_key(&a, &(struct key){ 'N', 0, 0 });
+	assert_non_null(strstr(a.msg, "match 10 of 10"));
+	app_fini(&a);
+	surf_free(&s);
+	profile_free(p);
+}
+
 /* Every view, every size from 200x60 down to 1x1, help open or not: the
  * surface bounds every write, and the app must not crash or misdraw. */
 static void every_size(void **state)
@@ -346,6 +405,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(search_share_and_focus, setup, teardown),
 		cmocka_unit_test_setup_teardown(hotspots_callers_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(hypotheses_keys, setup, teardown),
+		cmocka_unit_test(search_steps_through_every_match_in_the_flame),
 		cmocka_unit_test_setup_teardown(every_size, setup, teardown),
 	};
 
