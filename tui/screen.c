@@ -90,6 +90,31 @@ const struct glyphs *screen_glyphs(void)
 									     : &glyphs_ascii;
 }
 
+/* What terminals send for keys their terminfo entry may not list: tmux or
+ * screen under TERM=xterm-256color send Home as ESC [ 1 ~ where the entry
+ * says ESC O H, and without this the sequence reads as Esc, '[', '1', '~'
+ * (view 1). Each is taught to ncurses unless it already means a key. */
+static void teach_keys(void)
+{
+	static const struct {
+		const char *seq;
+		int key;
+	} alt[] = {
+		{ "\033[1~", KEY_HOME }, { "\033[7~", KEY_HOME }, { "\033[H", KEY_HOME },
+		{ "\033OH", KEY_HOME },  { "\033[4~", KEY_END },  { "\033[8~", KEY_END },
+		{ "\033[F", KEY_END },   { "\033OF", KEY_END },   { "\033[5~", KEY_PPAGE },
+		{ "\033[6~", KEY_NPAGE }, { "\033[3~", KEY_DC },  { "\033OP", KEY_F(1) },
+		{ "\033[11~", KEY_F(1) }, { "\033[[A", KEY_F(1) }, { "\033[A", KEY_UP },
+		{ "\033[B", KEY_DOWN },  { "\033[C", KEY_RIGHT }, { "\033[D", KEY_LEFT },
+		{ "\033OA", KEY_UP },    { "\033OB", KEY_DOWN },  { "\033OC", KEY_RIGHT },
+		{ "\033OD", KEY_LEFT },  { "\033[Z", KEY_BTAB },
+	};
+
+	for (size_t i = 0; i < sizeof(alt) / sizeof(*alt); i++)
+		if (key_defined(alt[i].seq) == 0)
+			define_key(alt[i].seq, alt[i].key);
+}
+
 int screen_init(char *err, size_t len)
 {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -110,6 +135,7 @@ int screen_init(char *err, size_t len)
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
+	teach_keys();
 	nodelay(stdscr, TRUE);
 	curs_set(0);
 	mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);

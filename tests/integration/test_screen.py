@@ -490,3 +490,34 @@ def test_report_reopens_folded_stacks(screens, tmp_path):
     s.keys("q")
     assert s.exit_status() == 0
     assert sorted(folded.read_text().splitlines()) == sorted(again.read_text().splitlines())
+
+
+@pytest.mark.parametrize("term", ["xterm-256color", "tmux-256color"])
+def test_home_end_pages_and_f1_under_each_term(screens, tmp_path, term):
+    # Inside tmux, TERM=xterm-256color: Home arrives as ESC [ 1 ~ where the
+    # terminfo entry says ESC O H; it used to read as Esc, '[', '1' (view 1).
+    saved = tmp_path / "run.yaml"
+    r = subprocess.run([str(FLAMETOP), "record", "-q", "-o", str(saved), "--", workload("split"),
+                        "--rounds", "300"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    first = load_yaml(saved)["hotspots"][0]["function"]
+    s = screens(f"{FLAMETOP} report {saved}", env={"TERM": term})
+    s.wait_for(r"SAVED")
+    s.keys("3")
+    s.wait_for(r"self%")
+    for key in ("End", "PageUp", "PageDown", "End"):
+        s.keys(key)
+    time.sleep(0.3)
+    text = s.wait_for(r"self%")
+    assert "tid  comm" not in text, text  # not the threads view (4)
+    s.keys("Enter")
+    text = s.wait_for(r"callers of ")
+    assert f"callers of {first} " not in text, text  # End went to the last row
+    s.keys("Escape", "Home", "Enter")
+    s.wait_for(rf"callers of {re.escape(first)} ")
+    s.keys("Escape", "F1")
+    s.wait_for(r"flametop keys")
+    s.keys("q")
+    s.wait_gone(r"flametop keys")
+    s.keys("q")
+    assert s.exit_status() == 0
