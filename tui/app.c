@@ -1115,37 +1115,34 @@ static void draw_panes(struct app *a, struct surface *s, int y, int h)
 	}
 }
 
+/* At 80x24 all of it shows: 20 lines, none wider than 74 columns. */
 static const char *const help_lines[] = {
-	"flametop keys",
-	"",
+	"flametop keys                                   (any key closes this help)",
 	"1-5, Tab      flame, call tree, hotspots, threads, hypotheses",
 	"arrows, hjkl  move (flame: parent, child, neighbours)",
+	"Home End PgUp PgDn  first, last, a page up or down (lists, tree)",
 	"Enter         zoom into a frame (flame), open/close (tree),",
 	"              callers (hotspots), this thread only (threads),",
 	"              edit the evidence (hypotheses)",
 	"Backspace/Esc zoom out; Esc also clears focus, thread, search",
-	"/             search: highlights matches, shows their share",
-	"n / N         next / previous match",
+	"/  n  N       search (matches highlighted, their share); next, previous",
 	"f             focus on the selected function (all occurrences)",
 	"b             pin the profile so far as a baseline: the views then",
 	"              show what came since, coloured by change; b drops it",
 	"Space         pause the display (sampling goes on)",
 	"z             cumulative / recent (decaying) profile",
-	"w             wall time: on-CPU and blocked time per stack / on-CPU only",
-	"H             new hypothesis",
-	"s r o d       hypotheses: supports, rejects, open, delete",
+	"w             wall time: on-CPU and blocked time per stack, or on-CPU",
+	"H; s r o d    new hypothesis; mark supports, rejects, open; delete",
 	"e             export YAML (Ctrl-U clears the path)",
 	"P             show / hide the panes",
 	"mouse         click selects, wheel scrolls",
 	"? F1          this help       q  quit",
-	"",
-	"any key closes this help",
 };
 
 static void draw_help(struct surface *s)
 {
 	int n = (int)(sizeof(help_lines) / sizeof(help_lines[0]));
-	int w = 66 < s->w ? 66 : s->w, h = n + 2 < s->h ? n + 2 : s->h;
+	int w = 78 < s->w ? 78 : s->w, h = n + 2 < s->h ? n + 2 : s->h;
 	int x = (s->w - w) / 2, y = (s->h - h) / 2;
 
 	surf_fill(s, x, y, w, h, ST_NORMAL);

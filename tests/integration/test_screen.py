@@ -267,7 +267,7 @@ def test_help_overlay(screens):
     s = demo(screens)
     s.keys("?")
     text = s.wait_for(r"flametop keys")
-    for key in ("Space", "n / N", "Backspace/Esc", "Ctrl-U", "mouse"):
+    for key in ("Space", "/  n  N", "Backspace/Esc", "Ctrl-U", "mouse"):
         assert key in text
     s.keys("x")  # any key closes it, and does nothing else
     s.wait_gone(r"flametop keys")
@@ -490,6 +490,20 @@ def test_report_reopens_folded_stacks(screens, tmp_path):
     s.keys("q")
     assert s.exit_status() == 0
     assert sorted(folded.read_text().splitlines()) == sorted(again.read_text().splitlines())
+
+
+def test_help_fits_80_by_24_whole(screens):
+    # Every line of the help, uncut, on the smallest common terminal.
+    s = screens(f"{FLAMETOP} -- {workload('split')} 30", width=80, height=24)
+    s.wait_for(r"RUNNING")
+    s.keys("?")
+    text = s.wait_for(r"flametop keys")
+    for line in ("(any key closes this help)", "or on-CPU", "delete", "q  quit",
+                 "Home End PgUp PgDn", "b drops it"):
+        assert line in text, text
+    s.keys("x")
+    s.keys("q")
+    assert s.exit_status() == 0
 
 
 @pytest.mark.parametrize("term", ["xterm-256color", "tmux-256color"])
