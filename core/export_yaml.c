@@ -276,6 +276,8 @@ static void section_target(struct yctx *c)
 		yw_int(w, r->exit_signal);
 	else
 		yw_null(w);
+	yw_kbool(w, "stopped_by_flametop", r->stopped_by_flametop);
+	yw_kbool(w, "kernel_thread", r->kernel_thread);
 	yw_end_map(w);
 }
 

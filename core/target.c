@@ -97,10 +97,22 @@ int target_attach(struct target *t, pid_t pid, char *err, size_t len)
 			 (int)pid, (int)st.ppid);
 		return -ESRCH;
 	}
+	t->kernel_thread = !!(st.flags & 0x00200000u); /* PF_KTHREAD */
 	describe(t);
 	take_reading(pid, &t->first);
 	t->last = t->first;
 	return 0;
+}
+
+const char *target_kernel_note(const struct target *t, int user_only)
+{
+	if (!t->kernel_thread)
+		return NULL;
+	return user_only ? "a kernel thread: it has no user stacks, and this user may not "
+			   "sample kernel ones (kernel.perf_event_paranoid), so nothing of it "
+			   "can be sampled"
+			 : "a kernel thread: it has no user stacks; only its kernel frames are "
+			   "sampled, when it runs";
 }
 
 static void child_exec(int go, int errfd, int outfd, char *const argv[])
@@ -260,10 +272,12 @@ void target_terminate(struct target *t)
 
 	if (!t->launched || t->state == TARGET_EXITED)
 		return;
+	t->stopped_by_us = SIGTERM;
 	kill(t->pid, SIGTERM);
 	for (int i = 0; i < 100 && !target_poll(t); i++)
 		nanosleep(&tick, NULL);
 	if (t->state != TARGET_EXITED) {
+		t->stopped_by_us = SIGKILL;
 		kill(t->pid, SIGKILL);
 		while (!target_poll(t))
 			nanosleep(&tick, NULL);
@@ -290,6 +304,9 @@ const char *target_state_line(const struct target *t, char *buf, size_t len)
 		snprintf(buf, len, "exited (a zombie until its parent reaps it)");
 	else if (!t->have_status)
 		snprintf(buf, len, "exited");
+	else if (t->exit_signal && t->exit_signal == t->stopped_by_us)
+		snprintf(buf, len, "stopped by flametop at the end of the run (signal %d, %s)",
+			 t->exit_signal, strsignal(t->exit_signal));
 	else if (t->exit_signal)
 		snprintf(buf, len, "killed by signal %d (%s)", t->exit_signal,
 			 strsignal(t->exit_signal));

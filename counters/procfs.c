@@ -53,6 +53,7 @@ int procfs_parse_stat(const char *text, struct procfs_stat *o)
 	const char *lp = strchr(text, '('), *rp = strrchr(text, ')');
 	unsigned long long ut, st, start;
 	long ticks = sysconf(_SC_CLK_TCK), nthr;
+	unsigned flags;
 	int ppid;
 	size_t n;
 
@@ -63,12 +64,14 @@ int procfs_parse_stat(const char *text, struct procfs_stat *o)
 	if (n >= sizeof(o->comm))
 		n = sizeof(o->comm) - 1;
 	memcpy(o->comm, lp + 1, n);
-	/* fields after comm: 3 state, 4 ppid, ..., 14 utime, 15 stime, 20 threads, 22 start */
+	/* fields after comm: 3 state, 4 ppid, ..., 9 flags, 14 utime, 15 stime,
+	 * 20 threads, 22 start */
 	if (sscanf(
 		rp + 2,
-		"%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %ld %*d %llu",
-		&o->state, &ppid, &ut, &st, &nthr, &start) != 6)
+		"%c %d %*d %*d %*d %*d %u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %ld %*d %llu",
+		&o->state, &ppid, &flags, &ut, &st, &nthr, &start) != 7)
 		return -EINVAL;
+	o->flags = flags;
 	if (ticks <= 0)
 		ticks = 100;
 	o->ppid = ppid;

@@ -17,6 +17,7 @@ struct procfs_stat {
 	uint64_t utime_ns, stime_ns;
 	long num_threads;
 	uint64_t starttime_ticks;
+	unsigned flags; /* PF_*: 0x00200000 PF_KTHREAD, a kernel thread */
 };
 
 struct procfs_status {

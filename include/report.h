@@ -47,6 +47,8 @@ struct report {
 	pid_t pid;
 	char command[1024], exe[1024];
 	int exited, have_status, exit_code, exit_signal;
+	int stopped_by_flametop; /* the exit signal was flametop's, at the end of the run */
+	int kernel_thread;       /* the target is a kernel thread */
 	const char *state; /* running, stopped, exited */
 	int zombie;        /* exited, not yet reaped by its parent */
 	/* scenario */

@@ -50,6 +50,8 @@ struct target {
 	/* From wait4 for a launched target. */
 	uint64_t ru_utime_ns, ru_stime_ns, ru_maxrss_kb;
 	uint64_t fork_rss_kb; /* its peak RSS before exec, as a copy of us (launch) */
+	int stopped_by_us;    /* the signal flametop sent it at the end (-d, q), or 0 */
+	int kernel_thread;    /* attached to a kernel thread (PF_KTHREAD) */
 };
 
 /* Parses a PID argument; returns 0 or -EINVAL with a message. */
@@ -62,6 +64,9 @@ int target_launch(struct target *t, char *const argv[], int outfd, char *err, si
 int target_release(struct target *t, char *err, size_t len);
 /* Takes a fresh reading and notices exit. Returns 1 if the target has exited. */
 int target_poll(struct target *t);
+/* What sampling a kernel thread can give (USER_ONLY: kernel frames are
+ * refused), or NULL for any other target. */
+const char *target_kernel_note(const struct target *t, int user_only);
 /* Only the memory figures (VmRSS, VmHWM) of a running target, into LAST:
  * cheap enough to call every few milliseconds while records are processed,
  * so a short command's peak is seen before it exits. */

@@ -46,6 +46,10 @@ static void announce(const struct session *s, const struct cli_options *o)
 		fprintf(stderr, "flametop: sampling pid %d (%s) at %u Hz on %s, call graph %s\n",
 			(int)s->target.pid, s->target.comm, o->freq_hz,
 			sampler_event_name(s->sampler), how);
+	if (target_kernel_note(&s->target, sampler_user_only(s->sampler)))
+		fprintf(stderr, "flametop: pid %d (%s) is %s\n", (int)s->target.pid,
+			s->target.comm,
+			target_kernel_note(&s->target, sampler_user_only(s->sampler)));
 	if (counted[0])
 		fprintf(stderr, "flametop: counting %s\n", counted);
 	if (sampler_offcpu_note(s->sampler)[0])

@@ -369,3 +369,18 @@ def test_baseline_of_a_small_command_is_its_own(tmp_path):
     t = doc["threads"][0]
     assert abs(t["user_time_ms"] - b["user_time_ms"]) <= 0.02 * b["user_time_ms"] + 20, (t, b)
     assert b["threads_unattributed_cpu_ms"] == 0
+
+
+def test_flametop_says_it_stopped_the_command_and_what_a_kernel_thread_gives(tmp_path):
+    out = tmp_path / "d.yaml"
+    r = run_flametop("record", "-q", "-d", "0.5", "-o", out, "--", workload("split"), "10")
+    assert r.returncode == 0, r.stderr
+    assert "target stopped by flametop at the end of the run (signal 15" in r.stderr, r.stderr
+    t = load_yaml(out)["target"]
+    assert t["exit_signal"] == 15 and t["stopped_by_flametop"] is True
+    # pid 2 is kthreadd on Linux: no user stacks, said once.
+    k = tmp_path / "k.yaml"
+    r = run_flametop("record", "-d", "0.5", "-p", "2", "-o", k)
+    assert r.returncode == 0, r.stderr
+    assert "pid 2 (kthreadd) is a kernel thread: it has no user stacks" in r.stderr, r.stderr
+    assert load_yaml(k)["target"]["kernel_thread"] is True
