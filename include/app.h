@@ -264,6 +264,14 @@ int app_diff_style(double delta, int is_new);
 int app_comparison(struct app *a, struct comparison *c, struct saved_report *after);
 void app_comparison_done(struct app *a, struct comparison *c, struct saved_report *after);
 
+/* Counter columns of the tree and hotspots: the I-th shown (at most 3 of
+ * N), by index into the counters, or -1; as many as WIDTH leaves room for
+ * a function name of 40 columns, and never a clock when samples are CPU
+ * time (cpu-clock and task-clock would repeat the sample count). */
+int app_ctr_column(const struct app *a, size_t n, int width, size_t i);
+/* A counter's name in at most 9 columns ("context-switches" -> "ctx-sw"). */
+const char *app_ctr_label(const char *name);
+
 /* Used by the views. */
 double app_pct(const struct app *a, uint64_t weight);
 const struct frame *app_frame(const struct app *a, uint32_t node);

@@ -1020,40 +1020,40 @@ static const char *state_word(const struct app *a)
 	return look == LOOK_STOPPED ? "STOPPED" : "RUNNING";
 }
 
+/* The header, by priority: who, the state, the clock and the filter tags
+ * always show (the command name shortened if it must); the figures follow
+ * while they fit, whole, the sample count first. */
 static void draw_header(struct app *a, struct surface *s)
 {
 	const struct profile *p = a->profile;
-	char rate[160], q[48] = "", filt[400] = "", samples[16];
-	int x = 0, el = (int)a->elapsed_s;
+	enum { RATE, SAMPLES, LOST, UNWIND, NPARTS };
+	static const int priority[NPARTS] = { SAMPLES, LOST, UNWIND, RATE };
+	char part[NPARTS][200], filt[400] = "", samples[16], clock[16] = "", who[200];
+	int x = 0, el = (int)a->elapsed_s, room, shown[NPARTS] = { 0 };
 	enum style st = a->exited ? ST_WARN : a->paused ? ST_WARN : ST_GOOD;
+	const char *state = state_word(a);
 
 	surf_fill(s, 0, 0, s->w, 1, ST_HEADER);
+	memset(part, 0, sizeof(part));
 	if (a->info.period)
-		snprintf(rate, sizeof(rate), "%s every %llu", a->info.event,
-			 (unsigned long long)a->info.period);
+		snprintf(part[RATE], sizeof(part[RATE]), "  %s every %llu %s", a->info.event,
+			 (unsigned long long)a->info.period, a->info.call_graph);
 	else if (a->info.freq_hz)
-		snprintf(rate, sizeof(rate), "%s %u Hz", a->info.event, a->info.freq_hz);
-	else /* folded stacks read back: no event, no rate */
-		snprintf(rate, sizeof(rate), "%s", a->info.event);
+		snprintf(part[RATE], sizeof(part[RATE]), "  %s %u Hz %s", a->info.event,
+			 a->info.freq_hz, a->info.call_graph);
+	fmt_count(samples, sizeof(samples), (double)p->samples);
+	snprintf(part[SAMPLES], sizeof(part[SAMPLES]), "  samples %s", samples);
+	if (!a->info.stacks_only[0]) {
+		snprintf(part[LOST], sizeof(part[LOST]), "  lost %llu",
+			 (unsigned long long)(p->lost + p->dropped));
+		snprintf(clock, sizeof(clock), "  %02d:%02d", el / 60, el % 60);
+	} else {
+		part[RATE][0] = 0; /* such a file has no event, rate or clock */
+	}
 	if (a->session && a->session->walk.q.samples)
-		snprintf(q, sizeof(q), "  unwind %.0f%%",
+		snprintf(part[UNWIND], sizeof(part[UNWIND]), "  unwind %.0f%%",
 			 100.0 * (double)a->session->walk.q.complete /
 			     (double)a->session->walk.q.samples);
-	fmt_count(samples, sizeof(samples), (double)p->samples);
-	if (a->info.stacks_only[0])
-		x += surf_printf(s, x, 0, s->w - x, ST_HEADER, "flametop  %s (%s)  ", a->info.comm,
-				 a->info.stacks_only);
-	else
-		x += surf_printf(s, x, 0, s->w - x, ST_HEADER, "flametop  pid %d %s  ",
-				 a->info.pid, a->info.comm);
-	x += surf_text(s, x, 0, s->w - x, st, state_word(a));
-	if (a->info.stacks_only[0]) /* no event, rate, losses or clock in such a file */
-		x += surf_printf(s, x, 0, s->w - x, ST_HEADER, "  samples %s", samples);
-	else
-		x += surf_printf(s, x, 0, s->w - x, ST_HEADER,
-				 "  %s %s  samples %s  lost %llu%s  %02d:%02d", rate,
-				 a->info.call_graph, samples,
-				 (unsigned long long)(p->lost + p->dropped), q, el / 60, el % 60);
 	if (a->spec.tid)
 		snprintf(filt + strlen(filt), sizeof(filt) - strlen(filt), "  [thread %d]",
 			 (int)a->spec.tid);
@@ -1067,6 +1067,32 @@ static void draw_header(struct app *a, struct surface *s)
 	if (a->base.saved)
 		snprintf(filt + strlen(filt), sizeof(filt) - strlen(filt), "  [vs %s]",
 			 a->base.name);
+	/* What must show: the state, the clock, the tags; the command name
+	 * gives way first. */
+	room = s->w - surf_width(state) - surf_width(clock) - surf_width(filt);
+	if (a->info.stacks_only[0])
+		snprintf(who, sizeof(who), "flametop  %s (%s)  ", a->info.comm, a->info.stacks_only);
+	else {
+		int keep = room - (int)strlen("flametop  pid 1234567  ") - 1;
+
+		snprintf(who, sizeof(who), "flametop  pid %d %.*s  ", a->info.pid,
+			 keep > 4 ? keep : 4, a->info.comm);
+	}
+	room -= surf_width(who);
+	for (int i = 0; i < NPARTS; i++) {
+		int k = priority[i], w = surf_width(part[k]);
+
+		if (w && w <= room) {
+			shown[k] = 1;
+			room -= w;
+		}
+	}
+	x += surf_text(s, x, 0, s->w - x, ST_HEADER, who);
+	x += surf_text(s, x, 0, s->w - x, st, state);
+	for (int k = 0; k < NPARTS; k++)
+		if (shown[k])
+			x += surf_text(s, x, 0, s->w - x, ST_HEADER, part[k]);
+	x += surf_text(s, x, 0, s->w - x, ST_HEADER, clock);
 	surf_text(s, x, 0, s->w - x, ST_WARN, filt);
 }
 
@@ -1192,9 +1218,28 @@ static void draw_status(struct app *a, struct surface *s, int y)
 		surf_text_fit(s, 0, y, s->w, a->msg_err ? ST_ERROR : ST_STATUS, a->msg);
 		return;
 	}
-	surf_text_fit(s, 0, y, s->w, ST_STATUS,
-		      "1-5 views  Enter zoom  / search  f focus  Space pause  z recent  w wall  "
-		      "H hypothesis  e export  ? help  q quit");
+	/* "? help  q quit" always shows, at the right; the other hints fill
+	 * what is left, whole hints only, most used first. */
+	{
+		static const char *const hints[] = { "1-5 views", "Enter zoom", "/ search",
+						     "e export",  "H hypothesis", "f focus",
+						     "b baseline", "Space pause", "z recent",
+						     "w wall" };
+		static const char must[] = "? help  q quit";
+		int right = surf_width(must), x = 0;
+
+		if (s->w > right)
+			surf_text(s, s->w - right, y, right, ST_STATUS, must);
+		else
+			surf_text(s, 0, y, s->w, ST_STATUS, must);
+		for (size_t i = 0; i < sizeof(hints) / sizeof(*hints); i++) {
+			int w = surf_width(hints[i]);
+
+			if (x + w + 2 > s->w - right)
+				break;
+			x += surf_text(s, x, y, w, ST_STATUS, hints[i]) + 2;
+		}
+	}
 }
 
 void app_draw(struct app *a, struct surface *s)
@@ -1223,4 +1268,36 @@ void app_draw(struct app *a, struct surface *s)
 	draw_status(a, s, bottom);
 	if (a->help)
 		draw_help(s);
+}
+
+int app_ctr_column(const struct app *a, size_t n, int width, size_t i)
+{
+	int room = (width - 26 - 40) / 10; /* shares and samples take 26 */
+	size_t k = 0;
+
+	for (size_t c = 0; c < n && (int)k < room && k < 3; c++) {
+		if (a->info.weight_ns && strstr(a->counting->name[c], "clock"))
+			continue;
+		if (k++ == i)
+			return (int)c;
+	}
+	return -1;
+}
+
+const char *app_ctr_label(const char *name)
+{
+	static const struct {
+		const char *name, *label;
+	} short_names[] = {
+		{ "context-switches", "ctx-sw" }, { "cpu-migrations", "migrate" },
+		{ "page-faults", "faults" },       { "major-faults", "maj-flt" },
+		{ "minor-faults", "min-flt" },     { "instructions", "instr" },
+		{ "cache-references", "cache-ref" }, { "cache-misses", "cache-mis" },
+		{ "branch-instructions", "branches" }, { "branch-misses", "br-miss" },
+	};
+
+	for (size_t i = 0; i < sizeof(short_names) / sizeof(*short_names); i++)
+		if (!strcmp(name, short_names[i].name))
+			return short_names[i].label;
+	return name;
 }

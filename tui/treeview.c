@@ -114,8 +114,9 @@ void tree_draw(struct app *a, struct tree_state *ts, const struct tree_src *src,
 			"samples");
 	if (delta) /* against a baseline: the path's change in total share */
 		x += surf_text(s, r.x + x, r.y, r.w - x, ST_TITLE, " Δtotal ");
-	for (size_t c = 0; c < nctr && c < 3; c++)
-		x += surf_printf(s, r.x + x, r.y, r.w - x, ST_TITLE, "%9.9s ", a->counting->name[c]);
+	for (size_t i = 0, c; (int)(c = (size_t)app_ctr_column(a, nctr, r.w, i)) >= 0; i++)
+		x += surf_printf(s, r.x + x, r.y, r.w - x, ST_TITLE, "%9.9s ",
+				 app_ctr_label(a->counting->name[c]));
 	surf_text(s, r.x + x, r.y, r.w - x, ST_TITLE, src->callers ? "caller" : "function");
 	for (int i = 0; i < rows && ts->top + (size_t)i < ts->nrows; i++) {
 		const struct tree_row *row = &ts->rows[ts->top + (size_t)i];
@@ -148,7 +149,8 @@ void tree_draw(struct app *a, struct tree_state *ts, const struct tree_src *src,
 				x += surf_printf(s, r.x + x, y, r.w - x, ds, "%+7.1f ",
 						 pview_pct(pv, n->weight) - b);
 		}
-		for (size_t c = 0; c < nctr && c < 3 && tot; c++) {
+		for (size_t k = 0, c; tot && (int)(c = (size_t)app_ctr_column(a, nctr, r.w, k)) >= 0;
+		     k++) {
 			char v[16];
 
 			fmt_count(v, sizeof(v), (double)tot[c]);

@@ -51,8 +51,9 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 	x = surf_printf(s, r.x, r.y, r.w, ST_TITLE, "%7s %7s %8s ", "self%", "total%", "samples");
 	if (a->base.saved) /* "Δ" is two bytes, one column: padded by hand */
 		x += surf_text(s, r.x + x, r.y, r.w - x, ST_TITLE, "  Δself  Δtotal ");
-	for (size_t c = 0; c < nctr && c < 3; c++)
-		x += surf_printf(s, r.x + x, r.y, r.w - x, ST_TITLE, "%9.9s ", a->counting->name[c]);
+	for (size_t i = 0, c; (int)(c = (size_t)app_ctr_column(a, nctr, r.w, i)) >= 0; i++)
+		x += surf_printf(s, r.x + x, r.y, r.w - x, ST_TITLE, "%9.9s ",
+				 app_ctr_label(a->counting->name[c]));
 	surf_text(s, r.x + x, r.y, r.w - x, ST_TITLE, "function  module");
 	for (size_t i = 0; i < rows && a->hs_top + i < n; i++) {
 		const struct hotspot *h = &a->hs[a->hs_top + i];
@@ -81,7 +82,8 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 						 "%+7.1f %+7.1f ",
 						 app_pct(a, h->self_weight) - bs, d);
 		}
-		for (size_t c = 0; c < nctr && c < 3; c++) {
+		for (size_t k = 0, c; (int)(c = (size_t)app_ctr_column(a, nctr, r.w, k)) >= 0;
+		     k++) {
 			char v[16];
 
 			fmt_count(v, sizeof(v), (double)h->self_ctr[c]);

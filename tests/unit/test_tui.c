@@ -310,6 +310,36 @@ static void hypotheses_keys(void **state)
 	assert_true(screen_has(x, "it names no function in view"));
 }
 
+/* At 80x24 and 60x20, in every view: the header keeps the state, the
+ * clock and the filter tags; the key line keeps "? help  q quit"; the
+ * hotspots keep a function name whole. */
+static void small_screens_keep_what_matters(void **state)
+{
+	struct fixture *x = *state;
+	static const int sizes[][2] = { { 80, 24 }, { 60, 20 } };
+
+	press(x, 'z'); /* [recent] */
+	x->a.spec.tid = 2; /* [thread 2] */
+	app_refresh(&x->a);
+	for (size_t k = 0; k < 2; k++) {
+		surf_resize(&x->s, sizes[k][0], sizes[k][1]);
+		for (uint32_t v = '1'; v <= '5'; v++) {
+			char *d;
+
+			press(x, v);
+			x->a.msg[0] = 0;
+			app_draw(&x->a, &x->s);
+			d = dump(&x->s);
+			assert_non_null(strstr(d, "[thread 2]  [recent]"));
+			assert_non_null(strstr(d, "00:00"));
+			assert_non_null(strstr(d, "? help  q quit"));
+			if (v == '3')
+				assert_non_null(strstr(d, "ksys_write  [kernel.kallsyms]"));
+			free(d);
+		}
+	}
+}
+
 /* n steps through every match in one order, in the flame view too, where
  * matches narrower than a cell used to be replaced by an ancestor: each
  * step must select a frame that matches. */
@@ -406,6 +436,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(hotspots_callers_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(hypotheses_keys, setup, teardown),
 		cmocka_unit_test(search_steps_through_every_match_in_the_flame),
+		cmocka_unit_test_setup_teardown(small_screens_keep_what_matters, setup, teardown),
 		cmocka_unit_test_setup_teardown(every_size, setup, teardown),
 	};
 
