@@ -165,6 +165,9 @@ struct app {
 	uint32_t zoom[64];
 	int nzoom;
 	int flame_scroll;
+	int flame_expanded;  /* x: show a run of single-child frames row by row */
+	uint32_t flame_chain; /* the collapsed run's last frame (its box), or CTREE_NONE */
+	int flame_chain_len;
 	struct flame_box *boxes;
 	size_t nboxes, capboxes;
 	struct tree_state ts;

@@ -72,6 +72,7 @@ int app_init(struct app *a, struct session *session, struct profile *profile)
 	a->spec.focus = CTREE_NONE;
 	a->callers_frame = CTREE_NONE;
 	a->snap_frame = CTREE_NONE;
+	a->flame_chain = CTREE_NONE;
 	a->show_panes = 1;
 	a->panes = (1u << PANE_COUNT) - 1;
 	a->info.refresh_s = 1.0;
@@ -1146,6 +1147,7 @@ static const char *const help_lines[] = {
 	"flametop keys                                   (any key closes this help)",
 	"1-5, Tab      flame, call tree, hotspots, threads, hypotheses",
 	"arrows, hjkl  move (flame: parent, child, neighbours)",
+	"x             flame: open or fold a run of single-child frames",
 	"Home End PgUp PgDn  first, last, a page up or down (lists, tree)",
 	"Enter         zoom into a frame (flame), open/close (tree),",
 	"              callers (hotspots), this thread only (threads),",

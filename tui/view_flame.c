@@ -56,7 +56,27 @@ static int cmp_box(const void *x, const void *y)
 	return a->x0 - b->x0;
 }
 
-/* Boxes of the zoomed subtree at least one cell wide, by row then column. */
+/* The run of frames from ROOT down that each have one child and no time of
+ * their own (_start > __libc_start_main > ... > PyEval_EvalCode): its last
+ * node, and how many it spans. */
+static uint32_t single_run(struct app *a, uint32_t root, int *len)
+{
+	uint32_t at = root;
+	size_t nk;
+	const uint32_t *k;
+
+	*len = 1;
+	while ((k = kids_of(&a->kids, at, &nk)) && nk == 1 &&
+	       !ctree_node(a->pv.tree, at)->self_weight) {
+		at = k[0];
+		++*len;
+	}
+	return at;
+}
+
+/* Boxes of the zoomed subtree at least one cell wide, by row then column.
+ * A run of three or more single-child frames at the top is one row (the
+ * view starts where the profile branches) until x expands it. */
 static void layout(struct app *a, int width)
 {
 	uint32_t root = app_zoom_root(a);
@@ -65,8 +85,19 @@ static void layout(struct app *a, int width)
 	size_t sp = 0, cap = 0;
 
 	a->nboxes = 0;
+	a->flame_chain = CTREE_NONE;
 	if (!rn->weight || grow_array(&st, &cap, 1, sizeof(*st)))
 		return;
+	if (!a->flame_expanded) {
+		int len;
+		uint32_t end = single_run(a, root, &len);
+
+		if (len >= 3) {
+			a->flame_chain = end;
+			a->flame_chain_len = len;
+			root = end;
+		}
+	}
 	st[sp++] = (struct span){ root, 0, 0, width };
 	while (sp) {
 		struct span cur = st[--sp];
@@ -164,7 +195,12 @@ static void draw_box(struct app *a, struct surface *s, const struct flame_box *b
 	else if (f && n->frame < a->nmatch && a->match[n->frame] && a->search[0])
 		st = ST_MATCH;
 	surf_fill(s, b->x0, y, w, 1, (enum style)st);
-	if (!f)
+	if (b->node == a->flame_chain && b->row == 0)
+		snprintf(label, sizeof(label), "%s%s%s (%d frames in one run; x expands)",
+			 app_frame(a, app_zoom_root(a)) ? "" : "all > ",
+			 a->flame_chain_len > 2 ? "... > " : "",
+			 f ? fmt_short_name(f->name, sh, sizeof(sh)) : "all", a->flame_chain_len);
+	else if (!f)
 		snprintf(label, sizeof(label), "all (%llu samples, %.1f%%)",
 			 (unsigned long long)n->samples, app_pct(a, n->weight));
 	else
@@ -212,8 +248,8 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 	 * nearest ancestor that was laid out. */
 	while (!(sel = box_of(a, a->sel)) && a->sel != CTREE_ROOT)
 		a->sel = ctree_node(a->pv.tree, a->sel)->parent;
-	if (!sel) {
-		a->sel = app_zoom_root(a);
+	if (!sel) { /* above the view's top: the collapsed run, or the root */
+		a->sel = a->flame_chain != CTREE_NONE ? a->flame_chain : app_zoom_root(a);
 		sel = box_of(a, a->sel);
 	}
 	if (sel && sel->row < a->flame_scroll)
@@ -263,8 +299,15 @@ static int key(struct app *a, const struct key *k)
 	switch (k->code) {
 	case K_UP:
 	case 'k':
-		if (a->sel != app_zoom_root(a))
+		if (a->sel == a->flame_chain) /* the collapsed run: up opens it */
+			a->flame_expanded = 1;
+		else if (a->sel != app_zoom_root(a))
 			app_select(a, ctree_node(a->pv.tree, a->sel)->parent);
+		return 1;
+	case 'x':
+		a->flame_expanded = !a->flame_expanded;
+		app_message(a, 0, a->flame_expanded ? "single-child frames: one row each (x folds them)"
+						     : "a run of single-child frames: one row (x opens it)");
 		return 1;
 	case K_DOWN:
 	case 'j':

@@ -263,9 +263,59 @@ static void hotspots_callers_threads(void **state)
 	press(x, 'j');
 	press(x, K_ENTER); /* the writer thread alone */
 	assert_true(screen_has(x, "[thread 2]"));
+	/* One chain, main > write > ksys_write: a single row until x opens it. */
+	assert_true(screen_has(x, "all > ... > ksys_write (4 frames in one run; x expands)"));
+	press(x, 'x');
 	assert_true(screen_has(x, "all (300 samples, 100.0%)"));
+	press(x, 'x');
 	press(x, K_ESC);
 	assert_false(screen_has(x, "[thread 2]"));
+}
+
+/* A deep stack that only branches far down (CPython: _start to
+ * PyEval_EvalCode, then the interpreter): at 80x24 the view starts where it
+ * branches, the run above it one row, opened by x or by moving up. */
+static void a_deep_single_run_is_one_row(void **state)
+{
+	struct profile *p = profile_new();
+	uint32_t chain[20], a_leaf, b_leaf, stack[22];
+	struct app a;
+	struct surface s = { 0 };
+	char *d, name[32];
+
+	(void)state;
+	for (int i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "level_%02d", i);
+		chain[i] = frametab_intern(p->frames, name, "python", NULL, 0, FRAME_USER);
+	}
+	a_leaf = frametab_intern(p->frames, "alpha_leaf", "python", NULL, 0, FRAME_USER);
+	b_leaf = frametab_intern(p->frames, "beta_leaf", "python", NULL, 0, FRAME_USER);
+	memcpy(stack, chain, sizeof(chain));
+	for (int i = 0; i < 300; i++) {
+		stack[20] = i % 3 ? a_leaf : b_leaf;
+		profile_add(p, 1, 1, stack, 21, 1000, 0);
+	}
+	assert_int_equal(app_init(&a, NULL, p), 0);
+	s.g = &glyphs_utf8;
+	surf_resize(&s, 80, 24);
+	app_draw(&a, &s);
+	d = dump(&s);
+	assert_non_null(strstr(d, "all > ... > level_19 (21 frames in one run; x expands)"));
+	assert_non_null(strstr(d, "alpha_leaf"));
+	assert_non_null(strstr(d, "beta_leaf"));
+	free(d);
+	/* Down to a leaf and back up twice: the run opens. */
+	app_key(&a, &(struct key){ 'j', 0, 0 });
+	app_key(&a, &(struct key){ 'k', 0, 0 });
+	app_key(&a, &(struct key){ 'k', 0, 0 });
+	app_draw(&a, &s);
+	d = dump(&s);
+	assert_non_null(strstr(d, "level_18"));
+	assert_null(strstr(d, "frames in one run"));
+	free(d);
+	app_fini(&a);
+	surf_free(&s);
+	profile_free(p);
 }
 
 static void hypotheses_keys(void **state)
@@ -436,6 +486,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(hotspots_callers_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(hypotheses_keys, setup, teardown),
 		cmocka_unit_test(search_steps_through_every_match_in_the_flame),
+		cmocka_unit_test(a_deep_single_run_is_one_row),
 		cmocka_unit_test_setup_teardown(small_screens_keep_what_matters, setup, teardown),
 		cmocka_unit_test_setup_teardown(every_size, setup, teardown),
 	};
