@@ -275,6 +275,9 @@ int app_ctr_column(const struct app *a, size_t n, int width, size_t i);
 /* A counter's name in at most 9 columns ("context-switches" -> "ctx-sw"). */
 const char *app_ctr_label(const char *name);
 
+/* No GPU to show (its pane then takes no room). */
+int app_gpu_absent(const struct app *a);
+
 /* Used by the views. */
 double app_pct(const struct app *a, uint64_t weight);
 const struct frame *app_frame(const struct app *a, uint32_t node);

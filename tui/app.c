@@ -1120,21 +1120,36 @@ static void draw_readings(struct app *a, struct surface *s, int y)
 	for (int i = 0; i < 4; i++)
 		if ((a->panes & bit[i]) && line[i][0] && n < sizeof(buf))
 			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? " | " : "", line[i]);
+	if ((a->panes & (1u << PANE_GPU)) && app_gpu_absent(a) && n < sizeof(buf))
+		snprintf(buf + n, sizeof(buf) - n, "%sno GPU", n ? " | " : "");
 	surf_text_fit(s, 1, y, s->w - 2, ST_DIM, buf);
+}
+
+/* The GPU pane has nothing to say: no GPU here (or none read, or a file
+ * without readings). It then takes no room; the readings line says so. */
+int app_gpu_absent(const struct app *a)
+{
+	const struct timeline_point *pt = timeline_last(a->timeline);
+
+	if (pt && pt->gpu_valid)
+		return 0;
+	return !strncmp(a->gpu_desc, "no GPU", 6) || !strncmp(a->gpu_desc, "GPU not read", 12) ||
+	       a->info.stacks_only[0];
 }
 
 static void draw_panes(struct app *a, struct surface *s, int y, int h)
 {
 	int n = 0, x = 0, k = 0;
+	unsigned shown = a->panes & ~(app_gpu_absent(a) ? 1u << PANE_GPU : 0u);
 
 	for (int i = 0; i < PANE_COUNT; i++)
-		n += !!(a->panes & (1u << i));
+		n += !!(shown & (1u << i));
 	if (!n)
 		return;
 	for (int i = 0; i < PANE_COUNT; i++) {
 		int w;
 
-		if (!(a->panes & (1u << i)))
+		if (!(shown & (1u << i)))
 			continue;
 		w = (s->w - x) / (n - k++);
 		panes[i]->draw(a, s, (struct rect){ x, y, w, h });
