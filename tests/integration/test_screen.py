@@ -539,3 +539,26 @@ def test_home_end_pages_and_f1_under_each_term(screens, tmp_path, term):
     s.wait_gone(r"flametop keys")
     s.keys("q")
     assert s.exit_status() == 0
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+def test_small_terminals_keep_state_tags_and_keys(screens, size):
+    # The state, the clock, a filter tag and '? help  q quit' fit in every
+    # view; the hotspots keep a function name whole.
+    w, h = size
+    s = screens(f"{FLAMETOP} -F 499 -- {workload('demo')}", width=w, height=h)
+    s.wait_for(r"RUNNING")
+    s.keys("z")
+    s.wait_for(r"\? help  q quit", timeout=15)  # the 'recent' message has gone
+    for key, marker in (("1", r"all \("), ("2", r"self%"), ("3", r"function"),
+                        ("4", r"tid"), ("5", r"hypothes")):
+        s.keys(key)
+        text = s.wait_for(marker)
+        first, last = text.split("\n")[0], text.rstrip("\n").split("\n")[-1]
+        assert "RUNNING" in first and "[recent]" in first, first
+        assert re.search(r"\d\d:\d\d", first), first
+        assert last.rstrip().endswith("? help  q quit"), last
+        if key == "3":
+            assert re.search(r"hash_token +demo", text), text
+    s.keys("q")
+    assert s.exit_status() == 0
