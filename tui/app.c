@@ -1270,7 +1270,12 @@ void app_draw(struct app *a, struct surface *s)
 	}
 	draw_header(a, s);
 	y = 1;
-	if (a->show_panes && a->panes && s->h >= 20 && s->w >= 40) {
+	if (a->show_panes && a->panes && a->info.stacks_only[0]) {
+		/* Stacks only: every pane would say it has nothing. One line. */
+		surf_printf(s, 1, y++, s->w - 2, ST_DIM,
+			    "none in %s: no CPU, memory, I/O, counter or GPU readings",
+			    a->info.stacks_only);
+	} else if (a->show_panes && a->panes && s->h >= 20 && s->w >= 40) {
 		draw_panes(a, s, y, PANE_ROWS);
 		y += PANE_ROWS;
 		if (s->h >= 26)

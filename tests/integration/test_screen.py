@@ -486,7 +486,7 @@ def test_report_reopens_folded_stacks(screens, tmp_path):
     # never come, no facts of this machine, no made-up thread.
     assert "run.folded (folded stacks)" in text and "pid 0" not in text, text
     assert "waiting for" not in text and "no CPU PMU" not in text, text
-    assert "none in folded stacks" in text, text
+    assert "none in folded stacks: no CPU, memory" in text and "┌ CPU" not in text, text
     s.keys("4")
     s.wait_for(r"folded stacks has no threads")
     s.keys("3")
