@@ -33,6 +33,19 @@ const char *compare_mark(double z)
 	return a >= 3.29 ? "**" : a >= 1.96 ? "*" : "";
 }
 
+const char *compare_fn_mark(const struct compare_fn *f)
+{
+	return compare_mark(fabs(f->z_self) > fabs(f->z_total) ? f->z_self : f->z_total);
+}
+
+int compare_change_pct(const struct compare_metric *m, double *pct)
+{
+	if (!m->has[0] || !m->has[1] || m->v[0] == 0)
+		return -1;
+	*pct = 100.0 * (m->v[1] - m->v[0]) / fabs(m->v[0]);
+	return 0;
+}
+
 /* One side's function, before the two are merged. */
 struct entry {
 	const char *name, *module;
@@ -167,9 +180,11 @@ double compare_slowdown_pct(const struct comparison *c, const char **which)
 	for (size_t i = 0; i < 3; i++) {
 		const struct compare_metric *m = compare_metric(c, order[i]);
 
-		if (m && m->has[0] && m->has[1] && m->v[0] > 0) {
+		double pct;
+
+		if (m && m->v[0] > 0 && compare_change_pct(m, &pct) == 0) {
 			*which = order[i];
-			return 100.0 * (m->v[1] - m->v[0]) / m->v[0];
+			return pct;
 		}
 	}
 	*which = NULL;
@@ -392,12 +407,13 @@ static int judge_metric(const struct compare_metric *m, char **w, size_t nw, int
 	}
 	if (nw < k + 2 || parse_op(w[k], &op) || parse_value(w[k + 1], &x))
 		return -1;
-	if (change && m->v[0] == 0) {
+	if (!change)
+		v = m->v[1];
+	else if (compare_change_pct(m, &v)) {
 		*verdict = 0;
 		snprintf(ev, len, "diff: %s was 0 on the base side: no change in %% to judge", m->key);
 		return 0;
 	}
-	v = change ? 100.0 * (m->v[1] - m->v[0]) / fabs(m->v[0]) : m->v[1];
 	*verdict = holds(v, op, x) ? 1 : 2;
 	if (change)
 		snprintf(ev, len, "diff: %s %.2f -> %.2f (%+.1f%%): change %s %g%% %s", m->key,
@@ -450,4 +466,13 @@ int compare_predict(const struct comparison *c, const char *text, int *verdict, 
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int compare_build_profile(struct comparison *c, const struct saved_report *base,
+			  struct profile *after, const char *label, struct saved_report *hold)
+{
+	memset(hold, 0, sizeof(*hold));
+	hold->profile = after;
+	snprintf(hold->path, sizeof(hold->path), "%s", label);
+	return compare_build(c, base, hold);
 }

@@ -40,16 +40,25 @@ static double pct(const struct yctx *c, uint64_t weight)
 	return c->total ? 100.0 * (double)weight / (double)c->total : 0.0;
 }
 
+/* NODE's path in T, root first, into c->path: its length, or -1 (ENOMEM). */
+static long path_of(struct yctx *c, const struct ctree *t, uint32_t node)
+{
+	size_t d = ctree_node(t, node)->depth;
+
+	if (grow_array(&c->path, &c->pathcap, d + 1, sizeof(*c->path)))
+		return -1;
+	return d ? (long)ctree_path(t, node, c->path, d) : 0;
+}
+
 /* The node of the off-CPU tree at NODE's path (of c->t), or CTREE_NONE. */
 static uint32_t off_node(struct yctx *c, uint32_t node)
 {
-	size_t d = ctree_node(c->t, node)->depth;
 	uint32_t at = CTREE_ROOT;
+	long d;
 
-	if (!c->p->off_on || grow_array(&c->path, &c->pathcap, d + 1, sizeof(*c->path)))
+	if (!c->p->off_on || (d = path_of(c, c->t, node)) < 0)
 		return CTREE_NONE;
-	d = ctree_path(c->t, node, c->path, d);
-	for (size_t i = 0; i < d && at != CTREE_NONE; i++)
+	for (long i = 0; i < d && at != CTREE_NONE; i++)
 		at = ctree_child(c->p->off, at, c->path[i]);
 	return at;
 }
@@ -89,71 +98,49 @@ static const char *reason_type(enum block_reason r)
 	}
 }
 
+/* Why the stack ending at NODE of T blocked: its kernel frames, else its
+ * libc ones (nanosleep, pthread_mutex_lock...), as when it was recorded. */
+static enum block_reason stack_reason(struct yctx *c, const struct ctree *t, uint32_t node)
+{
+	long d = path_of(c, t, node);
+
+	return d < 0 ? BLOCK_NONE : blocking_of_stack(c->p->frames, c->path, (size_t)d);
+}
+
 struct reason_sum {
-	const struct frametab *ft;
+	struct yctx *c;
 	uint64_t ns[BLOCK_NREASONS];
-	uint32_t *path;
-	size_t cap;
 };
 
 static int add_reason(const struct ctree *t, uint32_t id, void *arg)
 {
 	struct reason_sum *s = arg;
 	const struct ctree_node *n = ctree_node(t, id);
-	size_t d;
 
-	if (!n->self_weight || grow_array(&s->path, &s->cap, n->depth + 1, sizeof(*s->path)))
-		return 0;
-	d = ctree_path(t, id, s->path, n->depth);
-	s->ns[blocking_of_stack(s->ft, s->path, d)] += n->self_weight;
+	if (n->self_weight)
+		s->ns[stack_reason(s->c, t, id)] += n->self_weight;
 	return 0;
 }
 
 /* The kind of time spent at or below NODE: its blocked time's main reason
- * when it spent more time blocked than on a CPU (ON, OFF in ns; SELF: the
- * node's own time only), else CPU, or kernel for a kernel frame. */
-static const char *step_type(struct yctx *c, uint32_t node, uint64_t on, uint64_t off, int self)
+ * when it spent more time blocked than on a CPU (ON, OFF in ns), else CPU,
+ * or kernel for a kernel frame. */
+static const char *step_type(struct yctx *c, uint32_t node, uint64_t on, uint64_t off)
 {
 	const struct frame *f = frametab_get(c->p->frames, ctree_node(c->t, node)->frame);
 	uint32_t o;
 
 	if (off > on && (o = off_node(c, node)) != CTREE_NONE) {
-		struct reason_sum s = { c->p->frames, { 0 }, NULL, 0 };
+		struct reason_sum s = { c, { 0 } };
 		int best = 0;
 
-		if (self)
-			add_reason(c->p->off, o, &s);
-		else
-			ctree_walk(c->p->off, o, add_reason, &s);
-		free(s.path);
+		ctree_walk(c->p->off, o, add_reason, &s);
 		for (int r = 1; r < BLOCK_NREASONS; r++)
 			if (s.ns[r] > s.ns[best])
 				best = r;
 		return reason_type((enum block_reason)best);
 	}
 	return f->kind == FRAME_KERNEL ? "kernel" : "CPU";
-}
-
-/* Wall time (ns) at or below NODE (SELF: at it only): its on-CPU time and
- * its blocked time; and the run's, what time shares are of. 0 when samples
- * are not time (events sampled). */
-static uint64_t node_time(struct yctx *c, uint32_t node, int self, uint64_t *on, uint64_t *off)
-{
-	const struct ctree_node *n = ctree_node(c->t, node);
-	uint32_t o;
-
-	*on = *off = 0;
-	if (!c->r->weight_ns)
-		return 0;
-	if (c->r->wall) /* the wall tree: blocked time is in the weights */
-		return self ? n->self_weight : n->weight;
-	*on = self ? n->self_weight : n->weight;
-	if (self)
-		*off = (o = off_node(c, node)) != CTREE_NONE ? ctree_node(c->p->off, o)->self_weight
-							      : 0;
-	else
-		*off = off_at(c, node);
-	return *on + *off;
 }
 
 static uint64_t run_time(const struct yctx *c)
@@ -166,13 +153,11 @@ static uint64_t run_time(const struct yctx *c)
 /* "main > dispatch > alpha_leaf": NODE's path (of T) as a reader follows it. */
 static void tree_path(struct yctx *c, const struct ctree *t, uint32_t node, char *buf, size_t len)
 {
-	size_t d = ctree_node(t, node)->depth, w = 0;
+	long d = path_of(c, t, node);
+	size_t w = 0;
 
 	buf[0] = 0;
-	if (grow_array(&c->path, &c->pathcap, d + 1, sizeof(*c->path)))
-		return;
-	d = ctree_path(t, node, c->path, d);
-	for (size_t i = 0; i < d && w < len; i++)
+	for (long i = 0; i < d && w < len; i++)
 		w += (size_t)snprintf(buf + w, len - w, "%s%s", i ? " > " : "",
 				      frametab_get(c->p->frames, c->path[i])->name);
 }
@@ -645,13 +630,19 @@ static void write_steps(struct yctx *c, uint32_t parent, const char *prefix)
 		yw_kuint(w, "samples", nd->samples);
 		yw_knum(w, "total_pct", pct(c, nd->weight), 2);
 		yw_knum(w, "self_pct", pct(c, nd->self_weight), 2);
-		if (c->p->off_on)
-			yw_knum(w, "off_cpu_ms", (double)off_at(c, kids[i]) / 1e6, 1);
 		{
-			uint64_t on, off, t = node_time(c, kids[i], 0, &on, &off), all = run_time(c);
+			/* Blocked time below the step; on-CPU and blocked apart
+			 * only when samples are time outside the wall tree. */
+			uint64_t off = off_at(c, kids[i]), all = run_time(c);
+			int apart = c->r->weight_ns && !c->r->wall;
 
-			yw_kstr(w, "type", step_type(c, kids[i], on, off, 0));
+			if (c->p->off_on)
+				yw_knum(w, "off_cpu_ms", (double)off / 1e6, 1);
+			yw_kstr(w, "type",
+				step_type(c, kids[i], apart ? nd->weight : 0, apart ? off : 0));
 			if (all) {
+				uint64_t t = c->r->wall ? nd->weight : nd->weight + off;
+
 				yw_knum(w, "wall_time_ms", (double)t / 1e6, 1);
 				yw_knum(w, "time_share_pct", 100.0 * (double)t / (double)all, 2);
 			}
@@ -941,15 +932,14 @@ static void profile_frames(struct yctx *c)
 
 static void flow_path(struct yctx *c, const struct ctree *t, uint32_t node)
 {
-	size_t d = ctree_node(t, node)->depth;
+	long d = path_of(c, t, node);
 
-	if (grow_array(&c->path, &c->pathcap, d + 1, sizeof(*c->path))) {
+	if (d < 0) {
 		c->err = -ENOMEM;
 		d = 0;
 	}
-	d = d ? ctree_path(t, node, c->path, d) : 0;
 	yw_flow_seq(&c->w);
-	for (size_t k = 0; k < d; k++)
+	for (long k = 0; k < d; k++)
 		yw_uint(&c->w, c->path[k]);
 	yw_end_seq(&c->w);
 }
@@ -1124,15 +1114,15 @@ static void compare_metrics(struct yamlw *w, const struct comparison *cmp)
 	for (size_t i = 0; i < cmp->nm; i++) {
 		const struct compare_metric *m = &cmp->m[i];
 		int both = m->has[0] && m->has[1];
+		double pct = 0;
+		int has_pct = compare_change_pct(m, &pct) == 0;
 
 		yw_map(w);
 		yw_kstr(w, "metric", m->key);
 		knum_or_null(w, "base", m->has[0], m->v[0], 2);
 		knum_or_null(w, "after", m->has[1], m->v[1], 2);
 		knum_or_null(w, "change", both, m->v[1] - m->v[0], 2);
-		knum_or_null(w, "change_pct", both && m->v[0] != 0,
-			     both && m->v[0] != 0 ? 100.0 * (m->v[1] - m->v[0]) / fabs(m->v[0]) : 0,
-			     1);
+		knum_or_null(w, "change_pct", has_pct, pct, 1);
 		yw_end_map(w);
 	}
 	yw_end_seq(w);
@@ -1155,8 +1145,7 @@ static void compare_function(struct yamlw *w, const struct comparison *cmp,
 	yw_kuint(w, "after_self_samples", f->self_n[1]);
 	yw_knum(w, "z_self", f->z_self, 2);
 	yw_knum(w, "z_total", f->z_total, 2);
-	yw_kstr(w, "significance", compare_mark(fabs(f->z_self) > fabs(f->z_total) ? f->z_self
-										      : f->z_total));
+	yw_kstr(w, "significance", compare_fn_mark(f));
 	if (cmp->have_ms) {
 		yw_knum(w, "base_self_ms", f->self_ms[0], 1);
 		yw_knum(w, "after_self_ms", f->self_ms[1], 1);
@@ -1203,18 +1192,6 @@ static void section_comparison(struct yctx *c)
 }
 
 #define TOP_BOTTLENECKS 5
-
-/* Why the stack ending at NODE of T blocked: its kernel frames, else its
- * libc ones (nanosleep, pthread_mutex_lock...), as when it was recorded. */
-static enum block_reason stack_reason(struct yctx *c, const struct ctree *t, uint32_t node)
-{
-	size_t d = ctree_node(t, node)->depth;
-
-	if (grow_array(&c->path, &c->pathcap, d + 1, sizeof(*c->path)))
-		return BLOCK_NONE;
-	d = ctree_path(t, node, c->path, d);
-	return blocking_of_stack(c->p->frames, c->path, d);
-}
 
 struct self_time {
 	uint32_t node;

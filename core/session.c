@@ -293,20 +293,17 @@ static int process_batch(struct session *s, struct session_batch *b, uint64_t de
 	}
 	for (; b->pos < b->n; b->pos++) {
 		const struct perf_event_header *h = (const void *)(b->buf + b->ents[b->pos].off);
+		uint64_t now = mono_ns();
 		int e;
 
 		/* Slow work (a big binary's symbols loading) must not let the
 		 * rings overflow: what arrives meanwhile waits in the spare
 		 * batch, all of it later than this batch. Nor keep the user
 		 * waiting: past the deadline the rest waits for the next turn. */
-		if ((b->pos & 63) == 63 || mono_ns() - s->collected_ns > TOPUP_NS) {
-			uint64_t now = mono_ns();
-
-			if (now >= deadline)
-				return 0;
-			if (now - s->collected_ns > TOPUP_NS)
-				collect_rings(s, s->spare);
-		}
+		if (now >= deadline)
+			return 0;
+		if (now - s->collected_ns > TOPUP_NS)
+			collect_rings(s, s->spare);
 		e = perf_rec_decode(h, st, &r);
 		if (e == 0)
 			dispatch(s, &r);
@@ -350,17 +347,12 @@ static int count_sample(const struct perf_event_header *h, void *arg)
  * dropped, and counted, rather than keep them waiting. */
 static void drop_waiting(struct session *s)
 {
-	uint64_t st = sampler_sample_type(s->sampler);
 	struct session_batch *bs[2] = { s->batch, s->spare };
-	struct perf_rec r;
 
 	for (int k = 0; k < 2; k++) {
-		for (size_t i = bs[k]->pos; i < bs[k]->n; i++) {
-			const struct perf_event_header *h = (const void *)(bs[k]->buf + bs[k]->ents[i].off);
-
-			if (perf_rec_decode(h, st, &r) == 0 && r.type == PERF_RECORD_SAMPLE)
-				s->profile->dropped++;
-		}
+		for (size_t i = bs[k]->pos; i < bs[k]->n; i++)
+			count_sample((const void *)(bs[k]->buf + bs[k]->ents[i].off),
+				     &s->profile->dropped);
 		batch_reset(bs[k]);
 	}
 }

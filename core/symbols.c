@@ -408,7 +408,6 @@ static int is_file(const char *path)
 	return path[0] == '/' && path[1] != '/' && strncmp(path, "/memfd:", 7);
 }
 
-/* Inserts a mapping, dropping any it overlaps (a new mmap replaces them). */
 /* A program may copy its own text into anonymous memory at the same
  * addresses (node --use-largepages moves it to huge pages): the code is
  * still the file's. An anonymous executable mapping laid over a file's
@@ -439,6 +438,7 @@ static void keep_file_identity(struct sym_proc *p, size_t i, const char *under, 
 	m->pgoff = m->start - bias;
 }
 
+/* Inserts a mapping, dropping any it overlaps (a new mmap replaces them). */
 static int proc_map(struct symbolizer *s, struct sym_proc *p, uint64_t start, uint64_t end,
 		    uint64_t pgoff, uint64_t dev, uint64_t ino, const char *path)
 {
@@ -736,7 +736,6 @@ static void note_module(struct symbolizer *s, Dwfl_Module *mod, const char *modp
 	GElf_Addr vaddr;
 	char hex[2 * 64 + 1];
 	int n;
-
 	Dwarf_Addr bias;
 
 	if (frametab_module(s->frames, base_name(modpath)))
@@ -959,6 +958,13 @@ static void remember(struct symbolizer *s, uint64_t key, const uint32_t *ids, si
 	s->nchains += n;
 }
 
+/* ADDR, in file mapping M, as the synthetic address of that place in its
+ * file (see struct sym_file). */
+static uint64_t synth_of(const struct symbolizer *s, const struct mapping *m, uint64_t addr)
+{
+	return s->files[m->file]->base + (addr - m->start + m->pgoff);
+}
+
 /* User address ADDR of P: its file's frames (looked up once per place in
  * the file, whichever process ran it), else JIT code, else unknown. */
 static size_t resolve_user(struct symbolizer *s, struct sym_proc *p, uint64_t addr, uint32_t *ids)
@@ -977,7 +983,7 @@ static size_t resolve_user(struct symbolizer *s, struct sym_proc *p, uint64_t ad
 		ids[0] = resolve_jit(s, p, addr);
 		return 1;
 	}
-	synth = s->files[map->file]->base + (addr - map->start + map->pgoff);
+	synth = synth_of(s, map, addr);
 	v = u64map_get(&s->cache, synth);
 	if (v != U64MAP_NONE && !(v & CHAIN)) {
 		ids[0] = v;
@@ -1186,7 +1192,7 @@ int sym_at_entry(struct symbolizer *s, pid_t pid, uint64_t ip)
 	if (!(mod = file_module(s, f, p, m)) || !(elf = dwfl_module_getelf(mod, &bias)) ||
 	    !gelf_getehdr(elf, &eh) || !eh.e_entry)
 		return 0;
-	vaddr = f->base + (ip - m->start + m->pgoff) - bias;
+	vaddr = synth_of(s, m, ip) - bias;
 	/* _start is a few dozen bytes: the return address into it, after its
 	 * call of __libc_start_main, lies just past the entry point. */
 	return vaddr >= eh.e_entry && vaddr - eh.e_entry < 64;

@@ -50,7 +50,6 @@ struct sampler {
 	int lean, lean_members;
 	int *lean_fds;
 	size_t nlean, caplean, lean_width;
-	char layout_note[256];
 };
 
 static long sys_perf_event_open(struct perf_event_attr *a, pid_t pid, int cpu, int group,
@@ -204,6 +203,14 @@ static int open_leader_first(struct sampler *s, pid_t tid, int cpu, const struct
 	}
 }
 
+/* A sentence more in the counter note, after a "; ". */
+static void note_add(struct sampler *s, const char *text)
+{
+	size_t l = strlen(s->ctr_note);
+
+	snprintf(s->ctr_note + l, sizeof(s->ctr_note) - l, "%s%s", l ? "; " : "", text);
+}
+
 static void note_dropped(struct sampler *s, const char *name, const char *why)
 {
 	size_t l = strlen(s->ctr_note);
@@ -292,14 +299,9 @@ static void decide_members(struct sampler *s, pid_t tid, int cpu, int leader)
 		s->group[k++] = s->group[i];
 	}
 	s->ngroup = k;
-	if (!s->sample_read && s->ngroup) {
-		size_t l = strlen(s->ctr_note);
-
-		snprintf(s->ctr_note + l, sizeof(s->ctr_note) - l,
-			 "%sper-function counters unavailable: this kernel refuses group reads "
-			 "in inherited samples (needs Linux 6.12)",
-			 l ? "; " : "");
-	}
+	if (!s->sample_read && s->ngroup)
+		note_add(s, "per-function counters unavailable: this kernel refuses group reads "
+			    "in inherited samples (needs Linux 6.12)");
 }
 
 static void index_streams(struct sampler *s)
@@ -797,46 +799,41 @@ static size_t open_fds(void)
 	return n > 3 ? n - 3 : 0; /* ".", ".." and the directory's own */
 }
 
-/* The counter note says it too: counters of lean tasks are partial. */
-static void plan_noted(struct sampler *s)
-{
-	size_t l = strlen(s->ctr_note);
-
-	snprintf(s->ctr_note + l, sizeof(s->ctr_note) - l, "%s%s", l ? "; " : "", s->layout_note);
-}
-
 int sampler_plan(struct sampler *s, size_t ntasks, char *err, size_t len)
 {
 	struct rlimit rl;
 	size_t sw = s->offcpu ? 1 : 0, full = s->ncpus * (s->ngroup + sw),
-	       lean = s->ncpus * (1 + sw) + (s->ngroup - 1), bare = s->ncpus * (1 + sw), budget;
+	       lean = s->ncpus * (1 + sw) + (s->ngroup - 1), bare = s->ncpus * (1 + sw), budget,
+	       used;
+	char note[256];
 
 	if (!ntasks || getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY)
 		return 0;
 	/* Kept free: the exports, /proc readers, libdwfl's open files. */
-	budget = rl.rlim_cur > open_fds() + 256 ? rl.rlim_cur - open_fds() - 256 : 0;
+	used = open_fds() + 256;
+	budget = rl.rlim_cur > used ? rl.rlim_cur - used : 0;
 	if (ntasks * full <= budget)
 		return 0;
 	s->lean_width = s->ncpus + s->ngroup - 1;
 	if (ntasks * lean <= budget) {
 		s->lean = s->lean_members = 1;
-		snprintf(s->layout_note, sizeof(s->layout_note),
+		snprintf(note, sizeof(note),
 			 "%zu threads x %zu CPUs: counters opened once per thread, not per CPU "
 			 "(%zu descriptors instead of %zu; limit %llu); per-function counters "
 			 "only for the first thread",
 			 ntasks, s->ncpus, ntasks * lean, ntasks * full,
 			 (unsigned long long)rl.rlim_cur);
-		plan_noted(s);
+		note_add(s, note);
 		return 0;
 	}
 	if (ntasks * bare <= budget) {
 		s->lean = 1;
-		snprintf(s->layout_note, sizeof(s->layout_note),
+		snprintf(note, sizeof(note),
 			 "%zu threads x %zu CPUs: only the sampling%s event%s opened per thread "
 			 "(%zu descriptors; the limit %llu leaves no room for counters)",
 			 ntasks, s->ncpus, sw ? " and context-switch" : "", sw ? "s" : "",
 			 ntasks * bare, (unsigned long long)rl.rlim_cur);
-		plan_noted(s);
+		note_add(s, note);
 		return 0;
 	}
 	snprintf(err, len,
@@ -845,6 +842,4 @@ int sampler_plan(struct sampler *s, size_t ntasks, char *err, size_t len)
 		 ntasks, s->ncpus, ntasks * bare, (unsigned long long)rl.rlim_cur);
 	return -EMFILE;
 }
-
-const char *sampler_layout_note(const struct sampler *s) { return s->layout_note; }
 

@@ -249,11 +249,12 @@ void app_filter_thread(struct app *a, pid_t tid);
 /* Hypotheses: a prompt to edit the evidence of ID. */
 void app_edit_evidence(struct app *a, unsigned id);
 
-/* The baseline (baseline.c): from a file, or the live profile pinned (b
- * toggles). Returns 0, or -errno with the reason in ERR. */
-int app_set_baseline_file(struct app *a, const char *path, char *err, size_t len);
+/* The baseline (baseline.c): read from a file into B (before or after the
+ * app is set up), or the live profile pinned (b toggles). Returns 0, or
+ * -errno with the reason in ERR. */
+int app_base_load(struct app_base *b, const char *path, char *err, size_t len);
 void app_toggle_pin(struct app *a);
-void app_clear_baseline(struct app *a);
+void app_base_free(struct app_base *b);
 /* The view was rebuilt: node ids may mean other nodes. */
 void app_base_view_changed(struct app *a);
 /* The baseline's total share of NODE's call path, or of FRAME's function

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 struct saved_report;
+struct profile;
 
 enum { CMP_BASE, CMP_AFTER };
 
@@ -57,6 +58,10 @@ struct comparison {
 /* Returns 0 or -ENOMEM. */
 int compare_build(struct comparison *c, const struct saved_report *base,
 		  const struct saved_report *after);
+/* The same with a profile for the after side (a live run, or what came
+ * since a pin), held in HOLD under the name LABEL. */
+int compare_build_profile(struct comparison *c, const struct saved_report *base,
+			  struct profile *after, const char *label, struct saved_report *hold);
 void compare_free(struct comparison *c);
 
 /* The z-test's two-sided significance: "**" p < 0.001 (|z| >= 3.29),
@@ -64,6 +69,12 @@ void compare_free(struct comparison *c);
 const char *compare_mark(double z);
 /* Two-proportion z of X1/N1 against X2/N2 (pooled); 0 when undefined. */
 double compare_z(uint64_t x1, uint64_t n1, uint64_t x2, uint64_t n2);
+/* The significance mark of F's change: of the self or the total share,
+ * whichever moved more surely (the larger |z|). */
+const char *compare_fn_mark(const struct compare_fn *f);
+/* M's change from base to after in percent of the base: 0, or -1 when a
+ * side lacks it or the base is 0. */
+int compare_change_pct(const struct compare_metric *m, double *pct);
 /* The metric KEY, or NULL. */
 const struct compare_metric *compare_metric(const struct comparison *c, const char *key);
 /* How much slower AFTER is than BASE, in percent: CPU time where both sides

@@ -57,11 +57,10 @@ int sampler_open_task(struct sampler *s, pid_t tid, char *err, size_t errlen);
  * NTASKS tasks in all. Where their events in full (a group per task and
  * CPU) would not fit the descriptor limit, later tasks are opened lean: a
  * sampling leader (and switch event) per CPU, their counters once per task
- * on any CPU (counted in the totals, not in samples), or none; said by
- * sampler_layout_note. Returns 0, or -EMFILE with the reason in ERR when
- * even the leaders would not fit. */
+ * on any CPU (counted in the totals, not in samples), or none; said in the
+ * counter note. Returns 0, or -EMFILE with the reason in ERR when even the
+ * leaders would not fit. */
 int sampler_plan(struct sampler *s, size_t ntasks, char *err, size_t len);
-const char *sampler_layout_note(const struct sampler *s); /* "" when full */
 
 /* Starts every opened event (attach mode; launch mode starts on exec). */
 void sampler_enable(struct sampler *s);

@@ -115,12 +115,9 @@ int app_init_saved(struct app *a, const struct report *r)
 	snprintf(a->gpu_desc, sizeof(a->gpu_desc), "saved report: no live readings");
 	/* Folded stacks and pprof carry stacks and nothing else: say so, do
 	 * not show this machine's facts or wait for readings that never come. */
-	if (!strcmp(r->call_graph, "folded") || !strcmp(r->call_graph, "pprof")) {
+	if (!strcmp(r->call_graph, "folded") || !strcmp(r->call_graph, "pprof"))
 		snprintf(a->info.stacks_only, sizeof(a->info.stacks_only), "%s",
 			 r->call_graph[0] == 'f' ? "folded stacks" : "a pprof profile");
-		snprintf(a->gpu_desc, sizeof(a->gpu_desc), "%s: no GPU readings",
-			 a->info.stacks_only);
-	}
 	if (r->wall && !e)
 		app_refresh(a);
 	return e;
@@ -196,7 +193,7 @@ void app_fini(struct app *a)
 	free(a->hits);
 	tree_state_fini(&a->ts);
 	tree_state_fini(&a->callers_ts);
-	app_clear_baseline(a);
+	app_base_free(&a->base);
 	ledger_fini(&a->ledger);
 }
 
@@ -1125,16 +1122,15 @@ static void draw_readings(struct app *a, struct surface *s, int y)
 	surf_text_fit(s, 1, y, s->w - 2, ST_DIM, buf);
 }
 
-/* The GPU pane has nothing to say: no GPU here (or none read, or a file
- * without readings). It then takes no room; the readings line says so. */
+/* The GPU pane has nothing to say: no GPU here, or none read. It then
+ * takes no room; the readings line says so. */
 int app_gpu_absent(const struct app *a)
 {
 	const struct timeline_point *pt = timeline_last(a->timeline);
 
 	if (pt && pt->gpu_valid)
 		return 0;
-	return !strncmp(a->gpu_desc, "no GPU", 6) || !strncmp(a->gpu_desc, "GPU not read", 12) ||
-	       a->info.stacks_only[0];
+	return !strncmp(a->gpu_desc, "no GPU", 6) || !strncmp(a->gpu_desc, "GPU not read", 12);
 }
 
 static void draw_panes(struct app *a, struct surface *s, int y, int h)

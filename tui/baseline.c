@@ -37,10 +37,8 @@ static void forget_maps(struct app_base *b)
 	b->nxlat = b->nbnode = 0;
 }
 
-void app_clear_baseline(struct app *a)
+void app_base_free(struct app_base *b)
 {
-	struct app_base *b = &a->base;
-
 	forget_maps(b);
 	free(b->names);
 	free(b->hs);
@@ -76,7 +74,7 @@ static int index_base(struct app_base *b)
 	return 0;
 }
 
-int app_set_baseline_file(struct app *a, const char *path, char *err, size_t len)
+int app_base_load(struct app_base *b, const char *path, char *err, size_t len)
 {
 	struct saved_report *s = calloc(1, sizeof(*s));
 	const char *slash = strrchr(path, '/');
@@ -89,11 +87,11 @@ int app_set_baseline_file(struct app *a, const char *path, char *err, size_t len
 		free(s);
 		return -EINVAL;
 	}
-	app_clear_baseline(a);
-	a->base.saved = s;
-	snprintf(a->base.name, sizeof(a->base.name), "%s", slash ? slash + 1 : path);
-	if (index_base(&a->base)) {
-		app_clear_baseline(a);
+	app_base_free(b);
+	b->saved = s;
+	snprintf(b->name, sizeof(b->name), "%s", slash ? slash + 1 : path);
+	if (index_base(b)) {
+		app_base_free(b);
 		snprintf(err, len, "out of memory");
 		return -ENOMEM;
 	}
@@ -108,7 +106,7 @@ void app_toggle_pin(struct app *a)
 	struct ctree *pin;
 
 	if (a->base.saved) {
-		app_clear_baseline(a);
+		app_base_free(&a->base);
 		app_message(a, 0, "baseline dropped: the whole profile again");
 		return;
 	}
@@ -131,7 +129,7 @@ void app_toggle_pin(struct app *a)
 	a->base.pinned_at = a->elapsed_s;
 	snprintf(a->base.name, sizeof(a->base.name), "the first %.1f s", a->elapsed_s);
 	if (index_base(&a->base)) {
-		app_clear_baseline(a);
+		app_base_free(&a->base);
 		app_message(a, 1, "out of memory pinning the baseline");
 		return;
 	}
@@ -251,17 +249,19 @@ int app_diff_style(double delta, int is_new)
 /* For an export: the comparison of the baseline with what is shown now. */
 int app_comparison(struct app *a, struct comparison *c, struct saved_report *after)
 {
+	struct profile *p;
+
 	memset(after, 0, sizeof(*after));
 	if (!a->base.saved)
 		return -1;
-	after->profile = a->base.pin ? profile_from_tree(a->pv.tree, a->profile->frames) : a->profile;
-	if (!after->profile)
+	p = a->base.pin ? profile_from_tree(a->pv.tree, a->profile->frames) : a->profile;
+	if (!p)
 		return -ENOMEM;
-	snprintf(after->path, sizeof(after->path), "%s",
-		 a->base.pin ? "since the pin" : a->saved ? "this report" : "this run");
-	if (compare_build(c, a->base.saved, after)) {
+	if (compare_build_profile(c, a->base.saved, p,
+				  a->base.pin ? "since the pin" : a->saved ? "this report" : "this run",
+				  after)) {
 		if (a->base.pin)
-			profile_free(after->profile);
+			profile_free(p);
 		return -ENOMEM;
 	}
 	return 0;

@@ -16,13 +16,14 @@
 static void print_metric(const struct compare_metric *m)
 {
 	char b[32] = "-", a[32] = "-", ch[32] = "";
+	double pct;
 
 	if (m->has[0])
 		snprintf(b, sizeof(b), "%.2f", m->v[0]);
 	if (m->has[1])
 		snprintf(a, sizeof(a), "%.2f", m->v[1]);
-	if (m->has[0] && m->has[1] && m->v[0] != 0)
-		snprintf(ch, sizeof(ch), "%+.1f%%", 100.0 * (m->v[1] - m->v[0]) / fabs(m->v[0]));
+	if (compare_change_pct(m, &pct) == 0)
+		snprintf(ch, sizeof(ch), "%+.1f%%", pct);
 	else if (m->has[0] && m->has[1])
 		snprintf(ch, sizeof(ch), "%+.2f", m->v[1] - m->v[0]);
 	printf("  %-28s %14s %14s %9s\n", m->key, b, a, ch);
@@ -48,12 +49,11 @@ static void print_table(const struct comparison *c, int top)
 	printf("  %s\n", "function");
 	for (size_t i = 0; i < c->n && shown < top; i++) {
 		const struct compare_fn *f = &c->fns[i];
-		double z = fabs(f->z_self) > fabs(f->z_total) ? f->z_self : f->z_total;
 		const char *status = !f->present[0] ? "  [new]" : !f->present[1] ? "  [vanished]" : "";
 
 		printf("%+8.2f %+8.2f %7.2f%% %7.2f%% %7.2f%% %3s", f->self_pct[1] - f->self_pct[0],
 		       f->total_pct[1] - f->total_pct[0], f->self_pct[0], f->self_pct[1],
-		       f->total_pct[1], compare_mark(z));
+		       f->total_pct[1], compare_fn_mark(f));
 		if (c->have_ms)
 			printf(" %+9.1f", f->self_ms[1] - f->self_ms[0]);
 		printf("  %s%s%s%s\n", f->name, c->by_name ? "" : "  ", c->by_name ? "" : f->module,

@@ -50,14 +50,9 @@ static void spark_row(const struct app *a, struct surface *s, struct rect r, enu
 		draw_spark(s, r.x + 1, r.y + SPARK_ROW, w, v, n, max > floor_max ? max : floor_max);
 }
 
-static void no_data(const struct app *a, struct surface *s, struct rect r)
+static void no_data(struct surface *s, struct rect r)
 {
-	char why[96];
-
-	if (a->info.stacks_only[0])
-		snprintf(why, sizeof(why), "none in %s", a->info.stacks_only);
-	surf_text_fit(s, r.x + 1, r.y + 1, r.w - 2, ST_DIM,
-		      a->info.stacks_only[0] ? why : "waiting for the first interval");
+	surf_text_fit(s, r.x + 1, r.y + 1, r.w - 2, ST_DIM, "waiting for the first interval");
 }
 
 static void cpu_draw(const struct app *a, struct surface *s, struct rect r)
@@ -66,7 +61,7 @@ static void cpu_draw(const struct app *a, struct surface *s, struct rect r)
 
 	surf_box(s, r.x, r.y, r.w, r.h, " CPU ");
 	if (!pt) {
-		no_data(a, s, r);
+		no_data(s, r);
 		return;
 	}
 	surf_printf(s, r.x + 1, r.y + 1, r.w - 2, ST_NORMAL, "%.1f%% of a core", pt->cpu_pct);
@@ -85,7 +80,7 @@ static void rss_draw(const struct app *a, struct surface *s, struct rect r)
 
 	surf_box(s, r.x, r.y, r.w, r.h, " Memory ");
 	if (!pt) {
-		no_data(a, s, r);
+		no_data(s, r);
 		return;
 	}
 	fmt_bytes(rss, sizeof(rss), pt->rss_mib * 1048576.0);
@@ -141,7 +136,7 @@ static void io_draw(const struct app *a, struct surface *s, struct rect r)
 
 	surf_box(s, r.x, r.y, r.w, r.h, " I/O ");
 	if (!pt) {
-		no_data(a, s, r);
+		no_data(s, r);
 		return;
 	}
 	if (!pt->io_valid) {
@@ -168,10 +163,6 @@ static void counters_draw(const struct app *a, struct surface *s, struct rect r)
 	int y = r.y + 1;
 
 	surf_box(s, r.x, r.y, r.w, r.h, " Counters ");
-	if (a->info.stacks_only[0]) {
-		no_data(a, s, r);
-		return;
-	}
 	if (!a->info.hw_counters)
 		surf_text_fit(s, r.x + 1, y++, r.w - 2, ST_WARN, "no CPU PMU: software events");
 	if (!pt) {

@@ -117,10 +117,7 @@ static int finish(struct session *s, const struct cli_options *o, const struct l
 	if (!o->quiet)
 		print_table(s->profile, r.tree ? r.tree : s->profile->tree, o->top);
 	/* --baseline: the export carries the comparison with it. */
-	memset(&after, 0, sizeof(after));
-	after.profile = s->profile;
-	snprintf(after.path, sizeof(after.path), "this run");
-	if (base && compare_build(&cmp, base, &after) == 0)
+	if (base && compare_build_profile(&cmp, base, s->profile, "this run", &after) == 0)
 		r.comparison = &cmp;
 	rc = face_write_exports(o, &r);
 	if (r.comparison)

@@ -159,18 +159,13 @@ static int write_exports(struct loop *l, const struct cli_options *o)
  * usage error. Returns 0 (OUT holds it, or nothing without the option). */
 static int load_baseline(const struct cli_options *o, struct app_base *out)
 {
-	struct app tmp;
 	char err[4400];
 
 	memset(out, 0, sizeof(*out));
-	if (!o->baseline_path)
-		return 0;
-	memset(&tmp, 0, sizeof(tmp));
-	if (app_set_baseline_file(&tmp, o->baseline_path, err, sizeof(err))) {
+	if (o->baseline_path && app_base_load(out, o->baseline_path, err, sizeof(err))) {
 		fprintf(stderr, "flametop: --baseline: %s\n", err);
 		return 2;
 	}
-	*out = tmp.base;
 	return 0;
 }
 
@@ -245,8 +240,7 @@ int top_run(const struct cli_options *o)
 	if (!l->s) {
 		fprintf(stderr, "flametop: %s\n", err);
 		ledger_fini(&loaded);
-		l->app.base = base;
-		app_clear_baseline(&l->app);
+		app_base_free(&base);
 		free(l);
 		return 1;
 	}
@@ -255,8 +249,7 @@ int top_run(const struct cli_options *o)
 		fprintf(stderr, "flametop: %s\n", err[0] ? err : "out of memory");
 		session_free(l->s);
 		ledger_fini(&loaded);
-		l->app.base = base;
-		app_clear_baseline(&l->app);
+		app_base_free(&base);
 		free(l);
 		return 1;
 	}
@@ -342,8 +335,7 @@ int top_report(const struct cli_options *o)
 	if (o->ledger_path ? face_load_ledger(o, &loaded, l->ledger_save, sizeof(l->ledger_save))
 	    : sr->folded || sr->pprof ? 0
 	    : ledger_yaml_load_doc(&sr->doc, &loaded, err, sizeof(err)) ? 2 : 0) {
-		l->app.base = base;
-		app_clear_baseline(&l->app);
+		app_base_free(&base);
 		if (!o->ledger_path)
 			fprintf(stderr, "flametop: '%s': %s\n", o->report_path, err);
 		ledger_fini(&loaded);
@@ -358,8 +350,7 @@ int top_report(const struct cli_options *o)
 		fprintf(stderr, "flametop: %s\n", err[0] ? err : "out of memory");
 		ledger_fini(&loaded);
 		app_fini(&l->app);
-		l->app.base = base;
-		app_clear_baseline(&l->app);
+		app_base_free(&base);
 		saved_free(sr);
 		free(sr);
 		free(l);
