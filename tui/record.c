@@ -17,7 +17,8 @@
 
 static void announce(const struct session *s, const struct cli_options *o)
 {
-	const char *note = sampler_hw_note(s->sampler), *ctr = sampler_counter_note(s->sampler);
+	const char *note = sampler_hw_note(s->sampler), *ctr = sampler_counter_note(s->sampler),
+		   *kernel = target_kernel_note(&s->target, sampler_user_only(s->sampler));
 	const struct event_spec *g = sampler_group(s->sampler);
 	char counted[600] = "";
 
@@ -46,10 +47,9 @@ static void announce(const struct session *s, const struct cli_options *o)
 		fprintf(stderr, "flametop: sampling pid %d (%s) at %u Hz on %s, call graph %s\n",
 			(int)s->target.pid, s->target.comm, o->freq_hz,
 			sampler_event_name(s->sampler), how);
-	if (target_kernel_note(&s->target, sampler_user_only(s->sampler)))
+	if (kernel)
 		fprintf(stderr, "flametop: pid %d (%s) is %s\n", (int)s->target.pid,
-			s->target.comm,
-			target_kernel_note(&s->target, sampler_user_only(s->sampler)));
+			s->target.comm, kernel);
 	if (counted[0])
 		fprintf(stderr, "flametop: counting %s\n", counted);
 	if (sampler_offcpu_note(s->sampler)[0])

@@ -203,6 +203,7 @@ int top_run(const struct cli_options *o)
 {
 	struct loop *l = calloc(1, sizeof(*l));
 	char err[1024], logpath[4096] = "";
+	const char *kernel;
 	int rc = 0, outfd = -1;
 	struct ledger loaded;
 	struct app_base base;
@@ -261,9 +262,9 @@ int top_run(const struct cli_options *o)
 	l->ledger_saved = loaded.changes;
 	if (logpath[0])
 		app_message(&l->app, 0, "the command's output goes to %s", logpath);
-	if (target_kernel_note(&l->s->target, sampler_user_only(l->s->sampler)))
-		app_message(&l->app, 1, "pid %d is %s", (int)l->s->target.pid,
-			    target_kernel_note(&l->s->target, sampler_user_only(l->s->sampler)));
+	kernel = target_kernel_note(&l->s->target, sampler_user_only(l->s->sampler));
+	if (kernel)
+		app_message(&l->app, 1, "pid %d is %s", (int)l->s->target.pid, kernel);
 	ledger_note(l, o);
 	l->refresh_ms = (uint64_t)((o->refresh_s > 0 ? o->refresh_s : 1.0) * 1000);
 	l->next_refresh = now_ms() + (l->refresh_ms < 250 ? l->refresh_ms : 250);
