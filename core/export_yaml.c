@@ -263,6 +263,16 @@ static void section_target(struct yctx *c)
 		yw_null(w);
 	yw_kbool(w, "stopped_by_flametop", r->stopped_by_flametop);
 	yw_kbool(w, "kernel_thread", r->kernel_thread);
+	yw_key(w, "interpreter");
+	if (r->python_version) {
+		yw_map(w);
+		yw_kstr(w, "name", "cpython");
+		yw_kstr(w, "version", r->python_version);
+		yw_kstr(w, "module", r->python_module);
+		yw_end_map(w);
+	} else {
+		yw_null(w);
+	}
 	yw_end_map(w);
 }
 
@@ -408,6 +418,28 @@ static void write_symbols(struct yctx *c)
 	yw_end_map(w);
 }
 
+/* How the Python frames were read: null when they were not (--no-python). */
+static void write_python(struct yctx *c)
+{
+	const struct pystack_stats *st = c->r->python;
+	struct yamlw *w = &c->w;
+
+	yw_key(w, "python_frames");
+	if (!st) {
+		yw_null(w);
+		return;
+	}
+	yw_map(w);
+	yw_kuint(w, "samples", st->samples);
+	yw_kuint(w, "late_samples", st->late);
+	yw_kuint(w, "mismatched_samples", st->mismatched);
+	yw_kuint(w, "failed_reads", st->failed);
+	yw_kuint(w, "code_object_reads", st->code_reads);
+	knum_or_null(w, "mean_read_lag_ms", st->samples > 0,
+		     st->samples ? st->lag_ms_sum / (double)st->samples : 0, 3);
+	yw_end_map(w);
+}
+
 static void section_scenario(struct yctx *c)
 {
 	const struct report *r = c->r;
@@ -429,6 +461,7 @@ static void section_scenario(struct yctx *c)
 	yw_kstr(w, "call_graph", r->call_graph);
 	write_unwind(c);
 	write_symbols(c);
+	write_python(c);
 	yw_kbool(w, "kernel_frames", !r->user_only);
 	yw_kstr(w, "weight_unit", r->weight_ns ? "ns" : "events");
 	yw_kuint(w, "samples", c->p->samples);

@@ -148,6 +148,8 @@ void report_from_session(struct report *r, const struct session *s)
 	r->unwinder = s->cfg.call_graph == CALLGRAPH_DWARF ? s->walk.ops->name : NULL;
 	r->unwind = &s->walk.q;
 	r->symbols = sym_stats(s->sym);
+	r->python_version = session_python(s, &r->python_module);
+	r->python = s->py ? pystack_stats(s->py) : NULL;
 	r->user_only = sampler_user_only(s->sampler);
 	r->hw_note = sampler_hw_note(s->sampler);
 	r->ctr_note = sampler_counter_note(s->sampler);

@@ -21,6 +21,7 @@
 struct batch_ent {
 	uint64_t time;
 	uint32_t seq;
+	uint32_t py; /* 1 + where its Python frames are in PY, or 0 */
 	size_t off;
 };
 
@@ -31,6 +32,13 @@ struct session_batch {
 	size_t n, ncap;
 	size_t pos; /* the next record to process */
 	int oom;
+	uint32_t *py; /* Python stacks read as the samples were copied (pystack_pack) */
+	size_t npy, cappy;
+};
+
+struct collect_ctx {
+	struct session *s;
+	struct session_batch *b;
 };
 
 static uint64_t mono_ns(void)
@@ -41,10 +49,38 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* A sample of a Python process: its Python frames are read now, while
+ * they still are the ones it ran, and kept beside the record. */
+static uint32_t read_python_now(struct session *s, struct session_batch *b,
+				const struct perf_event_header *h)
+{
+	struct pystack_read py;
+	struct perf_rec r;
+	size_t k;
+
+	if (h->type == PERF_RECORD_MMAP2 &&
+	    !perf_rec_decode(h, sampler_sample_type(s->sampler), &r) &&
+	    strstr(r.mmap.filename, "python")) {
+		pystack_probe(s->py, (pid_t)r.pid); /* its next samples are read here */
+		return 0;
+	}
+	if (h->type != PERF_RECORD_SAMPLE || !pystack_any_version(s->py, NULL) ||
+	    perf_rec_decode(h, sampler_sample_type(s->sampler), &r) ||
+	    !pystack_known(s->py, (pid_t)r.pid) ||
+	    pystack_read(s->py, (pid_t)r.pid, (pid_t)r.tid, r.time, &py) ||
+	    grow_array(&b->py, &b->cappy, b->npy + 4 + py.nseg + py.n, sizeof(*b->py)) ||
+	    !(k = pystack_pack(&py, b->py + b->npy, b->cappy - b->npy)))
+		return 0;
+	b->npy += k;
+	return (uint32_t)(b->npy - k + 1);
+}
+
 /* Ring callback: copy the record out so the kernel may reuse the space. */
 static int collect(const struct perf_event_header *h, void *arg)
 {
-	struct session_batch *b = arg;
+	struct collect_ctx *c = arg;
+	struct session_batch *b = c->b;
+	uint32_t py = c->s->py ? read_python_now(c->s, b, h) : 0;
 
 	if (grow_array(&b->buf, &b->cap, b->len + h->size, 1) ||
 	    grow_array(&b->ents, &b->ncap, b->n + 1, sizeof(*b->ents))) {
@@ -52,7 +88,7 @@ static int collect(const struct perf_event_header *h, void *arg)
 		return 0;
 	}
 	memcpy(b->buf + b->len, h, h->size);
-	b->ents[b->n++] = (struct batch_ent){ 0, (uint32_t)b->n, b->len };
+	b->ents[b->n++] = (struct batch_ent){ 0, (uint32_t)b->n, py, b->len };
 	b->len += h->size;
 	return 0;
 }
@@ -212,16 +248,22 @@ static void dispatch(struct session *s, const struct perf_rec *r)
 		break;
 	case PERF_RECORD_EXIT:
 		on_exit_rec(s, r);
-		if (r->pid == r->tid)
+		if (r->pid == r->tid) {
 			sym_exit(s->sym, (pid_t)r->pid);
+			pystack_forget(s->py, (pid_t)r->pid);
+		}
 		break;
 	case PERF_RECORD_MMAP2:
 		sym_mmap(s->sym, (pid_t)r->pid, r->mmap.start, r->mmap.len, r->mmap.pgoff,
 			 makedev(r->mmap.maj, r->mmap.min), r->mmap.ino, r->mmap.filename);
+		if (s->py && strstr(r->mmap.filename, "python"))
+			pystack_probe(s->py, (pid_t)r->pid);
 		break;
 	case PERF_RECORD_COMM:
-		if (r->comm.exec && r->pid == r->tid)
+		if (r->comm.exec && r->pid == r->tid) {
 			sym_exec(s->sym, (pid_t)r->pid);
+			pystack_forget(s->py, (pid_t)r->pid);
+		}
 		profile_thread_comm(s->profile, (pid_t)r->pid, (pid_t)r->tid, r->comm.comm);
 		break;
 	case PERF_RECORD_FORK:
@@ -236,6 +278,8 @@ static void dispatch(struct session *s, const struct perf_rec *r)
 	}
 }
 
+#define TARGET_POLL_NS 10000000ull /* the target's /proc is read at most this often */
+#define PYTHON_WAIT_MS 1 /* a Python target's samples are processed this soon */
 #define TOPUP_NS 10000000ull /* while processing, empty the rings this often */
 #define POLL_WORK_NS 200000000ull   /* one poll processes at most this long */
 #define FINISH_WORK_NS 500000000ull /* after a stop: what is not done by then is dropped */
@@ -244,12 +288,14 @@ static void dispatch(struct session *s, const struct perf_rec *r)
 
 static void collect_rings(struct session *s, struct session_batch *b)
 {
+	struct collect_ctx c = { s, b };
+
 	for (size_t i = 0; i < sampler_nstreams(s->sampler); i++) {
 		struct sampler_stream *st = sampler_stream(s->sampler, i);
 
 		if (b->len >= SPARE_MAX_BYTES)
 			break;
-		if (ring_drain(&st->ring, DRAIN_MAX_BYTES, collect, b) < 0)
+		if (ring_drain(&st->ring, DRAIN_MAX_BYTES, collect, &c) < 0)
 			s->bad_records++;
 	}
 	if (s->cfg.argv && s->start_ns)
@@ -259,7 +305,7 @@ static void collect_rings(struct session *s, struct session_batch *b)
 
 static void batch_reset(struct session_batch *b)
 {
-	b->n = b->len = b->pos = 0;
+	b->n = b->len = b->pos = b->npy = 0;
 	b->oom = 0;
 	/* A backlog (the machine busy, the rings full) grows the batch to what
 	 * the rings held; give that back once it is processed, so memory stays
@@ -267,9 +313,11 @@ static void batch_reset(struct session_batch *b)
 	if (b->cap > BATCH_KEEP_BYTES) {
 		free(b->buf);
 		free(b->ents);
+		free(b->py);
 		b->buf = NULL;
 		b->ents = NULL;
-		b->cap = b->ncap = 0;
+		b->py = NULL;
+		b->cap = b->ncap = b->cappy = 0;
 	}
 }
 
@@ -278,6 +326,8 @@ static void batch_reset(struct session_batch *b)
 static int process_batch(struct session *s, struct session_batch *b, uint64_t deadline)
 {
 	uint64_t st = sampler_sample_type(s->sampler);
+	/* A Python process's frames are read as its samples are collected. */
+	uint64_t topup = pystack_any_version(s->py, NULL) ? PYTHON_WAIT_MS * 1000000ull : TOPUP_NS;
 	struct perf_rec r;
 
 	if (!b->pos) {
@@ -302,13 +352,19 @@ static int process_batch(struct session *s, struct session_batch *b, uint64_t de
 		 * waiting: past the deadline the rest waits for the next turn. */
 		if (now >= deadline)
 			return 0;
-		if (now - s->collected_ns > TOPUP_NS)
+		if (now - s->collected_ns > topup)
 			collect_rings(s, s->spare);
 		e = perf_rec_decode(h, st, &r);
+		s->walk.py_pre = NULL;
+		if (b->ents[b->pos].py) {
+			pystack_unpack(b->py + b->ents[b->pos].py - 1, &s->py_read);
+			s->walk.py_pre = &s->py_read;
+		}
 		if (e == 0)
 			dispatch(s, &r);
 		else if (e != -ENOTSUP)
 			s->bad_records++;
+		s->walk.py_pre = NULL;
 	}
 	s->profile->dropped += (uint64_t)b->oom;
 	sym_reap(s->sym);
@@ -362,6 +418,7 @@ static void free_batch(struct session_batch *b)
 	if (b) {
 		free(b->buf);
 		free(b->ents);
+		free(b->py);
 		free(b);
 	}
 }
@@ -467,6 +524,7 @@ static int open_attach(struct session *s, char *err, size_t len)
 		return -ESRCH;
 	}
 	sym_load_proc(s->sym, s->cfg.pid);
+	pystack_probe(s->py, s->cfg.pid);
 	return 0;
 }
 
@@ -507,6 +565,12 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 	sc.stack_bytes = cfg->call_graph == CALLGRAPH_DWARF
 			     ? (cfg->stack_bytes ? cfg->stack_bytes : SESSION_STACK_BYTES)
 			     : STACKWALK_LEAF_FIX;
+	if (!cfg->no_python && !(s->py = pystack_new(s->profile->frames)))
+		goto out_oom;
+	if (s->py && !cfg->argv)
+		pystack_probe(s->py, cfg->pid);
+	sc.wake_each = s->py && (cfg->argv ? pystack_command_is_python(cfg->argv[0])
+					   : pystack_known(s->py, cfg->pid));
 	s->sampler = sampler_new(&sc);
 	if (s->sym && cfg->keep_exited)
 		sym_keep_exited(s->sym);
@@ -516,6 +580,7 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 	    stackwalk_init(&s->walk, s->sym, s->profile->frames, cfg->call_graph, uw,
 			   !cfg->no_hybrid))
 		goto out_oom;
+	s->walk.py = s->py;
 	if (cfg->argv) {
 		e = sampler_open_task(s->sampler, s->target.pid, err, len);
 	} else {
@@ -559,6 +624,15 @@ int session_start(struct session *s, char *err, size_t len)
 	return e;
 }
 
+int session_wait_ms(const struct session *s, int timeout_ms)
+{
+	/* Python frames are read when their sample is processed: soon after
+	 * it was taken, or they no longer are the ones it ran. */
+	if (pystack_any_version(s->py, NULL) && timeout_ms > PYTHON_WAIT_MS)
+		return PYTHON_WAIT_MS;
+	return timeout_ms;
+}
+
 int session_poll(struct session *s, int timeout_ms)
 {
 	size_t n = sampler_nstreams(s->sampler);
@@ -571,6 +645,7 @@ int session_poll(struct session *s, int timeout_ms)
 	 * none once it has exited). */
 	if (s->cfg.argv && s->start_ns && timeout_ms > 10 && mono_ns() - s->start_ns < 500000000ull)
 		timeout_ms = 10;
+	timeout_ms = session_wait_ms(s, timeout_ms);
 	/* Records still waiting from the last turn: no sleeping. */
 	if (timeout_ms > 0 && s->batch->pos >= s->batch->n && !s->spare->n)
 		poll(fds, n, timeout_ms);
@@ -581,6 +656,11 @@ int session_poll(struct session *s, int timeout_ms)
 		if (s->next_tick_ns < mono_ns())
 			s->next_tick_ns = mono_ns() + refresh_ns(s);
 	}
+	/* Reading /proc costs: a poll loop that turns every millisecond (a
+	 * Python target) reads it as often as one that sleeps. */
+	if (mono_ns() - s->polled_ns < TARGET_POLL_NS)
+		return s->target.state == TARGET_EXITED;
+	s->polled_ns = mono_ns();
 	return target_poll(&s->target);
 }
 
@@ -621,6 +701,11 @@ void session_finish(struct session *s)
 	sampler_release(s->sampler); /* the descriptors go back before any export */
 }
 
+const char *session_python(const struct session *s, const char **module)
+{
+	return pystack_any_version(s->py, module);
+}
+
 double session_elapsed(const struct session *s)
 {
 	uint64_t end = s->stop_ns ? s->stop_ns : mono_ns();
@@ -641,6 +726,7 @@ void session_free(struct session *s)
 		close(s->target.err_fd);
 	sampler_free(s->sampler);
 	stackwalk_fini(&s->walk);
+	pystack_free(s->py);
 	counting_free(s->counting);
 	sym_free(s->sym);
 	profile_free(s->profile);

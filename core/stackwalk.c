@@ -174,6 +174,25 @@ static void note_quality(struct stackwalk *w, uint32_t outermost, pid_t pid, uin
 	u64map_put(&w->q.stopped, outermost, v == U64MAP_NONE ? 1 : v + 1);
 }
 
+/* The interpreter's frames in LEAF_FIRST replaced by the Python functions
+ * they ran; only samples that show the interpreter cost a read. */
+static size_t python_frames(struct stackwalk *w, const struct perf_rec *r, uint32_t *leaf_first,
+			    size_t n)
+{
+	struct pystack_read py;
+	size_t i = 0;
+
+	while (i < n && !pystack_is_eval(frametab_get(w->frames, leaf_first[i])))
+		i++;
+	if (i == n)
+		return n;
+	if (w->py_pre && w->py_pre->n)
+		return pystack_splice(w->py, leaf_first, n, STACKWALK_MAX, w->py_pre);
+	if (pystack_read(w->py, (pid_t)r->pid, (pid_t)r->tid, r->time, &py))
+		return n;
+	return pystack_splice(w->py, leaf_first, n, STACKWALK_MAX, &py);
+}
+
 size_t stackwalk_frames(struct stackwalk *w, const struct perf_rec *r, uint32_t *out,
 			int *leaf_kernel)
 {
@@ -203,6 +222,8 @@ size_t stackwalk_frames(struct stackwalk *w, const struct perf_rec *r, uint32_t 
 		n += k;
 		nuser_frames += k;
 	}
+	if (w->py && nuser_frames)
+		n = python_frames(w, r, leaf_first, n);
 	if (n == 0) { /* no chain at all: the sampled address alone */
 		uint32_t id = sym_resolve(
 		    w->sym, pid, r->sample.ip,

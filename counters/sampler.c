@@ -106,6 +106,10 @@ static void fill_attr(const struct sampler *s, struct perf_event_attr *a,
 		a->watermark = 1;
 		a->wakeup_watermark = (4096u << ring_order(s)) / 4;
 	}
+	if (s->cfg.wake_each) {
+		a->watermark = 0;
+		a->wakeup_events = 1;
+	}
 	a->disabled = 1;
 	a->enable_on_exec = !!s->cfg.enable_on_exec;
 	a->mmap = 1;

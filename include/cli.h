@@ -36,6 +36,7 @@ struct cli_options {
 	unsigned symbol_mb; /* --symbol-mb (0: the default) */
 	int keep_addresses; /* --addresses */
 	int no_gpu;
+	int no_python; /* --no-python: interpreter frames stay as they are */
 	int wall;      /* --wall: shares of wall time (on- and off-CPU) */
 	int no_offcpu; /* --no-offcpu: no switch-out stacks */
 	int quiet;

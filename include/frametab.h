@@ -16,6 +16,7 @@ enum frame_kind {
 	FRAME_JIT,
 	FRAME_UNKNOWN,
 	FRAME_OFFCPU, /* "[blocked: lock]": the reason a thread was off the CPU */
+	FRAME_PYTHON, /* a Python function, read from the interpreter (module: its file) */
 };
 
 struct frame {

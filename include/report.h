@@ -15,6 +15,7 @@
 #include "ledger.h"
 #include "gpu.h"
 #include "profile.h"
+#include "pystack.h"
 #include "readings.h"
 #include "tasks.h"
 #include "stackwalk.h"
@@ -60,6 +61,9 @@ struct report {
 	const char *unwinder;                /* dwarf mode: libdw, libunwind */
 	const struct unwind_quality *unwind; /* NULL: not measured */
 	const struct sym_stats *symbols;     /* NULL: not from a session */
+	const char *python_version;          /* CPython whose frames were read, or NULL */
+	const char *python_module;           /* the file holding its interpreter */
+	const struct pystack_stats *python;  /* NULL: Python frames not read (--no-python) */
 	int user_only;
 	int weight_ns; /* sample periods are nanoseconds (cpu-clock, task-clock) */
 	const char *hw_note;

@@ -36,6 +36,9 @@ struct sampler_config {
 	unsigned ring_order;  /* 2^order data pages per ring (0: default) */
 	int offcpu;           /* switch-out stacks: a context-switch event with
 			       * period 1 and switch records beside each group */
+	int wake_each;        /* wake the reader at every sample, not at a quarter
+			       * of the ring (a Python target: its frames are
+			       * read from memory as soon as can be) */
 };
 
 struct sampler_stream {

@@ -46,6 +46,7 @@ struct session_config {
 	unsigned symbol_mb;   /* what the files' symbol data may hold (0: the default) */
 	int keep_exited;      /* keep the mappings of processes that exited (tools) */
 	int keep_addresses;   /* code without a symbol: one frame per address */
+	int no_python;        /* leave CPython's interpreter frames as they are */
 };
 
 #define SESSION_SYMBOL_MB 512 /* the default budget for symbol data */
@@ -82,10 +83,13 @@ struct session {
 	unsigned long long cpu_ticks0, steal0; /* the machine's at the start */
 	int have_ticks0;
 	uint64_t collected_ns; /* the rings were last emptied */
+	uint64_t polled_ns;    /* the target was last read */
 	struct offcpu_wait *waits; /* one per thread seen switching */
 	size_t nwaits, capwaits;
 	struct u64map wait_index; /* tid → index in waits */
 	struct blocking_cache reasons; /* each frame's blocking verdict */
+	struct pystack *py;            /* Python frames (NULL with cfg.no_python) */
+	struct pystack_read py_read;   /* scratch: one sample's Python frames */
 };
 
 /* Creates the session and opens every event; the target is not yet sampled.
@@ -96,12 +100,19 @@ int session_start(struct session *s, char *err, size_t len);
 /* Waits up to TIMEOUT_MS for samples, processes what arrived, polls the
  * target. Returns 1 once the target has exited, else 0. */
 int session_poll(struct session *s, int timeout_ms);
+/* The longest a face should wait before session_poll, given it would wait
+ * TIMEOUT_MS: a Python target's samples want processing within a millisecond. */
+int session_wait_ms(const struct session *s, int timeout_ms);
 /* The sampler's ring descriptors, for a face's own poll loop (at most MAX).
  * Returns how many. Then session_poll(s, 0) processes what arrived. */
 size_t session_pollfds(const struct session *s, struct pollfd *fds, size_t max);
 /* Stops sampling, drains what is left, ends a launched target still running. */
 void session_finish(struct session *s);
 void session_free(struct session *s);
+
+/* The CPython version the target runs ("3.11") when its Python frames are
+ * read, else NULL; *MODULE (may be NULL) names the interpreter's file. */
+const char *session_python(const struct session *s, const char **module);
 
 /* Seconds since start (until finish). */
 double session_elapsed(const struct session *s);

@@ -10,6 +10,8 @@
  *          code), the frame-pointer chain continues from the deepest frame
  *          both agree on (hybrid).
  * Each address is symbolized, inlined functions as frames of their own.
+ * In a CPython process, each interpreter frame gives way to the Python
+ * functions it ran (pystack.h).
  * Unwind quality is counted on the way. */
 #ifndef FLAMETOP_STACKWALK_H
 #define FLAMETOP_STACKWALK_H
@@ -19,6 +21,7 @@
 
 #include "perf_records.h"
 #include "frametab.h"
+#include "pystack.h"
 #include "symbols.h"
 #include "u64map.h"
 #include "unwind.h"
@@ -46,6 +49,8 @@ struct stackwalk {
 	int hybrid; /* continue DWARF with the frame-pointer chain */
 	struct unwind_quality q;
 	int quiet; /* stacks walked now are not counted in Q (switch-out stacks) */
+	struct pystack *py; /* NULL: interpreter frames stay as they are */
+	const struct pystack_read *py_pre; /* this sample's Python frames, read earlier */
 };
 
 /* OPS may be NULL in fp mode (then no leaf fix). Returns 0 or -ENOMEM. */

@@ -1024,8 +1024,9 @@ static const char *state_word(const struct app *a)
 static void draw_header(struct app *a, struct surface *s)
 {
 	const struct profile *p = a->profile;
-	enum { RATE, SAMPLES, LOST, UNWIND, NPARTS };
-	static const int priority[NPARTS] = { SAMPLES, LOST, UNWIND, RATE };
+	enum { PYTHON, RATE, SAMPLES, LOST, UNWIND, NPARTS };
+	static const int priority[NPARTS] = { PYTHON, SAMPLES, LOST, UNWIND, RATE };
+	const char *py = a->session ? session_python(a->session, NULL) : NULL;
 	char part[NPARTS][200], filt[400] = "", samples[16], clock[16] = "", who[200];
 	int x = 0, el = (int)a->elapsed_s, room, shown[NPARTS] = { 0 };
 	enum style st = a->exited ? ST_WARN : a->paused ? ST_WARN : ST_GOOD;
@@ -1039,6 +1040,8 @@ static void draw_header(struct app *a, struct surface *s)
 	else if (a->info.freq_hz)
 		snprintf(part[RATE], sizeof(part[RATE]), "  %s %u Hz %s", a->info.event,
 			 a->info.freq_hz, a->info.call_graph);
+	if (py) /* its functions are read from the interpreter */
+		snprintf(part[PYTHON], sizeof(part[PYTHON]), "  python %s", py);
 	fmt_count(samples, sizeof(samples), (double)p->samples);
 	snprintf(part[SAMPLES], sizeof(part[SAMPLES]), "  samples %s", samples);
 	if (!a->info.stacks_only[0]) {

@@ -64,6 +64,8 @@ const char *cli_usage(void)
 	       "                         cpu,memory,io,counters,gpu, or none (default all;\n"
 	       "                         P hides and shows the strip)\n"
 	       "      --no-gpu           do not look for a GPU (NVML, DRM render nodes)\n"
+	       "      --no-python        CPython 3.9-3.13: keep the interpreter's frames, do\n"
+	       "                         not read the Python functions it ran from memory\n"
 	       "      --wall             shares of wall time: on-CPU samples and the time\n"
 	       "                         threads spent blocked, per stack, on one axis\n"
 	       "                         (samples cpu-clock; w toggles it on the screen)\n"
@@ -224,7 +226,7 @@ static int parse_period(const char *s, uint64_t *out, char *err, size_t len)
 	return 0;
 }
 
-enum { OPT_FOLDED = 256, OPT_CALL_GRAPH, OPT_UNWINDER, OPT_NO_HYBRID, OPT_PANES, OPT_NO_GPU, OPT_LEDGER,
+enum { OPT_FOLDED = 256, OPT_CALL_GRAPH, OPT_UNWINDER, OPT_NO_HYBRID, OPT_PANES, OPT_NO_GPU, OPT_NO_PYTHON, OPT_LEDGER,
        OPT_PPROF, OPT_WALL, OPT_NO_OFFCPU, OPT_SYMBOL_MB, OPT_BASELINE, OPT_ADDRESSES };
 
 /* "dwarf", "dwarf,16384", "fp", "auto". */
@@ -280,6 +282,7 @@ static const struct option long_opts[] = {
 	{ "baseline", required_argument, NULL, OPT_BASELINE },
 	{ "addresses", no_argument, NULL, OPT_ADDRESSES },
 	{ "no-gpu", no_argument, NULL, OPT_NO_GPU },
+	{ "no-python", no_argument, NULL, OPT_NO_PYTHON },
 	{ "ledger", required_argument, NULL, OPT_LEDGER },
 	{ "top", required_argument, NULL, 'n' },
 	{ "refresh", required_argument, NULL, 'r' },
@@ -353,6 +356,9 @@ static int handle(int c, char **argv, unsigned max_rate, struct cli_options *o, 
 		return 0;
 	case OPT_NO_GPU:
 		o->no_gpu = 1;
+		return 0;
+	case OPT_NO_PYTHON:
+		o->no_python = 1;
 		return 0;
 	case OPT_SYMBOL_MB: {
 		int mb;
@@ -583,6 +589,7 @@ void cli_session_config(const struct cli_options *o, struct session_config *cfg)
 	cfg->unwinder = unwinder_find(o->unwinder);
 	cfg->no_hybrid = o->no_hybrid;
 	cfg->no_gpu = o->no_gpu;
+	cfg->no_python = o->no_python;
 	cfg->no_offcpu = o->no_offcpu;
 	/* Wall time adds nanoseconds blocked to sampled nanoseconds. */
 	cfg->force_cpu_clock = o->wall && !o->nevents;

@@ -109,6 +109,8 @@ static void run_loop(struct loop *l)
 		uint64_t now = now_ms();
 		int timeout = l->next_refresh > now ? (int)(l->next_refresh - now) : 0, dirty = 0;
 
+		if (!l->app.exited)
+			timeout = session_wait_ms(l->s, timeout);
 		l->fds[0] = (struct pollfd){ STDIN_FILENO, POLLIN, 0 };
 		poll(l->fds, n + 1, timeout);
 		/* Always: a resize arrives as a signal, not as input, and

@@ -25,6 +25,7 @@ static int frame_style(const struct frame *f)
 	case FRAME_JIT:
 		return ST_FLAME_JIT;
 	case FRAME_USER:
+	case FRAME_PYTHON:
 		return ST_FLAME_USER0 + (int)(h % 4);
 	case FRAME_LIBRARY:
 		return ST_FLAME_LIB0 + (int)(h % 4);

@@ -1,0 +1,750 @@
+/* pystack — CPython frames from the target's memory (see include/pystack.h). */
+#include "pystack.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "grow.h"
+#include "u64map.h"
+
+#define CODE_CHECK_NS 1000000000ull /* a cached code object is checked again after this */
+#define MAX_THREADS_WALK 4096
+#define MAX_STR 512
+#define BLOCK_MAX 1024 /* bytes of a thread state or frame read at once */
+
+struct code_ent {
+	uint64_t addr, name, file;
+	long line;
+	uint32_t id;
+	uint64_t checked_ns;
+};
+
+struct tstate_ent {
+	pid_t tid;
+	uint64_t addr;
+};
+
+struct pyproc {
+	pid_t pid;
+	int state; /* 1 readable, -1 not CPython (or not readable) */
+	struct py_offsets off;
+	uint64_t runtime;
+	char version[16];
+	char module[256];
+	struct tstate_ent *ts;
+	size_t nts, capts;
+	struct u64map code_index; /* code object address → index in CODE */
+	struct code_ent *code;
+	size_t ncode, capcode;
+};
+
+struct pystack {
+	struct frametab *frames;
+	struct pyproc *procs;
+	size_t nprocs, capprocs;
+	struct u64map late_of; /* frame id → its "[late]" twin */
+	long glibc_tid_off;    /* struct pthread: where the kernel tid is (3.9, 3.10) */
+	char any_version[16], any_module[256]; /* the first CPython found */
+	struct pystack_stats st;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int rd(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
+
+	if (!addr)
+		return -1;
+	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -1;
+}
+
+static uint64_t u64_at(const uint8_t *b, long off)
+{
+	uint64_t v;
+
+	memcpy(&v, b + off, sizeof(v));
+	return v;
+}
+
+/* Where glibc keeps a thread's kernel tid in its struct pthread (pthread_t
+ * points at it): found in flametop's own, the same glibc as the target's on
+ * the machines flametop runs on. -1 when not found. */
+static long find_glibc_tid_off(void)
+{
+	const uint8_t *self = (const uint8_t *)(uintptr_t)pthread_self();
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+
+	for (long off = 0; off < 2048; off += 4) {
+		pid_t v;
+
+		memcpy(&v, self + off, sizeof(v));
+		if (v == tid)
+			return off;
+	}
+	return -1;
+}
+
+struct pystack *pystack_new(struct frametab *frames)
+{
+	struct pystack *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->frames = frames;
+	u64map_init(&p->late_of);
+	p->glibc_tid_off = find_glibc_tid_off();
+	elf_version(EV_CURRENT);
+	return p;
+}
+
+static void proc_clear(struct pyproc *pp)
+{
+	free(pp->ts);
+	free(pp->code);
+	u64map_clear(&pp->code_index);
+	memset(pp, 0, sizeof(*pp));
+}
+
+void pystack_free(struct pystack *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nprocs; i++)
+		proc_clear(&p->procs[i]);
+	free(p->procs);
+	u64map_clear(&p->late_of);
+	free(p);
+}
+
+void pystack_forget(struct pystack *p, pid_t pid)
+{
+	for (size_t i = 0; p && i < p->nprocs; i++) {
+		if (p->procs[i].pid != pid)
+			continue;
+		proc_clear(&p->procs[i]);
+		p->procs[i] = p->procs[--p->nprocs];
+		return;
+	}
+}
+
+const struct pystack_stats *pystack_stats(const struct pystack *p) { return &p->st; }
+const char *pystack_any_version(const struct pystack *p, const char **module)
+{
+	if (!p || !p->any_version[0])
+		return NULL;
+	if (module)
+		*module = p->any_module;
+	return p->any_version;
+}
+
+/* ---- finding the interpreter: _PyRuntime in a mapped python file ---- */
+
+struct elf_syms {
+	uint64_t runtime, py_version; /* symbol values (0: absent) */
+	uint64_t first_vaddr;         /* lowest PT_LOAD, page-aligned */
+	int is_dyn;
+};
+
+static void scan_symtab(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, struct elf_syms *out)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t n = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
+
+	for (size_t i = 0; d && i < n; i++) {
+		GElf_Sym sym;
+		const char *name;
+
+		if (!gelf_getsym(d, (int)i, &sym) || !sym.st_value)
+			continue;
+		name = elf_strptr(e, sh->sh_link, sym.st_name);
+		if (!name)
+			continue;
+		if (!strcmp(name, "_PyRuntime"))
+			out->runtime = sym.st_value;
+		else if (!strcmp(name, "Py_Version"))
+			out->py_version = sym.st_value;
+	}
+}
+
+static int elf_syms_of(const char *path, struct elf_syms *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf *e;
+	Elf_Scn *scn = NULL;
+	GElf_Ehdr eh;
+	size_t nph = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (fd < 0)
+		return -1;
+	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!e || !gelf_getehdr(e, &eh) || elf_getphdrnum(e, &nph)) {
+		if (e)
+			elf_end(e);
+		close(fd);
+		return -1;
+	}
+	out->is_dyn = eh.e_type == ET_DYN;
+	out->first_vaddr = UINT64_MAX;
+	for (size_t i = 0; i < nph; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_LOAD && ph.p_vaddr < out->first_vaddr)
+			out->first_vaddr = ph.p_vaddr & ~(uint64_t)4095;
+	}
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+
+		if (gelf_getshdr(scn, &sh) && (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM))
+			scan_symtab(e, scn, &sh, out);
+	}
+	elf_end(e);
+	close(fd);
+	return out->runtime ? 0 : -1;
+}
+
+/* "3.MINOR" from a file name: python3.11, libpython3.11.so.1.0. */
+static int minor_of_name(const char *base)
+{
+	const char *s = strstr(base, "python3.");
+	int minor;
+
+	if (!s || sscanf(s + 8, "%d", &minor) != 1)
+		return -1;
+	return minor;
+}
+
+/* In PID's maps, a file whose name has "python" in it and holds _PyRuntime:
+ * its run-time address, version and name into PP. */
+static int find_runtime(struct pystack *p, struct pyproc *pp)
+{
+	char path[64], line[4096], tried[8][256];
+	size_t ntried = 0;
+	FILE *f;
+	int found = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pp->pid);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	while (found && fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi, pgoff;
+		char file[256] = "";
+		const char *base;
+		struct elf_syms es;
+		int minor, seen = 0;
+		uint32_t hex;
+
+		if (sscanf(line, "%llx-%llx %*s %llx %*s %*s %255[^\n]", &lo, &hi, &pgoff, file) < 4 ||
+		    file[0] != '/' || pgoff != 0)
+			continue;
+		base = strrchr(file, '/') + 1;
+		if (!strstr(base, "python"))
+			continue;
+		for (size_t i = 0; i < ntried; i++)
+			seen |= !strcmp(tried[i], file);
+		if (seen)
+			continue;
+		if (ntried < 8)
+			snprintf(tried[ntried++], sizeof(tried[0]), "%s", file);
+		if (elf_syms_of(file, &es))
+			continue;
+		{
+			uint64_t bias = es.is_dyn ? lo - es.first_vaddr : 0;
+
+			pp->runtime = bias + es.runtime;
+			minor = minor_of_name(base);
+			if (minor < 0 && es.py_version && !rd(pp->pid, bias + es.py_version, &hex, 4) &&
+			    (hex >> 24) == 3)
+				minor = (int)((hex >> 16) & 0xff);
+		}
+		if (minor < 0 || !py_offsets_for(minor))
+			continue;
+		pp->off = *py_offsets_for(minor);
+		snprintf(pp->version, sizeof(pp->version), "3.%d", minor);
+		snprintf(pp->module, sizeof(pp->module), "%s", base);
+		found = 0;
+	}
+	fclose(f);
+	(void)p;
+	return found;
+}
+
+/* 3.13+: the interpreter says where its fields are; where it does, that is
+ * what is used (the table is the fallback and the cross-check). */
+static void apply_debug_offsets(struct pyproc *pp)
+{
+	uint64_t d[71];
+
+	if (pp->off.minor < 13 || rd(pp->pid, pp->runtime, d, sizeof(d)) ||
+	    memcmp(d, "xdebugpy", 8) || ((d[1] >> 24) != 3 || ((d[1] >> 16) & 0xff) != 13))
+		return;
+	pp->off.rt_interp_head = (long)d[5];
+	pp->off.is_threads_head = (long)d[9];
+	pp->off.ts_size = (long)d[19];
+	pp->off.ts_next = (long)d[21];
+	pp->off.ts_frame = (long)d[23];
+	pp->off.ts_thread_id = (long)d[24];
+	pp->off.ts_native_tid = (long)d[25];
+	pp->off.fr_previous = (long)d[29];
+	pp->off.fr_code = (long)d[30];
+	pp->off.fr_size = (long)d[32];
+	pp->off.fr_owner = (long)d[33];
+	pp->off.co_filename = (long)d[35];
+	pp->off.co_name = (long)d[36];
+	pp->off.co_qualname = (long)d[37];
+	pp->off.co_firstlineno = (long)d[39];
+	pp->off.u_length = (long)d[69];
+	pp->off.u_ascii_size = (long)d[70];
+}
+
+static struct pyproc *proc_of(struct pystack *p, pid_t pid)
+{
+	struct pyproc *pp;
+
+	for (size_t i = 0; i < p->nprocs; i++)
+		if (p->procs[i].pid == pid)
+			return &p->procs[i];
+	if (grow_array(&p->procs, &p->capprocs, p->nprocs + 1, sizeof(*p->procs)))
+		return NULL;
+	pp = &p->procs[p->nprocs++];
+	memset(pp, 0, sizeof(*pp));
+	pp->pid = pid;
+	u64map_init(&pp->code_index);
+	pp->state = find_runtime(p, pp) ? -1 : 1;
+	if (pp->state > 0) {
+		apply_debug_offsets(pp);
+		if (!p->any_version[0]) {
+			snprintf(p->any_version, sizeof(p->any_version), "%s", pp->version);
+			snprintf(p->any_module, sizeof(p->any_module), "%s", pp->module);
+		}
+	}
+	return pp;
+}
+
+int pystack_command_is_python(const char *path)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	char line[256] = "";
+	FILE *f;
+
+	if (strstr(base, "python"))
+		return 1;
+	if (!strchr(path, '/') || !(f = fopen(path, "re")))
+		return 0;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = 0;
+	fclose(f);
+	return line[0] == '#' && line[1] == '!' && strstr(line, "python");
+}
+
+int pystack_known(const struct pystack *p, pid_t pid)
+{
+	for (size_t i = 0; p && i < p->nprocs; i++)
+		if (p->procs[i].pid == pid)
+			return p->procs[i].state > 0;
+	return 0;
+}
+
+void pystack_probe(struct pystack *p, pid_t pid)
+{
+	if (!p || pystack_known(p, pid))
+		return;
+	pystack_forget(p, pid); /* not Python when last looked: the file may make it so */
+	proc_of(p, pid);
+}
+
+size_t pystack_pack(const struct pystack_read *r, uint32_t *out, size_t max)
+{
+	size_t need = 4 + r->nseg + r->n;
+
+	if (need > max)
+		return 0;
+	out[0] = (uint32_t)r->n;
+	out[1] = (uint32_t)r->nseg;
+	out[2] = (uint32_t)r->late;
+	out[3] = (uint32_t)(r->lag_ms * 1000);
+	for (size_t i = 0; i < r->nseg; i++)
+		out[4 + i] = (uint32_t)r->seg_end[i];
+	memcpy(out + 4 + r->nseg, r->frames, r->n * sizeof(*r->frames));
+	return need;
+}
+
+void pystack_unpack(const uint32_t *in, struct pystack_read *r)
+{
+	r->n = in[0];
+	r->nseg = in[1];
+	r->late = (int)in[2];
+	r->lag_ms = in[3] / 1000.0;
+	for (size_t i = 0; i < r->nseg; i++)
+		r->seg_end[i] = in[4 + i];
+	memcpy(r->frames, in + 4 + r->nseg, r->n * sizeof(*r->frames));
+}
+
+const char *pystack_version(struct pystack *p, pid_t pid, const char **module)
+{
+	for (size_t i = 0; p && i < p->nprocs; i++) {
+		if (p->procs[i].pid != pid || p->procs[i].state < 0)
+			continue;
+		if (module)
+			*module = p->procs[i].module;
+		return p->procs[i].version;
+	}
+	return NULL;
+}
+
+/* ---- threads ---- */
+
+static size_t ts_bytes(const struct py_offsets *o)
+{
+	long m = o->ts_next;
+
+	if (o->ts_thread_id > m)
+		m = o->ts_thread_id;
+	if (o->ts_native_tid > m)
+		m = o->ts_native_tid;
+	if (o->ts_frame > m)
+		m = o->ts_frame;
+	if (o->ts_cframe > m)
+		m = o->ts_cframe;
+	return (size_t)m + 8 <= BLOCK_MAX ? (size_t)m + 8 : BLOCK_MAX;
+}
+
+/* The kernel tid of the thread state read into B. */
+static pid_t tid_of(const struct pystack *p, const struct pyproc *pp, const uint8_t *b)
+{
+	int32_t tid;
+
+	if (pp->off.ts_native_tid >= 0)
+		return (pid_t)u64_at(b, pp->off.ts_native_tid);
+	if (p->glibc_tid_off < 0 ||
+	    rd(pp->pid, u64_at(b, pp->off.ts_thread_id) + (uint64_t)p->glibc_tid_off, &tid, 4))
+		return -1;
+	return tid;
+}
+
+static int cache_tstate(struct pyproc *pp, pid_t tid, uint64_t addr)
+{
+	for (size_t i = 0; i < pp->nts; i++)
+		if (pp->ts[i].tid == tid) {
+			pp->ts[i].addr = addr;
+			return 0;
+		}
+	if (grow_array(&pp->ts, &pp->capts, pp->nts + 1, sizeof(*pp->ts)))
+		return -1;
+	pp->ts[pp->nts++] = (struct tstate_ent){ tid, addr };
+	return 0;
+}
+
+/* Reads TID's thread state into B: from the cache when it still is TID's,
+ * else by walking the interpreter's list. */
+static int read_tstate(struct pystack *p, struct pyproc *pp, pid_t tid, uint8_t *b)
+{
+	size_t len = ts_bytes(&pp->off);
+	uint64_t interp, ts;
+
+	for (size_t i = 0; i < pp->nts; i++)
+		if (pp->ts[i].tid == tid && !rd(pp->pid, pp->ts[i].addr, b, len) &&
+		    tid_of(p, pp, b) == tid)
+			return 0;
+	if (rd(pp->pid, pp->runtime + (uint64_t)pp->off.rt_interp_head, &interp, 8) ||
+	    rd(pp->pid, interp + (uint64_t)pp->off.is_threads_head, &ts, 8))
+		return -1;
+	for (int i = 0; ts && i < MAX_THREADS_WALK; i++) {
+		if (rd(pp->pid, ts, b, len))
+			return -1;
+		if (tid_of(p, pp, b) == tid)
+			return cache_tstate(pp, tid, ts);
+		ts = u64_at(b, pp->off.ts_next);
+	}
+	return -1;
+}
+
+/* ---- code objects ---- */
+
+/* A str object's text, as UTF-8, into OUT (at most MAX_STR bytes). */
+static int read_str(pid_t pid, const struct py_offsets *o, uint64_t addr, char *out)
+{
+	uint8_t h[128], data[MAX_STR * 4];
+	uint64_t len;
+	uint32_t state;
+	unsigned kind;
+	size_t k = 0;
+
+	if (rd(pid, addr, h, (size_t)o->u_compact_size))
+		return -1;
+	len = u64_at(h, o->u_length);
+	memcpy(&state, h + o->u_length + 16, 4);
+	kind = (state >> 2) & 7;
+	if (!((state >> 5) & 1) || len > MAX_STR || (kind != 1 && kind != 2 && kind != 4))
+		return -1; /* not compact: not a name the compiler made */
+	if ((state >> 6) & 1) {
+		if (rd(pid, addr + (uint64_t)o->u_ascii_size, out, len))
+			return -1;
+		out[len] = 0;
+		return 0;
+	}
+	if (rd(pid, addr + (uint64_t)o->u_compact_size, data, len * kind))
+		return -1;
+	for (uint64_t i = 0; i < len && k + 4 < MAX_STR; i++) {
+		uint32_t c = kind == 1 ? data[i] : kind == 2 ? ((uint16_t *)data)[i] : ((uint32_t *)data)[i];
+
+		if (c < 0x80) {
+			out[k++] = (char)c;
+		} else if (c < 0x800) {
+			out[k++] = (char)(0xc0 | (c >> 6));
+			out[k++] = (char)(0x80 | (c & 0x3f));
+		} else if (c < 0x10000) {
+			out[k++] = (char)(0xe0 | (c >> 12));
+			out[k++] = (char)(0x80 | ((c >> 6) & 0x3f));
+			out[k++] = (char)(0x80 | (c & 0x3f));
+		} else {
+			out[k++] = (char)(0xf0 | (c >> 18));
+			out[k++] = (char)(0x80 | ((c >> 12) & 0x3f));
+			out[k++] = (char)(0x80 | ((c >> 6) & 0x3f));
+			out[k++] = (char)(0x80 | (c & 0x3f));
+		}
+	}
+	out[k] = 0;
+	return 0;
+}
+
+static size_t code_bytes(const struct py_offsets *o)
+{
+	long m = o->co_filename;
+
+	if (o->co_name > m)
+		m = o->co_name;
+	if (o->co_qualname > m)
+		m = o->co_qualname;
+	if (o->co_firstlineno > m)
+		m = o->co_firstlineno;
+	return (size_t)m + 8;
+}
+
+/* The code object's header: where its names are, its first line. */
+static int code_head(const struct pyproc *pp, uint64_t addr, struct code_ent *e)
+{
+	uint8_t b[BLOCK_MAX];
+	const struct py_offsets *o = &pp->off;
+	int32_t line;
+
+	if (rd(pp->pid, addr, b, code_bytes(o)))
+		return -1;
+	e->addr = addr;
+	e->name = u64_at(b, o->co_qualname >= 0 ? o->co_qualname : o->co_name);
+	e->file = u64_at(b, o->co_filename);
+	memcpy(&line, b + o->co_firstlineno, 4);
+	e->line = line;
+	return 0;
+}
+
+static uint32_t code_frame(struct pystack *p, struct pyproc *pp, const struct code_ent *e)
+{
+	char name[MAX_STR + 1], file[MAX_STR + 1];
+	const char *base;
+
+	if (read_str(pp->pid, &pp->off, e->name, name) || read_str(pp->pid, &pp->off, e->file, file))
+		return U64MAP_NONE;
+	base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	return frametab_intern(p->frames, name, base[0] ? base : "[python]", file,
+			       e->line > 0 ? (unsigned)e->line : 0, FRAME_PYTHON);
+}
+
+/* The frame of the code object at ADDR: cached, checked again when old. */
+static uint32_t code_id(struct pystack *p, struct pyproc *pp, uint64_t addr, uint64_t now)
+{
+	uint32_t i = u64map_get(&pp->code_index, addr);
+	struct code_ent e;
+
+	if (i != U64MAP_NONE && now - pp->code[i].checked_ns < CODE_CHECK_NS)
+		return pp->code[i].id;
+	p->st.code_reads++;
+	if (code_head(pp, addr, &e))
+		return U64MAP_NONE;
+	if (i != U64MAP_NONE && e.name == pp->code[i].name && e.file == pp->code[i].file &&
+	    e.line == pp->code[i].line) {
+		pp->code[i].checked_ns = now;
+		return pp->code[i].id;
+	}
+	if ((e.id = code_frame(p, pp, &e)) == U64MAP_NONE)
+		return U64MAP_NONE;
+	e.checked_ns = now;
+	if (i == U64MAP_NONE) {
+		if (grow_array(&pp->code, &pp->capcode, pp->ncode + 1, sizeof(*pp->code)) ||
+		    u64map_put(&pp->code_index, addr, (uint32_t)pp->ncode))
+			return e.id;
+		i = (uint32_t)pp->ncode++;
+	}
+	pp->code[i] = e;
+	return e.id;
+}
+
+/* ---- frames ---- */
+
+static size_t frame_bytes(const struct py_offsets *o)
+{
+	long m = o->fr_previous > o->fr_code ? o->fr_previous : o->fr_code;
+
+	if (o->fr_owner > m)
+		m = o->fr_owner;
+	if (o->fr_is_entry > m)
+		m = o->fr_is_entry;
+	return (size_t)m + 8;
+}
+
+static void end_segment(struct pystack_read *out)
+{
+	if (out->n && (!out->nseg || out->seg_end[out->nseg - 1] < out->n))
+		out->seg_end[out->nseg++] = out->n;
+}
+
+/* Walks the frames from FRAME outwards into OUT. */
+static void walk_frames(struct pystack *p, struct pyproc *pp, uint64_t frame, uint64_t now,
+			struct pystack_read *out)
+{
+	const struct py_offsets *o = &pp->off;
+	size_t len = frame_bytes(o);
+	uint8_t b[BLOCK_MAX];
+
+	for (int depth = 0; frame && depth < 4 * PYSTACK_MAX && out->n < PYSTACK_MAX; depth++) {
+		uint64_t code;
+		uint32_t id;
+
+		if (rd(pp->pid, frame, b, len))
+			break;
+		code = u64_at(b, o->fr_code);
+		if (o->fr_owner >= 0 && o->minor >= 12 && b[o->fr_owner] == 3) {
+			end_segment(out); /* the C stack's shim: an interpreter call began here */
+		} else if (code && (id = code_id(p, pp, code, now)) != U64MAP_NONE) {
+			out->frames[out->n++] = id;
+			/* 3.11 marks a call's first frame; 3.9 and 3.10 call once per frame */
+			if (o->minor < 11 || (o->fr_is_entry >= 0 && b[o->fr_is_entry]))
+				end_segment(out);
+		}
+		frame = u64_at(b, o->fr_previous);
+	}
+	end_segment(out);
+}
+
+int pystack_read(struct pystack *p, pid_t pid, pid_t tid, uint64_t sample_ns,
+		 struct pystack_read *out)
+{
+	struct pyproc *pp = proc_of(p, pid);
+	uint8_t b[BLOCK_MAX];
+	uint64_t frame, now;
+
+	out->n = out->nseg = 0;
+	out->late = 0;
+	if (!pp || pp->state < 0)
+		return -1;
+	if (read_tstate(p, pp, tid, b)) {
+		p->st.failed++;
+		return -1;
+	}
+	if (pp->off.ts_frame >= 0)
+		frame = u64_at(b, pp->off.ts_frame);
+	else if (rd(pid, u64_at(b, pp->off.ts_cframe) + (uint64_t)pp->off.cf_frame, &frame, 8))
+		frame = 0;
+	now = now_ns();
+	walk_frames(p, pp, frame, now, out);
+	if (!out->n) {
+		p->st.failed++;
+		return -1;
+	}
+	out->late = now > sample_ns && now - sample_ns > PYSTACK_LATE_NS;
+	out->lag_ms = now > sample_ns ? (double)(now - sample_ns) / 1e6 : 0;
+	p->st.lag_ms_sum += out->lag_ms;
+	p->st.samples++;
+	return 0;
+}
+
+/* ---- splicing into the native stack ---- */
+
+int pystack_is_eval(const struct frame *f)
+{
+	return f->name[0] == '_' && f->name[1] == 'P' && !strcmp(f->name, "_PyEval_EvalFrameDefault");
+}
+
+static uint32_t late_twin(struct pystack *p, uint32_t id)
+{
+	uint32_t t = u64map_get(&p->late_of, id);
+	const struct frame *f;
+	char name[MAX_STR + 16];
+
+	if (t != U64MAP_NONE)
+		return t;
+	f = frametab_get(p->frames, id);
+	snprintf(name, sizeof(name), "%s [late]", f->name);
+	t = frametab_intern(p->frames, name, f->module, f->file, f->line, FRAME_PYTHON);
+	if (t == U64MAP_NONE || u64map_put(&p->late_of, id, t))
+		return id;
+	return t;
+}
+
+size_t pystack_splice(struct pystack *p, uint32_t *frames, size_t n, size_t max,
+		      const struct pystack_read *py)
+{
+	size_t ev[PYSTACK_MAX], ne = 0, k = 0, matched;
+	uint32_t out[PYSTACK_MAX * 2];
+	const char *interp = NULL;
+	int late;
+
+	for (size_t i = 0; i < n && ne < PYSTACK_MAX; i++)
+		if (pystack_is_eval(frametab_get(p->frames, frames[i])))
+			ev[ne++] = i;
+	if (!ne || !py->nseg)
+		return n;
+	if (py->late) { /* long after the sample: the names would likely be wrong */
+		p->st.late++;
+		return n;
+	}
+	interp = frametab_get(p->frames, frames[ev[0]])->module;
+	matched = ne < py->nseg ? ne : py->nseg;
+	late = ne != py->nseg;
+	p->st.mismatched += late;
+	/* Eval frame ev[ne-1-j] runs segment nseg-1-j, j < matched: the
+	 * innermost eval frames without a segment stay as they are. */
+	for (size_t i = 0, e = 0; i < n && k < sizeof(out) / sizeof(*out); i++) {
+		const struct frame *f = frametab_get(p->frames, frames[i]);
+
+		if (e < ne && i == ev[e]) {
+			size_t j = ne - 1 - e, seg;
+
+			e++;
+			if (j >= matched) {
+				out[k++] = frames[i];
+				continue;
+			}
+			seg = py->nseg - 1 - j;
+			for (size_t q = seg ? py->seg_end[seg - 1] : 0;
+			     q < py->seg_end[seg] && k < sizeof(out) / sizeof(*out); q++)
+				out[k++] = late ? late_twin(p, py->frames[q]) : py->frames[q];
+			continue;
+		}
+		/* between two Python runs: the interpreter's call plumbing */
+		if (e > ne - matched && e < ne && !strcmp(f->module, interp))
+			continue;
+		out[k++] = frames[i];
+	}
+	if (k > max)
+		k = max; /* the outermost frames go: deep stacks are cut where perf cuts them */
+	memcpy(frames, out, k * sizeof(*out));
+	return k;
+}

@@ -1,0 +1,124 @@
+/* pystack — the Python frames a CPython process is running, read from its
+ * memory.
+ *
+ * A sample's native stack shows the interpreter (`_PyEval_EvalFrameDefault`)
+ * where the user's own functions ran. For a CPython 3.9–3.13 process this
+ * module finds `_PyRuntime` through the symbol table of the python binary or
+ * libpython it maps, takes the interpreter's struct layout from its version
+ * (core/pyoffsets.c, generated from each version's headers; 3.13+ also
+ * publishes `_Py_DebugOffsets`, which is read and preferred), and walks the
+ * sampled thread's frames with process_vm_readv. Code objects are read once
+ * and cached by address; an entry older than a second is checked again
+ * against the object before use (an address freed and reused by another code
+ * object reads differently). Nothing in the target is stopped or changed.
+ *
+ * The read happens shortly after the sample was taken: a Python target's
+ * sampling events wake flametop at every sample, and the sample's Python
+ * frames are read as the sample is copied out of the kernel's ring (every
+ * millisecond, also while a backlog is processed), or, for a process not yet
+ * known to be Python, when the sample is processed. A stack read more than
+ * PYSTACK_LATE_NS after its sample (a backlog, e.g. while a big library's
+ * symbols load) is not used: the sample keeps its interpreter frames and is
+ * counted late. One whose runs of frames do not line up with the native
+ * stack's `_PyEval_EvalFrameDefault` frames (the thread called or returned
+ * between the sample and the read) is used with its frames marked
+ * "name [late]". */
+#ifndef FLAMETOP_PYSTACK_H
+#define FLAMETOP_PYSTACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "frametab.h"
+
+#define PYSTACK_LATE_NS 10000000ull /* 10 ms */
+#define PYSTACK_MAX 512             /* Python frames kept per sample */
+
+/* Where a CPython version keeps what the reader needs (bytes; -1: absent). */
+struct py_offsets {
+	int minor; /* 3.MINOR */
+	long rt_interp_head;          /* _PyRuntimeState.interpreters.head */
+	long is_threads_head;         /* PyInterpreterState: first PyThreadState */
+	long ts_next, ts_thread_id;   /* PyThreadState */
+	long ts_native_tid;           /* 3.11+: the thread's kernel tid */
+	long ts_frame;                /* current frame, in the thread state (3.9, 3.10, 3.13+) */
+	long ts_cframe, cf_frame;     /* ... or through _PyCFrame (3.11, 3.12) */
+	long ts_size;
+	long fr_previous, fr_code;    /* the frame: its caller, its code object */
+	long fr_is_entry;             /* 3.11: first frame of an interpreter call */
+	long fr_owner;                /* 3.11+: 3 = a C-stack shim (3.12+) */
+	long fr_size;
+	long co_filename, co_name, co_qualname, co_firstlineno;
+	long u_ascii_size, u_compact_size, u_length; /* str: PyASCIIObject, PyCompactUnicodeObject */
+};
+
+/* The layout of 3.MINOR, or NULL when unknown. */
+const struct py_offsets *py_offsets_for(int minor);
+
+/* One sample's Python frames, innermost first, cut into the runs each
+ * interpreter call evaluated: SEG_END[k] is one past the last frame of the
+ * k-th run from the innermost. */
+struct pystack_read {
+	uint32_t frames[PYSTACK_MAX];
+	size_t n;
+	size_t seg_end[PYSTACK_MAX];
+	size_t nseg;
+	int late; /* read well after the sample */
+	double lag_ms;
+};
+
+struct pystack_stats {
+	uint64_t samples;      /* samples whose Python frames were read */
+	uint64_t late;         /* ... read too late to be used: interpreter frames kept */
+	uint64_t mismatched;   /* ... not lining up with the native stack: "[late]" */
+	uint64_t failed;       /* ... that could not be read (a thread without state, an exit) */
+	uint64_t code_reads;   /* code objects read (cache misses and checks) */
+	double lag_ms_sum;     /* sample to read, over SAMPLES */
+};
+
+struct pystack;
+
+/* Frames are interned into FRAMES (kind FRAME_PYTHON, module: the file's base
+ * name, the function's first line). */
+struct pystack *pystack_new(struct frametab *frames);
+void pystack_free(struct pystack *p);
+
+/* Reads the Python stack of thread TID of PID, whose sample was taken at
+ * SAMPLE_NS (CLOCK_MONOTONIC). Returns 0, or -1 when PID is not a CPython
+ * process flametop can read or the thread has no Python frames now. */
+int pystack_read(struct pystack *p, pid_t pid, pid_t tid, uint64_t sample_ns,
+		 struct pystack_read *out);
+/* The command at PATH (argv[0]) starts Python: its name says python, or
+ * its first line is a #! line that does. */
+int pystack_command_is_python(const char *path);
+/* PID is known to be a CPython process flametop reads (no probing). */
+int pystack_known(const struct pystack *p, pid_t pid);
+/* PID mapped a file that may be Python's: look (again) whether it is. */
+void pystack_probe(struct pystack *p, pid_t pid);
+/* A read packed into OUT (at most MAX words) to be used later: returns the
+ * words used, 0 when it does not fit. */
+size_t pystack_pack(const struct pystack_read *r, uint32_t *out, size_t max);
+void pystack_unpack(const uint32_t *in, struct pystack_read *r);
+
+/* PID is a CPython process flametop reads: its version ("3.11"), else NULL.
+ * *MODULE (may be NULL) gets the file that holds the interpreter. */
+const char *pystack_version(struct pystack *p, pid_t pid, const char **module);
+/* The first version found in any process, or NULL; *MODULE as above. */
+const char *pystack_any_version(const struct pystack *p, const char **module);
+/* PID exited or ran exec: what was known of it goes. */
+void pystack_forget(struct pystack *p, pid_t pid);
+const struct pystack_stats *pystack_stats(const struct pystack *p);
+
+/* Splices the Python frames into a sample's frames (innermost first, N of
+ * them, room for MAX): each interpreter frame gives way to the run of Python
+ * frames it evaluated; the interpreter's own frames between two runs (call
+ * plumbing) are dropped. Runs and interpreter frames are matched from the
+ * outermost; when the counts differ the Python frames are the late ones
+ * ("name [late]"). A read too late is not used. Returns the new count. */
+size_t pystack_splice(struct pystack *p, uint32_t *frames, size_t n, size_t max,
+		      const struct pystack_read *py);
+/* FRAME is the interpreter's evaluation loop. */
+int pystack_is_eval(const struct frame *f);
+
+#endif
