@@ -42,7 +42,7 @@ static void keep(const struct perf_rec *r, void *arg)
 		return;
 	memcpy(k->stack, r->sample.stack, r->sample.stack_size);
 	k->in = (struct unwind_sample){ (pid_t)r->pid, (pid_t)r->tid, k->regs, k->stack,
-					r->sample.stack_size };
+					r->sample.stack_size, 0 };
 	s->n++;
 }
 

@@ -382,6 +382,7 @@ static void write_unwind(struct yctx *c)
 	yw_kuint(w, "stack_exhausted_samples", q->no_stack);
 	yw_kuint(w, "hybrid_samples", q->hybrid);
 	yw_kuint(w, "leaf_fixed_samples", q->leaf_fixed);
+	yw_kuint(w, "python_trampolines", q->trampolines);
 	write_stopped(c, q);
 	yw_end_map(w);
 }

@@ -46,6 +46,7 @@ struct pyproc {
 	struct u64map code_index; /* code object address → index in CODE */
 	struct code_ent *code;
 	size_t ncode, capcode;
+	struct u64map tramp; /* return address → 1 in a trampoline, 2 not */
 };
 
 struct pystack {
@@ -119,6 +120,7 @@ static void proc_clear(struct pyproc *pp)
 	free(pp->ts);
 	free(pp->code);
 	u64map_clear(&pp->code_index);
+	u64map_clear(&pp->tramp);
 	memset(pp, 0, sizeof(*pp));
 }
 
@@ -327,6 +329,7 @@ static struct pyproc *proc_of(struct pystack *p, pid_t pid)
 	memset(pp, 0, sizeof(*pp));
 	pp->pid = pid;
 	u64map_init(&pp->code_index);
+	u64map_init(&pp->tramp);
 	pp->state = find_runtime(p, pp) ? -1 : 1;
 	if (pp->state > 0) {
 		apply_debug_offsets(pp);
@@ -352,6 +355,37 @@ int pystack_command_is_python(const char *path)
 		line[0] = 0;
 	fclose(f);
 	return line[0] == '#' && line[1] == '!' && strstr(line, "python");
+}
+
+static struct pyproc *known_proc(const struct pystack *p, pid_t pid)
+{
+	for (size_t i = 0; p && i < p->nprocs; i++)
+		if (p->procs[i].pid == pid)
+			return p->procs[i].state > 0 ? &p->procs[i] : NULL;
+	return NULL;
+}
+
+int pystack_has_trampolines(const struct pystack *p, pid_t pid)
+{
+	const struct pyproc *pp = known_proc(p, pid);
+
+	return pp && pp->off.minor >= 12;
+}
+
+int pystack_is_trampoline(struct pystack *p, pid_t pid, uint64_t pc)
+{
+	static const uint8_t shape[7] = { 0xff, 0xd1, 0x48, 0x83, 0xc4, 0x08, 0xc3 };
+	struct pyproc *pp = known_proc(p, pid);
+	uint8_t code[7];
+	uint32_t v;
+
+	if (!pp || pp->off.minor < 12 || pc < 2)
+		return 0;
+	if ((v = u64map_get(&pp->tramp, pc)) != U64MAP_NONE)
+		return v == 1;
+	v = !rd(pid, pc - 2, code, sizeof(code)) && !memcmp(code, shape, sizeof(code)) ? 1 : 2;
+	u64map_put(&pp->tramp, pc, v);
+	return v == 1;
 }
 
 int pystack_known(const struct pystack *p, pid_t pid)
@@ -740,6 +774,9 @@ size_t pystack_splice(struct pystack *p, uint32_t *frames, size_t n, size_t max,
 		}
 		/* between two Python runs: the interpreter's call plumbing */
 		if (e > ne - matched && e < ne && !strcmp(f->module, interp))
+			continue;
+		/* a perf trampoline's name (-X perf) says what the run says */
+		if (f->kind == FRAME_JIT && !strncmp(f->name, "py::", 4))
 			continue;
 		out[k++] = frames[i];
 	}

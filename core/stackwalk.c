@@ -85,6 +85,7 @@ static void to_input(const struct perf_rec *r, struct unwind_sample *in)
 	in->regs = r->sample.regs;
 	in->stack = r->sample.stack;
 	in->stack_size = r->sample.stack_size;
+	in->want_regs = 0;
 }
 
 /* fp mode: the kernel walked frame pointers from the leaf's rbp, which in a
@@ -137,6 +138,41 @@ static size_t continue_with_fp(struct stackwalk *w, const struct chains *c, uint
 	return n + add;
 }
 
+/* DWARF stopped in a CPython perf trampoline (code without CFI, of a known
+ * shape): step over it and unwind on, as often as they come. */
+static size_t over_trampolines(struct stackwalk *w, const struct unwind_sample *first,
+			       uint64_t *pcs, size_t n, enum unwind_stop *stop)
+{
+	uint64_t regs[PERF_RECS_NREGS], ra, skip;
+	struct unwind_sample in = *first;
+
+	for (int hop = 0; hop < 256 && *stop == UNWIND_BROKEN && n < STACKWALK_MAX; hop++) {
+		int past = 0;
+
+		if (!pystack_is_trampoline(w->py, first->pid, pcs[n - 1]))
+			break;
+		w->ops->last_regs(w->state, regs);
+		if (unwind_read_word(w->sym, first, regs[PREG_SP] + 8, &ra, &past)) {
+			if (past)
+				*stop = UNWIND_NO_STACK;
+			break;
+		}
+		regs[PREG_SP] += 16;
+		regs[PREG_IP] = ra;
+		skip = regs[PREG_SP] - first->regs[PREG_SP];
+		if (regs[PREG_SP] < first->regs[PREG_SP] || skip >= first->stack_size) {
+			*stop = UNWIND_NO_STACK;
+			break;
+		}
+		in.regs = regs;
+		in.stack = first->stack + skip;
+		in.stack_size = first->stack_size - skip;
+		w->q.trampolines++;
+		n += w->ops->unwind(w->state, &in, pcs + n, STACKWALK_MAX - n, stop);
+	}
+	return n;
+}
+
 static size_t user_pcs(struct stackwalk *w, const struct perf_rec *r, const struct chains *c,
 		       uint64_t *pcs)
 {
@@ -149,7 +185,10 @@ static size_t user_pcs(struct stackwalk *w, const struct perf_rec *r, const stru
 	if (!have_stack(r))
 		return fp_user(c, pcs, STACKWALK_MAX); /* e.g. a kernel thread: nothing to unwind */
 	to_input(r, &in);
+	in.want_regs = w->py && w->ops->last_regs && pystack_has_trampolines(w->py, in.pid);
 	n = w->ops->unwind(w->state, &in, pcs, STACKWALK_MAX, &stop);
+	if (in.want_regs && stop == UNWIND_BROKEN && n)
+		n = over_trampolines(w, &in, pcs, n, &stop);
 	w->q.no_stack += stop == UNWIND_NO_STACK;
 	/* Out of stack copy, or into code without CFI (JIT code keeps frame
 	 * pointers): the kernel's frame-pointer chain may know the rest. */
@@ -238,6 +277,7 @@ size_t stackwalk_frames(struct stackwalk *w, const struct perf_rec *r, uint32_t 
 		w->q.hybrid = keep.hybrid;
 		w->q.no_stack = keep.no_stack;
 		w->q.leaf_fixed = keep.leaf_fixed;
+		w->q.trampolines = keep.trampolines;
 	} else if (nuser_frames) {
 		note_quality(w, leaf_first[n - 1], pid, nu ? pcs[nu - 1] : 0);
 	}

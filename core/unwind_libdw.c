@@ -20,7 +20,25 @@ struct libdw_state {
 	size_t n, max;
 	int have_sp;      /* the last frame's stack pointer was known */
 	Dwarf_Word last_sp;
+	uint64_t regs[PERF_RECS_NREGS]; /* the outermost frame's, when asked */
 };
+
+/* x86-64 DWARF register numbers 0..15 in perf's order. */
+static const int dwarf_to_perf[16] = { PREG_AX, PREG_DX, PREG_CX, PREG_BX, PREG_SI, PREG_DI,
+				       PREG_BP, PREG_SP, PREG_R8, PREG_R8 + 1, PREG_R8 + 2,
+				       PREG_R8 + 3, PREG_R8 + 4, PREG_R8 + 5, PREG_R8 + 6,
+				       PREG_R8 + 7 };
+
+static void keep_regs(struct libdw_state *u, Dwfl_Frame *f, Dwarf_Addr pc)
+{
+	for (unsigned i = 0; i < 16; i++) {
+		Dwarf_Word v;
+
+		if (dwfl_frame_reg(f, i, &v) == 0)
+			u->regs[dwarf_to_perf[i]] = v;
+	}
+	u->regs[PREG_IP] = pc;
+}
 
 /* The unwind in progress (flametop unwinds on one thread at a time). */
 static __thread struct libdw_state *active;
@@ -115,6 +133,8 @@ static int on_frame(Dwfl_Frame *f, void *arg)
 	u->have_sp = have_sp;
 	u->last_sp = sp;
 	u->pcs[u->n++] = pc;
+	if (u->cur->want_regs)
+		keep_regs(u, f, pc);
 	return u->n < u->max ? DWARF_CB_OK : DWARF_CB_ABORT;
 }
 
@@ -135,6 +155,8 @@ static size_t libdw_unwind(void *state, const struct unwind_sample *in, uint64_t
 	u->max = max;
 	u->past_stack = 0;
 	u->have_sp = 0;
+	if (in->want_regs)
+		memcpy(u->regs, in->regs, sizeof(u->regs));
 	rc = dwfl_getthread_frames(dwfl, in->tid, on_frame, u);
 	/* libdw ends quietly (rc 0) when a return address cannot be read:
 	 * a read past the stack copy is what tells that apart from the end. */
@@ -164,9 +186,15 @@ static void *libdw_create(struct symbolizer *sym)
 
 static void libdw_destroy(void *state) { free(state); }
 
+static void libdw_last_regs(void *state, uint64_t *regs)
+{
+	memcpy(regs, ((struct libdw_state *)state)->regs, sizeof(uint64_t) * PERF_RECS_NREGS);
+}
+
 const struct unwinder_ops unwinder_libdw = {
 	.name = "libdw",
 	.create = libdw_create,
 	.destroy = libdw_destroy,
 	.unwind = libdw_unwind,
+	.last_regs = libdw_last_regs,
 };

@@ -39,7 +39,31 @@ struct lu_state {
 	size_t nspaces, cap;
 	struct u64map by_pid;
 	uint64_t clock;
+	uint64_t regs[PERF_RECS_NREGS]; /* the outermost frame's, when asked */
 };
+
+/* The registers the cursor's frame knows, into U->regs (perf's order). */
+static void keep_regs(struct lu_state *u, unw_cursor_t *c)
+{
+	static const struct {
+		int unw, perf;
+	} map[] = { { UNW_X86_64_RAX, PREG_AX }, { UNW_X86_64_RDX, PREG_DX },
+		    { UNW_X86_64_RCX, PREG_CX }, { UNW_X86_64_RBX, PREG_BX },
+		    { UNW_X86_64_RSI, PREG_SI }, { UNW_X86_64_RDI, PREG_DI },
+		    { UNW_X86_64_RBP, PREG_BP }, { UNW_X86_64_RSP, PREG_SP },
+		    { UNW_X86_64_R8, PREG_R8 },  { UNW_X86_64_R9, PREG_R8 + 1 },
+		    { UNW_X86_64_R10, PREG_R8 + 2 }, { UNW_X86_64_R11, PREG_R8 + 3 },
+		    { UNW_X86_64_R12, PREG_R8 + 4 }, { UNW_X86_64_R13, PREG_R8 + 5 },
+		    { UNW_X86_64_R14, PREG_R8 + 6 }, { UNW_X86_64_R15, PREG_R8 + 7 },
+		    { UNW_X86_64_RIP, PREG_IP } };
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(*map); i++) {
+		unw_word_t v;
+
+		if (unw_get_reg(c, map[i].unw, &v) == 0)
+			u->regs[map[i].perf] = v;
+	}
+}
 
 /* The .eh_frame_hdr of the module holding IP, in the process's addresses. */
 static int eh_frame_hdr(Dwfl *dwfl, uint64_t ip, uint64_t *hdr, uint64_t *lo, uint64_t *hi)
@@ -211,6 +235,15 @@ static unw_addr_space_t space_of(struct lu_state *u, pid_t pid)
 	return sp->as;
 }
 
+/* IP lies in a module with CFI (not in anonymous code: JIT, trampolines). */
+static int has_cfi(struct lu_state *u, pid_t pid, uint64_t ip)
+{
+	Dwfl *dwfl = sym_dwfl(u->sym, pid);
+	uint64_t hdr, lo, hi;
+
+	return dwfl && eh_frame_hdr(dwfl, ip, &hdr, &lo, &hi) == 0;
+}
+
 static size_t lu_unwind(void *state, const struct unwind_sample *in, uint64_t *pcs, size_t max,
 			enum unwind_stop *stop)
 {
@@ -233,7 +266,17 @@ static size_t lu_unwind(void *state, const struct unwind_sample *in, uint64_t *p
 			if (unw_get_reg(&c, UNW_REG_IP, &ip) || !ip)
 				break;
 			pcs[n++] = ip;
+			/* Asked for the registers where CFI ends: stop there, not
+			 * in libunwind's frame-pointer guess beyond it. */
+			if (in->want_regs && n > 1 && !has_cfi(u, in->pid, ip)) {
+				r = -1;
+				break;
+			}
 		} while (n < max && (r = unw_step(&c)) > 0);
+		if (in->want_regs) {
+			memcpy(u->regs, in->regs, sizeof(u->regs));
+			keep_regs(u, &c);
+		}
 	}
 	if (n >= max)
 		*stop = UNWIND_MAX;
@@ -271,9 +314,15 @@ static void lu_destroy(void *state)
 	free(u);
 }
 
+static void lu_last_regs(void *state, uint64_t *regs)
+{
+	memcpy(regs, ((struct lu_state *)state)->regs, sizeof(uint64_t) * PERF_RECS_NREGS);
+}
+
 const struct unwinder_ops unwinder_libunwind = {
 	.name = "libunwind",
 	.create = lu_create,
 	.destroy = lu_destroy,
 	.unwind = lu_unwind,
+	.last_regs = lu_last_regs,
 };

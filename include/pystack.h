@@ -92,6 +92,15 @@ int pystack_read(struct pystack *p, pid_t pid, pid_t tid, uint64_t sample_ns,
 /* The command at PATH (argv[0]) starts Python: its name says python, or
  * its first line is a #! line that does. */
 int pystack_command_is_python(const char *path);
+/* PID is a CPython 3.12+ process (whose perf trampolines may be on its
+ * stacks: `-X perf`, PYTHONPERFSUPPORT=1). */
+int pystack_has_trampolines(const struct pystack *p, pid_t pid);
+/* PC of PID is the return address inside a perf trampoline: CPython's
+ * `sub $8,%rsp; call *%rcx; add $8,%rsp; ret`, copied per code object into
+ * anonymous memory without CFI. Its caller's frame is found by a fixed
+ * rule: return address at SP+8, the caller's SP = SP+16. */
+int pystack_is_trampoline(struct pystack *p, pid_t pid, uint64_t pc);
+
 /* PID is known to be a CPython process flametop reads (no probing). */
 int pystack_known(const struct pystack *p, pid_t pid);
 /* PID mapped a file that may be Python's: look (again) whether it is. */

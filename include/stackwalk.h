@@ -37,6 +37,7 @@ struct unwind_quality {
 	uint64_t hybrid;       /* DWARF stopped early; frame pointers went on */
 	uint64_t no_stack;     /* DWARF ran out of stack copy (continued or not) */
 	uint64_t leaf_fixed;   /* fp mode: a frameless leaf's caller put back */
+	uint64_t trampolines;  /* CPython perf trampolines stepped over */
 	struct u64map stopped; /* outermost frame id of incomplete stacks → count */
 };
 

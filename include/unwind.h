@@ -20,6 +20,7 @@ struct unwind_sample {
 	const uint64_t *regs; /* PERF_RECS_NREGS, perf's order (enum perf_recs_reg) */
 	const uint8_t *stack; /* the stack copy, starting at regs[PREG_SP] */
 	uint64_t stack_size;
+	int want_regs; /* keep the outermost frame's registers (unwinder_ops.last_regs) */
 };
 
 enum unwind_stop {
@@ -38,6 +39,12 @@ struct unwinder_ops {
 	 * and why it ended. */
 	size_t (*unwind)(void *state, const struct unwind_sample *in, uint64_t *pcs, size_t max,
 			 enum unwind_stop *stop);
+	/* After an unwind asked for them (want_regs): the registers of the
+	 * outermost frame it reached, perf's order; a register the unwind did
+	 * not recover keeps the sample's value. Lets a caller step over code
+	 * without CFI whose shape it knows (CPython's perf trampolines) and
+	 * unwind on from there. */
+	void (*last_regs)(void *state, uint64_t *regs);
 };
 
 extern const struct unwinder_ops unwinder_libdw;

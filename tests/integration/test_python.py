@@ -1,0 +1,172 @@
+"""CPython as a first-class target: the script's own functions, read from the
+interpreter's memory, carry the time — launched or attached, on pyenv's
+CPython and on Debian's — and nothing changes for a process that is not
+Python."""
+import glob
+import os
+import subprocess
+import time
+
+import pytest
+
+from conftest import FLAMETOP, ROOT, load_yaml, run_flametop, share_tolerance, workload
+from screen import Screen
+
+SCRIPT = ROOT / "tests" / "workloads" / "pysplit.py"
+TRUTH = {"work_a": 50.0, "work_b": 30.0, "work_c": 20.0}
+
+
+def pythons():
+    found = []
+    pyenv = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.11.*/bin/python3.11")))
+    found.append(pytest.param(pyenv[-1] if pyenv else None, id="pyenv-3.11"))
+    found.append(pytest.param("/usr/bin/python3.11" if os.path.exists("/usr/bin/python3.11")
+                              else None, id="debian-3.11"))
+    return found
+
+
+def need(python):
+    if not python:
+        pytest.skip("this CPython is not installed here")
+    return python
+
+
+def shares(folded):
+    """Samples under work_a/b/c (a function's name, or its "[late]" twin),
+    as shares of their sum, and that sum."""
+    n = dict.fromkeys(TRUTH, 0)
+    with open(folded, encoding="utf-8") as f:
+        for line in f:
+            stack, count = line.rsplit(" ", 1)
+            names = [fr.removesuffix(" [late]") for fr in stack.split(";")]
+            for fn in TRUTH:
+                if fn in names:
+                    n[fn] += int(count)
+                    break
+    total = sum(n.values())
+    return {fn: 100.0 * v / max(total, 1) for fn, v in n.items()}, total
+
+
+def assert_split(folded):
+    got, total = shares(folded)
+    assert total >= 500, f"only {total} samples in the three functions"
+    for fn, truth in TRUTH.items():
+        tol = share_tolerance(truth, total)
+        assert abs(got[fn] - truth) <= tol, (fn, got, total, tol)
+
+
+def record(tmp_path, *args):
+    yml, folded = tmp_path / "p.yaml", tmp_path / "p.folded"
+    r = run_flametop("record", "-q", "-o", yml, "--folded", folded, *args, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return load_yaml(yml), folded
+
+
+@pytest.mark.parametrize("python", pythons())
+def test_launched_script_shares_follow_its_known_split(tmp_path, python):
+    doc, folded = record(tmp_path, "--", need(python), SCRIPT, "30")
+    assert_split(folded)
+    assert doc["target"]["interpreter"] == {
+        "name": "cpython", "version": "3.11",
+        "module": doc["target"]["interpreter"]["module"]}
+    py = doc["scenario"]["python_frames"]
+    assert py["samples"] > 500 and py["mean_read_lag_ms"] < 10, py
+    spot = {h["function"]: h for h in doc["hotspots"]}
+    assert spot["work_a"]["category"] == "python"
+    assert spot["work_a"]["location"].endswith("pysplit.py:7"), spot["work_a"]
+    # The interpreter's loop is replaced, not shown beside the functions.
+    assert "_PyEval_EvalFrameDefault" not in open(folded, encoding="utf-8").read().split(
+        "work_a")[0].rsplit("\n", 1)[-1]
+
+
+@pytest.mark.parametrize("python", pythons())
+def test_attached_process_shares_follow_its_known_split(tmp_path, python, background):
+    proc = background(need(python), SCRIPT, "forever")
+    time.sleep(0.5)
+    doc, folded = record(tmp_path, "-p", proc.pid, "-d", "3")
+    assert_split(folded)
+    assert doc["target"]["interpreter"]["version"] == "3.11"
+    assert proc.poll() is None, "attaching must not disturb the target"
+
+
+def test_stacks_read_from_the_program_down_to_start(tmp_path):
+    python = need(pythons()[0].values[0])
+    _, folded = record(tmp_path, "--", python, SCRIPT, "20")
+    top = max(open(folded, encoding="utf-8"), key=lambda line: int(line.rsplit(" ", 1)[1]))
+    frames = top.rsplit(" ", 1)[0].split(";")
+    assert frames[0] == "_start", frames
+    i = frames.index("<module>")
+    assert frames[i:i + 3] in (["<module>", "main", "work_a"], ["<module>", "main", "work_b"]), \
+        frames
+
+
+@pytest.mark.parametrize("unwinder", ["libdw", "libunwind"])
+def test_perf_trampolines_are_unwound_through(tmp_path, unwinder):
+    # python3.12 -X perf runs each Python call through a small trampoline
+    # without CFI; perf's stacks stop there. Ours go on to _start.
+    pyenv = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.12.*/bin/python3.12")))
+    python = need(pyenv[-1] if pyenv else None)
+    doc, folded = record(tmp_path, "--unwinder", unwinder, "--", python, "-X", "perf",
+                         SCRIPT, "20")
+    unwind = doc["scenario"]["unwind"]
+    assert unwind["python_trampolines"] > 500, unwind
+    assert unwind["complete_pct"] > 95, unwind
+    assert_split(folded)
+    # Where the Python frames were read, the trampolines' perf-map names
+    # (the same functions again) are left out.
+    spliced = [line for line in open(folded, encoding="utf-8") if ";work_a" in line]
+    assert spliced and not any("py::" in line for line in spliced)
+
+
+def test_no_python_keeps_the_interpreter_frames(tmp_path):
+    python = need(pythons()[0].values[0])
+    doc, folded = record(tmp_path, "--no-python", "--", python, SCRIPT, "10")
+    text = open(folded, encoding="utf-8").read()
+    assert "work_a" not in text and "_PyEval_EvalFrameDefault" in text
+    assert doc["target"]["interpreter"] is None
+    assert doc["scenario"]["python_frames"] is None
+
+
+def test_a_process_that_is_not_python_is_unaffected(tmp_path):
+    doc, folded = record(tmp_path, "--", workload("split"), "--rounds", "300")
+    assert doc["target"]["interpreter"] is None
+    py = doc["scenario"]["python_frames"]
+    assert py["samples"] == 0 and py["failed_reads"] == 0, py
+    assert all(h["category"] != "python" for h in doc["hotspots"])
+
+
+def test_python_processes_that_exit_mid_read_lose_nothing(tmp_path):
+    # Short Python processes one after another, each gone while samples of
+    # it may still wait to be read: every sample is kept, under its
+    # function or, read too late, under the interpreter.
+    python = need(pythons()[0].values[0])
+    code = ("import os\n"
+            "def work_a():\n"
+            "    x = 0\n"
+            "    for i in range(400000): x = (x * 31 + i) & 0xFFFF\n"
+            "work_a()\n"
+            "os._exit(0)\n")
+    script = tmp_path / "short.py"
+    script.write_text(code)
+    doc, folded = record(tmp_path, "-F", "2000", "--", "sh", "-c",
+                         f"for i in 1 2 3 4 5 6; do {python} {script}; done")
+    assert doc["scenario"]["lost_samples"] == 0
+    kept = sum(int(line.rsplit(" ", 1)[1]) for line in open(folded, encoding="utf-8"))
+    assert kept == doc["scenario"]["samples"]
+    cpu_ms = doc["baseline"]["cpu_time_ms"]
+    # cpu-clock samples at 2 kHz: one per 0.5 ms of CPU, give or take.
+    assert kept >= 0.8 * cpu_ms * 2, (kept, cpu_ms)
+    assert "work_a" in open(folded, encoding="utf-8").read()
+
+
+def test_screen_header_says_python_and_the_flame_names_the_functions(tmp_path):
+    python = need(pythons()[0].values[0])
+    s = Screen(f"{FLAMETOP} -r 0.5 -- {python} {SCRIPT} forever", width=100, height=30)
+    try:
+        s.wait_for(r"python 3\.11", timeout=20)
+        s.keys("3")  # hotspots
+        s.wait_for(r"work_a", timeout=20)
+        s.keys("q")
+        assert s.exit_status() == 0
+    finally:
+        s.close()
