@@ -551,6 +551,7 @@ static void section_threads(struct yctx *c)
 		yw_map(w);
 		yw_kint(w, "tid", t->tid);
 		yw_kstr(w, "comm", t->comm);
+		yw_kstr(w, "python_name", st && st->pyname[0] ? st->pyname : NULL);
 		yw_knum(w, "user_time_ms", (double)t->utime_ns / 1e6, 1);
 		yw_knum(w, "sys_time_ms", (double)t->stime_ns / 1e6, 1);
 		yw_kuint(w, "samples", st ? st->samples : 0);
@@ -1040,6 +1041,8 @@ static void section_profile(struct yctx *c)
 		yw_kint(w, "pid", p->threads[i].pid);
 		yw_kint(w, "tid", p->threads[i].tid);
 		yw_kstr(w, "comm", p->threads[i].comm);
+		if (p->threads[i].pyname[0])
+			yw_kstr(w, "python_name", p->threads[i].pyname);
 		yw_end_map(w);
 	}
 	yw_end_seq(w);

@@ -69,6 +69,14 @@ void profile_thread_comm(struct profile *p, pid_t pid, pid_t tid, const char *co
 		snprintf(t->comm, sizeof(t->comm), "%s", comm);
 }
 
+void profile_thread_pyname(struct profile *p, pid_t pid, pid_t tid, const char *name)
+{
+	struct thread_stat *t = profile_thread(p, pid, tid);
+
+	if (t)
+		snprintf(t->pyname, sizeof(t->pyname), "%s", name);
+}
+
 /* The (TID, LEAF) entry of a leaf table, added if new; NULL on ENOMEM (the
  * thread filter then misses it; the tree has it). */
 static struct leaf_stat *leaf_entry(struct leaf_stat **v, size_t *n, size_t *cap,

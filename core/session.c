@@ -461,9 +461,15 @@ static void take_readings(struct session *s)
 }
 
 /* Closes a counter interval: process series and per-thread changes. */
+static void on_pyname(void *arg, pid_t pid, pid_t tid, const char *name)
+{
+	profile_thread_pyname(((struct session *)arg)->profile, pid, tid, name);
+}
+
 static void tick(struct session *s)
 {
 	read_totals(s);
+	pystack_thread_names(s->py, on_pyname, s); /* threads get named as they run */
 	if (s->counting)
 		counting_tick(s->counting, session_elapsed(s));
 	profile_tick_threads(s->profile);
@@ -684,6 +690,7 @@ void session_finish(struct session *s)
 	deadline = s->stop_ns + FINISH_WORK_NS;
 	sampler_disable(s->sampler);
 	drain_until(s, deadline);
+	pystack_thread_names(s->py, on_pyname, s);
 	tick(s);
 	target_terminate(&s->target);
 	target_poll(&s->target);

@@ -15,6 +15,7 @@
 struct thread_stat {
 	pid_t pid, tid;
 	char comm[32];
+	char pyname[64]; /* the name Python gives the thread (threading), or "" */
 	uint64_t samples, weight;
 	uint64_t ctr[CTREE_MAX_CTR];      /* counters charged by its samples */
 	uint64_t ctr_mark[CTREE_MAX_CTR]; /* ctr at the last interval's end */
@@ -103,6 +104,8 @@ void profile_tick_threads(struct profile *p);
 void profile_decay(struct profile *p, double factor);
 /* Names a thread (from comm records or /proc). */
 void profile_thread_comm(struct profile *p, pid_t pid, pid_t tid, const char *comm);
+/* Python's name for thread TID of PID (threading.Thread.name). */
+void profile_thread_pyname(struct profile *p, pid_t pid, pid_t tid, const char *name);
 struct thread_stat *profile_thread(struct profile *p, pid_t pid, pid_t tid);
 
 /* Per-function self and total, sorted by self weight, heaviest first.

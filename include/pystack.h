@@ -51,6 +51,16 @@ struct py_offsets {
 	long fr_size;
 	long co_filename, co_name, co_qualname, co_firstlineno;
 	long u_ascii_size, u_compact_size, u_length; /* str: PyASCIIObject, PyCompactUnicodeObject */
+	/* thread names: sys.modules["threading"]._active[ident]._name */
+	long is_modules;              /* PyInterpreterState: sys.modules */
+	long dict_keys, dict_values;  /* PyDictObject */
+	long dk_size;                 /* PyDictKeysObject: size (3.9, 3.10) or log2 size (3.11+) */
+	long dk_kind, dk_index_bytes; /* 3.11+: entry kind, log2 of the index table's bytes */
+	long dk_nentries, dk_indices;
+	long md_dict;                 /* PyModuleObject */
+	long long_digit;              /* PyLongObject: first 30-bit digit (size or tag at 16) */
+	long tp_dictoffset, tp_basicsize; /* PyTypeObject */
+	long ht_cached_keys;          /* 3.11+ PyHeapTypeObject: an instance's shared keys */
 };
 
 /* The layout of 3.MINOR, or NULL when unknown. */
@@ -92,6 +102,13 @@ int pystack_read(struct pystack *p, pid_t pid, pid_t tid, uint64_t sample_ns,
 /* The command at PATH (argv[0]) starts Python: its name says python, or
  * its first line is a #! line that does. */
 int pystack_command_is_python(const char *path);
+/* Each Python thread of every CPython process known, named as Python names
+ * it (threading.Thread.name: sys.modules["threading"]._active, read from
+ * memory): FN(ARG, PID, TID, NAME). Returns how many were named. */
+size_t pystack_thread_names(struct pystack *p,
+			    void (*fn)(void *arg, pid_t pid, pid_t tid, const char *name),
+			    void *arg);
+
 /* PID is a CPython 3.12+ process (whose perf trampolines may be on its
  * stacks: `-X perf`, PYTHONPERFSUPPORT=1). */
 int pystack_has_trampolines(const struct pystack *p, pid_t pid);

@@ -11,6 +11,12 @@
 #include <frameobject.h>
 #endif
 #include <internal/pycore_interp.h>
+#if PY_VERSION_HEX >= 0x030a0000
+#include <internal/pycore_moduleobject.h>
+#endif
+#if PY_VERSION_HEX >= 0x030b0000
+#include <internal/pycore_dict.h>
+#endif
 #include <internal/pycore_runtime.h>
 
 #define OFF(t, f) ((long)offsetof(t, f))
@@ -49,14 +55,48 @@ int main(void)
 	fr_size = (long)sizeof(PyFrameObject);
 	interp_threads = OFF(PyInterpreterState, tstate_head);
 #endif
+	/* Thread names: sys.modules → threading → _active → Thread._name. */
+	long modules, dk_size, dk_kind = -1, dk_index_bytes = -1, dk_nentries, dk_indices, md_dict;
+	long long_digit, cached_keys = -1;
+
+#if PY_VERSION_HEX >= 0x030c0000
+	modules = OFF(PyInterpreterState, imports.modules);
+	long_digit = OFF(PyLongObject, long_value.ob_digit);
+#else
+	modules = OFF(PyInterpreterState, modules);
+	long_digit = OFF(PyLongObject, ob_digit);
+#endif
+#if PY_VERSION_HEX >= 0x030b0000
+	dk_size = OFF(PyDictKeysObject, dk_log2_size);
+	dk_kind = OFF(PyDictKeysObject, dk_kind);
+	dk_index_bytes = OFF(PyDictKeysObject, dk_log2_index_bytes);
+	dk_nentries = OFF(PyDictKeysObject, dk_nentries);
+	dk_indices = OFF(PyDictKeysObject, dk_indices);
+	cached_keys = OFF(PyHeapTypeObject, ht_cached_keys);
+#else
+	/* Objects/dict-common.h, not installed: refcnt, size, lookup, usable,
+	 * nentries, indices — the same from 3.6 to 3.10. */
+	dk_size = 8;
+	dk_nentries = 32;
+	dk_indices = 40;
+#endif
+#if PY_VERSION_HEX >= 0x030a0000
+	md_dict = OFF(PyModuleObject, md_dict);
+#else
+	md_dict = 16; /* Objects/moduleobject.c: PyObject_HEAD, then md_dict */
+#endif
 	printf("\t{ %d, %ld, %ld, %ld, %ld, %ld, %ld, %ld, %ld, %ld, %ld, %ld, %ld, %ld, %ld, %ld, "
-	       "%ld, %ld, %ld, %ld, %ld, %ld },\n",
+	       "%ld, %ld, %ld, %ld, %ld, %ld, %ld, %ld, %ld, %ld, %ld, %ld, %ld, %ld, %ld, "
+	       "%ld, %ld, %ld, %ld },\n",
 	       PY_MINOR_VERSION, OFF(_PyRuntimeState, interpreters.head), interp_threads,
 	       OFF(PyThreadState, next), OFF(PyThreadState, thread_id), native, ts_frame, ts_cframe,
 	       cf_frame, (long)sizeof(PyThreadState), prev, code, is_entry, owner, fr_size,
 	       OFF(PyCodeObject, co_filename), OFF(PyCodeObject, co_name), qualname,
 	       OFF(PyCodeObject, co_firstlineno), (long)sizeof(PyASCIIObject),
-	       (long)sizeof(PyCompactUnicodeObject), OFF(PyASCIIObject, length));
+	       (long)sizeof(PyCompactUnicodeObject), OFF(PyASCIIObject, length), modules,
+	       OFF(PyDictObject, ma_keys), OFF(PyDictObject, ma_values), dk_size, dk_kind,
+	       dk_index_bytes, dk_nentries, dk_indices, md_dict, long_digit,
+	       OFF(PyTypeObject, tp_dictoffset), OFF(PyTypeObject, tp_basicsize), cached_keys);
 #if PY_VERSION_HEX >= 0x030d0000
 	fprintf(stderr, "debug offsets: interp_head %ld threads_head %ld cur_frame %ld native %ld "
 		"prev %ld exec %ld owner %ld filename %ld ascii %ld\n",

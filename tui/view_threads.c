@@ -56,7 +56,7 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 		return;
 	}
 	n = order(a, &idx);
-	surf_printf(s, r.x, r.y, r.w, ST_TITLE, "%8s  %-16s %8s %7s %7s %6s %6s %s", "tid", "comm",
+	surf_printf(s, r.x, r.y, r.w, ST_TITLE, "%8s  %-16s %8s %7s %7s %6s %6s %s", "tid", "name",
 		    "samples", "share%", a->info.weight_ns ? "cpu%" : "", "usr%", "sys%", "state");
 	if (a->th_sel >= n)
 		a->th_sel = n ? n - 1 : 0;
@@ -83,7 +83,8 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 			snprintf(state, sizeof(state), "gone");
 		surf_fill(s, r.x, y, r.w, 1, st);
 		surf_printf(s, r.x, y, r.w, st, "%8d  %-16.16s %8s %6.1f%% %7s %6s %6s %s", (int)t->tid,
-			    t->comm, samples, profile_pct(p, t->weight), cpu, usr, sys, state);
+			    t->pyname[0] ? t->pyname : t->comm, samples, profile_pct(p, t->weight), cpu,
+			    usr, sys, state);
 	}
 	if (!n)
 		surf_text(s, r.x + 1, r.y + 1, r.w - 1, ST_DIM, "no samples yet");

@@ -13,6 +13,7 @@ from conftest import FLAMETOP, ROOT, load_yaml, run_flametop, share_tolerance, w
 from screen import Screen
 
 SCRIPT = ROOT / "tests" / "workloads" / "pysplit.py"
+THREADS = ROOT / "tests" / "workloads" / "pythreads.py"
 TRUTH = {"work_a": 50.0, "work_b": 30.0, "work_c": 20.0}
 
 
@@ -22,6 +23,16 @@ def pythons():
     found.append(pytest.param(pyenv[-1] if pyenv else None, id="pyenv-3.11"))
     found.append(pytest.param("/usr/bin/python3.11" if os.path.exists("/usr/bin/python3.11")
                               else None, id="debian-3.11"))
+    return found
+
+
+def every_version():
+    """pyenv's 3.9 to 3.13, each its own layout of the interpreter's structs."""
+    found = []
+    for minor in range(9, 14):
+        got = sorted(glob.glob(os.path.expanduser(
+            f"~/.pyenv/versions/3.{minor}.*/bin/python3.{minor}")))
+        found.append(pytest.param(got[-1] if got else None, f"3.{minor}", id=f"3.{minor}"))
     return found
 
 
@@ -87,6 +98,24 @@ def test_attached_process_shares_follow_its_known_split(tmp_path, python, backgr
     assert_split(folded)
     assert doc["target"]["interpreter"]["version"] == "3.11"
     assert proc.poll() is None, "attaching must not disturb the target"
+
+
+@pytest.mark.parametrize("python,version", every_version())
+def test_every_version_names_functions_and_threads(tmp_path, python, version):
+    doc, folded = record(tmp_path, "--", need(python), SCRIPT, "12")
+    assert doc["target"]["interpreter"]["version"] == version
+    got, total = shares(folded)
+    assert total >= 300, total
+    for fn, truth in TRUTH.items():
+        assert abs(got[fn] - truth) <= share_tolerance(truth, total), (fn, got, total)
+    doc, _ = record(tmp_path, "--", python, THREADS, "1.5")
+    names = {t.get("python_name") for t in doc["profile"]["threads"]}
+    assert {"MainThread", "ingest-0", "ingest-1"} <= names, names
+    assert any(n and n.startswith("Thread-1") for n in names), names
+    per_thread = {t["python_name"] for t in doc["threads"]}
+    assert {"MainThread", "ingest-0", "ingest-1"} <= per_thread, per_thread
+    comms = {t["comm"] for t in doc["threads"]}
+    assert not comms & {"ingest-0", "ingest-1"}, "the kernel's name stays the kernel's"
 
 
 def test_stacks_read_from_the_program_down_to_start(tmp_path):
@@ -170,3 +199,41 @@ def test_screen_header_says_python_and_the_flame_names_the_functions(tmp_path):
         assert s.exit_status() == 0
     finally:
         s.close()
+
+
+def test_threads_view_shows_python_thread_names(tmp_path):
+    python = need(pythons()[0].values[0])
+    s = Screen(f"{FLAMETOP} -r 0.5 -- {python} {THREADS} 30", width=100, height=30)
+    try:
+        s.wait_for(r"python 3\.11", timeout=20)
+        s.keys("4")  # threads
+        s.wait_for(r"ingest-1", timeout=20)
+        assert "MainThread" in s.text()
+        s.keys("q")
+        assert s.exit_status() == 0
+    finally:
+        s.close()
+
+
+def test_names_from_the_target_carry_no_control_characters(tmp_path):
+    # A program chooses its functions' and threads' names: escapes and line
+    # breaks in them must not reach a terminal, the YAML or folded lines.
+    python = need(pythons()[0].values[0])
+    script = tmp_path / "hostile.py"
+    script.write_text(
+        "import threading\n"
+        "def f():\n"
+        "    x = 0\n"
+        "    for i in range(4_000_000): x = (x * 31 + i) & 0xFFFF\n"
+        "bad = 'evil\\x1b[2J;name\\n'\n"
+        "g = type(f)(f.__code__.replace(co_name=bad, co_qualname=bad), globals())\n"
+        "t = threading.Thread(target=g, name='t\\x1b]0;title\\x07')\n"
+        "t.start(); g(); t.join()\n")
+    doc, folded = record(tmp_path, "-r", "0.2", "--", python, script)
+    lines = open(folded, encoding="utf-8").read().splitlines()
+    assert any("evil?[2J?name?" in line for line in lines), lines[:5]
+    assert all(line.count(" ") >= 1 and line.rsplit(" ", 1)[1].isdigit() for line in lines)
+    text = (tmp_path / "p.yaml").read_text()
+    assert "\x1b" not in text and "\x07" not in text
+    named = [t for t in doc["profile"]["threads"] if t.get("python_name", "").startswith("t?")]
+    assert named, doc["profile"]["threads"]
