@@ -202,6 +202,8 @@ static int load_stacks(const struct yr *d, const yaml_node_t *prof, struct profi
 			    yr_range(d, t, "tid", -1, YR_PID_MAX, &tid))
 				return yr_bad(d, t, "a thread needs a pid and a tid");
 			profile_thread_comm(p, (pid_t)pid, (pid_t)tid, comm ? comm : "");
+			if ((comm = str_at(d, t, "python_name")))
+				profile_thread_pyname(p, (pid_t)pid, (pid_t)tid, comm);
 		}
 	return load_stack_list(d, prof, p, &on_stacks);
 }

@@ -237,3 +237,14 @@ def test_names_from_the_target_carry_no_control_characters(tmp_path):
     assert "\x1b" not in text and "\x07" not in text
     named = [t for t in doc["profile"]["threads"] if t.get("python_name", "").startswith("t?")]
     assert named, doc["profile"]["threads"]
+
+
+def test_layout_table_is_what_the_headers_say():
+    # core/pyoffsets.c is generated from each version's headers; where the
+    # headers are here, generating it again gives the same file.
+    if not glob.glob(os.path.expanduser("~/.pyenv/versions/3.*/include/python3.*/internal")):
+        pytest.skip("no CPython headers here to generate the table from")
+    out = subprocess.run(["sh", str(ROOT / "tools" / "pyoffsets.sh")], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == (ROOT / "core" / "pyoffsets.c").read_text()
