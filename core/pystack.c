@@ -531,6 +531,9 @@ static int read_str(pid_t pid, const struct py_offsets *o, uint64_t addr, char *
 	if ((state >> 6) & 1) {
 		if (rd(pid, addr + (uint64_t)o->u_ascii_size, out, len))
 			return -1;
+		for (uint64_t i = 0; i < len; i++)
+			if ((unsigned char)out[i] >= 0x80)
+				return -1; /* not what an ASCII str holds: memory reused */
 		out[len] = 0;
 		return 0;
 	}
@@ -539,6 +542,8 @@ static int read_str(pid_t pid, const struct py_offsets *o, uint64_t addr, char *
 	for (uint64_t i = 0; i < len && k + 4 < MAX_STR; i++) {
 		uint32_t c = kind == 1 ? data[i] : kind == 2 ? ((uint16_t *)data)[i] : ((uint32_t *)data)[i];
 
+		if ((c >= 0xd800 && c < 0xe000) || c > 0x10ffff)
+			c = '?'; /* no UTF-8 for it */
 		if (c < 0x80) {
 			out[k++] = (char)c;
 		} else if (c < 0x800) {

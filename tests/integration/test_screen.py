@@ -56,7 +56,7 @@ def test_screen_layout_views_and_quit(screens):
         assert "┌ GPU " in text
     assert "1 Flame" in text and "5 Hypotheses" in text
     for key, marker in (("2", r"self%\s+total%\s+samples"), ("3", r"function  module"),
-                        ("4", r"tid\s+comm\s+samples"), ("5", r"no hypotheses yet"),
+                        ("4", r"tid\s+name\s+samples"), ("5", r"no hypotheses yet"),
                         ("1", r"all \(\d+ samples")):
         s.keys(key)
         s.wait_for(marker)
@@ -527,7 +527,7 @@ def test_home_end_pages_and_f1_under_each_term(screens, tmp_path, term):
         s.keys(key)
     time.sleep(0.3)
     text = s.wait_for(r"self%")
-    assert "tid  comm" not in text, text  # not the threads view (4)
+    assert "tid  name" not in text, text  # not the threads view (4)
     s.keys("Enter")
     text = s.wait_for(r"callers of ")
     assert f"callers of {first} " not in text, text  # End went to the last row
