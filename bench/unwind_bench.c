@@ -4,9 +4,10 @@
  *
  * Profiles COMMAND in DWARF mode, keeping a copy of every sample's
  * registers and stack, then unwinds all of them with libdw and with
- * libunwind over the same symbolizer (warm caches, as in a long run),
- * printing unwinds per second of CPU. --check also compares the two
- * unwinders frame by frame and exits 1 when any stack differs. */
+ * libunwind and with the compiled rules (libdw behind them) over the same
+ * symbolizer (warm caches, as in a long run), printing unwinds per second
+ * of CPU. --check also compares libdw with libunwind and with the rules
+ * frame by frame and exits 1 when any stack differs. */
 #include "session.h"
 #include "unwind.h"
 
@@ -79,7 +80,7 @@ static double replay(const struct unwinder_ops *ops, struct symbolizer *sym, con
 }
 
 static size_t compare(const struct snaps *s, const uint64_t *a, const size_t *da, const uint64_t *b,
-		      const size_t *db)
+		      const size_t *db, const char *bname)
 {
 	size_t same = 0, shown = 0;
 
@@ -89,8 +90,8 @@ static size_t compare(const struct snaps *s, const uint64_t *a, const size_t *da
 
 		same += eq;
 		if (!eq && shown++ < 5)
-			printf("differs: sample %zu: libdw %zu frames, libunwind %zu frames\n", i,
-			       da[i], db[i]);
+			printf("differs: sample %zu: libdw %zu frames, %s %zu frames\n", i, da[i],
+			       bname, db[i]);
 	}
 	return same;
 }
@@ -105,9 +106,9 @@ int main(int argc, char **argv)
 	int check = 0, a = 1, passes = 3;
 	struct session *ses;
 	char err[1024];
-	uint64_t *pa, *pb;
-	size_t *da, *db;
-	double fa, fb, ra, rb;
+	uint64_t *pa, *pb, *pc;
+	size_t *da, *db, *dc;
+	double fa, fb, fc, ra, rb, rc;
 
 	for (; a < argc && strcmp(argv[a], "--"); a++) {
 		if (!strcmp(argv[a], "--check"))
@@ -132,23 +133,29 @@ int main(int argc, char **argv)
 	pb = calloc(s.n * STACKWALK_MAX + 1, 8);
 	da = calloc(s.n + 1, sizeof(*da));
 	db = calloc(s.n + 1, sizeof(*db));
-	if (!pa || !pb || !da || !db)
+	pc = calloc(s.n * STACKWALK_MAX + 1, 8);
+	dc = calloc(s.n + 1, sizeof(*dc));
+	if (!pa || !pb || !da || !db || !pc || !dc)
 		return 1;
 	ra = replay(&unwinder_libdw, ses->sym, &s, passes, pa, da, &fa);
 	rb = replay(&unwinder_libunwind, ses->sym, &s, passes, pb, db, &fb);
+	rc = replay(&unwinder_rules, ses->sym, &s, passes, pc, dc, &fc);
 	printf("samples: %zu\n", s.n);
 	printf("libdw: %.0f unwinds/s, %.1f frames/unwind\n", ra, fa);
 	printf("libunwind: %.0f unwinds/s, %.1f frames/unwind\n", rb, fb);
+	printf("rules: %.0f unwinds/s, %.1f frames/unwind\n", rc, fc);
 	if (check) {
-		size_t same = compare(&s, pa, da, pb, db);
+		size_t same = compare(&s, pa, da, pb, db, "libunwind"),
+		       same_rules = compare(&s, pa, da, pc, dc, "rules");
 
 		printf("identical: %zu of %zu\n", same, s.n);
-		if (same != s.n)
+		printf("rules identical to libdw: %zu of %zu\n", same_rules, s.n);
+		if (same != s.n || same_rules != s.n)
 			return 1;
 	}
 	session_free(ses);
 	for (size_t i = 0; i < s.n; i++)
 		free(s.v[i].stack);
-	free(s.v), free(pa), free(pb), free(da), free(db);
+	free(s.v), free(pa), free(pb), free(da), free(db), free(pc), free(dc);
 	return 0;
 }

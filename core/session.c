@@ -543,7 +543,7 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 				     .nevents = cfg->nevents,
 				     .force_cpu_clock = cfg->force_cpu_clock,
 				     .offcpu = !cfg->no_offcpu };
-	const struct unwinder_ops *uw = cfg->unwinder ? cfg->unwinder : &unwinder_libdw;
+	const struct unwinder_ops *uw = cfg->unwinder ? cfg->unwinder : &unwinder_rules;
 	int e;
 
 	if (!s)

@@ -3,7 +3,8 @@
 
 #include <string.h>
 
-static const struct unwinder_ops *const all[] = { &unwinder_libdw, &unwinder_libunwind };
+static const struct unwinder_ops *const all[] = { &unwinder_rules, &unwinder_libdw,
+						   &unwinder_libunwind };
 
 const struct unwinder_ops *unwinder_find(const char *name)
 {

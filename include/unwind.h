@@ -47,6 +47,7 @@ struct unwinder_ops {
 	void (*last_regs)(void *state, uint64_t *regs);
 };
 
+extern const struct unwinder_ops unwinder_rules; /* compiled rules, libdw behind */
 extern const struct unwinder_ops unwinder_libdw;
 extern const struct unwinder_ops unwinder_libunwind;
 /* By name ("libdw", "libunwind"); NULL if unknown. */

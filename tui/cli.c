@@ -52,7 +52,9 @@ const char *cli_usage(void)
 	       "                         true stacks without frame pointers), fp (frame\n"
 	       "                         pointers, the caller of a frameless leaf recovered by\n"
 	       "                         CFI; cheaper), auto (default: dwarf)\n"
-	       "      --unwinder NAME    dwarf mode: libdw (default) or libunwind\n"
+	       "      --unwinder NAME    dwarf mode: rules (default: each address's CFI row\n"
+	       "                         compiled once into a rule, libdw where a rule cannot\n"
+	       "                         say it), libdw or libunwind\n"
 	       "      --no-hybrid        dwarf mode: do not continue with frame pointers where\n"
 	       "                         the stack copy ran out or the code has no CFI\n"
 	       "      --addresses        code no symbol covers: one frame per address\n"
@@ -345,7 +347,7 @@ static int handle(int c, char **argv, unsigned max_rate, struct cli_options *o, 
 		return parse_call_graph(optarg, o, err, len);
 	case OPT_UNWINDER:
 		if (!unwinder_find(optarg)) {
-			snprintf(err, len, "unknown unwinder '%s' (give libdw or libunwind)",
+			snprintf(err, len, "unknown unwinder '%s' (give rules, libdw or libunwind)",
 				 optarg);
 			return -EINVAL;
 		}
@@ -517,7 +519,7 @@ int cli_parse(int argc, char **argv, unsigned max_rate, struct cli_options *o, c
 	memset(o, 0, sizeof(*o));
 	o->freq_hz = CLI_DEFAULT_HZ;
 	o->call_graph = "dwarf";
-	o->unwinder = "libdw";
+	o->unwinder = "rules";
 	o->top = 15;
 	o->panes = CLI_PANES_ALL;
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {

@@ -129,7 +129,7 @@ def test_stacks_read_from_the_program_down_to_start(tmp_path):
         frames
 
 
-@pytest.mark.parametrize("unwinder", ["libdw", "libunwind"])
+@pytest.mark.parametrize("unwinder", ["rules", "libdw", "libunwind"])
 def test_perf_trampolines_are_unwound_through(tmp_path, unwinder):
     # python3.12 -X perf runs each Python call through a small trampoline
     # without CFI; perf's stacks stop there. Ours go on to _start.
