@@ -4,9 +4,13 @@
 #include "grow.h"
 #include "procfs.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct kallsyms {
 	struct ksym *v;
@@ -135,6 +139,213 @@ void kallsyms_free(struct kallsyms *k)
 	free(k->v);
 	free(k->text);
 	free(k);
+}
+
+/* ---- the cache: "FTKS1\n" KEY "\n" COUNT " " TEXTBYTES "\n", then COUNT
+ * entries {u64 addr, u32 name offset, u32 module offset} and the text ---- */
+
+#define CACHE_MAGIC "FTKS1\n"
+#define CACHE_MAX (256u << 20)
+
+struct cache_ent {
+	uint64_t addr;
+	uint32_t name, module;
+};
+
+/* Offsets of S's strings in a text block being built: the module names
+ * are few and repeat, so each is written once. */
+static int put_str(char **text, size_t *len, size_t *cap, const char *s, uint32_t *off)
+{
+	size_t n = strlen(s) + 1;
+
+	if (grow_array(text, cap, *len + n, 1) || *len + n > UINT32_MAX)
+		return -ENOMEM;
+	memcpy(*text + *len, s, n);
+	*off = (uint32_t)*len;
+	*len += n;
+	return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -EIO;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int kallsyms_save(const struct kallsyms *k, const char *path, const char *key)
+{
+	struct cache_ent *ents = calloc(k->len + 1, sizeof(*ents));
+	char *text = NULL, head[512], tmp[4096];
+	size_t len = 0, cap = 0;
+	const char *last_mod = NULL;
+	uint32_t mod_off = 0;
+	int fd, e = 0;
+
+	if (!ents)
+		return -ENOMEM;
+	for (size_t i = 0; i < k->len && !e; i++) {
+		ents[i].addr = k->v[i].addr;
+		e = put_str(&text, &len, &cap, k->v[i].name, &ents[i].name);
+		if (!e && (!last_mod || strcmp(last_mod, k->v[i].module)))
+			e = put_str(&text, &len, &cap, k->v[i].module, &mod_off);
+		last_mod = k->v[i].module;
+		ents[i].module = mod_off;
+	}
+	snprintf(head, sizeof(head), CACHE_MAGIC "%s\n%zu %zu\n", key, k->len, len);
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
+	fd = e ? -1 : open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		e = e ? e : -errno;
+	} else {
+		e = write_all(fd, head, strlen(head));
+		if (!e)
+			e = write_all(fd, ents, k->len * sizeof(*ents));
+		if (!e)
+			e = write_all(fd, text, len);
+		if (close(fd) && !e)
+			e = -EIO;
+		if (!e && rename(tmp, path))
+			e = -errno;
+		if (e)
+			unlink(tmp);
+	}
+	free(ents);
+	free(text);
+	return e;
+}
+
+/* A regular file of ours that no one else can write, read whole. */
+static char *read_own(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022) || st.st_size <= 0 || (size_t)st.st_size > CACHE_MAX ||
+	    !(buf = malloc((size_t)st.st_size + 1))) {
+		close(fd);
+		return NULL;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	if (got != (size_t)st.st_size) {
+		free(buf);
+		return NULL;
+	}
+	*len = got;
+	return buf;
+}
+
+struct kallsyms *kallsyms_read_cache(const char *path, const char *key)
+{
+	size_t len = 0, n, tlen, klen = strlen(key), m = strlen(CACHE_MAGIC);
+	char *buf = read_own(path, &len), *p, *end;
+	struct kallsyms *k = NULL;
+	const struct cache_ent *ents;
+
+	if (!buf || len < m + klen + 1 || memcmp(buf, CACHE_MAGIC, m) ||
+	    memcmp(buf + m, key, klen) || buf[m + klen] != '\n')
+		goto out;
+	p = buf + m + klen + 1;
+	if (!(end = memchr(p, '\n', len - (size_t)(p - buf))) || sscanf(p, "%zu %zu", &n, &tlen) != 2)
+		goto out;
+	p = end + 1;
+	ents = (const void *)p;
+	if (n > len / sizeof(*ents) || (size_t)(p - buf) + n * sizeof(*ents) + tlen != len || !tlen ||
+	    buf[len - 1] != 0 || !(k = calloc(1, sizeof(*k))) ||
+	    !(k->v = calloc(n + 1, sizeof(*k->v))) || !(k->text = malloc(tlen))) {
+		kallsyms_free(k);
+		k = NULL;
+		goto out;
+	}
+	memcpy(k->text, p + n * sizeof(*ents), tlen);
+	for (size_t i = 0; i < n; i++) {
+		struct cache_ent e;
+
+		memcpy(&e, ents + i, sizeof(e));
+		if (e.name >= tlen || e.module >= tlen || (i && e.addr < k->v[i - 1].addr)) {
+			kallsyms_free(k);
+			k = NULL;
+			goto out;
+		}
+		k->v[i] = (struct ksym){ e.addr, k->text + e.name, k->text + e.module };
+	}
+	k->len = n;
+out:
+	free(buf);
+	return k;
+}
+
+/* This boot, these modules where they are: the addresses' key. */
+static int cache_key(char *key, size_t len)
+{
+	char *boot = procfs_slurp("/proc/sys/kernel/random/boot_id", NULL);
+	char *mods = procfs_slurp("/proc/modules", NULL);
+	uint64_t h = 1469598103934665603ull;
+
+	if (!boot) {
+		free(mods);
+		return -1;
+	}
+	for (const char *c = mods ? mods : ""; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ull;
+	boot[strcspn(boot, "\n")] = 0;
+	snprintf(key, len, "%s %016llx", boot, (unsigned long long)h);
+	free(boot);
+	free(mods);
+	return 0;
+}
+
+/* DIR is ours and no one else may write in it (made so if absent). */
+static int own_dir(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -1;
+	return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+			   !(st.st_mode & 022)
+		       ? 0
+		       : -1;
+}
+
+struct kallsyms *kallsyms_load_cached(const char *cache_dir)
+{
+	char key[256], path[4096];
+	struct kallsyms *k;
+
+	if (!cache_dir || cache_key(key, sizeof(key)) || own_dir(cache_dir) ||
+	    snprintf(path, sizeof(path), "%s/kallsyms", cache_dir) >= (int)sizeof(path))
+		return kallsyms_load("/proc/kallsyms");
+	if ((k = kallsyms_read_cache(path, key)))
+		return k;
+	k = kallsyms_load("/proc/kallsyms");
+	if (k && k->len)
+		kallsyms_save(k, path, key); /* a failure costs the next run a parse */
+	return k;
 }
 
 const struct ksym *kallsyms_lookup(const struct kallsyms *k, uint64_t addr)

@@ -567,6 +567,9 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 		goto out_oom;
 	s->sym = sym_new(s->profile->frames, cfg->kallsyms ? cfg->kallsyms : "/proc/kallsyms",
 			 (size_t)(cfg->symbol_mb ? cfg->symbol_mb : SESSION_SYMBOL_MB) << 20);
+	if (s->sym)
+		sym_kernel_source(s->sym, cfg->kallsyms ? cfg->kallsyms : "/proc/kallsyms",
+				  cfg->cache_dir);
 	sc.enable_on_exec = cfg->argv != NULL;
 	sc.stack_bytes = cfg->call_graph == CALLGRAPH_DWARF
 			     ? (cfg->stack_bytes ? cfg->stack_bytes : SESSION_STACK_BYTES)

@@ -71,7 +71,10 @@ struct sym_proc {
 
 struct symbolizer {
 	struct frametab *frames;
-	struct kallsyms *ksyms;
+	struct kallsyms *ksyms; /* read at the first kernel address (kernel_from) */
+	char *kernel_from;      /* a kallsyms file, or NULL: the running kernel's */
+	char *kernel_cache;     /* the running kernel's: the cache's directory, or NULL */
+	int kernel_tried, kernel_off;
 	struct u64map kcache;
 	struct sym_proc **procs;
 	size_t nprocs, cap;
@@ -918,6 +921,19 @@ static size_t resolve_file(struct symbolizer *s, struct sym_proc *p, const struc
 	return n;
 }
 
+/* The kernel's symbols, read when first needed: a run that samples no
+ * kernel address reads none. */
+static const struct kallsyms *kernel_table(struct symbolizer *s)
+{
+	if (!s->kernel_tried) {
+		s->kernel_tried = 1;
+		if (!s->kernel_off)
+			s->ksyms = s->kernel_from ? kallsyms_load(s->kernel_from)
+						  : kallsyms_load_cached(s->kernel_cache);
+	}
+	return s->ksyms;
+}
+
 static uint32_t resolve_kernel(struct symbolizer *s, uint64_t addr)
 {
 	uint32_t id = u64map_get(&s->kcache, addr);
@@ -925,7 +941,7 @@ static uint32_t resolve_kernel(struct symbolizer *s, uint64_t addr)
 
 	if (id != U64MAP_NONE)
 		return id;
-	k = kallsyms_lookup(s->ksyms, addr);
+	k = kallsyms_lookup(kernel_table(s), addr);
 	id = k ? frametab_intern(s->frames, k->name, k->module, NULL, 0, FRAME_KERNEL)
 	       : frametab_intern(s->frames, "[kernel]", "[kernel.kallsyms]", NULL, 0, FRAME_KERNEL);
 	if (id != U64MAP_NONE)
@@ -1246,7 +1262,15 @@ static void copy_vdso(struct symbolizer *s)
 	snprintf(s->vdso_path, sizeof(s->vdso_path), "/proc/self/fd/%d", s->vdso_fd);
 }
 
-int sym_have_kernel(const struct symbolizer *s) { return kallsyms_len(s->ksyms) > 0; }
+int sym_have_kernel(struct symbolizer *s) { return kallsyms_len(kernel_table(s)) > 0; }
+
+void sym_kernel_source(struct symbolizer *s, const char *path, const char *cache_dir)
+{
+	free(s->kernel_from);
+	free(s->kernel_cache);
+	s->kernel_from = path && strcmp(path, "/proc/kallsyms") ? strdup(path) : NULL;
+	s->kernel_cache = cache_dir ? strdup(cache_dir) : NULL;
+}
 
 struct symbolizer *sym_new(struct frametab *frames, const char *kallsyms_path, size_t budget)
 {
@@ -1261,8 +1285,8 @@ struct symbolizer *sym_new(struct frametab *frames, const char *kallsyms_path, s
 	u64map_init(&s->by_pid);
 	u64map_init(&s->by_file);
 	u64map_init(&s->cache);
-	if (kallsyms_path)
-		s->ksyms = kallsyms_load(kallsyms_path);
+	s->kernel_off = !kallsyms_path;
+	sym_kernel_source(s, kallsyms_path, NULL);
 	copy_vdso(s);
 	return s;
 }
@@ -1287,6 +1311,8 @@ void sym_free(struct symbolizer *s)
 	u64map_clear(&s->by_pid);
 	u64map_clear(&s->kcache);
 	kallsyms_free(s->ksyms);
+	free(s->kernel_from);
+	free(s->kernel_cache);
 	if (s->vdso_fd >= 0)
 		close(s->vdso_fd);
 	free(s);

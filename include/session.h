@@ -41,6 +41,7 @@ struct session_config {
 	void *tap_arg;
 	int force_cpu_clock;
 	const char *kallsyms; /* NULL: /proc/kallsyms */
+	const char *cache_dir; /* the running kernel's symbols kept here between runs (NULL: not kept) */
 	int no_gpu;           /* do not look for a GPU */
 	int no_offcpu;        /* no switch-out stacks */
 	unsigned symbol_mb;   /* what the files' symbol data may hold (0: the default) */

@@ -20,11 +20,15 @@
 
 struct symbolizer;
 
-/* KALLSYMS_PATH may be NULL (no kernel symbols). BUDGET: bytes the files'
- * symbol data may hold (0: no limit). */
+/* KALLSYMS_PATH may be NULL (no kernel symbols); it is read at the first
+ * kernel address looked up. BUDGET: bytes the files' symbol data may hold
+ * (0: no limit). */
 struct symbolizer *sym_new(struct frametab *frames, const char *kallsyms_path, size_t budget);
 void sym_free(struct symbolizer *s);
 
+/* Kernel symbols from PATH ("/proc/kallsyms": the running kernel's, kept
+ * in CACHE_DIR between runs when not NULL; see kallsyms_load_cached). */
+void sym_kernel_source(struct symbolizer *s, const char *path, const char *cache_dir);
 /* Reads PID's executable mappings from /proc. Returns 0 or -errno. */
 int sym_load_proc(struct symbolizer *s, pid_t pid);
 /* DEV (makedev) and INO: the file's identity, 0 and 0 when unknown. */
@@ -78,6 +82,6 @@ unsigned sym_maps_version(struct symbolizer *s, pid_t pid);
 int sym_read_elf(struct symbolizer *s, pid_t pid, uint64_t addr, void *buf, size_t len);
 
 /* Kernel symbols were available (table non-empty). */
-int sym_have_kernel(const struct symbolizer *s);
+int sym_have_kernel(struct symbolizer *s);
 
 #endif

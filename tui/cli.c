@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *cli_usage(void)
 {
@@ -592,6 +593,9 @@ void cli_session_config(const struct cli_options *o, struct session_config *cfg)
 	cfg->no_hybrid = o->no_hybrid;
 	cfg->no_gpu = o->no_gpu;
 	cfg->no_python = o->no_python;
+	/* As root, the kernel's symbols are kept between runs (root's own
+	 * directory: no one else can plant a table there). */
+	cfg->cache_dir = geteuid() == 0 ? "/var/cache/flametop" : NULL;
 	cfg->no_offcpu = o->no_offcpu;
 	/* Wall time adds nanoseconds blocked to sampled nanoseconds. */
 	cfg->force_cpu_clock = o->wall && !o->nevents;

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <unistd.h>
 
 static char *fixture(const char *name)
@@ -189,6 +191,45 @@ static void cpu_model_line(void **state)
 	assert_string_equal(out, "unknown");
 }
 
+/* The kernel's table kept between runs: the same lookups from the file,
+ * nothing from a file of another boot, another owner or writable by others. */
+static void kallsyms_cache_round_trip_and_refusals(void **state)
+{
+	struct kallsyms *k = kallsyms_parse("ffffffff81000000 T _stext\n"
+					    "ffffffff81000100 t helper\n"
+					    "ffffffffc0001000 t mod_fn\t[mymod]\n"),
+			*c;
+	char dir[] = "/tmp/ft-ksXXXXXX", path[64];
+	const struct ksym *s;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/kallsyms", dir);
+	assert_int_equal(kallsyms_save(k, path, "boot-1 0"), 0);
+	c = kallsyms_read_cache(path, "boot-1 0");
+	assert_non_null(c);
+	assert_int_equal(kallsyms_len(c), 3);
+	s = kallsyms_lookup(c, 0xffffffff81000180);
+	assert_string_equal(s->name, "helper");
+	assert_string_equal(s->module, "[kernel.kallsyms]");
+	s = kallsyms_lookup(c, 0xffffffffc0001010);
+	assert_string_equal(s->name, "mod_fn");
+	assert_string_equal(s->module, "[mymod]");
+	kallsyms_free(c);
+	assert_null(kallsyms_read_cache(path, "boot-2 0")); /* another boot */
+	assert_int_equal(chmod(path, 0666), 0);
+	assert_null(kallsyms_read_cache(path, "boot-1 0")); /* others could write it */
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(truncate(path, 40), 0);
+	assert_null(kallsyms_read_cache(path, "boot-1 0")); /* cut short */
+	unlink(path);
+	assert_int_equal(symlink("/etc/passwd", path), 0);
+	assert_null(kallsyms_read_cache(path, "boot-1 0")); /* a link is not followed */
+	unlink(path);
+	rmdir(dir);
+	kallsyms_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +240,7 @@ int main(void)
 		cmocka_unit_test(live_self),
 		cmocka_unit_test(kallsyms_restricted_is_empty),
 		cmocka_unit_test(kallsyms_unsorted_and_aliases),
+		cmocka_unit_test(kallsyms_cache_round_trip_and_refusals),
 		cmocka_unit_test(cpu_model_line),
 	};
 	return cmocka_run_group_tests_name("procfs", tests, NULL, NULL);
