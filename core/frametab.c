@@ -119,6 +119,18 @@ uint32_t frametab_intern(struct frametab *t, const char *name, const char *modul
 	return intern(t, name, module, file, line, kind, 0);
 }
 
+int frametab_set_source(struct frametab *t, uint32_t id, const char *file, unsigned line)
+{
+	struct frame *f = &t->v[id];
+	char *copy;
+
+	if (f->file || !file || !(copy = strdup(file)))
+		return f->file ? 0 : -1;
+	f->file = copy;
+	f->line = line;
+	return 0;
+}
+
 uint32_t frametab_intern_inline(struct frametab *t, const char *name, const char *module,
 				const char *file, unsigned line, enum frame_kind kind)
 {

@@ -124,6 +124,7 @@ void report_classify(struct report *r)
 
 void report_from_session(struct report *r, const struct session *s)
 {
+	sym_fill_lines(s->sym, 0); /* every frame's source, for the export */
 	const struct target *t = &s->target;
 
 	memset(r, 0, sizeof(*r));

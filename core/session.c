@@ -278,6 +278,7 @@ static void dispatch(struct session *s, const struct perf_rec *r)
 	}
 }
 
+#define LINES_NS 20000000ull /* a refresh reads source lines for at most this long */
 #define TARGET_POLL_NS 10000000ull /* the target's /proc is read at most this often */
 #define PYTHON_WAIT_MS 1 /* a Python target's samples are processed this soon */
 #define TOPUP_NS 10000000ull /* while processing, empty the rings this often */
@@ -469,6 +470,8 @@ static void on_pyname(void *arg, pid_t pid, pid_t tid, const char *name)
 static void tick(struct session *s)
 {
 	read_totals(s);
+	/* Source lines are read here, never on the sample path. */
+	sym_fill_lines(s->sym, mono_ns() + LINES_NS);
 	pystack_thread_names(s->py, on_pyname, s); /* threads get named as they run */
 	if (s->counting)
 		counting_tick(s->counting, session_elapsed(s));

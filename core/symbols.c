@@ -75,6 +75,15 @@ struct symbolizer {
 	char *kernel_from;      /* a kallsyms file, or NULL: the running kernel's */
 	char *kernel_cache;     /* the running kernel's: the cache's directory, or NULL */
 	int kernel_tried, kernel_off;
+	/* Frames whose source line is still to be read (sym_fill_lines): the
+	 * line table is not read on the sample path. */
+	struct pending_line {
+		uint32_t id;
+		struct sym_file *file;
+		uint64_t addr; /* the function's start, in the shared session */
+	} *pending;
+	size_t npending, cappending;
+	struct u64map pending_ids; /* frame id → 1 while pending */
 	struct u64map kcache;
 	struct sym_proc **procs;
 	size_t nprocs, cap;
@@ -772,6 +781,17 @@ static uint32_t no_symbol(struct symbolizer *s, const char *module, uint64_t off
 	return frametab_intern(s->frames, buf, module, NULL, 0, kind);
 }
 
+/* Frame ID's source line is to be read later, at the function's start
+ * ADDR of F: once per frame. */
+static void want_line(struct symbolizer *s, uint32_t id, struct sym_file *f, uint64_t addr)
+{
+	if (frametab_get(s->frames, id)->file || u64map_get(&s->pending_ids, id) != U64MAP_NONE ||
+	    grow_array(&s->pending, &s->cappending, s->npending + 1, sizeof(*s->pending)) ||
+	    u64map_put(&s->pending_ids, id, 1))
+		return;
+	s->pending[s->npending++] = (struct pending_line){ id, f, addr };
+}
+
 /* Frames for ADDR inside module M, innermost first: functions inlined
  * there, then the covering symbol; else the module (see no_symbol).
  * Returns the count. */
@@ -789,16 +809,16 @@ static size_t frames_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t 
 	note_module(s, mod, modpath);
 	sym = dwfl_module_addrinfo(mod, addr, &off, &es, NULL, NULL, NULL);
 	if (sym && sym[0]) {
-		int line = 0;
-		/* st_value is unbiased here; addr - off is the function's start. */
-		const char *file = src_line(mod, addr - off, &line);
 		char *name = symbol_name(sym);
 		size_t n = inline_frames(s, mod, addr, base_name(modpath), kind_of(modpath), out,
 					 MAX_INLINE - 1);
 
-		out[n] = name ? frametab_intern(s->frames, name, base_name(modpath), file,
-						(unsigned)(line > 0 ? line : 0), kind_of(modpath))
+		out[n] = name ? frametab_intern(s->frames, name, base_name(modpath), NULL, 0,
+						kind_of(modpath))
 			      : U64MAP_NONE;
+		/* st_value is unbiased here; addr - off is the function's start */
+		if (out[n] != U64MAP_NONE)
+			want_line(s, out[n], (struct sym_file *)f, addr - off);
 		free(name);
 		return n + 1;
 	}
@@ -1264,6 +1284,42 @@ static void copy_vdso(struct symbolizer *s)
 
 int sym_have_kernel(struct symbolizer *s) { return kallsyms_len(kernel_table(s)) > 0; }
 
+size_t sym_fill_lines(struct symbolizer *s, uint64_t deadline_ns)
+{
+	size_t done = 0;
+
+	while (s->npending && (!deadline_ns || now_ns() < deadline_ns)) {
+		struct pending_line pl = s->pending[--s->npending];
+		size_t before = heap_bytes(), after;
+		Dwfl_Module *mod;
+		int line = 0;
+		const char *file;
+
+		s->clock++;
+		mod = file_module(s, pl.file, NULL, NULL);
+		file = mod ? src_line(mod, pl.addr, &line) : NULL;
+		u64map_del(&s->pending_ids, pl.id);
+		if (file)
+			frametab_set_source(s->frames, pl.id, file, (unsigned)(line > 0 ? line : 0));
+		after = heap_bytes();
+		if (after > before) { /* the line table read is the file's to hold */
+			pl.file->cost += after - before;
+			s->st.held += after - before;
+		}
+		if (s->st.budget && s->st.held > s->st.budget)
+			evict(s);
+		done++;
+	}
+	if (!s->npending) {
+		free(s->pending);
+		s->pending = NULL;
+		s->cappending = 0;
+	}
+	return done;
+}
+
+size_t sym_lines_pending(const struct symbolizer *s) { return s->npending; }
+
 void sym_kernel_source(struct symbolizer *s, const char *path, const char *cache_dir)
 {
 	free(s->kernel_from);
@@ -1282,6 +1338,7 @@ struct symbolizer *sym_new(struct frametab *frames, const char *kallsyms_path, s
 	s->gen = 1;
 	s->st.budget = budget;
 	u64map_init(&s->kcache);
+	u64map_init(&s->pending_ids);
 	u64map_init(&s->by_pid);
 	u64map_init(&s->by_file);
 	u64map_init(&s->cache);
@@ -1311,6 +1368,8 @@ void sym_free(struct symbolizer *s)
 	u64map_clear(&s->by_pid);
 	u64map_clear(&s->kcache);
 	kallsyms_free(s->ksyms);
+	free(s->pending);
+	u64map_clear(&s->pending_ids);
 	free(s->kernel_from);
 	free(s->kernel_cache);
 	if (s->vdso_fd >= 0)

@@ -50,6 +50,9 @@ uint32_t frametab_intern(struct frametab *t, const char *name, const char *modul
  * the function's out-of-line copy. */
 uint32_t frametab_intern_inline(struct frametab *t, const char *name, const char *module,
 				const char *file, unsigned line, enum frame_kind kind);
+/* Frame ID's source, known later than the frame (symbols resolve lines
+ * off the sample path): set when it has none yet. Returns 0 or -ENOMEM. */
+int frametab_set_source(struct frametab *t, uint32_t id, const char *file, unsigned line);
 /* Lookup without adding (out-of-line frames). */
 uint32_t frametab_find(const struct frametab *t, const char *name, const char *module);
 /* The frame of T that is F (of another table): same name, module, inlined. */

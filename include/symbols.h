@@ -26,6 +26,12 @@ struct symbolizer;
 struct symbolizer *sym_new(struct frametab *frames, const char *kallsyms_path, size_t budget);
 void sym_free(struct symbolizer *s);
 
+/* Reads the source lines of the frames made since the last call (the
+ * function's file and first line), until DEADLINE_NS (CLOCK_MONOTONIC; 0:
+ * all of them): off the sample path — at a refresh, before an export.
+ * Returns how many were read. */
+size_t sym_fill_lines(struct symbolizer *s, uint64_t deadline_ns);
+size_t sym_lines_pending(const struct symbolizer *s);
 /* Kernel symbols from PATH ("/proc/kallsyms": the running kernel's, kept
  * in CACHE_DIR between runs when not NULL; see kallsyms_load_cached). */
 void sym_kernel_source(struct symbolizer *s, const char *path, const char *cache_dir);

@@ -33,6 +33,13 @@ static void resolves_own_function_with_line(void **state)
 	assert_string_equal(f->name, "symbols_probe_function");
 	assert_string_equal(f->module, "test_symbols");
 	assert_int_equal(f->kind, FRAME_USER);
+	/* The source line is not read on the sample path: it waits for
+	 * sym_fill_lines (a refresh, an export). */
+	assert_null(f->file);
+	assert_int_equal(sym_lines_pending(s), 1);
+	assert_int_equal(sym_fill_lines(s, 0), 1);
+	assert_int_equal(sym_lines_pending(s), 0);
+	f = frametab_get(ft, id);
 	assert_non_null(f->file);
 	assert_non_null(strstr(f->file, "test_symbols.c"));
 	assert_int_equal(f->line, probe_line);
