@@ -1113,16 +1113,19 @@ static void draw_readings(struct app *a, struct surface *s, int y)
 	const char *line[4] = { a->readings.cpu, a->readings.memory, a->readings.io,
 				a->readings.gpu };
 	const unsigned bit[4] = { 1u << PANE_CPU, 1u << PANE_RSS, 1u << PANE_IO, 1u << PANE_GPU };
+	/* An absent GPU's tag always shows, at the end: the readings give way */
+	const char *tag = (a->panes & (1u << PANE_GPU)) && app_gpu_absent(a) ? "no GPU" : "";
 	char buf[700];
 	size_t n = 0;
+	int x, room = s->w - 2 - (tag[0] ? (int)strlen(" | no GPU") : 0);
 
 	buf[0] = 0;
 	for (int i = 0; i < 4; i++)
 		if ((a->panes & bit[i]) && line[i][0] && n < sizeof(buf))
 			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? " | " : "", line[i]);
-	if ((a->panes & (1u << PANE_GPU)) && app_gpu_absent(a) && n < sizeof(buf))
-		snprintf(buf + n, sizeof(buf) - n, "%sno GPU", n ? " | " : "");
-	surf_text_fit(s, 1, y, s->w - 2, ST_DIM, buf);
+	x = 1 + surf_text_fit(s, 1, y, room > 0 ? room : 0, ST_DIM, buf);
+	if (tag[0])
+		surf_text(s, x, y, s->w - 1 - x, ST_DIM, n ? " | no GPU" : "no GPU");
 }
 
 /* The GPU pane has nothing to say: no GPU here, or none read. It then

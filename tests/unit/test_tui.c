@@ -475,12 +475,39 @@ static void every_size(void **state)
 	assert_true(screen_has(x, "flametop: terminal"));
 }
 
+/* Long readings give way to the absent GPU's tag, which always shows. */
+static void no_gpu_tag_survives_long_readings(void **state)
+{
+	struct fixture *x = *state;
+	int found = 0;
+
+	surf_resize(&x->s, 80, 30); /* the readings line shows from 26 rows */
+	snprintf(x->a.gpu_desc, sizeof(x->a.gpu_desc), "no GPU found");
+	snprintf(x->a.readings.cpu, sizeof(x->a.readings.cpu), "%s",
+		 "on a CPU 50%, waiting 47%, runnable 3% of wall");
+	snprintf(x->a.readings.io, sizeof(x->a.readings.io), "%s",
+		 "401 I/O calls/s of 42.1 KiB, storage 16.5 MiB/s; 438 blocking switches/s");
+	app_draw(&x->a, &x->s);
+	for (int y = 0; y < x->s.h && !found; y++) {
+		const char *r = row(&x->s, y);
+
+		if (strstr(r, "on a CPU 50%")) {
+			found = 1;
+			assert_non_null(strstr(r, "| no GPU"));
+		}
+	}
+	if (!found)
+		fputs(dump(&x->s), stderr);
+	assert_true(found);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(surface_clips_and_measures),
 		cmocka_unit_test(lineedit_keys),
 		cmocka_unit_test_setup_teardown(flame_widths_follow_samples, setup, teardown),
+		cmocka_unit_test_setup_teardown(no_gpu_tag_survives_long_readings, setup, teardown),
 		cmocka_unit_test_setup_teardown(flame_navigation_and_zoom, setup, teardown),
 		cmocka_unit_test_setup_teardown(search_share_and_focus, setup, teardown),
 		cmocka_unit_test_setup_teardown(hotspots_callers_threads, setup, teardown),
