@@ -445,19 +445,23 @@ const char *pystack_version(struct pystack *p, pid_t pid, const char **module)
 
 /* ---- threads ---- */
 
+/* Bytes to read to cover the fields at OFFS (-1: absent), at most BLOCK_MAX. */
+static size_t cover(const long *offs, size_t n)
+{
+	long m = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (offs[i] > m)
+			m = offs[i];
+	return (size_t)m + 8 <= BLOCK_MAX ? (size_t)m + 8 : BLOCK_MAX;
+}
+
 static size_t ts_bytes(const struct py_offsets *o)
 {
-	long m = o->ts_next;
+	const long f[] = { o->ts_next, o->ts_thread_id, o->ts_native_tid, o->ts_frame,
+			   o->ts_cframe };
 
-	if (o->ts_thread_id > m)
-		m = o->ts_thread_id;
-	if (o->ts_native_tid > m)
-		m = o->ts_native_tid;
-	if (o->ts_frame > m)
-		m = o->ts_frame;
-	if (o->ts_cframe > m)
-		m = o->ts_cframe;
-	return (size_t)m + 8 <= BLOCK_MAX ? (size_t)m + 8 : BLOCK_MAX;
+	return cover(f, sizeof(f) / sizeof(*f));
 }
 
 /* The kernel tid of the thread state read into B. */
@@ -575,15 +579,9 @@ static void tame(char *s)
 
 static size_t code_bytes(const struct py_offsets *o)
 {
-	long m = o->co_filename;
+	const long f[] = { o->co_filename, o->co_name, o->co_qualname, o->co_firstlineno };
 
-	if (o->co_name > m)
-		m = o->co_name;
-	if (o->co_qualname > m)
-		m = o->co_qualname;
-	if (o->co_firstlineno > m)
-		m = o->co_firstlineno;
-	return (size_t)m + 8;
+	return cover(f, sizeof(f) / sizeof(*f));
 }
 
 /* The code object's header: where its names are, its first line. */
@@ -650,13 +648,9 @@ static uint32_t code_id(struct pystack *p, struct pyproc *pp, uint64_t addr, uin
 
 static size_t frame_bytes(const struct py_offsets *o)
 {
-	long m = o->fr_previous > o->fr_code ? o->fr_previous : o->fr_code;
+	const long f[] = { o->fr_previous, o->fr_code, o->fr_owner, o->fr_is_entry };
 
-	if (o->fr_owner > m)
-		m = o->fr_owner;
-	if (o->fr_is_entry > m)
-		m = o->fr_is_entry;
-	return (size_t)m + 8;
+	return cover(f, sizeof(f) / sizeof(*f));
 }
 
 static void end_segment(struct pystack_read *out)

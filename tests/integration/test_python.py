@@ -188,31 +188,29 @@ def test_python_processes_that_exit_mid_read_lose_nothing(tmp_path):
     assert "work_a" in open(folded, encoding="utf-8").read()
 
 
-def test_screen_header_says_python_and_the_flame_names_the_functions(tmp_path):
-    python = need(pythons()[0].values[0])
-    s = Screen(f"{FLAMETOP} -r 0.5 -- {python} {SCRIPT} forever", width=100, height=30)
+def on_screen(command, key, pattern, also=None):
+    """Opens the screen on COMMAND, checks the header says python 3.11,
+    presses KEY and waits for PATTERN (and ALSO in the same screen)."""
+    s = Screen(f"{FLAMETOP} -r 0.5 -- {command}", width=100, height=30)
     try:
         s.wait_for(r"python 3\.11", timeout=20)
-        s.keys("3")  # hotspots
-        s.wait_for(r"work_a", timeout=20)
+        s.keys(key)
+        s.wait_for(pattern, timeout=20)
+        assert also is None or also in s.text()
         s.keys("q")
         assert s.exit_status() == 0
     finally:
         s.close()
+
+
+def test_screen_header_says_python_and_the_hotspots_name_the_functions(tmp_path):
+    python = need(pythons()[0].values[0])
+    on_screen(f"{python} {SCRIPT} forever", "3", r"work_a")
 
 
 def test_threads_view_shows_python_thread_names(tmp_path):
     python = need(pythons()[0].values[0])
-    s = Screen(f"{FLAMETOP} -r 0.5 -- {python} {THREADS} 30", width=100, height=30)
-    try:
-        s.wait_for(r"python 3\.11", timeout=20)
-        s.keys("4")  # threads
-        s.wait_for(r"ingest-1", timeout=20)
-        assert "MainThread" in s.text()
-        s.keys("q")
-        assert s.exit_status() == 0
-    finally:
-        s.close()
+    on_screen(f"{python} {THREADS} 30", "4", r"ingest-1", also="MainThread")
 
 
 def test_names_from_the_target_carry_no_control_characters(tmp_path):
