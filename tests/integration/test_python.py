@@ -147,6 +147,23 @@ def test_perf_trampolines_are_unwound_through(tmp_path, unwinder):
     assert spliced and not any("py::" in line for line in spliced)
 
 
+def test_frame_pointer_walk_passes_a_perf_trampoline(tmp_path):
+    # fp mode: the trampoline leaves %rbp as it was, so the kernel's
+    # frame-pointer chain passes it (here a C program with frame pointers
+    # calling through a copy of it) and goes on to where every fp chain on
+    # this Debian ends, glibc's __libc_start_call_main (glibc keeps no frame
+    # pointers). The one frame that called the trampoline is not in the
+    # chain (main here; py_trampoline_evaluator in CPython), as a frame-
+    # pointer walk misses any caller of a function that sets up no frame.
+    _, folded = record(tmp_path, "--call-graph", "fp", "--", workload("trampoline"), "1")
+    spin = [line for line in open(folded, encoding="utf-8") if ";spin_work" in line]
+    assert sum(int(line.rsplit(" ", 1)[1]) for line in spin) > 500, spin[:3]
+    for line in spin:
+        frames = line.rsplit(" ", 1)[0].split(";")
+        assert frames[0] == "__libc_start_call_main", frames
+        assert frames.index("spin_work") == 2 and frames[1] == "[unknown]", frames
+
+
 def test_no_python_keeps_the_interpreter_frames(tmp_path):
     python = need(pythons()[0].values[0])
     doc, folded = record(tmp_path, "--no-python", "--", python, SCRIPT, "10")
