@@ -365,13 +365,6 @@ static struct pyproc *known_proc(const struct pystack *p, pid_t pid)
 	return NULL;
 }
 
-uint64_t pystack_interpreter_addr(const struct pystack *p, pid_t pid)
-{
-	const struct pyproc *pp = known_proc(p, pid);
-
-	return pp ? pp->runtime : 0;
-}
-
 int pystack_has_trampolines(const struct pystack *p, pid_t pid)
 {
 	const struct pyproc *pp = known_proc(p, pid);

@@ -232,18 +232,6 @@ static void on_fork(struct session *s, const struct perf_rec *r)
 	}
 }
 
-/* PID may run CPython: know it, and load the interpreter's symbols now —
- * at attach, before sampling; at launch, while Python starts up — not
- * while its samples wait, their Python frames going stale. */
-static void python_warm(struct session *s, pid_t pid)
-{
-	uint64_t addr;
-
-	pystack_probe(s->py, pid);
-	if ((addr = pystack_interpreter_addr(s->py, pid)))
-		sym_resolve(s->sym, pid, addr, 0, 0);
-}
-
 static void dispatch(struct session *s, const struct perf_rec *r)
 {
 	switch (r->type) {
@@ -269,7 +257,7 @@ static void dispatch(struct session *s, const struct perf_rec *r)
 		sym_mmap(s->sym, (pid_t)r->pid, r->mmap.start, r->mmap.len, r->mmap.pgoff,
 			 makedev(r->mmap.maj, r->mmap.min), r->mmap.ino, r->mmap.filename);
 		if (s->py && strstr(r->mmap.filename, "python"))
-			python_warm(s, (pid_t)r->pid);
+			pystack_probe(s->py, (pid_t)r->pid);
 		break;
 	case PERF_RECORD_COMM:
 		if (r->comm.exec && r->pid == r->tid) {
@@ -545,7 +533,7 @@ static int open_attach(struct session *s, char *err, size_t len)
 		return -ESRCH;
 	}
 	sym_load_proc(s->sym, s->cfg.pid);
-	python_warm(s, s->cfg.pid);
+	pystack_probe(s->py, s->cfg.pid);
 	return 0;
 }
 

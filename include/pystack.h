@@ -109,11 +109,6 @@ size_t pystack_thread_names(struct pystack *p,
 			    void (*fn)(void *arg, pid_t pid, pid_t tid, const char *name),
 			    void *arg);
 
-/* An address inside the interpreter's file in PID (its _PyRuntime), or 0:
- * looking it up once loads that file's symbols and debug info before the
- * samples that need them arrive, not while they wait to be read. */
-uint64_t pystack_interpreter_addr(const struct pystack *p, pid_t pid);
-
 /* PID is a CPython 3.12+ process (whose perf trampolines may be on its
  * stacks: `-X perf`, PYTHONPERFSUPPORT=1). */
 int pystack_has_trampolines(const struct pystack *p, pid_t pid);
