@@ -3,6 +3,7 @@
 
 #include "grow.h"
 #include "procfs.h"
+#include "safefile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -225,44 +226,11 @@ int kallsyms_save(const struct kallsyms *k, const char *path, const char *key)
 	return e;
 }
 
-/* A regular file of ours that no one else can write, read whole. */
-static char *read_own(const char *path, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 022) || st.st_size <= 0 || (size_t)st.st_size > CACHE_MAX ||
-	    !(buf = malloc((size_t)st.st_size + 1))) {
-		close(fd);
-		return NULL;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	if (got != (size_t)st.st_size) {
-		free(buf);
-		return NULL;
-	}
-	*len = got;
-	return buf;
-}
-
 struct kallsyms *kallsyms_read_cache(const char *path, const char *key)
 {
 	size_t len = 0, n, tlen, klen = strlen(key), m = strlen(CACHE_MAGIC);
-	char *buf = read_own(path, &len), *p, *end;
+	char *buf = safefile_slurp(path, SAFEFILE_NOFOLLOW | SAFEFILE_OWN, CACHE_MAX, &len), *p,
+	     *end;
 	struct kallsyms *k = NULL;
 	const struct cache_ent *ents;
 

@@ -235,7 +235,7 @@ static int minor_of_name(const char *base)
 
 /* In PID's maps, a file whose name has "python" in it and holds _PyRuntime:
  * its run-time address, version and name into PP. */
-static int find_runtime(struct pystack *p, struct pyproc *pp)
+static int find_runtime(struct pyproc *pp)
 {
 	char path[64], line[4096], tried[8][256];
 	size_t ntried = 0;
@@ -284,7 +284,6 @@ static int find_runtime(struct pystack *p, struct pyproc *pp)
 		found = 0;
 	}
 	fclose(f);
-	(void)p;
 	return found;
 }
 
@@ -330,7 +329,7 @@ static struct pyproc *proc_of(struct pystack *p, pid_t pid)
 	pp->pid = pid;
 	u64map_init(&pp->code_index);
 	u64map_init(&pp->tramp);
-	pp->state = find_runtime(p, pp) ? -1 : 1;
+	pp->state = find_runtime(pp) ? -1 : 1;
 	if (pp->state > 0) {
 		apply_debug_offsets(pp);
 		if (!p->any_version[0]) {
@@ -388,13 +387,7 @@ int pystack_is_trampoline(struct pystack *p, pid_t pid, uint64_t pc)
 	return v == 1;
 }
 
-int pystack_known(const struct pystack *p, pid_t pid)
-{
-	for (size_t i = 0; p && i < p->nprocs; i++)
-		if (p->procs[i].pid == pid)
-			return p->procs[i].state > 0;
-	return 0;
-}
+int pystack_known(const struct pystack *p, pid_t pid) { return known_proc(p, pid) != NULL; }
 
 void pystack_probe(struct pystack *p, pid_t pid)
 {
@@ -433,14 +426,11 @@ void pystack_unpack(const uint32_t *in, struct pystack_read *r)
 
 const char *pystack_version(struct pystack *p, pid_t pid, const char **module)
 {
-	for (size_t i = 0; p && i < p->nprocs; i++) {
-		if (p->procs[i].pid != pid || p->procs[i].state < 0)
-			continue;
-		if (module)
-			*module = p->procs[i].module;
-		return p->procs[i].version;
-	}
-	return NULL;
+	const struct pyproc *pp = known_proc(p, pid);
+
+	if (pp && module)
+		*module = pp->module;
+	return pp ? pp->version : NULL;
 }
 
 /* ---- threads ---- */

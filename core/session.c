@@ -256,6 +256,8 @@ static void dispatch(struct session *s, const struct perf_rec *r)
 	case PERF_RECORD_MMAP2:
 		sym_mmap(s->sym, (pid_t)r->pid, r->mmap.start, r->mmap.len, r->mmap.pgoff,
 			 makedev(r->mmap.maj, r->mmap.min), r->mmap.ino, r->mmap.filename);
+		/* Looked at when collected too; again here, in order: an exec's
+		 * COMM record, dispatched before this, forgot what that found. */
 		if (s->py && strstr(r->mmap.filename, "python"))
 			pystack_probe(s->py, (pid_t)r->pid);
 		break;
@@ -461,12 +463,12 @@ static void take_readings(struct session *s)
 	timeline_add(s->timeline, t, &s->target.last, s->gpu ? &s->gpu_last : NULL);
 }
 
-/* Closes a counter interval: process series and per-thread changes. */
 static void on_pyname(void *arg, pid_t pid, pid_t tid, const char *name)
 {
 	profile_thread_pyname(((struct session *)arg)->profile, pid, tid, name);
 }
 
+/* Closes a counter interval: process series and per-thread changes. */
 static void tick(struct session *s)
 {
 	read_totals(s);
@@ -547,6 +549,7 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 				     .force_cpu_clock = cfg->force_cpu_clock,
 				     .offcpu = !cfg->no_offcpu };
 	const struct unwinder_ops *uw = cfg->unwinder ? cfg->unwinder : &unwinder_rules;
+	const char *kallsyms = cfg->kallsyms ? cfg->kallsyms : "/proc/kallsyms";
 	int e;
 
 	if (!s)
@@ -568,11 +571,10 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 		snprintf(s->gpu_desc, sizeof(s->gpu_desc), "GPU not read (--no-gpu)");
 	else if (!(s->gpu = gpu_open(s->gpu_desc, sizeof(s->gpu_desc))))
 		goto out_oom;
-	s->sym = sym_new(s->profile->frames, cfg->kallsyms ? cfg->kallsyms : "/proc/kallsyms",
+	s->sym = sym_new(s->profile->frames, kallsyms,
 			 (size_t)(cfg->symbol_mb ? cfg->symbol_mb : SESSION_SYMBOL_MB) << 20);
 	if (s->sym)
-		sym_kernel_source(s->sym, cfg->kallsyms ? cfg->kallsyms : "/proc/kallsyms",
-				  cfg->cache_dir);
+		sym_kernel_source(s->sym, kallsyms, cfg->cache_dir);
 	sc.enable_on_exec = cfg->argv != NULL;
 	sc.stack_bytes = cfg->call_graph == CALLGRAPH_DWARF
 			     ? (cfg->stack_bytes ? cfg->stack_bytes : SESSION_STACK_BYTES)
@@ -638,8 +640,8 @@ int session_start(struct session *s, char *err, size_t len)
 
 int session_wait_ms(const struct session *s, int timeout_ms)
 {
-	/* Python frames are read when their sample is processed: soon after
-	 * it was taken, or they no longer are the ones it ran. */
+	/* Python frames are read when their sample is collected from the
+	 * ring: soon after it was taken, or they no longer are the ones it ran. */
 	if (pystack_any_version(s->py, NULL) && timeout_ms > PYTHON_WAIT_MS)
 		return PYTHON_WAIT_MS;
 	return timeout_ms;
@@ -696,7 +698,6 @@ void session_finish(struct session *s)
 	deadline = s->stop_ns + FINISH_WORK_NS;
 	sampler_disable(s->sampler);
 	drain_until(s, deadline);
-	pystack_thread_names(s->py, on_pyname, s);
 	tick(s);
 	target_terminate(&s->target);
 	target_poll(&s->target);

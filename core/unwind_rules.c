@@ -29,8 +29,7 @@
 enum rule_kind {
 	RULE_STEP,   /* CFA = reg + off; RA at CFA + ra_off; RBP kept or at CFA + bp_off */
 	RULE_END,    /* the return address is undefined: the outermost frame */
-	RULE_NO_CFI, /* no module covers the address, or it has no CFI row there */
-	RULE_HARD,   /* what a rule cannot say */
+	RULE_LIBDW,  /* what a rule cannot say, or no CFI there: libdw takes the sample */
 };
 
 struct rule {
@@ -81,8 +80,7 @@ static struct proc_rules *proc_of(struct rules_state *u, pid_t pid)
 			p = &u->procs[i];
 	if (!p) {
 		if (u->nprocs < PROCS_MAX) {
-			p = &u->procs[u->nprocs++];
-			u64map_init(&p->index);
+			p = &u->procs[u->nprocs++]; /* zeroed: proc_reset below starts it */
 		} else {
 			for (size_t i = 0; i < u->nprocs; i++)
 				if (!lru || u->procs[i].used < lru->used)
@@ -137,7 +135,7 @@ static int saved_at(Dwarf_Frame *f, int regno, int32_t *off, int *undefined, int
 
 static struct rule rule_of_frame(Dwarf_Frame *f)
 {
-	struct rule r = { .kind = RULE_HARD };
+	struct rule r = { .kind = RULE_LIBDW };
 	Dwarf_Op *ops;
 	size_t n;
 	int undef, same, ra_undef;
@@ -177,7 +175,7 @@ static struct rule rule_of_frame(Dwarf_Frame *f)
  * address: the call, not what follows it). */
 static struct rule make_rule(Dwfl *dwfl, uint64_t pc)
 {
-	struct rule r = { .kind = RULE_NO_CFI };
+	struct rule r = { .kind = RULE_LIBDW };
 	Dwfl_Module *mod = dwfl ? dwfl_addrmodule(dwfl, pc) : NULL;
 	Dwarf_Addr bias;
 	Dwarf_CFI *cfi[2];
@@ -250,7 +248,7 @@ static enum walk walk(struct rules_state *u, const struct unwind_sample *in, uin
 			return WALK_HARD;
 		/* libdw also steps by frame pointer where no module has CFI (JIT
 		 * code, node's text moved to huge pages): it takes such samples */
-		if (r->kind == RULE_HARD || r->kind == RULE_NO_CFI)
+		if (r->kind == RULE_LIBDW)
 			return WALK_HARD;
 		if (r->kind == RULE_END) {
 			*stop = UNWIND_END;

@@ -29,6 +29,8 @@ int safefile_open(const char *path, int flags, size_t max, struct stat *st)
 		e = -EINVAL;
 	else if (max && (size_t)st->st_size > max)
 		e = -EFBIG;
+	else if ((flags & SAFEFILE_OWN) && (st->st_uid != geteuid() || (st->st_mode & 022)))
+		e = -EPERM;
 	if (e)
 		goto out_close;
 	fl = fcntl(fd, F_GETFL);
@@ -100,5 +102,7 @@ const char *safefile_strerror(int e)
 		return "file too large";
 	if (e == ELOOP)
 		return "a symbolic link (not followed)";
+	if (e == EPERM)
+		return "not our own file, or others may write it";
 	return strerror(e);
 }

@@ -16,6 +16,8 @@
 
 enum {
 	SAFEFILE_NOFOLLOW = 1, /* refuse a symlink as the last component */
+	SAFEFILE_OWN = 2,      /* only a file of ours that no one else may write (a
+				* cache we keep: anything else may be planted) */
 };
 
 /* Export and ledger files a user names: large profiles stay well below. */
@@ -24,7 +26,8 @@ enum {
 /* Opens PATH read-only if it is a regular file of at most MAX bytes (0: no
  * bound). Returns the descriptor (blocking again, close-on-exec), or -errno:
  * -EINVAL for something that is not a regular file, -EFBIG for one over MAX,
- * -ELOOP for a refused symlink. ST (may be NULL) gets the file's status. */
+ * -ELOOP for a refused symlink, -EPERM for one not ours (SAFEFILE_OWN). ST
+ * (may be NULL) gets the file's status. */
 int safefile_open(const char *path, int flags, size_t max, struct stat *st);
 
 /* The whole file, NUL-terminated, its length in *LENP (may be NULL); reads
