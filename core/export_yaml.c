@@ -4,6 +4,7 @@
 #include "compare.h"
 #include "grow.h"
 #include "ledger_yaml.h"
+#include "push.h"
 #include "saved.h"
 #include "yamlw.h"
 
@@ -416,6 +417,39 @@ static void write_symbols(struct yctx *c)
 	yw_kuint(w, "processes_seen", st->procs);
 	yw_kuint(w, "processes_freed", st->procs_freed);
 	yw_kuint(w, "processes_held_peak", st->procs_peak);
+	yw_key(w, "debuginfod");
+	if (!st->debuginfod) {
+		yw_null(w);
+	} else {
+		yw_map(w);
+		yw_kstr(w, "urls", st->debuginfod);
+		yw_kuint(w, "asked", st->fetch_asked);
+		yw_kuint(w, "fetched", st->fetched);
+		yw_kuint(w, "failed", st->fetch_failed);
+		yw_end_map(w);
+	}
+	yw_end_map(w);
+}
+
+/* What was sent to a profiling server (record --push), when asked. */
+static void write_push(struct yctx *c)
+{
+	const struct push_stats *st = c->r->push;
+	struct yamlw *w = &c->w;
+
+	if (!st)
+		return;
+	yw_key(w, "push");
+	yw_map(w);
+	yw_kstr(w, "url", c->r->push_url);
+	yw_kuint(w, "pushes", st->pushes);
+	yw_kuint(w, "sent", st->sent);
+	yw_kuint(w, "failed", st->failed);
+	yw_kuint(w, "retries", st->retries);
+	yw_kuint(w, "dropped", st->dropped);
+	yw_kuint(w, "bytes", st->bytes);
+	yw_kint(w, "last_status", st->last_status);
+	yw_kstr(w, "last_error", st->last_error[0] ? st->last_error : NULL);
 	yw_end_map(w);
 }
 
@@ -462,6 +496,7 @@ static void section_scenario(struct yctx *c)
 	yw_kstr(w, "call_graph", r->call_graph);
 	write_unwind(c);
 	write_symbols(c);
+	write_push(c);
 	write_python(c);
 	yw_kbool(w, "kernel_frames", !r->user_only);
 	yw_kstr(w, "weight_unit", r->weight_ns ? "ns" : "events");
@@ -945,6 +980,12 @@ static void profile_frames(struct yctx *c)
 		yw_kstr(w, "name", m->name);
 		yw_kstr(w, "path", m->path);
 		yw_kstr(w, "build_id", m->build_id);
+		if (m->symbols)
+			yw_kstr(w, "symbols", m->symbols);
+		if (m->debuginfo)
+			yw_kstr(w, "debuginfo", m->debuginfo);
+		if (m->debuginfod)
+			yw_kstr(w, "debuginfod", m->debuginfod);
 		yw_end_map(w);
 	}
 	yw_end_seq(w);

@@ -55,6 +55,9 @@ void frametab_free(struct frametab *t)
 		free(t->mods[i].name);
 		free(t->mods[i].path);
 		free(t->mods[i].build_id);
+		free(t->mods[i].symbols);
+		free(t->mods[i].debuginfo);
+		free(t->mods[i].debuginfod);
 	}
 	free(t->mods);
 	u64map_clear(&t->mod_by_hash);
@@ -175,6 +178,7 @@ int frametab_note_module(struct frametab *t, const char *name, const char *path,
 	if (grow_array(&t->mods, &t->capmods, t->nmods + 1, sizeof(*t->mods)))
 		return -ENOMEM;
 	m = &t->mods[t->nmods];
+	memset(m, 0, sizeof(*m));
 	m->name = strdup(name);
 	m->path = path ? strdup(path) : NULL;
 	m->build_id = build_id ? strdup(build_id) : NULL;
@@ -187,6 +191,32 @@ int frametab_note_module(struct frametab *t, const char *name, const char *path,
 		return -ENOMEM;
 	}
 	t->nmods++;
+	return 0;
+}
+
+static int set_str(char **dst, const char *v)
+{
+	char *c;
+
+	if (!v)
+		return 0;
+	if (!(c = strdup(v)))
+		return -ENOMEM;
+	free(*dst);
+	*dst = c;
+	return 0;
+}
+
+int frametab_module_symbols(struct frametab *t, const char *name, const char *symbols,
+			    const char *debuginfo, const char *debuginfod)
+{
+	struct frame_module *m = (struct frame_module *)frametab_module(t, name);
+
+	if (!m)
+		return -ENOENT;
+	if (set_str(&m->symbols, symbols) || set_str(&m->debuginfo, debuginfo) ||
+	    set_str(&m->debuginfod, debuginfod))
+		return -ENOMEM;
 	return 0;
 }
 

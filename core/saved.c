@@ -46,8 +46,11 @@ static int load_frames(const struct yr *d, const yaml_node_t *prof, struct profi
 			const yaml_node_t *m = yr_node(d, *it);
 			const char *name = str_at(d, m, "name");
 
-			if (name && frametab_note_module(p->frames, name, str_at(d, m, "path"),
-							 str_at(d, m, "build_id")))
+			if (name && (frametab_note_module(p->frames, name, str_at(d, m, "path"),
+							  str_at(d, m, "build_id")) ||
+				     frametab_module_symbols(p->frames, name, str_at(d, m, "symbols"),
+							     str_at(d, m, "debuginfo"),
+							     str_at(d, m, "debuginfod"))))
 				return -ENOMEM;
 		}
 	if (!is_seq(frames))

@@ -1,5 +1,6 @@
 /* session — event set-up, the drain loop and record dispatch. */
 #include "session.h"
+#include "dbgfetch.h"
 
 #include "grow.h"
 #include "perf_records.h"
@@ -355,8 +356,10 @@ static int process_batch(struct session *s, struct session_batch *b, uint64_t de
 		 * waiting: past the deadline the rest waits for the next turn. */
 		if (now >= deadline)
 			return 0;
-		if (now - s->collected_ns > topup)
+		if (now - s->collected_ns > topup) {
 			collect_rings(s, s->spare);
+			sym_poll_fetches(s->sym); /* names that came meanwhile serve at once */
+		}
 		e = perf_rec_decode(h, st, &r);
 		s->walk.py_pre = NULL;
 		if (b->ents[b->pos].py) {
@@ -575,6 +578,15 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 			 (size_t)(cfg->symbol_mb ? cfg->symbol_mb : SESSION_SYMBOL_MB) << 20);
 	if (s->sym)
 		sym_kernel_source(s->sym, kallsyms, cfg->cache_dir);
+	/* A helper asks debuginfod; failing to start it is said, not fatal. */
+	if (s->sym && cfg->debuginfod_urls) {
+		char why[256];
+
+		if ((s->fetch = dbgfetch_start(cfg->debuginfod_urls, why, sizeof(why))))
+			sym_debuginfod(s->sym, s->fetch);
+		else
+			fprintf(stderr, "flametop: %s\n", why);
+	}
 	sc.enable_on_exec = cfg->argv != NULL;
 	sc.stack_bytes = cfg->call_graph == CALLGRAPH_DWARF
 			     ? (cfg->stack_bytes ? cfg->stack_bytes : SESSION_STACK_BYTES)
@@ -650,10 +662,13 @@ int session_wait_ms(const struct session *s, int timeout_ms)
 int session_poll(struct session *s, int timeout_ms)
 {
 	size_t n = sampler_nstreams(s->sampler);
-	struct pollfd fds[n ? n : 1];
+	struct pollfd fds[n + 1];
 
 	for (size_t i = 0; i < n; i++)
 		fds[i] = (struct pollfd){ sampler_stream(s->sampler, i)->fd, POLLIN, 0 };
+	/* debuginfod's answers wake us too: names come as soon as they can. */
+	if (s->sym && sym_fetch_fd(s->sym) >= 0)
+		fds[n++] = (struct pollfd){ sym_fetch_fd(s->sym), POLLIN, 0 };
 	/* A launched command's first half second is read every 10 ms: a
 	 * short one's peak memory is otherwise never seen (its /proc has
 	 * none once it has exited). */
@@ -664,6 +679,7 @@ int session_poll(struct session *s, int timeout_ms)
 	if (timeout_ms > 0 && s->batch->pos >= s->batch->n && !s->spare->n)
 		poll(fds, n, timeout_ms);
 	drain_until(s, mono_ns() + POLL_WORK_NS);
+	sym_poll_fetches(s->sym);
 	if (s->start_ns && mono_ns() >= s->next_tick_ns) {
 		tick(s);
 		s->next_tick_ns += refresh_ns(s);
@@ -684,6 +700,8 @@ size_t session_pollfds(const struct session *s, struct pollfd *fds, size_t max)
 
 	for (size_t i = 0; i < n && i < max; i++)
 		fds[i] = (struct pollfd){ sampler_stream(s->sampler, i)->fd, POLLIN, 0 };
+	if (n < max && s->sym && sym_fetch_fd(s->sym) >= 0)
+		fds[n++] = (struct pollfd){ sym_fetch_fd(s->sym), POLLIN, 0 };
 	return n < max ? n : max;
 }
 
@@ -709,6 +727,8 @@ void session_finish(struct session *s)
 		ring_drain(&sampler_stream(s->sampler, i)->ring, SIZE_MAX, count_sample,
 			   &s->profile->dropped);
 	end_all_waits(s, s->stop_ns);
+	if (s->sym && s->fetch)
+		sym_fetch_finish(s->sym);
 	/* The threads' CPU adds up to the process's own. */
 	if (s->target.last.valid)
 		tasks_settle(&s->tasks, s->target.last.utime_ns, s->target.last.stime_ns);
@@ -719,6 +739,13 @@ const char *session_python(const struct session *s, const char **module)
 {
 	return pystack_any_version(s->py, module);
 }
+
+int session_fetch_progress(const struct session *s, char *buf, size_t len)
+{
+	return s->sym && sym_fetch_progress(s->sym, buf, len);
+}
+
+const char *session_take_note(struct session *s) { return s->sym ? sym_fetch_note(s->sym) : NULL; }
 
 double session_elapsed(const struct session *s)
 {
@@ -743,6 +770,7 @@ void session_free(struct session *s)
 	pystack_free(s->py);
 	counting_free(s->counting);
 	sym_free(s->sym);
+	dbgfetch_free(s->fetch);
 	profile_free(s->profile);
 	timeline_free(s->timeline);
 	tasks_fini(&s->tasks);

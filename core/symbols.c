@@ -1,6 +1,7 @@
 /* symbols — libdwfl per process, kallsyms for the kernel, caches for both. */
 #include "symbols.h"
 
+#include "dbgfetch.h"
 #include "grow.h"
 #include "jitmap.h"
 #include "kallsyms.h"
@@ -55,6 +56,13 @@ struct sym_file {
 	int copy_fd;      /* a file of ours holding it (the vDSO), else -1 */
 	uint64_t last_used; /* the symbolizer's clock at the last lookup */
 	size_t cost;        /* heap bytes its loading took */
+	uint32_t index;     /* in the symbolizer's files */
+	int checked;        /* where its names come from was looked at */
+	enum { FETCH_NONE, FETCH_WAIT, FETCH_DONE, FETCH_FAILED } fetch;
+	int debug_fd;     /* its debug file from debuginfod, or -1 */
+	char *debug_path; /* that file (debuginfod's cache, or a local one) */
+	const char *symbols; /* where its names come from (frame_module's words) */
+	char *fetch_said;    /* what debuginfod said of it, or NULL */
 };
 
 struct sym_proc {
@@ -80,7 +88,7 @@ struct symbolizer {
 	struct pending_line {
 		uint32_t id;
 		struct sym_file *file;
-		uint64_t addr; /* the function's start, in the shared session */
+		uint64_t off; /* the function's start, from the file's base */
 	} *pending;
 	size_t npending, cappending;
 	struct u64map pending_ids; /* frame id → 1 while pending */
@@ -101,6 +109,10 @@ struct symbolizer {
 	int keep_addresses;    /* code without a symbol: module+0xOFF, not [module] */
 	uint64_t clock;        /* lookups made */
 	struct sym_stats st;
+	uint64_t slots;        /* synthetic address slots handed out */
+	struct dbgfetch *fetch; /* debuginfod, or NULL */
+	char fetch_note[600];   /* the first failure worth a line, until taken */
+	int fetch_noted;
 	int vdso_fd;           /* memfd holding a copy of the vDSO image, or -1 */
 	char vdso_path[64];    /* "/proc/self/fd/N": how libdwfl opens it */
 };
@@ -250,8 +262,15 @@ static int find_debuginfo_safely(Dwfl_Module *mod, void **userdata, const char *
 				 Dwarf_Addr base, const char *file_name, const char *debuglink,
 				 GElf_Word crc, char **debuginfo_file_name)
 {
+	struct sym_file *f = *userdata;
 	int fd;
 
+	if (f && f->debug_fd >= 0) {
+		fd = fcntl(f->debug_fd, F_DUPFD_CLOEXEC, 0);
+		if (fd >= 0)
+			*debuginfo_file_name = strdup(f->debug_path);
+		return fd;
+	}
 	debuginfo_path = file_name && dir_is_shared(file_name) ? system_debug_only : NULL;
 	fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink, crc,
 					  debuginfo_file_name);
@@ -377,6 +396,9 @@ static int same_file(const struct sym_file *f, uint64_t dev, uint64_t ino, const
 	return ino ? f->dev == dev && f->ino == ino : !f->ino && !strcmp(f->path, path);
 }
 
+static Dwfl_Module *file_module(struct symbolizer *s, struct sym_file *f, const struct sym_proc *p,
+				const struct mapping *m);
+
 /* The file mapped at START-END of PID as PATH: found, or new. Returns its
  * index or FILE_NONE. */
 static uint32_t file_of(struct symbolizer *s, pid_t pid, uint64_t start, uint64_t end,
@@ -390,7 +412,7 @@ static uint32_t file_of(struct symbolizer *s, pid_t pid, uint64_t start, uint64_
 	for (; i != U64MAP_NONE; i = u64map_get(&s->by_file, ++key))
 		if (same_file(s->files[i], dev, ino, path))
 			return i;
-	if (s->nfiles >= (1ull << 62) / FILE_SLOT - 1 ||
+	if (s->slots >= (1ull << 62) / FILE_SLOT - 1 ||
 	    grow_array(&s->files, &s->capfiles, s->nfiles + 1, sizeof(*s->files)) ||
 	    !(f = calloc(1, sizeof(*f))))
 		return FILE_NONE;
@@ -401,13 +423,20 @@ static uint32_t file_of(struct symbolizer *s, pid_t pid, uint64_t start, uint64_
 	}
 	f->dev = dev;
 	f->ino = ino;
-	f->base = (s->nfiles + 1) * FILE_SLOT;
+	f->base = ++s->slots * FILE_SLOT;
+	f->index = (uint32_t)s->nfiles;
+	f->debug_fd = -1;
 	f->pid = pid;
 	f->mstart = start;
 	f->mend = end;
 	f->copy_fd = !strcmp(path, "[vdso]") ? s->vdso_fd : -1;
 	s->files[s->nfiles] = f;
-	return (uint32_t)s->nfiles++;
+	s->nfiles++;
+	/* With debuginfod, a file without symbols is asked for at first sight,
+	 * not at its first sample: fewer of its samples wait for names. */
+	if (s->fetch && path[0] == '/')
+		file_module(s, f, NULL, NULL);
+	return (uint32_t)s->nfiles - 1;
 }
 
 /* A file libdwfl can open: not "//anon" (anonymous executable memory, as
@@ -742,7 +771,8 @@ static enum frame_kind kind_of(const char *path)
 }
 
 /* Names MODPATH's module in the frame table with its GNU build id, once. */
-static void note_module(struct symbolizer *s, Dwfl_Module *mod, const char *modpath)
+static void note_module(struct symbolizer *s, Dwfl_Module *mod, const char *modpath,
+			const struct sym_file *f)
 {
 	const unsigned char *bits = NULL;
 	GElf_Addr vaddr;
@@ -761,6 +791,65 @@ static void note_module(struct symbolizer *s, Dwfl_Module *mod, const char *modp
 	hex[n > 0 ? 2 * n : 0] = 0;
 	frametab_note_module(s->frames, base_name(modpath), modpath[0] == '[' ? NULL : modpath,
 			     n > 0 ? hex : NULL);
+	frametab_module_symbols(s->frames, base_name(modpath), f->symbols, f->debug_path,
+				f->fetch_said);
+}
+
+static int has_symtab(Elf *elf)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
+			return 1;
+	return 0;
+}
+
+/* Where F's names come from, looked at once when its module is first
+ * loaded. With none but its exported ones (a stripped binary, a
+ * distribution's library without its -dbg files) and a build id, its debug
+ * file is asked of debuginfod; until it comes, code of F is named by
+ * address. */
+static void check_symbols(struct symbolizer *s, struct sym_file *f, Dwfl_Module *mod)
+{
+	const char *debugfile = NULL;
+	const unsigned char *bits = NULL;
+	GElf_Addr vaddr;
+	Dwarf_Addr bias;
+	char hex[2 * 64 + 1];
+	Elf *elf;
+	int n;
+
+	if (f->checked || f->path[0] != '/')
+		return;
+	f->checked = 1;
+	if (!(elf = dwfl_module_getelf(mod, &bias)))
+		return;
+	if (has_symtab(elf)) {
+		f->symbols = "symtab";
+		return;
+	}
+	dwfl_module_getsymtab(mod); /* looks for a debug file here */
+	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, &debugfile);
+	if (debugfile && f->debug_fd < 0) {
+		f->symbols = "debug-file";
+		free(f->debug_path);
+		f->debug_path = strdup(debugfile);
+		return;
+	}
+	if (f->debug_fd >= 0)
+		return;
+	f->symbols = "dynsym";
+	n = dwfl_module_build_id(mod, &bits, &vaddr);
+	if (!s->fetch || f->fetch != FETCH_NONE || n <= 0 || n > 64)
+		return;
+	for (int i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", bits[i]);
+	if (dbgfetch_want(s->fetch, f->index, hex) == 0) {
+		f->fetch = FETCH_WAIT;
+		s->st.fetch_asked++;
+	}
 }
 
 /* Code no symbol covers (a stripped binary's, .dynsym and MiniDebugInfo
@@ -768,11 +857,11 @@ static void note_module(struct symbolizer *s, Dwfl_Module *mod, const char *modp
  * as dozens of one-sample addresses tell nothing; "module+0xOFF" (a file
  * offset or ELF address) with sym_keep_addresses. */
 static uint32_t no_symbol(struct symbolizer *s, const char *module, uint64_t off,
-			  enum frame_kind kind)
+			  enum frame_kind kind, int addresses)
 {
 	char buf[512];
 
-	if (s->keep_addresses)
+	if (s->keep_addresses || addresses)
 		snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, module, off);
 	else if (module[0] == '[')
 		snprintf(buf, sizeof(buf), "%s", module);
@@ -789,7 +878,7 @@ static void want_line(struct symbolizer *s, uint32_t id, struct sym_file *f, uin
 	    grow_array(&s->pending, &s->cappending, s->npending + 1, sizeof(*s->pending)) ||
 	    u64map_put(&s->pending_ids, id, 1))
 		return;
-	s->pending[s->npending++] = (struct pending_line){ id, f, addr };
+	s->pending[s->npending++] = (struct pending_line){ id, f, addr - f->base };
 }
 
 /* Frames for ADDR inside module M, innermost first: functions inlined
@@ -806,7 +895,7 @@ static size_t frames_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t 
 	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &modpath, NULL);
 	if (!modpath)
 		modpath = f->path;
-	note_module(s, mod, modpath);
+	note_module(s, mod, modpath, f);
 	sym = dwfl_module_addrinfo(mod, addr, &off, &es, NULL, NULL, NULL);
 	if (sym && sym[0]) {
 		char *name = symbol_name(sym);
@@ -824,7 +913,10 @@ static size_t frames_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t 
 	}
 	if (!dwfl_module_getelf(mod, &bias))
 		bias = f->base;
-	out[0] = no_symbol(s, base_name(modpath), addr - bias, kind_of(modpath));
+	/* Waiting for debuginfod, or it had nothing: addresses, to be named
+	 * later or elsewhere (the build id is in the export). */
+	out[0] = no_symbol(s, base_name(modpath), addr - bias, kind_of(modpath),
+			   f->fetch == FETCH_WAIT || f->fetch == FETCH_FAILED);
 	return 1;
 }
 
@@ -869,7 +961,36 @@ static Dwfl_Module *file_module(struct symbolizer *s, struct sym_file *f, const 
 	dwfl_module_info(f->mod, &user, NULL, NULL, NULL, NULL, NULL, NULL);
 	*user = f;
 	s->st.loads++;
+	check_symbols(s, f, f->mod);
 	return f->mod;
+}
+
+/* Reports the modules still held again, which keeps them (same name and
+ * range); the others are freed by dwfl_report_end. */
+static void report_kept(struct symbolizer *s)
+{
+	dwfl_report_begin(s->dwfl);
+	for (size_t i = 0; i < s->nfiles; i++)
+		if (s->files[i]->mod)
+			dwfl_report_module(s->dwfl, s->files[i]->path, s->files[i]->base,
+					   s->files[i]->base + FILE_SLOT);
+	dwfl_report_end(s->dwfl, NULL, NULL);
+}
+
+/* F's debug file arrived: its module is read again, at a new place in the
+ * shared session, so that no address looked up before it is taken from the
+ * cache (those frames keep their addresses). */
+static void reload_file(struct symbolizer *s, struct sym_file *f)
+{
+	if (s->slots >= (1ull << 62) / FILE_SLOT - 1)
+		return;
+	f->base = ++s->slots * FILE_SLOT;
+	if (!f->mod)
+		return;
+	s->st.held -= f->cost < s->st.held ? f->cost : s->st.held;
+	f->cost = 0;
+	f->mod = NULL;
+	report_kept(s);
 }
 
 static size_t heap_bytes(void)
@@ -904,14 +1025,7 @@ static void evict(struct symbolizer *s)
 		cold->mod = NULL;
 		s->st.evictions++;
 	}
-	/* Reporting the kept ones again keeps them (same name and range);
-	 * the others are freed by dwfl_report_end. */
-	dwfl_report_begin(s->dwfl);
-	for (size_t i = 0; i < s->nfiles; i++)
-		if (s->files[i]->mod)
-			dwfl_report_module(s->dwfl, s->files[i]->path, s->files[i]->base,
-					   s->files[i]->base + FILE_SLOT);
-	dwfl_report_end(s->dwfl, NULL, NULL);
+	report_kept(s);
 }
 
 /* Frames for ADDR, inside file mapping M of P: what the shared module says
@@ -925,7 +1039,7 @@ static size_t resolve_file(struct symbolizer *s, struct sym_proc *p, const struc
 	Dwfl_Module *mod = file_module(s, f, p, m);
 
 	if (!mod) {
-		out[0] = no_symbol(s, base_name(f->path), synth - f->base, kind_of(f->path));
+		out[0] = no_symbol(s, base_name(f->path), synth - f->base, kind_of(f->path), 0);
 		return 1;
 	}
 	n = frames_from_dwfl(s, mod, synth, f, out);
@@ -1297,7 +1411,7 @@ size_t sym_fill_lines(struct symbolizer *s, uint64_t deadline_ns)
 
 		s->clock++;
 		mod = file_module(s, pl.file, NULL, NULL);
-		file = mod ? src_line(mod, pl.addr, &line) : NULL;
+		file = mod ? src_line(mod, pl.file->base + pl.off, &line) : NULL;
 		u64map_del(&s->pending_ids, pl.id);
 		if (file)
 			frametab_set_source(s->frames, pl.id, file, (unsigned)(line > 0 ? line : 0));
@@ -1319,6 +1433,127 @@ size_t sym_fill_lines(struct symbolizer *s, uint64_t deadline_ns)
 }
 
 size_t sym_lines_pending(const struct symbolizer *s) { return s->npending; }
+
+void sym_debuginfod(struct symbolizer *s, struct dbgfetch *fetch)
+{
+	s->fetch = fetch;
+	s->st.debuginfod = fetch ? dbgfetch_urls(fetch) : NULL;
+}
+
+static void fetch_said(struct sym_file *f, const char *what, const char *arg)
+{
+	free(f->fetch_said);
+	if (asprintf(&f->fetch_said, "%s%s", what, arg) < 0)
+		f->fetch_said = NULL;
+}
+
+/* One answer of debuginfod for file F. */
+static void fetch_answer(struct symbolizer *s, struct sym_file *f, const struct dbgfetch_done *d)
+{
+	if (d->fd >= 0) {
+		f->debug_fd = d->fd;
+		free(f->debug_path);
+		f->debug_path = strdup(d->path);
+		f->fetch = FETCH_DONE;
+		f->symbols = "debuginfod";
+		fetch_said(f, "fetched from ", d->url[0] ? d->url : dbgfetch_urls(s->fetch));
+		s->st.fetched++;
+		reload_file(s, f);
+	} else {
+		f->fetch = FETCH_FAILED;
+		s->st.fetch_failed++;
+		if (d->err == ENOENT) {
+			fetch_said(f, "not on the server", "");
+		} else {
+			fetch_said(f, "failed: ", strerror(d->err));
+			if (!s->fetch_noted++)
+				snprintf(s->fetch_note, sizeof(s->fetch_note),
+					 "debuginfod (%s): %s; code without symbols is named "
+					 "module+offset",
+					 dbgfetch_urls(s->fetch),
+					 d->err == ECHILD ? "its helper ended" : strerror(d->err));
+		}
+	}
+	frametab_module_symbols(s->frames, base_name(f->path), f->symbols, f->debug_path,
+				f->fetch_said);
+}
+
+size_t sym_poll_fetches(struct symbolizer *s)
+{
+	struct dbgfetch_done d[8];
+	size_t n = dbgfetch_pending(s->fetch) ? dbgfetch_poll(s->fetch, d, 8) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (d[i].key < s->nfiles && s->files[d[i].key]->fetch == FETCH_WAIT)
+			fetch_answer(s, s->files[d[i].key], &d[i]);
+		else if (d[i].fd >= 0)
+			close(d[i].fd);
+	}
+	return n;
+}
+
+/* BYTES as "812 KB" or "12.4 MB". */
+static void human(char *out, size_t len, long bytes)
+{
+	if (bytes < 1000000)
+		snprintf(out, len, "%ld KB", (bytes + 999) / 1000);
+	else
+		snprintf(out, len, "%.1f MB", bytes / 1e6);
+}
+
+int sym_fetch_progress(const struct symbolizer *s, char *buf, size_t len)
+{
+	uint32_t key;
+	long got, total;
+	size_t waiting = dbgfetch_pending(s->fetch);
+	char g[32], t[32];
+
+	if (!dbgfetch_progress(s->fetch, &key, &got, &total) || key >= s->nfiles)
+		return 0;
+	human(g, sizeof(g), got);
+	human(t, sizeof(t), total);
+	snprintf(buf, len, "debuginfod: fetching the debug file of %s: %s%s%s%s",
+		 base_name(s->files[key]->path), got > 0 ? g : "asking", total > 0 ? " of " : "",
+		 total > 0 ? t : "", waiting > 1 ? " (more waiting)" : "");
+	return 1;
+}
+
+void sym_fetch_finish(struct symbolizer *s)
+{
+	size_t waiting = 0;
+
+	sym_poll_fetches(s);
+	for (size_t i = 0; i < s->nfiles; i++) {
+		struct sym_file *f = s->files[i];
+
+		if (f->fetch != FETCH_WAIT)
+			continue;
+		f->fetch = FETCH_FAILED;
+		s->st.fetch_failed++;
+		waiting++;
+		fetch_said(f, "no answer before the run ended", "");
+		frametab_module_symbols(s->frames, base_name(f->path), f->symbols, f->debug_path,
+					f->fetch_said);
+	}
+	if (waiting && !s->fetch_noted++)
+		snprintf(s->fetch_note, sizeof(s->fetch_note),
+			 "debuginfod (%s): no answer before the run ended for %zu module%s; code "
+			 "without symbols is named module+offset",
+			 dbgfetch_urls(s->fetch), waiting, waiting == 1 ? "" : "s");
+}
+
+int sym_fetch_fd(const struct symbolizer *s) { return dbgfetch_fd(s->fetch); }
+
+const char *sym_fetch_note(struct symbolizer *s)
+{
+	static char taken[sizeof(s->fetch_note)];
+
+	if (!s->fetch_note[0])
+		return NULL;
+	memcpy(taken, s->fetch_note, sizeof(taken));
+	s->fetch_note[0] = 0;
+	return taken;
+}
 
 void sym_kernel_source(struct symbolizer *s, const char *path, const char *cache_dir)
 {
@@ -1358,6 +1593,10 @@ void sym_free(struct symbolizer *s)
 	if (s->dwfl)
 		dwfl_end(s->dwfl);
 	for (size_t i = 0; i < s->nfiles; i++) {
+		if (s->files[i]->debug_fd >= 0)
+			close(s->files[i]->debug_fd);
+		free(s->files[i]->debug_path);
+		free(s->files[i]->fetch_said);
 		free(s->files[i]->path);
 		free(s->files[i]);
 	}

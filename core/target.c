@@ -1,5 +1,6 @@
 /* target — attach, launch, poll and end the profiled process. */
 #include "target.h"
+#include "dbgfetch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -132,6 +133,7 @@ static void child_exec(int go, int errfd, int outfd, char *const argv[])
 	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	dbgfetch_restore_env();
 	execvp(argv[0], argv);
 	e = errno;
 	if (write(errfd, &e, sizeof(e)) != (ssize_t)sizeof(e))

@@ -35,6 +35,12 @@ struct frame_module {
 	char *name;     /* the basename frames carry in module */
 	char *path;     /* the file, or NULL */
 	char *build_id; /* hex GNU build id, or NULL */
+	/* Where its function names came from: "symtab" (the file's own),
+	 * "debug-file" (a separate one on this machine), "debuginfod",
+	 * "dynsym" (exported names only), "none"; NULL: not said. */
+	char *symbols;
+	char *debuginfo;  /* the separate debug file read, or NULL */
+	char *debuginfod; /* what the debuginfod server said, or NULL */
 };
 
 struct frametab;
@@ -65,6 +71,10 @@ const char *frame_kind_name(enum frame_kind k);
  * Returns 0 or -ENOMEM. */
 int frametab_note_module(struct frametab *t, const char *name, const char *path,
 			 const char *build_id);
+/* Says where module NAME's names came from (see struct frame_module; any
+ * may be NULL: left as it was). Returns 0, -ENOENT or -ENOMEM. */
+int frametab_module_symbols(struct frametab *t, const char *name, const char *symbols,
+			    const char *debuginfo, const char *debuginfod);
 size_t frametab_nmodules(const struct frametab *t);
 const struct frame_module *frametab_module_at(const struct frametab *t, size_t i);
 /* The module named NAME, or NULL. */

@@ -42,6 +42,8 @@ struct report_baseline {
 	double threads_unattributed_cpu_ms; /* the process's CPU no thread reading holds */
 };
 
+struct push_stats;
+
 struct report {
 	const struct profile *profile;
 	/* target */
@@ -82,6 +84,8 @@ struct report {
 	const struct gpu_reading *gpu;   /* the last GPU reading; NULL: none */
 	const struct tasks *tasks;       /* per-thread /proc CPU; NULL: none */
 	const struct ledger *ledger;     /* NULL: no hypotheses (set by the face) */
+	const struct push_stats *push;   /* record --push: what was sent (NULL: not asked) */
+	const char *push_url;
 	/* What performance_map and hotspots are of: NULL, the on-CPU tree; with
 	 * WALL, the wall tree (profile_wall_tree), owned by the face. */
 	const struct ctree *tree;

@@ -48,6 +48,7 @@ struct session_config {
 	int keep_exited;      /* keep the mappings of processes that exited (tools) */
 	int keep_addresses;   /* code without a symbol: one frame per address */
 	int no_python;        /* leave CPython's interpreter frames as they are */
+	const char *debuginfod_urls; /* debug files of stripped modules from there (NULL: not) */
 };
 
 #define SESSION_SYMBOL_MB 512 /* the default budget for symbol data */
@@ -91,6 +92,7 @@ struct session {
 	struct blocking_cache reasons; /* each frame's blocking verdict */
 	struct pystack *py;            /* Python frames (NULL with cfg.no_python) */
 	struct pystack_read py_read;   /* scratch: one sample's Python frames */
+	struct dbgfetch *fetch;        /* debuginfod (NULL: not asked) */
 };
 
 /* Creates the session and opens every event; the target is not yet sampled.
@@ -114,6 +116,12 @@ void session_free(struct session *s);
 /* The CPython version the target runs ("3.11") when its Python frames are
  * read, else NULL; *MODULE (may be NULL) names the interpreter's file. */
 const char *session_python(const struct session *s, const char **module);
+
+/* The debuginfod download under way, as a line ("debuginfod: libfoo.so
+ * 1.2/8.0 MB"); returns 0 when none is. */
+int session_fetch_progress(const struct session *s, char *buf, size_t len);
+/* A line worth saying once (debuginfod failed), or NULL. */
+const char *session_take_note(struct session *s);
 
 /* Seconds since start (until finish). */
 double session_elapsed(const struct session *s);

@@ -65,6 +65,8 @@ struct sym_stats {
 	size_t procs;         /* processes seen */
 	size_t procs_freed;   /* whose state was freed after they exited */
 	size_t live_procs, procs_peak; /* held now, at most */
+	const char *debuginfod; /* its URLs, NULL: not asked */
+	size_t fetch_asked, fetched, fetch_failed; /* debug files asked of debuginfod */
 };
 const struct sym_stats *sym_stats(struct symbolizer *s);
 
@@ -86,6 +88,24 @@ unsigned sym_maps_version(struct symbolizer *s, pid_t pid);
 /* Reads LEN bytes at ADDR of PID from the ELF file mapped there (any loaded
  * segment of a known module, e.g. .eh_frame_hdr). Returns 0 or -1. */
 int sym_read_elf(struct symbolizer *s, pid_t pid, uint64_t addr, void *buf, size_t len);
+
+/* Debug files of modules without symbols are asked of FETCH (debuginfod;
+ * NULL: none are). The symbolizer does not own it. */
+struct dbgfetch;
+void sym_debuginfod(struct symbolizer *s, struct dbgfetch *fetch);
+/* Takes the answers that arrived (never waits); a module whose debug file
+ * came is read again from it. Returns how many. */
+size_t sym_poll_fetches(struct symbolizer *s);
+/* A line on the download under way ("debuginfod: libfoo.so 1.2/8.0 MB"):
+ * returns 0 when none is. */
+int sym_fetch_progress(const struct symbolizer *s, char *buf, size_t len);
+/* The run is over: answers not come are given up (and said, once). */
+void sym_fetch_finish(struct symbolizer *s);
+/* A descriptor that becomes readable when an answer arrives, or -1. */
+int sym_fetch_fd(const struct symbolizer *s);
+/* The one line saying that debuginfod failed (not merely lacked a file),
+ * once: NULL when there is nothing (more) to say. */
+const char *sym_fetch_note(struct symbolizer *s);
 
 /* Kernel symbols were available (table non-empty). */
 int sym_have_kernel(struct symbolizer *s);

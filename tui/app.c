@@ -406,8 +406,12 @@ static void rebuild(struct app *a)
 
 void app_refresh(struct app *a)
 {
+	const char *note;
+
 	if (a->session && !a->exited)
 		a->elapsed_s = session_elapsed(a->session);
+	while (a->session && (note = session_take_note(a->session)))
+		app_message(a, 1, "%s", note);
 	readings_make(a->timeline, READINGS_LIVE_S, READINGS_GROWTH_S, &a->readings);
 	if (a->paused && a->pv.tree)
 		return;
@@ -1233,9 +1237,21 @@ static void draw_status(struct app *a, struct surface *s, int y)
 		surf_style(s, cx, y, 1, ST_SELECTED);
 		return;
 	}
-	if (a->msg[0] && (a->msg_err || time(NULL) - a->msg_at < 8)) {
-		surf_text_fit(s, 0, y, s->w, a->msg_err ? ST_ERROR : ST_STATUS, a->msg);
-		return;
+	/* A debug file on its way: the line says so until it has come (a
+	 * message of the moment keeps its first 3 s, an error stays). */
+	{
+		char line[300];
+		int fetching = a->session && session_fetch_progress(a->session, line, sizeof(line));
+		long age = (long)(time(NULL) - a->msg_at);
+
+		if (a->msg[0] && (a->msg_err || age < (fetching ? 3 : 8))) {
+			surf_text_fit(s, 0, y, s->w, a->msg_err ? ST_ERROR : ST_STATUS, a->msg);
+			return;
+		}
+		if (fetching) {
+			surf_text_fit(s, 0, y, s->w, ST_STATUS, line);
+			return;
+		}
 	}
 	/* "? help  q quit" always shows, at the right; the other hints fill
 	 * what is left, whole hints only, most used first. */

@@ -69,6 +69,10 @@ const char *cli_usage(void)
 	       "      --no-gpu           do not look for a GPU (NVML, DRM render nodes)\n"
 	       "      --no-python        CPython 3.9-3.13: keep the interpreter's frames, do\n"
 	       "                         not read the Python functions it ran from memory\n"
+	       "      --no-debuginfod    do not ask the DEBUGINFOD_URLS servers for the debug\n"
+	       "                         files of modules without symbols (asked by default\n"
+	       "                         when it is set: in the background, the module's\n"
+	       "                         code named module+0xOFFSET until its file comes)\n"
 	       "      --wall             shares of wall time: on-CPU samples and the time\n"
 	       "                         threads spent blocked, per stack, on one axis\n"
 	       "                         (samples cpu-clock; w toggles it on the screen)\n"
@@ -79,6 +83,15 @@ const char *cli_usage(void)
 	       "      --ledger FILE      load the hypotheses from FILE (a ledger or an export)\n"
 	       "                         and, on the screen, keep them saved there (an\n"
 	       "                         export is only read: NAME.ledger.yaml beside it)\n"
+	       "      --push URL         record: send the profile to a Grafana Pyroscope server\n"
+	       "                         (POST URL/ingest, pprof) every --push-every seconds\n"
+	       "                         and at the end; failures are retried with backoff,\n"
+	       "                         counted, and never stop sampling or the local export\n"
+	       "      --push-every S     seconds between pushes (default 10)\n"
+	       "      --push-label K=V   a label of the pushed series (repeatable; hostname\n"
+	       "                         and build_id are always set)\n"
+	       "      --push-app NAME    the application name (default: the target's)\n"
+	       "      --push-tenant ID   sent as X-Scope-OrgID (multi-tenant servers)\n"
 	       "  -n, --top N            rows in the hotspot table printed on stderr (default 15)\n"
 	       "  -q, --quiet            print no hotspot table\n"
 	       "  -h, --help             this help\n"
@@ -230,7 +243,8 @@ static int parse_period(const char *s, uint64_t *out, char *err, size_t len)
 }
 
 enum { OPT_FOLDED = 256, OPT_CALL_GRAPH, OPT_UNWINDER, OPT_NO_HYBRID, OPT_PANES, OPT_NO_GPU, OPT_NO_PYTHON, OPT_LEDGER,
-       OPT_PPROF, OPT_WALL, OPT_NO_OFFCPU, OPT_SYMBOL_MB, OPT_BASELINE, OPT_ADDRESSES };
+       OPT_PPROF, OPT_WALL, OPT_NO_OFFCPU, OPT_SYMBOL_MB, OPT_BASELINE, OPT_ADDRESSES,
+       OPT_NO_DEBUGINFOD, OPT_PUSH, OPT_PUSH_LABEL, OPT_PUSH_EVERY, OPT_PUSH_APP, OPT_PUSH_TENANT };
 
 /* "dwarf", "dwarf,16384", "fp", "auto". */
 static int parse_call_graph(const char *s, struct cli_options *o, char *err, size_t len)
@@ -286,6 +300,12 @@ static const struct option long_opts[] = {
 	{ "addresses", no_argument, NULL, OPT_ADDRESSES },
 	{ "no-gpu", no_argument, NULL, OPT_NO_GPU },
 	{ "no-python", no_argument, NULL, OPT_NO_PYTHON },
+	{ "no-debuginfod", no_argument, NULL, OPT_NO_DEBUGINFOD },
+	{ "push", required_argument, NULL, OPT_PUSH },
+	{ "push-label", required_argument, NULL, OPT_PUSH_LABEL },
+	{ "push-every", required_argument, NULL, OPT_PUSH_EVERY },
+	{ "push-app", required_argument, NULL, OPT_PUSH_APP },
+	{ "push-tenant", required_argument, NULL, OPT_PUSH_TENANT },
 	{ "ledger", required_argument, NULL, OPT_LEDGER },
 	{ "top", required_argument, NULL, 'n' },
 	{ "refresh", required_argument, NULL, 'r' },
@@ -363,6 +383,35 @@ static int handle(int c, char **argv, unsigned max_rate, struct cli_options *o, 
 	case OPT_NO_PYTHON:
 		o->no_python = 1;
 		return 0;
+	case OPT_NO_DEBUGINFOD:
+		o->no_debuginfod = 1;
+		return 0;
+	case OPT_PUSH:
+		o->push_url = optarg;
+		return 0;
+	case OPT_PUSH_LABEL:
+		if (o->npush_labels == sizeof(o->push_labels) / sizeof(o->push_labels[0])) {
+			snprintf(err, len, "too many --push-label (at most %zu)", o->npush_labels);
+			return -EINVAL;
+		}
+		o->push_labels[o->npush_labels++] = optarg;
+		return 0;
+	case OPT_PUSH_EVERY:
+		if (parse_seconds(optarg, &o->push_every_s, err, len) == 0 && o->push_every_s >= 1)
+			return 0;
+		snprintf(err, len, "invalid --push-every '%s': give a number of seconds, 1 or more",
+			 optarg);
+		return -EINVAL;
+	case OPT_PUSH_APP:
+		o->push_app = optarg;
+		return 0;
+	case OPT_PUSH_TENANT:
+		if (!optarg[0] || strpbrk(optarg, "\r\n")) {
+			snprintf(err, len, "invalid --push-tenant: give a tenant id on one line");
+			return -EINVAL;
+		}
+		o->push_tenant = optarg;
+		return 0;
 	case OPT_SYMBOL_MB: {
 		int mb;
 
@@ -430,6 +479,15 @@ static int parse_record(int argc, char **argv, unsigned max_rate, struct cli_opt
 	}
 	if (o->wall && o->no_offcpu) {
 		snprintf(err, len, "--wall needs the off-CPU time that --no-offcpu turns off");
+		return -EINVAL;
+	}
+	if (o->mode != CLI_RECORD && (o->push_url || o->npush_labels || o->push_every_s ||
+				      o->push_app || o->push_tenant)) {
+		snprintf(err, len, "--push and its options are for flametop record");
+		return -EINVAL;
+	}
+	if (!o->push_url && (o->npush_labels || o->push_every_s || o->push_app || o->push_tenant)) {
+		snprintf(err, len, "--push-label, --push-every, --push-app and --push-tenant need --push URL");
 		return -EINVAL;
 	}
 	if (o->pid && o->argv) {
@@ -593,6 +651,7 @@ void cli_session_config(const struct cli_options *o, struct session_config *cfg)
 	cfg->no_hybrid = o->no_hybrid;
 	cfg->no_gpu = o->no_gpu;
 	cfg->no_python = o->no_python;
+	cfg->debuginfod_urls = o->no_debuginfod ? NULL : o->debuginfod_urls;
 	/* As root, the kernel's symbols are kept between runs (root's own
 	 * directory: no one else can plant a table there). */
 	cfg->cache_dir = geteuid() == 0 ? "/var/cache/flametop" : NULL;

@@ -1,5 +1,6 @@
 /* flametop — entry point: dispatch to a face. */
 #include "cli.h"
+#include "dbgfetch.h"
 #include "events.h"
 #include "diff.h"
 #include "record.h"
@@ -8,6 +9,8 @@
 
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 
 /* Each thread needs an event per CPU per counted event: take the whole
@@ -41,10 +44,17 @@ int main(int argc, char **argv)
 {
 	struct cli_options o;
 	char err[1024] = "";
+	const char *urls;
 	int e;
 
+	/* The debuginfod helper this process starts (see dbgfetch.h). */
+	if (argc == 3 && !strcmp(argv[1], DBGFETCH_HELPER_ARG))
+		return dbgfetch_helper_main(atoi(argv[2]));
+	/* Before anything reads it: libdwfl would download on the sample path. */
+	urls = dbgfetch_claim_env();
 	setlocale(LC_ALL, "");
 	e = cli_parse(argc, argv, sampler_max_rate(), &o, err, sizeof(err));
+	o.debuginfod_urls = urls;
 	if (e) {
 		if (err[0])
 			fprintf(stderr, "flametop: %s\n", err);

@@ -2,6 +2,7 @@
  * the hotspot table too: stdout belongs to the launched command (its output
  * stays byte for byte what it would be alone) or to `-o -`. */
 #include "record.h"
+#include "push.h"
 
 #include "compare.h"
 #include "face.h"
@@ -83,19 +84,67 @@ static void print_table(const struct profile *p, const struct ctree *t, int top)
 	free(hs);
 }
 
-static void sample_loop(struct session *s, const struct cli_options *o)
+static void say_notes(struct session *s)
 {
+	const char *note;
+
+	while ((note = session_take_note(s)))
+		fprintf(stderr, "flametop: %s\n", note);
+}
+
+#define PUSH_EVERY_S 10.0 /* --push-every's default */
+#define PUSH_DRAIN_S 15.0 /* what the last pushes get at the end */
+
+/* --push: what came since the last push goes to the server (the request
+ * itself on push's own thread). */
+static void push_now(struct session *s, struct pusher *p)
+{
+	struct report r;
+
+	report_from_session(&r, s);
+	if (push_interval(p, &r, time(NULL)))
+		fprintf(stderr, "flametop: --push: out of memory building a profile\n");
+}
+
+static void sample_loop(struct session *s, const struct cli_options *o, struct pusher *p)
+{
+	double every = o->push_every_s > 0 ? o->push_every_s : PUSH_EVERY_S, next = every;
+
 	while (!face_stop_signal()) {
-		if (session_poll(s, 100))
+		int done = session_poll(s, 100);
+
+		say_notes(s);
+		if (done)
 			break;
+		if (p && session_elapsed(s) >= next) {
+			push_now(s, p);
+			next += every;
+		}
 		if (o->duration_s > 0 && session_elapsed(s) >= o->duration_s)
 			break;
 	}
 }
 
-static int finish(struct session *s, const struct cli_options *o, const struct ledger *lg,
-		  struct saved_report *base)
+/* The last push, a bounded wait for the queue, and what it came to.
+ * Returns 1 when a push was not accepted. */
+static int push_last(struct session *s, const struct cli_options *o, struct pusher *p,
+		     struct push_stats *st)
 {
+	push_now(s, p);
+	push_drain(p, PUSH_DRAIN_S);
+	push_get_stats(p, st);
+	fprintf(stderr, "flametop: pushed %llu of %llu profiles to %s (%llu retries%s%s)\n",
+		(unsigned long long)st->sent, (unsigned long long)(st->pushes),
+		o->push_url, (unsigned long long)st->retries, st->last_error[0] ? "; last error: " : "",
+		st->last_error);
+	return st->sent < st->pushes;
+}
+
+static int finish(struct session *s, const struct cli_options *o, const struct ledger *lg,
+		  struct saved_report *base, struct pusher *p)
+{
+	struct push_stats pst;
+	int push_rc = 0;
 	struct report r;
 	struct ctree *wall = NULL;
 	struct comparison cmp;
@@ -104,14 +153,21 @@ static int finish(struct session *s, const struct cli_options *o, const struct l
 	int rc;
 
 	session_finish(s);
+	say_notes(s);
 	if (face_stop_signal())
 		fprintf(stderr, "flametop: stopped by %s\n", strsignal(face_stop_signal()));
 	fprintf(stderr, "flametop: target %s; %llu samples in %.2f s, %llu lost\n",
 		target_state_line(&s->target, state, sizeof(state)),
 		(unsigned long long)s->profile->samples, session_elapsed(s),
 		(unsigned long long)(s->profile->lost + s->profile->dropped));
+	if (p)
+		push_rc = push_last(s, o, p, &pst);
 	report_from_session(&r, s);
 	r.ledger = lg;
+	if (p) {
+		r.push = &pst;
+		r.push_url = o->push_url;
+	}
 	if (o->wall)
 		face_wall(&r, &wall);
 	if (!o->quiet)
@@ -123,7 +179,7 @@ static int finish(struct session *s, const struct cli_options *o, const struct l
 	if (r.comparison)
 		compare_free(&cmp);
 	ctree_free(wall);
-	return rc;
+	return rc ? rc : push_rc;
 }
 
 static void drop_base(struct saved_report *b)
@@ -141,6 +197,7 @@ int record_run(const struct cli_options *o)
 	char err[4400];
 	struct ledger lg;
 	struct saved_report *base = NULL;
+	struct pusher *push = NULL;
 	int rc;
 
 	ledger_init(&lg);
@@ -156,6 +213,21 @@ int record_run(const struct cli_options *o)
 			return 2;
 		}
 	}
+	if (o->push_url) {
+		struct push_config pc = { .url = o->push_url,
+					  .app = o->push_app,
+					  .tenant = o->push_tenant,
+					  .nlabels = o->npush_labels,
+					  .retries = -1 };
+
+		memcpy(pc.labels, o->push_labels, o->npush_labels * sizeof(*pc.labels));
+		if (!(push = push_new(&pc, err, sizeof(err)))) {
+			fprintf(stderr, "flametop: %s\n", err);
+			ledger_fini(&lg);
+			drop_base(base);
+			return 2;
+		}
+	}
 	face_catch_signals();
 	cli_session_config(o, &cfg);
 	s = session_open(&cfg, err, sizeof(err));
@@ -163,6 +235,7 @@ int record_run(const struct cli_options *o)
 		fprintf(stderr, "flametop: %s\n", err);
 		ledger_fini(&lg);
 		drop_base(base);
+		push_free(push);
 		return 1;
 	}
 	/* Start first: a command that cannot run is then the only thing said. */
@@ -171,13 +244,15 @@ int record_run(const struct cli_options *o)
 		session_free(s);
 		ledger_fini(&lg);
 		drop_base(base);
+		push_free(push);
 		return 1;
 	}
 	announce(s, o);
-	sample_loop(s, o);
-	rc = finish(s, o, &lg, base);
+	sample_loop(s, o, push);
+	rc = finish(s, o, &lg, base, push);
 	session_free(s);
 	ledger_fini(&lg);
 	drop_base(base);
+	push_free(push);
 	return rc;
 }

@@ -2,6 +2,7 @@
 import math
 import os
 import pathlib
+import shutil
 import subprocess
 import time
 
@@ -21,6 +22,23 @@ def workload(name):
 def run_flametop(*args, timeout=60, env=None, cwd=None):
     return subprocess.run([str(FLAMETOP), *map(str, args)], capture_output=True, text=True,
                           timeout=timeout, env=env, cwd=cwd)
+
+
+GO = shutil.which("go") or ("/usr/lib/go/bin/go" if os.path.exists("/usr/lib/go/bin/go") else None)
+
+
+def go_pprof_top(path, tmp_path):
+    """go tool pprof -top on PATH: (its output, flat samples per function)."""
+    env = dict(os.environ, HOME=str(tmp_path), PPROF_TMPDIR=str(tmp_path))
+    top = subprocess.run([GO, "tool", "pprof", "-top", "-nodecount=100", str(path)],
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert top.returncode == 0, top.stderr
+    flat = {}
+    for line in top.stdout.splitlines():
+        f = line.split()
+        if len(f) == 6 and f[1].endswith("%"):
+            flat[f[5]] = int(f[0])
+    return top.stdout, flat
 
 
 def host_gpu():

@@ -81,7 +81,9 @@ def test_launched_script_shares_follow_its_known_split(tmp_path, python):
         "name": "cpython", "version": "3.11",
         "module": doc["target"]["interpreter"]["module"]}
     py = doc["scenario"]["python_frames"]
-    assert py["samples"] > 500 and py["mean_read_lag_ms"] < 10, py
+    # Typically 3-9 ms; the mean takes in the start-up backlog, and a loaded
+    # machine (CI, or a build beside it) pushes it past 10 ms now and then.
+    assert py["samples"] > 500 and py["mean_read_lag_ms"] < 15, py
     spot = {h["function"]: h for h in doc["hotspots"]}
     assert spot["work_a"]["category"] == "python"
     assert spot["work_a"]["location"].endswith("pysplit.py:7"), spot["work_a"]

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import (FLAMETOP, hotspot, load_yaml, run_flametop, share_tolerance,
+from conftest import (FLAMETOP, GO, go_pprof_top, hotspot, load_yaml, run_flametop, share_tolerance,
                       step_anywhere, workload)
 
 # split's work is 6:3:1 by iteration count: the truth on any machine, loaded or not.
@@ -214,7 +214,6 @@ def test_folded_counts_every_sample(tmp_path):
     assert abs(100.0 * a / total - 60.0) <= share_tolerance(60.0, total), (a, total)
 
 
-GO = shutil.which("go") or ("/usr/lib/go/bin/go" if os.path.exists("/usr/lib/go/bin/go") else None)
 
 
 @pytest.mark.skipif(GO is None, reason="go is absent (Debian's golang-go provides go tool pprof)")
@@ -224,17 +223,10 @@ def test_pprof_read_by_go_tool_pprof(tmp_path):
     assert r.returncode == 0, r.stderr
     doc = load_yaml(out)
     env = dict(os.environ, HOME=str(tmp_path), PPROF_TMPDIR=str(tmp_path))
-    top = subprocess.run([GO, "tool", "pprof", "-top", "-nodecount=100", str(pb)],
-                         capture_output=True, text=True, timeout=120, env=env)
-    assert top.returncode == 0, top.stderr
-    flat = {}
-    for line in top.stdout.splitlines():
-        f = line.split()
-        if len(f) == 6 and f[1].endswith("%"):
-            flat[f[5]] = int(f[0])
-    assert "Total samples = %d" % doc["scenario"]["samples"] in top.stdout, top.stdout
+    top, flat = go_pprof_top(pb, tmp_path)
+    assert "Total samples = %d" % doc["scenario"]["samples"] in top, top
     # The main mapping is the target's own binary, not the first module seen.
-    assert top.stdout.startswith("File: split\n"), top.stdout[:200]
+    assert top.startswith("File: split\n"), top[:200]
     # The same split as the YAML, function by function.
     for fn in ("work_a", "work_b", "work_c"):
         assert flat[fn] == hotspot(doc, fn)["samples"], (fn, flat)
