@@ -31,7 +31,7 @@ DEB_BUILD := gcc make pkg-config libncurses-dev libdw-dev libelf-dev libunwind-d
              libyaml-dev libpfm4-dev zlib1g-dev g++ libprotobuf-c-dev protobuf-c-compiler \
              libdebuginfod-dev libcurl4-openssl-dev
 DEB_TEST  := libcmocka-dev python3-pytest python3-yaml tmux linux-perf clang golang-go \
-             libclang-rt-14-dev valgrind time debuginfod
+             libclang-rt-14-dev valgrind time debuginfod clang-format
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
 # pkg-config module -> Debian package, for the probe's install hint.
@@ -86,7 +86,7 @@ NVML_DOUBLE := $(BUILD)/tests/doubles/libnvidia-ml.so.1
 BENCH_BIN := $(BUILD)/bench/fixedwork $(BUILD)/bench/switchy
 TOOL_BIN  := $(BUILD)/bench/unwind_bench $(BUILD)/bench/redraw_bench
 
-.PHONY: all demo check check-loaded unit integration bench deps need-deps probe clean install format \
+.PHONY: all demo check check-loaded unit integration bench deps need-deps probe clean install format format-check \
         fuzz fuzz-build fuzz-run fuzz-smoke
 
 all: probe $(BUILD)/flametop $(WL_BIN) $(TOOL_BIN) $(NVML_DOUBLE)
@@ -184,6 +184,7 @@ need-deps:
 # under ASan + UBSan, then every fuzzer's smoke run. (make check SANITIZE=1
 # runs the integration suite under the sanitizers too.)
 check: need-deps
+	@$(MAKE) --no-print-directory format-check
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@$(MAKE) --no-print-directory unit integration
 ifneq ($(SANITIZE),1)
@@ -259,8 +260,16 @@ install: all
 	install -D -m 755 $(BUILD)/flametop $(DESTDIR)$(PREFIX)/bin/flametop
 	install -D -m 644 docs/flametop.1 $(DESTDIR)$(PREFIX)/share/man/man1/flametop.1
 
+FORMATTED := $(wildcard */*.c include/*.h tests/*/*.c)
+
 format:
-	clang-format -i $(wildcard */*.c include/*.h tests/*/*.c)
+	clang-format -i $(FORMATTED)
+
+# Part of make check: a file clang-format would change fails it (make format fixes it).
+format-check:
+	@bad=$$(for f in $(FORMATTED); do clang-format "$$f" | cmp -s - "$$f" || echo "$$f"; done); \
+	  if [ -n "$$bad" ]; then echo "format: not as make format leaves it:" $$bad >&2; exit 1; fi; \
+	  echo "format: $(words $(FORMATTED)) files as make format leaves them"
 
 clean:
 	rm -rf build

@@ -83,8 +83,7 @@ static double time_draw(struct app *a, struct surface *s, int reps)
 	return median(t, reps);
 }
 
-static double time_keys(struct app *a, struct surface *s, const uint32_t *keys, int nkeys,
-			int reps)
+static double time_keys(struct app *a, struct surface *s, const uint32_t *keys, int nkeys, int reps)
 {
 	double t[reps];
 

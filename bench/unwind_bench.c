@@ -42,8 +42,8 @@ static void keep(const struct perf_rec *r, void *arg)
 	if (!k->stack)
 		return;
 	memcpy(k->stack, r->sample.stack, r->sample.stack_size);
-	k->in = (struct unwind_sample){ (pid_t)r->pid, (pid_t)r->tid, k->regs, k->stack,
-					r->sample.stack_size, 0 };
+	k->in = (struct unwind_sample){ (pid_t)r->pid, (pid_t)r->tid,        k->regs,
+					k->stack,      r->sample.stack_size, 0 };
 	s->n++;
 }
 
@@ -100,7 +100,10 @@ int main(int argc, char **argv)
 {
 	struct snaps s = { calloc(MAX_SNAPS, sizeof(struct snap)), 0 };
 	struct session_config cfg = {
-		.freq_hz = 999, .call_graph = CALLGRAPH_DWARF, .tap = keep, .tap_arg = &s,
+		.freq_hz = 999,
+		.call_graph = CALLGRAPH_DWARF,
+		.tap = keep,
+		.tap_arg = &s,
 		.keep_exited = 1 /* the snapshots are replayed after the command ends */
 	};
 	int check = 0, a = 1, passes = 3;

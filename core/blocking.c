@@ -241,10 +241,10 @@ void blocking_cache_free(struct blocking_cache *c)
 const char *blocking_name(enum block_reason r)
 {
 	static const char *const names[] = {
-		[BLOCK_NONE] = "other",	     [BLOCK_LOCK] = "lock",
-		[BLOCK_SLEEP] = "sleep",     [BLOCK_FILE] = "file I/O",
-		[BLOCK_NET] = "network I/O", [BLOCK_POLL] = "poll/epoll",
-		[BLOCK_PIPE] = "pipe/tty",   [BLOCK_CHILD] = "child wait",
+		[BLOCK_NONE] = "other",       [BLOCK_LOCK] = "lock",
+		[BLOCK_SLEEP] = "sleep",      [BLOCK_FILE] = "file I/O",
+		[BLOCK_NET] = "network I/O",  [BLOCK_POLL] = "poll/epoll",
+		[BLOCK_PIPE] = "pipe/tty",    [BLOCK_CHILD] = "child wait",
 		[BLOCK_FAULT] = "page fault", [BLOCK_PREEMPT] = "preempted",
 	};
 	return names[r];
@@ -258,9 +258,9 @@ void blocking_frame_name(enum block_reason r, char *buf, size_t len)
 const char *blocking_key(enum block_reason r)
 {
 	static const char *const keys[] = {
-		[BLOCK_NONE] = "other", [BLOCK_LOCK] = "lock",	 [BLOCK_SLEEP] = "sleep",
-		[BLOCK_FILE] = "file",	[BLOCK_NET] = "network", [BLOCK_POLL] = "poll",
-		[BLOCK_PIPE] = "pipe",	[BLOCK_CHILD] = "child", [BLOCK_FAULT] = "fault",
+		[BLOCK_NONE] = "other",        [BLOCK_LOCK] = "lock",   [BLOCK_SLEEP] = "sleep",
+		[BLOCK_FILE] = "file",         [BLOCK_NET] = "network", [BLOCK_POLL] = "poll",
+		[BLOCK_PIPE] = "pipe",         [BLOCK_CHILD] = "child", [BLOCK_FAULT] = "fault",
 		[BLOCK_PREEMPT] = "preempted",
 	};
 	return keys[r];
@@ -285,8 +285,8 @@ static int sum_visit(const struct ctree *t, uint32_t id, void *arg)
 	return 0;
 }
 
-void blocking_sum(const struct ctree *t, const struct frametab *ft,
-		  uint64_t weight[BLOCK_NREASONS], uint64_t samples[BLOCK_NREASONS])
+void blocking_sum(const struct ctree *t, const struct frametab *ft, uint64_t weight[BLOCK_NREASONS],
+		  uint64_t samples[BLOCK_NREASONS])
 {
 	struct sum_ctx c = { ft, weight, samples };
 

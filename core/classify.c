@@ -103,10 +103,11 @@ static void classify_on_cpu(const struct classify_input *in, double on, struct c
 	if (in->has_cache && in->cache_miss_pct >= CACHE_MISS_PCT &&
 	    (!in->has_ipc || in->ipc < CACHE_IPC)) {
 		out->kind = BN_CACHE;
-		snprintf(out->detail, sizeof(out->detail),
-			 "cache-bound: on-CPU %.0f%% of wall time, %.1f%% of cache references miss; "
-			 "IPC %.2f%s",
-			 on, in->cache_miss_pct, in->has_ipc ? in->ipc : 0.0, more);
+		snprintf(
+		    out->detail, sizeof(out->detail),
+		    "cache-bound: on-CPU %.0f%% of wall time, %.1f%% of cache references miss; "
+		    "IPC %.2f%s",
+		    on, in->cache_miss_pct, in->has_ipc ? in->ipc : 0.0, more);
 		return;
 	}
 	if (fault >= FAULT_PCT) {
@@ -121,8 +122,9 @@ static void classify_on_cpu(const struct classify_input *in, double on, struct c
 	snprintf(out->detail, sizeof(out->detail),
 		 "%s-bound: on-CPU %.0f ms in %.0f ms of wall time (%.0f%% of the threads' time, "
 		 "%ld thread%s sampled); user %.0f ms, sys %.0f ms (%.0f%% in the kernel)%s",
-		 out->kind == BN_KERNEL ? "kernel" : "CPU", in->cpu_ms, in->wall_ms, on, in->threads,
-		 in->threads == 1 ? "" : "s", in->user_ms, in->sys_ms, 100 * sys_share, more);
+		 out->kind == BN_KERNEL ? "kernel" : "CPU", in->cpu_ms, in->wall_ms, on,
+		 in->threads, in->threads == 1 ? "" : "s", in->user_ms, in->sys_ms, 100 * sys_share,
+		 more);
 }
 
 /* On a CPU less than CPU_BOUND_PCT only because others held the CPUs. */
@@ -151,11 +153,11 @@ static void classify_off_cpu(const struct classify_input *in, double on, struct 
 	growth_note(in, more, sizeof(more));
 	if (in->has_offcpu && (why = top_offcpu(in, &total), total > 0)) {
 		static const enum bottleneck of[BLOCK_NREASONS] = {
-			[BLOCK_NONE] = BN_OFFCPU_LOCK, [BLOCK_LOCK] = BN_OFFCPU_LOCK,
+			[BLOCK_NONE] = BN_OFFCPU_LOCK,  [BLOCK_LOCK] = BN_OFFCPU_LOCK,
 			[BLOCK_SLEEP] = BN_OFFCPU_LOCK, [BLOCK_FILE] = BN_IO_FILE,
-			[BLOCK_NET] = BN_IO_NETWORK,   [BLOCK_POLL] = BN_IO_NETWORK,
+			[BLOCK_NET] = BN_IO_NETWORK,    [BLOCK_POLL] = BN_IO_NETWORK,
 			[BLOCK_PIPE] = BN_OFFCPU_LOCK,  [BLOCK_CHILD] = BN_OFFCPU_LOCK,
-			[BLOCK_FAULT] = BN_MEMORY,     [BLOCK_PREEMPT] = BN_CPU,
+			[BLOCK_FAULT] = BN_MEMORY,      [BLOCK_PREEMPT] = BN_CPU,
 		};
 		out->kind = of[why];
 		snprintf(out->detail, sizeof(out->detail),
@@ -176,7 +178,7 @@ static void classify_off_cpu(const struct classify_input *in, double on, struct 
 		 "off-CPU-bound: on-CPU only %.0f ms in %.0f ms of wall time, so the threads wait "
 		 "%.0f%% of the time; disk I/O %.1f MiB/s%s%s",
 		 in->cpu_ms, in->wall_ms, 100 - on, io_rate / (1 << 20),
-		 out->kind == BN_IO_FILE	 ? " (file I/O likely)"
+		 out->kind == BN_IO_FILE      ? " (file I/O likely)"
 		 : out->kind == BN_IO_NETWORK ? " and kernel time in sockets and polling "
 						"(network I/O likely)"
 					      : " (waiting on locks, sleeps or other processes; "
@@ -230,8 +232,8 @@ size_t suggest(const struct classify_input *in, struct suggestion *out)
 		char starved[64] = "";
 
 		if (runnable >= 0.5)
-			snprintf(starved, sizeof(starved), ", runnable but waiting for a CPU %.0f%%",
-				 runnable);
+			snprintf(starved, sizeof(starved),
+				 ", runnable but waiting for a CPU %.0f%%", runnable);
 		s = add(out, &n, "cpu_bound");
 		snprintf(s->text, sizeof(s->text), "The target is CPU-bound");
 		snprintf(s->evidence, sizeof(s->evidence),
@@ -245,10 +247,11 @@ size_t suggest(const struct classify_input *in, struct suggestion *out)
 		s = add(out, &n, "off_cpu");
 		/* What it waits for, where switch-out stacks say. */
 		if (why != BLOCK_NONE && total > 0)
-			snprintf(s->text, sizeof(s->text), "The target is off-CPU: it waits, most in %s",
-				 blocking_name(why));
+			snprintf(s->text, sizeof(s->text),
+				 "The target is off-CPU: it waits, most in %s", blocking_name(why));
 		else
-			snprintf(s->text, sizeof(s->text), "The target is off-CPU / I/O-bound: it waits");
+			snprintf(s->text, sizeof(s->text),
+				 "The target is off-CPU / I/O-bound: it waits");
 		snprintf(s->evidence, sizeof(s->evidence),
 			 "threads off the CPU %.0f%% of their wall time; disk read %.1f MiB, "
 			 "written %.1f MiB in %.1f s",
@@ -257,10 +260,11 @@ size_t suggest(const struct classify_input *in, struct suggestion *out)
 	}
 	if (in->has_growth && in->leak) {
 		s = add(out, &n, "memory_growth");
-		snprintf(s->text, sizeof(s->text), "Memory grows steadily: a leak or an unbounded cache");
+		snprintf(s->text, sizeof(s->text),
+			 "Memory grows steadily: a leak or an unbounded cache");
 		snprintf(s->evidence, sizeof(s->evidence),
-			 "RSS %+.1f MiB/min over %.0f s, least-squares fit R2 %.2f", in->growth_mib_min,
-			 in->growth_span_s, in->growth_r2);
+			 "RSS %+.1f MiB/min over %.0f s, least-squares fit R2 %.2f",
+			 in->growth_mib_min, in->growth_span_s, in->growth_r2);
 	}
 	if (in->samples && in->cpu_ms > 0 && sys_share >= SG_KERNEL_SHARE) {
 		enum block_reason top = BLOCK_NONE;
@@ -269,7 +273,8 @@ size_t suggest(const struct classify_input *in, struct suggestion *out)
 			if (in->kernel_weight[r] > in->kernel_weight[top])
 				top = (enum block_reason)r;
 		s = add(out, &n, "kernel_heavy");
-		snprintf(s->text, sizeof(s->text), "The kernel does much of the work (system calls)");
+		snprintf(s->text, sizeof(s->text),
+			 "The kernel does much of the work (system calls)");
 		if (top == BLOCK_NONE)
 			snprintf(s->evidence, sizeof(s->evidence),
 				 "%.0f%% of CPU time in the kernel (sys %.0f ms of %.0f ms)",
@@ -283,14 +288,16 @@ size_t suggest(const struct classify_input *in, struct suggestion *out)
 	}
 	if (in->samples && in->hot_function[0] && in->hot_self_pct >= SG_HOT_SELF_PCT) {
 		s = add(out, &n, "hot_path");
-		snprintf(s->text, sizeof(s->text), "One hot path dominates: %.100s", in->hot_function);
+		snprintf(s->text, sizeof(s->text), "One hot path dominates: %.100s",
+			 in->hot_function);
 		snprintf(s->evidence, sizeof(s->evidence),
 			 "%.200s takes %.1f%% of the samples itself, %.1f%% with its callees",
 			 in->hot_function, in->hot_self_pct, in->hot_total_pct);
 	}
 	if (in->has_cache && in->cache_miss_pct >= CACHE_MISS_PCT) {
 		s = add(out, &n, "cache_bound");
-		snprintf(s->text, sizeof(s->text), "The target is cache-bound: memory access stalls it");
+		snprintf(s->text, sizeof(s->text),
+			 "The target is cache-bound: memory access stalls it");
 		if (in->has_ipc)
 			snprintf(s->evidence, sizeof(s->evidence),
 				 "%.1f%% of cache references miss; IPC %.2f", in->cache_miss_pct,
@@ -300,7 +307,8 @@ size_t suggest(const struct classify_input *in, struct suggestion *out)
 				 "%.1f%% of cache references miss", in->cache_miss_pct);
 	}
 	if (in->has_offcpu && (top_offcpu(in, &total), total > 0) &&
-	    100.0 * in->offcpu_ms[BLOCK_LOCK] / (in->wall_ms * (in->threads > 0 ? in->threads : 1)) >=
+	    100.0 * in->offcpu_ms[BLOCK_LOCK] /
+		    (in->wall_ms * (in->threads > 0 ? in->threads : 1)) >=
 		SG_LOCK_PCT) {
 		s = add(out, &n, "lock_bound");
 		snprintf(s->text, sizeof(s->text), "Threads are held up by lock contention");

@@ -67,7 +67,8 @@ static int cmp_entry(const void *a, const void *b, void *by_name)
 
 static double change(const struct compare_fn *f)
 {
-	double s = fabs(f->self_pct[1] - f->self_pct[0]), t = fabs(f->total_pct[1] - f->total_pct[0]);
+	double s = fabs(f->self_pct[1] - f->self_pct[0]),
+	       t = fabs(f->total_pct[1] - f->total_pct[0]);
 
 	return s > t ? s : t;
 }
@@ -82,8 +83,7 @@ static int cmp_change(const void *a, const void *b)
 }
 
 /* A number at PATH (keys) in the side's export; 0 when present. */
-static int doc_number(const struct saved_report *s, const char *const *path, size_t n,
-		      double *out)
+static int doc_number(const struct saved_report *s, const char *const *path, size_t n, double *out)
 {
 	struct yr d = { (yaml_document_t *)&s->doc, NULL, 0 };
 	const yaml_node_t *m;
@@ -117,7 +117,7 @@ static void set_metric(struct comparison *c, const char *key, int side, double v
 	}
 }
 
-static const char *const BASELINE[] = { "wall_time_ms",   "cpu_time_ms",   "user_time_ms",
+static const char *const BASELINE[] = { "wall_time_ms",   "cpu_time_ms",    "user_time_ms",
 					"sys_time_ms",    "memory_peak_mb", "io_read_bytes",
 					"io_write_bytes", "off_cpu_pct" };
 
@@ -130,13 +130,15 @@ static void reasons(struct comparison *c, int side)
 
 	if (s->folded || !s->doc.nodes.start)
 		return;
-	m = yr_get(&d, yr_get(&d, yr_get(&d, yaml_document_get_root_node(d.doc), "baseline"),
-			      "off_cpu"),
-		   "by_reason_ms");
+	m = yr_get(
+	    &d, yr_get(&d, yr_get(&d, yaml_document_get_root_node(d.doc), "baseline"), "off_cpu"),
+	    "by_reason_ms");
 	if (!m || m->type != YAML_MAPPING_NODE)
 		return;
-	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-		const char *k = yr_scalar(yr_node(&d, p->key)), *v = yr_scalar(yr_node(&d, p->value));
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
+	     p++) {
+		const char *k = yr_scalar(yr_node(&d, p->key)),
+			   *v = yr_scalar(yr_node(&d, p->value));
 		char key[48], *end;
 		double x;
 
@@ -211,7 +213,8 @@ static int collect(struct comparison *c, struct hotspot **hs, long *nhs, struct 
 				continue;
 			if (grow_array(out, &cap, *n + 1, sizeof(**out)))
 				return -ENOMEM;
-			(*out)[(*n)++] = (struct entry){ f->name, f->module, side, &hs[side][i], p };
+			(*out)[(*n)++] =
+			    (struct entry){ f->name, f->module, side, &hs[side][i], p };
 		}
 	}
 	return 0;
@@ -365,9 +368,9 @@ static int judge_function(const struct comparison *c, const struct compare_fn *f
 		int down = !strcmp(w[2], "falls"), sig = fabs(z) >= 1.96;
 
 		*verdict = !sig ? 0 : (down ? z < 0 : z > 0) ? 1 : 2;
-		snprintf(ev, len, "diff: %s %s %.2f%% -> %.2f%% (%+.2f points, z %.2f%s)%s", f->name,
-			 w[1], before, after, after - before, z, sig ? "" : ", not significant",
-			 *verdict == 0 ? ": undecided" : "");
+		snprintf(ev, len, "diff: %s %s %.2f%% -> %.2f%% (%+.2f points, z %.2f%s)%s",
+			 f->name, w[1], before, after, after - before, z,
+			 sig ? "" : ", not significant", *verdict == 0 ? ": undecided" : "");
 		return 0;
 	}
 	if (nw < 4 || parse_op(w[2], &op) || parse_value(w[3], &x))
@@ -379,8 +382,8 @@ static int judge_function(const struct comparison *c, const struct compare_fn *f
 	return 0;
 }
 
-static int judge_metric(const struct compare_metric *m, char **w, size_t nw, int *verdict,
-			char *ev, size_t len)
+static int judge_metric(const struct compare_metric *m, char **w, size_t nw, int *verdict, char *ev,
+			size_t len)
 {
 	int op, change = nw >= 2 && !strcmp(w[1], "change");
 	double x, v;
@@ -401,7 +404,9 @@ static int judge_metric(const struct compare_metric *m, char **w, size_t nw, int
 	if (!strcmp(w[k], "falls") || !strcmp(w[k], "rises")) {
 		int down = !strcmp(w[k], "falls");
 
-		*verdict = m->v[1] == m->v[0] ? 2 : (down ? m->v[1] < m->v[0] : m->v[1] > m->v[0]) ? 1 : 2;
+		*verdict = m->v[1] == m->v[0]                               ? 2
+			   : (down ? m->v[1] < m->v[0] : m->v[1] > m->v[0]) ? 1
+									    : 2;
 		snprintf(ev, len, "diff: %s %.2f -> %.2f", m->key, m->v[0], m->v[1]);
 		return 0;
 	}
@@ -411,13 +416,15 @@ static int judge_metric(const struct compare_metric *m, char **w, size_t nw, int
 		v = m->v[1];
 	else if (compare_change_pct(m, &v)) {
 		*verdict = 0;
-		snprintf(ev, len, "diff: %s was 0 on the base side: no change in %% to judge", m->key);
+		snprintf(ev, len, "diff: %s was 0 on the base side: no change in %% to judge",
+			 m->key);
 		return 0;
 	}
 	*verdict = holds(v, op, x) ? 1 : 2;
 	if (change)
 		snprintf(ev, len, "diff: %s %.2f -> %.2f (%+.1f%%): change %s %g%% %s", m->key,
-			 m->v[0], m->v[1], v, OPS[op], x, *verdict == 1 ? "holds" : "does not hold");
+			 m->v[0], m->v[1], v, OPS[op], x,
+			 *verdict == 1 ? "holds" : "does not hold");
 	else
 		snprintf(ev, len, "diff: %s %.2f after (%.2f before): %s %g %s", m->key, m->v[1],
 			 m->v[0], OPS[op], x, *verdict == 1 ? "holds" : "does not hold");

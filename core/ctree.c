@@ -277,7 +277,8 @@ void ctree_subtract(struct ctree *t, const struct ctree *earlier)
 		if (d->frame != e->frame || d->parent != e->parent)
 			continue; /* not the same node: not a snapshot of T */
 		d->samples -= e->samples < d->samples ? e->samples : d->samples;
-		d->self_samples -= e->self_samples < d->self_samples ? e->self_samples : d->self_samples;
+		d->self_samples -=
+		    e->self_samples < d->self_samples ? e->self_samples : d->self_samples;
 		d->weight -= e->weight < d->weight ? e->weight : d->weight;
 		d->self_weight -= e->self_weight < d->self_weight ? e->self_weight : d->self_weight;
 		for (size_t k = 0; t->nctr == earlier->nctr && k < 2 * t->nctr; k++) {

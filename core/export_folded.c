@@ -69,7 +69,10 @@ static int write_folded(FILE *f, const struct report *r)
 	return ferror(f) ? -EIO : 0;
 }
 
-const struct exporter exporter_folded = { .name = "folded", .write = write_folded };
+static const char *const folded_suffixes[] = { ".folded", ".collapsed", ".txt", NULL };
+const struct exporter exporter_folded = {
+	.name = "folded", .write = write_folded, .ext = "folded", .suffixes = folded_suffixes
+};
 
 /* ---- differential: "a;b;c BASE AFTER", the format of flamegraph's
  * difffolded.pl, which flamegraph.pl draws as a differential graph ---- */
@@ -101,7 +104,8 @@ static int visit_diff(const struct ctree *t, uint32_t id, void *arg)
 	if (id == CTREE_ROOT || !n->self_samples)
 		return 0;
 	if (grow_array(&c->path, &c->cap, n->depth, sizeof(*c->path)) ||
-	    grow_array(&c->v, &c->capv, c->n + 1, sizeof(*c->v)) || !(m = open_memstream(&buf, &len))) {
+	    grow_array(&c->v, &c->capv, c->n + 1, sizeof(*c->v)) ||
+	    !(m = open_memstream(&buf, &len))) {
 		c->err = -ENOMEM;
 		return 1;
 	}
@@ -160,4 +164,6 @@ static int write_folded_diff(FILE *f, const struct report *r)
 	return ferror(f) ? -EIO : 0;
 }
 
-const struct exporter exporter_folded_diff = { .name = "folded", .write = write_folded_diff };
+const struct exporter exporter_folded_diff = { .name = "folded",
+					       .write = write_folded_diff,
+					       .ext = "folded" };

@@ -82,7 +82,8 @@ static int64_t str(struct pctx *c, const char *s)
 			return i;
 	cap = c->capstrs;
 	if (grow_array(&c->strs, &c->capstrs, c->nstrs + 1, sizeof(*c->strs)) ||
-	    (c->capstrs != cap && grow_array(&c->str_next, &cap, c->capstrs, sizeof(*c->str_next))) ||
+	    (c->capstrs != cap &&
+	     grow_array(&c->str_next, &cap, c->capstrs, sizeof(*c->str_next))) ||
 	    !(dup = own(c, strdup(s)))) {
 		c->err = -ENOMEM;
 		return 0;
@@ -328,8 +329,8 @@ static void build_samples(struct pctx *c)
 		return;
 	if (covered == p->samples) {
 		for (size_t i = 0; i < p->nleaves && !c->err; i++)
-			out[i] = sample(c, p->leaves[i].leaf, p->leaves[i].tid, p->leaves[i].samples,
-					p->leaves[i].weight);
+			out[i] = sample(c, p->leaves[i].leaf, p->leaves[i].tid,
+					p->leaves[i].samples, p->leaves[i].weight);
 		c->pb.n_sample = p->nleaves;
 	} else {
 		struct node_walk w = { c, out, 0 };
@@ -383,12 +384,13 @@ static int write_pprof(FILE *f, const struct report *r)
 		c.strs[c.nstrs++] = ""; /* the format's entry 0 */
 	ValueType *types[2] = {
 		value_type(&c, "samples", "count"),
-		r->weight_ns ? value_type(&c, "cpu", "nanoseconds") : value_type(&c, r->event, "count"),
+		r->weight_ns ? value_type(&c, "cpu", "nanoseconds")
+			     : value_type(&c, r->event, "count"),
 	};
 	c.pb.sample_type = types;
 	c.pb.n_sample_type = 2;
-	c.pb.period_type = r->weight_ns ? value_type(&c, "cpu", "nanoseconds")
-					: value_type(&c, r->event, "count");
+	c.pb.period_type =
+	    r->weight_ns ? value_type(&c, "cpu", "nanoseconds") : value_type(&c, r->event, "count");
 	c.pb.period = c.p->samples ? (int64_t)(c.p->weight / c.p->samples) : 0;
 	c.pb.time_nanos = (int64_t)r->started_at * 1000000000;
 	c.pb.duration_nanos = (int64_t)(r->duration_s * 1e9);
@@ -420,4 +422,7 @@ static int write_pprof(FILE *f, const struct report *r)
 	return e;
 }
 
-const struct exporter exporter_pprof = { .name = "pprof", .write = write_pprof };
+static const char *const pprof_suffixes[] = { ".pb.gz", ".pprof", ".pb", NULL };
+const struct exporter exporter_pprof = {
+	.name = "pprof", .write = write_pprof, .ext = "pb.gz", .suffixes = pprof_suffixes
+};

@@ -31,8 +31,8 @@ struct yctx {
 	uint32_t *path; /* a stack's frames, for the profile section */
 	size_t pathcap;
 	int err;
-	const struct ctree *t; /* what the map and hotspots are of: on-CPU or wall */
-	uint64_t total;        /* its weight: what shares are of */
+	const struct ctree *t;  /* what the map and hotspots are of: on-CPU or wall */
+	uint64_t total;         /* its weight: what shares are of */
 	uint64_t *off_by_frame; /* off-CPU ns through each function (NULL: none) */
 };
 
@@ -508,7 +508,6 @@ static void section_scenario(struct yctx *c)
 	yw_end_map(w);
 }
 
-
 /* What /proc said over the run, beside the sampled figures. */
 static void baseline_readings(struct yamlw *w, const struct report_baseline *b)
 {
@@ -560,7 +559,8 @@ static void section_gpu(struct yctx *c)
 		knum_or_null(w, "memory_used_mb", g->has_mem, (double)g->mem_used / 1048576.0, 1);
 		knum_or_null(w, "memory_total_mb", g->has_mem, (double)g->mem_total / 1048576.0, 1);
 		yw_kbool(w, "target_on_gpu", g->proc_found);
-		knum_or_null(w, "target_memory_mb", g->proc_found, (double)g->proc_mem / 1048576.0, 1);
+		knum_or_null(w, "target_memory_mb", g->proc_found, (double)g->proc_mem / 1048576.0,
+			     1);
 		knum_or_null(w, "target_utilization_pct", g->has_proc_util, g->proc_util_pct, 1);
 		yw_kstr(w, "target_engine", g->proc_engine[0] ? g->proc_engine : NULL);
 	}
@@ -615,7 +615,8 @@ static void baseline_offcpu(struct yctx *c)
 	yw_kuint(w, "intervals", ctree_node(p->off, CTREE_ROOT)->samples);
 	if (c->r->weight_ns) {
 		yw_knum(w, "on_cpu_sampled_ms", (double)p->weight / 1e6, 1);
-		yw_knum(w, "blocked_pct_of_wall", wall ? 100.0 * (double)p->off_ns / (double)wall : 0, 2);
+		yw_knum(w, "blocked_pct_of_wall",
+			wall ? 100.0 * (double)p->off_ns / (double)wall : 0, 2);
 	}
 	yw_key(w, "by_reason_ms");
 	yw_map(w);
@@ -739,8 +740,8 @@ static void section_map(struct yctx *c)
 	yw_map(w);
 	yw_knum(w, "prune_below_pct", c->r->prune_pct, 2);
 	yw_kuint(w, "total_samples", c->p->samples);
-	yw_kstr(w, "shares_of", c->r->wall ? "wall time (on-CPU samples and off-CPU intervals)"
-					    : "on-CPU samples");
+	yw_kstr(w, "shares_of",
+		c->r->wall ? "wall time (on-CPU samples and off-CPU intervals)" : "on-CPU samples");
 	yw_key(w, "steps");
 	write_steps(c, CTREE_ROOT, "");
 	yw_end_map(w);
@@ -1044,7 +1045,8 @@ static int node_counters(const struct ctree *t, uint32_t id, void *arg)
 
 /* KEY: one entry per (thread, stack) of a leaf table over tree T. */
 static void write_stacks(struct yctx *c, const char *key, const struct ctree *t,
-			 const struct leaf_stat *ls, size_t n, const char *count, const char *weight)
+			 const struct leaf_stat *ls, size_t n, const char *count,
+			 const char *weight)
 {
 	struct yamlw *w = &c->w;
 
@@ -1109,10 +1111,7 @@ static void section_profile(struct yctx *c)
 	yw_end_map(w);
 }
 
-static void section_hypotheses(struct yctx *c)
-{
-	ledger_yaml_write(&c->w, c->r->ledger);
-}
+static void section_hypotheses(struct yctx *c) { ledger_yaml_write(&c->w, c->r->ledger); }
 
 /* Per-interval process readings (the panes' history). */
 static void section_timeline(struct yctx *c)
@@ -1249,8 +1248,9 @@ static void section_comparison(struct yctx *c)
 	compare_side(w, "base", cmp->side[CMP_BASE]);
 	compare_side(w, "after", cmp->side[CMP_AFTER]);
 	yw_kstr(w, "matched_by", cmp->by_name ? "function name" : "function and module");
-	yw_kstr(w, "test", "two-proportion z-test on sample counts, two-sided: * p < 0.05 "
-			   "(|z| >= 1.96), ** p < 0.001 (|z| >= 3.29)");
+	yw_kstr(w, "test",
+		"two-proportion z-test on sample counts, two-sided: * p < 0.05 "
+		"(|z| >= 1.96), ** p < 0.001 (|z| >= 3.29)");
 	compare_metrics(w, cmp);
 	if (cmp->slower_checked) {
 		yw_key(w, "slower_check");
@@ -1302,7 +1302,8 @@ static void section_top_bottlenecks(struct yctx *c)
 		if (st.t && !grow_array(&v, &cap, n + 1, sizeof(*v)))
 			v[n++] = st;
 	}
-	for (uint32_t id = 1; all && !c->r->wall && c->p->off_on && id < ctree_len(c->p->off); id++) {
+	for (uint32_t id = 1; all && !c->r->wall && c->p->off_on && id < ctree_len(c->p->off);
+	     id++) {
 		struct self_time st = { id, 1, ctree_node(c->p->off, id)->self_weight };
 
 		if (st.t && !grow_array(&v, &cap, n + 1, sizeof(*v)))
@@ -1320,10 +1321,10 @@ static void section_top_bottlenecks(struct yctx *c)
 		tree_path(c, t, v[i].node, buf, sizeof(buf));
 		yw_map(w);
 		yw_kstr(w, "step", buf);
-		yw_kstr(w, "type", v[i].blocked || (c->r->wall && why != BLOCK_NONE)
-					? reason_type(why)
-				    : f->kind == FRAME_KERNEL ? "kernel"
-							      : "CPU");
+		yw_kstr(w, "type",
+			v[i].blocked || (c->r->wall && why != BLOCK_NONE) ? reason_type(why)
+			: f->kind == FRAME_KERNEL                         ? "kernel"
+									  : "CPU");
 		yw_knum(w, "share", all ? 100.0 * (double)v[i].t / (double)all : pct(c, v[i].t), 2);
 		if (all)
 			yw_knum(w, "wall_time_ms", (double)v[i].t / 1e6, 1);
@@ -1347,9 +1348,10 @@ static void section_suspicions(struct yctx *c)
 
 		yw_map(w);
 		yw_kstr(w, "suspicion", h->text);
-		yw_kstr(w, "verdict", h->verdict == VERDICT_SUPPORTS  ? "confirmed"
-				      : h->verdict == VERDICT_REJECTS ? "dismissed"
-								      : "open");
+		yw_kstr(w, "verdict",
+			h->verdict == VERDICT_SUPPORTS  ? "confirmed"
+			: h->verdict == VERDICT_REJECTS ? "dismissed"
+							: "open");
 		yw_kstr(w, "evidence", h->evidence);
 		yw_end_map(w);
 	}
@@ -1434,4 +1436,7 @@ static int write_yaml(FILE *f, const struct report *r)
 	return 0;
 }
 
-const struct exporter exporter_yaml = { .name = "yaml", .write = write_yaml };
+static const char *const yaml_suffixes[] = { ".yaml", ".yml", NULL };
+const struct exporter exporter_yaml = {
+	.name = "yaml", .write = write_yaml, .ext = "yaml", .suffixes = yaml_suffixes
+};

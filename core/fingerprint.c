@@ -48,8 +48,7 @@ int fingerprint_cpu_times(unsigned long long *total, unsigned long long *steal)
 
 /* The first string of .comment that names a compiler, and the GNU build id
  * note, read through libelf. */
-void fingerprint_binary(const char *path, char *compiler, size_t clen, char *build_id,
-			size_t blen)
+void fingerprint_binary(const char *path, char *compiler, size_t clen, char *build_id, size_t blen)
 {
 	int fd = path && path[0] ? safefile_open(path, 0, 0, NULL) : -1;
 	Elf *e;
@@ -90,7 +89,8 @@ void fingerprint_binary(const char *path, char *compiler, size_t clen, char *bui
 						const unsigned char *b =
 						    (const unsigned char *)d->d_buf + doff;
 
-						for (size_t i = 0; i < nh.n_descsz && 2 * i + 2 < blen; i++)
+						for (size_t i = 0;
+						     i < nh.n_descsz && 2 * i + 2 < blen; i++)
 							snprintf(build_id + 2 * i, 3, "%02x", b[i]);
 						break;
 					}
@@ -135,10 +135,12 @@ void fingerprint_take(struct fingerprint *fp, int hw_counters, const char *exe, 
 	fp->memory_total_mb = meminfo_mb();
 	snprintf(fp->libc, sizeof(fp->libc), "glibc %s", gnu_get_libc_version());
 	{
-		char *g = procfs_slurp("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", NULL);
+		char *g =
+		    procfs_slurp("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", NULL);
 
 		if (g)
-			snprintf(fp->governor, sizeof(fp->governor), "%.*s", (int)strcspn(g, "\n"), g);
+			snprintf(fp->governor, sizeof(fp->governor), "%.*s", (int)strcspn(g, "\n"),
+				 g);
 		free(g);
 	}
 	fingerprint_binary(exe, fp->compiler, sizeof(fp->compiler), fp->build_id,

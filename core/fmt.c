@@ -29,9 +29,9 @@ void fmt_bytes(char *buf, size_t len, double v)
 /* Depth change of C for the bracket kinds a demangled name nests. */
 static int nest(char c)
 {
-	return c == '(' || c == '<' || c == '{' || c == '[' ? 1
+	return c == '(' || c == '<' || c == '{' || c == '['   ? 1
 	       : c == ')' || c == '>' || c == '}' || c == ']' ? -1
-								  : 0;
+							      : 0;
 }
 
 const char *fmt_short_name(const char *name, char *buf, size_t len)

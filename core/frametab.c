@@ -81,7 +81,7 @@ uint32_t frametab_find(const struct frametab *t, const char *name, const char *m
 
 uint32_t frametab_find_as(const struct frametab *t, const struct frame *f)
 {
-	uint64_t h = hash_pair(f->name, f->module) ^ (uint64_t)!!f->inlined;
+	uint64_t h = hash_pair(f->name, f->module) ^ (uint64_t) !!f->inlined;
 
 	return find_in_chain(t, u64map_get(&t->by_hash, h), f->name, f->module, !!f->inlined);
 }
@@ -146,8 +146,8 @@ size_t frametab_len(const struct frametab *t) { return t->len; }
 const char *frame_kind_name(enum frame_kind k)
 {
 	static const char *const names[] = {
-		[FRAME_USER] = "user", [FRAME_LIBRARY] = "library", [FRAME_KERNEL] = "kernel",
-		[FRAME_JIT] = "jit",   [FRAME_UNKNOWN] = "unknown", [FRAME_OFFCPU] = "off-cpu",
+		[FRAME_USER] = "user",     [FRAME_LIBRARY] = "library", [FRAME_KERNEL] = "kernel",
+		[FRAME_JIT] = "jit",       [FRAME_UNKNOWN] = "unknown", [FRAME_OFFCPU] = "off-cpu",
 		[FRAME_PYTHON] = "python",
 	};
 	return names[k];

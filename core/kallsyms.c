@@ -146,7 +146,7 @@ void kallsyms_free(struct kallsyms *k)
  * entries {u64 addr, u32 name offset, u32 module offset} and the text ---- */
 
 #define CACHE_MAGIC "FTKS1\n"
-#define CACHE_MAX (256u << 20)
+#define CACHE_MAX   (256u << 20)
 
 struct cache_ent {
 	uint64_t addr;
@@ -238,12 +238,13 @@ struct kallsyms *kallsyms_read_cache(const char *path, const char *key)
 	    memcmp(buf + m, key, klen) || buf[m + klen] != '\n')
 		goto out;
 	p = buf + m + klen + 1;
-	if (!(end = memchr(p, '\n', len - (size_t)(p - buf))) || sscanf(p, "%zu %zu", &n, &tlen) != 2)
+	if (!(end = memchr(p, '\n', len - (size_t)(p - buf))) ||
+	    sscanf(p, "%zu %zu", &n, &tlen) != 2)
 		goto out;
 	p = end + 1;
 	ents = (const void *)p;
-	if (n > len / sizeof(*ents) || (size_t)(p - buf) + n * sizeof(*ents) + tlen != len || !tlen ||
-	    buf[len - 1] != 0 || !(k = calloc(1, sizeof(*k))) ||
+	if (n > len / sizeof(*ents) || (size_t)(p - buf) + n * sizeof(*ents) + tlen != len ||
+	    !tlen || buf[len - 1] != 0 || !(k = calloc(1, sizeof(*k))) ||
 	    !(k->v = calloc(n + 1, sizeof(*k->v))) || !(k->text = malloc(tlen))) {
 		kallsyms_free(k);
 		k = NULL;
@@ -295,9 +296,9 @@ static int own_dir(const char *dir)
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -1;
 	return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
-			   !(st.st_mode & 022)
-		       ? 0
-		       : -1;
+		       !(st.st_mode & 022)
+		   ? 0
+		   : -1;
 }
 
 struct kallsyms *kallsyms_load_cached(const char *cache_dir)

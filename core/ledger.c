@@ -124,7 +124,7 @@ int ledger_delete(struct ledger *l, unsigned id)
 
 /* snprintf at BUF+*W, moving *W on; output past LEN is cut. */
 __attribute__((format(printf, 4, 5))) static void append(char *buf, size_t len, size_t *w,
-							const char *fmt, ...)
+							 const char *fmt, ...)
 {
 	va_list ap;
 	int k;

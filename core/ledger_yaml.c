@@ -103,7 +103,7 @@ static int write_ledger(FILE *f, const struct report *r)
 	return yw_close(&w);
 }
 
-const struct exporter exporter_ledger = { .name = "ledger", .write = write_ledger };
+const struct exporter exporter_ledger = { .name = "ledger", .write = write_ledger, .ext = "yaml" };
 
 /* ---- reading ---- */
 
@@ -152,7 +152,8 @@ static int read_counters(const struct yr *d, const yaml_node_t *m, struct hyp_sn
 static int read_snapshot(const struct yr *d, const yaml_node_t *m, struct hyp_snapshot *s)
 {
 	const yaml_node_t *win = yr_get(d, m, "window");
-	const char *f = yr_scalar(yr_get(d, m, "function")), *mod = yr_scalar(yr_get(d, m, "module"));
+	const char *f = yr_scalar(yr_get(d, m, "function")),
+		   *mod = yr_scalar(yr_get(d, m, "module"));
 	const char *recent = yr_scalar(yr_get(d, win, "recent"));
 	int e = 0;
 
@@ -190,8 +191,7 @@ static int read_verdict(const char *s, enum verdict *v)
 	return -EINVAL;
 }
 
-static int read_one(const struct yr *d, const yaml_node_t *m, struct ledger *l,
-		    struct u64map *seen)
+static int read_one(const struct yr *d, const yaml_node_t *m, struct ledger *l, struct u64map *seen)
 {
 	const yaml_node_t *idn = yr_get(d, m, "id");
 	const char *name = yr_scalar(yr_get(d, m, "name")), *ids = yr_scalar(idn);
@@ -206,11 +206,13 @@ static int read_one(const struct yr *d, const yaml_node_t *m, struct ledger *l,
 		return yr_bad(d, m, "a hypothesis needs a name");
 	id = ids ? strtoul(ids, &end, 10) : 0;
 	if (!ids || *end || !id || id > UINT_MAX || u64map_get(seen, id) != U64MAP_NONE)
-		return yr_bad(d, idn ? idn : m, "a hypothesis needs an id, a unique positive number");
+		return yr_bad(d, idn ? idn : m,
+			      "a hypothesis needs an id, a unique positive number");
 	memset(&h, 0, sizeof(h));
 	if (read_verdict(yr_scalar(yr_get(d, m, "verdict")), &h.verdict))
 		return yr_bad(d, m, "verdict must be open, supports or rejects");
-	if (read_time(d, m, "created_at", &h.created_at) || read_time(d, m, "marked_at", &h.marked_at) ||
+	if (read_time(d, m, "created_at", &h.created_at) ||
+	    read_time(d, m, "marked_at", &h.marked_at) ||
 	    read_snapshot(d, yr_get(d, m, "snapshot"), &h.snap))
 		return -EINVAL;
 	nh = ledger_add(l, name, h.created_at);

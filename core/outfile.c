@@ -286,21 +286,16 @@ static int ends_with(const char *s, const char *tail)
 	return n >= t && !strcmp(s + n - t, tail);
 }
 
+const struct exporter *const exporters[] = { &exporter_yaml, &exporter_folded, &exporter_pprof,
+					     NULL };
+
 const struct exporter *exporter_for_path(const char *path)
 {
-	static const char *const folded[] = { ".folded", ".collapsed", ".txt" };
-	static const char *const pprof[] = { ".pb.gz", ".pprof", ".pb" };
-
-	for (size_t i = 0; i < 3; i++) {
-		if (ends_with(path, folded[i]))
-			return &exporter_folded;
-		if (ends_with(path, pprof[i]))
-			return &exporter_pprof;
-	}
+	for (size_t i = 0; exporters[i]; i++)
+		for (const char *const *x = exporters[i]->suffixes; x && *x; x++)
+			if (ends_with(path, *x))
+				return exporters[i];
 	return &exporter_yaml;
 }
 
-const char *exporter_ext(const struct exporter *exp)
-{
-	return exp == &exporter_folded ? "folded" : exp == &exporter_pprof ? "pb.gz" : "yaml";
-}
+const char *exporter_ext(const struct exporter *exp) { return exp->ext ? exp->ext : "yaml"; }

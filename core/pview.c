@@ -82,8 +82,7 @@ static int rebuild(struct pview *v, const struct profile *p, const struct pview_
 	if (!v->tree)
 		return -ENOMEM;
 	if (walk_leaves(v, p->tree, p->leaves, p->nleaves, spec, fn, arg) ||
-	    (spec->wall &&
-	     walk_leaves(v, p->off, p->off_leaves, p->noff_leaves, spec, fn, arg))) {
+	    (spec->wall && walk_leaves(v, p->off, p->off_leaves, p->noff_leaves, spec, fn, arg))) {
 		pview_release(v);
 		return -ENOMEM;
 	}
@@ -91,16 +90,16 @@ static int rebuild(struct pview *v, const struct profile *p, const struct pview_
 	return 0;
 }
 
-static int add_whole(struct ctree *t, uint32_t *path, size_t n, uint64_t samples,
-		     uint64_t weight, const void *arg)
+static int add_whole(struct ctree *t, uint32_t *path, size_t n, uint64_t samples, uint64_t weight,
+		     const void *arg)
 {
 	(void)arg;
 	return ctree_add_stack_n(t, path, n, samples, weight) == CTREE_NONE;
 }
 
 /* Focus: the stack from the focused function's outermost occurrence down. */
-static int add_focused(struct ctree *t, uint32_t *path, size_t n, uint64_t samples,
-		       uint64_t weight, const void *arg)
+static int add_focused(struct ctree *t, uint32_t *path, size_t n, uint64_t samples, uint64_t weight,
+		       const void *arg)
 {
 	long at = find_frame(path, n, *(const uint32_t *)arg, 1);
 
@@ -110,8 +109,8 @@ static int add_focused(struct ctree *t, uint32_t *path, size_t n, uint64_t sampl
 }
 
 /* Callers: from the innermost occurrence up to the thread's root. */
-static int add_callers(struct ctree *t, uint32_t *path, size_t n, uint64_t samples,
-		       uint64_t weight, const void *arg)
+static int add_callers(struct ctree *t, uint32_t *path, size_t n, uint64_t samples, uint64_t weight,
+		       const void *arg)
 {
 	long at = find_frame(path, n, *(const uint32_t *)arg, 0);
 

@@ -17,10 +17,10 @@
 #include "grow.h"
 #include "u64map.h"
 
-#define CODE_CHECK_NS 1000000000ull /* a cached code object is checked again after this */
+#define CODE_CHECK_NS    1000000000ull /* a cached code object is checked again after this */
 #define MAX_THREADS_WALK 4096
-#define MAX_STR 512
-#define BLOCK_MAX 1024 /* bytes of a thread state or frame read at once */
+#define MAX_STR          512
+#define BLOCK_MAX        1024 /* bytes of a thread state or frame read at once */
 
 struct code_ent {
 	uint64_t addr, name, file;
@@ -208,13 +208,15 @@ static int elf_syms_of(const char *path, struct elf_syms *out)
 	for (size_t i = 0; i < nph; i++) {
 		GElf_Phdr ph;
 
-		if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_LOAD && ph.p_vaddr < out->first_vaddr)
+		if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_LOAD &&
+		    ph.p_vaddr < out->first_vaddr)
 			out->first_vaddr = ph.p_vaddr & ~(uint64_t)4095;
 	}
 	while ((scn = elf_nextscn(e, scn))) {
 		GElf_Shdr sh;
 
-		if (gelf_getshdr(scn, &sh) && (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM))
+		if (gelf_getshdr(scn, &sh) &&
+		    (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM))
 			scan_symtab(e, scn, &sh, out);
 	}
 	elf_end(e);
@@ -253,7 +255,8 @@ static int find_runtime(struct pyproc *pp)
 		int minor, seen = 0;
 		uint32_t hex;
 
-		if (sscanf(line, "%llx-%llx %*s %llx %*s %*s %255[^\n]", &lo, &hi, &pgoff, file) < 4 ||
+		if (sscanf(line, "%llx-%llx %*s %llx %*s %*s %255[^\n]", &lo, &hi, &pgoff, file) <
+			4 ||
 		    file[0] != '/' || pgoff != 0)
 			continue;
 		base = strrchr(file, '/') + 1;
@@ -272,8 +275,8 @@ static int find_runtime(struct pyproc *pp)
 
 			pp->runtime = bias + es.runtime;
 			minor = minor_of_name(base);
-			if (minor < 0 && es.py_version && !rd(pp->pid, bias + es.py_version, &hex, 4) &&
-			    (hex >> 24) == 3)
+			if (minor < 0 && es.py_version &&
+			    !rd(pp->pid, bias + es.py_version, &hex, 4) && (hex >> 24) == 3)
 				minor = (int)((hex >> 16) & 0xff);
 		}
 		if (minor < 0 || !py_offsets_for(minor))
@@ -534,7 +537,9 @@ static int read_str(pid_t pid, const struct py_offsets *o, uint64_t addr, char *
 	if (rd(pid, addr + (uint64_t)o->u_compact_size, data, len * kind))
 		return -1;
 	for (uint64_t i = 0; i < len && k + 4 < MAX_STR; i++) {
-		uint32_t c = kind == 1 ? data[i] : kind == 2 ? ((uint16_t *)data)[i] : ((uint32_t *)data)[i];
+		uint32_t c = kind == 1   ? data[i]
+			     : kind == 2 ? ((uint16_t *)data)[i]
+					 : ((uint32_t *)data)[i];
 
 		if ((c >= 0xd800 && c < 0xe000) || c > 0x10ffff)
 			c = '?'; /* no UTF-8 for it */
@@ -596,7 +601,8 @@ static uint32_t code_frame(struct pystack *p, struct pyproc *pp, const struct co
 	char name[MAX_STR + 1], file[MAX_STR + 1];
 	const char *base;
 
-	if (read_str(pp->pid, &pp->off, e->name, name) || read_str(pp->pid, &pp->off, e->file, file))
+	if (read_str(pp->pid, &pp->off, e->name, name) ||
+	    read_str(pp->pid, &pp->off, e->file, file))
 		return U64MAP_NONE;
 	tame(name);
 	tame(file);
@@ -742,7 +748,10 @@ static int keys_each(const struct pyproc *pp, uint64_t keys, uint64_t values, lo
 		return 0;
 	if (o->minor < 11) {
 		size = word(pp->pid, keys + (uint64_t)o->dk_size);
-		index_bytes = size * (size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffull ? 4 : 8);
+		index_bytes = size * (size <= 0xff            ? 1
+				      : size <= 0xffff        ? 2
+				      : size <= 0xffffffffull ? 4
+							      : 8);
 	} else {
 		index_bytes = 1ull << (byte_at(pp->pid, keys + (uint64_t)o->dk_index_bytes) & 63);
 		esize = byte_at(pp->pid, keys + (uint64_t)o->dk_kind) ? 16 : 24;
@@ -757,7 +766,8 @@ static int keys_each(const struct pyproc *pp, uint64_t keys, uint64_t values, lo
 		n = 0;
 	for (uint64_t i = 0; i < n && !r; i++) {
 		const uint8_t *e = ents + i * esize;
-		uint64_t k = u64_at(e, esize == 24 ? 8 : 0), v = vals ? vals[i] : u64_at(e, esize - 8);
+		uint64_t k = u64_at(e, esize == 24 ? 8 : 0),
+			 v = vals ? vals[i] : u64_at(e, esize - 8);
 
 		if (k && v)
 			r = fn(pp, k, v, arg);
@@ -868,8 +878,8 @@ static int name_thread(const struct pyproc *pp, uint64_t k, uint64_t v, void *ar
 }
 
 /* The interpreter's threads: their idents (pthread_t) and kernel tids. */
-static size_t thread_idents(struct pystack *p, struct pyproc *pp, uint64_t interp,
-			    uint64_t *idents, pid_t *tids, size_t max)
+static size_t thread_idents(struct pystack *p, struct pyproc *pp, uint64_t interp, uint64_t *idents,
+			    pid_t *tids, size_t max)
 {
 	uint8_t b[BLOCK_MAX];
 	uint64_t ts = word(pp->pid, interp + (uint64_t)pp->off.is_threads_head);
@@ -898,15 +908,16 @@ size_t pystack_thread_names(struct pystack *p,
 		struct pyproc *pp = &p->procs[i];
 		uint64_t interp, threading, active;
 
-		if (pp->state < 0 || !(interp = word(pp->pid, pp->runtime +
-							     (uint64_t)pp->off.rt_interp_head)))
+		if (pp->state < 0 ||
+		    !(interp = word(pp->pid, pp->runtime + (uint64_t)pp->off.rt_interp_head)))
 			continue;
 		c.n = thread_idents(p, pp, interp, idents, tids, 256);
-		threading = dict_get(pp, word(pp->pid, interp + (uint64_t)pp->off.is_modules),
-				     "threading");
-		active = threading ? dict_get(pp, word(pp->pid, threading + (uint64_t)pp->off.md_dict),
-					      "_active")
-				   : 0;
+		threading =
+		    dict_get(pp, word(pp->pid, interp + (uint64_t)pp->off.is_modules), "threading");
+		active = threading
+			     ? dict_get(pp, word(pp->pid, threading + (uint64_t)pp->off.md_dict),
+					"_active")
+			     : 0;
 		if (active)
 			keys_each(pp, word(pp->pid, active + (uint64_t)pp->off.dict_keys),
 				  word(pp->pid, active + (uint64_t)pp->off.dict_values),
@@ -919,7 +930,8 @@ size_t pystack_thread_names(struct pystack *p,
 
 int pystack_is_eval(const struct frame *f)
 {
-	return f->name[0] == '_' && f->name[1] == 'P' && !strcmp(f->name, "_PyEval_EvalFrameDefault");
+	return f->name[0] == '_' && f->name[1] == 'P' &&
+	       !strcmp(f->name, "_PyEval_EvalFrameDefault");
 }
 
 static uint32_t late_twin(struct pystack *p, uint32_t id)

@@ -23,8 +23,9 @@ static void cpu_line(const struct timeline_sum *m, char *buf, size_t len)
 	else if (on >= CLASSIFY_CPU_BOUND_PCT)
 		snprintf(buf, len, "CPU-bound: on a CPU %.0f%% of wall", on);
 	else if (on + m->runnable_pct >= CLASSIFY_CPU_BOUND_PCT)
-		snprintf(buf, len, "CPU-starved: on a CPU %.0f%%, runnable but waiting for one "
-				   "%.0f%% of wall",
+		snprintf(buf, len,
+			 "CPU-starved: on a CPU %.0f%%, runnable but waiting for one "
+			 "%.0f%% of wall",
 			 on, m->runnable_pct);
 	else if (waiting >= 50)
 		snprintf(buf, len, "off-CPU %.0f%% of wall: waiting (I/O, locks, sleep)", waiting);
@@ -45,7 +46,8 @@ static void memory_line(const struct timeline *tl, double growth_s, char *buf, s
 	if (timeline_growth(tl, growth_s, &g))
 		return;
 	if (g.leak)
-		n = snprintf(buf, len, "steady growth %+.1f MiB/min over %.0f s (fit R2 %.2f): possible leak",
+		n = snprintf(buf, len,
+			     "steady growth %+.1f MiB/min over %.0f s (fit R2 %.2f): possible leak",
 			     g.mib_per_min, g.span_s, g.r2);
 	else if (fabs(g.mib_per_min) < TIMELINE_LEAK_MIN_SLOPE)
 		n = snprintf(buf, len, "stable (%+.2f MiB/min)",
@@ -94,14 +96,16 @@ static void gpu_line(const struct timeline *tl, char *buf, size_t len)
 		return;
 	if (pt->proc_gpu_mem_mib < 0) {
 		if (pt->gpu_util_pct >= 0)
-			snprintf(buf, len, "target not on the GPU; device %.0f%% busy", pt->gpu_util_pct);
+			snprintf(buf, len, "target not on the GPU; device %.0f%% busy",
+				 pt->gpu_util_pct);
 		else
 			snprintf(buf, len, "target not on the GPU");
 		return;
 	}
 	fmt_bytes(mem, sizeof(mem), pt->proc_gpu_mem_mib * 1048576.0);
 	if (pt->proc_gpu_pct >= 0)
-		snprintf(buf, len, "target holds %s of GPU memory, %.0f%% busy", mem, pt->proc_gpu_pct);
+		snprintf(buf, len, "target holds %s of GPU memory, %.0f%% busy", mem,
+			 pt->proc_gpu_pct);
 	else
 		snprintf(buf, len, "target holds %s of GPU memory", mem);
 }

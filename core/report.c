@@ -138,7 +138,8 @@ void report_from_session(struct report *r, const struct session *s)
 	r->exit_signal = t->exit_signal;
 	r->stopped_by_flametop = t->exit_signal && t->exit_signal == t->stopped_by_us;
 	r->kernel_thread = t->kernel_thread;
-	r->state = (const char *const[]){ "running", "stopped", "exited", "exited" }[target_look(t)];
+	r->state =
+	    (const char *const[]){ "running", "stopped", "exited", "exited" }[target_look(t)];
 	r->zombie = target_look(t) == LOOK_ZOMBIE;
 	r->started_at = s->started_at;
 	r->duration_s = session_elapsed(s);

@@ -14,8 +14,8 @@
 
 static enum frame_kind kind_named(const char *s)
 {
-	static const enum frame_kind all[] = { FRAME_USER,    FRAME_LIBRARY, FRAME_KERNEL,
-					       FRAME_JIT,     FRAME_UNKNOWN, FRAME_OFFCPU,
+	static const enum frame_kind all[] = { FRAME_USER,  FRAME_LIBRARY, FRAME_KERNEL,
+					       FRAME_JIT,   FRAME_UNKNOWN, FRAME_OFFCPU,
 					       FRAME_PYTHON };
 
 	for (size_t i = 0; s && i < sizeof(all) / sizeof(*all); i++)
@@ -26,8 +26,8 @@ static enum frame_kind kind_named(const char *s)
 
 static int is_seq(const yaml_node_t *n) { return n && n->type == YAML_SEQUENCE_NODE; }
 
-#define EACH(d, seq, it)                                                                           \
-	for (yaml_node_item_t *it = (seq)->data.sequence.items.start;                              \
+#define EACH(d, seq, it)                                              \
+	for (yaml_node_item_t *it = (seq)->data.sequence.items.start; \
 	     it < (seq)->data.sequence.items.top; it++)
 
 static const char *str_at(const struct yr *d, const yaml_node_t *m, const char *key)
@@ -48,9 +48,9 @@ static int load_frames(const struct yr *d, const yaml_node_t *prof, struct profi
 
 			if (name && (frametab_note_module(p->frames, name, str_at(d, m, "path"),
 							  str_at(d, m, "build_id")) ||
-				     frametab_module_symbols(p->frames, name, str_at(d, m, "symbols"),
-							     str_at(d, m, "debuginfo"),
-							     str_at(d, m, "debuginfod"))))
+				     frametab_module_symbols(
+					 p->frames, name, str_at(d, m, "symbols"),
+					 str_at(d, m, "debuginfo"), str_at(d, m, "debuginfod"))))
 				return -ENOMEM;
 		}
 	if (!is_seq(frames))
@@ -139,7 +139,7 @@ static void add_off(struct profile *p, pid_t tid, const uint32_t *ids, size_t n,
 /* The two stack lists of the profile section, as export_yaml writes them. */
 struct stack_list {
 	const char *key, *count, *weight;
-	int required;     /* an export without it is refused */
+	int required;      /* an export without it is refused */
 	size_t min_frames; /* off-CPU stacks end in their reason frame */
 	double min_count;
 	const char *bad;
@@ -147,11 +147,18 @@ struct stack_list {
 		    uint64_t weight);
 };
 
-static const struct stack_list on_stacks = { "stacks", "samples", "weight", 1, 0, 1,
-					     "a stack needs tid, samples and weight", add_on };
+static const struct stack_list on_stacks = {
+	"stacks", "samples", "weight", 1, 0, 1, "a stack needs tid, samples and weight", add_on
+};
 static const struct stack_list off_stacks = {
-	"off_stacks", "intervals", "ns", 0, 1, 0,
-	"an off-CPU stack needs tid, frames, intervals and ns", add_off
+	"off_stacks",
+	"intervals",
+	"ns",
+	0,
+	1,
+	0,
+	"an off-CPU stack needs tid, frames, intervals and ns",
+	add_off
 };
 
 static int load_stack_list(const struct yr *d, const yaml_node_t *prof, struct profile *p,
@@ -179,8 +186,7 @@ static int load_stack_list(const struct yr *d, const yaml_node_t *prof, struct p
 		}
 		if ((size_t)n < k->min_frames || yr_range(d, s, "tid", -1, YR_PID_MAX, &tid) ||
 		    yr_range(d, s, k->count, 0, YR_U64_MAX, &count) ||
-		    yr_range(d, s, k->weight, 0, YR_U64_MAX, &weight) ||
-		    count < k->min_count) {
+		    yr_range(d, s, k->weight, 0, YR_U64_MAX, &weight) || count < k->min_count) {
 			e = yr_bad(d, s, k->bad);
 			break;
 		}
@@ -286,8 +292,9 @@ static int charge_nodes(const struct yr *d, const yaml_node_t *prof, struct save
 			errno = 0;
 			v[k++] = x[0] >= '0' && x[0] <= '9' ? strtoull(x, &end, 10) : 0;
 			if (x[0] < '0' || x[0] > '9' || errno || *end) {
-				e = yr_bad(d, yr_node(d, *jt), "a counter value must be a whole "
-							       "number below 2^64");
+				e = yr_bad(d, yr_node(d, *jt),
+					   "a counter value must be a whole "
+					   "number below 2^64");
 				break;
 			}
 		}
@@ -310,7 +317,8 @@ static void load_timeline(const struct yr *d, const yaml_node_t *root, struct sa
 	EACH(d, tl, it)
 	{
 		const yaml_node_t *m = yr_node(d, *it);
-		struct timeline_point pt = { .gpu_util_pct = -1, .proc_gpu_mem_mib = -1,
+		struct timeline_point pt = { .gpu_util_pct = -1,
+					     .proc_gpu_mem_mib = -1,
 					     .proc_gpu_pct = -1 };
 		double threads = 0;
 
@@ -476,7 +484,8 @@ int saved_load_folded(const char *text, size_t n, const char *path, struct saved
 			break;
 		}
 		*sp = 0;
-		for (frame = strtok_r(line, ";", &save); frame; frame = strtok_r(NULL, ";", &save)) {
+		for (frame = strtok_r(line, ";", &save); frame;
+		     frame = strtok_r(NULL, ";", &save)) {
 			uint32_t id = folded_frame(s->profile->frames, frame);
 
 			if (id == U64MAP_NONE || grow_array(&ids, &cap, depth + 1, sizeof(*ids))) {
@@ -515,8 +524,8 @@ int saved_load_folded(const char *text, size_t n, const char *path, struct saved
 	return 0;
 }
 
-int saved_load_text(const char *text, size_t n, const char *path, struct saved_report *s,
-		    char *err, size_t len)
+int saved_load_text(const char *text, size_t n, const char *path, struct saved_report *s, char *err,
+		    size_t len)
 {
 	struct yr d = { &s->doc, err, len };
 	const yaml_node_t *root, *prof;
@@ -537,8 +546,9 @@ int saved_load_text(const char *text, size_t n, const char *path, struct saved_r
 	if (!root || root->type != YAML_MAPPING_NODE || !yr_get(&d, root, "flametop"))
 		e = yr_bad(&d, root, "not a flametop export");
 	else if (!prof || prof->type != YAML_MAPPING_NODE)
-		e = yr_bad(&d, root, "no 'profile' section (an export from before flametop kept "
-				     "the whole tree, or a ledger file)");
+		e = yr_bad(&d, root,
+			   "no 'profile' section (an export from before flametop kept "
+			   "the whole tree, or a ledger file)");
 	else if (!(s->profile = profile_new()))
 		e = -ENOMEM;
 	if (!e)
@@ -612,8 +622,8 @@ static void replay(const struct saved_report *s, struct yamlw *w, const yaml_nod
 		break;
 	case YAML_MAPPING_NODE:
 		yw_map(w);
-		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-		     p++) {
+		for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+		     p < n->data.mapping.pairs.top; p++) {
 			replay(s, w, yaml_document_get_node(doc, p->key));
 			replay(s, w, yaml_document_get_node(doc, p->value));
 		}

@@ -41,8 +41,8 @@ static uint8_t *inflate_all(const uint8_t *buf, size_t n, size_t *out_len)
 	z.next_in = (Bytef *)buf;
 	z.avail_in = (uInt)n;
 	while (zr != Z_STREAM_END) {
-		if (len == cap &&
-		    (cap >= PPROF_MAX_RAW || grow_array(&out, &cap, cap ? cap * 2 : n * 4 + 4096, 1)))
+		if (len == cap && (cap >= PPROF_MAX_RAW ||
+				   grow_array(&out, &cap, cap ? cap * 2 : n * 4 + 4096, 1)))
 			break;
 		z.next_out = out + len;
 		z.avail_out = (uInt)(cap - len);
@@ -63,7 +63,7 @@ static uint8_t *inflate_all(const uint8_t *buf, size_t n, size_t *out_len)
 static const char *str_at(const Profile *pb, int64_t i)
 {
 	return i >= 0 && (size_t)i < pb->n_string_table && pb->string_table[i] ? pb->string_table[i]
-									     : "";
+									       : "";
 }
 
 /* Ids of locations, functions and mappings → their index: a hostile file
@@ -171,13 +171,14 @@ static int add_samples(struct saved_report *s, const Profile *pb, char *err, siz
 			const Location *l = location(pb, &x, smp->location_id[k]);
 
 			if (!l) {
-				snprintf(err, len, "'%s': sample %zu names location %llu, which is "
-						   "not in the profile",
+				snprintf(err, len,
+					 "'%s': sample %zu names location %llu, which is "
+					 "not in the profile",
 					 s->path, i, (unsigned long long)smp->location_id[k]);
 				e = -EINVAL;
 			} else {
-				e = location_frames(s->profile->frames, pb, &x, l, &leaf_first, &cap,
-						    &n);
+				e = location_frames(s->profile->frames, pb, &x, l, &leaf_first,
+						    &cap, &n);
 			}
 		}
 		if (e || !n)
@@ -190,7 +191,8 @@ static int add_samples(struct saved_report *s, const Profile *pb, char *err, siz
 			root_first[k] = leaf_first[n - 1 - k];
 		profile_add_n(s->profile, 1, 1, root_first, n, (uint64_t)count,
 			      weight > 0 ? (uint64_t)weight : (uint64_t)count,
-			      frametab_get(s->profile->frames, leaf_first[0])->kind == FRAME_KERNEL);
+			      frametab_get(s->profile->frames, leaf_first[0])->kind ==
+				  FRAME_KERNEL);
 	}
 	free(leaf_first);
 	free(root_first);
@@ -217,7 +219,8 @@ int saved_load_pprof(const char *text, size_t n, const char *path, struct saved_
 	pb = perftools__profiles__profile__unpack(NULL, raw_len, raw);
 	free(raw);
 	if (!pb) {
-		snprintf(err, len, "'%s': not a pprof profile (profile.proto did not decode)", path);
+		snprintf(err, len, "'%s': not a pprof profile (profile.proto did not decode)",
+			 path);
 		return -EINVAL;
 	}
 	if (!(s->profile = profile_new())) {
@@ -234,12 +237,14 @@ int saved_load_pprof(const char *text, size_t n, const char *path, struct saved_
 		s->pprof = 1;
 		snprintf(s->report.command, sizeof(s->report.command), "%s", path);
 		snprintf(s->report.event, sizeof(s->report.event), "%s",
-			 pb->n_sample_type ? str_at(pb, pb->sample_type[pb->n_sample_type - 1]->type)
-					   : "samples");
+			 pb->n_sample_type
+			     ? str_at(pb, pb->sample_type[pb->n_sample_type - 1]->type)
+			     : "samples");
 		snprintf(s->report.call_graph, sizeof(s->report.call_graph), "pprof");
 		s->report.weight_ns =
 		    pb->n_sample_type &&
-		    !strcmp(str_at(pb, pb->sample_type[pb->n_sample_type - 1]->unit), "nanoseconds");
+		    !strcmp(str_at(pb, pb->sample_type[pb->n_sample_type - 1]->unit),
+			    "nanoseconds");
 		profile_thread_comm(s->profile, 1, 1, "pprof");
 		s->report.duration_s = (double)pb->duration_nanos / 1e9;
 		s->report.exited = 1;

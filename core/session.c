@@ -281,14 +281,15 @@ static void dispatch(struct session *s, const struct perf_rec *r)
 	}
 }
 
-#define LINES_NS 20000000ull /* a refresh reads source lines for at most this long */
-#define TARGET_POLL_NS 10000000ull /* the target's /proc is read at most this often */
-#define PYTHON_WAIT_MS 1 /* a Python target's samples are processed this soon */
-#define TOPUP_NS 10000000ull /* while processing, empty the rings this often */
-#define POLL_WORK_NS 200000000ull   /* one poll processes at most this long */
+#define LINES_NS       20000000ull  /* a refresh reads source lines for at most this long */
+#define TARGET_POLL_NS 10000000ull  /* the target's /proc is read at most this often */
+#define PYTHON_WAIT_MS 1            /* a Python target's samples are processed this soon */
+#define TOPUP_NS       10000000ull  /* while processing, empty the rings this often */
+#define POLL_WORK_NS   200000000ull /* one poll processes at most this long */
 #define FINISH_WORK_NS 500000000ull /* after a stop: what is not done by then is dropped */
-#define SPARE_MAX_BYTES (256u << 20) /* records waiting beyond this stay in the rings
-				       * (where the kernel drops and counts them) */
+#define SPARE_MAX_BYTES                                               \
+	(256u << 20) /* records waiting beyond this stay in the rings \
+		      * (where the kernel drops and counts them) */
 
 static void collect_rings(struct session *s, struct session_batch *b)
 {

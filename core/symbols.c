@@ -47,20 +47,20 @@ struct mapping {
  * sits at synthetic addresses [base, base + FILE_SLOT), file offset 0 at
  * base, so an address of any process names one place in one file. */
 struct sym_file {
-	char *path;       /* as the first process to map it named it */
+	char *path;        /* as the first process to map it named it */
 	uint64_t dev, ino; /* its identity (0, 0: unknown, then the path is) */
 	uint64_t base;
 	Dwfl_Module *mod; /* NULL until first needed, and after eviction */
 	pid_t pid;        /* a process that maps it, and where: to open it by */
 	uint64_t mstart, mend;
-	int copy_fd;      /* a file of ours holding it (the vDSO), else -1 */
+	int copy_fd;        /* a file of ours holding it (the vDSO), else -1 */
 	uint64_t last_used; /* the symbolizer's clock at the last lookup */
 	size_t cost;        /* heap bytes its loading took */
 	uint32_t index;     /* in the symbolizer's files */
 	int checked;        /* where its names come from was looked at */
 	enum { FETCH_NONE, FETCH_WAIT, FETCH_DONE, FETCH_FAILED } fetch;
-	int debug_fd;     /* its debug file from debuginfod, or -1 */
-	char *debug_path; /* that file (debuginfod's cache, or a local one) */
+	int debug_fd;        /* its debug file from debuginfod, or -1 */
+	char *debug_path;    /* that file (debuginfod's cache, or a local one) */
 	const char *symbols; /* where its names come from (frame_module's words) */
 	char *fetch_said;    /* what debuginfod said of it, or NULL */
 };
@@ -89,7 +89,7 @@ struct symbolizer {
 		uint32_t id;
 		struct sym_file *file;
 		uint64_t off; /* the function's start, from the file's base */
-	} *pending;
+	} * pending;
 	size_t npending, cappending;
 	struct u64map pending_ids; /* frame id → 1 while pending */
 	struct u64map kcache;
@@ -103,18 +103,18 @@ struct symbolizer {
 	struct u64map cache;   /* synthetic address → frame, or CHAIN | index in chains */
 	uint32_t *chains;      /* [n, innermost id, ..., outer id] for addresses with inlines */
 	size_t nchains, capchains;
-	unsigned versions;     /* handed out to process Dwfls, never twice */
-	unsigned gen;          /* reap generation */
+	unsigned versions; /* handed out to process Dwfls, never twice */
+	unsigned gen;      /* reap generation */
 	int keep_exited;
-	int keep_addresses;    /* code without a symbol: module+0xOFF, not [module] */
-	uint64_t clock;        /* lookups made */
+	int keep_addresses; /* code without a symbol: module+0xOFF, not [module] */
+	uint64_t clock;     /* lookups made */
 	struct sym_stats st;
-	uint64_t slots;        /* synthetic address slots handed out */
+	uint64_t slots;         /* synthetic address slots handed out */
 	struct dbgfetch *fetch; /* debuginfod, or NULL */
 	char fetch_note[600];   /* the first failure worth a line, until taken */
 	int fetch_noted;
-	int vdso_fd;           /* memfd holding a copy of the vDSO image, or -1 */
-	char vdso_path[64];    /* "/proc/self/fd/N": how libdwfl opens it */
+	int vdso_fd;        /* memfd holding a copy of the vDSO image, or -1 */
+	char vdso_path[64]; /* "/proc/self/fd/N": how libdwfl opens it */
 };
 
 static const char DELETED[] = " (deleted)";
@@ -401,8 +401,8 @@ static Dwfl_Module *file_module(struct symbolizer *s, struct sym_file *f, const 
 
 /* The file mapped at START-END of PID as PATH: found, or new. Returns its
  * index or FILE_NONE. */
-static uint32_t file_of(struct symbolizer *s, pid_t pid, uint64_t start, uint64_t end,
-			uint64_t dev, uint64_t ino, const char *path)
+static uint32_t file_of(struct symbolizer *s, pid_t pid, uint64_t start, uint64_t end, uint64_t dev,
+			uint64_t ino, const char *path)
 {
 	uint64_t key = file_key(dev, ino, path);
 	uint32_t i = u64map_get(&s->by_file, key);
@@ -1414,7 +1414,8 @@ size_t sym_fill_lines(struct symbolizer *s, uint64_t deadline_ns)
 		file = mod ? src_line(mod, pl.file->base + pl.off, &line) : NULL;
 		u64map_del(&s->pending_ids, pl.id);
 		if (file)
-			frametab_set_source(s->frames, pl.id, file, (unsigned)(line > 0 ? line : 0));
+			frametab_set_source(s->frames, pl.id, file,
+					    (unsigned)(line > 0 ? line : 0));
 		after = heap_bytes();
 		if (after > before) { /* the line table read is the file's to hold */
 			pl.file->cost += after - before;

@@ -153,7 +153,8 @@ void tasks_settle(struct tasks *ts, uint64_t utime_ns, uint64_t stime_ns)
 		u += ts->v[i].utime_ns;
 		st += ts->v[i].stime_ns;
 	}
-	ts->unattributed_ns = (utime_ns > u ? utime_ns - u : 0) + (stime_ns > st ? stime_ns - st : 0);
+	ts->unattributed_ns =
+	    (utime_ns > u ? utime_ns - u : 0) + (stime_ns > st ? stime_ns - st : 0);
 }
 
 size_t tasks_busy(const struct tasks *ts, double min_pct)

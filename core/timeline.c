@@ -53,7 +53,8 @@ static void gpu_point(struct timeline_point *pt, const struct gpu_reading *g)
 	pt->gpu_util_pct = pt->gpu_valid && g->has_util ? g->util_pct : -1;
 	pt->gpu_mem_mib = pt->gpu_valid && g->has_mem ? (double)g->mem_used / 1048576.0 : 0;
 	pt->gpu_mem_total_mib = pt->gpu_valid && g->has_mem ? (double)g->mem_total / 1048576.0 : 0;
-	pt->proc_gpu_mem_mib = pt->gpu_valid && g->proc_found ? (double)g->proc_mem / 1048576.0 : -1;
+	pt->proc_gpu_mem_mib =
+	    pt->gpu_valid && g->proc_found ? (double)g->proc_mem / 1048576.0 : -1;
 	pt->proc_gpu_pct = pt->gpu_valid && g->has_proc_util ? g->proc_util_pct : -1;
 }
 
@@ -99,7 +100,8 @@ void timeline_add(struct timeline *tl, double t_s, const struct target_reading *
 	pt.ivcsw_ps = rate(r->ivcsw, p->ivcsw, dt);
 	pt.threads = r->threads;
 	pt.busy_threads = r->busy_threads;
-	pt.off_cpu_pct = off_cpu(pt.cpu_pct * dt, wall_threads_of(r->threads, r->busy_threads) * dt);
+	pt.off_cpu_pct =
+	    off_cpu(pt.cpu_pct * dt, wall_threads_of(r->threads, r->busy_threads) * dt);
 	pt.runnable_pct = 100.0 * rate(r->runnable_ns, p->runnable_ns, dt) / 1e9 /
 			  wall_threads_of(r->threads, r->busy_threads);
 	if (pt.runnable_pct > pt.off_cpu_pct)
@@ -189,12 +191,13 @@ int timeline_summary(const struct timeline *tl, double window_s, struct timeline
 		m->vcsw_ps += pt->vcsw_ps * w, m->ivcsw_ps += pt->ivcsw_ps * w;
 		m->threads += (double)pt->threads * w;
 		wall_threads += wall_threads_of(pt->threads, pt->busy_threads) * w;
-		m->runnable_pct += pt->runnable_pct * wall_threads_of(pt->threads, pt->busy_threads) * w;
+		m->runnable_pct +=
+		    pt->runnable_pct * wall_threads_of(pt->threads, pt->busy_threads) * w;
 		m->io_valid &= pt->io_valid;
 	}
-	double *avg[] = { &m->cpu_pct, &m->user_pct, &m->sys_pct, &m->read_bps, &m->write_bps,
-			  &m->rchar_bps, &m->wchar_bps, &m->syscr_ps, &m->syscw_ps, &m->vcsw_ps,
-			  &m->ivcsw_ps, &m->threads };
+	double *avg[] = { &m->cpu_pct,   &m->user_pct,  &m->sys_pct,   &m->read_bps,
+			  &m->write_bps, &m->rchar_bps, &m->wchar_bps, &m->syscr_ps,
+			  &m->syscw_ps,  &m->vcsw_ps,   &m->ivcsw_ps,  &m->threads };
 
 	if (m->span_s <= 0)
 		return -1;

@@ -4,7 +4,7 @@
 #include <string.h>
 
 static const struct unwinder_ops *const all[] = { &unwinder_rules, &unwinder_libdw,
-						   &unwinder_libunwind };
+						  &unwinder_libunwind };
 
 const struct unwinder_ops *unwinder_find(const char *name)
 {

@@ -18,16 +18,16 @@ struct libdw_state {
 	int past_stack;
 	uint64_t *pcs;
 	size_t n, max;
-	int have_sp;      /* the last frame's stack pointer was known */
+	int have_sp; /* the last frame's stack pointer was known */
 	Dwarf_Word last_sp;
 	uint64_t regs[PERF_RECS_NREGS]; /* the outermost frame's, when asked */
 };
 
 /* x86-64 DWARF register numbers 0..15 in perf's order. */
-static const int dwarf_to_perf[16] = { PREG_AX, PREG_DX, PREG_CX, PREG_BX, PREG_SI, PREG_DI,
-				       PREG_BP, PREG_SP, PREG_R8, PREG_R8 + 1, PREG_R8 + 2,
-				       PREG_R8 + 3, PREG_R8 + 4, PREG_R8 + 5, PREG_R8 + 6,
-				       PREG_R8 + 7 };
+static const int dwarf_to_perf[16] = { PREG_AX,     PREG_DX,     PREG_CX,     PREG_BX,
+				       PREG_SI,     PREG_DI,     PREG_BP,     PREG_SP,
+				       PREG_R8,     PREG_R8 + 1, PREG_R8 + 2, PREG_R8 + 3,
+				       PREG_R8 + 4, PREG_R8 + 5, PREG_R8 + 6, PREG_R8 + 7 };
 
 static void keep_regs(struct libdw_state *u, Dwfl_Frame *f, Dwarf_Addr pc)
 {
@@ -127,8 +127,7 @@ static int on_frame(Dwfl_Frame *f, void *arg)
 	 * alone is recursion, which must come out whole. */
 	have_sp = dwfl_frame_reg(f, 7 /* rsp */, &sp) == 0;
 	if (u->n && u->pcs[u->n - 1] == pc &&
-	    (have_sp && u->have_sp ? sp == u->last_sp
-				   : u->n > 1 && u->pcs[u->n - 2] == pc))
+	    (have_sp && u->have_sp ? sp == u->last_sp : u->n > 1 && u->pcs[u->n - 2] == pc))
 		return DWARF_CB_ABORT;
 	u->have_sp = have_sp;
 	u->last_sp = sp;

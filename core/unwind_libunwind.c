@@ -47,11 +47,11 @@ static void keep_regs(struct lu_state *u, unw_cursor_t *c)
 {
 	static const struct {
 		int unw, perf;
-	} map[] = { { UNW_X86_64_RAX, PREG_AX }, { UNW_X86_64_RDX, PREG_DX },
-		    { UNW_X86_64_RCX, PREG_CX }, { UNW_X86_64_RBX, PREG_BX },
-		    { UNW_X86_64_RSI, PREG_SI }, { UNW_X86_64_RDI, PREG_DI },
-		    { UNW_X86_64_RBP, PREG_BP }, { UNW_X86_64_RSP, PREG_SP },
-		    { UNW_X86_64_R8, PREG_R8 },  { UNW_X86_64_R9, PREG_R8 + 1 },
+	} map[] = { { UNW_X86_64_RAX, PREG_AX },     { UNW_X86_64_RDX, PREG_DX },
+		    { UNW_X86_64_RCX, PREG_CX },     { UNW_X86_64_RBX, PREG_BX },
+		    { UNW_X86_64_RSI, PREG_SI },     { UNW_X86_64_RDI, PREG_DI },
+		    { UNW_X86_64_RBP, PREG_BP },     { UNW_X86_64_RSP, PREG_SP },
+		    { UNW_X86_64_R8, PREG_R8 },      { UNW_X86_64_R9, PREG_R8 + 1 },
 		    { UNW_X86_64_R10, PREG_R8 + 2 }, { UNW_X86_64_R11, PREG_R8 + 3 },
 		    { UNW_X86_64_R12, PREG_R8 + 4 }, { UNW_X86_64_R13, PREG_R8 + 5 },
 		    { UNW_X86_64_R14, PREG_R8 + 6 }, { UNW_X86_64_R15, PREG_R8 + 7 },

@@ -27,9 +27,9 @@
 #define RULES_MAX 200000 /* rules kept per process: past this, it starts again */
 
 enum rule_kind {
-	RULE_STEP,   /* CFA = reg + off; RA at CFA + ra_off; RBP kept or at CFA + bp_off */
-	RULE_END,    /* the return address is undefined: the outermost frame */
-	RULE_LIBDW,  /* what a rule cannot say, or no CFI there: libdw takes the sample */
+	RULE_STEP,  /* CFA = reg + off; RA at CFA + ra_off; RBP kept or at CFA + bp_off */
+	RULE_END,   /* the return address is undefined: the outermost frame */
+	RULE_LIBDW, /* what a rule cannot say, or no CFI there: libdw takes the sample */
 };
 
 struct rule {
@@ -284,8 +284,8 @@ static enum walk walk(struct rules_state *u, const struct unwind_sample *in, uin
 	return WALK_DONE;
 }
 
-static size_t rules_unwind(void *state, const struct unwind_sample *in, uint64_t *pcs,
-			   size_t max, enum unwind_stop *stop)
+static size_t rules_unwind(void *state, const struct unwind_sample *in, uint64_t *pcs, size_t max,
+			   enum unwind_stop *stop)
 {
 	struct rules_state *u = state;
 	size_t n = 0;

@@ -13,7 +13,8 @@ yaml_node_t *yr_get(const struct yr *d, const yaml_node_t *m, const char *key)
 {
 	if (!m || m->type != YAML_MAPPING_NODE)
 		return NULL;
-	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
+	     p++) {
 		yaml_node_t *k = yr_node(d, p->key);
 
 		if (k && k->type == YAML_SCALAR_NODE && !strcmp((char *)k->data.scalar.value, key))
@@ -24,15 +25,17 @@ yaml_node_t *yr_get(const struct yr *d, const yaml_node_t *m, const char *key)
 
 int yr_is_null(const yaml_node_t *n)
 {
-	return !n || (n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-		      (!strcmp((char *)n->data.scalar.value, "null") ||
-		       !strcmp((char *)n->data.scalar.value, "~") || !n->data.scalar.length));
+	return !n ||
+	       (n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+		(!strcmp((char *)n->data.scalar.value, "null") ||
+		 !strcmp((char *)n->data.scalar.value, "~") || !n->data.scalar.length));
 }
 
 const char *yr_scalar(const yaml_node_t *n)
 {
-	return n && n->type == YAML_SCALAR_NODE && !yr_is_null(n) ? (const char *)n->data.scalar.value
-								 : NULL;
+	return n && n->type == YAML_SCALAR_NODE && !yr_is_null(n)
+		   ? (const char *)n->data.scalar.value
+		   : NULL;
 }
 
 int yr_bad(const struct yr *d, const yaml_node_t *n, const char *what)
@@ -82,7 +85,8 @@ static int prescan(const char *text, size_t len, char *err, size_t errlen)
 					 (unsigned long)ev.start_mark.line + 1, YR_MAX_DEPTH);
 				e = -EINVAL;
 			}
-		} else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) {
+		} else if (ev.type == YAML_SEQUENCE_END_EVENT ||
+			   ev.type == YAML_MAPPING_END_EVENT) {
 			depth--;
 		}
 		done = ev.type == YAML_STREAM_END_EVENT;
@@ -113,7 +117,8 @@ static int expand(yaml_document_t *doc, int i, unsigned char *state, uint64_t *s
 	if (!n || state[i] == YR_DONE)
 		return 0;
 	if (state[i] == YR_OPEN || depth > YR_MAX_DEPTH) {
-		snprintf(err, errlen, "line %lu: an alias that refers to itself (or aliases nested too deep)",
+		snprintf(err, errlen,
+			 "line %lu: an alias that refers to itself (or aliases nested too deep)",
 			 (unsigned long)n->start_mark.line + 1);
 		return -EINVAL;
 	}
@@ -126,8 +131,8 @@ static int expand(yaml_document_t *doc, int i, unsigned char *state, uint64_t *s
 			total = add_sat(total, size[*it]);
 		}
 	if (n->type == YAML_MAPPING_NODE)
-		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-		     p++) {
+		for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+		     p < n->data.mapping.pairs.top; p++) {
 			if (expand(doc, p->key, state, size, depth + 1, err, errlen) ||
 			    expand(doc, p->value, state, size, depth + 1, err, errlen))
 				return -EINVAL;

@@ -97,8 +97,11 @@ void yw_end_seq(struct yamlw *w)
 static size_t utf8_len(const unsigned char *s)
 {
 	unsigned c = s[0], v;
-	size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
-				: (c & 0xF8) == 0xF0 ? 4 : 0;
+	size_t n = c < 0x80             ? 1
+		   : (c & 0xE0) == 0xC0 ? 2
+		   : (c & 0xF0) == 0xE0 ? 3
+		   : (c & 0xF8) == 0xF0 ? 4
+					: 0;
 
 	if (n <= 1)
 		return n;
@@ -152,9 +155,9 @@ void yw_scalar(struct yamlw *w, const char *s, yaml_scalar_style_t style)
 		s = fixed;
 		len = strlen(s);
 	}
-	emit(w, &ev,
-	     yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)len, 1, 1,
-					  style));
+	emit(
+	    w, &ev,
+	    yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)len, 1, 1, style));
 	free(fixed); /* the event holds its own copy */
 }
 
@@ -183,7 +186,8 @@ void yw_str(struct yamlw *w, const char *s)
 		yw_null(w);
 	else
 		yw_scalar(w, s,
-		       plain_safe(s) ? YAML_PLAIN_SCALAR_STYLE : YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+			  plain_safe(s) ? YAML_PLAIN_SCALAR_STYLE
+					: YAML_DOUBLE_QUOTED_SCALAR_STYLE);
 }
 
 void yw_int(struct yamlw *w, long long v)
@@ -214,7 +218,10 @@ void yw_num(struct yamlw *w, double v, int decimals)
 	yw_scalar(w, b, YAML_PLAIN_SCALAR_STYLE);
 }
 
-void yw_bool(struct yamlw *w, int v) { yw_scalar(w, v ? "true" : "false", YAML_PLAIN_SCALAR_STYLE); }
+void yw_bool(struct yamlw *w, int v)
+{
+	yw_scalar(w, v ? "true" : "false", YAML_PLAIN_SCALAR_STYLE);
+}
 void yw_null(struct yamlw *w) { yw_scalar(w, "null", YAML_PLAIN_SCALAR_STYLE); }
 void yw_key(struct yamlw *w, const char *k) { yw_str(w, k); }
 

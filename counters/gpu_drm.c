@@ -130,8 +130,9 @@ int gpu_drm_parse_fdinfo(const char *text, struct gpu_drm_client *c)
 		return -ENOENT;
 	/* Resident is what occupies memory now; older amdgpu only says
 	 * drm-memory-*; drm-total-* counts what was allocated. */
-	c->mem_bytes = mem[MEM_RESIDENT] ? mem[MEM_RESIDENT] : mem[MEM_MEMORY] ? mem[MEM_MEMORY]
-										: mem[MEM_TOTAL];
+	c->mem_bytes = mem[MEM_RESIDENT] ? mem[MEM_RESIDENT]
+		       : mem[MEM_MEMORY] ? mem[MEM_MEMORY]
+					 : mem[MEM_TOTAL];
 	return 0;
 }
 
@@ -142,7 +143,8 @@ double gpu_drm_engine_pct(const struct gpu_drm_engine *a, const struct gpu_drm_e
 	unsigned cap = b->capacity ? b->capacity : 1;
 
 	if (b->total_cycles > a->total_cycles && b->cycles >= a->cycles)
-		pct = 100.0 * (double)(b->cycles - a->cycles) / (double)(b->total_cycles - a->total_cycles);
+		pct = 100.0 * (double)(b->cycles - a->cycles) /
+		      (double)(b->total_cycles - a->total_cycles);
 	else if (dt_ns && b->busy_ns >= a->busy_ns)
 		pct = 100.0 * (double)(b->busy_ns - a->busy_ns) / (double)dt_ns;
 	pct /= cap;
@@ -222,7 +224,8 @@ static void busiest(const struct drm *d, const struct gpu_drm_client *c, size_t 
 			if (j == ns && ns < GPU_DRM_ENGINES)
 				sum[ns++] = *b;
 			if (j < ns)
-				pct[j] += gpu_drm_engine_pct(a, b, (uint64_t)((t_s - p->t_s) * 1e9));
+				pct[j] +=
+				    gpu_drm_engine_pct(a, b, (uint64_t)((t_s - p->t_s) * 1e9));
 			o->has_proc_util = 1;
 		}
 	}
@@ -280,7 +283,8 @@ static int drm_read(void *state, pid_t pid, double t_s, struct gpu_reading *o)
 	struct gpu_drm_client c[DRM_MAX_CLIENTS];
 	size_t n = scan_clients(d, pid, c, DRM_MAX_CLIENTS);
 
-	snprintf(o->name, sizeof(o->name), "%.60s (%.31s)", d->node, d->driver[0] ? d->driver : "DRM");
+	snprintf(o->name, sizeof(o->name), "%.60s (%.31s)", d->node,
+		 d->driver[0] ? d->driver : "DRM");
 	o->devices = 1;
 	device_wide(d, o);
 	for (size_t i = 0; i < n; i++)

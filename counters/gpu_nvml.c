@@ -22,12 +22,23 @@
 typedef int nvml_ret;
 typedef void *nvml_dev;
 
-struct nvml_util { unsigned gpu, memory; };
-struct nvml_mem { unsigned long long total, free, used; };
+struct nvml_util {
+	unsigned gpu, memory;
+};
+struct nvml_mem {
+	unsigned long long total, free, used;
+};
 /* nvmlProcessInfo_v1_t, taken by the unversioned process-list calls. */
-struct nvml_proc_v1 { unsigned pid; unsigned long long used; };
+struct nvml_proc_v1 {
+	unsigned pid;
+	unsigned long long used;
+};
 /* nvmlProcessInfo_v2_t, taken by the _v2 and _v3 calls. */
-struct nvml_proc_v2 { unsigned pid; unsigned long long used; unsigned gi, ci; };
+struct nvml_proc_v2 {
+	unsigned pid;
+	unsigned long long used;
+	unsigned gi, ci;
+};
 struct nvml_proc_sample {
 	unsigned pid;
 	unsigned long long ts;
@@ -80,8 +91,8 @@ static void bind_procs(struct nvml *n, int k, const char *base)
 
 	snprintf(v3, sizeof(v3), "%s_v3", base);
 	snprintf(v2, sizeof(v2), "%s_v2", base);
-	n->procs[k] = (nvml_procs_fn)sym_first(n->lib, (const char *const[]){ v3, v2, base, NULL },
-					       &which);
+	n->procs[k] =
+	    (nvml_procs_fn)sym_first(n->lib, (const char *const[]){ v3, v2, base, NULL }, &which);
 	n->proc_size[k] = which < 2 ? sizeof(struct nvml_proc_v2) : sizeof(struct nvml_proc_v1);
 }
 
@@ -289,7 +300,8 @@ static int nvml_read(void *state, pid_t pid, double t_s, struct gpu_reading *o)
 	if (!o->proc_found)
 		snprintf(o->note, sizeof(o->note), "the target has no GPU context");
 	else if (!o->has_proc_util)
-		snprintf(o->note, sizeof(o->note), "per-process utilisation not reported by the driver");
+		snprintf(o->note, sizeof(o->note),
+			 "per-process utilisation not reported by the driver");
 	o->valid = o->has_util || o->has_mem || o->proc_found;
 	return o->valid ? 0 : -EIO;
 }

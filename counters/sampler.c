@@ -39,11 +39,11 @@ struct sampler {
 	int sample_read; /* samples carry group reads */
 	char hw_note[160];
 	char ctr_note[512];
-	int offcpu;                /* switch events are being opened */
+	int offcpu; /* switch events are being opened */
 	char offcpu_note[200];
-	int *switchers;            /* the switch events, one per (task, CPU) */
+	int *switchers; /* the switch events, one per (task, CPU) */
 	size_t nswitchers, capswitchers;
-	struct u64map switch_ids;  /* their ids */
+	struct u64map switch_ids; /* their ids */
 	/* Lean tasks (sampler_plan): a leader alone per CPU, and the other
 	 * counters once per task on any CPU (or not at all). Per task, WIDTH
 	 * descriptors: its CPUs' leaders, then its members (-1: not opened). */
@@ -448,8 +448,7 @@ static int open_switch(struct sampler *s, pid_t tid, size_t ci, char *err, size_
 		return -ENOMEM;
 	}
 	if (ioctl((int)fd, PERF_EVENT_IOC_ID, &id) ||
-	    grow_array(&s->switchers, &s->capswitchers, s->nswitchers + 1,
-		       sizeof(*s->switchers)) ||
+	    grow_array(&s->switchers, &s->capswitchers, s->nswitchers + 1, sizeof(*s->switchers)) ||
 	    u64map_put(&s->switch_ids, id, 1))
 		return -ENOMEM;
 	s->switchers[s->nswitchers++] = (int)fd;
@@ -846,4 +845,3 @@ int sampler_plan(struct sampler *s, size_t ntasks, char *err, size_t len)
 		 ntasks, s->ncpus, ntasks * bare, (unsigned long long)rl.rlim_cur);
 	return -EMFILE;
 }
-

@@ -122,14 +122,14 @@ struct app_base {
 	struct saved_report *saved; /* the baseline's profile (owned), or NULL: none */
 	struct ctree *pin;          /* b: the live tree when pinned (views show since) */
 	double pinned_at;
-	char name[256];             /* what the header calls it */
-	int by_name;                /* folded stacks: matched by function name */
-	struct hotspot *hs;         /* its functions */
+	char name[256];     /* what the header calls it */
+	int by_name;        /* folded stacks: matched by function name */
+	struct hotspot *hs; /* its functions */
 	long nhs;
 	uint64_t root_weight;
-	struct name_ix *names;      /* by_name: its frames sorted by name */
+	struct name_ix *names; /* by_name: its frames sorted by name */
 	size_t nnames;
-	uint32_t *xlat, *bnode;     /* our frame -> its frame, our node -> its node */
+	uint32_t *xlat, *bnode; /* our frame -> its frame, our node -> its node */
 	size_t nxlat, nbnode;
 };
 
@@ -140,10 +140,10 @@ struct app {
 	const struct timeline *timeline;
 	const struct counting *counting;
 	struct app_info info;
-	char gpu_desc[160]; /* what the GPU probe found */
+	char gpu_desc[160];       /* what the GPU probe found */
 	struct readings readings; /* the panes' verdicts, made at each refresh */
 	struct ledger ledger;
-	const struct report *saved; /* a reopened export (flametop report), or NULL */
+	const struct report *saved;          /* a reopened export (flametop report), or NULL */
 	struct suggestion sugg[SUGGEST_MAX]; /* what the numbers suggest, for the ledger view */
 	size_t nsugg;
 	/* what is shown */
@@ -165,7 +165,7 @@ struct app {
 	uint32_t zoom[64];
 	int nzoom;
 	int flame_scroll;
-	int flame_expanded;  /* x: show a run of single-child frames row by row */
+	int flame_expanded;   /* x: show a run of single-child frames row by row */
 	uint32_t flame_chain; /* the collapsed run's last frame (its box), or CTREE_NONE */
 	int flame_chain_len;
 	struct flame_box *boxes;
@@ -234,7 +234,8 @@ void app_target_exited(struct app *a, const char *how);
 void app_key(struct app *a, const struct key *k);
 void app_draw(struct app *a, struct surface *s);
 /* A message in the status line (ERR: shown as an error). */
-void app_message(struct app *a, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void app_message(struct app *a, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Writes the YAML export to PATH; on failure saves it elsewhere. Says
  * what happened in the status line. Returns 0 when PATH was written. */
 int app_export(struct app *a, const char *path);
@@ -294,8 +295,8 @@ struct tree_src {
 void tree_flatten(const struct app *a, struct tree_state *ts, const struct tree_src *src);
 void tree_state_fini(struct tree_state *ts);
 void tree_state_reset(struct tree_state *ts);
-void tree_draw(struct app *a, struct tree_state *ts, const struct tree_src *src,
-	       struct surface *s, struct rect r);
+void tree_draw(struct app *a, struct tree_state *ts, const struct tree_src *src, struct surface *s,
+	       struct rect r);
 /* Moves, opens and closes; returns 1 when the key was used. */
 int tree_key(struct tree_state *ts, const struct key *k, int page);
 /* Moves the selection *SEL among N rows for the list keys (Up/k, Down/j,

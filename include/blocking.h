@@ -13,15 +13,15 @@
 #include "frametab.h"
 
 enum block_reason {
-	BLOCK_NONE,  /* no kernel frame, or none that says */
-	BLOCK_LOCK,  /* futex, kernel mutexes and rwsems */
-	BLOCK_SLEEP, /* nanosleep, clock_nanosleep */
-	BLOCK_FILE,  /* file systems, page cache, block layer, fsync */
-	BLOCK_NET,   /* sockets */
-	BLOCK_POLL,  /* poll, select, epoll: waiting for events */
-	BLOCK_PIPE,  /* pipes and terminals */
-	BLOCK_CHILD, /* wait4/waitid: waiting for a child */
-	BLOCK_FAULT, /* page faults: memory */
+	BLOCK_NONE,    /* no kernel frame, or none that says */
+	BLOCK_LOCK,    /* futex, kernel mutexes and rwsems */
+	BLOCK_SLEEP,   /* nanosleep, clock_nanosleep */
+	BLOCK_FILE,    /* file systems, page cache, block layer, fsync */
+	BLOCK_NET,     /* sockets */
+	BLOCK_POLL,    /* poll, select, epoll: waiting for events */
+	BLOCK_PIPE,    /* pipes and terminals */
+	BLOCK_CHILD,   /* wait4/waitid: waiting for a child */
+	BLOCK_FAULT,   /* page faults: memory */
 	BLOCK_PREEMPT, /* runnable, waiting for a CPU (preempted) */
 	BLOCK_NREASONS,
 };
@@ -56,7 +56,7 @@ void blocking_frame_name(enum block_reason r, char *buf, size_t len);
 const char *blocking_key(enum block_reason r);
 
 /* Self weight of T's nodes by the reason of their stack. */
-void blocking_sum(const struct ctree *t, const struct frametab *ft,
-		  uint64_t weight[BLOCK_NREASONS], uint64_t samples[BLOCK_NREASONS]);
+void blocking_sum(const struct ctree *t, const struct frametab *ft, uint64_t weight[BLOCK_NREASONS],
+		  uint64_t samples[BLOCK_NREASONS]);
 
 #endif

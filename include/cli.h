@@ -46,8 +46,8 @@ struct cli_options {
 	const char *diff_base, *diff_after; /* diff BASE AFTER */
 	const char *baseline_path;          /* --baseline: the screen compares with it */
 	double fail_if_slower;              /* --fail-if-slower PCT (< 0: not asked) */
-	const char *debuginfod_urls; /* DEBUGINFOD_URLS as flametop started (set by main) */
-	int no_debuginfod;           /* --no-debuginfod */
+	const char *debuginfod_urls;        /* DEBUGINFOD_URLS as flametop started (set by main) */
+	int no_debuginfod;                  /* --no-debuginfod */
 	/* record --push: to a Pyroscope server */
 	const char *push_url, *push_app, *push_tenant;
 	const char *push_labels[16];

@@ -15,19 +15,19 @@
 enum gpu_source { GPU_NONE, GPU_NVML, GPU_DRM };
 
 struct gpu_reading {
-	int valid;              /* something was read this time */
-	char name[96];          /* device name; "(+N more)" when several */
+	int valid;     /* something was read this time */
+	char name[96]; /* device name; "(+N more)" when several */
 	unsigned devices;
-	int has_util;           /* device-wide utilisation, the busiest device */
+	int has_util; /* device-wide utilisation, the busiest device */
 	double util_pct;
-	int has_mem;            /* device memory over all devices, bytes */
+	int has_mem; /* device memory over all devices, bytes */
 	uint64_t mem_used, mem_total;
-	int proc_found;         /* the target holds a GPU context */
-	uint64_t proc_mem;      /* the target's GPU memory, bytes */
-	int has_proc_util;      /* the target's SM (NVML) or busiest engine (DRM) % */
+	int proc_found;    /* the target holds a GPU context */
+	uint64_t proc_mem; /* the target's GPU memory, bytes */
+	int has_proc_util; /* the target's SM (NVML) or busiest engine (DRM) % */
 	double proc_util_pct;
-	char proc_engine[24];   /* DRM: which engine that was */
-	char note[128];         /* what could not be read, and why */
+	char proc_engine[24]; /* DRM: which engine that was */
+	char note[128];       /* what could not be read, and why */
 };
 
 struct gpu;
@@ -50,9 +50,9 @@ void gpu_close(struct gpu *g);
 #define GPU_DRM_ENGINES 16
 struct gpu_drm_engine {
 	char name[24];
-	uint64_t busy_ns;               /* drm-engine-NAME (amdgpu, i915) */
-	uint64_t cycles, total_cycles;  /* drm-cycles-NAME, drm-total-cycles-NAME (xe) */
-	unsigned capacity;              /* drm-engine-capacity-NAME, default 1 */
+	uint64_t busy_ns;              /* drm-engine-NAME (amdgpu, i915) */
+	uint64_t cycles, total_cycles; /* drm-cycles-NAME, drm-total-cycles-NAME (xe) */
+	unsigned capacity;             /* drm-engine-capacity-NAME, default 1 */
 };
 
 struct gpu_drm_client {
@@ -60,7 +60,8 @@ struct gpu_drm_client {
 	uint64_t client_id;
 	struct gpu_drm_engine engine[GPU_DRM_ENGINES];
 	size_t nengines;
-	uint64_t mem_bytes; /* resident where the driver says, else drm-memory-*, else drm-total-* */
+	uint64_t
+	    mem_bytes; /* resident where the driver says, else drm-memory-*, else drm-total-* */
 };
 
 /* -ENOENT: not a DRM client (no drm-driver / drm-client-id line). */

@@ -53,7 +53,7 @@ int procfs_parse_rollup(const char *text, struct procfs_rollup *out);
 /* Calls FN for every line of a maps file; stops early if FN returns non-zero. */
 int procfs_parse_maps(const char *text, procfs_map_fn fn, void *arg);
 
-int procfs_read_stat(pid_t pid, pid_t tid, struct procfs_stat *out); /* tid 0: process */
+int procfs_read_stat(pid_t pid, pid_t tid, struct procfs_stat *out);     /* tid 0: process */
 int procfs_read_status(pid_t pid, pid_t tid, struct procfs_status *out); /* tid 0: process */
 int procfs_read_io(pid_t pid, struct procfs_io *out);
 int procfs_read_rollup(pid_t pid, struct procfs_rollup *out);

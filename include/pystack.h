@@ -33,34 +33,35 @@
 #include "frametab.h"
 
 #define PYSTACK_LATE_NS 10000000ull /* 10 ms */
-#define PYSTACK_MAX 512             /* Python frames kept per sample */
+#define PYSTACK_MAX     512         /* Python frames kept per sample */
 
 /* Where a CPython version keeps what the reader needs (bytes; -1: absent). */
 struct py_offsets {
-	int minor; /* 3.MINOR */
-	long rt_interp_head;          /* _PyRuntimeState.interpreters.head */
-	long is_threads_head;         /* PyInterpreterState: first PyThreadState */
-	long ts_next, ts_thread_id;   /* PyThreadState */
-	long ts_native_tid;           /* 3.11+: the thread's kernel tid */
-	long ts_frame;                /* current frame, in the thread state (3.9, 3.10, 3.13+) */
-	long ts_cframe, cf_frame;     /* ... or through _PyCFrame (3.11, 3.12) */
+	int minor;                  /* 3.MINOR */
+	long rt_interp_head;        /* _PyRuntimeState.interpreters.head */
+	long is_threads_head;       /* PyInterpreterState: first PyThreadState */
+	long ts_next, ts_thread_id; /* PyThreadState */
+	long ts_native_tid;         /* 3.11+: the thread's kernel tid */
+	long ts_frame;              /* current frame, in the thread state (3.9, 3.10, 3.13+) */
+	long ts_cframe, cf_frame;   /* ... or through _PyCFrame (3.11, 3.12) */
 	long ts_size;
-	long fr_previous, fr_code;    /* the frame: its caller, its code object */
-	long fr_is_entry;             /* 3.11: first frame of an interpreter call */
-	long fr_owner;                /* 3.11+: 3 = a C-stack shim (3.12+) */
+	long fr_previous, fr_code; /* the frame: its caller, its code object */
+	long fr_is_entry;          /* 3.11: first frame of an interpreter call */
+	long fr_owner;             /* 3.11+: 3 = a C-stack shim (3.12+) */
 	long fr_size;
 	long co_filename, co_name, co_qualname, co_firstlineno;
-	long u_ascii_size, u_compact_size, u_length; /* str: PyASCIIObject, PyCompactUnicodeObject */
+	long u_ascii_size, u_compact_size,
+	    u_length; /* str: PyASCIIObject, PyCompactUnicodeObject */
 	/* thread names: sys.modules["threading"]._active[ident]._name */
 	long is_modules;              /* PyInterpreterState: sys.modules */
 	long dict_keys, dict_values;  /* PyDictObject */
 	long dk_size;                 /* PyDictKeysObject: size (3.9, 3.10) or log2 size (3.11+) */
 	long dk_kind, dk_index_bytes; /* 3.11+: entry kind, log2 of the index table's bytes */
 	long dk_nentries, dk_indices;
-	long md_dict;                 /* PyModuleObject */
-	long long_digit;              /* PyLongObject: first 30-bit digit (size or tag at 16) */
+	long md_dict;                     /* PyModuleObject */
+	long long_digit;                  /* PyLongObject: first 30-bit digit (size or tag at 16) */
 	long tp_dictoffset, tp_basicsize; /* PyTypeObject */
-	long ht_cached_keys;          /* 3.11+ PyHeapTypeObject: an instance's shared keys */
+	long ht_cached_keys;              /* 3.11+ PyHeapTypeObject: an instance's shared keys */
 };
 
 /* The layout of 3.MINOR, or NULL when unknown. */
@@ -79,12 +80,12 @@ struct pystack_read {
 };
 
 struct pystack_stats {
-	uint64_t samples;      /* samples whose Python frames were read */
-	uint64_t late;         /* ... read too late to be used: interpreter frames kept */
-	uint64_t mismatched;   /* ... not lining up with the native stack: "[late]" */
-	uint64_t failed;       /* ... that could not be read (a thread without state, an exit) */
-	uint64_t code_reads;   /* code objects read (cache misses and checks) */
-	double lag_ms_sum;     /* sample to read, over SAMPLES */
+	uint64_t samples;    /* samples whose Python frames were read */
+	uint64_t late;       /* ... read too late to be used: interpreter frames kept */
+	uint64_t mismatched; /* ... not lining up with the native stack: "[late]" */
+	uint64_t failed;     /* ... that could not be read (a thread without state, an exit) */
+	uint64_t code_reads; /* code objects read (cache misses and checks) */
+	double lag_ms_sum;   /* sample to read, over SAMPLES */
 };
 
 struct pystack;

@@ -7,7 +7,7 @@
 
 #include "timeline.h"
 
-#define READINGS_LIVE_S 5.0   /* the panes read the last few seconds */
+#define READINGS_LIVE_S   5.0  /* the panes read the last few seconds */
 #define READINGS_GROWTH_S 60.0 /* memory growth is judged over a minute */
 
 struct readings {

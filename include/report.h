@@ -30,7 +30,7 @@ struct report_baseline {
 	uint64_t io_read_bytes, io_write_bytes;
 	long threads;
 	/* From the process readings (/proc) over the run. */
-	double off_cpu_pct;       /* of the threads' wall time; < 0: not measured */
+	double off_cpu_pct; /* of the threads' wall time; < 0: not measured */
 	int has_rollup;
 	double memory_pss_mb, memory_swap_mb; /* at the end */
 	int has_growth;
@@ -38,7 +38,7 @@ struct report_baseline {
 	int io_valid;
 	uint64_t io_rchar, io_wchar, io_syscr, io_syscw;
 	uint64_t ctxt_voluntary, ctxt_involuntary;
-	long threads_seen, threads_ended; /* /proc/PID/task over the run */
+	long threads_seen, threads_ended;   /* /proc/PID/task over the run */
 	double threads_unattributed_cpu_ms; /* the process's CPU no thread reading holds */
 };
 
@@ -52,8 +52,8 @@ struct report {
 	int exited, have_status, exit_code, exit_signal;
 	int stopped_by_flametop; /* the exit signal was flametop's, at the end of the run */
 	int kernel_thread;       /* the target is a kernel thread */
-	const char *state; /* running, stopped, exited */
-	int zombie;        /* exited, not yet reaped by its parent */
+	const char *state;       /* running, stopped, exited */
+	int zombie;              /* exited, not yet reaped by its parent */
 	/* scenario */
 	time_t started_at;
 	double duration_s;
@@ -109,9 +109,13 @@ void report_from_session(struct report *r, const struct session *s);
 void report_classify(struct report *r);
 
 /* Exporters: one const table each, chosen by name or file extension. */
+/* An export format. Formats are chosen by a path's ending from the
+ * registry below: adding one is its file and one line there. */
 struct exporter {
 	const char *name;
 	int (*write)(FILE *f, const struct report *r);
+	const char *ext;             /* a fallback file of it is NAME.EXT */
+	const char *const *suffixes; /* path endings that choose it (NULL-ended; NULL: none) */
 };
 
 extern const struct exporter exporter_yaml;
@@ -120,6 +124,9 @@ extern const struct exporter exporter_folded_diff;
 extern const struct exporter exporter_folded;
 extern const struct exporter exporter_pprof; /* profile.proto, gzip'd */
 
+/* The formats a path can choose, NULL-ended: the first whose suffix ends
+ * the path wins; a path no suffix matches is YAML's. */
+extern const struct exporter *const exporters[];
 /* By the file name: .folded/.collapsed/.txt folded stacks, .pb.gz/.pprof/
  * .pb pprof, anything else YAML. */
 const struct exporter *exporter_for_path(const char *path);

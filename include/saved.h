@@ -20,12 +20,12 @@
 struct saved_report {
 	yaml_document_t doc;
 	struct profile *profile;
-	struct counting counting; /* names and roles only: what per-node counters are */
+	struct counting counting;  /* names and roles only: what per-node counters are */
 	struct timeline *timeline; /* the panes' history as saved */
 	struct ctree *wall;        /* an export of wall time: the wall tree */
 	int folded;                /* read from folded stacks: DOC is empty */
 	int pprof;                 /* read from a pprof profile: DOC is empty */
-	struct report report;     /* what the views and a re-export need */
+	struct report report;      /* what the views and a re-export need */
 	char path[4096];
 };
 
@@ -46,8 +46,8 @@ int saved_load_folded(const char *text, size_t n, const char *path, struct saved
 int saved_load_pprof(const char *text, size_t n, const char *path, struct saved_report *s,
 		     char *err, size_t len);
 /* The same from TEXT[0..N) (PATH names it in messages). */
-int saved_load_text(const char *text, size_t n, const char *path, struct saved_report *s,
-		    char *err, size_t len);
+int saved_load_text(const char *text, size_t n, const char *path, struct saved_report *s, char *err,
+		    size_t len);
 void saved_free(struct saved_report *s);
 
 /* Writes KEY and its saved value into W; nothing when the export had no

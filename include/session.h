@@ -41,13 +41,14 @@ struct session_config {
 	void *tap_arg;
 	int force_cpu_clock;
 	const char *kallsyms; /* NULL: /proc/kallsyms */
-	const char *cache_dir; /* the running kernel's symbols kept here between runs (NULL: not kept) */
-	int no_gpu;           /* do not look for a GPU */
-	int no_offcpu;        /* no switch-out stacks */
-	unsigned symbol_mb;   /* what the files' symbol data may hold (0: the default) */
-	int keep_exited;      /* keep the mappings of processes that exited (tools) */
-	int keep_addresses;   /* code without a symbol: one frame per address */
-	int no_python;        /* leave CPython's interpreter frames as they are */
+	const char
+	    *cache_dir; /* the running kernel's symbols kept here between runs (NULL: not kept) */
+	int no_gpu;     /* do not look for a GPU */
+	int no_offcpu;  /* no switch-out stacks */
+	unsigned symbol_mb;          /* what the files' symbol data may hold (0: the default) */
+	int keep_exited;             /* keep the mappings of processes that exited (tools) */
+	int keep_addresses;          /* code without a symbol: one frame per address */
+	int no_python;               /* leave CPython's interpreter frames as they are */
 	const char *debuginfod_urls; /* debug files of stripped modules from there (NULL: not) */
 };
 
@@ -69,11 +70,11 @@ struct session {
 	struct sampler *sampler;
 	struct symbolizer *sym;
 	struct profile *profile;
-	struct counting *counting;  /* the group's totals, series and deltas */
-	struct timeline *timeline;  /* the target's CPU, RSS and I/O per interval */
-	struct tasks tasks;         /* per-thread CPU from /proc */
-	struct gpu *gpu;            /* NULL when cfg.no_gpu */
-	char gpu_desc[160];         /* what the GPU probe found */
+	struct counting *counting; /* the group's totals, series and deltas */
+	struct timeline *timeline; /* the target's CPU, RSS and I/O per interval */
+	struct tasks tasks;        /* per-thread CPU from /proc */
+	struct gpu *gpu;           /* NULL when cfg.no_gpu */
+	char gpu_desc[160];        /* what the GPU probe found */
 	struct gpu_reading gpu_last;
 	struct stackwalk walk;      /* samples → frames, unwind quality */
 	time_t started_at;          /* wall clock */
@@ -84,11 +85,11 @@ struct session {
 	struct session_batch *batch, *spare;
 	unsigned long long cpu_ticks0, steal0; /* the machine's at the start */
 	int have_ticks0;
-	uint64_t collected_ns; /* the rings were last emptied */
-	uint64_t polled_ns;    /* the target was last read */
+	uint64_t collected_ns;     /* the rings were last emptied */
+	uint64_t polled_ns;        /* the target was last read */
 	struct offcpu_wait *waits; /* one per thread seen switching */
 	size_t nwaits, capwaits;
-	struct u64map wait_index; /* tid → index in waits */
+	struct u64map wait_index;      /* tid → index in waits */
 	struct blocking_cache reasons; /* each frame's blocking verdict */
 	struct pystack *py;            /* Python frames (NULL with cfg.no_python) */
 	struct pystack_read py_read;   /* scratch: one sample's Python frames */

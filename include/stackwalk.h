@@ -49,7 +49,7 @@ struct stackwalk {
 	void *state;
 	int hybrid; /* continue DWARF with the frame-pointer chain */
 	struct unwind_quality q;
-	int quiet; /* stacks walked now are not counted in Q (switch-out stacks) */
+	int quiet;          /* stacks walked now are not counted in Q (switch-out stacks) */
 	struct pystack *py; /* NULL: interpreter frames stay as they are */
 	const struct pystack_read *py_pre; /* this sample's Python frames, read earlier */
 };

@@ -42,7 +42,7 @@ enum style {
 	ST_DIFF_UP1,    /* grew: < 2, < 10, >= 10 points (or new) */
 	ST_DIFF_UP2,
 	ST_DIFF_UP3,
-	ST_DIFF_DOWN1,  /* shrank: the same steps */
+	ST_DIFF_DOWN1, /* shrank: the same steps */
 	ST_DIFF_DOWN2,
 	ST_DIFF_DOWN3,
 	ST_COUNT,

@@ -57,15 +57,15 @@ void sym_keep_addresses(struct symbolizer *s);
 int sym_at_entry(struct symbolizer *s, pid_t pid, uint64_t ip);
 
 struct sym_stats {
-	size_t budget;        /* bytes the files' symbol data may hold (0: no limit) */
+	size_t budget;          /* bytes the files' symbol data may hold (0: no limit) */
 	size_t held, held_peak; /* what it holds now, at most */
-	size_t files;         /* distinct files mapped */
-	size_t loads;         /* modules read (again after an eviction counts) */
+	size_t files;           /* distinct files mapped */
+	size_t loads;           /* modules read (again after an eviction counts) */
 	size_t evictions;
-	size_t procs;         /* processes seen */
-	size_t procs_freed;   /* whose state was freed after they exited */
-	size_t live_procs, procs_peak; /* held now, at most */
-	const char *debuginfod; /* its URLs, NULL: not asked */
+	size_t procs;                              /* processes seen */
+	size_t procs_freed;                        /* whose state was freed after they exited */
+	size_t live_procs, procs_peak;             /* held now, at most */
+	const char *debuginfod;                    /* its URLs, NULL: not asked */
 	size_t fetch_asked, fetched, fetch_failed; /* debug files asked of debuginfod */
 };
 const struct sym_stats *sym_stats(struct symbolizer *s);

@@ -24,13 +24,13 @@ struct target_reading {
 	uint64_t rss_kb, hwm_kb;
 	uint64_t pss_kb, swap_kb; /* smaps_rollup, when readable */
 	int rollup_valid;
-	uint64_t vcsw, ivcsw;     /* context switches, all threads (set from tasks) */
+	uint64_t vcsw, ivcsw; /* context switches, all threads (set from tasks) */
 	struct procfs_io io;
 	int io_valid;
 	long threads;
 	char state; /* /proc state letter */
 	/* Set by the session before the reading goes into the timeline: */
-	long busy_threads;   /* threads that ran (>= 1 % of a core) in the interval; 0: unknown */
+	long busy_threads;    /* threads that ran (>= 1 % of a core) in the interval; 0: unknown */
 	uint64_t runnable_ns; /* time threads spent preempted, runnable (switch-out stacks) */
 };
 

@@ -14,20 +14,20 @@
 struct task_cpu {
 	pid_t tid;
 	char comm[16];
-	char state;                 /* /proc state letter; 0 once gone */
+	char state;                  /* /proc state letter; 0 once gone */
 	uint64_t utime_ns, stime_ns; /* totals seen so far */
 	uint64_t vcsw, ivcsw;        /* voluntary, involuntary context switches */
 	double user_pct, sys_pct;    /* over the last update; 100 = one core */
 	int alive;
-	uint64_t gone_seq;           /* order of ending, for dropping the oldest */
+	uint64_t gone_seq; /* order of ending, for dropping the oldest */
 };
 
 struct tasks {
 	struct task_cpu *v;
 	size_t n, cap;
-	double t_s;       /* time of the last update */
-	uint64_t seen;    /* threads seen at all, dropped ones included */
-	uint64_t gone;    /* threads seen ending */
+	double t_s;                           /* time of the last update */
+	uint64_t seen;                        /* threads seen at all, dropped ones included */
+	uint64_t gone;                        /* threads seen ending */
 	uint64_t dropped_vcsw, dropped_ivcsw; /* of the gone threads dropped */
 	uint64_t unattributed_ns; /* CPU the process used that no thread's reading holds */
 	int have_prev;

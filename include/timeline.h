@@ -16,37 +16,37 @@
 #define TIMELINE_MIN_DT_S 0.2 /* shorter intervals are not points of their own */
 
 struct timeline_point {
-	double t_s, dt_s;            /* end of the interval since start, its length */
-	double cpu_pct;              /* user + sys over the interval; 100 = one core */
+	double t_s, dt_s; /* end of the interval since start, its length */
+	double cpu_pct;   /* user + sys over the interval; 100 = one core */
 	double user_pct, sys_pct;
 	double rss_mib;              /* at the end of the interval */
 	double read_bps, write_bps;  /* storage bytes (read_bytes, write_bytes) */
 	double rchar_bps, wchar_bps; /* bytes through read/write calls, any file */
 	double syscr_ps, syscw_ps;   /* read and write calls per second */
 	int io_valid;
-	double pss_mib, swap_mib;    /* at the end of the interval, when readable */
+	double pss_mib, swap_mib; /* at the end of the interval, when readable */
 	int rollup_valid;
-	double vcsw_ps, ivcsw_ps;    /* voluntary, involuntary context switches/s */
+	double vcsw_ps, ivcsw_ps; /* voluntary, involuntary context switches/s */
 	long threads;
-	long busy_threads;           /* that ran (>= 1 % of a core); 0: not known */
-	double off_cpu_pct;          /* of the busy (else live) threads' wall time, not on a CPU */
-	double runnable_pct;         /* of it, preempted: runnable, waiting for a CPU */
-	int gpu_valid;               /* the GPU reader's values at the end */
-	double gpu_util_pct;         /* -1: not reported */
+	long busy_threads;   /* that ran (>= 1 % of a core); 0: not known */
+	double off_cpu_pct;  /* of the busy (else live) threads' wall time, not on a CPU */
+	double runnable_pct; /* of it, preempted: runnable, waiting for a CPU */
+	int gpu_valid;       /* the GPU reader's values at the end */
+	double gpu_util_pct; /* -1: not reported */
 	double gpu_mem_mib, gpu_mem_total_mib;
-	double proc_gpu_mem_mib;     /* the target's own; -1: no context */
-	double proc_gpu_pct;         /* -1: not reported */
+	double proc_gpu_mem_mib; /* the target's own; -1: no context */
+	double proc_gpu_pct;     /* -1: not reported */
 };
 
 /* Averages over a window, for readings and the export's baseline. */
 struct timeline_sum {
-	double span_s;               /* seconds covered */
+	double span_s; /* seconds covered */
 	double cpu_pct, user_pct, sys_pct;
 	double read_bps, write_bps, rchar_bps, wchar_bps, syscr_ps, syscw_ps;
 	double vcsw_ps, ivcsw_ps;
-	double threads;              /* mean live threads */
-	double off_cpu_pct;          /* of the threads' wall time, not on a CPU */
-	double runnable_pct;         /* of it, preempted (waiting for a CPU) */
+	double threads;      /* mean live threads */
+	double off_cpu_pct;  /* of the threads' wall time, not on a CPU */
+	double runnable_pct; /* of it, preempted (waiting for a CPU) */
 	int io_valid;
 };
 
@@ -58,7 +58,7 @@ struct timeline_growth {
 
 #define TIMELINE_LEAK_MIN_S     20.0 /* a climb shorter than this is not "steady" */
 #define TIMELINE_LEAK_MIN_R2    0.9
-#define TIMELINE_LEAK_MIN_SLOPE 0.5  /* MiB/min: below it, allocator noise */
+#define TIMELINE_LEAK_MIN_SLOPE 0.5 /* MiB/min: below it, allocator noise */
 
 struct timeline {
 	struct timeline_point *v;

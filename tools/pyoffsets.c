@@ -98,7 +98,8 @@ int main(void)
 	       dk_index_bytes, dk_nentries, dk_indices, md_dict, long_digit,
 	       OFF(PyTypeObject, tp_dictoffset), OFF(PyTypeObject, tp_basicsize), cached_keys);
 #if PY_VERSION_HEX >= 0x030d0000
-	fprintf(stderr, "debug offsets: interp_head %ld threads_head %ld cur_frame %ld native %ld "
+	fprintf(stderr,
+		"debug offsets: interp_head %ld threads_head %ld cur_frame %ld native %ld "
 		"prev %ld exec %ld owner %ld filename %ld ascii %ld\n",
 		OFF(_Py_DebugOffsets, runtime_state.interpreters_head) / 8,
 		OFF(_Py_DebugOffsets, interpreter_state.threads_head) / 8,

@@ -206,7 +206,10 @@ const struct frame *app_frame(const struct app *a, uint32_t node)
 	return n->frame == CTREE_NONE ? NULL : frametab_get(a->profile->frames, n->frame);
 }
 
-uint32_t app_zoom_root(const struct app *a) { return a->nzoom ? a->zoom[a->nzoom - 1] : CTREE_ROOT; }
+uint32_t app_zoom_root(const struct app *a)
+{
+	return a->nzoom ? a->zoom[a->nzoom - 1] : CTREE_ROOT;
+}
 
 void app_select(struct app *a, uint32_t node)
 {
@@ -250,7 +253,8 @@ int kids_build(struct kids *k, const struct ctree *t)
 	for (size_t i = 1; i < n; i++)
 		list[off[ctree_node(t, (uint32_t)i)->parent + 1]++] = (uint32_t)i;
 	for (size_t i = 0; i < n; i++)
-		qsort_r(list + off[i], off[i + 1] - off[i], sizeof(*list), ctree_cmp_heavier, (void *)t);
+		qsort_r(list + off[i], off[i + 1] - off[i], sizeof(*list), ctree_cmp_heavier,
+			(void *)t);
 	kids_free(k);
 	k->off = off;
 	k->list = list;
@@ -524,8 +528,9 @@ void app_mark(struct app *a, unsigned id, enum verdict v)
 		app_message(a, 0, "hypothesis %u: %s; evidence from %s, which it names", id,
 			    verdict_name(v), sn.function);
 	else
-		app_message(a, 0, "hypothesis %u: %s; it names no function in view: the "
-				  "process's figures are the evidence (Enter edits it)",
+		app_message(a, 0,
+			    "hypothesis %u: %s; it names no function in view: the "
+			    "process's figures are the evidence (Enter edits it)",
 			    id, verdict_name(v));
 }
 
@@ -555,8 +560,10 @@ int app_export(struct app *a, const char *path)
 
 	if (!strcmp(path, "-") || !strcmp(path, "/dev/stdout") || !strcmp(path, "/dev/tty")) {
 		/* The screen is on the terminal: an export there would draw over it. */
-		app_message(a, 1, "'%s' is the screen's terminal: name a file (-o - writes "
-				  "standard output after the screen closes)", path);
+		app_message(a, 1,
+			    "'%s' is the screen's terminal: name a file (-o - writes "
+			    "standard output after the screen closes)",
+			    path);
 		return -EINVAL;
 	}
 	if (a->saved)
@@ -627,7 +634,8 @@ static void prompt_done(struct app *a)
 		copy_str(a->search, sizeof(a->search), text);
 		search_update(a);
 		if (a->search[0])
-			app_message(a, 0, "'%s': %zu functions, %.1f%% of samples (n/N: next/previous)",
+			app_message(a, 0,
+				    "'%s': %zu functions, %.1f%% of samples (n/N: next/previous)",
 				    a->search, a->search_funcs, a->search_pct);
 		if (a->nhits)
 			search_jump(a, 0);
@@ -791,8 +799,9 @@ static void wall_toggle(struct app *a)
 		return;
 	}
 	if (!a->spec.wall && !a->info.weight_ns) {
-		app_message(a, 1, "wall time needs time-weighted samples: run with --wall "
-				  "(or -e cpu-clock)");
+		app_message(a, 1,
+			    "wall time needs time-weighted samples: run with --wall "
+			    "(or -e cpu-clock)");
 		return;
 	}
 	a->spec.wall = !a->spec.wall;
@@ -847,7 +856,11 @@ static int global_key(struct app *a, const struct key *k)
 	case 'q':
 		a->quit = 1;
 		return 1;
-	case '1': case '2': case '3': case '4': case '5':
+	case '1':
+	case '2':
+	case '3':
+	case '4':
+	case '5':
 		set_view(a, (enum view_id)(k->code - '1'));
 		return 1;
 	case K_TAB:
@@ -1076,7 +1089,8 @@ static void draw_header(struct app *a, struct surface *s)
 	 * gives way first. */
 	room = s->w - surf_width(state) - surf_width(clock) - surf_width(filt);
 	if (a->info.stacks_only[0])
-		snprintf(who, sizeof(who), "flametop  %s (%s)  ", a->info.comm, a->info.stacks_only);
+		snprintf(who, sizeof(who), "flametop  %s (%s)  ", a->info.comm,
+			 a->info.stacks_only);
 	else {
 		int keep = room - (int)strlen("flametop  pid 1234567  ") - 1;
 
@@ -1108,7 +1122,8 @@ static void draw_tabs(struct app *a, struct surface *s, int y)
 	surf_fill(s, 0, y, s->w, 1, ST_TAB);
 	for (int v = 0; v < VIEW_COUNT; v++)
 		x += surf_printf(s, x, y, s->w - x, v == (int)a->view ? ST_TAB_ON : ST_TAB,
-				 " %d %s ", v + 1, views[v]->name) + 1;
+				 " %d %s ", v + 1, views[v]->name) +
+		     1;
 }
 
 /* The visible panes' readings on one line, most telling first. */
@@ -1126,7 +1141,8 @@ static void draw_readings(struct app *a, struct surface *s, int y)
 	buf[0] = 0;
 	for (int i = 0; i < 4; i++)
 		if ((a->panes & bit[i]) && line[i][0] && n < sizeof(buf))
-			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? " | " : "", line[i]);
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? " | " : "",
+					      line[i]);
 	x = 1 + surf_text_fit(s, 1, y, room > 0 ? room : 0, ST_DIM, buf);
 	if (tag[0])
 		surf_text(s, x, y, s->w - 1 - x, ST_DIM, n ? " | no GPU" : "no GPU");
@@ -1212,8 +1228,7 @@ static void draw_evidence_preview(struct app *a, struct surface *s, int y)
 	ledger_evidence_line(&sn, line, sizeof(line));
 	surf_fill(s, 0, y, s->w, 1, ST_DIM);
 	surf_printf(s, 0, y, s->w, ST_DIM, "evidence when marked (%s): %s",
-		    sn.function[0] ? "the function it names" : "names no function in view",
-		    line);
+		    sn.function[0] ? "the function it names" : "names no function in view", line);
 }
 
 static void draw_status(struct app *a, struct surface *s, int y)
@@ -1226,7 +1241,8 @@ static void draw_status(struct app *a, struct surface *s, int y)
 		char text[4096];
 		int lw = surf_text(s, 0, y, s->w, ST_STATUS, label), avail = s->w - lw - 1;
 		/* Keep the cursor on screen: scroll the line from the left. */
-		size_t from = avail > 0 && a->le.cur > (size_t)avail ? a->le.cur - (size_t)avail : 0;
+		size_t from =
+		    avail > 0 && a->le.cur > (size_t)avail ? a->le.cur - (size_t)avail : 0;
 		int cx;
 
 		le_get_from(&a->le, from, text, sizeof(text));
@@ -1256,9 +1272,9 @@ static void draw_status(struct app *a, struct surface *s, int y)
 	/* "? help  q quit" always shows, at the right; the other hints fill
 	 * what is left, whole hints only, most used first. */
 	{
-		static const char *const hints[] = { "1-5 views", "Enter zoom", "/ search",
-						     "e export",  "H hypothesis", "f focus",
-						     "b baseline", "Space pause", "z recent",
+		static const char *const hints[] = { "1-5 views",  "Enter zoom",   "/ search",
+						     "e export",   "H hypothesis", "f focus",
+						     "b baseline", "Space pause",  "z recent",
 						     "w wall" };
 		static const char must[] = "? help  q quit";
 		int right = surf_width(must), x = 0;
@@ -1329,10 +1345,10 @@ const char *app_ctr_label(const char *name)
 	static const struct {
 		const char *name, *label;
 	} short_names[] = {
-		{ "context-switches", "ctx-sw" }, { "cpu-migrations", "migrate" },
-		{ "page-faults", "faults" },       { "major-faults", "maj-flt" },
-		{ "minor-faults", "min-flt" },     { "instructions", "instr" },
-		{ "cache-references", "cache-ref" }, { "cache-misses", "cache-mis" },
+		{ "context-switches", "ctx-sw" },      { "cpu-migrations", "migrate" },
+		{ "page-faults", "faults" },           { "major-faults", "maj-flt" },
+		{ "minor-faults", "min-flt" },         { "instructions", "instr" },
+		{ "cache-references", "cache-ref" },   { "cache-misses", "cache-mis" },
 		{ "branch-instructions", "branches" }, { "branch-misses", "br-miss" },
 	};
 

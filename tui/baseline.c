@@ -66,7 +66,7 @@ static int index_base(struct app_base *b)
 			return -ENOMEM;
 		for (size_t i = 0; i < nf; i++)
 			b->names[i] = (struct name_ix){ frametab_get(p->frames, (uint32_t)i)->name,
-						       (uint32_t)i };
+							(uint32_t)i };
 		qsort(b->names, nf, sizeof(*b->names), cmp_name);
 		b->nnames = nf;
 	}
@@ -133,8 +133,9 @@ void app_toggle_pin(struct app *a)
 		app_message(a, 1, "out of memory pinning the baseline");
 		return;
 	}
-	app_message(a, 0, "baseline pinned: the profile of the first %.1f s; the views show what "
-			  "came since, red grew, blue shrank (b drops it)",
+	app_message(a, 0,
+		    "baseline pinned: the profile of the first %.1f s; the views show what "
+		    "came since, red grew, blue shrank (b drops it)",
 		    a->elapsed_s);
 }
 
@@ -169,8 +170,8 @@ static uint32_t xlat(struct app *a, uint32_t id)
 	if (!b->by_name) {
 		v = frametab_find_as(b->saved->profile->frames, f);
 	} else {
-		struct name_ix k = { f->name, 0 }, *hit = bsearch(&k, b->names, b->nnames,
-								   sizeof(*b->names), cmp_name);
+		struct name_ix k = { f->name, 0 },
+			       *hit = bsearch(&k, b->names, b->nnames, sizeof(*b->names), cmp_name);
 
 		v = hit ? hit->id : U64MAP_NONE;
 	}
@@ -193,8 +194,9 @@ static uint32_t base_node(struct app *a, uint32_t node)
 	n = ctree_node(a->pv.tree, node);
 	parent = base_node(a, n->parent);
 	f = n->frame == CTREE_NONE ? U64MAP_NONE : xlat(a, n->frame);
-	v = parent == CTREE_NONE || f == U64MAP_NONE ? CTREE_NONE
-						     : ctree_child(b->saved->profile->tree, parent, f);
+	v = parent == CTREE_NONE || f == U64MAP_NONE
+		? CTREE_NONE
+		: ctree_child(b->saved->profile->tree, parent, f);
 	if (node < b->nbnode) /* the recursion may have moved the array */
 		b->bnode[node] = v;
 	return v;
@@ -210,10 +212,10 @@ int app_base_node_pct(struct app *a, uint32_t node, double *pct)
 	bn = base_node(a, node);
 	if (bn == CTREE_NONE)
 		return -1;
-	*pct = a->base.root_weight ? 100.0 *
-					 (double)ctree_node(a->base.saved->profile->tree, bn)->weight /
-					 (double)a->base.root_weight
-				   : 0;
+	*pct = a->base.root_weight
+		   ? 100.0 * (double)ctree_node(a->base.saved->profile->tree, bn)->weight /
+			 (double)a->base.root_weight
+		   : 0;
 	return 0;
 }
 
@@ -258,7 +260,9 @@ int app_comparison(struct app *a, struct comparison *c, struct saved_report *aft
 	if (!p)
 		return -ENOMEM;
 	if (compare_build_profile(c, a->base.saved, p,
-				  a->base.pin ? "since the pin" : a->saved ? "this report" : "this run",
+				  a->base.pin ? "since the pin"
+				  : a->saved  ? "this report"
+					      : "this run",
 				  after)) {
 		if (a->base.pin)
 			profile_free(p);

@@ -121,7 +121,8 @@ const char *cli_usage(void)
 	       "switches, CPU migrations, page faults and major faults. The choice is\n"
 	       "printed and stored in the YAML. Recording stops on -d, SIGINT or\n"
 	       "SIGTERM, or when the target exits; in every case the export is written.\n"
-	       "The screen writes -o/--folded/--pprof when it closes (q, SIGINT, SIGTERM, SIGHUP);\n"
+	       "The screen writes -o/--folded/--pprof when it closes (q, SIGINT, SIGTERM, "
+	       "SIGHUP);\n"
 	       "when the target exits the screen stays, marked EXITED, for browsing.\n"
 	       "If FILE cannot be written the profile is saved under $TMPDIR (or /tmp), the\n"
 	       "path is printed, and the exit status is 1. Usage errors exit with 2.\n";
@@ -242,9 +243,28 @@ static int parse_period(const char *s, uint64_t *out, char *err, size_t len)
 	return 0;
 }
 
-enum { OPT_FOLDED = 256, OPT_CALL_GRAPH, OPT_UNWINDER, OPT_NO_HYBRID, OPT_PANES, OPT_NO_GPU, OPT_NO_PYTHON, OPT_LEDGER,
-       OPT_PPROF, OPT_WALL, OPT_NO_OFFCPU, OPT_SYMBOL_MB, OPT_BASELINE, OPT_ADDRESSES,
-       OPT_NO_DEBUGINFOD, OPT_PUSH, OPT_PUSH_LABEL, OPT_PUSH_EVERY, OPT_PUSH_APP, OPT_PUSH_TENANT };
+enum {
+	OPT_FOLDED = 256,
+	OPT_CALL_GRAPH,
+	OPT_UNWINDER,
+	OPT_NO_HYBRID,
+	OPT_PANES,
+	OPT_NO_GPU,
+	OPT_NO_PYTHON,
+	OPT_LEDGER,
+	OPT_PPROF,
+	OPT_WALL,
+	OPT_NO_OFFCPU,
+	OPT_SYMBOL_MB,
+	OPT_BASELINE,
+	OPT_ADDRESSES,
+	OPT_NO_DEBUGINFOD,
+	OPT_PUSH,
+	OPT_PUSH_LABEL,
+	OPT_PUSH_EVERY,
+	OPT_PUSH_APP,
+	OPT_PUSH_TENANT
+};
 
 /* "dwarf", "dwarf,16384", "fp", "auto". */
 static int parse_call_graph(const char *s, struct cli_options *o, char *err, size_t len)
@@ -463,7 +483,8 @@ static int parse_record(int argc, char **argv, unsigned max_rate, struct cli_opt
 	/* '+': stop at the first non-option, so the command's own flags are its
 	 * own; report has no command, so its options may follow the file. */
 	while ((c = getopt_long(argc, argv,
-				o->mode == CLI_REPORT ? ":p:F:c:e:d:o:n:r:qhV" : "+:p:F:c:e:d:o:n:r:qhV",
+				o->mode == CLI_REPORT ? ":p:F:c:e:d:o:n:r:qhV"
+						      : "+:p:F:c:e:d:o:n:r:qhV",
 				long_opts, NULL)) != -1) {
 		e = handle(c, argv, max_rate, o, err, len);
 		if (e)
@@ -481,13 +502,15 @@ static int parse_record(int argc, char **argv, unsigned max_rate, struct cli_opt
 		snprintf(err, len, "--wall needs the off-CPU time that --no-offcpu turns off");
 		return -EINVAL;
 	}
-	if (o->mode != CLI_RECORD && (o->push_url || o->npush_labels || o->push_every_s ||
-				      o->push_app || o->push_tenant)) {
+	if (o->mode != CLI_RECORD &&
+	    (o->push_url || o->npush_labels || o->push_every_s || o->push_app || o->push_tenant)) {
 		snprintf(err, len, "--push and its options are for flametop record");
 		return -EINVAL;
 	}
 	if (!o->push_url && (o->npush_labels || o->push_every_s || o->push_app || o->push_tenant)) {
-		snprintf(err, len, "--push-label, --push-every, --push-app and --push-tenant need --push URL");
+		snprintf(
+		    err, len,
+		    "--push-label, --push-every, --push-app and --push-tenant need --push URL");
 		return -EINVAL;
 	}
 	if (o->pid && o->argv) {
@@ -547,9 +570,10 @@ static int parse_diff(int argc, char **argv, struct cli_options *o, char *err, s
 			o->fail_if_slower = strtod(optarg, &end);
 			if (!optarg[0] || *end || errno || !(o->fail_if_slower >= 0) ||
 			    o->fail_if_slower > 1e6) {
-				snprintf(err, len,
-					 "invalid --fail-if-slower '%s': give a percentage, 0 or more",
-					 optarg);
+				snprintf(
+				    err, len,
+				    "invalid --fail-if-slower '%s': give a percentage, 0 or more",
+				    optarg);
 				return -EINVAL;
 			}
 			break;
@@ -612,12 +636,14 @@ int cli_parse(int argc, char **argv, unsigned max_rate, struct cli_options *o, c
 		if (e)
 			return e;
 		if (o->freq_given || o->period || o->nevents || o->duration_s > 0 || o->no_offcpu) {
-			snprintf(err, len, "report reopens a saved export: sampling options "
-					   "(-F, -c, -e, -d) do not apply");
+			snprintf(err, len,
+				 "report reopens a saved export: sampling options "
+				 "(-F, -c, -e, -d) do not apply");
 			return -EINVAL;
 		}
 		if (!o->argv || !o->argv[0] || o->argv[1] || o->pid) {
-			snprintf(err, len, "report takes one saved export: flametop report FILE.yaml");
+			snprintf(err, len,
+				 "report takes one saved export: flametop report FILE.yaml");
 			return -EINVAL;
 		}
 		o->report_path = o->argv[0];

@@ -33,7 +33,9 @@ static void print_side(const char *what, const struct saved_report *s)
 {
 	printf("%s %s: %llu samples (%s%s%s)\n", what, s->path,
 	       (unsigned long long)s->profile->samples,
-	       s->folded ? "folded stacks" : s->pprof ? "pprof" : "flametop export",
+	       s->folded  ? "folded stacks"
+	       : s->pprof ? "pprof"
+			  : "flametop export",
 	       s->report.command[0] && !s->folded && !s->pprof ? ", " : "",
 	       s->folded || s->pprof ? "" : s->report.command);
 }
@@ -49,7 +51,9 @@ static void print_table(const struct comparison *c, int top)
 	printf("  %s\n", "function");
 	for (size_t i = 0; i < c->n && shown < top; i++) {
 		const struct compare_fn *f = &c->fns[i];
-		const char *status = !f->present[0] ? "  [new]" : !f->present[1] ? "  [vanished]" : "";
+		const char *status = !f->present[0]   ? "  [new]"
+				     : !f->present[1] ? "  [vanished]"
+						      : "";
 
 		printf("%+8.2f %+8.2f %7.2f%% %7.2f%% %7.2f%% %3s", f->self_pct[1] - f->self_pct[0],
 		       f->total_pct[1] - f->total_pct[0], f->self_pct[0], f->self_pct[1],
@@ -148,8 +152,8 @@ int diff_run(const struct cli_options *o)
 	}
 	print_side("base: ", &side[0]);
 	print_side("after:", &side[1]);
-	printf("matched by %s\n\n", c.by_name ? "function name (folded stacks have no modules)"
-					     : "function and module");
+	printf("matched by %s\n\n",
+	       c.by_name ? "function name (folded stacks have no modules)" : "function and module");
 	printf("  %-28s %14s %14s %9s\n", "metric", "base", "after", "change");
 	for (size_t i = 0; i < c.nm; i++)
 		print_metric(&c.m[i]);
@@ -175,16 +179,17 @@ int diff_run(const struct cli_options *o)
 		r.comparison = &c;
 		if (o->ledger_path)
 			r.ledger = &lg;
-		rc |= face_export_one(o->output, exp, exp == &exporter_yaml ? "diff.yaml" : "diff.folded",
-				      &r);
+		rc |= face_export_one(o->output, exp,
+				      exp == &exporter_yaml ? "diff.yaml" : "diff.folded", &r);
 	}
 	if (c.slower_checked) {
 		if (!c.slower_metric)
-			fprintf(stderr, "flametop: --fail-if-slower: neither side has CPU time, wall "
-					"time or samples to compare\n");
+			fprintf(stderr,
+				"flametop: --fail-if-slower: neither side has CPU time, wall "
+				"time or samples to compare\n");
 		else
-			fprintf(stderr, "flametop: %s %+.1f%% (limit +%.1f%%): %s\n", c.slower_metric,
-				c.slower_change_pct, c.slower_limit_pct,
+			fprintf(stderr, "flametop: %s %+.1f%% (limit +%.1f%%): %s\n",
+				c.slower_metric, c.slower_change_pct, c.slower_limit_pct,
 				c.slower ? "slower, failing" : "within the limit");
 		if (c.slower && !rc)
 			rc = 3;

@@ -28,7 +28,7 @@ void face_catch_signals(void)
 int face_stop_signal(void) { return stop_signal; }
 
 int face_export_one(const char *path, const struct exporter *exp, const char *ext,
-		      const struct report *r)
+		    const struct report *r)
 {
 	char err[4200], saved[4096], err2[4200];
 
@@ -108,7 +108,6 @@ int face_load_ledger(const struct cli_options *o, struct ledger *l, char *save, 
 		ledger_save_path(o->ledger_path, from_export, save, savelen);
 	return 0;
 }
-
 
 int face_save_ledger(const char *path, const struct ledger *l, char *err, size_t len)
 {

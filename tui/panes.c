@@ -27,11 +27,12 @@ static size_t history(const struct timeline *tl, enum series which, double *v, s
 	for (size_t i = from; i < len; i++) {
 		const struct timeline_point *pt = timeline_at(tl, i);
 
-		v[k] = which == SER_CPU   ? pt->cpu_pct
-		       : which == SER_RSS ? pt->rss_mib
-		       : which == SER_IO  ? pt->rchar_bps + pt->wchar_bps
+		v[k] = which == SER_CPU        ? pt->cpu_pct
+		       : which == SER_RSS      ? pt->rss_mib
+		       : which == SER_IO       ? pt->rchar_bps + pt->wchar_bps
 		       : pt->proc_gpu_pct >= 0 ? pt->proc_gpu_pct
-					       : pt->gpu_util_pct > 0 ? pt->gpu_util_pct : 0;
+		       : pt->gpu_util_pct > 0  ? pt->gpu_util_pct
+					       : 0;
 		if (v[k] > *max)
 			*max = v[k];
 		k++;
@@ -86,8 +87,8 @@ static void rss_draw(const struct app *a, struct surface *s, struct rect r)
 	fmt_bytes(rss, sizeof(rss), pt->rss_mib * 1048576.0);
 	if (a->session)
 		fmt_bytes(peak, sizeof(peak), (double)a->session->target.last.hwm_kb * 1024.0);
-	surf_printf(s, r.x + 1, r.y + 1, r.w - 2, ST_NORMAL, "RSS %s%s%s", rss, peak[0] ? " peak " : "",
-		    peak);
+	surf_printf(s, r.x + 1, r.y + 1, r.w - 2, ST_NORMAL, "RSS %s%s%s", rss,
+		    peak[0] ? " peak " : "", peak);
 	if (pt->rollup_valid) {
 		fmt_bytes(pss, sizeof(pss), pt->pss_mib * 1048576.0);
 		fmt_bytes(swap, sizeof(swap), pt->swap_mib * 1048576.0);
@@ -95,8 +96,9 @@ static void rss_draw(const struct app *a, struct surface *s, struct rect r)
 	} else
 		surf_text_fit(s, r.x + 1, r.y + 2, r.w - 2, ST_DIM, "PSS: smaps_rollup unreadable");
 	if (timeline_growth(a->timeline, READINGS_GROWTH_S, &g) == 0)
-		surf_printf(s, r.x + 1, r.y + 3, r.w - 2, g.leak ? ST_WARN : ST_DIM, "%+.2f MiB/min%s",
-			    fabs(g.mib_per_min) < 0.005 ? 0.0 : g.mib_per_min, g.leak ? " leak?" : "");
+		surf_printf(s, r.x + 1, r.y + 3, r.w - 2, g.leak ? ST_WARN : ST_DIM,
+			    "%+.2f MiB/min%s", fabs(g.mib_per_min) < 0.005 ? 0.0 : g.mib_per_min,
+			    g.leak ? " leak?" : "");
 	spark_row(a, s, r, SER_RSS, 1.0);
 }
 
@@ -166,15 +168,16 @@ static void counters_draw(const struct app *a, struct surface *s, struct rect r)
 	if (!a->info.hw_counters)
 		surf_text_fit(s, r.x + 1, y++, r.w - 2, ST_WARN, "no CPU PMU: software events");
 	if (!pt) {
-		surf_text_fit(s, r.x + 1, y, r.w - 2, ST_DIM, c ? "waiting for an interval"
-								: "nothing counted");
+		surf_text_fit(s, r.x + 1, y, r.w - 2, ST_DIM,
+			      c ? "waiting for an interval" : "nothing counted");
 		return;
 	}
 	counting_derive(c, pt->value, &d);
 	if (d.has_ipc)
 		surf_printf(s, r.x + 1, y++, r.w - 2, ST_NORMAL, "IPC %.2f", d.ipc);
 	if (d.has_cache && y < r.y + r.h - 1)
-		surf_printf(s, r.x + 1, y++, r.w - 2, ST_NORMAL, "cache miss %.1f%%", d.cache_miss_pct);
+		surf_printf(s, r.x + 1, y++, r.w - 2, ST_NORMAL, "cache miss %.1f%%",
+			    d.cache_miss_pct);
 	for (size_t i = 1; i < c->n && y < r.y + r.h - 1; i++) {
 		char v[16];
 
@@ -212,7 +215,8 @@ static void gpu_draw(const struct app *a, struct surface *s, struct rect r)
 	snprintf(title, sizeof(title), " GPU %s ", g->name);
 	surf_box(s, r.x, r.y, r.w, r.h, title);
 	if (pt->gpu_util_pct >= 0)
-		surf_printf(s, r.x + 1, r.y + 1, r.w - 2, ST_NORMAL, "busy %.0f%%", pt->gpu_util_pct);
+		surf_printf(s, r.x + 1, r.y + 1, r.w - 2, ST_NORMAL, "busy %.0f%%",
+			    pt->gpu_util_pct);
 	else
 		surf_text_fit(s, r.x + 1, r.y + 1, r.w - 2, ST_DIM, "busy: not exposed");
 	if (g->has_mem) {
@@ -223,8 +227,9 @@ static void gpu_draw(const struct app *a, struct surface *s, struct rect r)
 	if (pt->proc_gpu_mem_mib >= 0) {
 		fmt_bytes(used, sizeof(used), pt->proc_gpu_mem_mib * 1048576.0);
 		if (pt->proc_gpu_pct >= 0)
-			surf_printf(s, r.x + 1, r.y + 3, r.w - 2, ST_NORMAL, "target %s %s %.0f%%", used,
-				    g->proc_engine[0] ? g->proc_engine : "sm", pt->proc_gpu_pct);
+			surf_printf(s, r.x + 1, r.y + 3, r.w - 2, ST_NORMAL, "target %s %s %.0f%%",
+				    used, g->proc_engine[0] ? g->proc_engine : "sm",
+				    pt->proc_gpu_pct);
 		else
 			surf_printf(s, r.x + 1, r.y + 3, r.w - 2, ST_NORMAL, "target %s", used);
 	} else

@@ -49,8 +49,8 @@ static void announce(const struct session *s, const struct cli_options *o)
 			(int)s->target.pid, s->target.comm, o->freq_hz,
 			sampler_event_name(s->sampler), how);
 	if (kernel)
-		fprintf(stderr, "flametop: pid %d (%s) is %s\n", (int)s->target.pid,
-			s->target.comm, kernel);
+		fprintf(stderr, "flametop: pid %d (%s) is %s\n", (int)s->target.pid, s->target.comm,
+			kernel);
 	if (counted[0])
 		fprintf(stderr, "flametop: counting %s\n", counted);
 	if (sampler_offcpu_note(s->sampler)[0])
@@ -78,8 +78,8 @@ static void print_table(const struct profile *p, const struct ctree *t, int top)
 		fprintf(stderr, "%7.2f %7.2f %8llu  %-48s %s\n",
 			total ? 100.0 * (double)hs[i].self_weight / (double)total : 0.0,
 			total ? 100.0 * (double)hs[i].total_weight / (double)total : 0.0,
-			(unsigned long long)hs[i].self_samples, fmt_short_name(f->name, sh, sizeof(sh)),
-			f->module);
+			(unsigned long long)hs[i].self_samples,
+			fmt_short_name(f->name, sh, sizeof(sh)), f->module);
 	}
 	free(hs);
 }
@@ -134,8 +134,8 @@ static int push_last(struct session *s, const struct cli_options *o, struct push
 	push_drain(p, PUSH_DRAIN_S);
 	push_get_stats(p, st);
 	fprintf(stderr, "flametop: pushed %llu of %llu profiles to %s (%llu retries%s%s)\n",
-		(unsigned long long)st->sent, (unsigned long long)(st->pushes),
-		o->push_url, (unsigned long long)st->retries, st->last_error[0] ? "; last error: " : "",
+		(unsigned long long)st->sent, (unsigned long long)(st->pushes), o->push_url,
+		(unsigned long long)st->retries, st->last_error[0] ? "; last error: " : "",
 		st->last_error);
 	return st->sent < st->pushes;
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int colours;   /* 0, 8 or 256 */
+static int colours; /* 0, 8 or 256 */
 static attr_t attrs[ST_COUNT];
 static int active;
 
@@ -87,7 +87,7 @@ const struct glyphs *screen_glyphs(void)
 	const char *cs = nl_langinfo(CODESET);
 
 	return cs && (!strcasecmp(cs, "UTF-8") || !strcasecmp(cs, "utf8")) ? &glyphs_utf8
-									     : &glyphs_ascii;
+									   : &glyphs_ascii;
 }
 
 /* What terminals send for keys their terminfo entry may not list: tmux or
@@ -100,14 +100,14 @@ static void teach_keys(void)
 		const char *seq;
 		int key;
 	} alt[] = {
-		{ "\033[1~", KEY_HOME }, { "\033[7~", KEY_HOME }, { "\033[H", KEY_HOME },
-		{ "\033OH", KEY_HOME },  { "\033[4~", KEY_END },  { "\033[8~", KEY_END },
-		{ "\033[F", KEY_END },   { "\033OF", KEY_END },   { "\033[5~", KEY_PPAGE },
-		{ "\033[6~", KEY_NPAGE }, { "\033[3~", KEY_DC },  { "\033OP", KEY_F(1) },
+		{ "\033[1~", KEY_HOME },  { "\033[7~", KEY_HOME }, { "\033[H", KEY_HOME },
+		{ "\033OH", KEY_HOME },   { "\033[4~", KEY_END },  { "\033[8~", KEY_END },
+		{ "\033[F", KEY_END },    { "\033OF", KEY_END },   { "\033[5~", KEY_PPAGE },
+		{ "\033[6~", KEY_NPAGE }, { "\033[3~", KEY_DC },   { "\033OP", KEY_F(1) },
 		{ "\033[11~", KEY_F(1) }, { "\033[[A", KEY_F(1) }, { "\033[A", KEY_UP },
-		{ "\033[B", KEY_DOWN },  { "\033[C", KEY_RIGHT }, { "\033[D", KEY_LEFT },
-		{ "\033OA", KEY_UP },    { "\033OB", KEY_DOWN },  { "\033OC", KEY_RIGHT },
-		{ "\033OD", KEY_LEFT },  { "\033[Z", KEY_BTAB },
+		{ "\033[B", KEY_DOWN },   { "\033[C", KEY_RIGHT }, { "\033[D", KEY_LEFT },
+		{ "\033OA", KEY_UP },     { "\033OB", KEY_DOWN },  { "\033OC", KEY_RIGHT },
+		{ "\033OD", KEY_LEFT },   { "\033[Z", KEY_BTAB },
 	};
 
 	for (size_t i = 0; i < sizeof(alt) / sizeof(*alt); i++)
@@ -118,8 +118,9 @@ static void teach_keys(void)
 int screen_init(char *err, size_t len)
 {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		snprintf(err, len, "the live screen needs a terminal; for scripts use "
-				   "'flametop record'");
+		snprintf(err, len,
+			 "the live screen needs a terminal; for scripts use "
+			 "'flametop record'");
 		return -1;
 	}
 	/* Esc alone must not wait a second for a sequence that never comes. */
@@ -152,15 +153,9 @@ void screen_fini(void)
 	}
 }
 
-void screen_size(int *w, int *h)
-{
-	getmaxyx(stdscr, *h, *w);
-}
+void screen_size(int *w, int *h) { getmaxyx(stdscr, *h, *w); }
 
-void screen_resized(void)
-{
-	clearok(curscr, TRUE);
-}
+void screen_resized(void) { clearok(curscr, TRUE); }
 
 void screen_flush(const struct surface *s)
 {
@@ -206,21 +201,36 @@ static struct key mouse_key(void)
 static uint32_t function_key(wint_t c)
 {
 	switch (c) {
-	case KEY_UP: return K_UP;
-	case KEY_DOWN: return K_DOWN;
-	case KEY_LEFT: return K_LEFT;
-	case KEY_RIGHT: return K_RIGHT;
-	case KEY_HOME: return K_HOME;
-	case KEY_END: return K_END;
-	case KEY_PPAGE: return K_PGUP;
-	case KEY_NPAGE: return K_PGDN;
-	case KEY_ENTER: return K_ENTER;
-	case KEY_BACKSPACE: return K_BACKSPACE;
-	case KEY_DC: return K_DELETE;
-	case KEY_BTAB: return K_BTAB;
-	case KEY_F(1): return K_F1;
-	case KEY_RESIZE: return K_RESIZE;
-	default: return K_NONE;
+	case KEY_UP:
+		return K_UP;
+	case KEY_DOWN:
+		return K_DOWN;
+	case KEY_LEFT:
+		return K_LEFT;
+	case KEY_RIGHT:
+		return K_RIGHT;
+	case KEY_HOME:
+		return K_HOME;
+	case KEY_END:
+		return K_END;
+	case KEY_PPAGE:
+		return K_PGUP;
+	case KEY_NPAGE:
+		return K_PGDN;
+	case KEY_ENTER:
+		return K_ENTER;
+	case KEY_BACKSPACE:
+		return K_BACKSPACE;
+	case KEY_DC:
+		return K_DELETE;
+	case KEY_BTAB:
+		return K_BTAB;
+	case KEY_F(1):
+		return K_F1;
+	case KEY_RESIZE:
+		return K_RESIZE;
+	default:
+		return K_NONE;
 	}
 }
 

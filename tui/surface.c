@@ -9,14 +9,30 @@
 
 const struct glyphs glyphs_utf8 = {
 	.spark = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" },
-	.hline = "─", .vline = "│", .tl = "┌", .tr = "┐", .bl = "└", .br = "┘",
-	.open = "▾", .closed = "▸", .leaf = " ", .ellipsis = "…",
+	.hline = "─",
+	.vline = "│",
+	.tl = "┌",
+	.tr = "┐",
+	.bl = "└",
+	.br = "┘",
+	.open = "▾",
+	.closed = "▸",
+	.leaf = " ",
+	.ellipsis = "…",
 };
 
 const struct glyphs glyphs_ascii = {
 	.spark = { "_", ".", ",", "-", "=", "+", "*", "#" },
-	.hline = "-", .vline = "|", .tl = "+", .tr = "+", .bl = "+", .br = "+",
-	.open = "-", .closed = "+", .leaf = " ", .ellipsis = "~",
+	.hline = "-",
+	.vline = "|",
+	.tl = "+",
+	.tr = "+",
+	.bl = "+",
+	.br = "+",
+	.open = "-",
+	.closed = "+",
+	.leaf = " ",
+	.ellipsis = "~",
 };
 
 int surf_resize(struct surface *s, int w, int h)

@@ -184,8 +184,7 @@ static int command_log(char *path, size_t len)
 	return fd;
 }
 
-static struct session *open_session(const struct cli_options *o, int outfd, char *err,
-				    size_t len)
+static struct session *open_session(const struct cli_options *o, int outfd, char *err, size_t len)
 {
 	struct session_config cfg;
 	struct session *s;
@@ -222,7 +221,8 @@ int top_run(const struct cli_options *o)
 		return 2;
 	}
 	if (o->argv && (outfd = command_log(logpath, sizeof(logpath))) < 0) {
-		fprintf(stderr, "flametop: cannot create a file for the command's output in %s: %s\n",
+		fprintf(stderr,
+			"flametop: cannot create a file for the command's output in %s: %s\n",
 			logpath, strerror(errno));
 		free(l);
 		return 1;
@@ -336,8 +336,9 @@ int top_report(const struct cli_options *o)
 	}
 	/* The export's own hypotheses, unless --ledger names a file to keep. */
 	if (o->ledger_path ? face_load_ledger(o, &loaded, l->ledger_save, sizeof(l->ledger_save))
-	    : sr->folded || sr->pprof ? 0
-	    : ledger_yaml_load_doc(&sr->doc, &loaded, err, sizeof(err)) ? 2 : 0) {
+	    : sr->folded || sr->pprof                                   ? 0
+	    : ledger_yaml_load_doc(&sr->doc, &loaded, err, sizeof(err)) ? 2
+									: 0) {
 		app_base_free(&base);
 		if (!o->ledger_path)
 			fprintf(stderr, "flametop: '%s': %s\n", o->report_path, err);

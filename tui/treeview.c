@@ -43,8 +43,8 @@ static void reveal(struct tree_state *ts, const struct ctree *t, uint32_t node)
 	}
 }
 
-static int is_open(const struct tree_state *ts, const struct ctree *t, uint32_t node,
-		   uint64_t key, const struct pview *pv)
+static int is_open(const struct tree_state *ts, const struct ctree *t, uint32_t node, uint64_t key,
+		   const struct pview *pv)
 {
 	uint32_t v = u64map_get(&ts->fold, key);
 
@@ -72,7 +72,8 @@ void tree_flatten(const struct app *a, struct tree_state *ts, const struct tree_
 	if (grow_array(&st, &cap, nk + 1, sizeof(*st)))
 		return;
 	for (size_t i = nk; i > 0; i--)
-		st[sp++] = (struct visit){ k[i - 1], 0, child_key(1, ctree_node(src->t, k[i - 1])->frame) };
+		st[sp++] = (struct visit){ k[i - 1], 0,
+					   child_key(1, ctree_node(src->t, k[i - 1])->frame) };
 	while (sp) {
 		struct visit v = st[--sp];
 		struct tree_row *row;
@@ -88,16 +89,17 @@ void tree_flatten(const struct app *a, struct tree_state *ts, const struct tree_
 		if (!row->open || grow_array(&st, &cap, sp + nk, sizeof(*st)))
 			continue;
 		for (size_t i = nk; i > 0; i--)
-			st[sp++] = (struct visit){ k[i - 1], v.depth + 1,
-						   child_key(v.key, ctree_node(src->t, k[i - 1])->frame) };
+			st[sp++] =
+			    (struct visit){ k[i - 1], v.depth + 1,
+					    child_key(v.key, ctree_node(src->t, k[i - 1])->frame) };
 	}
 	free(st);
 	if (ts->sel >= ts->nrows)
 		ts->sel = ts->nrows ? ts->nrows - 1 : 0;
 }
 
-void tree_draw(struct app *a, struct tree_state *ts, const struct tree_src *src,
-	       struct surface *s, struct rect r)
+void tree_draw(struct app *a, struct tree_state *ts, const struct tree_src *src, struct surface *s,
+	       struct rect r)
 {
 	const struct pview *pv = src->callers ? &a->callers : &a->pv;
 	size_t nctr = a->counting ? ctree_ncounters(src->t) : 0;
@@ -131,8 +133,8 @@ void tree_draw(struct app *a, struct tree_state *ts, const struct tree_src *src,
 		fmt_count(samples, sizeof(samples), (double)n->samples);
 		surf_fill(s, r.x, y, r.w, 1, st);
 		if (src->callers)
-			x = surf_printf(s, r.x, y, r.w, st, "%6.1f%% %8s ", pview_pct(pv, n->weight),
-					samples);
+			x = surf_printf(s, r.x, y, r.w, st, "%6.1f%% %8s ",
+					pview_pct(pv, n->weight), samples);
 		else
 			x = surf_printf(s, r.x, y, r.w, st, "%6.1f%% %6.1f%% %8s ",
 					pview_pct(pv, n->self_weight), pview_pct(pv, n->weight),
@@ -141,7 +143,8 @@ void tree_draw(struct app *a, struct tree_state *ts, const struct tree_src *src,
 			double b;
 			int is_new = app_base_node_pct(a, row->node, &b) != 0;
 			enum style ds =
-			    sel ? st : (enum style)app_diff_style(pview_pct(pv, n->weight) - b, is_new);
+			    sel ? st
+				: (enum style)app_diff_style(pview_pct(pv, n->weight) - b, is_new);
 
 			if (is_new)
 				x += surf_text(s, r.x + x, y, r.w - x, ds, "    new ");
@@ -149,8 +152,8 @@ void tree_draw(struct app *a, struct tree_state *ts, const struct tree_src *src,
 				x += surf_printf(s, r.x + x, y, r.w - x, ds, "%+7.1f ",
 						 pview_pct(pv, n->weight) - b);
 		}
-		for (size_t k = 0, c; tot && (int)(c = (size_t)app_ctr_column(a, nctr, r.w, k)) >= 0;
-		     k++) {
+		for (size_t k = 0, c;
+		     tot && (int)(c = (size_t)app_ctr_column(a, nctr, r.w, k)) >= 0; k++) {
 			char v[16];
 
 			fmt_count(v, sizeof(v), (double)tot[c]);
@@ -159,10 +162,10 @@ void tree_draw(struct app *a, struct tree_state *ts, const struct tree_src *src,
 		for (uint32_t d = 0; d < row->depth && x < r.w; d++)
 			x += surf_text(s, r.x + x, y, r.w - x, st, " ");
 		x += surf_text(s, r.x + x, y, r.w - x, st,
-			       row->has_children ? (row->open ? s->g->open : s->g->closed) : s->g->leaf);
+			       row->has_children ? (row->open ? s->g->open : s->g->closed)
+						 : s->g->leaf);
 		snprintf(line, sizeof(line), " %s%s  %s", fmt_short_name(f->name, sh, sizeof(sh)),
-			 f->inlined ? " (inlined)" : "",
-			 f->module);
+			 f->inlined ? " (inlined)" : "", f->module);
 		surf_text_fit(s, r.x + x, y, r.w - x, st, line);
 	}
 }

@@ -157,7 +157,8 @@ static void detail_line(struct app *a, struct surface *s, int y, int w)
 		char v[16];
 
 		fmt_count(v, sizeof(v), (double)tot[i]);
-		w0 += (size_t)snprintf(ctr + w0, sizeof(ctr) - w0, "  %s %s", a->counting->name[i], v);
+		w0 += (size_t)snprintf(ctr + w0, sizeof(ctr) - w0, "  %s %s", a->counting->name[i],
+				       v);
 	}
 	if (!f) {
 		snprintf(line, sizeof(line), "all  %llu samples%s", (unsigned long long)n->samples,
@@ -167,8 +168,9 @@ static void detail_line(struct app *a, struct surface *s, int y, int w)
 
 		if (f->file)
 			snprintf(where, sizeof(where), "  %s:%u", f->file, f->line);
-		snprintf(line, sizeof(line), "%s%s  %s%s  self %.1f%%  total %.1f%%  %llu samples%s",
-			 f->name, f->inlined ? " (inlined)" : "", f->module, where,
+		snprintf(line, sizeof(line),
+			 "%s%s  %s%s  self %.1f%%  total %.1f%%  %llu samples%s", f->name,
+			 f->inlined ? " (inlined)" : "", f->module, where,
 			 app_pct(a, n->self_weight), app_pct(a, n->weight),
 			 (unsigned long long)n->samples, ctr);
 	}
@@ -217,8 +219,9 @@ static void legend(struct app *a, struct surface *s, int y, int w)
 		int st;
 		const char *label;
 	} keys[] = {
-		{ ST_DIFF_UP3, " +10 / new " }, { ST_DIFF_UP2, " +2 " },   { ST_DIFF_UP1, " +0.5 " },
-		{ ST_DIFF_SAME, " same " },     { ST_DIFF_DOWN1, " -0.5 " }, { ST_DIFF_DOWN2, " -2 " },
+		{ ST_DIFF_UP3, " +10 / new " }, { ST_DIFF_UP2, " +2 " },
+		{ ST_DIFF_UP1, " +0.5 " },      { ST_DIFF_SAME, " same " },
+		{ ST_DIFF_DOWN1, " -0.5 " },    { ST_DIFF_DOWN2, " -2 " },
 		{ ST_DIFF_DOWN3, " -10 " },
 	};
 	int x = surf_printf(s, 0, y, w, ST_DIM, "width: %s; colour: total share vs %s (points) ",
@@ -307,8 +310,10 @@ static int key(struct app *a, const struct key *k)
 		return 1;
 	case 'x':
 		a->flame_expanded = !a->flame_expanded;
-		app_message(a, 0, a->flame_expanded ? "single-child frames: one row each (x folds them)"
-						     : "a run of single-child frames: one row (x opens it)");
+		app_message(a, 0,
+			    a->flame_expanded
+				? "single-child frames: one row each (x folds them)"
+				: "a run of single-child frames: one row (x opens it)");
 		return 1;
 	case K_DOWN:
 	case 'j':

@@ -79,8 +79,8 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 			else
 				x += surf_printf(s, r.x + x, y, r.w - x,
 						 sel ? st : (enum style)app_diff_style(d, 0),
-						 "%+7.1f %+7.1f ",
-						 app_pct(a, h->self_weight) - bs, d);
+						 "%+7.1f %+7.1f ", app_pct(a, h->self_weight) - bs,
+						 d);
 		}
 		for (size_t k = 0, c; (int)(c = (size_t)app_ctr_column(a, nctr, r.w, k)) >= 0;
 		     k++) {
@@ -90,8 +90,7 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 			x += surf_printf(s, r.x + x, y, r.w - x, st, "%9s ", v);
 		}
 		snprintf(line, sizeof(line), "%s%s  %s", fmt_short_name(f->name, sh, sizeof(sh)),
-			 f->inlined ? " (inlined)" : "",
-			 f->module);
+			 f->inlined ? " (inlined)" : "", f->module);
 		surf_text_fit(s, r.x + x, y, r.w - x, st, line);
 	}
 	if (a->hs_sel < n)

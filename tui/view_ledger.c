@@ -49,11 +49,12 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 	size_t per = 2, rows = (size_t)(r.h > 1 ? r.h - 1 : 0) / per;
 	size_t n = l->n + app_nsuggestions(a);
 
-	surf_text(s, r.x, r.y, r.w, ST_TITLE,
-		  l->n ? "hypotheses  (H new, s supports, r rejects, o open, d delete, Enter evidence; "
-			 "on a suggestion: a or s adopts, r rejects)"
-		       : "no hypotheses yet: H writes one; on a suggestion below, a or s adopts it, "
-			 "r rejects it");
+	surf_text(
+	    s, r.x, r.y, r.w, ST_TITLE,
+	    l->n ? "hypotheses  (H new, s supports, r rejects, o open, d delete, Enter evidence; "
+		   "on a suggestion: a or s adopts, r rejects)"
+		 : "no hypotheses yet: H writes one; on a suggestion below, a or s adopts it, "
+		   "r rejects it");
 	if (!n) {
 		surf_text(s, r.x + 1, r.y + 1, r.w - 1, ST_DIM,
 			  "no hypotheses yet: press H and write one, e.g. \"parsing dominates\"");
@@ -84,7 +85,8 @@ static int key(struct app *a, const struct key *k)
 		size_t i = a->lg_sel - l->n;
 
 		if (k->code == 'a' || k->code == 's' || k->code == 'r') {
-			app_take_suggestion(a, i, k->code == 'r' ? VERDICT_REJECTS : VERDICT_SUPPORTS);
+			app_take_suggestion(a, i,
+					    k->code == 'r' ? VERDICT_REJECTS : VERDICT_SUPPORTS);
 			a->lg_sel = l->n - 1; /* onto the hypothesis it became */
 			return 1;
 		}
@@ -94,9 +96,10 @@ static int key(struct app *a, const struct key *k)
 	case 'r':
 	case 'o':
 		if (id)
-			app_mark(a, id, k->code == 's'   ? VERDICT_SUPPORTS
-					: k->code == 'r' ? VERDICT_REJECTS
-							 : VERDICT_OPEN);
+			app_mark(a, id,
+				 k->code == 's'   ? VERDICT_SUPPORTS
+				 : k->code == 'r' ? VERDICT_REJECTS
+						  : VERDICT_OPEN);
 		return 1;
 	case 'd':
 		if (id && ledger_delete(l, id) == 0)
@@ -118,4 +121,6 @@ static void click(struct app *a, int x, int y)
 		a->lg_sel = a->lg_top + (size_t)(y - 1) / 2;
 }
 
-const struct view_ops view_ledger = { .name = "Hypotheses", .draw = draw, .key = key, .click = click };
+const struct view_ops view_ledger = {
+	.name = "Hypotheses", .draw = draw, .key = key, .click = click
+};

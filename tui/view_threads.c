@@ -68,7 +68,8 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 		const struct thread_stat *t = &p->threads[idx[a->th_top + i]];
 		int y = r.y + 1 + (int)i, sel = a->th_top + i == a->th_sel;
 		enum style st = sel ? ST_SELECTED : t->tid == a->spec.tid ? ST_MATCH : ST_NORMAL;
-		const struct task_cpu *tc = a->session ? tasks_find(&a->session->tasks, t->tid) : NULL;
+		const struct task_cpu *tc =
+		    a->session ? tasks_find(&a->session->tasks, t->tid) : NULL;
 		char samples[16], cpu[16] = "", usr[16] = "", sys[16] = "", state[8] = "-";
 
 		fmt_count(samples, sizeof(samples), (double)t->samples);
@@ -82,9 +83,9 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 		} else if (tc)
 			snprintf(state, sizeof(state), "gone");
 		surf_fill(s, r.x, y, r.w, 1, st);
-		surf_printf(s, r.x, y, r.w, st, "%8d  %-16.16s %8s %6.1f%% %7s %6s %6s %s", (int)t->tid,
-			    t->pyname[0] ? t->pyname : t->comm, samples, profile_pct(p, t->weight), cpu,
-			    usr, sys, state);
+		surf_printf(s, r.x, y, r.w, st, "%8d  %-16.16s %8s %6.1f%% %7s %6s %6s %s",
+			    (int)t->tid, t->pyname[0] ? t->pyname : t->comm, samples,
+			    profile_pct(p, t->weight), cpu, usr, sys, state);
 	}
 	if (!n)
 		surf_text(s, r.x + 1, r.y + 1, r.w - 1, ST_DIM, "no samples yet");
@@ -118,4 +119,6 @@ static void click(struct app *a, int x, int y)
 		a->th_sel = a->th_top + (size_t)(y - 1);
 }
 
-const struct view_ops view_threads = { .name = "Threads", .draw = draw, .key = key, .click = click };
+const struct view_ops view_threads = {
+	.name = "Threads", .draw = draw, .key = key, .click = click
+};

@@ -16,12 +16,29 @@
 #define INSUFFICIENT_SIZE 7
 #define MIB               (1024ull * 1024ull)
 
-struct dev { int index; };
-struct util { unsigned gpu, memory; };
-struct mem { unsigned long long total, free, used; };
-struct proc_v1 { unsigned pid; unsigned long long used; };
-struct proc_v2 { unsigned pid; unsigned long long used; unsigned gi, ci; };
-struct sample { unsigned pid; unsigned long long ts; unsigned sm, mem, enc, dec; };
+struct dev {
+	int index;
+};
+struct util {
+	unsigned gpu, memory;
+};
+struct mem {
+	unsigned long long total, free, used;
+};
+struct proc_v1 {
+	unsigned pid;
+	unsigned long long used;
+};
+struct proc_v2 {
+	unsigned pid;
+	unsigned long long used;
+	unsigned gi, ci;
+};
+struct sample {
+	unsigned pid;
+	unsigned long long ts;
+	unsigned sm, mem, enc, dec;
+};
 
 static struct dev devs[2] = { { 0 }, { 1 } };
 static int inited;
@@ -44,8 +61,16 @@ static size_t pids(unsigned *out)
 	return n;
 }
 
-int nvmlInit_v2(void) { inited = 1; return OK; }
-int nvmlShutdown(void) { inited = 0; return OK; }
+int nvmlInit_v2(void)
+{
+	inited = 1;
+	return OK;
+}
+int nvmlShutdown(void)
+{
+	inited = 0;
+	return OK;
+}
 const char *nvmlErrorString(int r) { return r == NOT_FOUND ? "Not Found" : "Fake NVML error"; }
 
 int nvmlDeviceGetCount_v2(unsigned *n)

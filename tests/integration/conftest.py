@@ -14,6 +14,10 @@ BUILD = ROOT / os.environ.get("FLAMETOP_BUILD", "build")
 FLAMETOP = BUILD / "flametop"
 WORKLOADS = BUILD / "workloads"
 
+# A machine may set DEBUGINFOD_URLS for every login (Debian's
+# /etc/profile.d/debuginfod.sh): a test that wants a server names its own.
+os.environ.pop("DEBUGINFOD_URLS", None)
+
 
 def workload(name):
     return str(WORKLOADS / name)

@@ -302,9 +302,12 @@ static void stack_reasons(void **state)
 	struct profile *p = profile_new();
 	uint32_t m = frametab_intern(p->frames, "main", "prog", NULL, 0, FRAME_USER);
 	uint32_t rd = frametab_intern(p->frames, "read", "libc.so.6", NULL, 0, FRAME_LIBRARY);
-	uint32_t vfs = frametab_intern(p->frames, "vfs_read", "[kernel.kallsyms]", NULL, 0, FRAME_KERNEL);
-	uint32_t pr = frametab_intern(p->frames, "pipe_read", "[kernel.kallsyms]", NULL, 0, FRAME_KERNEL);
-	uint32_t sch = frametab_intern(p->frames, "schedule", "[kernel.kallsyms]", NULL, 0, FRAME_KERNEL);
+	uint32_t vfs =
+	    frametab_intern(p->frames, "vfs_read", "[kernel.kallsyms]", NULL, 0, FRAME_KERNEL);
+	uint32_t pr =
+	    frametab_intern(p->frames, "pipe_read", "[kernel.kallsyms]", NULL, 0, FRAME_KERNEL);
+	uint32_t sch =
+	    frametab_intern(p->frames, "schedule", "[kernel.kallsyms]", NULL, 0, FRAME_KERNEL);
 	uint32_t a[] = { m, rd, vfs, pr, sch }, b[] = { m, rd, vfs, sch }, c[] = { m, rd };
 	uint64_t w[BLOCK_NREASONS], n[BLOCK_NREASONS];
 

@@ -86,7 +86,8 @@ static void profile_from_tree_keeps_stacks(void **state)
 	assert_int_equal(q->samples, 5);
 	assert_int_equal(ctree_node(q->tree, CTREE_ROOT)->weight, 50);
 	{
-		uint32_t m = ctree_child(q->tree, CTREE_ROOT, frametab_find(q->frames, "main", "mod"));
+		uint32_t m =
+		    ctree_child(q->tree, CTREE_ROOT, frametab_find(q->frames, "main", "mod"));
 		uint32_t h = ctree_child(q->tree, m, frametab_find(q->frames, "helper", "mod"));
 		uint32_t w = ctree_child(q->tree, h, frametab_find(q->frames, "work", "mod"));
 

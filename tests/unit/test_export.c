@@ -135,8 +135,13 @@ static void yaml_names_round_trip(void **state)
 static void yaml_hypotheses(void **state)
 {
 	struct profile *p = weird_profile();
-	struct hyp_snapshot sn = { .valid = 1, .self_pct = 41.5, .total_pct = 60, .to_s = 12,
-				   .cpu_pct = 99, .rss_mib = 14.25, .nctr = 1 };
+	struct hyp_snapshot sn = { .valid = 1,
+				   .self_pct = 41.5,
+				   .total_pct = 60,
+				   .to_s = 12,
+				   .cpu_pct = 99,
+				   .rss_mib = 14.25,
+				   .nctr = 1 };
 	struct ledger l;
 	struct report r;
 	char *doc, *all = malloc(1 << 20);
@@ -260,7 +265,8 @@ static void pprof_decodes(void **state)
 		    pb->string_table[pb->function[root->line[0]->function_id - 1]->name], "main");
 		/* weird[k] took k + 1 samples */
 		for (size_t k = 0; k < NWEIRD; k++)
-			if (!strcmp(pb->string_table[pb->function[leaf->line[0]->function_id - 1]->name],
+			if (!strcmp(pb->string_table[pb->function[leaf->line[0]->function_id - 1]
+							 ->name],
 				    weird[k]))
 				assert_int_equal(s->value[0], (int64_t)k + 1);
 		assert_int_equal(s->n_label, 2);
@@ -293,8 +299,8 @@ static void saved_export_round_trip(void **state)
 	uint32_t m = frametab_intern(p->frames, "main", "prog", "main.c", 10, FRAME_USER);
 	uint32_t f = frametab_intern(p->frames, "work", "prog", "main.c", 20, FRAME_USER);
 	uint32_t g = frametab_intern_inline(p->frames, "step", "prog", "main.c", 30, FRAME_USER);
-	uint32_t sys = frametab_intern(p->frames, "vfs_read", "[kernel.kallsyms]", NULL, 0,
-				       FRAME_KERNEL);
+	uint32_t sys =
+	    frametab_intern(p->frames, "vfs_read", "[kernel.kallsyms]", NULL, 0, FRAME_KERNEL);
 	uint32_t a[] = { m, f, g }, b[] = { m, f }, c[] = { m, sys };
 	uint64_t ctr[2] = { 7, 3 };
 	char *one, *two;
@@ -319,12 +325,10 @@ static void saved_export_round_trip(void **state)
 	r.weight_ns = 1;
 	r.exported_at = 1700000000;
 	snprintf(r.cls.detail, sizeof(r.cls.detail), "CPU-bound: a detail, with: colons");
-	r.nsugg = suggest(&(struct classify_input){ .samples = 43,
-						    .wall_ms = 100,
-						    .cpu_ms = 99,
-						    .user_ms = 99,
-						    .off_cpu_pct = -1 },
-			  r.sugg);
+	r.nsugg = suggest(
+	    &(struct classify_input){
+		.samples = 43, .wall_ms = 100, .cpu_ms = 99, .user_ms = 99, .off_cpu_pct = -1 },
+	    r.sugg);
 	one = export_to_string(&exporter_yaml, &r);
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
@@ -407,9 +411,9 @@ static void folded_read_back(void **state)
 	assert_non_null(strstr(out, "main;read;vfs_read 7\n"));
 	free(out);
 	saved_free(&sr);
-	assert_int_equal(saved_load_folded("main;a 3\nmain;b x\n", 17, "bad.folded", &sr, err,
-					   sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(
+	    saved_load_folded("main;a 3\nmain;b x\n", 17, "bad.folded", &sr, err, sizeof(err)),
+	    -EINVAL);
 	assert_non_null(strstr(err, "line 2: not folded stacks"));
 	assert_int_equal(saved_load_folded("\n\n", 2, "empty.folded", &sr, err, sizeof(err)),
 			 -EINVAL);
@@ -449,9 +453,42 @@ static void write_is_atomic_and_failure_is_clean(void **state)
 	profile_free(p);
 }
 
+/* The registry chooses a format by the path's ending; every format names
+ * the extension of its fallback file. */
+static void formats_are_chosen_by_path(void **state)
+{
+	static const struct {
+		const char *path;
+		const struct exporter *exp;
+		const char *ext;
+	} cases[] = {
+		{ "p.yaml", &exporter_yaml, "yaml" },
+		{ "p.yml", &exporter_yaml, "yaml" },
+		{ "p", &exporter_yaml, "yaml" },
+		{ "p.json", &exporter_yaml, "yaml" },
+		{ "p.folded", &exporter_folded, "folded" },
+		{ "p.collapsed", &exporter_folded, "folded" },
+		{ "p.txt", &exporter_folded, "folded" },
+		{ "p.pb.gz", &exporter_pprof, "pb.gz" },
+		{ "p.pprof", &exporter_pprof, "pb.gz" },
+		{ "p.pb", &exporter_pprof, "pb.gz" },
+		{ "p.gz", &exporter_yaml, "yaml" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_ptr_equal(exporter_for_path(cases[i].path), cases[i].exp);
+		assert_string_equal(exporter_ext(exporter_for_path(cases[i].path)), cases[i].ext);
+	}
+	for (size_t i = 0; exporters[i]; i++)
+		assert_non_null(exporters[i]->ext);
+	assert_string_equal(exporter_ext(&exporter_folded_diff), "folded");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(formats_are_chosen_by_path),
 		cmocka_unit_test(yaml_names_round_trip),
 		cmocka_unit_test(yaml_prunes_small_steps),
 		cmocka_unit_test(yaml_hypotheses),

@@ -147,8 +147,10 @@ static void drm_reader_on_fake_proc(void **state)
 	snprintf(p, sizeof(p), "%s/4242/fd", proc), mk(p);
 	snprintf(p, sizeof(p), "%s/4242/fdinfo", proc), mk(p);
 	/* fd 5 and its dup 6 are one client; fd 7 is a plain file. */
-	snprintf(p, sizeof(p), "%s/4242/fd/5", proc), assert_int_equal(symlink("/dev/dri/renderD128", p), 0);
-	snprintf(p, sizeof(p), "%s/4242/fd/6", proc), assert_int_equal(symlink("/dev/dri/renderD128", p), 0);
+	snprintf(p, sizeof(p), "%s/4242/fd/5", proc),
+	    assert_int_equal(symlink("/dev/dri/renderD128", p), 0);
+	snprintf(p, sizeof(p), "%s/4242/fd/6", proc),
+	    assert_int_equal(symlink("/dev/dri/renderD128", p), 0);
 	snprintf(p, sizeof(p), "%s/4242/fd/7", proc), assert_int_equal(symlink("/tmp/data", p), 0);
 	snprintf(p, sizeof(p), "%s/drm/fdinfo-amdgpu", FIXTURES);
 	t = procfs_slurp(p, NULL);
@@ -176,7 +178,7 @@ static void drm_reader_on_fake_proc(void **state)
 	assert_int_equal(g.mem_used, 2048 * MIB);
 	assert_int_equal(g.mem_total, 16384 * MIB);
 	assert_int_equal(g.proc_mem, (4468 + 2056) * KIB); /* the dup counted once */
-	assert_false(g.has_proc_util);                      /* one read: no difference yet */
+	assert_false(g.has_proc_util);                     /* one read: no difference yet */
 
 	/* Half a second later gfx was busy 0.2 s more: 40 %. */
 	t = strstr(amd0, "1784160000");

@@ -110,7 +110,8 @@ static void bad_ledgers_are_refused_with_the_line(void **state)
 		{ "hypotheses: 3\n", "must be a list" },
 		{ "hypotheses:\n  - id: 1\n    verdict: open\n", "needs a name" },
 		{ "hypotheses:\n  - name: x\n    verdict: open\n", "needs an id" },
-		{ "hypotheses:\n  - {id: 1, name: x, verdict: open}\n  - {id: 1, name: y, verdict: open}\n",
+		{ "hypotheses:\n  - {id: 1, name: x, verdict: open}\n  - {id: 1, name: y, verdict: "
+		  "open}\n",
 		  "line 3: a hypothesis needs an id, a unique" },
 		{ "hypotheses:\n  - {id: 1, name: x, verdict: maybe}\n", "verdict must be" },
 		{ "hypotheses:\n  - {id: 1, name: x, verdict: open, created_at: yesterday}\n",
@@ -126,8 +127,9 @@ static void bad_ledgers_are_refused_with_the_line(void **state)
 
 		ledger_init(&l);
 		err[0] = 0;
-		assert_int_equal(ledger_yaml_load(bad[i].text, strlen(bad[i].text), &l, err, sizeof(err)),
-				 -EINVAL);
+		assert_int_equal(
+		    ledger_yaml_load(bad[i].text, strlen(bad[i].text), &l, err, sizeof(err)),
+		    -EINVAL);
 		if (!strstr(err, bad[i].why))
 			fail_msg("case %zu: '%s' does not say '%s'", i, err, bad[i].why);
 		ledger_fini(&l);
@@ -144,9 +146,10 @@ static void empty_and_missing(void **state)
 	assert_int_equal(ledger_yaml_load("hypotheses: []\n", 15, &l, err, sizeof(err)), 0);
 	assert_int_equal(ledger_yaml_load("hypotheses:\n", 12, &l, err, sizeof(err)), 0);
 	assert_int_equal(l.n, 0);
-	assert_int_equal(ledger_yaml_load_file("/nonexistent/ledger.yaml", &l, NULL, err, sizeof(err)),
-			 -ENOENT);
-	assert_int_equal(ledger_yaml_load_file("/proc/self/mem", &l, NULL, err, sizeof(err)) < 0, 1);
+	assert_int_equal(
+	    ledger_yaml_load_file("/nonexistent/ledger.yaml", &l, NULL, err, sizeof(err)), -ENOENT);
+	assert_int_equal(ledger_yaml_load_file("/proc/self/mem", &l, NULL, err, sizeof(err)) < 0,
+			 1);
 	ledger_fini(&l);
 }
 

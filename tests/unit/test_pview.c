@@ -54,7 +54,8 @@ static void wall_view_merges_blocked_time(void **state)
 	struct profile *p = known(f); /* 1000 ns on-CPU */
 	struct pview v;
 	struct pview_spec s = { .focus = CTREE_NONE, .wall = 1 };
-	uint32_t lock = profile_reason_frame(p, BLOCK_LOCK), sleep = profile_reason_frame(p, BLOCK_SLEEP);
+	uint32_t lock = profile_reason_frame(p, BLOCK_LOCK),
+		 sleep = profile_reason_frame(p, BLOCK_SLEEP);
 	struct ctree *wall;
 
 	(void)state;
@@ -68,7 +69,8 @@ static void wall_view_merges_blocked_time(void **state)
 	assert_int_equal(ctree_node(v.tree, node(v.tree, (uint32_t[]){ f[MAIN], f[B] }, 2))->weight,
 			 200 + 600);
 	assert_int_equal(
-	    ctree_node(v.tree, node(v.tree, (uint32_t[]){ f[MAIN], f[B], lock }, 3))->self_weight, 600);
+	    ctree_node(v.tree, node(v.tree, (uint32_t[]){ f[MAIN], f[B], lock }, 3))->self_weight,
+	    600);
 	assert_true(fabs(pview_pct(&v, 600) - 30.0) < 1e-9);
 	pview_release(&v);
 	s.tid = 2; /* thread 2: 200 ns on-CPU, 400 ns asleep */
@@ -107,8 +109,8 @@ static void plain_view_borrows_live_tree(void **state)
 	assert_ptr_not_equal(v.tree, p->tree);
 	profile_add(p, 1, 1, (uint32_t[]){ f[MAIN] }, 1, 10, 0); /* the copy does not move */
 	assert_int_equal(ctree_node(v.tree, CTREE_ROOT)->samples, 100);
-	assert_int_equal(ctree_node(v.tree, node(v.tree, (uint32_t[]){ f[MAIN], f[A] }, 2))->samples,
-			 60);
+	assert_int_equal(
+	    ctree_node(v.tree, node(v.tree, (uint32_t[]){ f[MAIN], f[A] }, 2))->samples, 60);
 	pview_release(&v);
 	profile_free(p);
 }
@@ -123,8 +125,8 @@ static void thread_filter(void **state)
 	(void)state;
 	assert_int_equal(pview_build(&v, p, &s), 0);
 	assert_int_equal(v.samples, 20);
-	assert_int_equal(ctree_node(v.tree, node(v.tree, (uint32_t[]){ f[MAIN], f[C] }, 2))->samples,
-			 20);
+	assert_int_equal(
+	    ctree_node(v.tree, node(v.tree, (uint32_t[]){ f[MAIN], f[C] }, 2))->samples, 20);
 	assert_int_equal(node(v.tree, (uint32_t[]){ f[MAIN], f[B] }, 2), CTREE_NONE);
 	assert_true(fabs(pview_pct(&v, 150) - 75.0) < 1e-9); /* of thread 2's 200 */
 	pview_release(&v);
@@ -162,10 +164,11 @@ static void callers_bottom_up(void **state)
 	(void)state;
 	assert_int_equal(pview_callers(&v, p, &s, f[H]), 0);
 	assert_int_equal(v.samples, 75);
-	assert_int_equal(ctree_node(v.tree, node(v.tree, (uint32_t[]){ f[H], f[A], f[MAIN] }, 3))->samples,
-			 60);
 	assert_int_equal(
-	    ctree_node(v.tree, node(v.tree, (uint32_t[]){ f[H], f[A], f[C], f[MAIN] }, 4))->samples, 15);
+	    ctree_node(v.tree, node(v.tree, (uint32_t[]){ f[H], f[A], f[MAIN] }, 3))->samples, 60);
+	assert_int_equal(
+	    ctree_node(v.tree, node(v.tree, (uint32_t[]){ f[H], f[A], f[C], f[MAIN] }, 4))->samples,
+	    15);
 	pview_release(&v);
 	profile_free(p);
 }
@@ -184,8 +187,8 @@ static void recent_decays(void **state)
 	assert_int_equal(pview_build(&v, p, &s), 0);
 	/* 50 old halved + 50 new; each (thread, leaf) rounds on its own */
 	assert_in_range(v.samples, 100, 102);
-	assert_int_equal(ctree_node(v.tree, node(v.tree, (uint32_t[]){ f[MAIN], f[B] }, 2))->samples,
-			 60);
+	assert_int_equal(
+	    ctree_node(v.tree, node(v.tree, (uint32_t[]){ f[MAIN], f[B] }, 2))->samples, 60);
 	pview_release(&v);
 	profile_free(p);
 }
@@ -193,8 +196,13 @@ static void recent_decays(void **state)
 static void ledger_marks(void **state)
 {
 	struct ledger l;
-	struct hyp_snapshot sn = { .valid = 1, .self_pct = 41.25, .total_pct = 58, .from_s = 0,
-				   .to_s = 12, .cpu_pct = 99, .rss_mib = 14.2 };
+	struct hyp_snapshot sn = { .valid = 1,
+				   .self_pct = 41.25,
+				   .total_pct = 58,
+				   .from_s = 0,
+				   .to_s = 12,
+				   .cpu_pct = 99,
+				   .rss_mib = 14.2 };
 	struct hypothesis *h;
 
 	(void)state;
@@ -210,8 +218,8 @@ static void ledger_marks(void **state)
 	h = ledger_find(&l, 1);
 	assert_int_equal(h->verdict, VERDICT_SUPPORTS);
 	assert_int_equal(h->marked_at, 110);
-	assert_string_equal(h->evidence,
-			    "hash_token 41.2% self, 58.0% total over 0-12 s; CPU 99%; RSS 14.2 MiB");
+	assert_string_equal(
+	    h->evidence, "hash_token 41.2% self, 58.0% total over 0-12 s; CPU 99%; RSS 14.2 MiB");
 	/* Evidence the user wrote is kept when marked again. */
 	assert_int_equal(ledger_set_evidence(&l, 1, "hash_token is 41% of samples"), 0);
 	assert_int_equal(ledger_mark(&l, 1, VERDICT_REJECTS, &sn, 120), 0);

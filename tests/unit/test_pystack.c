@@ -32,7 +32,8 @@ static int setup(void **state)
 	f->sort = frametab_intern(f->ft, "list_sort", lib, NULL, 0, FRAME_LIBRARY);
 	f->mod = frametab_intern(f->ft, "<module>", "main.py", "/app/main.py", 1, FRAME_PYTHON);
 	f->main_ = frametab_intern(f->ft, "main", "main.py", "/app/main.py", 3, FRAME_PYTHON);
-	f->parse = frametab_intern(f->ft, "parse_records", "main.py", "/app/main.py", 9, FRAME_PYTHON);
+	f->parse =
+	    frametab_intern(f->ft, "parse_records", "main.py", "/app/main.py", 9, FRAME_PYTHON);
 	f->loads = frametab_intern(f->ft, "loads", "__init__.py", "/lib/json/__init__.py", 299,
 				   FRAME_PYTHON);
 	*state = f;
@@ -71,8 +72,8 @@ static void each_eval_frame_gives_way_to_its_python_run(void **state)
 	struct pystack_read py = { 0 };
 	uint32_t fr[64];
 	size_t n = two_calls(f, fr);
-	const char *want[] = { "list_sort",       "loads", "scanner_call", "parse_records",
-			       "main",            "<module>", "PyEval_EvalCode", "_start" };
+	const char *want[] = { "list_sort", "loads",    "scanner_call",    "parse_records",
+			       "main",      "<module>", "PyEval_EvalCode", "_start" };
 
 	/* innermost run: loads; outer run: parse_records < main < <module> */
 	py.frames[0] = f->loads;

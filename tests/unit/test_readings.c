@@ -34,7 +34,8 @@ static struct timeline *feed(const struct shape *sh, int seconds)
 		r.utime_ns = (uint64_t)(i * sh->user * 1e9);
 		r.stime_ns = (uint64_t)(i * sh->sys * 1e9);
 		r.rss_kb = (uint64_t)((sh->rss_mib + i * sh->mib_per_s +
-				       (i % 2 ? sh->wobble_mib : -sh->wobble_mib)) * 1024);
+				       (i % 2 ? sh->wobble_mib : -sh->wobble_mib)) *
+				      1024);
 		r.pss_kb = r.rss_kb / 2;
 		r.threads = sh->threads;
 		r.busy_threads = sh->busy;
@@ -73,8 +74,9 @@ static void steady_growth_is_a_leak_after_long_enough(void **state)
 static void noisy_or_flat_memory_is_no_leak(void **state)
 {
 	struct shape flat = { .user = 0.2, .rss_mib = 100, .threads = 1 };
-	struct shape saw = { .user = 0.2, .rss_mib = 100, .mib_per_s = 0.05, .wobble_mib = 20,
-			     .threads = 1 };
+	struct shape saw = {
+		.user = 0.2, .rss_mib = 100, .mib_per_s = 0.05, .wobble_mib = 20, .threads = 1
+	};
 	struct timeline *tl = feed(&flat, 40);
 	struct timeline_growth g;
 	struct readings rd;
@@ -94,10 +96,16 @@ static void noisy_or_flat_memory_is_no_leak(void **state)
 
 static void cpu_readings_name_the_kind_of_time(void **state)
 {
-	struct shape sleeper = { .user = 0.04, .sys = 0.01, .rss_mib = 5, .threads = 2, .vcsw = 300 };
+	struct shape sleeper = {
+		.user = 0.04, .sys = 0.01, .rss_mib = 5, .threads = 2, .vcsw = 300
+	};
 	struct shape spinner = { .user = 1.9, .sys = 0.02, .rss_mib = 5, .threads = 2 };
-	struct shape kernel = { .user = 0.2, .sys = 0.7, .rss_mib = 5, .threads = 1,
-				.syscr = 50000, .rchar = 50000 * 64 };
+	struct shape kernel = { .user = 0.2,
+				.sys = 0.7,
+				.rss_mib = 5,
+				.threads = 1,
+				.syscr = 50000,
+				.rchar = 50000 * 64 };
 	struct timeline *tl = feed(&sleeper, 10);
 	struct timeline_sum m;
 	struct readings rd;
@@ -139,7 +147,8 @@ static void preempted_and_idle_time_are_not_waiting(void **state)
 	assert_int_equal(timeline_summary(tl, 0, &m), 0);
 	assert_true(fabs(m.runnable_pct - 48.0) < 1e-6);
 	readings_make(tl, 0, 0, &rd);
-	assert_non_null(strstr(rd.cpu, "CPU-starved: on a CPU 50%, runnable but waiting for one 48%"));
+	assert_non_null(
+	    strstr(rd.cpu, "CPU-starved: on a CPU 50%, runnable but waiting for one 48%"));
 	timeline_free(tl);
 
 	tl = feed(&idle, 10);

@@ -103,7 +103,8 @@ static struct profile *known(uint32_t f[5])
 	f[PARSE] = frametab_intern(p->frames, "parse_input", "prog", "parse.c", 10, FRAME_USER);
 	f[HASH] = frametab_intern(p->frames, "hash_token", "prog", "parse.c", 40, FRAME_USER);
 	f[WRITE] = frametab_intern(p->frames, "write", "libc.so.6", NULL, 0, FRAME_LIBRARY);
-	f[SYS] = frametab_intern(p->frames, "ksys_write", "[kernel.kallsyms]", NULL, 0, FRAME_KERNEL);
+	f[SYS] =
+	    frametab_intern(p->frames, "ksys_write", "[kernel.kallsyms]", NULL, 0, FRAME_KERNEL);
 	for (int i = 0; i < 600; i++)
 		profile_add(p, 1, 1, (uint32_t[]){ f[MAIN], f[PARSE], f[HASH] }, 3, 1000, 0);
 	for (int i = 0; i < 100; i++)
@@ -325,7 +326,8 @@ static void hypotheses_keys(void **state)
 	press(x, 'H');
 	type(x, "hash_token dominates");
 	/* Before it is saved, the prompt shows what marking it will attach. */
-	assert_true(screen_has(x, "evidence when marked (the function it names): hash_token 60.0%"));
+	assert_true(
+	    screen_has(x, "evidence when marked (the function it names): hash_token 60.0%"));
 	press(x, K_ENTER);
 	press(x, '5');
 	assert_true(screen_has(x, "#1 [open] hash_token dominates"));
@@ -368,7 +370,7 @@ static void small_screens_keep_what_matters(void **state)
 	struct fixture *x = *state;
 	static const int sizes[][2] = { { 80, 24 }, { 60, 20 } };
 
-	press(x, 'z'); /* [recent] */
+	press(x, 'z');     /* [recent] */
 	x->a.spec.tid = 2; /* [thread 2] */
 	app_refresh(&x->a);
 	for (size_t k = 0; k < 2; k++) {

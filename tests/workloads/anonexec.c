@@ -17,11 +17,11 @@
 int main(int argc, char **argv)
 {
 	/* mov ecx, 0x100000; 1: dec ecx; jnz 1b; ret  (x86-64) */
-	static const unsigned char code[] = { 0xb9, 0x00, 0x00, 0x10, 0x00, 0xff,
-					      0xc9, 0x75, 0xfc, 0xc3 };
+	static const unsigned char code[] = { 0xb9, 0x00, 0x00, 0x10, 0x00,
+					      0xff, 0xc9, 0x75, 0xfc, 0xc3 };
 	double secs = argc > 1 ? atof(argv[1]) : 2.0, end = now() + secs;
-	void *mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
-			 -1, 0);
+	void *mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	void (*jitted)(void);
 
 	if (mem == MAP_FAILED)

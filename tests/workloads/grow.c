@@ -34,7 +34,8 @@ int main(int argc, char **argv)
 		kept = p;
 		/* Steps on a fixed clock, so the rate holds whatever the touch cost. */
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		double el = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
+		double el =
+		    (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
 
 		if (el >= seconds)
 			break;

@@ -46,7 +46,8 @@ static double now_ms(void)
 
 static void nap(double ms)
 {
-	struct timespec ts = { (time_t)(ms / 1000), (long)((ms - (time_t)(ms / 1000) * 1000) * 1e6) };
+	struct timespec ts = { (time_t)(ms / 1000),
+			       (long)((ms - (time_t)(ms / 1000) * 1000) * 1e6) };
 
 	nanosleep(&ts, NULL);
 }
@@ -177,8 +178,8 @@ int main(int argc, char **argv)
 		"compute_phase %.1f\ncompute_sched %.1f\nsleep_phase %.1f\nread_phase %.1f\n"
 		"lock_phase %.1f\nhelper_sleep %.1f\nhelper_lock %.1f\nmain_life %.1f\n"
 		"helper_life %.1f\n",
-		compute, sched, sleep, reading, lock, helper_sleep_ms, helper_lock_ms, now_ms() - born,
-		helper_life_ms);
+		compute, sched, sleep, reading, lock, helper_sleep_ms, helper_lock_ms,
+		now_ms() - born, helper_life_ms);
 	fclose(out);
 	return 0;
 }

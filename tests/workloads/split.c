@@ -49,13 +49,13 @@ __attribute__((noinline)) void caller_c(void)
 
 /* A round: 200 units, 6:3:1, in twenty interleaved turns. A macro, not a
  * function: the callers sit right under main, as the tests expect. */
-#define ONE_ROUND()                                                              \
-	do {                                                                     \
-		for (int r = 0; r < 20; r++) {                                   \
-			caller_a();                                              \
-			caller_b();                                              \
-			caller_c();                                              \
-		}                                                                \
+#define ONE_ROUND()                            \
+	do {                                   \
+		for (int r = 0; r < 20; r++) { \
+			caller_a();            \
+			caller_b();            \
+			caller_c();            \
+		}                              \
 	} while (0)
 
 int main(int argc, char **argv)
