@@ -59,10 +59,10 @@ Q := @
 endif
 
 COUNTERS := $(wildcard counters/*.c)
-CORE     := $(wildcard core/*.c)
+CORE     := $(wildcard core/*.c core/*/*.c)
 TUI      := $(filter-out tui/main.c,$(wildcard tui/*.c))
 LIB_SRC  := $(COUNTERS) $(CORE) $(TUI)
-# pprof's message code, generated from core/pprof/profile.proto by protoc-c.
+# pprof's message code, generated from core/export/pprof/profile.proto by protoc-c.
 PB_SRC   := $(BUILD)/gen/profile.pb-c.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/profile.pb-c.o
 MAIN_OBJ := $(BUILD)/tui/main.o
@@ -103,16 +103,16 @@ $(BUILD)/libflametop.a: $(LIB_OBJ)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/gen/profile.pb-c.c $(BUILD)/gen/profile.pb-c.h: core/pprof/profile.proto
+$(BUILD)/gen/profile.pb-c.c $(BUILD)/gen/profile.pb-c.h: core/export/pprof/profile.proto
 	@mkdir -p $(BUILD)/gen
 	@echo "  PROTOC  $<"
-	$(Q)protoc-c --c_out=$(BUILD)/gen --proto_path=core/pprof $<
+	$(Q)protoc-c --c_out=$(BUILD)/gen --proto_path=core/export/pprof $<
 
 $(BUILD)/gen/profile.pb-c.o: $(BUILD)/gen/profile.pb-c.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/core/export_pprof.o $(BUILD)/core/saved_pprof.o: $(BUILD)/gen/profile.pb-c.h
+$(BUILD)/core/export/export_pprof.o $(BUILD)/core/export/saved_pprof.o: $(BUILD)/gen/profile.pb-c.h
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -261,7 +261,7 @@ install: all
 	install -D -m 644 docs/flametop.1 $(DESTDIR)$(PREFIX)/share/man/man1/flametop.1
 
 # Generated files are left as their generator writes them (a test compares).
-FORMATTED := $(filter-out core/pyoffsets.c,$(wildcard */*.c include/*.h tests/*/*.c))
+FORMATTED := $(filter-out core/symbols/pyoffsets.c,$(wildcard */*.c core/*/*.c include/*.h tests/*/*.c))
 
 format:
 	clang-format -i $(FORMATTED)

@@ -5,7 +5,7 @@
  * where the user's own functions ran. For a CPython 3.9–3.13 process this
  * module finds `_PyRuntime` through the symbol table of the python binary or
  * libpython it maps, takes the interpreter's struct layout from its version
- * (core/pyoffsets.c, generated from each version's headers; 3.13+ also
+ * (core/symbols/pyoffsets.c, generated from each version's headers; 3.13+ also
  * publishes `_Py_DebugOffsets`, which is read and preferred), and walks the
  * sampled thread's frames with process_vm_readv. Code objects are read once
  * and cached by address; an entry older than a second is checked again

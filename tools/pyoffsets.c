@@ -1,4 +1,4 @@
-/* pyoffsets — prints one row of core/pyoffsets.c for the CPython whose
+/* pyoffsets — prints one row of core/symbols/pyoffsets.c for the CPython whose
  * headers it is compiled against (see tools/pyoffsets.sh). Run at build
  * time of the table only; flametop itself never needs Python's headers. */
 #define Py_BUILD_CORE 1

@@ -1,8 +1,8 @@
 #!/bin/sh
-# Regenerates core/pyoffsets.c: one row per CPython minor version, from the
+# Regenerates core/symbols/pyoffsets.c: one row per CPython minor version, from the
 # headers of every CPython found (pyenv's versions, Debian's python3.X-dev).
 # Rows of the same minor version from different builds must agree.
-# Usage: tools/pyoffsets.sh > core/pyoffsets.c
+# Usage: tools/pyoffsets.sh > core/symbols/pyoffsets.c
 set -e
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

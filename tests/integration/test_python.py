@@ -260,11 +260,11 @@ def test_names_from_the_target_carry_no_control_characters(tmp_path):
 
 
 def test_layout_table_is_what_the_headers_say():
-    # core/pyoffsets.c is generated from each version's headers; where the
+    # core/symbols/pyoffsets.c is generated from each version's headers; where the
     # headers are here, generating it again gives the same file.
     if not glob.glob(os.path.expanduser("~/.pyenv/versions/3.*/include/python3.*/internal")):
         pytest.skip("no CPython headers here to generate the table from")
     out = subprocess.run(["sh", str(ROOT / "tools" / "pyoffsets.sh")], capture_output=True,
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert out.stdout == (ROOT / "core" / "pyoffsets.c").read_text()
+    assert out.stdout == (ROOT / "core" / "symbols" / "pyoffsets.c").read_text()
