@@ -13,6 +13,7 @@
 #include "report.h"
 
 #include <locale.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,12 +126,15 @@ int main(int argc, char **argv)
 	}
 	s.g = &glyphs_utf8;
 	surf_resize(&s, 200, 60);
-	static const char *const names[VIEW_COUNT] = { "flame", "tree", "hotspots", "threads",
-						       "hypotheses" };
-
 	for (int v = 0; v < VIEW_COUNT; v++) {
+		char name[32];
+		size_t k = 0;
+
+		for (; app_views[v]->name[k] && k + 1 < sizeof(name); k++)
+			name[k] = (char)tolower((unsigned char)app_views[v]->name[k]);
+		name[k] = 0;
 		a.view = (enum view_id)v;
-		printf("redraw %-12s %8.2f ms", names[v], time_draw(&a, &s, reps));
+		printf("redraw %-12s %8.2f ms", name, time_draw(&a, &s, reps));
 		if (v == VIEW_FLAME)
 			printf("  (%zu frames drawn)", a.nboxes);
 		if (v == VIEW_TREE)

@@ -19,6 +19,7 @@
 #include "pview.h"
 #include "readings.h"
 #include "surface.h"
+#include "treeview.h"
 #include "u64map.h"
 
 struct session;
@@ -56,48 +57,20 @@ struct key {
 	int x, y;
 };
 
-enum view_id { VIEW_FLAME, VIEW_TREE, VIEW_HOTSPOTS, VIEW_THREADS, VIEW_LEDGER, VIEW_COUNT };
+/* The views in the registry's order (app_views[]): names for the built-in
+ * ones; a view added to the registry needs none. */
+enum view_id { VIEW_FLAME, VIEW_TREE, VIEW_HOTSPOTS, VIEW_THREADS, VIEW_LEDGER };
+#define APP_MAX_VIEWS 9 /* keys 1-9 */
 
 enum prompt_kind { PROMPT_NONE, PROMPT_SEARCH, PROMPT_HYPOTHESIS, PROMPT_EVIDENCE, PROMPT_EXPORT };
 
 enum pane_id { PANE_CPU, PANE_RSS, PANE_IO, PANE_COUNTERS, PANE_GPU, PANE_COUNT };
 #define PANE_ROWS 6 /* box, three lines of figures, a sparkline */
 
-struct rect {
-	int x, y, w, h;
-};
-
 /* One laid-out box of the flame view. */
 struct flame_box {
 	uint32_t node;
 	int row, x0, x1;
-};
-
-/* A row of a tree view (call tree, or a function's callers). */
-struct tree_row {
-	uint32_t node;
-	uint32_t depth;
-	uint64_t key; /* path hash: fold state survives rebuilt trees */
-	int has_children, open;
-};
-
-/* Children of every node, heaviest first: built once per refresh, so that
- * drawing never sorts. Nodes added since have no children here yet. */
-struct kids {
-	uint32_t *off; /* n + 1 offsets into list */
-	uint32_t *list;
-	size_t n;
-};
-
-int kids_build(struct kids *k, const struct ctree *t);
-void kids_free(struct kids *k);
-const uint32_t *kids_of(const struct kids *k, uint32_t node, size_t *n);
-
-struct tree_state {
-	struct u64map fold; /* path hash → 1 open, 2 closed */
-	struct tree_row *rows;
-	size_t nrows, cap;
-	size_t sel, top;
 };
 
 struct app_info {
@@ -152,11 +125,8 @@ struct app {
 	struct kids kids;
 	struct hotspot *hs;
 	long nhs;
-	struct pview callers; /* hotspots: Enter on a function */
-	struct kids callers_kids;
-	uint32_t callers_frame;
-	struct tree_state callers_ts;
-	enum view_id view;
+	unsigned view;               /* index in app_views[] */
+	void *vstate[APP_MAX_VIEWS]; /* each view's own state (view_ops.state_size) */
 	int paused, exited, help, show_panes;
 	unsigned panes; /* bit per pane_id: shown */
 	double elapsed_s;
@@ -171,8 +141,6 @@ struct app {
 	struct flame_box *boxes;
 	size_t nboxes, capboxes;
 	struct tree_state ts;
-	/* hotspots, threads, hypotheses */
-	size_t hs_sel, hs_top, th_sel, th_top, lg_sel, lg_top;
 	uint32_t snap_frame; /* the function selected last (f focuses on it) */
 	/* search */
 	char search[256];
@@ -198,15 +166,31 @@ struct app {
 	struct app_base base;
 };
 
+/* A view: one file with its own state, and one line in app_views[]. Its
+ * tab key, its place in the tabs and the help come from here. ST is the
+ * view's state (STATE_SIZE bytes, zeroed, NULL when 0). */
 struct view_ops {
-	const char *name;
-	void (*draw)(struct app *a, struct surface *s, struct rect r);
+	const char *name;  /* on its tab */
+	uint32_t tab_key;  /* the key that shows it */
+	const char *enter; /* what Enter does in it, for the help ("zoom into a frame") */
+	size_t state_size;
+	void (*init)(struct app *a, void *st); /* optional */
+	void (*rebuild)(struct app *a,
+			void *st); /* the view of the profile was rebuilt (optional) */
+	void (*fini)(void *st);    /* optional */
+	void (*draw)(struct app *a, void *st, struct surface *s, struct rect r);
 	/* Returns 1 when the key was the view's. */
-	int (*key)(struct app *a, const struct key *k);
-	void (*click)(struct app *a, int x, int y); /* relative to the view */
+	int (*key)(struct app *a, void *st, const struct key *k);
+	void (*click)(struct app *a, void *st, int x, int y); /* relative to the view */
 };
 
 extern const struct view_ops view_flame, view_tree, view_hotspots, view_threads, view_ledger;
+/* The registry, in tab order, NULL-ended. */
+extern const struct view_ops *const app_views[];
+size_t app_nviews(void);
+#define VIEW_COUNT ((int)app_nviews())
+/* Shows view V (also from another view: the threads' Enter shows the flame). */
+void app_show_view(struct app *a, const struct view_ops *v);
 
 struct pane_ops {
 	const char *name;
@@ -243,8 +227,6 @@ int app_export(struct app *a, const char *path);
 /* Marks hypothesis ID with a snapshot of what is on screen. */
 void app_mark(struct app *a, unsigned id, enum verdict v);
 
-/* Hotspots: the callers of FRAME (CTREE_NONE closes them). */
-void app_show_callers(struct app *a, uint32_t frame);
 /* Threads: the profile of TID alone (0: all). */
 void app_filter_thread(struct app *a, pid_t tid);
 /* Hypotheses: a prompt to edit the evidence of ID. */
@@ -285,24 +267,6 @@ double app_pct(const struct app *a, uint64_t weight);
 const struct frame *app_frame(const struct app *a, uint32_t node);
 void app_select(struct app *a, uint32_t node);
 uint32_t app_zoom_root(const struct app *a);
-/* Tree views (the call tree, a function's callers) share these. */
-struct tree_src {
-	const struct ctree *t;
-	const struct kids *kids;
-	uint32_t reveal; /* a node whose ancestors are opened, or CTREE_NONE */
-	int callers;     /* rows are callers: no self column */
-};
-void tree_flatten(const struct app *a, struct tree_state *ts, const struct tree_src *src);
-void tree_state_fini(struct tree_state *ts);
-void tree_state_reset(struct tree_state *ts);
-void tree_draw(struct app *a, struct tree_state *ts, const struct tree_src *src, struct surface *s,
-	       struct rect r);
-/* Moves, opens and closes; returns 1 when the key was used. */
-int tree_key(struct tree_state *ts, const struct key *k, int page);
-/* Moves the selection *SEL among N rows for the list keys (Up/k, Down/j,
- * PgUp, PgDn, Home, End, and the wheel by WHEEL rows). Returns 1 when K was
- * one of them. */
-int list_move(size_t *sel, size_t n, const struct key *k, size_t page, size_t wheel);
 /* A sparkline of V[0..n) scaled to MAX into W cells at (X, Y). */
 void draw_spark(struct surface *s, int x, int y, int w, const double *v, size_t n, double max);
 

@@ -48,6 +48,11 @@ enum style {
 	ST_COUNT,
 };
 
+/* A rectangle of cells. */
+struct rect {
+	int x, y, w, h;
+};
+
 struct cell {
 	uint32_t ch; /* a Unicode code point; 0 continues a wide character */
 	uint8_t style;

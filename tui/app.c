@@ -19,9 +19,50 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct view_ops *const views[VIEW_COUNT] = {
-	&view_flame, &view_tree, &view_hotspots, &view_threads, &view_ledger,
+/* The views, in tab order: a new view is its file and a line here. */
+const struct view_ops *const app_views[] = {
+	&view_flame, &view_tree, &view_hotspots, &view_threads, &view_ledger, NULL,
 };
+
+size_t app_nviews(void)
+{
+	size_t n = 0;
+
+	while (app_views[n] && n < APP_MAX_VIEWS)
+		n++;
+	return n;
+}
+
+/* Each view's state, made at init and given back at fini. */
+static int views_init(struct app *a)
+{
+	for (size_t v = 0; v < app_nviews(); v++) {
+		const struct view_ops *ops = app_views[v];
+
+		if (ops->state_size && !(a->vstate[v] = calloc(1, ops->state_size)))
+			return -ENOMEM;
+		if (ops->init)
+			ops->init(a, a->vstate[v]);
+	}
+	return 0;
+}
+
+static void views_fini(struct app *a)
+{
+	for (size_t v = 0; v < app_nviews(); v++) {
+		if (app_views[v]->fini && a->vstate[v])
+			app_views[v]->fini(a->vstate[v]);
+		free(a->vstate[v]);
+		a->vstate[v] = NULL;
+	}
+}
+
+static void views_rebuilt(struct app *a)
+{
+	for (size_t v = 0; v < app_nviews(); v++)
+		if (app_views[v]->rebuild && (a->vstate[v] || !app_views[v]->state_size))
+			app_views[v]->rebuild(a, a->vstate[v]);
+}
 
 static const struct pane_ops *const panes[PANE_COUNT] = {
 	&pane_cpu, &pane_rss, &pane_io, &pane_counters, &pane_gpu,
@@ -70,15 +111,15 @@ int app_init(struct app *a, struct session *session, struct profile *profile)
 	a->session = session;
 	a->profile = profile;
 	a->spec.focus = CTREE_NONE;
-	a->callers_frame = CTREE_NONE;
 	a->snap_frame = CTREE_NONE;
 	a->flame_chain = CTREE_NONE;
 	a->show_panes = 1;
 	a->panes = (1u << PANE_COUNT) - 1;
 	a->info.refresh_s = 1.0;
 	u64map_init(&a->ts.fold);
-	u64map_init(&a->callers_ts.fold);
 	ledger_init(&a->ledger);
+	if (views_init(a))
+		return -ENOMEM;
 	snprintf(a->gpu_desc, sizeof(a->gpu_desc), "no GPU read");
 	if (session) {
 		snprintf(a->gpu_desc, sizeof(a->gpu_desc), "%s", session->gpu_desc);
@@ -183,16 +224,14 @@ static void refresh_suggestions(struct app *a)
 
 void app_fini(struct app *a)
 {
+	views_fini(a);
 	pview_release(&a->pv);
-	pview_release(&a->callers);
 	kids_free(&a->kids);
-	kids_free(&a->callers_kids);
 	free(a->hs);
 	free(a->boxes);
 	free(a->match);
 	free(a->hits);
 	tree_state_fini(&a->ts);
-	tree_state_fini(&a->callers_ts);
 	app_base_free(&a->base);
 	ledger_fini(&a->ledger);
 }
@@ -233,50 +272,6 @@ static uint32_t remap(const struct ctree *old, const struct ctree *new, uint32_t
 		cur = c;
 	}
 	return cur;
-}
-
-int kids_build(struct kids *k, const struct ctree *t)
-{
-	size_t n = ctree_len(t);
-	uint32_t *off = calloc(n + 2, sizeof(*off)), *list = malloc((n + 1) * sizeof(*list));
-
-	if (!off || !list) {
-		free(off);
-		free(list);
-		return -ENOMEM;
-	}
-	for (size_t i = 1; i < n; i++)
-		off[ctree_node(t, (uint32_t)i)->parent + 2]++;
-	for (size_t i = 2; i < n + 2; i++)
-		off[i] += off[i - 1];
-	/* off[p + 1] is now where p's children start; fill moves it to the end. */
-	for (size_t i = 1; i < n; i++)
-		list[off[ctree_node(t, (uint32_t)i)->parent + 1]++] = (uint32_t)i;
-	for (size_t i = 0; i < n; i++)
-		qsort_r(list + off[i], off[i + 1] - off[i], sizeof(*list), ctree_cmp_heavier,
-			(void *)t);
-	kids_free(k);
-	k->off = off;
-	k->list = list;
-	k->n = n;
-	return 0;
-}
-
-void kids_free(struct kids *k)
-{
-	free(k->off);
-	free(k->list);
-	memset(k, 0, sizeof(*k));
-}
-
-const uint32_t *kids_of(const struct kids *k, uint32_t node, size_t *n)
-{
-	if (node >= k->n) {
-		*n = 0;
-		return NULL;
-	}
-	*n = k->off[node + 1] - k->off[node];
-	return k->list + k->off[node];
 }
 
 static int grow_hits(struct app *a)
@@ -344,20 +339,6 @@ out:
 	free(under);
 }
 
-static void rebuild_callers(struct app *a)
-{
-	pview_release(&a->callers);
-	kids_free(&a->callers_kids);
-	if (a->callers_frame == CTREE_NONE)
-		return;
-	if (pview_callers(&a->callers, a->profile, &a->spec, a->callers_frame) ||
-	    kids_build(&a->callers_kids, a->callers.tree)) {
-		pview_release(&a->callers);
-		a->callers_frame = CTREE_NONE;
-		app_message(a, 1, "out of memory building the callers view");
-	}
-}
-
 /* Builds the view of the profile SPEC asks for; the selection and zoom keep
  * their frame paths in the new tree. */
 static void rebuild(struct app *a)
@@ -405,7 +386,7 @@ static void rebuild(struct app *a)
 		a->nhs = nhs;
 	}
 	search_update(a);
-	rebuild_callers(a);
+	views_rebuilt(a);
 }
 
 void app_refresh(struct app *a)
@@ -642,9 +623,9 @@ static void prompt_done(struct app *a)
 		break;
 	case PROMPT_HYPOTHESIS:
 		if ((h = ledger_add(&a->ledger, text, time(NULL)))) {
-			app_message(a, 0, "hypothesis %u added; in view 5: s supports, r rejects",
-				    h->id);
-			a->lg_sel = a->ledger.n - 1;
+			app_message(a, 0, "hypothesis %u added; in view %c: s supports, r rejects",
+				    h->id, (char)view_ledger.tab_key);
+			views_rebuilt(a); /* the ledger view selects it */
 		} else if (text[0])
 			app_message(a, 1, "out of memory adding the hypothesis");
 		break;
@@ -751,15 +732,6 @@ static void search_jump(struct app *a, int dir)
 		    a->search, a->search_pct);
 }
 
-void app_show_callers(struct app *a, uint32_t frame)
-{
-	a->callers_frame = frame;
-	tree_state_reset(&a->callers_ts);
-	rebuild_callers(a);
-	if (frame != CTREE_NONE)
-		a->snap_frame = frame;
-}
-
 void app_filter_thread(struct app *a, pid_t tid)
 {
 	char what[128];
@@ -780,11 +752,27 @@ void app_edit_evidence(struct app *a, unsigned id)
 
 /* ---- keys ---- */
 
-static void set_view(struct app *a, enum view_id v)
+static void set_view(struct app *a, size_t v)
 {
-	if (v < VIEW_COUNT)
-		a->view = v;
+	if (v < app_nviews())
+		a->view = (unsigned)v;
 	refresh_suggestions(a);
+}
+
+void app_show_view(struct app *a, const struct view_ops *v)
+{
+	for (size_t i = 0; i < app_nviews(); i++)
+		if (app_views[i] == v)
+			set_view(a, i);
+}
+
+/* The view K shows, or -1. */
+static int view_of_key(uint32_t k)
+{
+	for (size_t i = 0; i < app_nviews(); i++)
+		if (app_views[i]->tab_key == k)
+			return (int)i;
+	return -1;
 }
 
 /* Wall time: on-CPU samples and blocked intervals on one axis (both in
@@ -852,22 +840,19 @@ static void escape(struct app *a)
 
 static int global_key(struct app *a, const struct key *k)
 {
+	if (view_of_key(k->code) >= 0) {
+		set_view(a, (size_t)view_of_key(k->code));
+		return 1;
+	}
 	switch (k->code) {
 	case 'q':
 		a->quit = 1;
 		return 1;
-	case '1':
-	case '2':
-	case '3':
-	case '4':
-	case '5':
-		set_view(a, (enum view_id)(k->code - '1'));
-		return 1;
 	case K_TAB:
-		set_view(a, (enum view_id)((a->view + 1) % VIEW_COUNT));
+		set_view(a, (a->view + 1) % app_nviews());
 		return 1;
 	case K_BTAB:
-		set_view(a, (enum view_id)((a->view + VIEW_COUNT - 1) % VIEW_COUNT));
+		set_view(a, (a->view + app_nviews() - 1) % app_nviews());
 		return 1;
 	case '?':
 	case K_F1:
@@ -925,18 +910,18 @@ static void click(struct app *a, const struct key *k)
 	if (k->y == r.y - 1 && r.y > 0) { /* the tab row */
 		int x = 0;
 
-		for (int v = 0; v < VIEW_COUNT; v++) {
-			int w = (int)strlen(views[v]->name) + 4;
+		for (size_t v = 0; v < app_nviews(); v++) {
+			int w = (int)strlen(app_views[v]->name) + 4;
 
 			if (k->x >= x && k->x < x + w)
-				set_view(a, (enum view_id)v);
+				set_view(a, v);
 			x += w;
 		}
 		return;
 	}
 	if (k->x >= r.x && k->x < r.x + r.w && k->y >= r.y && k->y < r.y + r.h &&
-	    views[a->view]->click)
-		views[a->view]->click(a, k->x - r.x, k->y - r.y);
+	    app_views[a->view]->click)
+		app_views[a->view]->click(a, a->vstate[a->view], k->x - r.x, k->y - r.y);
 }
 
 void app_key(struct app *a, const struct key *k)
@@ -961,51 +946,12 @@ void app_key(struct app *a, const struct key *k)
 			return;
 		}
 	}
-	if (views[a->view]->key && views[a->view]->key(a, k))
+	if (app_views[a->view]->key && app_views[a->view]->key(a, a->vstate[a->view], k))
 		return;
 	global_key(a, k);
 }
 
 /* ---- drawing ---- */
-
-int list_move(size_t *sel, size_t n, const struct key *k, size_t page, size_t wheel)
-{
-	size_t up, down;
-
-	switch (k->code) {
-	case K_UP:
-	case 'k':
-		up = 1, down = 0;
-		break;
-	case K_DOWN:
-	case 'j':
-		up = 0, down = 1;
-		break;
-	case K_PGUP:
-		up = page, down = 0;
-		break;
-	case K_PGDN:
-		up = 0, down = page;
-		break;
-	case K_WHEEL_UP:
-		up = wheel, down = 0;
-		break;
-	case K_WHEEL_DOWN:
-		up = 0, down = wheel;
-		break;
-	case K_HOME:
-		up = *sel, down = 0;
-		break;
-	case K_END:
-		up = 0, down = n;
-		break;
-	default:
-		return 0;
-	}
-	*sel = *sel > up ? *sel - up : 0;
-	*sel = !n ? 0 : *sel + down >= n ? n - 1 : *sel + down;
-	return 1;
-}
 
 void draw_spark(struct surface *s, int x, int y, int w, const double *v, size_t n, double max)
 {
@@ -1120,9 +1066,9 @@ static void draw_tabs(struct app *a, struct surface *s, int y)
 	int x = 0;
 
 	surf_fill(s, 0, y, s->w, 1, ST_TAB);
-	for (int v = 0; v < VIEW_COUNT; v++)
-		x += surf_printf(s, x, y, s->w - x, v == (int)a->view ? ST_TAB_ON : ST_TAB,
-				 " %d %s ", v + 1, views[v]->name) +
+	for (size_t v = 0; v < app_nviews(); v++)
+		x += surf_printf(s, x, y, s->w - x, v == a->view ? ST_TAB_ON : ST_TAB, " %c %s ",
+				 (char)app_views[v]->tab_key, app_views[v]->name) +
 		     1;
 }
 
@@ -1179,16 +1125,16 @@ static void draw_panes(struct app *a, struct surface *s, int y, int h)
 	}
 }
 
-/* At 80x24 all of it shows: 20 lines, none wider than 74 columns. */
-static const char *const help_lines[] = {
+/* At 80x24 all of it shows: 20 lines, none wider than 74 columns. The
+ * views' keys and what Enter does in each come from the registry. */
+static const char *const help_head[] = {
 	"flametop keys                                   (any key closes this help)",
-	"1-5, Tab      flame, call tree, hotspots, threads, hypotheses",
+};
+static const char *const help_tail[] = {
 	"arrows, hjkl  move (flame: parent, child, neighbours)",
 	"x             flame: open or fold a run of single-child frames",
 	"Home End PgUp PgDn  first, last, a page up or down (lists, tree)",
-	"Enter         zoom into a frame (flame), open/close (tree),",
-	"              callers (hotspots), this thread only (threads),",
-	"              edit the evidence (hypotheses)",
+	"@ENTER",
 	"Backspace/Esc zoom out; Esc also clears focus, thread, search",
 	"/  n  N       search (matches highlighted, their share); next, previous",
 	"f             focus on the selected function (all occurrences)",
@@ -1204,16 +1150,87 @@ static const char *const help_lines[] = {
 	"? F1          this help       q  quit",
 };
 
+#define HELP_MAX  32
+#define HELP_COLS 74
+#define HELP_KEYW 14 /* the key column */
+
+struct help {
+	char line[HELP_MAX][HELP_COLS + 1];
+	int n;
+};
+
+static void help_add(struct help *h, const char *text)
+{
+	if (h->n < HELP_MAX)
+		snprintf(h->line[h->n++], HELP_COLS + 1, "%s", text);
+}
+
+/* KEY's column, then ITEMS joined by ", " and wrapped under the column. */
+static void help_wrapped(struct help *h, const char *key, const char *const *items, size_t n)
+{
+	char line[HELP_COLS + 1];
+	int len = snprintf(line, sizeof(line), "%-*s", HELP_KEYW, key);
+
+	for (size_t i = 0; i < n; i++) {
+		int w = (int)strlen(items[i]) + (i + 1 < n ? 1 : 0);
+
+		if (len > HELP_KEYW && len + 1 + w > HELP_COLS) {
+			help_add(h, line);
+			len = snprintf(line, sizeof(line), "%-*s", HELP_KEYW, "");
+		}
+		len += snprintf(line + len, sizeof(line) - (size_t)len, "%s%s%s",
+				len > HELP_KEYW ? " " : "", items[i], i + 1 < n ? "," : "");
+		if (len >= HELP_COLS)
+			len = HELP_COLS;
+	}
+	help_add(h, line);
+}
+
+static void make_help(struct help *h)
+{
+	const char *names[APP_MAX_VIEWS], *enter[APP_MAX_VIEWS];
+	char keys[32], lower[APP_MAX_VIEWS][32];
+	size_t n = app_nviews(), ne = 0;
+
+	h->n = 0;
+	for (size_t i = 0; i < sizeof(help_head) / sizeof(*help_head); i++)
+		help_add(h, help_head[i]);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+
+		for (; app_views[i]->name[k] && k + 1 < sizeof(lower[i]); k++)
+			lower[i][k] = (char)tolower((unsigned char)app_views[i]->name[k]);
+		lower[i][k] = 0;
+		names[i] = lower[i];
+		if (app_views[i]->enter)
+			enter[ne++] = app_views[i]->enter;
+	}
+	snprintf(keys, sizeof(keys), "%c-%c, Tab", n ? (char)app_views[0]->tab_key : '1',
+		 n ? (char)app_views[n - 1]->tab_key : '1');
+	help_wrapped(h, keys, names, n);
+	for (size_t i = 0; i < sizeof(help_tail) / sizeof(*help_tail); i++) {
+		if (!strcmp(help_tail[i], "@ENTER"))
+			help_wrapped(h, "Enter", enter, ne);
+		else
+			help_add(h, help_tail[i]);
+	}
+}
+
 static void draw_help(struct surface *s)
 {
-	int n = (int)(sizeof(help_lines) / sizeof(help_lines[0]));
-	int w = 78 < s->w ? 78 : s->w, h = n + 2 < s->h ? n + 2 : s->h;
-	int x = (s->w - w) / 2, y = (s->h - h) / 2;
+	struct help hl;
+	int n, w, h, x, y;
 
+	make_help(&hl);
+	n = hl.n;
+	w = 78 < s->w ? 78 : s->w;
+	h = n + 2 < s->h ? n + 2 : s->h;
+	x = (s->w - w) / 2;
+	y = (s->h - h) / 2;
 	surf_fill(s, x, y, w, h, ST_NORMAL);
 	surf_box(s, x, y, w, h, " help ");
 	for (int i = 0; i < n && i < h - 2; i++)
-		surf_text(s, x + 2, y + 1 + i, w - 4, i ? ST_NORMAL : ST_TITLE, help_lines[i]);
+		surf_text(s, x + 2, y + 1 + i, w - 4, i ? ST_NORMAL : ST_TITLE, hl.line[i]);
 }
 
 /* While a hypothesis is typed: what marking it will attach, on the row
@@ -1320,7 +1337,7 @@ void app_draw(struct app *a, struct surface *s)
 		y++;
 	}
 	a->main_rect = (struct rect){ 0, y, s->w, bottom - y };
-	views[a->view]->draw(a, s, a->main_rect);
+	app_views[a->view]->draw(a, a->vstate[a->view], s, a->main_rect);
 	draw_status(a, s, bottom);
 	if (a->help)
 		draw_help(s);

@@ -1,6 +1,7 @@
 /* treeview — the rows of a foldable call tree, shared by the call-tree view
- * and the hotspots' callers view.  Fold state is keyed by a hash of the
- * frame path, so it survives trees rebuilt for a filter or a refresh. */
+ * and the hotspots' callers view; sorted children; the list keys. */
+#include "treeview.h"
+
 #include "app.h"
 
 #include "counting.h"
@@ -60,20 +61,21 @@ struct visit {
 
 void tree_flatten(const struct app *a, struct tree_state *ts, const struct tree_src *src)
 {
-	const struct pview *pv = src->callers ? &a->callers : &a->pv;
+	const struct pview *pv = src->pv;
 	struct visit *st = NULL;
 	size_t sp = 0, cap = 0, nk;
 	const uint32_t *k;
 
 	if (src->reveal != CTREE_NONE)
-		reveal(ts, src->t, src->reveal);
+		reveal(ts, src->pv->tree, src->reveal);
 	ts->nrows = 0;
 	k = kids_of(src->kids, CTREE_ROOT, &nk);
 	if (grow_array(&st, &cap, nk + 1, sizeof(*st)))
 		return;
 	for (size_t i = nk; i > 0; i--)
-		st[sp++] = (struct visit){ k[i - 1], 0,
-					   child_key(1, ctree_node(src->t, k[i - 1])->frame) };
+		st[sp++] =
+		    (struct visit){ k[i - 1], 0,
+				    child_key(1, ctree_node(src->pv->tree, k[i - 1])->frame) };
 	while (sp) {
 		struct visit v = st[--sp];
 		struct tree_row *row;
@@ -83,7 +85,7 @@ void tree_flatten(const struct app *a, struct tree_state *ts, const struct tree_
 		k = kids_of(src->kids, v.node, &nk);
 		row = &ts->rows[ts->nrows++];
 		*row = (struct tree_row){ v.node, v.depth, v.key, nk > 0, 0 };
-		row->open = nk && is_open(ts, src->t, v.node, v.key, pv);
+		row->open = nk && is_open(ts, src->pv->tree, v.node, v.key, pv);
 		if (row->node == src->reveal)
 			ts->sel = ts->nrows - 1;
 		if (!row->open || grow_array(&st, &cap, sp + nk, sizeof(*st)))
@@ -91,7 +93,8 @@ void tree_flatten(const struct app *a, struct tree_state *ts, const struct tree_
 		for (size_t i = nk; i > 0; i--)
 			st[sp++] =
 			    (struct visit){ k[i - 1], v.depth + 1,
-					    child_key(v.key, ctree_node(src->t, k[i - 1])->frame) };
+					    child_key(v.key,
+						      ctree_node(src->pv->tree, k[i - 1])->frame) };
 	}
 	free(st);
 	if (ts->sel >= ts->nrows)
@@ -101,8 +104,8 @@ void tree_flatten(const struct app *a, struct tree_state *ts, const struct tree_
 void tree_draw(struct app *a, struct tree_state *ts, const struct tree_src *src, struct surface *s,
 	       struct rect r)
 {
-	const struct pview *pv = src->callers ? &a->callers : &a->pv;
-	size_t nctr = a->counting ? ctree_ncounters(src->t) : 0;
+	const struct pview *pv = src->pv;
+	size_t nctr = a->counting ? ctree_ncounters(src->pv->tree) : 0;
 	int head = 1, rows = r.h - head, x, delta = a->base.saved && !src->callers;
 
 	if (rows <= 0)
@@ -122,9 +125,9 @@ void tree_draw(struct app *a, struct tree_state *ts, const struct tree_src *src,
 	surf_text(s, r.x + x, r.y, r.w - x, ST_TITLE, src->callers ? "caller" : "function");
 	for (int i = 0; i < rows && ts->top + (size_t)i < ts->nrows; i++) {
 		const struct tree_row *row = &ts->rows[ts->top + (size_t)i];
-		const struct ctree_node *n = ctree_node(src->t, row->node);
+		const struct ctree_node *n = ctree_node(src->pv->tree, row->node);
 		const struct frame *f = frametab_get(a->profile->frames, n->frame);
-		const uint64_t *tot = ctree_ctr_total(src->t, row->node);
+		const uint64_t *tot = ctree_ctr_total(src->pv->tree, row->node);
 		int y = r.y + head + i, sel = ts->top + (size_t)i == ts->sel;
 		int match = a->search[0] && n->frame < a->nmatch && a->match[n->frame];
 		enum style st = sel ? ST_SELECTED : match ? ST_MATCH : ST_NORMAL;
@@ -211,4 +214,97 @@ int tree_key(struct tree_state *ts, const struct key *k, int page)
 	default:
 		return 0;
 	}
+}
+
+int kids_build(struct kids *k, const struct ctree *t)
+{
+	size_t n = ctree_len(t);
+	uint32_t *off = calloc(n + 2, sizeof(*off)), *list = malloc((n + 1) * sizeof(*list));
+
+	if (!off || !list) {
+		free(off);
+		free(list);
+		return -ENOMEM;
+	}
+	for (size_t i = 1; i < n; i++)
+		off[ctree_node(t, (uint32_t)i)->parent + 2]++;
+	for (size_t i = 2; i < n + 2; i++)
+		off[i] += off[i - 1];
+	/* off[p + 1] is now where p's children start; fill moves it to the end. */
+	for (size_t i = 1; i < n; i++)
+		list[off[ctree_node(t, (uint32_t)i)->parent + 1]++] = (uint32_t)i;
+	for (size_t i = 0; i < n; i++)
+		qsort_r(list + off[i], off[i + 1] - off[i], sizeof(*list), ctree_cmp_heavier,
+			(void *)t);
+	kids_free(k);
+	k->off = off;
+	k->list = list;
+	k->n = n;
+	return 0;
+}
+
+void kids_free(struct kids *k)
+{
+	free(k->off);
+	free(k->list);
+	memset(k, 0, sizeof(*k));
+}
+
+const uint32_t *kids_of(const struct kids *k, uint32_t node, size_t *n)
+{
+	if (node >= k->n) {
+		*n = 0;
+		return NULL;
+	}
+	*n = k->off[node + 1] - k->off[node];
+	return k->list + k->off[node];
+}
+
+int list_move(size_t *sel, size_t n, const struct key *k, size_t page, size_t wheel)
+{
+	size_t up, down;
+
+	switch (k->code) {
+	case K_UP:
+	case 'k':
+		up = 1, down = 0;
+		break;
+	case K_DOWN:
+	case 'j':
+		up = 0, down = 1;
+		break;
+	case K_PGUP:
+		up = page, down = 0;
+		break;
+	case K_PGDN:
+		up = 0, down = page;
+		break;
+	case K_WHEEL_UP:
+		up = wheel, down = 0;
+		break;
+	case K_WHEEL_DOWN:
+		up = 0, down = wheel;
+		break;
+	case K_HOME:
+		up = *sel, down = 0;
+		break;
+	case K_END:
+		up = 0, down = n;
+		break;
+	default:
+		return 0;
+	}
+	*sel = *sel > up ? *sel - up : 0;
+	*sel = !n ? 0 : *sel + down >= n ? n - 1 : *sel + down;
+	return 1;
+}
+
+void list_scroll(size_t *sel, size_t *top, size_t n, size_t rows)
+{
+	if (*sel >= n)
+		*sel = n ? n - 1 : 0;
+	if (*sel < *top)
+		*top = *sel;
+	if (rows && *sel >= *top + rows)
+		*top = *sel - rows + 1;
 }

@@ -231,11 +231,12 @@ static void legend(struct app *a, struct surface *s, int y, int w)
 		x += surf_text(s, x, y, w - x, (enum style)keys[i].st, keys[i].label);
 }
 
-static void draw(struct app *a, struct surface *s, struct rect r)
+static void draw(struct app *a, void *vst, struct surface *s, struct rect r)
 {
 	int rows = r.h >= 2 ? r.h - 1 : r.h; /* the last row is the detail line */
 	const struct flame_box *sel;
 
+	(void)vst; /* its boxes and zoom are the app's: search and clicks use them */
 	if (a->base.saved && r.h >= 4) {
 		legend(a, s, r.y, r.w);
 		r.y++;
@@ -298,8 +299,9 @@ static void down(struct app *a)
 		}
 }
 
-static int key(struct app *a, const struct key *k)
+static int key(struct app *a, void *vst, const struct key *k)
 {
+	(void)vst;
 	switch (k->code) {
 	case K_UP:
 	case 'k':
@@ -351,13 +353,21 @@ static int key(struct app *a, const struct key *k)
 	}
 }
 
-static void click(struct app *a, int x, int y)
+static void click(struct app *a, void *vst, int x, int y)
 {
 	int row = y + a->flame_scroll;
 
+	(void)vst;
 	for (size_t i = 0; i < a->nboxes; i++)
 		if (a->boxes[i].row == row && x >= a->boxes[i].x0 && x < a->boxes[i].x1)
 			app_select(a, a->boxes[i].node);
 }
 
-const struct view_ops view_flame = { .name = "Flame", .draw = draw, .key = key, .click = click };
+const struct view_ops view_flame = {
+	.name = "Flame",
+	.tab_key = '1',
+	.enter = "zoom into a frame (flame)",
+	.draw = draw,
+	.key = key,
+	.click = click,
+};

@@ -6,15 +6,68 @@
 
 #include <stdio.h>
 
-static void draw_callers(struct app *a, struct surface *s, struct rect r)
+struct hs_state {
+	size_t sel, top;
+	struct pview callers; /* Enter on a function: its callers */
+	struct kids callers_kids;
+	uint32_t callers_frame; /* CTREE_NONE: the table shows */
+	struct tree_state callers_ts;
+};
+
+static void init(struct app *a, void *vst)
 {
-	struct tree_src src = { a->callers.tree, &a->callers_kids, CTREE_NONE, 1 };
-	const struct frame *f = frametab_get(a->profile->frames, a->callers_frame);
+	struct hs_state *h = vst;
+
+	(void)a;
+	h->callers_frame = CTREE_NONE;
+	u64map_init(&h->callers_ts.fold);
+}
+
+static void fini(void *vst)
+{
+	struct hs_state *h = vst;
+
+	pview_release(&h->callers);
+	kids_free(&h->callers_kids);
+	tree_state_fini(&h->callers_ts);
+}
+
+/* The callers tree follows the view of the profile (filters, refreshes). */
+static void rebuild(struct app *a, void *vst)
+{
+	struct hs_state *h = vst;
+
+	pview_release(&h->callers);
+	kids_free(&h->callers_kids);
+	if (h->callers_frame == CTREE_NONE)
+		return;
+	if (pview_callers(&h->callers, a->profile, &a->spec, h->callers_frame) ||
+	    kids_build(&h->callers_kids, h->callers.tree)) {
+		pview_release(&h->callers);
+		h->callers_frame = CTREE_NONE;
+		app_message(a, 1, "out of memory building the callers view");
+	}
+}
+
+/* The callers of FRAME (CTREE_NONE closes them). */
+static void show_callers(struct app *a, struct hs_state *h, uint32_t frame)
+{
+	h->callers_frame = frame;
+	tree_state_reset(&h->callers_ts);
+	rebuild(a, h);
+	if (frame != CTREE_NONE)
+		a->snap_frame = frame;
+}
+
+static void draw_callers(struct app *a, struct hs_state *h, struct surface *s, struct rect r)
+{
+	struct tree_src src = { &h->callers, &h->callers_kids, CTREE_NONE, 1 };
+	const struct frame *f = frametab_get(a->profile->frames, h->callers_frame);
 
 	surf_printf(s, r.x, r.y, r.w, ST_WARN, "callers of %s (%.1f%% of samples; Esc: back)",
-		    f->name, pview_pct(&a->pv, a->callers.weight));
-	tree_flatten(a, &a->callers_ts, &src);
-	tree_draw(a, &a->callers_ts, &src, s, (struct rect){ r.x, r.y + 1, r.w, r.h - 1 });
+		    f->name, pview_pct(&a->pv, h->callers.weight));
+	tree_flatten(a, &h->callers_ts, &src);
+	tree_draw(a, &h->callers_ts, &src, s, (struct rect){ r.x, r.y + 1, r.w, r.h - 1 });
 }
 
 /* Functions with self time: the rows of the table (hotspots come sorted by it). */
@@ -27,14 +80,15 @@ static size_t shown(const struct app *a)
 	return n;
 }
 
-static void draw(struct app *a, struct surface *s, struct rect r)
+static void draw(struct app *a, void *vst, struct surface *s, struct rect r)
 {
+	struct hs_state *hst = vst;
 	size_t nctr = a->counting ? ctree_ncounters(a->pv.tree) : 0;
 	size_t rows, n = shown(a);
 	int x;
 
-	if (a->callers_frame != CTREE_NONE && a->callers.tree) {
-		draw_callers(a, s, r);
+	if (hst->callers_frame != CTREE_NONE && hst->callers.tree) {
+		draw_callers(a, hst, s, r);
 		return;
 	}
 	if (!n) {
@@ -42,12 +96,7 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 		return;
 	}
 	rows = r.h > 1 ? (size_t)r.h - 1 : 0;
-	if (a->hs_sel >= n)
-		a->hs_sel = n - 1;
-	if (a->hs_sel < a->hs_top)
-		a->hs_top = a->hs_sel;
-	if (rows && a->hs_sel >= a->hs_top + rows)
-		a->hs_top = a->hs_sel - rows + 1;
+	list_scroll(&hst->sel, &hst->top, n, rows);
 	x = surf_printf(s, r.x, r.y, r.w, ST_TITLE, "%7s %7s %8s ", "self%", "total%", "samples");
 	if (a->base.saved) /* "Δ" is two bytes, one column: padded by hand */
 		x += surf_text(s, r.x + x, r.y, r.w - x, ST_TITLE, "  Δself  Δtotal ");
@@ -55,10 +104,10 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 		x += surf_printf(s, r.x + x, r.y, r.w - x, ST_TITLE, "%9.9s ",
 				 app_ctr_label(a->counting->name[c]));
 	surf_text(s, r.x + x, r.y, r.w - x, ST_TITLE, "function  module");
-	for (size_t i = 0; i < rows && a->hs_top + i < n; i++) {
-		const struct hotspot *h = &a->hs[a->hs_top + i];
+	for (size_t i = 0; i < rows && hst->top + i < n; i++) {
+		const struct hotspot *h = &a->hs[hst->top + i];
 		const struct frame *f = frametab_get(a->profile->frames, h->frame);
-		int y = r.y + 1 + (int)i, sel = a->hs_top + i == a->hs_sel;
+		int y = r.y + 1 + (int)i, sel = hst->top + i == hst->sel;
 		int match = a->search[0] && h->frame < a->nmatch && a->match[h->frame];
 		enum style st = sel ? ST_SELECTED : match ? ST_MATCH : ST_NORMAL;
 		char samples[16], line[1200], sh[512];
@@ -93,49 +142,61 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 			 f->inlined ? " (inlined)" : "", f->module);
 		surf_text_fit(s, r.x + x, y, r.w - x, st, line);
 	}
-	if (a->hs_sel < n)
-		a->snap_frame = a->hs[a->hs_sel].frame;
+	if (hst->sel < n)
+		a->snap_frame = a->hs[hst->sel].frame;
 }
 
-static int callers_key(struct app *a, const struct key *k)
+static int callers_key(struct app *a, struct hs_state *h, const struct key *k)
 {
 	if (k->code == K_ESC || k->code == K_BACKSPACE) {
-		app_show_callers(a, CTREE_NONE);
+		show_callers(a, h, CTREE_NONE);
 		return 1;
 	}
-	return tree_key(&a->callers_ts, k, a->main_rect.h > 3 ? a->main_rect.h - 3 : 1);
+	return tree_key(&h->callers_ts, k, a->main_rect.h > 3 ? a->main_rect.h - 3 : 1);
 }
 
-static int key(struct app *a, const struct key *k)
+static int key(struct app *a, void *vst, const struct key *k)
 {
+	struct hs_state *hst = vst;
 	size_t page = a->main_rect.h > 2 ? (size_t)a->main_rect.h - 2 : 1;
 
-	if (a->callers_frame != CTREE_NONE)
-		return callers_key(a, k);
-	if (list_move(&a->hs_sel, shown(a), k, page, page))
+	if (hst->callers_frame != CTREE_NONE)
+		return callers_key(a, hst, k);
+	if (list_move(&hst->sel, shown(a), k, page, page))
 		return 1;
 	switch (k->code) {
 	case K_ENTER:
-		if (a->hs_sel < (size_t)a->nhs)
-			app_show_callers(a, a->hs[a->hs_sel].frame);
+		if (hst->sel < (size_t)a->nhs)
+			show_callers(a, hst, a->hs[hst->sel].frame);
 		return 1;
 	default:
 		return 0;
 	}
 }
 
-static void click(struct app *a, int x, int y)
+static void click(struct app *a, void *vst, int x, int y)
 {
-	(void)x;
-	if (a->callers_frame != CTREE_NONE) {
-		if (y >= 2 && a->callers_ts.top + (size_t)(y - 2) < a->callers_ts.nrows)
-			a->callers_ts.sel = a->callers_ts.top + (size_t)(y - 2);
+	struct hs_state *hst = vst;
+
+	(void)a, (void)x;
+	if (hst->callers_frame != CTREE_NONE) {
+		if (y >= 2 && hst->callers_ts.top + (size_t)(y - 2) < hst->callers_ts.nrows)
+			hst->callers_ts.sel = hst->callers_ts.top + (size_t)(y - 2);
 		return;
 	}
 	if (y >= 1)
-		a->hs_sel = a->hs_top + (size_t)(y - 1);
+		hst->sel = hst->top + (size_t)(y - 1);
 }
 
 const struct view_ops view_hotspots = {
-	.name = "Hotspots", .draw = draw, .key = key, .click = click
+	.name = "Hotspots",
+	.tab_key = '3',
+	.enter = "callers (hotspots)",
+	.state_size = sizeof(struct hs_state),
+	.init = init,
+	.rebuild = rebuild,
+	.fini = fini,
+	.draw = draw,
+	.key = key,
+	.click = click,
 };

@@ -4,16 +4,22 @@
 
 #include <stdio.h>
 
+struct lg_state {
+	size_t sel, top;
+	size_t seen; /* hypotheses at the last draw: a new one gets selected */
+};
+
 static enum style verdict_style(enum verdict v)
 {
 	return v == VERDICT_SUPPORTS ? ST_GOOD : v == VERDICT_REJECTS ? ST_WARN : ST_DIM;
 }
 
 /* Rows: the hypotheses, then the suggestions not yet taken; two lines each. */
-static void draw_row(struct app *a, struct surface *s, struct rect r, size_t row, int y)
+static void draw_row(struct app *a, const struct lg_state *ls, struct surface *s, struct rect r,
+		     size_t row, int y)
 {
 	const struct ledger *l = &a->ledger;
-	int sel = row == a->lg_sel, x;
+	int sel = row == ls->sel, x;
 	enum style st = sel ? ST_SELECTED : ST_NORMAL;
 
 	surf_fill(s, r.x, y, r.w, 1, st);
@@ -43,8 +49,9 @@ static void draw_row(struct app *a, struct surface *s, struct rect r, size_t row
 	}
 }
 
-static void draw(struct app *a, struct surface *s, struct rect r)
+static void draw(struct app *a, void *vst, struct surface *s, struct rect r)
 {
+	struct lg_state *ls = vst;
 	const struct ledger *l = &a->ledger;
 	size_t per = 2, rows = (size_t)(r.h > 1 ? r.h - 1 : 0) / per;
 	size_t n = l->n + app_nsuggestions(a);
@@ -60,34 +67,39 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 			  "no hypotheses yet: press H and write one, e.g. \"parsing dominates\"");
 		return;
 	}
-	if (a->lg_sel >= n)
-		a->lg_sel = n - 1;
-	if (a->lg_sel < a->lg_top)
-		a->lg_top = a->lg_sel;
-	if (rows && a->lg_sel >= a->lg_top + rows)
-		a->lg_top = a->lg_sel - rows + 1;
-	for (size_t i = 0; i < rows && a->lg_top + i < n; i++)
-		draw_row(a, s, r, a->lg_top + i, r.y + 1 + (int)(i * per));
+	list_scroll(&ls->sel, &ls->top, n, rows);
+	for (size_t i = 0; i < rows && ls->top + i < n; i++)
+		draw_row(a, ls, s, r, ls->top + i, r.y + 1 + (int)(i * per));
 }
 
-static int key(struct app *a, const struct key *k)
+/* A hypothesis written since (H, from any view): it is the one selected. */
+static void rebuild(struct app *a, void *vst)
 {
+	struct lg_state *ls = vst;
+
+	if (a->ledger.n > ls->seen)
+		ls->sel = a->ledger.n - 1;
+	ls->seen = a->ledger.n;
+}
+
+static int key(struct app *a, void *vst, const struct key *k)
+{
+	struct lg_state *ls = vst;
 	struct ledger *l = &a->ledger;
 	size_t n = l->n + app_nsuggestions(a);
-	unsigned id = a->lg_sel < l->n ? l->v[a->lg_sel].id : 0;
+	unsigned id = ls->sel < l->n ? l->v[ls->sel].id : 0;
 
 	/* Two rows a hypothesis: a page is half the view's rows. */
-	if (list_move(&a->lg_sel, n, k, a->main_rect.h > 3 ? (size_t)(a->main_rect.h - 1) / 2 : 1,
-		      1))
+	if (list_move(&ls->sel, n, k, a->main_rect.h > 3 ? (size_t)(a->main_rect.h - 1) / 2 : 1, 1))
 		return 1;
-	if (!id && a->lg_sel < n && a->lg_sel >= l->n) {
+	if (!id && ls->sel < n && ls->sel >= l->n) {
 		/* A suggestion: adopt it or reject it; anything else leaves it. */
-		size_t i = a->lg_sel - l->n;
+		size_t i = ls->sel - l->n;
 
 		if (k->code == 'a' || k->code == 's' || k->code == 'r') {
 			app_take_suggestion(a, i,
 					    k->code == 'r' ? VERDICT_REJECTS : VERDICT_SUPPORTS);
-			a->lg_sel = l->n - 1; /* onto the hypothesis it became */
+			ls->sel = l->n - 1; /* onto the hypothesis it became */
 			return 1;
 		}
 	}
@@ -114,13 +126,22 @@ static int key(struct app *a, const struct key *k)
 	}
 }
 
-static void click(struct app *a, int x, int y)
+static void click(struct app *a, void *vst, int x, int y)
 {
-	(void)x;
+	struct lg_state *ls = vst;
+
+	(void)a, (void)x;
 	if (y >= 1)
-		a->lg_sel = a->lg_top + (size_t)(y - 1) / 2;
+		ls->sel = ls->top + (size_t)(y - 1) / 2;
 }
 
 const struct view_ops view_ledger = {
-	.name = "Hypotheses", .draw = draw, .key = key, .click = click
+	.name = "Hypotheses",
+	.tab_key = '5',
+	.enter = "edit the evidence (hypotheses)",
+	.state_size = sizeof(struct lg_state),
+	.rebuild = rebuild,
+	.draw = draw,
+	.key = key,
+	.click = click,
 };

@@ -8,6 +8,10 @@
 
 #include <stdlib.h>
 
+struct th_state {
+	size_t sel, top;
+};
+
 static int cmp_samples(const void *x, const void *y, void *arg)
 {
 	const struct profile *p = arg;
@@ -45,8 +49,9 @@ static size_t order(const struct app *a, size_t **out)
 	return n;
 }
 
-static void draw(struct app *a, struct surface *s, struct rect r)
+static void draw(struct app *a, void *vst, struct surface *s, struct rect r)
 {
+	struct th_state *ts = vst;
 	const struct profile *p = a->profile;
 	size_t *idx, n, rows = r.h > 1 ? (size_t)r.h - 1 : 0;
 
@@ -58,15 +63,10 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 	n = order(a, &idx);
 	surf_printf(s, r.x, r.y, r.w, ST_TITLE, "%8s  %-16s %8s %7s %7s %6s %6s %s", "tid", "name",
 		    "samples", "share%", a->info.weight_ns ? "cpu%" : "", "usr%", "sys%", "state");
-	if (a->th_sel >= n)
-		a->th_sel = n ? n - 1 : 0;
-	if (a->th_sel < a->th_top)
-		a->th_top = a->th_sel;
-	if (rows && a->th_sel >= a->th_top + rows)
-		a->th_top = a->th_sel - rows + 1;
-	for (size_t i = 0; i < rows && a->th_top + i < n; i++) {
-		const struct thread_stat *t = &p->threads[idx[a->th_top + i]];
-		int y = r.y + 1 + (int)i, sel = a->th_top + i == a->th_sel;
+	list_scroll(&ts->sel, &ts->top, n, rows);
+	for (size_t i = 0; i < rows && ts->top + i < n; i++) {
+		const struct thread_stat *t = &p->threads[idx[ts->top + i]];
+		int y = r.y + 1 + (int)i, sel = ts->top + i == ts->sel;
 		enum style st = sel ? ST_SELECTED : t->tid == a->spec.tid ? ST_MATCH : ST_NORMAL;
 		const struct task_cpu *tc =
 		    a->session ? tasks_find(&a->session->tasks, t->tid) : NULL;
@@ -92,18 +92,19 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 	free(idx);
 }
 
-static int key(struct app *a, const struct key *k)
+static int key(struct app *a, void *vst, const struct key *k)
 {
+	struct th_state *ts = vst;
 	size_t *idx, n, page = a->main_rect.h > 2 ? (size_t)a->main_rect.h - 2 : 1;
 
-	if (list_move(&a->th_sel, nshown(a), k, page, 1))
+	if (list_move(&ts->sel, nshown(a), k, page, 1))
 		return 1;
 	switch (k->code) {
 	case K_ENTER:
 		n = order(a, &idx);
-		if (a->th_sel < n) {
-			app_filter_thread(a, a->profile->threads[idx[a->th_sel]].tid);
-			a->view = VIEW_FLAME;
+		if (ts->sel < n) {
+			app_filter_thread(a, a->profile->threads[idx[ts->sel]].tid);
+			app_show_view(a, &view_flame);
 		}
 		free(idx);
 		return 1;
@@ -112,13 +113,21 @@ static int key(struct app *a, const struct key *k)
 	}
 }
 
-static void click(struct app *a, int x, int y)
+static void click(struct app *a, void *vst, int x, int y)
 {
-	(void)x;
+	struct th_state *ts = vst;
+
+	(void)a, (void)x;
 	if (y >= 1)
-		a->th_sel = a->th_top + (size_t)(y - 1);
+		ts->sel = ts->top + (size_t)(y - 1);
 }
 
 const struct view_ops view_threads = {
-	.name = "Threads", .draw = draw, .key = key, .click = click
+	.name = "Threads",
+	.tab_key = '4',
+	.enter = "this thread only (threads)",
+	.state_size = sizeof(struct th_state),
+	.draw = draw,
+	.key = key,
+	.click = click,
 };

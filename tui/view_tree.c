@@ -3,11 +3,12 @@
 
 static struct tree_src src_of(struct app *a, uint32_t reveal_node)
 {
-	return (struct tree_src){ a->pv.tree, &a->kids, reveal_node, 0 };
+	return (struct tree_src){ &a->pv, &a->kids, reveal_node, 0 };
 }
 
-static void draw(struct app *a, struct surface *s, struct rect r)
+static void draw(struct app *a, void *vst, struct surface *s, struct rect r)
 {
+	(void)vst;
 	struct tree_src src = src_of(a, a->sel == CTREE_ROOT ? CTREE_NONE : a->sel);
 
 	tree_flatten(a, &a->ts, &src);
@@ -19,10 +20,11 @@ static void draw(struct app *a, struct surface *s, struct rect r)
 	tree_draw(a, &a->ts, &src, s, r);
 }
 
-static int key(struct app *a, const struct key *k)
+static int key(struct app *a, void *vst, const struct key *k)
 {
 	int page = a->main_rect.h > 2 ? a->main_rect.h - 2 : 1;
 
+	(void)vst;
 	if (!tree_key(&a->ts, k, page))
 		return 0;
 	if (a->ts.nrows)
@@ -30,13 +32,20 @@ static int key(struct app *a, const struct key *k)
 	return 1;
 }
 
-static void click(struct app *a, int x, int y)
+static void click(struct app *a, void *vst, int x, int y)
 {
-	(void)x;
+	(void)vst, (void)x;
 	if (y >= 1 && a->ts.top + (size_t)(y - 1) < a->ts.nrows) {
 		a->ts.sel = a->ts.top + (size_t)(y - 1);
 		app_select(a, a->ts.rows[a->ts.sel].node);
 	}
 }
 
-const struct view_ops view_tree = { .name = "Tree", .draw = draw, .key = key, .click = click };
+const struct view_ops view_tree = {
+	.name = "Tree",
+	.tab_key = '2',
+	.enter = "open/close (tree)",
+	.draw = draw,
+	.key = key,
+	.click = click,
+};
