@@ -103,184 +103,6 @@ static int cmp_time(const void *a, const void *b)
 	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-static void on_sample(struct session *s, const struct perf_rec *r)
-{
-	uint32_t frames[STACKWALK_MAX];
-	uint64_t delta[EVENTS_MAX];
-	int leaf_kernel = 0, counted = 0;
-	size_t n = stackwalk_frames(&s->walk, r, frames, &leaf_kernel);
-
-	/* The group read in the sample: its change since this thread's last
-	 * sample on this CPU happened in the stack sampled now. */
-	if (r->sample.read.nr && ctree_ncounters(s->profile->tree))
-		counted = counting_sample(s->counting, r->tid, r->sample.cpu, &r->sample.read,
-					  delta) == 0;
-	profile_add_ctr(s->profile, (pid_t)r->pid, (pid_t)r->tid, frames, n, r->sample.period,
-			leaf_kernel, counted ? delta : NULL);
-}
-
-/* ---- off-CPU: switch-out samples, switch records ---- */
-
-static struct offcpu_wait *wait_of(struct session *s, pid_t pid, pid_t tid, int add)
-{
-	uint32_t i = u64map_get(&s->wait_index, (uint64_t)(uint32_t)tid);
-	struct offcpu_wait *w;
-
-	if (i != U64MAP_NONE)
-		return &s->waits[i];
-	if (!add || grow_array(&s->waits, &s->capwaits, s->nwaits + 1, sizeof(*s->waits)) ||
-	    u64map_put(&s->wait_index, (uint64_t)(uint32_t)tid, (uint32_t)s->nwaits))
-		return NULL;
-	w = &s->waits[s->nwaits++];
-	memset(w, 0, sizeof(*w));
-	w->pid = pid;
-	w->tid = tid;
-	return w;
-}
-
-/* The thread blocked: its stack now is where the wait is charged. */
-static void on_switch_sample(struct session *s, const struct perf_rec *r)
-{
-	struct offcpu_wait *w = wait_of(s, (pid_t)r->pid, (pid_t)r->tid, 1);
-	uint32_t frames[STACKWALK_MAX];
-	int leaf_kernel = 0;
-	size_t n;
-
-	if (!w || w->dead)
-		return;
-	s->walk.quiet = 1; /* unwind quality is the samples' */
-	n = stackwalk_frames(&s->walk, r, frames, &leaf_kernel);
-	s->walk.quiet = 0;
-	if (grow_array(&w->frames, &w->cap, n ? n : 1, sizeof(*w->frames)))
-		n = 0;
-	memcpy(w->frames, frames, n * sizeof(*frames));
-	w->n = n;
-	w->pid = (pid_t)r->pid;
-	w->t_out = r->time;
-	w->reason = blocking_of_stack_cached(&s->reasons, s->profile->frames, frames, n);
-	w->active = 1;
-}
-
-/* Charges the wait of W up to T. */
-static void end_wait(struct session *s, struct offcpu_wait *w, uint64_t t)
-{
-	if (w->active && t > w->t_out)
-		profile_add_offcpu(s->profile, w->pid, w->tid, w->frames, w->n, 1, t - w->t_out,
-				   w->reason);
-	w->active = 0;
-}
-
-static void on_switch(struct session *s, const struct perf_rec *r)
-{
-	struct offcpu_wait *w;
-
-	if (r->misc & PERF_RECORD_MISC_SWITCH_OUT) {
-		w = wait_of(s, (pid_t)r->pid, (pid_t)r->tid, 1);
-		if (!w || w->dead)
-			return;
-		if (!w->active) { /* its sample was lost: the time, without a stack */
-			w->n = 0;
-			w->t_out = r->time;
-			w->reason = BLOCK_NONE;
-			w->active = 1;
-		}
-		/* Runnable, not blocked: it waits for a CPU, whatever its stack. */
-		if (r->misc & PERF_RECORD_MISC_SWITCH_OUT_PREEMPT)
-			w->reason = BLOCK_PREEMPT;
-		return;
-	}
-	if ((w = wait_of(s, (pid_t)r->pid, (pid_t)r->tid, 0)))
-		end_wait(s, w, r->time);
-}
-
-/* An exiting thread switches out one last time, never to come back. */
-static void on_exit_rec(struct session *s, const struct perf_rec *r)
-{
-	struct offcpu_wait *w = wait_of(s, (pid_t)r->pid, (pid_t)r->tid, 1);
-
-	if (w) {
-		w->active = 0;
-		w->dead = 1;
-		free(w->frames); /* a process that came and went leaves nothing behind */
-		w->frames = NULL;
-		w->n = w->cap = 0;
-	}
-}
-
-/* At the stop: waits still open end now. */
-static void end_all_waits(struct session *s, uint64_t t)
-{
-	for (size_t i = 0; i < s->nwaits; i++)
-		end_wait(s, &s->waits[i], t);
-}
-
-static void on_fork(struct session *s, const struct perf_rec *r)
-{
-	struct thread_stat *parent =
-	    profile_thread(s->profile, (pid_t)r->task.ppid, (pid_t)r->task.ptid);
-	char comm[sizeof(parent->comm)];
-
-	struct offcpu_wait *w = wait_of(s, (pid_t)r->pid, (pid_t)r->tid, 0);
-
-	if (w) /* a tid used again */
-		w->dead = w->active = 0;
-	if (r->pid != r->task.ppid)
-		sym_fork(s->sym, (pid_t)r->pid, (pid_t)r->task.ppid);
-	/* A new thread or process starts with its creator's name. */
-	if (parent && parent->comm[0]) {
-		memcpy(comm, parent->comm, sizeof(comm));
-		profile_thread_comm(s->profile, (pid_t)r->pid, (pid_t)r->tid, comm);
-	}
-}
-
-static void dispatch(struct session *s, const struct perf_rec *r)
-{
-	switch (r->type) {
-	case PERF_RECORD_SAMPLE:
-		if (s->cfg.tap)
-			s->cfg.tap(r, s->cfg.tap_arg);
-		if (sampler_is_switch(s->sampler, r->id))
-			on_switch_sample(s, r);
-		else
-			on_sample(s, r);
-		break;
-	case PERF_RECORD_SWITCH:
-		on_switch(s, r);
-		break;
-	case PERF_RECORD_EXIT:
-		on_exit_rec(s, r);
-		if (r->pid == r->tid) {
-			sym_exit(s->sym, (pid_t)r->pid);
-			pystack_forget(s->py, (pid_t)r->pid);
-		}
-		break;
-	case PERF_RECORD_MMAP2:
-		sym_mmap(s->sym, (pid_t)r->pid, r->mmap.start, r->mmap.len, r->mmap.pgoff,
-			 makedev(r->mmap.maj, r->mmap.min), r->mmap.ino, r->mmap.filename);
-		/* Looked at when collected too; again here, in order: an exec's
-		 * COMM record, dispatched before this, forgot what that found. */
-		if (s->py && strstr(r->mmap.filename, "python"))
-			pystack_probe(s->py, (pid_t)r->pid);
-		break;
-	case PERF_RECORD_COMM:
-		if (r->comm.exec && r->pid == r->tid) {
-			sym_exec(s->sym, (pid_t)r->pid);
-			pystack_forget(s->py, (pid_t)r->pid);
-		}
-		profile_thread_comm(s->profile, (pid_t)r->pid, (pid_t)r->tid, r->comm.comm);
-		break;
-	case PERF_RECORD_FORK:
-		on_fork(s, r);
-		break;
-	case PERF_RECORD_LOST:
-	case PERF_RECORD_LOST_SAMPLES:
-		s->profile->lost += r->lost.lost;
-		break;
-	default:
-		break;
-	}
-}
-
 #define LINES_NS       20000000ull  /* a refresh reads source lines for at most this long */
 #define TARGET_POLL_NS 10000000ull  /* the target's /proc is read at most this often */
 #define PYTHON_WAIT_MS 1            /* a Python target's samples are processed this soon */
@@ -368,7 +190,7 @@ static int process_batch(struct session *s, struct session_batch *b, uint64_t de
 			s->walk.py_pre = &s->py_read;
 		}
 		if (e == 0)
-			dispatch(s, &r);
+			dispatch_record(&s->disp, &r);
 		else if (e != -ENOTSUP)
 			s->bad_records++;
 		s->walk.py_pre = NULL;
@@ -493,6 +315,7 @@ static int start_counting(struct session *s, char *err, size_t len)
 	size_t n = sampler_ngroup(s->sampler);
 
 	s->counting = counting_new(sampler_group(s->sampler), n, sampler_ncpus(s->sampler));
+	s->disp.counting = s->counting;
 	if (!s->counting ||
 	    (sampler_sample_read(s->sampler) && profile_set_counters(s->profile, n))) {
 		snprintf(err, len, "out of memory");
@@ -543,6 +366,11 @@ static int open_attach(struct session *s, char *err, size_t len)
 	return 0;
 }
 
+static int is_switch(void *arg, uint64_t id)
+{
+	return sampler_is_switch(((struct session *)arg)->sampler, id);
+}
+
 struct session *session_open(const struct session_config *cfg, char *err, size_t len)
 {
 	struct session *s = calloc(1, sizeof(*s));
@@ -564,7 +392,6 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 	s->spare = calloc(1, sizeof(*s->spare));
 	s->timeline = timeline_new();
 	tasks_init(&s->tasks);
-	u64map_init(&s->wait_index);
 	if (!s->profile || !s->batch || !s->spare || !s->timeline)
 		goto out_oom;
 	/* A command is forked first, while we are small: the kernel's peak
@@ -608,6 +435,12 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 			   !cfg->no_hybrid))
 		goto out_oom;
 	s->walk.py = s->py;
+	dispatch_init(&s->disp, s->sym, s->profile, &s->walk);
+	s->disp.py = s->py;
+	s->disp.is_switch = is_switch;
+	s->disp.is_switch_arg = s;
+	s->disp.tap = cfg->tap;
+	s->disp.tap_arg = cfg->tap_arg;
 	if (cfg->argv) {
 		e = sampler_open_task(s->sampler, s->target.pid, err, len);
 	} else {
@@ -727,7 +560,7 @@ void session_finish(struct session *s)
 	for (size_t i = 0; i < sampler_nstreams(s->sampler); i++)
 		ring_drain(&sampler_stream(s->sampler, i)->ring, SIZE_MAX, count_sample,
 			   &s->profile->dropped);
-	end_all_waits(s, s->stop_ns);
+	dispatch_end_waits(&s->disp, s->stop_ns);
 	if (s->sym && s->fetch)
 		sym_fetch_finish(s->sym);
 	/* The threads' CPU adds up to the process's own. */
@@ -778,10 +611,6 @@ void session_free(struct session *s)
 	gpu_close(s->gpu);
 	free_batch(s->batch);
 	free_batch(s->spare);
-	for (size_t i = 0; i < s->nwaits; i++)
-		free(s->waits[i].frames);
-	free(s->waits);
-	u64map_clear(&s->wait_index);
-	blocking_cache_free(&s->reasons);
+	dispatch_fini(&s->disp);
 	free(s);
 }

@@ -12,6 +12,7 @@
 
 #include "blocking.h"
 #include "counting.h"
+#include "dispatch.h"
 #include "gpu.h"
 #include "stackwalk.h"
 #include "profile.h"
@@ -54,16 +55,6 @@ struct session_config {
 
 #define SESSION_SYMBOL_MB 512 /* the default budget for symbol data */
 
-/* A thread off the CPU since T_OUT, in the stack it switched out in. */
-struct offcpu_wait {
-	pid_t pid, tid;
-	uint64_t t_out; /* CLOCK_MONOTONIC ns */
-	uint32_t *frames;
-	size_t n, cap;
-	enum block_reason reason;
-	int active, dead;
-};
-
 struct session {
 	struct session_config cfg;
 	struct target target;
@@ -77,6 +68,7 @@ struct session {
 	char gpu_desc[160];        /* what the GPU probe found */
 	struct gpu_reading gpu_last;
 	struct stackwalk walk;      /* samples → frames, unwind quality */
+	struct dispatch disp;       /* records → the model */
 	time_t started_at;          /* wall clock */
 	uint64_t start_ns, stop_ns; /* monotonic */
 	uint64_t bad_records;       /* records we could not decode */
