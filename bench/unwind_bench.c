@@ -140,9 +140,9 @@ int main(int argc, char **argv)
 	dc = calloc(s.n + 1, sizeof(*dc));
 	if (!pa || !pb || !da || !db || !pc || !dc)
 		return 1;
-	ra = replay(&unwinder_libdw, ses->sym, &s, passes, pa, da, &fa);
-	rb = replay(&unwinder_libunwind, ses->sym, &s, passes, pb, db, &fb);
-	rc = replay(&unwinder_rules, ses->sym, &s, passes, pc, dc, &fc);
+	ra = replay(&unwinder_libdw, session_symbolizer(ses), &s, passes, pa, da, &fa);
+	rb = replay(&unwinder_libunwind, session_symbolizer(ses), &s, passes, pb, db, &fb);
+	rc = replay(&unwinder_rules, session_symbolizer(ses), &s, passes, pc, dc, &fc);
 	printf("samples: %zu\n", s.n);
 	printf("libdw: %.0f unwinds/s, %.1f frames/unwind\n", ra, fa);
 	printf("libunwind: %.0f unwinds/s, %.1f frames/unwind\n", rb, fb);

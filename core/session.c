@@ -1,5 +1,5 @@
 /* session — event set-up, the drain loop and record dispatch. */
-#include "session.h"
+#include "session_impl.h"
 #include "dbgfetch.h"
 
 #include "grow.h"
@@ -580,6 +580,23 @@ int session_fetch_progress(const struct session *s, char *buf, size_t len)
 }
 
 const char *session_take_note(struct session *s) { return s->sym ? sym_fetch_note(s->sym) : NULL; }
+
+const struct session_config *session_config(const struct session *s) { return &s->cfg; }
+const struct target *session_target(const struct session *s) { return &s->target; }
+const struct sampler *session_sampler(const struct session *s) { return s->sampler; }
+struct profile *session_profile(const struct session *s) { return s->profile; }
+const struct timeline *session_timeline(const struct session *s) { return s->timeline; }
+const struct counting *session_counting(const struct session *s) { return s->counting; }
+const struct tasks *session_tasks(const struct session *s) { return &s->tasks; }
+const struct unwind_quality *session_unwind(const struct session *s) { return &s->walk.q; }
+struct symbolizer *session_symbolizer(const struct session *s) { return s->sym; }
+
+const struct gpu_reading *session_gpu(const struct session *s, const char **desc)
+{
+	if (desc)
+		*desc = s->gpu_desc;
+	return s->gpu ? &s->gpu_last : NULL;
+}
 
 double session_elapsed(const struct session *s)
 {

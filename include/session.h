@@ -55,38 +55,9 @@ struct session_config {
 
 #define SESSION_SYMBOL_MB 512 /* the default budget for symbol data */
 
-struct session {
-	struct session_config cfg;
-	struct target target;
-	struct sampler *sampler;
-	struct symbolizer *sym;
-	struct profile *profile;
-	struct counting *counting; /* the group's totals, series and deltas */
-	struct timeline *timeline; /* the target's CPU, RSS and I/O per interval */
-	struct tasks tasks;        /* per-thread CPU from /proc */
-	struct gpu *gpu;           /* NULL when cfg.no_gpu */
-	char gpu_desc[160];        /* what the GPU probe found */
-	struct gpu_reading gpu_last;
-	struct stackwalk walk;      /* samples → frames, unwind quality */
-	struct dispatch disp;       /* records → the model */
-	time_t started_at;          /* wall clock */
-	uint64_t start_ns, stop_ns; /* monotonic */
-	uint64_t bad_records;       /* records we could not decode */
-	uint64_t next_tick_ns;      /* end of the current counter interval */
-	int finished;
-	struct session_batch *batch, *spare;
-	unsigned long long cpu_ticks0, steal0; /* the machine's at the start */
-	int have_ticks0;
-	uint64_t collected_ns;     /* the rings were last emptied */
-	uint64_t polled_ns;        /* the target was last read */
-	struct offcpu_wait *waits; /* one per thread seen switching */
-	size_t nwaits, capwaits;
-	struct u64map wait_index;      /* tid → index in waits */
-	struct blocking_cache reasons; /* each frame's blocking verdict */
-	struct pystack *py;            /* Python frames (NULL with cfg.no_python) */
-	struct pystack_read py_read;   /* scratch: one sample's Python frames */
-	struct dbgfetch *fetch;        /* debuginfod (NULL: not asked) */
-};
+/* A run. Opaque to the faces, which read it through the accessors below;
+ * its fields are core's (core/session_impl.h). */
+struct session;
 
 /* Creates the session and opens every event; the target is not yet sampled.
  * Returns NULL with a one-line reason in ERR. */
@@ -115,6 +86,21 @@ const char *session_python(const struct session *s, const char **module);
 int session_fetch_progress(const struct session *s, char *buf, size_t len);
 /* A line worth saying once (debuginfod failed), or NULL. */
 const char *session_take_note(struct session *s);
+
+/* What the faces read of a run. */
+const struct session_config *session_config(const struct session *s);
+const struct target *session_target(const struct session *s);
+const struct sampler *session_sampler(const struct session *s);
+struct profile *session_profile(const struct session *s);
+const struct timeline *session_timeline(const struct session *s);
+const struct counting *session_counting(const struct session *s); /* NULL before start */
+const struct tasks *session_tasks(const struct session *s);
+/* The last GPU reading, NULL without a GPU; *DESC (may be NULL): what the
+ * probe found. */
+const struct gpu_reading *session_gpu(const struct session *s, const char **desc);
+const struct unwind_quality *session_unwind(const struct session *s);
+/* Its symbolizer (tools replaying its samples: bench/unwind_bench). */
+struct symbolizer *session_symbolizer(const struct session *s);
 
 /* Seconds since start (until finish). */
 double session_elapsed(const struct session *s);

@@ -90,19 +90,21 @@ static void copy_str(char *dst, size_t len, const char *src)
 
 static void fill_info(struct app *a)
 {
-	struct session *s = a->session;
+	const struct session_config *cfg = session_config(a->session);
+	const struct target *t = session_target(a->session);
+	const struct sampler *sp = session_sampler(a->session);
 	struct app_info *i = &a->info;
 
-	i->pid = (int)s->target.pid;
-	snprintf(i->comm, sizeof(i->comm), "%s", s->target.comm);
-	snprintf(i->event, sizeof(i->event), "%s", sampler_event_name(s->sampler));
-	i->freq_hz = s->cfg.freq_hz;
-	i->period = s->cfg.period;
+	i->pid = (int)t->pid;
+	snprintf(i->comm, sizeof(i->comm), "%s", t->comm);
+	snprintf(i->event, sizeof(i->event), "%s", sampler_event_name(sp));
+	i->freq_hz = cfg->freq_hz;
+	i->period = cfg->period;
 	snprintf(i->call_graph, sizeof(i->call_graph), "%s",
-		 s->cfg.call_graph == CALLGRAPH_DWARF ? "dwarf" : "fp");
-	i->hw_counters = sampler_hw_available(s->sampler);
-	i->weight_ns = sampler_weight_ns(s->sampler);
-	i->refresh_s = s->cfg.refresh_s > 0 ? s->cfg.refresh_s : 1.0;
+		 cfg->call_graph == CALLGRAPH_DWARF ? "dwarf" : "fp");
+	i->hw_counters = sampler_hw_available(sp);
+	i->weight_ns = sampler_weight_ns(sp);
+	i->refresh_s = cfg->refresh_s > 0 ? cfg->refresh_s : 1.0;
 }
 
 int app_init(struct app *a, struct session *session, struct profile *profile)
@@ -122,9 +124,12 @@ int app_init(struct app *a, struct session *session, struct profile *profile)
 		return -ENOMEM;
 	snprintf(a->gpu_desc, sizeof(a->gpu_desc), "no GPU read");
 	if (session) {
-		snprintf(a->gpu_desc, sizeof(a->gpu_desc), "%s", session->gpu_desc);
-		a->timeline = session->timeline;
-		a->counting = session->counting;
+		const char *desc;
+
+		session_gpu(session, &desc);
+		snprintf(a->gpu_desc, sizeof(a->gpu_desc), "%s", desc);
+		a->timeline = session_timeline(session);
+		a->counting = session_counting(session);
 		fill_info(a);
 	}
 	app_refresh(a);
@@ -781,8 +786,8 @@ static void wall_toggle(struct app *a)
 {
 	if (!a->spec.wall && !a->profile->off_on) {
 		app_message(a, 1, "no off-CPU data: %s",
-			    a->session && sampler_offcpu_note(a->session->sampler)[0]
-				? sampler_offcpu_note(a->session->sampler)
+			    a->session && sampler_offcpu_note(session_sampler(a->session))[0]
+				? sampler_offcpu_note(session_sampler(a->session))
 				: "switch-out stacks were not taken (--no-offcpu)");
 		return;
 	}
@@ -968,7 +973,7 @@ void draw_spark(struct surface *s, int x, int y, int w, const double *v, size_t 
 /* The target as /proc shows it; paused is the view's own state. */
 static const char *state_word(const struct app *a)
 {
-	enum target_look look = a->session ? target_look(&a->session->target) : LOOK_RUNNING;
+	enum target_look look = a->session ? target_look(session_target(a->session)) : LOOK_RUNNING;
 
 	if (a->saved)
 		return "SAVED";
@@ -1014,10 +1019,10 @@ static void draw_header(struct app *a, struct surface *s)
 	} else {
 		part[RATE][0] = 0; /* such a file has no event, rate or clock */
 	}
-	if (a->session && a->session->walk.q.samples)
+	if (a->session && session_unwind(a->session)->samples)
 		snprintf(part[UNWIND], sizeof(part[UNWIND]), "  unwind %.0f%%",
-			 100.0 * (double)a->session->walk.q.complete /
-			     (double)a->session->walk.q.samples);
+			 100.0 * (double)session_unwind(a->session)->complete /
+			     (double)session_unwind(a->session)->samples);
 	if (a->spec.tid)
 		snprintf(filt + strlen(filt), sizeof(filt) - strlen(filt), "  [thread %d]",
 			 (int)a->spec.tid);

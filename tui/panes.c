@@ -86,7 +86,8 @@ static void rss_draw(const struct app *a, struct surface *s, struct rect r)
 	}
 	fmt_bytes(rss, sizeof(rss), pt->rss_mib * 1048576.0);
 	if (a->session)
-		fmt_bytes(peak, sizeof(peak), (double)a->session->target.last.hwm_kb * 1024.0);
+		fmt_bytes(peak, sizeof(peak),
+			  (double)session_target(a->session)->last.hwm_kb * 1024.0);
 	surf_printf(s, r.x + 1, r.y + 1, r.w - 2, ST_NORMAL, "RSS %s%s%s", rss,
 		    peak[0] ? " peak " : "", peak);
 	if (pt->rollup_valid) {
@@ -204,7 +205,7 @@ static void wrap(struct surface *s, struct rect r, int y0, const char *text)
 static void gpu_draw(const struct app *a, struct surface *s, struct rect r)
 {
 	const struct timeline_point *pt = timeline_last(a->timeline);
-	const struct gpu_reading *g = a->session ? &a->session->gpu_last : NULL;
+	const struct gpu_reading *g = a->session ? session_gpu(a->session, NULL) : NULL;
 	char used[32], total[32], title[128];
 
 	if (!g || !g->valid || !pt || !pt->gpu_valid) {

@@ -18,19 +18,22 @@
 
 static void announce(const struct session *s, const struct cli_options *o)
 {
-	const char *note = sampler_hw_note(s->sampler), *ctr = sampler_counter_note(s->sampler),
-		   *kernel = target_kernel_note(&s->target, sampler_user_only(s->sampler));
-	const struct event_spec *g = sampler_group(s->sampler);
+	const char *note = sampler_hw_note(session_sampler(s)),
+		   *ctr = sampler_counter_note(session_sampler(s)),
+		   *kernel =
+		       target_kernel_note(session_target(s), sampler_user_only(session_sampler(s)));
+	const struct event_spec *g = sampler_group(session_sampler(s));
 	char counted[600] = "";
 
 	if (note[0] && strcmp(note, "hardware counters not requested"))
 		fprintf(stderr, "flametop: %s; sampling %s instead\n", note, g[0].name);
 	if (ctr[0])
 		fprintf(stderr, "flametop: %s\n", ctr);
-	for (size_t i = 1, w = 0; i < sampler_ngroup(s->sampler) && w < sizeof(counted); i++)
+	for (size_t i = 1, w = 0; i < sampler_ngroup(session_sampler(s)) && w < sizeof(counted);
+	     i++)
 		w += (size_t)snprintf(counted + w, sizeof(counted) - w, "%s%s", i > 1 ? ", " : "",
 				      g[i].name);
-	if (sampler_user_only(s->sampler))
+	if (sampler_user_only(session_sampler(s)))
 		fprintf(stderr, "flametop: the kernel refused kernel-mode sampling "
 				"(perf_event_paranoid); sampling user space only\n");
 	char how[64];
@@ -42,20 +45,20 @@ static void announce(const struct session *s, const struct cli_options *o)
 		snprintf(how, sizeof(how), "fp");
 	if (o->period)
 		fprintf(stderr, "flametop: sampling pid %d (%s) every %llu %s, call graph %s\n",
-			(int)s->target.pid, s->target.comm, (unsigned long long)o->period,
-			sampler_event_name(s->sampler), how);
+			(int)session_target(s)->pid, session_target(s)->comm,
+			(unsigned long long)o->period, sampler_event_name(session_sampler(s)), how);
 	else
 		fprintf(stderr, "flametop: sampling pid %d (%s) at %u Hz on %s, call graph %s\n",
-			(int)s->target.pid, s->target.comm, o->freq_hz,
-			sampler_event_name(s->sampler), how);
+			(int)session_target(s)->pid, session_target(s)->comm, o->freq_hz,
+			sampler_event_name(session_sampler(s)), how);
 	if (kernel)
-		fprintf(stderr, "flametop: pid %d (%s) is %s\n", (int)s->target.pid, s->target.comm,
-			kernel);
+		fprintf(stderr, "flametop: pid %d (%s) is %s\n", (int)session_target(s)->pid,
+			session_target(s)->comm, kernel);
 	if (counted[0])
 		fprintf(stderr, "flametop: counting %s\n", counted);
-	if (sampler_offcpu_note(s->sampler)[0])
-		fprintf(stderr, "flametop: %s\n", sampler_offcpu_note(s->sampler));
-	else if (sampler_offcpu(s->sampler))
+	if (sampler_offcpu_note(session_sampler(s))[0])
+		fprintf(stderr, "flametop: %s\n", sampler_offcpu_note(session_sampler(s)));
+	else if (sampler_offcpu(session_sampler(s)))
 		fprintf(stderr, "flametop: off-CPU: switch-out stacks and blocked time%s\n",
 			o->wall ? "; shares are of wall time" : "");
 }
@@ -157,9 +160,9 @@ static int finish(struct session *s, const struct cli_options *o, const struct l
 	if (face_stop_signal())
 		fprintf(stderr, "flametop: stopped by %s\n", strsignal(face_stop_signal()));
 	fprintf(stderr, "flametop: target %s; %llu samples in %.2f s, %llu lost\n",
-		target_state_line(&s->target, state, sizeof(state)),
-		(unsigned long long)s->profile->samples, session_elapsed(s),
-		(unsigned long long)(s->profile->lost + s->profile->dropped));
+		target_state_line(session_target(s), state, sizeof(state)),
+		(unsigned long long)session_profile(s)->samples, session_elapsed(s),
+		(unsigned long long)(session_profile(s)->lost + session_profile(s)->dropped));
 	if (p)
 		push_rc = push_last(s, o, p, &pst);
 	report_from_session(&r, s);
@@ -171,9 +174,9 @@ static int finish(struct session *s, const struct cli_options *o, const struct l
 	if (o->wall)
 		face_wall(&r, &wall);
 	if (!o->quiet)
-		print_table(s->profile, r.tree ? r.tree : s->profile->tree, o->top);
+		print_table(session_profile(s), r.tree ? r.tree : session_profile(s)->tree, o->top);
 	/* --baseline: the export carries the comparison with it. */
-	if (base && compare_build_profile(&cmp, base, s->profile, "this run", &after) == 0)
+	if (base && compare_build_profile(&cmp, base, session_profile(s), "this run", &after) == 0)
 		r.comparison = &cmp;
 	rc = face_write_exports(o, &r);
 	if (r.comparison)

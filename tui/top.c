@@ -98,7 +98,7 @@ static void target_gone(struct loop *l)
 	char how[128];
 
 	session_finish(l->s);
-	target_state_line(&l->s->target, how, sizeof(how));
+	target_state_line(session_target(l->s), how, sizeof(how));
 	app_target_exited(&l->app, how);
 }
 
@@ -247,7 +247,7 @@ int top_run(const struct cli_options *o)
 		free(l);
 		return 1;
 	}
-	if (screen_init(err, sizeof(err)) || app_init(&l->app, l->s, l->s->profile)) {
+	if (screen_init(err, sizeof(err)) || app_init(&l->app, l->s, session_profile(l->s))) {
 		screen_fini();
 		fprintf(stderr, "flametop: %s\n", err[0] ? err : "out of memory");
 		session_free(l->s);
@@ -259,14 +259,14 @@ int top_run(const struct cli_options *o)
 	l->app.base = base;
 	l->surf.g = screen_glyphs();
 	l->app.panes = o->panes;
-	l->app.spec.wall = o->wall && l->s->profile->off_on && l->app.info.weight_ns;
+	l->app.spec.wall = o->wall && session_profile(l->s)->off_on && l->app.info.weight_ns;
 	l->app.ledger = loaded; /* app_init's ledger held nothing yet */
 	l->ledger_saved = loaded.changes;
 	if (logpath[0])
 		app_message(&l->app, 0, "the command's output goes to %s", logpath);
-	kernel = target_kernel_note(&l->s->target, sampler_user_only(l->s->sampler));
+	kernel = target_kernel_note(session_target(l->s), sampler_user_only(session_sampler(l->s)));
 	if (kernel)
-		app_message(&l->app, 1, "pid %d is %s", (int)l->s->target.pid, kernel);
+		app_message(&l->app, 1, "pid %d is %s", (int)session_target(l->s)->pid, kernel);
 	ledger_note(l, o);
 	l->refresh_ms = (uint64_t)((o->refresh_s > 0 ? o->refresh_s : 1.0) * 1000);
 	l->next_refresh = now_ms() + (l->refresh_ms < 250 ? l->refresh_ms : 250);

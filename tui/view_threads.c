@@ -69,7 +69,7 @@ static void draw(struct app *a, void *vst, struct surface *s, struct rect r)
 		int y = r.y + 1 + (int)i, sel = ts->top + i == ts->sel;
 		enum style st = sel ? ST_SELECTED : t->tid == a->spec.tid ? ST_MATCH : ST_NORMAL;
 		const struct task_cpu *tc =
-		    a->session ? tasks_find(&a->session->tasks, t->tid) : NULL;
+		    a->session ? tasks_find(session_tasks(a->session), t->tid) : NULL;
 		char samples[16], cpu[16] = "", usr[16] = "", sys[16] = "", state[8] = "-";
 
 		fmt_count(samples, sizeof(samples), (double)t->samples);

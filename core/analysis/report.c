@@ -1,7 +1,7 @@
 /* report — derive the export's facts from a session. */
 #include "report.h"
 
-#include "session.h"
+#include "../session_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,0 +1,43 @@
+/* session_impl — the fields of a run: core's own (session.c, and report.c
+ * which states them in an export). The faces use include/session.h's
+ * accessors. */
+#ifndef FLAMETOP_SESSION_IMPL_H
+#define FLAMETOP_SESSION_IMPL_H
+
+#include "session.h"
+#include "pystack.h"
+
+struct session {
+	struct session_config cfg;
+	struct target target;
+	struct sampler *sampler;
+	struct symbolizer *sym;
+	struct profile *profile;
+	struct counting *counting; /* the group's totals, series and deltas */
+	struct timeline *timeline; /* the target's CPU, RSS and I/O per interval */
+	struct tasks tasks;        /* per-thread CPU from /proc */
+	struct gpu *gpu;           /* NULL when cfg.no_gpu */
+	char gpu_desc[160];        /* what the GPU probe found */
+	struct gpu_reading gpu_last;
+	struct stackwalk walk;      /* samples → frames, unwind quality */
+	struct dispatch disp;       /* records → the model */
+	time_t started_at;          /* wall clock */
+	uint64_t start_ns, stop_ns; /* monotonic */
+	uint64_t bad_records;       /* records we could not decode */
+	uint64_t next_tick_ns;      /* end of the current counter interval */
+	int finished;
+	struct session_batch *batch, *spare;
+	unsigned long long cpu_ticks0, steal0; /* the machine's at the start */
+	int have_ticks0;
+	uint64_t collected_ns;     /* the rings were last emptied */
+	uint64_t polled_ns;        /* the target was last read */
+	struct offcpu_wait *waits; /* one per thread seen switching */
+	size_t nwaits, capwaits;
+	struct u64map wait_index;      /* tid → index in waits */
+	struct blocking_cache reasons; /* each frame's blocking verdict */
+	struct pystack *py;            /* Python frames (NULL with cfg.no_python) */
+	struct pystack_read py_read;   /* scratch: one sample's Python frames */
+	struct dbgfetch *fetch;        /* debuginfod (NULL: not asked) */
+};
+
+#endif
