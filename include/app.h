@@ -176,15 +176,16 @@ struct view_ops {
 	size_t state_size;
 	void (*init)(struct app *a, void *st); /* optional */
 	void (*rebuild)(struct app *a,
-			void *st); /* the view of the profile was rebuilt (optional) */
-	void (*fini)(void *st);    /* optional */
+			void *st);             /* the view of the profile was rebuilt (optional) */
+	void (*fini)(struct app *a, void *st); /* optional */
 	void (*draw)(struct app *a, void *st, struct surface *s, struct rect r);
 	/* Returns 1 when the key was the view's. */
 	int (*key)(struct app *a, void *st, const struct key *k);
 	void (*click)(struct app *a, void *st, int x, int y); /* relative to the view */
 };
 
-extern const struct view_ops view_flame, view_tree, view_hotspots, view_threads, view_ledger;
+extern const struct view_ops view_flame, view_tree, view_hotspots, view_threads, view_ledger,
+    view_changes;
 /* The registry, in tab order, NULL-ended. */
 extern const struct view_ops *const app_views[];
 size_t app_nviews(void);
@@ -227,6 +228,8 @@ int app_export(struct app *a, const char *path);
 /* Marks hypothesis ID with a snapshot of what is on screen. */
 void app_mark(struct app *a, unsigned id, enum verdict v);
 
+/* Focus on FRAME: every occurrence of the function merged under the root. */
+void app_focus(struct app *a, uint32_t frame);
 /* Threads: the profile of TID alone (0: all). */
 void app_filter_thread(struct app *a, pid_t tid);
 /* Hypotheses: a prompt to edit the evidence of ID. */

@@ -21,7 +21,7 @@
 
 /* The views, in tab order: a new view is its file and a line here. */
 const struct view_ops *const app_views[] = {
-	&view_flame, &view_tree, &view_hotspots, &view_threads, &view_ledger, NULL,
+	&view_flame, &view_tree, &view_hotspots, &view_threads, &view_ledger, &view_changes, NULL,
 };
 
 size_t app_nviews(void)
@@ -51,7 +51,7 @@ static void views_fini(struct app *a)
 {
 	for (size_t v = 0; v < app_nviews(); v++) {
 		if (app_views[v]->fini && a->vstate[v])
-			app_views[v]->fini(a->vstate[v]);
+			app_views[v]->fini(a, a->vstate[v]);
 		free(a->vstate[v]);
 		a->vstate[v] = NULL;
 	}
@@ -803,10 +803,23 @@ static void wall_toggle(struct app *a)
 			       : "on-CPU samples only");
 }
 
-static void focus_toggle(struct app *a)
+void app_focus(struct app *a, uint32_t frame)
 {
 	char what[400];
 
+	a->snap_frame = frame;
+	a->spec.focus = frame;
+	a->nzoom = 0;
+	snprintf(what, sizeof(what), "focus on %s: every occurrence merged (f or Esc clears)",
+		 frametab_get(a->profile->frames, frame)->name);
+	respec(a, what);
+	app_select(a, ctree_child(a->pv.tree, CTREE_ROOT, a->spec.focus) != CTREE_NONE
+			  ? ctree_child(a->pv.tree, CTREE_ROOT, a->spec.focus)
+			  : CTREE_ROOT);
+}
+
+static void focus_toggle(struct app *a)
+{
 	if (a->spec.focus != CTREE_NONE) {
 		a->spec.focus = CTREE_NONE;
 		a->nzoom = 0;
@@ -817,14 +830,7 @@ static void focus_toggle(struct app *a)
 		app_message(a, 0, "select a function first");
 		return;
 	}
-	a->spec.focus = a->snap_frame;
-	a->nzoom = 0;
-	snprintf(what, sizeof(what), "focus on %s: every occurrence merged (f or Esc clears)",
-		 frametab_get(a->profile->frames, a->snap_frame)->name);
-	respec(a, what);
-	app_select(a, ctree_child(a->pv.tree, CTREE_ROOT, a->spec.focus) != CTREE_NONE
-			  ? ctree_child(a->pv.tree, CTREE_ROOT, a->spec.focus)
-			  : CTREE_ROOT);
+	app_focus(a, a->snap_frame);
 }
 
 /* Esc, after the view had its turn: undo the latest restriction. */
@@ -1294,12 +1300,18 @@ static void draw_status(struct app *a, struct surface *s, int y)
 	/* "? help  q quit" always shows, at the right; the other hints fill
 	 * what is left, whole hints only, most used first. */
 	{
-		static const char *const hints[] = { "1-5 views",  "Enter zoom",   "/ search",
+		static char views[16];
+		static const char *const hints[] = { views,        "Enter zoom",   "/ search",
 						     "e export",   "H hypothesis", "f focus",
 						     "b baseline", "Space pause",  "z recent",
 						     "w wall" };
 		static const char must[] = "? help  q quit";
 		int right = surf_width(must), x = 0;
+		size_t nv = app_nviews();
+
+		snprintf(views, sizeof(views), "%c-%c views",
+			 nv ? (char)app_views[0]->tab_key : '1',
+			 nv ? (char)app_views[nv - 1]->tab_key : '1');
 
 		if (s->w > right)
 			surf_text(s, s->w - right, y, right, ST_STATUS, must);

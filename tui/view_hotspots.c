@@ -23,10 +23,11 @@ static void init(struct app *a, void *vst)
 	u64map_init(&h->callers_ts.fold);
 }
 
-static void fini(void *vst)
+static void fini(struct app *a, void *vst)
 {
 	struct hs_state *h = vst;
 
+	(void)a;
 	pview_release(&h->callers);
 	kids_free(&h->callers_kids);
 	tree_state_fini(&h->callers_ts);

@@ -261,6 +261,40 @@ def test_screen_compares_with_a_baseline_file(sides, tmp_path):
     assert c["base"]["path"].endswith("base.yaml") and a["delta_self_pct"] < -15, a
 
 
+def test_changes_view_lists_what_moved_and_focuses(sides, tmp_path):
+    # View 6 (one file and one line in the views' registry): the functions
+    # whose share moved most against the baseline, marked by the z-test;
+    # Enter focuses the flame graph on the one selected.
+    from screen import Screen
+    s = Screen(f"{FLAMETOP} report {sides / 'after.yaml'} --baseline {sides / 'base.yaml'}",
+               width=140, height=32)
+    try:
+        s.wait_for(r"6 Changes")
+        s.keys("6")
+        text = s.wait_for(r"Δtotal")
+        rows = [l for l in text.splitlines() if re.search(r"work_[abc] +split", l)]
+        # Largest change first: work_a fell by ~27 points, surely (**).
+        assert rows and re.search(r"-2\d\.\d +\*\* +work_a", rows[0]), text
+        assert any(re.search(r"\+\d+\.\d .*work_b", l) for l in rows), text
+        s.keys("Enter")
+        s.wait_for(r"focus on work_a")
+        s.wait_for(r"1 Flame")
+        s.keys("q")
+        assert s.exit_status() == 0
+    finally:
+        s.close()
+    # Without a baseline it says how to get one.
+    s = Screen(f"{FLAMETOP} report {sides / 'after.yaml'}", width=140, height=32)
+    try:
+        s.wait_for(r"6 Changes")
+        s.keys("6")
+        s.wait_for(r"no baseline: b pins the profile so far")
+        s.keys("q")
+        assert s.exit_status() == 0
+    finally:
+        s.close()
+
+
 def test_b_pins_the_live_profile_as_the_baseline(tmp_path):
     from screen import Screen
     s = Screen(f"{FLAMETOP} -- {workload('split')} 30", width=140, height=32)
@@ -273,8 +307,12 @@ def test_b_pins_the_live_profile_as_the_baseline(tmp_path):
         s.wait_for(r"width: since the pin")
         s.keys("3")
         s.wait_for(r"Δself")
+        # The changes view compares what came since the pin with before it.
+        s.keys("6")
+        s.wait_for(r"work_a +split")
         s.keys("b")
         s.wait_for(r"baseline dropped")
+        s.wait_for(r"no baseline")
         s.wait_gone(r"\[vs the first")
         s.keys("q")
         assert s.exit_status() == 0
