@@ -205,7 +205,8 @@ void profile_add_offcpu(struct profile *p, pid_t pid, pid_t tid, const uint32_t 
 		return;
 	if (n > STACKWALK_MAX_PATH - 1)
 		n = STACKWALK_MAX_PATH - 1;
-	memcpy(path, frames, n * sizeof(*path));
+	if (n) /* a wait whose switch-out sample was lost has no stack (FRAMES NULL) */
+		memcpy(path, frames, n * sizeof(*path));
 	path[n] = rf;
 	profile_add_off_path(p, pid, tid, path, n + 1, intervals, ns, reason);
 }
