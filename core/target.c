@@ -116,11 +116,36 @@ const char *target_kernel_note(const struct target *t, int user_only)
 			   "sampled, when it runs";
 }
 
+/* This process's VmHWM (kB) from /proc/self/status, 0 when unreadable:
+ * plain reads and a hand parse (a fork's child, before exec). */
+static uint64_t own_hwm_kb(void)
+{
+	char buf[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	const char *p;
+	uint64_t kb = 0;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	if (!(p = strstr(buf, "VmHWM:")))
+		return 0;
+	for (p += 6; *p == ' ' || *p == '\t'; p++)
+		;
+	for (; *p >= '0' && *p <= '9'; p++)
+		kb = kb * 10 + (uint64_t)(*p - '0');
+	return kb;
+}
+
 static void child_exec(int go, int errfd, int outfd, char *const argv[])
 {
 	char c;
 	int e, null;
 	sigset_t none;
+	uint64_t hwm;
 
 	/* Wait until the parent has opened the events on us. */
 	if (read(go, &c, 1) != 1)
@@ -134,6 +159,12 @@ static void child_exec(int go, int errfd, int outfd, char *const argv[])
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	dbgfetch_restore_env();
+	/* The copy of flametop this still is: its peak RSS, which the kernel
+	 * keeps in the command's (wait4's ru_maxrss) across the exec. Read
+	 * here, at the last moment, it is what exec saves. */
+	hwm = own_hwm_kb();
+	if (write(errfd, &hwm, sizeof(hwm)) != (ssize_t)sizeof(hwm))
+		_exit(126);
 	execvp(argv[0], argv);
 	e = errno;
 	if (write(errfd, &e, sizeof(e)) != (ssize_t)sizeof(e))
@@ -208,7 +239,8 @@ int target_release(struct target *t, char *err, size_t len)
 	{
 		/* The child is still the copy of us it started as, and the
 		 * kernel's peak RSS of a process (wait4's ru_maxrss) keeps that
-		 * copy's across exec: remember how big it is. */
+		 * copy's across exec: remember how big it is (here, and as the
+		 * child saw it just before its exec). */
 		struct procfs_status st;
 
 		if (procfs_read_status(t->pid, 0, &st) == 0)
@@ -220,9 +252,27 @@ int target_release(struct target *t, char *err, size_t len)
 	}
 	close(t->go_fd);
 	t->go_fd = -1;
-	do
-		r = read(t->err_fd, &e, sizeof(e));
-	while (r < 0 && errno == EINTR);
+	/* The child's peak before exec (8 bytes), then, if exec failed, its
+	 * errno (4 bytes); the pipe closes at a successful exec. */
+	{
+		unsigned char msg[sizeof(uint64_t) + sizeof(int)];
+		size_t got = 0;
+		uint64_t hwm;
+
+		do {
+			r = read(t->err_fd, msg + got, sizeof(msg) - got);
+			if (r > 0)
+				got += (size_t)r;
+		} while ((r < 0 && errno == EINTR) || (r > 0 && got < sizeof(msg)));
+		if (got >= sizeof(hwm)) {
+			memcpy(&hwm, msg, sizeof(hwm));
+			if (hwm > t->fork_rss_kb)
+				t->fork_rss_kb = hwm;
+		}
+		r = got == sizeof(msg) ? (ssize_t)sizeof(e) : 0;
+		if (r)
+			memcpy(&e, msg + sizeof(hwm), sizeof(e));
+	}
 	close(t->err_fd);
 	t->err_fd = -1;
 	if (r == (ssize_t)sizeof(e)) {

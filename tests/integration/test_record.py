@@ -355,8 +355,11 @@ def test_baseline_of_a_small_command_is_its_own(tmp_path):
     assert r.returncode == 0, r.stderr
     doc = load_yaml(out)
     b = doc["baseline"]
-    assert abs(b["memory_peak_mb"] - own_mb) <= max(0.1 * own_mb, 0.25), (b["memory_peak_mb"],
-                                                                          own_mb)
+    # The kernel's RSS counters are per-CPU and approximate (a batch of
+    # pages per CPU either way): half a MiB of slack, while the copy of
+    # flametop it must not count is some 4 MiB.
+    assert abs(b["memory_peak_mb"] - own_mb) <= max(0.1 * own_mb, 0.5), (b["memory_peak_mb"],
+                                                                         own_mb)
     assert len(doc["threads"]) == 1
     t = doc["threads"][0]
     assert abs(t["user_time_ms"] - b["user_time_ms"]) <= 0.02 * b["user_time_ms"] + 20, (t, b)
