@@ -13,7 +13,6 @@
 #include "report.h"
 
 #include <locale.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,13 +127,10 @@ int main(int argc, char **argv)
 	surf_resize(&s, 200, 60);
 	for (int v = 0; v < VIEW_COUNT; v++) {
 		char name[32];
-		size_t k = 0;
 
-		for (; app_views[v]->name[k] && k + 1 < sizeof(name); k++)
-			name[k] = (char)tolower((unsigned char)app_views[v]->name[k]);
-		name[k] = 0;
 		a.view = (enum view_id)v;
-		printf("redraw %-12s %8.2f ms", name, time_draw(&a, &s, reps));
+		printf("redraw %-12s %8.2f ms", app_view_lower(app_views[v], name, sizeof(name)),
+		       time_draw(&a, &s, reps));
 		if (v == VIEW_FLAME)
 			printf("  (%zu frames drawn)", a.nboxes);
 		if (v == VIEW_TREE)

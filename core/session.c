@@ -495,14 +495,10 @@ int session_wait_ms(const struct session *s, int timeout_ms)
 
 int session_poll(struct session *s, int timeout_ms)
 {
-	size_t n = sampler_nstreams(s->sampler);
-	struct pollfd fds[n + 1];
+	size_t n = sampler_nstreams(s->sampler) + 1;
+	struct pollfd fds[n];
 
-	for (size_t i = 0; i < n; i++)
-		fds[i] = (struct pollfd){ sampler_stream(s->sampler, i)->fd, POLLIN, 0 };
-	/* debuginfod's answers wake us too: names come as soon as they can. */
-	if (s->sym && sym_fetch_fd(s->sym) >= 0)
-		fds[n++] = (struct pollfd){ sym_fetch_fd(s->sym), POLLIN, 0 };
+	n = session_pollfds(s, fds, n);
 	/* A launched command's first half second is read every 10 ms: a
 	 * short one's peak memory is otherwise never seen (its /proc has
 	 * none once it has exited). */
@@ -534,6 +530,7 @@ size_t session_pollfds(const struct session *s, struct pollfd *fds, size_t max)
 
 	for (size_t i = 0; i < n && i < max; i++)
 		fds[i] = (struct pollfd){ sampler_stream(s->sampler, i)->fd, POLLIN, 0 };
+	/* debuginfod's answers wake us too: names come as soon as they can. */
 	if (n < max && s->sym && sym_fetch_fd(s->sym) >= 0)
 		fds[n++] = (struct pollfd){ sym_fetch_fd(s->sym), POLLIN, 0 };
 	return n < max ? n : max;

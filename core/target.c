@@ -116,28 +116,21 @@ const char *target_kernel_note(const struct target *t, int user_only)
 			   "sampled, when it runs";
 }
 
-/* This process's VmHWM (kB) from /proc/self/status, 0 when unreadable:
- * plain reads and a hand parse (a fork's child, before exec). */
+/* This process's VmHWM (kB), 0 when unreadable: read into the stack and
+ * parsed in place (a fork's child, just before its exec). */
 static uint64_t own_hwm_kb(void)
 {
 	char buf[4096];
 	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	const char *p;
-	uint64_t kb = 0;
+	struct procfs_status st;
 
 	if (fd >= 0)
 		close(fd);
 	if (n <= 0)
 		return 0;
 	buf[n] = 0;
-	if (!(p = strstr(buf, "VmHWM:")))
-		return 0;
-	for (p += 6; *p == ' ' || *p == '\t'; p++)
-		;
-	for (; *p >= '0' && *p <= '9'; p++)
-		kb = kb * 10 + (uint64_t)(*p - '0');
-	return kb;
+	return procfs_parse_status(buf, &st) == 0 ? st.vm_hwm_kb : 0;
 }
 
 static void child_exec(int go, int errfd, int outfd, char *const argv[])

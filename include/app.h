@@ -155,6 +155,7 @@ struct app {
 	enum prompt_kind prompt;
 	struct lineedit le;
 	unsigned prompt_id;
+	unsigned hyp_added; /* hypotheses written with H (the ledger view selects the newest) */
 	/* export */
 	char export_path[4096];
 	/* the status line */
@@ -190,6 +191,10 @@ extern const struct view_ops view_flame, view_tree, view_hotspots, view_threads,
 extern const struct view_ops *const app_views[];
 size_t app_nviews(void);
 #define VIEW_COUNT ((int)app_nviews())
+/* "1-6": the keys of the first and last views, into BUF. */
+const char *app_view_keys(char *buf, size_t len);
+/* V's name in lower case ("hotspots"), for prose, into BUF. */
+const char *app_view_lower(const struct view_ops *v, char *buf, size_t len);
 /* Shows view V (also from another view: the threads' Enter shows the flame). */
 void app_show_view(struct app *a, const struct view_ops *v);
 

@@ -33,6 +33,25 @@ size_t app_nviews(void)
 	return n;
 }
 
+const char *app_view_keys(char *buf, size_t len)
+{
+	size_t n = app_nviews();
+
+	snprintf(buf, len, "%c-%c", n ? (char)app_views[0]->tab_key : '1',
+		 n ? (char)app_views[n - 1]->tab_key : '1');
+	return buf;
+}
+
+const char *app_view_lower(const struct view_ops *v, char *buf, size_t len)
+{
+	size_t k = 0;
+
+	for (; v->name[k] && k + 1 < len; k++)
+		buf[k] = (char)tolower((unsigned char)v->name[k]);
+	buf[k] = 0;
+	return buf;
+}
+
 /* Each view's state, made at init and given back at fini. */
 static int views_init(struct app *a)
 {
@@ -630,7 +649,7 @@ static void prompt_done(struct app *a)
 		if ((h = ledger_add(&a->ledger, text, time(NULL)))) {
 			app_message(a, 0, "hypothesis %u added; in view %c: s supports, r rejects",
 				    h->id, (char)view_ledger.tab_key);
-			views_rebuilt(a); /* the ledger view selects it */
+			a->hyp_added++; /* the ledger view selects it */
 		} else if (text[0])
 			app_message(a, 1, "out of memory adding the hypothesis");
 		break;
@@ -1200,24 +1219,18 @@ static void help_wrapped(struct help *h, const char *key, const char *const *ite
 static void make_help(struct help *h)
 {
 	const char *names[APP_MAX_VIEWS], *enter[APP_MAX_VIEWS];
-	char keys[32], lower[APP_MAX_VIEWS][32];
+	char range[8], keys[32], lower[APP_MAX_VIEWS][32];
 	size_t n = app_nviews(), ne = 0;
 
 	h->n = 0;
 	for (size_t i = 0; i < sizeof(help_head) / sizeof(*help_head); i++)
 		help_add(h, help_head[i]);
 	for (size_t i = 0; i < n; i++) {
-		size_t k = 0;
-
-		for (; app_views[i]->name[k] && k + 1 < sizeof(lower[i]); k++)
-			lower[i][k] = (char)tolower((unsigned char)app_views[i]->name[k]);
-		lower[i][k] = 0;
-		names[i] = lower[i];
+		names[i] = app_view_lower(app_views[i], lower[i], sizeof(lower[i]));
 		if (app_views[i]->enter)
 			enter[ne++] = app_views[i]->enter;
 	}
-	snprintf(keys, sizeof(keys), "%c-%c, Tab", n ? (char)app_views[0]->tab_key : '1',
-		 n ? (char)app_views[n - 1]->tab_key : '1');
+	snprintf(keys, sizeof(keys), "%s, Tab", app_view_keys(range, sizeof(range)));
 	help_wrapped(h, keys, names, n);
 	for (size_t i = 0; i < sizeof(help_tail) / sizeof(*help_tail); i++) {
 		if (!strcmp(help_tail[i], "@ENTER"))
@@ -1307,12 +1320,9 @@ static void draw_status(struct app *a, struct surface *s, int y)
 						     "w wall" };
 		static const char must[] = "? help  q quit";
 		int right = surf_width(must), x = 0;
-		size_t nv = app_nviews();
+		char keys[8];
 
-		snprintf(views, sizeof(views), "%c-%c views",
-			 nv ? (char)app_views[0]->tab_key : '1',
-			 nv ? (char)app_views[nv - 1]->tab_key : '1');
-
+		snprintf(views, sizeof(views), "%s views", app_view_keys(keys, sizeof(keys)));
 		if (s->w > right)
 			surf_text(s, s->w - right, y, right, ST_STATUS, must);
 		else

@@ -18,22 +18,21 @@
 
 static void announce(const struct session *s, const struct cli_options *o)
 {
-	const char *note = sampler_hw_note(session_sampler(s)),
-		   *ctr = sampler_counter_note(session_sampler(s)),
-		   *kernel =
-		       target_kernel_note(session_target(s), sampler_user_only(session_sampler(s)));
-	const struct event_spec *g = sampler_group(session_sampler(s));
+	const struct sampler *sp = session_sampler(s);
+	const struct target *t = session_target(s);
+	const char *note = sampler_hw_note(sp), *ctr = sampler_counter_note(sp),
+		   *kernel = target_kernel_note(t, sampler_user_only(sp));
+	const struct event_spec *g = sampler_group(sp);
 	char counted[600] = "";
 
 	if (note[0] && strcmp(note, "hardware counters not requested"))
 		fprintf(stderr, "flametop: %s; sampling %s instead\n", note, g[0].name);
 	if (ctr[0])
 		fprintf(stderr, "flametop: %s\n", ctr);
-	for (size_t i = 1, w = 0; i < sampler_ngroup(session_sampler(s)) && w < sizeof(counted);
-	     i++)
+	for (size_t i = 1, w = 0; i < sampler_ngroup(sp) && w < sizeof(counted); i++)
 		w += (size_t)snprintf(counted + w, sizeof(counted) - w, "%s%s", i > 1 ? ", " : "",
 				      g[i].name);
-	if (sampler_user_only(session_sampler(s)))
+	if (sampler_user_only(sp))
 		fprintf(stderr, "flametop: the kernel refused kernel-mode sampling "
 				"(perf_event_paranoid); sampling user space only\n");
 	char how[64];
@@ -45,20 +44,18 @@ static void announce(const struct session *s, const struct cli_options *o)
 		snprintf(how, sizeof(how), "fp");
 	if (o->period)
 		fprintf(stderr, "flametop: sampling pid %d (%s) every %llu %s, call graph %s\n",
-			(int)session_target(s)->pid, session_target(s)->comm,
-			(unsigned long long)o->period, sampler_event_name(session_sampler(s)), how);
+			(int)t->pid, t->comm, (unsigned long long)o->period, sampler_event_name(sp),
+			how);
 	else
 		fprintf(stderr, "flametop: sampling pid %d (%s) at %u Hz on %s, call graph %s\n",
-			(int)session_target(s)->pid, session_target(s)->comm, o->freq_hz,
-			sampler_event_name(session_sampler(s)), how);
+			(int)t->pid, t->comm, o->freq_hz, sampler_event_name(sp), how);
 	if (kernel)
-		fprintf(stderr, "flametop: pid %d (%s) is %s\n", (int)session_target(s)->pid,
-			session_target(s)->comm, kernel);
+		fprintf(stderr, "flametop: pid %d (%s) is %s\n", (int)t->pid, t->comm, kernel);
 	if (counted[0])
 		fprintf(stderr, "flametop: counting %s\n", counted);
-	if (sampler_offcpu_note(session_sampler(s))[0])
-		fprintf(stderr, "flametop: %s\n", sampler_offcpu_note(session_sampler(s)));
-	else if (sampler_offcpu(session_sampler(s)))
+	if (sampler_offcpu_note(sp)[0])
+		fprintf(stderr, "flametop: %s\n", sampler_offcpu_note(sp));
+	else if (sampler_offcpu(sp))
 		fprintf(stderr, "flametop: off-CPU: switch-out stacks and blocked time%s\n",
 			o->wall ? "; shares are of wall time" : "");
 }
@@ -98,14 +95,11 @@ static void say_notes(struct session *s)
 #define PUSH_EVERY_S 10.0 /* --push-every's default */
 #define PUSH_DRAIN_S 15.0 /* what the last pushes get at the end */
 
-/* --push: what came since the last push goes to the server (the request
- * itself on push's own thread). */
-static void push_now(struct session *s, struct pusher *p)
+/* --push: what R's profile gained since the last push goes to the server
+ * (the request itself on push's own thread). */
+static void push_now(const struct report *r, struct pusher *p)
 {
-	struct report r;
-
-	report_from_session(&r, s);
-	if (push_interval(p, &r, time(NULL)))
+	if (push_interval(p, r, time(NULL)))
 		fprintf(stderr, "flametop: --push: out of memory building a profile\n");
 }
 
@@ -120,7 +114,10 @@ static void sample_loop(struct session *s, const struct cli_options *o, struct p
 		if (done)
 			break;
 		if (p && session_elapsed(s) >= next) {
-			push_now(s, p);
+			struct report r;
+
+			report_from_session(&r, s);
+			push_now(&r, p);
 			next += every;
 		}
 		if (o->duration_s > 0 && session_elapsed(s) >= o->duration_s)
@@ -128,12 +125,12 @@ static void sample_loop(struct session *s, const struct cli_options *o, struct p
 	}
 }
 
-/* The last push, a bounded wait for the queue, and what it came to.
- * Returns 1 when a push was not accepted. */
-static int push_last(struct session *s, const struct cli_options *o, struct pusher *p,
+/* The last push (of R, the export's report), a bounded wait for the
+ * queue, and what it came to. Returns 1 when a push was not accepted. */
+static int push_last(const struct report *r, const struct cli_options *o, struct pusher *p,
 		     struct push_stats *st)
 {
-	push_now(s, p);
+	push_now(r, p);
 	push_drain(p, PUSH_DRAIN_S);
 	push_get_stats(p, st);
 	fprintf(stderr, "flametop: pushed %llu of %llu profiles to %s (%llu retries%s%s)\n",
@@ -163,11 +160,10 @@ static int finish(struct session *s, const struct cli_options *o, const struct l
 		target_state_line(session_target(s), state, sizeof(state)),
 		(unsigned long long)session_profile(s)->samples, session_elapsed(s),
 		(unsigned long long)(session_profile(s)->lost + session_profile(s)->dropped));
-	if (p)
-		push_rc = push_last(s, o, p, &pst);
 	report_from_session(&r, s);
 	r.ledger = lg;
 	if (p) {
+		push_rc = push_last(&r, o, p, &pst);
 		r.push = &pst;
 		r.push_url = o->push_url;
 	}

@@ -6,7 +6,7 @@
 
 struct lg_state {
 	size_t sel, top;
-	size_t seen; /* hypotheses at the last draw: a new one gets selected */
+	unsigned added; /* the app's hyp_added when last looked at */
 };
 
 static enum style verdict_style(enum verdict v)
@@ -49,6 +49,14 @@ static void draw_row(struct app *a, const struct lg_state *ls, struct surface *s
 	}
 }
 
+/* A hypothesis written since (H, from any view): it is the one selected. */
+static void follow_new(const struct app *a, struct lg_state *ls)
+{
+	if (ls->added != a->hyp_added && a->ledger.n)
+		ls->sel = a->ledger.n - 1;
+	ls->added = a->hyp_added;
+}
+
 static void draw(struct app *a, void *vst, struct surface *s, struct rect r)
 {
 	struct lg_state *ls = vst;
@@ -67,19 +75,10 @@ static void draw(struct app *a, void *vst, struct surface *s, struct rect r)
 			  "no hypotheses yet: press H and write one, e.g. \"parsing dominates\"");
 		return;
 	}
+	follow_new(a, ls);
 	list_scroll(&ls->sel, &ls->top, n, rows);
 	for (size_t i = 0; i < rows && ls->top + i < n; i++)
 		draw_row(a, ls, s, r, ls->top + i, r.y + 1 + (int)(i * per));
-}
-
-/* A hypothesis written since (H, from any view): it is the one selected. */
-static void rebuild(struct app *a, void *vst)
-{
-	struct lg_state *ls = vst;
-
-	if (a->ledger.n > ls->seen)
-		ls->sel = a->ledger.n - 1;
-	ls->seen = a->ledger.n;
 }
 
 static int key(struct app *a, void *vst, const struct key *k)
@@ -87,7 +86,10 @@ static int key(struct app *a, void *vst, const struct key *k)
 	struct lg_state *ls = vst;
 	struct ledger *l = &a->ledger;
 	size_t n = l->n + app_nsuggestions(a);
-	unsigned id = ls->sel < l->n ? l->v[ls->sel].id : 0;
+	unsigned id;
+
+	follow_new(a, ls);
+	id = ls->sel < l->n ? l->v[ls->sel].id : 0;
 
 	/* Two rows a hypothesis: a page is half the view's rows. */
 	if (list_move(&ls->sel, n, k, a->main_rect.h > 3 ? (size_t)(a->main_rect.h - 1) / 2 : 1, 1))
@@ -140,7 +142,6 @@ const struct view_ops view_ledger = {
 	.tab_key = '5',
 	.enter = "edit the evidence (hypotheses)",
 	.state_size = sizeof(struct lg_state),
-	.rebuild = rebuild,
 	.draw = draw,
 	.key = key,
 	.click = click,

@@ -173,8 +173,8 @@ static void item_free(struct item *it)
 	memset(it, 0, sizeof(*it));
 }
 
-/* Waits S seconds unless told to stop. Called with the lock held. */
-static void backoff(struct pusher *p, double s)
+/* S seconds from now, as pthread_cond_timedwait wants it. */
+static struct timespec deadline_in(double s)
 {
 	struct timespec until;
 
@@ -185,6 +185,34 @@ static void backoff(struct pusher *p, double s)
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000L;
 	}
+	return until;
+}
+
+/* The oldest push waiting, taken off the queue (there is one). */
+static struct item pop(struct pusher *p)
+{
+	struct item it = p->q[p->head];
+
+	p->head = (p->head + 1) % QUEUE_MAX;
+	p->n--;
+	return it;
+}
+
+/* Every push still waiting, dropped. */
+static void drop_queue(struct pusher *p)
+{
+	while (p->n) {
+		struct item it = pop(p);
+
+		item_free(&it);
+	}
+}
+
+/* Waits S seconds unless told to stop. Called with the lock held. */
+static void backoff(struct pusher *p, double s)
+{
+	struct timespec until = deadline_in(s);
+
 	while (!p->stop && pthread_cond_timedwait(&p->cv, &p->mu, &until) != ETIMEDOUT)
 		;
 }
@@ -203,9 +231,7 @@ static void *run(void *arg)
 			pthread_cond_wait(&p->cv, &p->mu);
 		if (!p->n)
 			break;
-		it = p->q[p->head];
-		p->head = (p->head + 1) % QUEUE_MAX;
-		p->n--;
+		it = pop(p);
 		p->busy = 1;
 		for (int attempt = 0; attempt <= p->retries; attempt++) {
 			long status;
@@ -395,9 +421,9 @@ static void enqueue(struct pusher *p, struct item *it)
 {
 	pthread_mutex_lock(&p->mu);
 	if (p->n == QUEUE_MAX) { /* the server is behind: the oldest goes */
-		item_free(&p->q[p->head]);
-		p->head = (p->head + 1) % QUEUE_MAX;
-		p->n--;
+		struct item old = pop(p);
+
+		item_free(&old);
 		p->st.dropped++;
 	}
 	p->q[(p->head + p->n) % QUEUE_MAX] = *it;
@@ -450,27 +476,20 @@ int push_interval(struct pusher *p, const struct report *r, time_t now)
 
 size_t push_drain(struct pusher *p, double timeout_s)
 {
-	struct timespec until;
+	struct timespec until = deadline_in(timeout_s);
 	size_t left;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += (time_t)timeout_s;
 	pthread_mutex_lock(&p->mu);
 	while ((p->n || p->busy) && pthread_cond_timedwait(&p->cv, &p->mu, &until) != ETIMEDOUT)
 		;
 	left = p->n + (size_t)p->busy;
 	__atomic_store_n(&p->stop, 1, __ATOMIC_RELAXED); /* no more tries, the one out ends */
 	p->st.failed += p->n;
-	while (p->n) {
-		item_free(&p->q[p->head]);
-		p->head = (p->head + 1) % QUEUE_MAX;
-		p->n--;
-	}
+	drop_queue(p);
 	pthread_cond_broadcast(&p->cv);
 	/* The one out ends at once now (its transfer is aborted, its wait
 	 * cut): its outcome is counted before the figures are read. */
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 5;
+	until = deadline_in(5);
 	while (p->busy && pthread_cond_timedwait(&p->cv, &p->mu, &until) != ETIMEDOUT)
 		;
 	pthread_mutex_unlock(&p->mu);
@@ -495,11 +514,7 @@ void push_free(struct pusher *p)
 		pthread_mutex_unlock(&p->mu);
 		pthread_join(p->thread, NULL);
 	}
-	while (p->n) {
-		item_free(&p->q[p->head]);
-		p->head = (p->head + 1) % QUEUE_MAX;
-		p->n--;
-	}
+	drop_queue(p);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	ctree_free(p->last_tree);

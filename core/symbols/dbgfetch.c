@@ -56,13 +56,9 @@ const char *dbgfetch_claim_env(void)
 {
 	const char *v = getenv(URLS_ENV);
 
-	if (!v || !v[0]) {
-		unsetenv(URLS_ENV);
-		return NULL;
-	}
-	snprintf(claimed, sizeof(claimed), "%s", v);
+	snprintf(claimed, sizeof(claimed), "%s", v ? v : "");
 	unsetenv(URLS_ENV);
-	return claimed;
+	return claimed[0] ? claimed : NULL;
 }
 
 void dbgfetch_restore_env(void)
@@ -143,7 +139,7 @@ int dbgfetch_helper_main(int fd)
 		struct msg_reply m = { .type = 'D', .key = req.key };
 		char *path = NULL;
 		const char *url;
-		int r;
+		int r, sent;
 
 		req.hex[sizeof(req.hex) - 1] = 0;
 		h.key = req.key;
@@ -154,13 +150,11 @@ int dbgfetch_helper_main(int fd)
 		snprintf(m.path, sizeof(m.path), "%s", path ? path : "");
 		snprintf(m.url, sizeof(m.url), "%s", url ? url : "");
 		free(path);
-		if (send_done(fd, &m, r) < 0 && errno != EINTR) {
-			if (r >= 0)
-				close(r);
-			break;
-		}
+		sent = send_done(fd, &m, r);
 		if (r >= 0)
 			close(r);
+		if (sent < 0 && sent != -EINTR)
+			break;
 	}
 	debuginfod_end(c);
 	return 0;
@@ -239,6 +233,15 @@ void dbgfetch_free(struct dbgfetch *f)
 	free(f);
 }
 
+/* The oldest request not yet sent, taken off the queue. */
+static struct msg_req pop_front(struct dbgfetch *f)
+{
+	struct msg_req r = f->queue[0];
+
+	memmove(f->queue, f->queue + 1, --f->nqueue * sizeof(*f->queue));
+	return r;
+}
+
 static void send_next(struct dbgfetch *f)
 {
 	if (f->out || !f->nqueue || f->dead)
@@ -246,9 +249,8 @@ static void send_next(struct dbgfetch *f)
 	if (send(f->fd, &f->queue[0], sizeof(f->queue[0]), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 		return; /* full or gone: tried again at the next poll */
 	f->out = 1;
-	f->out_key = f->queue[0].key;
+	f->out_key = pop_front(f).key;
 	f->have_progress = 0;
-	memmove(f->queue, f->queue + 1, --f->nqueue * sizeof(*f->queue));
 }
 
 int dbgfetch_want(struct dbgfetch *f, uint32_t key, const char *hex)
@@ -302,11 +304,9 @@ static size_t fail_all(struct dbgfetch *f, struct dbgfetch_done *out, size_t max
 		out[n++] = (struct dbgfetch_done){ .key = f->out_key, .fd = -1, .err = ECHILD };
 		f->out = 0;
 	}
-	while (f->nqueue && n < max) {
+	while (f->nqueue && n < max)
 		out[n++] =
-		    (struct dbgfetch_done){ .key = f->queue[0].key, .fd = -1, .err = ECHILD };
-		memmove(f->queue, f->queue + 1, --f->nqueue * sizeof(*f->queue));
-	}
+		    (struct dbgfetch_done){ .key = pop_front(f).key, .fd = -1, .err = ECHILD };
 	return n;
 }
 

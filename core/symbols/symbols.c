@@ -399,6 +399,9 @@ static int same_file(const struct sym_file *f, uint64_t dev, uint64_t ino, const
 static Dwfl_Module *file_module(struct symbolizer *s, struct sym_file *f, const struct sym_proc *p,
 				const struct mapping *m);
 
+/* Synthetic addresses stay below 2^62: a slot is left for one more file. */
+static int slot_left(const struct symbolizer *s) { return s->slots < (1ull << 62) / FILE_SLOT - 1; }
+
 /* The file mapped at START-END of PID as PATH: found, or new. Returns its
  * index or FILE_NONE. */
 static uint32_t file_of(struct symbolizer *s, pid_t pid, uint64_t start, uint64_t end, uint64_t dev,
@@ -412,7 +415,7 @@ static uint32_t file_of(struct symbolizer *s, pid_t pid, uint64_t start, uint64_
 	for (; i != U64MAP_NONE; i = u64map_get(&s->by_file, ++key))
 		if (same_file(s->files[i], dev, ino, path))
 			return i;
-	if (s->slots >= (1ull << 62) / FILE_SLOT - 1 ||
+	if (!slot_left(s) ||
 	    grow_array(&s->files, &s->capfiles, s->nfiles + 1, sizeof(*s->files)) ||
 	    !(f = calloc(1, sizeof(*f))))
 		return FILE_NONE;
@@ -771,28 +774,41 @@ static enum frame_kind kind_of(const char *path)
 }
 
 /* Names MODPATH's module in the frame table with its GNU build id, once. */
-static void note_module(struct symbolizer *s, Dwfl_Module *mod, const char *modpath,
-			const struct sym_file *f)
+/* MOD's GNU build id in lowercase hex (its first 64 bytes) into HEX.
+ * Returns its length in bytes, <= 0 when it has none. */
+static int build_id_hex(Dwfl_Module *mod, char hex[2 * 64 + 1])
 {
 	const unsigned char *bits = NULL;
 	GElf_Addr vaddr;
+	Dwarf_Addr bias;
+	int n;
+
+	dwfl_module_getelf(mod, &bias); /* the build id is known once the ELF is read */
+	n = dwfl_module_build_id(mod, &bits, &vaddr);
+	for (int i = 0; i < n && i < 64; i++)
+		snprintf(hex + 2 * i, 3, "%02x", bits[i]);
+	hex[n > 0 ? 2 * (n < 64 ? n : 64) : 0] = 0;
+	return n;
+}
+
+/* Says in the frame table where F's names came from (module NAME). */
+static void note_source(struct symbolizer *s, const struct sym_file *f, const char *name)
+{
+	frametab_module_symbols(s->frames, name, f->symbols, f->debug_path, f->fetch_said);
+}
+
+static void note_module(struct symbolizer *s, Dwfl_Module *mod, const char *modpath,
+			const struct sym_file *f)
+{
 	char hex[2 * 64 + 1];
 	int n;
-	Dwarf_Addr bias;
 
 	if (frametab_module(s->frames, base_name(modpath)))
 		return;
-	dwfl_module_getelf(mod, &bias); /* the build id is known once the ELF is read */
-	n = dwfl_module_build_id(mod, &bits, &vaddr);
-	if (n > 64)
-		n = 64;
-	for (int i = 0; i < n; i++)
-		snprintf(hex + 2 * i, 3, "%02x", bits[i]);
-	hex[n > 0 ? 2 * n : 0] = 0;
+	n = build_id_hex(mod, hex);
 	frametab_note_module(s->frames, base_name(modpath), modpath[0] == '[' ? NULL : modpath,
 			     n > 0 ? hex : NULL);
-	frametab_module_symbols(s->frames, base_name(modpath), f->symbols, f->debug_path,
-				f->fetch_said);
+	note_source(s, f, base_name(modpath));
 }
 
 static int has_symtab(Elf *elf)
@@ -814,8 +830,6 @@ static int has_symtab(Elf *elf)
 static void check_symbols(struct symbolizer *s, struct sym_file *f, Dwfl_Module *mod)
 {
 	const char *debugfile = NULL;
-	const unsigned char *bits = NULL;
-	GElf_Addr vaddr;
 	Dwarf_Addr bias;
 	char hex[2 * 64 + 1];
 	Elf *elf;
@@ -823,7 +837,7 @@ static void check_symbols(struct symbolizer *s, struct sym_file *f, Dwfl_Module 
 
 	if (f->checked || f->path[0] != '/')
 		return;
-	f->checked = 1;
+	f->checked = 1; /* once: before any debuginfod answer can come */
 	if (!(elf = dwfl_module_getelf(mod, &bias)))
 		return;
 	if (has_symtab(elf)) {
@@ -832,21 +846,15 @@ static void check_symbols(struct symbolizer *s, struct sym_file *f, Dwfl_Module 
 	}
 	dwfl_module_getsymtab(mod); /* looks for a debug file here */
 	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, &debugfile);
-	if (debugfile && f->debug_fd < 0) {
+	if (debugfile) {
 		f->symbols = "debug-file";
 		free(f->debug_path);
 		f->debug_path = strdup(debugfile);
 		return;
 	}
-	if (f->debug_fd >= 0)
-		return;
 	f->symbols = "dynsym";
-	n = dwfl_module_build_id(mod, &bits, &vaddr);
-	if (!s->fetch || f->fetch != FETCH_NONE || n <= 0 || n > 64)
-		return;
-	for (int i = 0; i < n; i++)
-		snprintf(hex + 2 * i, 3, "%02x", bits[i]);
-	if (dbgfetch_want(s->fetch, f->index, hex) == 0) {
+	n = build_id_hex(mod, hex);
+	if (s->fetch && n > 0 && n <= 64 && dbgfetch_want(s->fetch, f->index, hex) == 0) {
 		f->fetch = FETCH_WAIT;
 		s->st.fetch_asked++;
 	}
@@ -982,7 +990,7 @@ static void report_kept(struct symbolizer *s)
  * cache (those frames keep their addresses). */
 static void reload_file(struct symbolizer *s, struct sym_file *f)
 {
-	if (s->slots >= (1ull << 62) / FILE_SLOT - 1)
+	if (!slot_left(s))
 		return;
 	f->base = ++s->slots * FILE_SLOT;
 	if (!f->mod)
@@ -1475,8 +1483,7 @@ static void fetch_answer(struct symbolizer *s, struct sym_file *f, const struct 
 					 d->err == ECHILD ? "its helper ended" : strerror(d->err));
 		}
 	}
-	frametab_module_symbols(s->frames, base_name(f->path), f->symbols, f->debug_path,
-				f->fetch_said);
+	note_source(s, f, base_name(f->path));
 }
 
 size_t sym_poll_fetches(struct symbolizer *s)
@@ -1533,8 +1540,7 @@ void sym_fetch_finish(struct symbolizer *s)
 		s->st.fetch_failed++;
 		waiting++;
 		fetch_said(f, "no answer before the run ended", "");
-		frametab_module_symbols(s->frames, base_name(f->path), f->symbols, f->debug_path,
-					f->fetch_said);
+		note_source(s, f, base_name(f->path));
 	}
 	if (waiting && !s->fetch_noted++)
 		snprintf(s->fetch_note, sizeof(s->fetch_note),

@@ -31,6 +31,16 @@ def run_flametop(*args, timeout=60, env=None, cwd=None):
 GO = shutil.which("go") or ("/usr/lib/go/bin/go" if os.path.exists("/usr/lib/go/bin/go") else None)
 
 
+def free_port():
+    """A TCP port of 127.0.0.1 that nothing listens on (now)."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def go_pprof_top(path, tmp_path):
     """go tool pprof -top on PATH: (its output, flat samples per function)."""
     env = dict(os.environ, HOME=str(tmp_path), PPROF_TMPDIR=str(tmp_path))

@@ -16,20 +16,13 @@ import urllib.request
 
 import pytest
 
-from conftest import FLAMETOP, hotspot, load_yaml, run_flametop, share_tolerance, workload
+from conftest import (FLAMETOP, free_port, hotspot, load_yaml, run_flametop, share_tolerance,
+                      workload)
 from screen import Screen
 
 DEBUGINFOD = shutil.which("debuginfod")
 pytestmark = pytest.mark.skipif(DEBUGINFOD is None,
                                 reason="debuginfod is absent (Debian package debuginfod)")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def build_id(path):

@@ -20,7 +20,8 @@ import urllib.parse
 
 import pytest
 
-from conftest import GO, go_pprof_top, hotspot, load_yaml, run_flametop, share_tolerance, workload
+from conftest import (GO, free_port, go_pprof_top, hotspot, load_yaml, run_flametop,
+                      share_tolerance, workload)
 
 
 class Receiver:
@@ -181,10 +182,7 @@ def test_client_errors_are_not_retried(tmp_path, receiver):
 
 
 def test_server_down_never_slows_sampling_and_the_export_is_written(tmp_path):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()  # nothing listens there now
+    port = free_port()  # nothing listens there now
     out = tmp_path / "d.yaml"
     t0 = time.time()
     r = run_flametop("record", "-q", "-o", out, "--push", "http://127.0.0.1:%d" % port,
