@@ -1,6 +1,7 @@
-/* session — event set-up, the drain loop and record dispatch. */
+/* session — event set-up, the collector beside the analysis, the finish. */
 #include "session_impl.h"
 #include "dbgfetch.h"
+#include "collector.h"
 
 #include "grow.h"
 #include "perf_records.h"
@@ -16,32 +17,6 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#define DRAIN_MAX_BYTES  (8u << 20) /* per stream per turn: keeps a turn short */
-#define BATCH_KEEP_BYTES (1u << 20) /* a batch buffer bigger than this is freed after use */
-
-struct batch_ent {
-	uint64_t time;
-	uint32_t seq;
-	uint32_t py; /* 1 + where its Python frames are in PY, or 0 */
-	size_t off;
-};
-
-struct session_batch {
-	uint8_t *buf;
-	size_t len, cap;
-	struct batch_ent *ents;
-	size_t n, ncap;
-	size_t pos; /* the next record to process */
-	int oom;
-	uint32_t *py; /* Python stacks read as the samples were copied (pystack_pack) */
-	size_t npy, cappy;
-};
-
-struct collect_ctx {
-	struct session *s;
-	struct session_batch *b;
-};
-
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -50,206 +25,89 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* A sample of a Python process: its Python frames are read now, while
- * they still are the ones it ran, and kept beside the record. */
-static uint32_t read_python_now(struct session *s, struct session_batch *b,
-				const struct perf_event_header *h)
+#define LINES_NS     20000000ull  /* a refresh reads source lines for at most this long */
+#define POLL_WORK_NS 50000000ull /* one poll analyses at most this long: a stop is seen soon */
+
+/* What the collector counted, into the profile and the target. */
+static void take_collector_stats(struct session *s)
 {
-	struct pystack_read py;
+	struct collector_stats st;
+
+	if (!s->collector)
+		return;
+	collector_get_stats(s->collector, &st);
+	s->profile->queue_dropped = st.queue_dropped;
+	s->profile->dropped = st.oom;
+	s->bad_records = s->bad_decode + st.bad;
+	s->collector_nice = st.nice;
+	s->collector_raised = st.raised;
+	/* A launched command's peak, read by the collector in its first half
+	 * second: a short one's is otherwise never seen. */
+	if (st.hwm_kb > s->target.last.hwm_kb) {
+		s->target.last.hwm_kb = st.hwm_kb;
+		if (!s->target.last.rss_kb)
+			s->target.last.rss_kb = st.rss_kb;
+	}
+}
+
+/* One record of a batch into the model, with its Python frames. */
+static void analyse_record(struct session *s, const struct perf_event_header *h,
+			   const uint32_t *py)
+{
 	struct perf_rec r;
-	size_t k;
+	int e = perf_rec_decode(h, sampler_sample_type(s->sampler), &r);
 
-	if (h->type == PERF_RECORD_MMAP2 &&
-	    !perf_rec_decode(h, sampler_sample_type(s->sampler), &r) &&
-	    strstr(r.mmap.filename, "python")) {
-		pystack_probe(s->py, (pid_t)r.pid); /* its next samples are read here */
-		return 0;
+	s->walk.py_pre = NULL;
+	if (py && s->py) {
+		pystack_unpack(py, &s->py_read);
+		pystack_resolve(s->py, &s->py_read);
+		s->walk.py_pre = &s->py_read;
 	}
-	if (h->type != PERF_RECORD_SAMPLE || !pystack_any_version(s->py, NULL) ||
-	    perf_rec_decode(h, sampler_sample_type(s->sampler), &r) ||
-	    !pystack_known(s->py, (pid_t)r.pid) ||
-	    pystack_read(s->py, (pid_t)r.pid, (pid_t)r.tid, r.time, &py) ||
-	    grow_array(&b->py, &b->cappy, b->npy + 4 + py.nseg + py.n, sizeof(*b->py)) ||
-	    !(k = pystack_pack(&py, b->py + b->npy, b->cappy - b->npy)))
-		return 0;
-	b->npy += k;
-	return (uint32_t)(b->npy - k + 1);
-}
-
-/* Ring callback: copy the record out so the kernel may reuse the space. */
-static int collect(const struct perf_event_header *h, void *arg)
-{
-	struct collect_ctx *c = arg;
-	struct session_batch *b = c->b;
-	uint32_t py = c->s->py ? read_python_now(c->s, b, h) : 0;
-
-	if (grow_array(&b->buf, &b->cap, b->len + h->size, 1) ||
-	    grow_array(&b->ents, &b->ncap, b->n + 1, sizeof(*b->ents))) {
-		b->oom++;
-		return 0;
+	if (e == 0) {
+		dispatch_record(&s->disp, &r);
+		if (r.time)
+			s->analysed_time = r.time;
+	} else if (e != -ENOTSUP) {
+		s->bad_decode++;
 	}
-	memcpy(b->buf + b->len, h, h->size);
-	b->ents[b->n++] = (struct batch_ent){ 0, (uint32_t)b->n, py, b->len };
-	b->len += h->size;
-	return 0;
+	s->walk.py_pre = NULL;
 }
 
-static int cmp_time(const void *a, const void *b)
+/* Analyses what the collector handed over until DEADLINE (monotonic ns).
+ * Returns 1 when nothing waits, 0 when time ran out first. */
+static int analyse_until(struct session *s, uint64_t deadline)
 {
-	const struct batch_ent *x = a, *y = b;
+	for (;;) {
+		struct batch *b = s->cur;
 
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
-	return (x->seq > y->seq) - (x->seq < y->seq);
-}
-
-#define LINES_NS       20000000ull  /* a refresh reads source lines for at most this long */
-#define TARGET_POLL_NS 10000000ull  /* the target's /proc is read at most this often */
-#define PYTHON_WAIT_MS 1            /* a Python target's samples are processed this soon */
-#define TOPUP_NS       10000000ull  /* while processing, empty the rings this often */
-#define POLL_WORK_NS   200000000ull /* one poll processes at most this long */
-#define FINISH_WORK_NS 500000000ull /* after a stop: what is not done by then is dropped */
-#define SPARE_MAX_BYTES                                               \
-	(256u << 20) /* records waiting beyond this stay in the rings \
-		      * (where the kernel drops and counts them) */
-
-static void collect_rings(struct session *s, struct session_batch *b)
-{
-	struct collect_ctx c = { s, b };
-
-	for (size_t i = 0; i < sampler_nstreams(s->sampler); i++) {
-		struct sampler_stream *st = sampler_stream(s->sampler, i);
-
-		if (b->len >= SPARE_MAX_BYTES)
-			break;
-		if (ring_drain(&st->ring, DRAIN_MAX_BYTES, collect, &c) < 0)
-			s->bad_records++;
-	}
-	if (s->cfg.argv && s->start_ns)
-		target_peek_memory(&s->target);
-	s->collected_ns = mono_ns();
-}
-
-static void batch_reset(struct session_batch *b)
-{
-	b->n = b->len = b->pos = b->npy = 0;
-	b->oom = 0;
-	/* A backlog (the machine busy, the rings full) grows the batch to what
-	 * the rings held; give that back once it is processed, so memory stays
-	 * at the steady state's. */
-	if (b->cap > BATCH_KEEP_BYTES) {
-		free(b->buf);
-		free(b->ents);
-		free(b->py);
-		b->buf = NULL;
-		b->ents = NULL;
-		b->py = NULL;
-		b->cap = b->ncap = b->cappy = 0;
-	}
-}
-
-/* Processes B from where it stopped, until DEADLINE (monotonic ns).
- * Returns 1 when all of it is done (and B emptied), 0 when time ran out. */
-static int process_batch(struct session *s, struct session_batch *b, uint64_t deadline)
-{
-	uint64_t st = sampler_sample_type(s->sampler);
-	/* A Python process's frames are read as its samples are collected. */
-	uint64_t topup = pystack_any_version(s->py, NULL) ? PYTHON_WAIT_MS * 1000000ull : TOPUP_NS;
-	struct perf_rec r;
-
-	if (!b->pos) {
-		/* Rings are each in time order; merging them by time lets an mmap
-		 * seen by one thread precede the samples of another that run in it. */
-		for (size_t i = 0; i < b->n; i++) {
-			const struct perf_event_header *h = (const void *)(b->buf + b->ents[i].off);
-
-			b->ents[i].time = perf_rec_decode(h, st, &r) == 0 ? r.time : 0;
+		if (!b) {
+			if (!(b = s->cur = recqueue_pop(s->queue)))
+				return 1;
+			batch_sort(b);
 		}
-		if (b->n)
-			qsort(b->ents, b->n, sizeof(*b->ents), cmp_time);
-	}
-	for (; b->pos < b->n; b->pos++) {
-		const struct perf_event_header *h = (const void *)(b->buf + b->ents[b->pos].off);
-		uint64_t now = mono_ns();
-		int e;
+		for (; b->pos < b->n; b->pos++) {
+			const uint32_t *py;
+			const struct perf_event_header *h = batch_at(b, b->pos, &py);
 
-		/* Slow work (a big binary's symbols loading) must not let the
-		 * rings overflow: what arrives meanwhile waits in the spare
-		 * batch, all of it later than this batch. Nor keep the user
-		 * waiting: past the deadline the rest waits for the next turn. */
-		if (now >= deadline)
-			return 0;
-		if (now - s->collected_ns > topup) {
-			collect_rings(s, s->spare);
-			sym_poll_fetches(s->sym); /* names that came meanwhile serve at once */
+			/* Slow work (a big binary's symbols loading) lets the queue
+			 * grow, never the rings overflow: the collector empties
+			 * them meanwhile. Nor does it keep the face waiting: past
+			 * the deadline the rest waits for the next turn. */
+			if (mono_ns() >= deadline)
+				return 0;
+			analyse_record(s, h, py);
 		}
-		e = perf_rec_decode(h, st, &r);
-		s->walk.py_pre = NULL;
-		if (b->ents[b->pos].py) {
-			pystack_unpack(b->py + b->ents[b->pos].py - 1, &s->py_read);
-			s->walk.py_pre = &s->py_read;
-		}
-		if (e == 0)
-			dispatch_record(&s->disp, &r);
-		else if (e != -ENOTSUP)
-			s->bad_records++;
-		s->walk.py_pre = NULL;
+		sym_reap(s->sym);
+		recqueue_done(s->queue, b);
+		s->cur = NULL;
+		sym_poll_fetches(s->sym); /* names that came meanwhile serve at once */
 	}
-	s->profile->dropped += (uint64_t)b->oom;
-	sym_reap(s->sym);
-	batch_reset(b);
-	return 1;
-}
-
-/* Processes what the rings hold until DEADLINE; what is left waits in the
- * batches for the next call. Returns 1 when nothing waits. */
-static int drain_until(struct session *s, uint64_t deadline)
-{
-	if (s->batch->pos >= s->batch->n) {
-		batch_reset(s->batch);
-		collect_rings(s, s->batch);
-	}
-	for (int round = 0; round < 16; round++) {
-		struct session_batch *t = s->batch;
-
-		if (!process_batch(s, s->batch, deadline))
-			return 0;
-		if (!s->spare->n)
-			return 1;
-		s->batch = s->spare;
-		s->spare = t;
-	}
-	return 0;
 }
 
 static int count_sample(const struct perf_event_header *h, void *arg)
 {
 	*(uint64_t *)arg += h->type == PERF_RECORD_SAMPLE;
 	return 0;
-}
-
-/* The user asked to stop: samples that cannot be processed in time are
- * dropped, and counted, rather than keep them waiting. */
-static void drop_waiting(struct session *s)
-{
-	struct session_batch *bs[2] = { s->batch, s->spare };
-
-	for (int k = 0; k < 2; k++) {
-		for (size_t i = bs[k]->pos; i < bs[k]->n; i++)
-			count_sample((const void *)(bs[k]->buf + bs[k]->ents[i].off),
-				     &s->profile->dropped);
-		batch_reset(bs[k]);
-	}
-}
-
-static void free_batch(struct session_batch *b)
-{
-	if (b) {
-		free(b->buf);
-		free(b->ents);
-		free(b->py);
-		free(b);
-	}
 }
 
 /* Reads every group leader: the totals of the whole target. */
@@ -388,11 +246,10 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 		goto out_oom;
 	s->cfg = *cfg;
 	s->profile = profile_new();
-	s->batch = calloc(1, sizeof(*s->batch));
-	s->spare = calloc(1, sizeof(*s->spare));
+	s->queue = recqueue_new((size_t)cfg->queue_mb << 20);
 	s->timeline = timeline_new();
 	tasks_init(&s->tasks);
-	if (!s->profile || !s->batch || !s->spare || !s->timeline)
+	if (!s->profile || !s->queue || !s->timeline)
 		goto out_oom;
 	/* A command is forked first, while we are small: the kernel's peak
 	 * RSS of it counts the copy of us it starts as. */
@@ -461,6 +318,30 @@ out_free:
 	return NULL;
 }
 
+/* The collector thread over every ring (include/collector.h). */
+static int start_collector(struct session *s, char *err, size_t len)
+{
+	size_t n = sampler_nstreams(s->sampler);
+	struct collector_source *src = calloc(n ? n : 1, sizeof(*src));
+	struct collector_config cc = { .src = src,
+				       .nsrc = n,
+				       .sample_type = sampler_sample_type(s->sampler),
+				       .py = s->py,
+				       .peek_pid = s->cfg.argv ? s->target.pid : 0,
+				       .nice = s->cfg.collector_nice };
+
+	if (!src) {
+		snprintf(err, len, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		src[i] = (struct collector_source){ &sampler_stream(s->sampler, i)->ring,
+						    sampler_stream(s->sampler, i)->fd };
+	s->collector = collector_start(&cc, s->queue, err, len);
+	free(src);
+	return s->collector ? 0 : -ENOMEM;
+}
+
 int session_start(struct session *s, char *err, size_t len)
 {
 	int e = 0;
@@ -469,6 +350,9 @@ int session_start(struct session *s, char *err, size_t len)
 	s->start_ns = mono_ns();
 	s->have_ticks0 = fingerprint_cpu_times(&s->cpu_ticks0, &s->steal0) == 0;
 	s->next_tick_ns = s->start_ns + refresh_ns(s);
+	/* The collector runs before the first sample can come. */
+	if ((e = start_collector(s, err, len)))
+		return e;
 	if (s->cfg.argv)
 		e = target_release(&s->target, err, len);
 	else
@@ -486,38 +370,33 @@ int session_start(struct session *s, char *err, size_t len)
 
 int session_wait_ms(const struct session *s, int timeout_ms)
 {
-	/* Python frames are read when their sample is collected from the
-	 * ring: soon after it was taken, or they no longer are the ones it ran. */
-	if (pystack_any_version(s->py, NULL) && timeout_ms > PYTHON_WAIT_MS)
-		return PYTHON_WAIT_MS;
+	/* Python frames are read by the collector as samples come: the
+	 * analysis need not hurry for them. */
+	(void)s;
 	return timeout_ms;
 }
 
+#define TARGET_POLL_NS 10000000ull /* the target's /proc is read at most this often */
+
 int session_poll(struct session *s, int timeout_ms)
 {
-	size_t n = sampler_nstreams(s->sampler) + 1;
-	struct pollfd fds[n];
+	struct pollfd fds[2];
+	size_t n = session_pollfds(s, fds, 2);
 
-	n = session_pollfds(s, fds, n);
-	/* A launched command's first half second is read every 10 ms: a
-	 * short one's peak memory is otherwise never seen (its /proc has
-	 * none once it has exited). */
-	if (s->cfg.argv && s->start_ns && timeout_ms > 10 && mono_ns() - s->start_ns < 500000000ull)
-		timeout_ms = 10;
-	timeout_ms = session_wait_ms(s, timeout_ms);
-	/* Records still waiting from the last turn: no sleeping. */
-	if (timeout_ms > 0 && s->batch->pos >= s->batch->n && !s->spare->n)
+	/* Batches still waiting from the last turn: no sleeping. */
+	if (timeout_ms > 0 && !s->cur)
 		poll(fds, n, timeout_ms);
-	drain_until(s, mono_ns() + POLL_WORK_NS);
+	analyse_until(s, mono_ns() + POLL_WORK_NS);
+	take_collector_stats(s);
 	sym_poll_fetches(s->sym);
-	if (s->start_ns && mono_ns() >= s->next_tick_ns) {
+	if (s->start_ns && !s->stop_ns && mono_ns() >= s->next_tick_ns) {
 		tick(s);
 		s->next_tick_ns += refresh_ns(s);
 		if (s->next_tick_ns < mono_ns())
 			s->next_tick_ns = mono_ns() + refresh_ns(s);
 	}
-	/* Reading /proc costs: a poll loop that turns every millisecond (a
-	 * Python target) reads it as often as one that sleeps. */
+	/* Reading /proc costs: a poll loop that turns often reads it no more
+	 * often than one that sleeps. */
 	if (mono_ns() - s->polled_ns < TARGET_POLL_NS)
 		return s->target.state == TARGET_EXITED;
 	s->polled_ns = mono_ns();
@@ -526,37 +405,88 @@ int session_poll(struct session *s, int timeout_ms)
 
 size_t session_pollfds(const struct session *s, struct pollfd *fds, size_t max)
 {
-	size_t n = sampler_nstreams(s->sampler);
+	size_t n = 0;
 
-	for (size_t i = 0; i < n && i < max; i++)
-		fds[i] = (struct pollfd){ sampler_stream(s->sampler, i)->fd, POLLIN, 0 };
+	/* The collector's hand-overs wake the analysis. */
+	if (n < max)
+		fds[n++] = (struct pollfd){ recqueue_fd(s->queue), POLLIN, 0 };
 	/* debuginfod's answers wake us too: names come as soon as they can. */
 	if (n < max && s->sym && sym_fetch_fd(s->sym) >= 0)
 		fds[n++] = (struct pollfd){ sym_fetch_fd(s->sym), POLLIN, 0 };
-	return n < max ? n : max;
+	return n;
+}
+
+void session_stop(struct session *s)
+{
+	if (s->stop_ns)
+		return;
+	s->stop_ns = mono_ns();
+	sampler_disable(s->sampler);
+	/* It empties the rings once more, hands that over and ends. */
+	collector_stop(s->collector);
+	take_collector_stats(s);
+}
+
+int session_analyse(struct session *s, uint64_t budget_ns)
+{
+	int done = analyse_until(s, mono_ns() + budget_ns);
+
+	take_collector_stats(s);
+	return done;
+}
+
+void session_backlog(const struct session *s, struct collection_backlog *out)
+{
+	struct recqueue_stats qs;
+	uint64_t now = mono_ns();
+
+	recqueue_get_stats(s->queue, &qs);
+	memset(out, 0, sizeof(*out));
+	out->samples = qs.waiting_samples + (s->cur ? batch_samples_left(s->cur) : 0);
+	out->queue_bytes = qs.bytes;
+	out->queue_peak = qs.peak;
+	out->queue_limit = qs.limit;
+	/* How far behind the analysis is: the age of the sample it reached,
+	 * while some wait; none when nothing does. */
+	if (out->samples && s->analysed_time && now > s->analysed_time)
+		out->lag_s = (double)((s->stop_ns ? s->stop_ns : now) - s->analysed_time) / 1e9;
+	if (out->lag_s < 0)
+		out->lag_s = 0;
+	out->collector_nice = s->collector_nice;
+	out->collector_raised = s->collector_raised;
+}
+
+void session_cut(struct session *s)
+{
+	struct batch *b;
+
+	if (s->cur) {
+		s->profile->cut += batch_samples_left(s->cur);
+		recqueue_done(s->queue, s->cur);
+		s->cur = NULL;
+	}
+	while ((b = recqueue_pop(s->queue))) {
+		s->profile->cut += b->samples;
+		recqueue_done(s->queue, b);
+	}
 }
 
 void session_finish(struct session *s)
 {
-	uint64_t deadline;
-
 	if (s->finished)
 		return;
 	s->finished = 1;
-	s->stop_ns = mono_ns();
-	deadline = s->stop_ns + FINISH_WORK_NS;
-	sampler_disable(s->sampler);
-	drain_until(s, deadline);
+	session_stop(s);
+	/* Everything taken is analysed (a face that shows progress, and lets
+	 * a second signal cut it, has done so already). */
+	analyse_until(s, UINT64_MAX);
 	tick(s);
 	target_terminate(&s->target);
 	target_poll(&s->target);
-	/* Whatever is still in the rings: processed if there is time, else
-	 * its samples counted as dropped. */
-	if (!drain_until(s, deadline))
-		drop_waiting(s);
+	/* Samples the rings took after the collector's last pass. */
 	for (size_t i = 0; i < sampler_nstreams(s->sampler); i++)
 		ring_drain(&sampler_stream(s->sampler, i)->ring, SIZE_MAX, count_sample,
-			   &s->profile->dropped);
+			   &s->profile->cut);
 	dispatch_end_waits(&s->disp, s->stop_ns);
 	if (s->sym && s->fetch)
 		sym_fetch_finish(s->sym);
@@ -613,6 +543,7 @@ void session_free(struct session *s)
 	}
 	if (s->target.err_fd >= 0 && s->target.launched)
 		close(s->target.err_fd);
+	collector_free(s->collector); /* before the rings it reads go */
 	sampler_free(s->sampler);
 	stackwalk_fini(&s->walk);
 	pystack_free(s->py);
@@ -623,8 +554,9 @@ void session_free(struct session *s)
 	timeline_free(s->timeline);
 	tasks_fini(&s->tasks);
 	gpu_close(s->gpu);
-	free_batch(s->batch);
-	free_batch(s->spare);
+	if (s->cur)
+		recqueue_done(s->queue, s->cur);
+	recqueue_free(s->queue);
 	dispatch_fini(&s->disp);
 	free(s);
 }

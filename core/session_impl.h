@@ -6,6 +6,7 @@
 
 #include "session.h"
 #include "pystack.h"
+#include "recqueue.h"
 
 struct session {
 	struct session_config cfg;
@@ -23,13 +24,17 @@ struct session {
 	struct dispatch disp;       /* records → the model */
 	time_t started_at;          /* wall clock */
 	uint64_t start_ns, stop_ns; /* monotonic */
-	uint64_t bad_records;       /* records we could not decode */
+	uint64_t bad_records;       /* records we could not decode, rings found corrupt */
+	uint64_t bad_decode;        /* ... the first of those */
 	uint64_t next_tick_ns;      /* end of the current counter interval */
 	int finished;
-	struct session_batch *batch, *spare;
+	struct recqueue *queue;       /* the collector's batches, bounded */
+	struct collector *collector;  /* the thread that empties the rings */
+	struct batch *cur;            /* the batch being analysed */
+	uint64_t analysed_time;       /* the last record analysed was taken then */
+	int collector_nice, collector_raised;
 	unsigned long long cpu_ticks0, steal0; /* the machine's at the start */
 	int have_ticks0;
-	uint64_t collected_ns;     /* the rings were last emptied */
 	uint64_t polled_ns;        /* the target was last read */
 	struct offcpu_wait *waits; /* one per thread seen switching */
 	size_t nwaits, capwaits;

@@ -6,12 +6,20 @@
 
 #include "cli.h"
 #include "report.h"
+#include "session.h"
 
 /* SIGINT, SIGTERM and SIGHUP ask to stop (no SA_RESTART: a poll returns at
  * once); SIGPIPE is ignored. */
 void face_catch_signals(void);
-/* The signal that asked to stop, or 0. */
+/* The signal that asked to stop, or 0; how many came. */
 int face_stop_signal(void);
+int face_stop_count(void);
+/* Stops sampling and analyses everything collected, saying how far it is
+ * on stderr when it takes over half a second; one more stop signal drops
+ * the rest (counted as cut at the stop, and said). */
+void face_analyse_rest(struct session *s);
+/* "analysing TOTAL samples … P %" into BUF, for TOTAL waiting at the stop. */
+int face_progress_line(const struct session *s, uint64_t total, char *buf, size_t len);
 /* Writes R to PATH with EXP; on failure saves it under $TMPDIR (named with
  * EXT) and says where. Returns 0, or 1 if PATH failed. */
 int face_export_one(const char *path, const struct exporter *exp, const char *ext,

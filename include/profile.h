@@ -42,6 +42,8 @@ struct profile {
 	uint64_t weight;         /* sum of their periods */
 	uint64_t lost;           /* samples the kernel dropped (ring full) */
 	uint64_t dropped;        /* samples we could not store (out of memory) */
+	uint64_t queue_dropped;  /* samples dropped: the analysis queue was full */
+	uint64_t cut;            /* samples collected and not analysed: cut at the stop */
 	uint64_t kernel_samples; /* samples whose leaf is a kernel frame */
 	struct leaf_stat *leaves;
 	size_t nleaves, cap_leaves;
@@ -117,5 +119,8 @@ long ctree_hotspots(const struct ctree *t, size_t nframes, struct hotspot **out)
 
 /* Share of the profile's weight, in percent. */
 double profile_pct(const struct profile *p, uint64_t weight);
+/* Samples taken and not in the profile: the kernel's lost, the queue's
+ * dropped, out of memory, cut at the stop. */
+uint64_t profile_lost_total(const struct profile *p);
 
 #endif

@@ -13,16 +13,22 @@
  * object reads differently). Nothing in the target is stopped or changed.
  *
  * The read happens shortly after the sample was taken: a Python target's
- * sampling events wake flametop at every sample, and the sample's Python
- * frames are read as the sample is copied out of the kernel's ring (every
- * millisecond, also while a backlog is processed), or, for a process not yet
- * known to be Python, when the sample is processed. A stack read more than
- * PYSTACK_LATE_NS after its sample (a backlog, e.g. while a big library's
- * symbols load) is not used: the sample keeps its interpreter frames and is
- * counted late. One whose runs of frames do not line up with the native
- * stack's `_PyEval_EvalFrameDefault` frames (the thread called or returned
- * between the sample and the read) is used with its frames marked
- * "name [late]". */
+ * sampling events wake flametop's collector thread (include/collector.h) at
+ * every sample, and the sample's Python frames are read as the collector
+ * copies it out of the kernel's ring — whatever the analysis is doing — or,
+ * for a process not yet known to be Python, when the sample is analysed.
+ * A stack read more than PYSTACK_LATE_NS after its sample is not used: the
+ * sample keeps its interpreter frames and is counted late. One whose runs
+ * of frames do not line up with the native stack's
+ * `_PyEval_EvalFrameDefault` frames (the thread called or returned between
+ * the sample and the read) is used as matched from the outermost and
+ * counted (mismatched): lateness is a count, never part of a name.
+ *
+ * Threads: reads and probes run on the collector's thread, splicing and
+ * naming on the analysis's; every entry point takes the module's lock. A
+ * read's frames are handles to the code objects' names; pystack_resolve
+ * makes them frames of the table (on the analysis's thread, which owns
+ * it). */
 #ifndef FLAMETOP_PYSTACK_H
 #define FLAMETOP_PYSTACK_H
 
@@ -82,7 +88,7 @@ struct pystack_read {
 struct pystack_stats {
 	uint64_t samples;    /* samples whose Python frames were read */
 	uint64_t late;       /* ... read too late to be used: interpreter frames kept */
-	uint64_t mismatched; /* ... not lining up with the native stack: "[late]" */
+	uint64_t mismatched; /* ... not lining up with the native stack (used, outermost first) */
 	uint64_t failed;     /* ... that could not be read (a thread without state, an exit) */
 	uint64_t code_reads; /* code objects read (cache misses and checks) */
 	double lag_ms_sum;   /* sample to read, over SAMPLES */
@@ -97,9 +103,13 @@ void pystack_free(struct pystack *p);
 
 /* Reads the Python stack of thread TID of PID, whose sample was taken at
  * SAMPLE_NS (CLOCK_MONOTONIC). Returns 0, or -1 when PID is not a CPython
- * process flametop can read or the thread has no Python frames now. */
+ * process flametop can read or the thread has no Python frames now.
+ * OUT's frames are handles: pystack_resolve makes them frames. */
 int pystack_read(struct pystack *p, pid_t pid, pid_t tid, uint64_t sample_ns,
 		 struct pystack_read *out);
+/* R's handles (from pystack_read) into frames of the table, on the thread
+ * that owns the table. */
+void pystack_resolve(struct pystack *p, struct pystack_read *r);
 /* The command at PATH (argv[0]) starts Python: its name says python, or
  * its first line is a #! line that does. */
 int pystack_command_is_python(const char *path);
@@ -141,8 +151,9 @@ const struct pystack_stats *pystack_stats(const struct pystack *p);
  * them, room for MAX): each interpreter frame gives way to the run of Python
  * frames it evaluated; the interpreter's own frames between two runs (call
  * plumbing) are dropped. Runs and interpreter frames are matched from the
- * outermost; when the counts differ the Python frames are the late ones
- * ("name [late]"). A read too late is not used. Returns the new count. */
+ * outermost; when the counts differ the innermost interpreter frames without
+ * a run stay as they are (counted mismatched). A read too late is not used.
+ * Returns the new count. */
 size_t pystack_splice(struct pystack *p, uint32_t *frames, size_t n, size_t max,
 		      const struct pystack_read *py);
 /* FRAME is the interpreter's evaluation loop. */

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "classify.h"
+#include "collector.h"
 #include "counting.h"
 #include "fingerprint.h"
 #include "ledger.h"
@@ -66,6 +67,9 @@ struct report {
 	const char *python_version;          /* CPython whose frames were read, or NULL */
 	const char *python_module;           /* the file holding its interpreter */
 	const struct pystack_stats *python;  /* NULL: Python frames not read (--no-python) */
+	/* How collection went (a live run; have_collection 0 for a file). */
+	int have_collection;
+	struct collection_backlog collection;
 	int user_only;
 	int weight_ns; /* sample periods are nanoseconds (cpu-clock, task-clock) */
 	const char *hw_note;

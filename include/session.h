@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "blocking.h"
+#include "collector.h"
 #include "counting.h"
 #include "dispatch.h"
 #include "gpu.h"
@@ -51,6 +52,8 @@ struct session_config {
 	int keep_addresses;          /* code without a symbol: one frame per address */
 	int no_python;               /* leave CPython's interpreter frames as they are */
 	const char *debuginfod_urls; /* debug files of stripped modules from there (NULL: not) */
+	unsigned queue_mb;  /* records waiting for analysis, at most (0: RECQUEUE_DEFAULT_MB) */
+	int collector_nice; /* the collector thread's nice value where permitted (0: as is) */
 };
 
 #define SESSION_SYMBOL_MB 512 /* the default budget for symbol data */
@@ -64,8 +67,9 @@ struct session;
 struct session *session_open(const struct session_config *cfg, char *err, size_t len);
 /* Starts sampling (attach) or lets the launched command exec. */
 int session_start(struct session *s, char *err, size_t len);
-/* Waits up to TIMEOUT_MS for samples, processes what arrived, polls the
- * target. Returns 1 once the target has exited, else 0. */
+/* Waits up to TIMEOUT_MS for the collector's records, analyses what came
+ * (50 ms at most), polls the target. Returns 1 once the target has
+ * exited, else 0. */
 int session_poll(struct session *s, int timeout_ms);
 /* The longest a face should wait before session_poll, given it would wait
  * TIMEOUT_MS: a Python target's samples want processing within a millisecond. */
@@ -73,7 +77,17 @@ int session_wait_ms(const struct session *s, int timeout_ms);
 /* The sampler's ring descriptors, for a face's own poll loop (at most MAX).
  * Returns how many. Then session_poll(s, 0) processes what arrived. */
 size_t session_pollfds(const struct session *s, struct pollfd *fds, size_t max);
-/* Stops sampling, drains what is left, ends a launched target still running. */
+/* Stops sampling (at once: the events are disabled, the collector takes
+ * what the rings hold and ends); what was collected waits for analysis. */
+void session_stop(struct session *s);
+/* Analyses what waits for at most BUDGET_NS. Returns 1 when nothing does. */
+int session_analyse(struct session *s, uint64_t budget_ns);
+/* What waits for analysis, and how far behind it is. */
+void session_backlog(const struct session *s, struct collection_backlog *out);
+/* Drops what waits, counted in the profile's cut (a second stop signal). */
+void session_cut(struct session *s);
+/* Stops sampling if not yet, analyses everything collected, ends a
+ * launched target still running. */
 void session_finish(struct session *s);
 void session_free(struct session *s);
 

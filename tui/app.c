@@ -1011,6 +1011,26 @@ static const char *state_word(const struct app *a)
 	return look == LOOK_STOPPED ? "STOPPED" : "RUNNING";
 }
 
+/* Samples taken and not in the profile, each cause on its own (the
+ * kernel's rings full, the analysis queue full, cut at the stop), and how
+ * far behind the analysis is when it is. */
+static void lost_part(const struct app *a, const struct profile *p, char *buf, size_t len)
+{
+	struct collection_backlog b = { 0 };
+	size_t k;
+
+	k = (size_t)snprintf(buf, len, "  lost %llu", (unsigned long long)(p->lost + p->dropped));
+	if (p->queue_dropped && k < len)
+		k += (size_t)snprintf(buf + k, len - k, " dropped %llu",
+				      (unsigned long long)p->queue_dropped);
+	if (p->cut && k < len)
+		k += (size_t)snprintf(buf + k, len - k, " cut %llu", (unsigned long long)p->cut);
+	if (a->session)
+		session_backlog(a->session, &b);
+	if (b.lag_s >= 0.5 && k < len)
+		snprintf(buf + k, len - k, "  analysing: %.1f s behind", b.lag_s);
+}
+
 /* The header, by priority: who, the state, the clock and the filter tags
  * always show (the command name shortened if it must); the figures follow
  * while they fit, whole, the sample count first. */
@@ -1038,8 +1058,7 @@ static void draw_header(struct app *a, struct surface *s)
 	fmt_count(samples, sizeof(samples), (double)p->samples);
 	snprintf(part[SAMPLES], sizeof(part[SAMPLES]), "  samples %s", samples);
 	if (!a->info.stacks_only[0]) {
-		snprintf(part[LOST], sizeof(part[LOST]), "  lost %llu",
-			 (unsigned long long)(p->lost + p->dropped));
+		lost_part(a, p, part[LOST], sizeof(part[LOST]));
 		snprintf(clock, sizeof(clock), "  %02d:%02d", el / 60, el % 60);
 	} else {
 		part[RATE][0] = 0; /* such a file has no event, rate or clock */

@@ -1,6 +1,8 @@
 /* cli — getopt_long over the record options. */
 #include "cli.h"
 
+#include "collector.h"
+
 #include "session.h"
 #include "target.h"
 #include "unwind.h"
@@ -62,6 +64,10 @@ const char *cli_usage(void)
 	       "                         (module+0xOFFSET), not one per module ([module])\n"
 	       "      --symbol-mb MB     what the symbol data of the target's files may hold\n"
 	       "                         before the coldest are dropped (default 512)\n"
+	       "      --queue-mb MB      records collected and waiting for analysis, at most;\n"
+	       "                         past it samples are dropped and counted (default 256)\n"
+	       "      --collector-nice N the nice value of the thread that empties the rings,\n"
+	       "                         where permitted (default -10; 0: as flametop's)\n"
 	       "  -r, --refresh SECONDS  screen refresh and counter interval (default 1)\n"
 	       "      --panes LIST       the screen's panes, in order of the strip: any of\n"
 	       "                         cpu,memory,io,counters,gpu, or none (default all;\n"
@@ -256,6 +262,8 @@ enum {
 	OPT_WALL,
 	OPT_NO_OFFCPU,
 	OPT_SYMBOL_MB,
+	OPT_QUEUE_MB,
+	OPT_COLLECTOR_NICE,
 	OPT_BASELINE,
 	OPT_ADDRESSES,
 	OPT_NO_DEBUGINFOD,
@@ -316,6 +324,8 @@ static const struct option long_opts[] = {
 	{ "unwinder", required_argument, NULL, OPT_UNWINDER },
 	{ "no-hybrid", no_argument, NULL, OPT_NO_HYBRID },
 	{ "symbol-mb", required_argument, NULL, OPT_SYMBOL_MB },
+	{ "queue-mb", required_argument, NULL, OPT_QUEUE_MB },
+	{ "collector-nice", required_argument, NULL, OPT_COLLECTOR_NICE },
 	{ "baseline", required_argument, NULL, OPT_BASELINE },
 	{ "addresses", no_argument, NULL, OPT_ADDRESSES },
 	{ "no-gpu", no_argument, NULL, OPT_NO_GPU },
@@ -442,6 +452,32 @@ static int handle(int c, char **argv, unsigned max_rate, struct cli_options *o, 
 			return -EINVAL;
 		}
 		o->symbol_mb = (unsigned)mb;
+		return 0;
+	}
+	case OPT_QUEUE_MB: {
+		int mb;
+
+		if (parse_int(optarg, &mb, "queue size (MB, 1 to 65536)", err, len))
+			return -EINVAL;
+		if (mb < 1 || mb > 65536) {
+			snprintf(err, len, "invalid queue size (MB, 1 to 65536) '%s'", optarg);
+			return -EINVAL;
+		}
+		o->queue_mb = (unsigned)mb;
+		return 0;
+	}
+	case OPT_COLLECTOR_NICE: {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(optarg, &end, 10);
+		if (!*optarg || *end || errno || v < -20 || v > 19) {
+			snprintf(err, len, "invalid collector nice value (-20 to 19) '%s'", optarg);
+			return -EINVAL;
+		}
+		o->collector_nice = (int)v;
+		o->collector_nice_set = 1;
 		return 0;
 	}
 	case OPT_LEDGER:
@@ -672,6 +708,8 @@ void cli_session_config(const struct cli_options *o, struct session_config *cfg)
 	cfg->call_graph = strcmp(o->call_graph, "fp") ? CALLGRAPH_DWARF : CALLGRAPH_FP;
 	cfg->stack_bytes = o->stack_bytes;
 	cfg->symbol_mb = o->symbol_mb;
+	cfg->queue_mb = o->queue_mb;
+	cfg->collector_nice = o->collector_nice_set ? o->collector_nice : COLLECTOR_NICE;
 	cfg->keep_addresses = o->keep_addresses;
 	cfg->unwinder = unwinder_find(o->unwinder);
 	cfg->no_hybrid = o->no_hybrid;

@@ -8,10 +8,15 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, stop_count;
 
-static void on_signal(int sig) { stop_signal = sig; }
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+	stop_count++;
+}
 
 void face_catch_signals(void)
 {
@@ -26,6 +31,53 @@ void face_catch_signals(void)
 }
 
 int face_stop_signal(void) { return stop_signal; }
+int face_stop_count(void) { return stop_count; }
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int face_progress_line(const struct session *s, uint64_t total, char *buf, size_t len)
+{
+	struct collection_backlog b;
+	uint64_t done;
+
+	session_backlog(s, &b);
+	done = total > b.samples ? total - b.samples : 0;
+	return snprintf(buf, len, "analysing %llu samples … %.0f %%",
+			(unsigned long long)total, total ? 100.0 * (double)done / (double)total : 100.0);
+}
+
+void face_analyse_rest(struct session *s)
+{
+	struct collection_backlog b;
+	int signals = face_stop_count();
+	uint64_t start = now_ms(), said = 0;
+	char line[128];
+
+	session_stop(s);
+	session_backlog(s, &b);
+	while (!session_analyse(s, 100000000ull)) {
+		/* One more signal: the rest goes, counted. */
+		if (face_stop_count() > signals) {
+			session_backlog(s, &b);
+			session_cut(s);
+			fprintf(stderr, "flametop: %llu samples not analysed: cut at the stop\n",
+				(unsigned long long)b.samples);
+			return;
+		}
+		/* Said after half a second, then every second. */
+		if (now_ms() - start >= 500 && now_ms() - said >= 1000) {
+			face_progress_line(s, b.samples, line, sizeof(line));
+			fprintf(stderr, "flametop: %s (Ctrl-C again drops the rest)\n", line);
+			said = now_ms();
+		}
+	}
+}
 
 int face_export_one(const char *path, const struct exporter *exp, const char *ext,
 		    const struct report *r)

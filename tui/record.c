@@ -108,7 +108,12 @@ static void sample_loop(struct session *s, const struct cli_options *o, struct p
 	double every = o->push_every_s > 0 ? o->push_every_s : PUSH_EVERY_S, next = every;
 
 	while (!face_stop_signal()) {
-		int done = session_poll(s, 100);
+		int wait = 100, done;
+
+		/* -d: sampling stops on time, not at the next 100 ms turn */
+		if (o->duration_s > 0 && o->duration_s - session_elapsed(s) < 0.1)
+			wait = (int)((o->duration_s - session_elapsed(s)) * 1000);
+		done = session_poll(s, wait > 0 ? wait : 0);
 
 		say_notes(s);
 		if (done)
@@ -152,6 +157,7 @@ static int finish(struct session *s, const struct cli_options *o, const struct l
 	char state[128];
 	int rc;
 
+	face_analyse_rest(s);
 	session_finish(s);
 	say_notes(s);
 	if (face_stop_signal())
@@ -159,7 +165,7 @@ static int finish(struct session *s, const struct cli_options *o, const struct l
 	fprintf(stderr, "flametop: target %s; %llu samples in %.2f s, %llu lost\n",
 		target_state_line(session_target(s), state, sizeof(state)),
 		(unsigned long long)session_profile(s)->samples, session_elapsed(s),
-		(unsigned long long)(session_profile(s)->lost + session_profile(s)->dropped));
+		(unsigned long long)profile_lost_total(session_profile(s)));
 	report_from_session(&r, s);
 	r.ledger = lg;
 	if (p) {

@@ -1,8 +1,11 @@
-/* top — one poll loop over the perf rings, the keyboard and a timer.
+/* top — one poll loop over the collector's hand-overs, the keyboard and a
+ * timer.
  *
- * Keys are handled and drawn at once; samples are processed as they come,
- * a bounded amount per turn (the session drains at most a few MB per ring);
- * the views are rebuilt once per refresh interval. */
+ * Keys are handled and drawn at once; samples are analysed as they come,
+ * a bounded time per turn (the collector thread empties the rings
+ * meanwhile); the views are rebuilt once per refresh interval. On q or a
+ * signal sampling stops at once and what was collected is analysed with a
+ * progress line; q or a signal again drops the rest. */
 #include "top.h"
 
 #include "app.h"
@@ -93,10 +96,35 @@ static int read_keys(struct loop *l)
 	return n;
 }
 
+/* Sampling stops; what was collected is analysed, the screen saying how
+ * far; q or a signal again drops the rest (counted as cut). */
+static void analyse_on_screen(struct loop *l)
+{
+	struct collection_backlog b;
+	int signals = face_stop_count();
+	char line[128];
+
+	session_stop(l->s);
+	session_backlog(l->s, &b);
+	l->app.quit = 0;
+	while (!session_analyse(l->s, 50000000ull)) {
+		read_keys(l);
+		if (l->app.quit || face_stop_count() > signals) {
+			session_cut(l->s);
+			l->app.quit = 1;
+			return;
+		}
+		face_progress_line(l->s, b.samples, line, sizeof(line));
+		app_message(&l->app, 0, "%s (q again drops the rest)", line);
+		draw(l);
+	}
+}
+
 static void target_gone(struct loop *l)
 {
 	char how[128];
 
+	analyse_on_screen(l);
 	session_finish(l->s);
 	target_state_line(session_target(l->s), how, sizeof(how));
 	app_target_exited(&l->app, how);
@@ -272,6 +300,8 @@ int top_run(const struct cli_options *o)
 	l->next_refresh = now_ms() + (l->refresh_ms < 250 ? l->refresh_ms : 250);
 	draw(l);
 	run_loop(l);
+	if (!l->app.exited)
+		analyse_on_screen(l);
 	screen_fini();
 	session_finish(l->s);
 	if (face_stop_signal())

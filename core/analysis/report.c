@@ -152,6 +152,8 @@ void report_from_session(struct report *r, const struct session *s)
 	r->symbols = sym_stats(s->sym);
 	r->python_version = session_python(s, &r->python_module);
 	r->python = s->py ? pystack_stats(s->py) : NULL;
+	r->have_collection = 1;
+	session_backlog(s, &r->collection);
 	r->user_only = sampler_user_only(s->sampler);
 	r->hw_note = sampler_hw_note(s->sampler);
 	r->ctr_note = sampler_counter_note(s->sampler);

@@ -453,6 +453,29 @@ static void write_push(struct yctx *c)
 	yw_end_map(w);
 }
 
+/* Where samples taken did not reach the profile, each cause on its own;
+ * the queue between the collector and the analysis. */
+static void write_collection(struct yctx *c)
+{
+	const struct collection_backlog *b = &c->r->collection;
+	const struct profile *p = c->p;
+	struct yamlw *w = &c->w;
+
+	if (!c->r->have_collection)
+		return;
+	yw_key(w, "collection");
+	yw_map(w);
+	yw_kuint(w, "kernel_lost", p->lost);
+	yw_kuint(w, "queue_dropped", p->queue_dropped);
+	yw_kuint(w, "cut_at_stop", p->cut);
+	yw_kuint(w, "out_of_memory", p->dropped);
+	yw_knum(w, "queue_limit_mb", (double)b->queue_limit / 1048576.0, 1);
+	yw_knum(w, "queue_peak_mb", (double)b->queue_peak / 1048576.0, 1);
+	yw_kint(w, "collector_nice", b->collector_nice);
+	yw_kbool(w, "collector_raised", b->collector_raised > 0);
+	yw_end_map(w);
+}
+
 /* How the Python frames were read: null when they were not (--no-python). */
 static void write_python(struct yctx *c)
 {
@@ -497,11 +520,12 @@ static void section_scenario(struct yctx *c)
 	write_unwind(c);
 	write_symbols(c);
 	write_push(c);
+	write_collection(c);
 	write_python(c);
 	yw_kbool(w, "kernel_frames", !r->user_only);
 	yw_kstr(w, "weight_unit", r->weight_ns ? "ns" : "events");
 	yw_kuint(w, "samples", c->p->samples);
-	yw_kuint(w, "lost_samples", c->p->lost + c->p->dropped);
+	yw_kuint(w, "lost_samples", profile_lost_total(c->p));
 	yw_kbool(w, "off_cpu", c->p->off_on);
 	yw_kstr(w, "off_cpu_note", r->offcpu_note && r->offcpu_note[0] ? r->offcpu_note : NULL);
 	yw_kbool(w, "wall", r->wall);

@@ -394,3 +394,8 @@ struct profile *profile_from_tree(const struct ctree *t, const struct frametab *
 	}
 	return c.p;
 }
+
+uint64_t profile_lost_total(const struct profile *p)
+{
+	return p->lost + p->dropped + p->queue_dropped + p->cut;
+}

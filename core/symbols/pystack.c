@@ -49,11 +49,23 @@ struct pyproc {
 	struct u64map tramp; /* return address → 1 in a trampoline, 2 not */
 };
 
+/* A code object's names, read by whoever read the stack (the collector's
+ * thread), made a frame by the analysis's (the frame table is its own). */
+struct pycode {
+	char *name, *module, *file;
+	unsigned line;
+	uint32_t frame; /* U64MAP_NONE until made */
+};
+
 struct pystack {
+	/* Reads happen on the collector's thread, splicing and naming on the
+	 * analysis's: every entry point takes the lock. */
+	pthread_mutex_t lock;
 	struct frametab *frames;
 	struct pyproc *procs;
 	size_t nprocs, capprocs;
-	struct u64map late_of; /* frame id → its "[late]" twin */
+	struct pycode *codes; /* what a read's frames[] index */
+	size_t ncodes, capcodes;
 	long glibc_tid_off;    /* struct pthread: where the kernel tid is (3.9, 3.10) */
 	char any_version[16], any_module[256]; /* the first CPython found */
 	struct pystack_stats st;
@@ -109,7 +121,7 @@ struct pystack *pystack_new(struct frametab *frames)
 	if (!p)
 		return NULL;
 	p->frames = frames;
-	u64map_init(&p->late_of);
+	pthread_mutex_init(&p->lock, NULL);
 	p->glibc_tid_off = find_glibc_tid_off();
 	elf_version(EV_CURRENT);
 	return p;
@@ -131,13 +143,19 @@ void pystack_free(struct pystack *p)
 	for (size_t i = 0; i < p->nprocs; i++)
 		proc_clear(&p->procs[i]);
 	free(p->procs);
-	u64map_clear(&p->late_of);
+	for (size_t i = 0; i < p->ncodes; i++) {
+		free(p->codes[i].name);
+		free(p->codes[i].module);
+		free(p->codes[i].file);
+	}
+	free(p->codes);
+	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
 
-void pystack_forget(struct pystack *p, pid_t pid)
+static void forget(struct pystack *p, pid_t pid)
 {
-	for (size_t i = 0; p && i < p->nprocs; i++) {
+	for (size_t i = 0; i < p->nprocs; i++) {
 		if (p->procs[i].pid != pid)
 			continue;
 		proc_clear(&p->procs[i]);
@@ -146,10 +164,27 @@ void pystack_forget(struct pystack *p, pid_t pid)
 	}
 }
 
+void pystack_forget(struct pystack *p, pid_t pid)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	forget(p, pid);
+	pthread_mutex_unlock(&p->lock);
+}
+
 const struct pystack_stats *pystack_stats(const struct pystack *p) { return &p->st; }
 const char *pystack_any_version(const struct pystack *p, const char **module)
 {
-	if (!p || !p->any_version[0])
+	int any;
+
+	if (!p)
+		return NULL;
+	/* Written once, under the lock, by the first process found. */
+	pthread_mutex_lock((pthread_mutex_t *)&p->lock);
+	any = p->any_version[0] != 0;
+	pthread_mutex_unlock((pthread_mutex_t *)&p->lock);
+	if (!any)
 		return NULL;
 	if (module)
 		*module = p->any_module;
@@ -369,12 +404,19 @@ static struct pyproc *known_proc(const struct pystack *p, pid_t pid)
 
 int pystack_has_trampolines(const struct pystack *p, pid_t pid)
 {
-	const struct pyproc *pp = known_proc(p, pid);
+	const struct pyproc *pp;
+	int has;
 
-	return pp && pp->off.minor >= 12;
+	if (!p)
+		return 0;
+	pthread_mutex_lock((pthread_mutex_t *)&p->lock);
+	pp = known_proc(p, pid);
+	has = pp && pp->off.minor >= 12;
+	pthread_mutex_unlock((pthread_mutex_t *)&p->lock);
+	return has;
 }
 
-int pystack_is_trampoline(struct pystack *p, pid_t pid, uint64_t pc)
+static int is_trampoline(struct pystack *p, pid_t pid, uint64_t pc)
 {
 	static const uint8_t shape[7] = { 0xff, 0xd1, 0x48, 0x83, 0xc4, 0x08, 0xc3 };
 	struct pyproc *pp = known_proc(p, pid);
@@ -390,14 +432,40 @@ int pystack_is_trampoline(struct pystack *p, pid_t pid, uint64_t pc)
 	return v == 1;
 }
 
-int pystack_known(const struct pystack *p, pid_t pid) { return known_proc(p, pid) != NULL; }
+int pystack_is_trampoline(struct pystack *p, pid_t pid, uint64_t pc)
+{
+	int is;
+
+	if (!p)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	is = is_trampoline(p, pid, pc);
+	pthread_mutex_unlock(&p->lock);
+	return is;
+}
+
+int pystack_known(const struct pystack *p, pid_t pid)
+{
+	int known;
+
+	if (!p)
+		return 0;
+	pthread_mutex_lock((pthread_mutex_t *)&p->lock);
+	known = known_proc(p, pid) != NULL;
+	pthread_mutex_unlock((pthread_mutex_t *)&p->lock);
+	return known;
+}
 
 void pystack_probe(struct pystack *p, pid_t pid)
 {
-	if (!p || pystack_known(p, pid))
+	if (!p)
 		return;
-	pystack_forget(p, pid); /* not Python when last looked: the file may make it so */
-	proc_of(p, pid);
+	pthread_mutex_lock(&p->lock);
+	if (!known_proc(p, pid)) {
+		forget(p, pid); /* not Python when last looked: the file may make it so */
+		proc_of(p, pid);
+	}
+	pthread_mutex_unlock(&p->lock);
 }
 
 size_t pystack_pack(const struct pystack_read *r, uint32_t *out, size_t max)
@@ -429,8 +497,14 @@ void pystack_unpack(const uint32_t *in, struct pystack_read *r)
 
 const char *pystack_version(struct pystack *p, pid_t pid, const char **module)
 {
-	const struct pyproc *pp = known_proc(p, pid);
+	const struct pyproc *pp;
 
+	if (!p)
+		return NULL;
+	pthread_mutex_lock(&p->lock);
+	pp = known_proc(p, pid);
+	pthread_mutex_unlock(&p->lock);
+	/* A process's version and module are set once, when it is found. */
 	if (pp && module)
 		*module = pp->module;
 	return pp ? pp->version : NULL;
@@ -596,19 +670,57 @@ static int code_head(const struct pyproc *pp, uint64_t addr, struct code_ent *e)
 	return 0;
 }
 
+/* The code object's names, kept under a new handle (a frame is made of it
+ * only when the analysis splices it: the frame table is not this thread's). */
 static uint32_t code_frame(struct pystack *p, struct pyproc *pp, const struct code_ent *e)
 {
 	char name[MAX_STR + 1], file[MAX_STR + 1];
 	const char *base;
+	struct pycode *c;
 
 	if (read_str(pp->pid, &pp->off, e->name, name) ||
-	    read_str(pp->pid, &pp->off, e->file, file))
+	    read_str(pp->pid, &pp->off, e->file, file) ||
+	    grow_array(&p->codes, &p->capcodes, p->ncodes + 1, sizeof(*p->codes)))
 		return U64MAP_NONE;
 	tame(name);
 	tame(file);
 	base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
-	return frametab_intern(p->frames, name, base[0] ? base : "[python]", file,
-			       e->line > 0 ? (unsigned)e->line : 0, FRAME_PYTHON);
+	c = &p->codes[p->ncodes];
+	c->name = strdup(name);
+	c->module = strdup(base[0] ? base : "[python]");
+	c->file = strdup(file);
+	c->line = e->line > 0 ? (unsigned)e->line : 0;
+	c->frame = U64MAP_NONE;
+	if (!c->name || !c->module || !c->file) {
+		free(c->name);
+		free(c->module);
+		free(c->file);
+		return U64MAP_NONE;
+	}
+	return (uint32_t)p->ncodes++;
+}
+
+void pystack_resolve(struct pystack *p, struct pystack_read *r)
+{
+	size_t kept[PYSTACK_MAX + 1], k = 0; /* KEPT[i]: frames kept before i */
+
+	pthread_mutex_lock(&p->lock);
+	for (size_t i = 0; i < r->n; i++) {
+		struct pycode *c = r->frames[i] < p->ncodes ? &p->codes[r->frames[i]] : NULL;
+
+		kept[i] = k;
+		if (c && c->frame == U64MAP_NONE)
+			c->frame =
+			    frametab_intern(p->frames, c->name, c->module, c->file, c->line, FRAME_PYTHON);
+		if (c && c->frame != U64MAP_NONE)
+			r->frames[k++] = c->frame;
+	}
+	pthread_mutex_unlock(&p->lock);
+	kept[r->n] = k;
+	/* a frame left out (no memory for it) shortens the run that held it */
+	for (size_t i = 0; i < r->nseg; i++)
+		r->seg_end[i] = kept[r->seg_end[i] <= r->n ? r->seg_end[i] : r->n];
+	r->n = k;
 }
 
 /* The frame of the code object at ADDR: cached, checked again when old. */
@@ -683,8 +795,8 @@ static void walk_frames(struct pystack *p, struct pyproc *pp, uint64_t frame, ui
 	end_segment(out);
 }
 
-int pystack_read(struct pystack *p, pid_t pid, pid_t tid, uint64_t sample_ns,
-		 struct pystack_read *out)
+static int read_stack(struct pystack *p, pid_t pid, pid_t tid, uint64_t sample_ns,
+		      struct pystack_read *out)
 {
 	struct pyproc *pp = proc_of(p, pid);
 	uint8_t b[BLOCK_MAX];
@@ -713,6 +825,17 @@ int pystack_read(struct pystack *p, pid_t pid, pid_t tid, uint64_t sample_ns,
 	p->st.lag_ms_sum += out->lag_ms;
 	p->st.samples++;
 	return 0;
+}
+
+int pystack_read(struct pystack *p, pid_t pid, pid_t tid, uint64_t sample_ns,
+		 struct pystack_read *out)
+{
+	int e;
+
+	pthread_mutex_lock(&p->lock);
+	e = read_stack(p, pid, tid, sample_ns, out);
+	pthread_mutex_unlock(&p->lock);
+	return e;
 }
 
 /* ---- thread names: sys.modules["threading"]._active[ident].name ---- */
@@ -904,7 +1027,10 @@ size_t pystack_thread_names(struct pystack *p,
 	pid_t tids[256];
 	struct names_ctx c = { p, idents, tids, 0, fn, arg, 0 };
 
-	for (size_t i = 0; p && i < p->nprocs; i++) {
+	if (!p)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	for (size_t i = 0; i < p->nprocs; i++) {
 		struct pyproc *pp = &p->procs[i];
 		uint64_t interp, threading, active;
 
@@ -923,6 +1049,7 @@ size_t pystack_thread_names(struct pystack *p,
 				  word(pp->pid, active + (uint64_t)pp->off.dict_values),
 				  pp->off.minor >= 13 ? 8 : 0, name_thread, &c);
 	}
+	pthread_mutex_unlock(&p->lock);
 	return c.named;
 }
 
@@ -934,29 +1061,12 @@ int pystack_is_eval(const struct frame *f)
 	       !strcmp(f->name, "_PyEval_EvalFrameDefault");
 }
 
-static uint32_t late_twin(struct pystack *p, uint32_t id)
-{
-	uint32_t t = u64map_get(&p->late_of, id);
-	const struct frame *f;
-	char name[MAX_STR + 16];
-
-	if (t != U64MAP_NONE)
-		return t;
-	f = frametab_get(p->frames, id);
-	snprintf(name, sizeof(name), "%s [late]", f->name);
-	t = frametab_intern(p->frames, name, f->module, f->file, f->line, FRAME_PYTHON);
-	if (t == U64MAP_NONE || u64map_put(&p->late_of, id, t))
-		return id;
-	return t;
-}
-
 size_t pystack_splice(struct pystack *p, uint32_t *frames, size_t n, size_t max,
 		      const struct pystack_read *py)
 {
 	size_t ev[PYSTACK_MAX], ne = 0, k = 0, matched;
 	uint32_t out[PYSTACK_MAX * 2];
 	const char *interp = NULL;
-	int late;
 
 	for (size_t i = 0; i < n && ne < PYSTACK_MAX; i++)
 		if (pystack_is_eval(frametab_get(p->frames, frames[i])))
@@ -964,13 +1074,21 @@ size_t pystack_splice(struct pystack *p, uint32_t *frames, size_t n, size_t max,
 	if (!ne || !py->nseg)
 		return n;
 	if (py->late) { /* long after the sample: the names would likely be wrong */
+		pthread_mutex_lock(&p->lock);
 		p->st.late++;
+		pthread_mutex_unlock(&p->lock);
 		return n;
 	}
 	interp = frametab_get(p->frames, frames[ev[0]])->module;
 	matched = ne < py->nseg ? ne : py->nseg;
-	late = ne != py->nseg;
-	p->st.mismatched += late;
+	/* The thread called or returned between the sample and the read: the
+	 * runs matched from the outermost are still the functions it ran. The
+	 * sample is counted; the names stay the functions' own. */
+	if (ne != py->nseg) {
+		pthread_mutex_lock(&p->lock);
+		p->st.mismatched++;
+		pthread_mutex_unlock(&p->lock);
+	}
 	/* Eval frame ev[ne-1-j] runs segment nseg-1-j, j < matched: the
 	 * innermost eval frames without a segment stay as they are. */
 	for (size_t i = 0, e = 0; i < n && k < sizeof(out) / sizeof(*out); i++) {
@@ -987,7 +1105,7 @@ size_t pystack_splice(struct pystack *p, uint32_t *frames, size_t n, size_t max,
 			seg = py->nseg - 1 - j;
 			for (size_t q = seg ? py->seg_end[seg - 1] : 0;
 			     q < py->seg_end[seg] && k < sizeof(out) / sizeof(*out); q++)
-				out[k++] = late ? late_twin(p, py->frames[q]) : py->frames[q];
+				out[k++] = py->frames[q];
 			continue;
 		}
 		/* between two Python runs: the interpreter's call plumbing */

@@ -229,6 +229,7 @@ static size_t python_frames(struct stackwalk *w, const struct perf_rec *r, uint3
 		return pystack_splice(w->py, leaf_first, n, STACKWALK_MAX, w->py_pre);
 	if (pystack_read(w->py, (pid_t)r->pid, (pid_t)r->tid, r->time, &py))
 		return n;
+	pystack_resolve(w->py, &py);
 	return pystack_splice(w->py, leaf_first, n, STACKWALK_MAX, &py);
 }
 

@@ -1,0 +1,79 @@
+/* collector — the thread that only empties the kernel's rings.
+ *
+ * Analysis (unwinding, symbols, the call tree, source lines, exports) can
+ * take tens or hundreds of milliseconds at a time, and on a busy machine
+ * the thread doing it gets a fraction of a core. Were it also the thread
+ * that empties the rings, they would overflow and the kernel would lose
+ * samples (as flametop did before, where `perf record`, which only copies,
+ * lost none). The collector copies each ring's records into a batch and
+ * hands batches to the analysis through a bounded recqueue; it also reads,
+ * at that moment, what cannot be read later: a Python sample's interpreter
+ * stack (pystack, behind its own lock) and a launched command's peak memory
+ * in its first half second. It never unwinds, symbolizes, touches the
+ * model, the disk or the network.
+ *
+ * A batch is handed over every PUSH_MS (or sooner when big), so analysis
+ * wakes at most ~100 times a second however often samples come. Where the
+ * queue is full, samples are dropped and counted; other records (mmap,
+ * comm, fork, exit, lost) are always kept, since the model needs them. */
+#ifndef FLAMETOP_COLLECTOR_H
+#define FLAMETOP_COLLECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "perf_ring.h"
+#include "pystack.h"
+#include "recqueue.h"
+
+#define COLLECTOR_NICE -10 /* the collector thread's nice value, where permitted */
+
+struct collector_source {
+	struct perf_ring *ring;
+	int fd; /* polled: readable when the ring has records */
+};
+
+struct collector_config {
+	const struct collector_source *src;
+	size_t nsrc;
+	uint64_t sample_type;
+	struct pystack *py; /* NULL: no Python frames read */
+	pid_t peek_pid;     /* > 0: a launched command, its peak memory read early */
+	int nice;           /* raise the thread to this nice value (0: leave it) */
+};
+
+struct collector_stats {
+	uint64_t records, samples; /* copied */
+	uint64_t queue_dropped;    /* samples dropped: the queue was full */
+	uint64_t oom;              /* samples not copied: out of memory */
+	uint64_t bad;              /* rings found corrupt */
+	uint64_t python_reads;     /* samples whose Python frames were read */
+	uint64_t hwm_kb, rss_kb;   /* the launched command's, read early (0: not read) */
+	int nice;                  /* the thread's nice value */
+	int raised;                /* it was raised (1), refused (-1), not asked (0) */
+	int running;
+};
+
+/* What waits for analysis, and how far behind it is (session_backlog). */
+struct collection_backlog {
+	uint64_t samples;                     /* collected, not yet analysed */
+	double lag_s;                         /* the age of the sample it reached */
+	size_t queue_bytes, queue_peak, queue_limit;
+	int collector_nice, collector_raised; /* as in struct collector_stats */
+};
+
+struct collector;
+
+/* Starts the thread over CFG's rings, into Q. NULL with a reason in ERR. */
+struct collector *collector_start(const struct collector_config *cfg, struct recqueue *q,
+				  char *err, size_t len);
+/* Asks it to stop: it empties the rings once more (the events must be
+ * disabled first, or the rings keep filling), hands over the last batch and
+ * ends. Returns once it has. */
+void collector_stop(struct collector *c);
+/* Stops it if running; frees it. NULL is fine. */
+void collector_free(struct collector *c);
+void collector_get_stats(struct collector *c, struct collector_stats *out);
+
+#endif
