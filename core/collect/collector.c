@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +213,7 @@ struct collector *collector_start(const struct collector_config *cfg, struct rec
 				  char *err, size_t len)
 {
 	struct collector *c = calloc(1, sizeof(*c));
+	sigset_t all, old;
 	int e;
 
 	if (!c || !(c->src = calloc(cfg->nsrc ? cfg->nsrc : 1, sizeof(*c->src))) ||
@@ -228,7 +230,13 @@ struct collector *collector_start(const struct collector_config *cfg, struct rec
 		goto out_free;
 	}
 	c->st.running = 1;
-	if ((e = pthread_create(&c->thread, NULL, run, c))) {
+	/* Signals (a stop, a resize) are the face's, on its own thread: its
+	 * poll is what they must interrupt. The thread starts with all blocked. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	e = pthread_create(&c->thread, NULL, run, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e) {
 		snprintf(err, len, "cannot start the collector thread: %s", strerror(e));
 		close(c->stop_fd);
 		goto out_free;
