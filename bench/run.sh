@@ -78,9 +78,9 @@ table() {
 	fi
 }
 
-# BENCH_PARTS: any of cpu, offcpu, churn, top, first, rss, screen (default:
+# BENCH_PARTS: any of cpu, offcpu, churn, top, first, rss, screen, loaded (default:
 # all; rss runs 10 minutes in full mode, 1 in quick mode).
-parts=${BENCH_PARTS:-cpu offcpu churn top first rss screen}
+parts=${BENCH_PARTS:-cpu offcpu churn top first rss screen loaded}
 part() { case " $parts " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 echo "flametop bench ($mode: median of $runs runs, 999 Hz)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
@@ -293,4 +293,69 @@ if part screen; then
 echo
 echo "screen (bench/redraw_bench: 100 000-node tree, 200x60, median ms; target <= 30 ms a redraw)"
 "$build/bench/redraw_bench" 100000 "$([ "$mode" = full ] && echo 200 || echo 50)"
+fi
+
+# A busy machine: one busy loop per CPU (and, beside it, a quiet machine);
+# CPython and node, attached (flametop and perf record on one process at the
+# same moment) and launched (one after the other). Kept and lost samples
+# beside perf's; flametop's late Python reads, how far behind its analysis
+# was, and the most its queue held.
+if part loaded && [ "$have_perf" = 1 ]; then
+py=$(ls -d ~/.pyenv/versions/3.11.*/bin/python3.11 2>/dev/null | tail -1)
+node=$(command -v node || true)
+ld_s=$([ "$mode" = full ] && echo 8 || echo 4)
+perf_kept_lost() { # perf.data -> "kept lost"
+	perf report -i "$1" --stats 2>/dev/null | awk '
+		/ SAMPLE events:/ { if ($3 > s) s = $3 }
+		/LOST_SAMPLES events:/ { l += $3 }
+		/^ *lost *:/ { l += $3 }
+		END { printf "%d %d", s, l }'
+}
+ft_row() { # yaml -> "kept lost late lag_s queue_mb"
+	/usr/bin/python3 - "$1" <<'EOF'
+import sys, yaml
+d = yaml.safe_load(open(sys.argv[1]))["scenario"]
+c, p = d["collection"], d.get("python_frames") or {}
+late = "%d/%d" % (p["late_samples"], p["samples"]) if p.get("samples") else "-"
+print(d["samples"], c["kernel_lost"] + c["queue_dropped"] + c["cut_at_stop"] + c["out_of_memory"],
+      late, "%.2f" % c["analysis_lag_max_s"], "%.1f" % c["queue_peak_mb"])
+EOF
+}
+loaded_row() { # LOAD TAG ATTACH(1/0) COMMAND...
+	local load=$1 tag=$2 attach=$3 loops=() tpid ppid f p
+	shift 3
+	if [ "$load" = busy ]; then
+		for _ in $(seq "$(nproc)"); do yes >/dev/null & loops+=($!); done
+	fi
+	if [ "$attach" = 1 ]; then
+		"$@" >/dev/null 2>&1 & tpid=$!
+		sleep 1
+		perf record -q -F 999 --call-graph dwarf -o "$tmp/ld.data" -p "$tpid" -- sleep "$ld_s" >/dev/null 2>&1 &
+		ppid=$!
+		"$ft" record -q -F 999 -p "$tpid" -d "$ld_s" -o "$tmp/ld.yaml" 2>/dev/null
+		wait "$ppid" 2>/dev/null || true
+		kill "$tpid" 2>/dev/null; wait "$tpid" 2>/dev/null || true
+	else
+		"$ft" record -q -F 999 -o "$tmp/ld.yaml" -- "$@" >/dev/null 2>&1
+		perf record -q -F 999 --call-graph dwarf -o "$tmp/ld.data" -- "$@" >/dev/null 2>&1
+	fi
+	[ ${#loops[@]} -eq 0 ] || { kill "${loops[@]}"; wait "${loops[@]}" 2>/dev/null || true; }
+	f=$(ft_row "$tmp/ld.yaml")
+	p=$(perf_kept_lost "$tmp/ld.data")
+	printf '%-6s %-20s %8s %7s %9s %7s %8s   %8s %7s\n' "$load" "$tag" $f $p
+}
+echo
+echo "a busy machine: flametop and perf record, 999 Hz DWARF, ${ld_s} s attached"
+printf '%-6s %-20s %8s %7s %9s %7s %8s   %8s %7s\n' load target kept lost "py late" "lag s" "queue MB" "perf kept" "lost"
+for load in busy quiet; do
+	if [ -n "$py" ]; then
+		loaded_row "$load" "CPython attached" 1 "$py" tests/workloads/pysplit.py forever
+		loaded_row "$load" "CPython launched" 0 "$py" tests/workloads/pysplit.py 60
+		loaded_row "$load" "CPython pool launched" 0 "$py" tests/workloads/pypool.py 60
+	fi
+	if [ -n "$node" ]; then
+		loaded_row "$load" "node attached" 1 "$node" tests/workloads/hot.js 30
+		loaded_row "$load" "node launched" 0 "$node" tests/workloads/hot.js 4
+	fi
+done
 fi

@@ -318,6 +318,8 @@ out_free:
 	return NULL;
 }
 
+static void disable_sampler(void *arg) { sampler_disable(arg); }
+
 /* The collector thread over every ring (include/collector.h). */
 static int start_collector(struct session *s, char *err, size_t len)
 {
@@ -328,7 +330,12 @@ static int start_collector(struct session *s, char *err, size_t len)
 				       .sample_type = sampler_sample_type(s->sampler),
 				       .py = s->py,
 				       .peek_pid = s->cfg.argv ? s->target.pid : 0,
-				       .nice = s->cfg.collector_nice };
+				       .nice = s->cfg.collector_nice,
+				       .stop_at_ns = s->cfg.duration_s > 0
+							 ? s->start_ns + (uint64_t)(s->cfg.duration_s * 1e9)
+							 : 0,
+				       .disable = disable_sampler,
+				       .disable_arg = s->sampler };
 
 	if (!src) {
 		snprintf(err, len, "out of memory");
@@ -386,7 +393,12 @@ int session_poll(struct session *s, int timeout_ms)
 	/* Batches still waiting from the last turn: no sleeping. */
 	if (timeout_ms > 0 && !s->cur)
 		poll(fds, n, timeout_ms);
-	analyse_until(s, mono_ns() + POLL_WORK_NS);
+	if (!analyse_until(s, mono_ns() + POLL_WORK_NS) && s->analysed_time) {
+		double lag = (double)(mono_ns() - s->analysed_time) / 1e9;
+
+		if (lag > s->lag_max_s)
+			s->lag_max_s = lag;
+	}
 	take_collector_stats(s);
 	sym_poll_fetches(s->sym);
 	if (s->start_ns && !s->stop_ns && mono_ns() >= s->next_tick_ns) {
@@ -418,13 +430,26 @@ size_t session_pollfds(const struct session *s, struct pollfd *fds, size_t max)
 
 void session_stop(struct session *s)
 {
+	struct collector_stats st;
+
 	if (s->stop_ns)
 		return;
 	s->stop_ns = mono_ns();
-	sampler_disable(s->sampler);
-	/* It empties the rings once more, hands that over and ends. */
+	/* It disables the events (it may have already: -d, a signal), empties
+	 * the rings once more, hands that over and ends. */
 	collector_stop(s->collector);
+	sampler_disable(s->sampler);
 	take_collector_stats(s);
+	if (s->collector) {
+		collector_get_stats(s->collector, &st);
+		if (st.stopped_ns && st.stopped_ns < s->stop_ns)
+			s->stop_ns = st.stopped_ns;
+	}
+}
+
+int session_stop_fd(const struct session *s)
+{
+	return s->collector ? collector_stop_fd(s->collector) : -1;
 }
 
 int session_analyse(struct session *s, uint64_t budget_ns)
@@ -452,6 +477,7 @@ void session_backlog(const struct session *s, struct collection_backlog *out)
 		out->lag_s = (double)((s->stop_ns ? s->stop_ns : now) - s->analysed_time) / 1e9;
 	if (out->lag_s < 0)
 		out->lag_s = 0;
+	out->lag_max_s = s->lag_max_s;
 	out->collector_nice = s->collector_nice;
 	out->collector_raised = s->collector_raised;
 }
@@ -480,6 +506,10 @@ void session_finish(struct session *s)
 	/* Everything taken is analysed (a face that shows progress, and lets
 	 * a second signal cut it, has done so already). */
 	analyse_until(s, UINT64_MAX);
+	/* Nothing more comes: processes that exited are done with (a process
+	 * is otherwise kept for two batches after its exit record). */
+	sym_reap(s->sym);
+	sym_reap(s->sym);
 	tick(s);
 	target_terminate(&s->target);
 	target_poll(&s->target);

@@ -33,6 +33,7 @@ struct session {
 	struct batch *cur;            /* the batch being analysed */
 	uint64_t analysed_time;       /* the last record analysed was taken then */
 	int collector_nice, collector_raised;
+	double lag_max_s;             /* the analysis was this far behind, at most */
 	unsigned long long cpu_ticks0, steal0; /* the machine's at the start */
 	int have_ticks0;
 	uint64_t polled_ns;        /* the target was last read */

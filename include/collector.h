@@ -41,6 +41,13 @@ struct collector_config {
 	struct pystack *py; /* NULL: no Python frames read */
 	pid_t peek_pid;     /* > 0: a launched command, its peak memory read early */
 	int nice;           /* raise the thread to this nice value (0: leave it) */
+	/* Stopping sampling is the collector's too: at STOP_AT_NS (monotonic;
+	 * 0: none) or when its stop descriptor is written (a signal handler
+	 * may), it calls DISABLE(DISABLE_ARG) at once — the thread that runs
+	 * at a raised priority, not the analysis that may be starved. */
+	uint64_t stop_at_ns;
+	void (*disable)(void *arg);
+	void *disable_arg;
 };
 
 struct collector_stats {
@@ -52,6 +59,7 @@ struct collector_stats {
 	uint64_t hwm_kb, rss_kb;   /* the launched command's, read early (0: not read) */
 	int nice;                  /* the thread's nice value */
 	int raised;                /* it was raised (1), refused (-1), not asked (0) */
+	uint64_t stopped_ns;       /* it disabled the events then (0: not yet) */
 	int running;
 };
 
@@ -59,6 +67,7 @@ struct collector_stats {
 struct collection_backlog {
 	uint64_t samples;                     /* collected, not yet analysed */
 	double lag_s;                         /* the age of the sample it reached */
+	double lag_max_s;                     /* the most it was behind, at a poll */
 	size_t queue_bytes, queue_peak, queue_limit;
 	int collector_nice, collector_raised; /* as in struct collector_stats */
 };
@@ -72,6 +81,9 @@ struct collector *collector_start(const struct collector_config *cfg, struct rec
  * disabled first, or the rings keep filling), hands over the last batch and
  * ends. Returns once it has. */
 void collector_stop(struct collector *c);
+/* Written to (8 bytes, any value: write(2) is async-signal-safe), it
+ * stops sampling as collector_stop does, without waiting. */
+int collector_stop_fd(const struct collector *c);
 /* Stops it if running; frees it. NULL is fine. */
 void collector_free(struct collector *c);
 void collector_get_stats(struct collector *c, struct collector_stats *out);

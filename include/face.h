@@ -14,6 +14,9 @@ void face_catch_signals(void);
 /* The signal that asked to stop, or 0; how many came. */
 int face_stop_signal(void);
 int face_stop_count(void);
+/* From now on a stop signal also writes to FD (session_stop_fd): sampling
+ * stops at once, whatever the face's thread is doing. -1: no longer. */
+void face_stop_sampling_on_signal(int fd);
 /* Stops sampling and analyses everything collected, saying how far it is
  * on stderr when it takes over half a second; one more stop signal drops
  * the rest (counted as cut at the stop, and said). */

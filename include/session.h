@@ -54,6 +54,7 @@ struct session_config {
 	const char *debuginfod_urls; /* debug files of stripped modules from there (NULL: not) */
 	unsigned queue_mb;  /* records waiting for analysis, at most (0: RECQUEUE_DEFAULT_MB) */
 	int collector_nice; /* the collector thread's nice value where permitted (0: as is) */
+	double duration_s;  /* > 0: sampling stops this long after the start (-d) */
 };
 
 #define SESSION_SYMBOL_MB 512 /* the default budget for symbol data */
@@ -80,6 +81,9 @@ size_t session_pollfds(const struct session *s, struct pollfd *fds, size_t max);
 /* Stops sampling (at once: the events are disabled, the collector takes
  * what the rings hold and ends); what was collected waits for analysis. */
 void session_stop(struct session *s);
+/* A descriptor that stops sampling when written to (8 bytes; from a signal
+ * handler too), or -1 before session_start. */
+int session_stop_fd(const struct session *s);
 /* Analyses what waits for at most BUDGET_NS. Returns 1 when nothing does. */
 int session_analyse(struct session *s, uint64_t budget_ns);
 /* What waits for analysis, and how far behind it is. */

@@ -709,6 +709,7 @@ void cli_session_config(const struct cli_options *o, struct session_config *cfg)
 	cfg->stack_bytes = o->stack_bytes;
 	cfg->symbol_mb = o->symbol_mb;
 	cfg->queue_mb = o->queue_mb;
+	cfg->duration_s = o->duration_s;
 	cfg->collector_nice = o->collector_nice_set ? o->collector_nice : COLLECTOR_NICE;
 	cfg->keep_addresses = o->keep_addresses;
 	cfg->unwinder = unwinder_find(o->unwinder);

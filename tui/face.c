@@ -9,14 +9,26 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-static volatile sig_atomic_t stop_signal, stop_count;
+static volatile sig_atomic_t stop_signal, stop_count, stop_fd = -1;
 
 static void on_signal(int sig)
 {
+	uint64_t one = 1;
+	int saved = errno;
+
 	stop_signal = sig;
 	stop_count++;
+	/* Sampling stops now, on the collector's thread, whatever this one
+	 * is doing (write is async-signal-safe). */
+	if (stop_fd >= 0 && write(stop_fd, &one, sizeof(one)) < 0) {
+		/* an eventfd far from full */
+	}
+	errno = saved;
 }
+
+void face_stop_sampling_on_signal(int fd) { stop_fd = fd; }
 
 void face_catch_signals(void)
 {
@@ -55,7 +67,8 @@ int face_progress_line(const struct session *s, uint64_t total, char *buf, size_
 void face_analyse_rest(struct session *s)
 {
 	struct collection_backlog b;
-	int signals = face_stop_count();
+	/* Stopped by a signal: the next one cuts (it may have come already). */
+	int signals = face_stop_count() ? 1 : 0;
 	uint64_t start = now_ms(), said = 0;
 	char line[128];
 

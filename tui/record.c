@@ -252,9 +252,11 @@ int record_run(const struct cli_options *o)
 		push_free(push);
 		return 1;
 	}
+	face_stop_sampling_on_signal(session_stop_fd(s));
 	announce(s, o);
 	sample_loop(s, o, push);
 	rc = finish(s, o, &lg, base, push);
+	face_stop_sampling_on_signal(-1);
 	session_free(s);
 	ledger_fini(&lg);
 	drop_base(base);

@@ -101,7 +101,8 @@ static int read_keys(struct loop *l)
 static void analyse_on_screen(struct loop *l)
 {
 	struct collection_backlog b;
-	int signals = face_stop_count();
+	/* Stopped by a signal: the next one cuts (it may have come already). */
+	int signals = face_stop_count() ? 1 : 0;
 	char line[128];
 
 	session_stop(l->s);
@@ -219,12 +220,15 @@ static struct session *open_session(const struct cli_options *o, int outfd, char
 
 	cli_session_config(o, &cfg);
 	cfg.child_out_fd = outfd;
+	cfg.duration_s = 0; /* the screen runs until q */
 	s = session_open(&cfg, err, len);
 
 	if (s && session_start(s, err, len)) {
 		session_free(s);
 		return NULL;
 	}
+	if (s)
+		face_stop_sampling_on_signal(session_stop_fd(s));
 	return s;
 }
 
@@ -278,6 +282,7 @@ int top_run(const struct cli_options *o)
 	if (screen_init(err, sizeof(err)) || app_init(&l->app, l->s, session_profile(l->s))) {
 		screen_fini();
 		fprintf(stderr, "flametop: %s\n", err[0] ? err : "out of memory");
+		face_stop_sampling_on_signal(-1);
 		session_free(l->s);
 		ledger_fini(&loaded);
 		app_base_free(&base);
@@ -309,6 +314,7 @@ int top_run(const struct cli_options *o)
 	rc = write_exports(l, o);
 	app_fini(&l->app);
 	surf_free(&l->surf);
+	face_stop_sampling_on_signal(-1);
 	session_free(l->s);
 	free(l);
 	if (logpath[0]) {

@@ -162,12 +162,37 @@ static int timeout_ms(const struct collector *c, uint64_t now)
 {
 	uint64_t due;
 
+	int ms;
+
 	if (c->cfg.peek_pid > 0 && now - c->start_ns < PEEK_FOR_NS)
-		return (int)(PEEK_NS / 1000000);
-	if (!c->cur->n)
-		return 100; /* nothing held: the rings' wake-ups say when */
-	due = c->cur_since + PUSH_NS;
-	return due > now ? (int)((due - now + 999999) / 1000000) : 0;
+		ms = (int)(PEEK_NS / 1000000);
+	else if (!c->cur->n)
+		ms = 100; /* nothing held: the rings' wake-ups say when */
+	else if ((due = c->cur_since + PUSH_NS) > now)
+		ms = (int)((due - now + 999999) / 1000000);
+	else
+		ms = 0;
+	if (c->cfg.stop_at_ns) {
+		int left = c->cfg.stop_at_ns > now
+				   ? (int)((c->cfg.stop_at_ns - now + 999999) / 1000000)
+				   : 0;
+
+		ms = left < ms ? left : ms;
+	}
+	return ms;
+}
+
+/* Sampling ends now: the events are disabled by this thread. */
+static void disable_events(struct collector *c)
+{
+	uint64_t now;
+
+	if (c->cfg.disable)
+		c->cfg.disable(c->cfg.disable_arg);
+	now = mono_ns();
+	pthread_mutex_lock(&c->lock);
+	c->st.stopped_ns = now;
+	pthread_mutex_unlock(&c->lock);
 }
 
 static void *run(void *arg)
@@ -192,13 +217,16 @@ static void *run(void *arg)
 		}
 		if (read(c->stop_fd, &v, sizeof(v)) == sizeof(v))
 			break;
+		if (c->cfg.stop_at_ns && mono_ns() >= c->cfg.stop_at_ns)
+			break;
 		pass(c, DRAIN_MAX_BYTES);
 		now = mono_ns();
 		peek(c, now);
 		if (c->cur->n && (now - c->cur_since >= PUSH_NS || batch_bytes(c->cur) >= PUSH_BYTES))
 			hand_over(c);
 	}
-	/* Stopped: the events are off; what the rings hold is taken whole. */
+	/* Stopped: the events go off; what the rings hold is taken whole. */
+	disable_events(c);
 	while (pass(c, DRAIN_MAX_BYTES))
 		hand_over(c);
 	hand_over(c);
@@ -266,6 +294,8 @@ void collector_stop(struct collector *c)
 	pthread_join(c->thread, NULL);
 	c->started = 0;
 }
+
+int collector_stop_fd(const struct collector *c) { return c->stop_fd; }
 
 void collector_free(struct collector *c)
 {

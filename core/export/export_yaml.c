@@ -471,6 +471,7 @@ static void write_collection(struct yctx *c)
 	yw_kuint(w, "out_of_memory", p->dropped);
 	yw_knum(w, "queue_limit_mb", (double)b->queue_limit / 1048576.0, 1);
 	yw_knum(w, "queue_peak_mb", (double)b->queue_peak / 1048576.0, 1);
+	yw_knum(w, "analysis_lag_max_s", b->lag_max_s, 3);
 	yw_kint(w, "collector_nice", b->collector_nice);
 	yw_kbool(w, "collector_raised", b->collector_raised > 0);
 	yw_end_map(w);
