@@ -332,11 +332,11 @@ loaded_row() { # LOAD TAG ATTACH(1/0) COMMAND...
 		sleep 1
 		perf record -q -F 999 --call-graph dwarf -o "$tmp/ld.data" -p "$tpid" -- sleep "$ld_s" >/dev/null 2>&1 &
 		ppid=$!
-		"$ft" record -q -F 999 -p "$tpid" -d "$ld_s" -o "$tmp/ld.yaml" 2>/dev/null
+		"$ft" record -q -F 999 ${ft_extra:-} -p "$tpid" -d "$ld_s" -o "$tmp/ld.yaml" 2>/dev/null
 		wait "$ppid" 2>/dev/null || true
 		kill "$tpid" 2>/dev/null; wait "$tpid" 2>/dev/null || true
 	else
-		"$ft" record -q -F 999 -o "$tmp/ld.yaml" -- "$@" >/dev/null 2>&1
+		"$ft" record -q -F 999 ${ft_extra:-} -o "$tmp/ld.yaml" -- "$@" >/dev/null 2>&1
 		perf record -q -F 999 --call-graph dwarf -o "$tmp/ld.data" -- "$@" >/dev/null 2>&1
 	fi
 	[ ${#loops[@]} -eq 0 ] || { kill "${loops[@]}"; wait "${loops[@]}" 2>/dev/null || true; }
@@ -352,6 +352,8 @@ for load in busy quiet; do
 		loaded_row "$load" "CPython attached" 1 "$py" tests/workloads/pysplit.py forever
 		loaded_row "$load" "CPython launched" 0 "$py" tests/workloads/pysplit.py 60
 		loaded_row "$load" "CPython pool launched" 0 "$py" tests/workloads/pypool.py 60
+		# the collector at flametop's own priority: what nice -10 buys
+		ft_extra="--collector-nice 0" loaded_row "$load" "CPython att. nice 0" 1 "$py" tests/workloads/pysplit.py forever
 	fi
 	if [ -n "$node" ]; then
 		loaded_row "$load" "node attached" 1 "$node" tests/workloads/hot.js 30

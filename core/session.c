@@ -25,7 +25,7 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-#define LINES_NS     20000000ull  /* a refresh reads source lines for at most this long */
+#define LINES_NS     20000000ull /* a refresh reads source lines for at most this long */
 #define POLL_WORK_NS 50000000ull /* one poll analyses at most this long: a stop is seen soon */
 
 /* What the collector counted, into the profile and the target. */
@@ -51,8 +51,7 @@ static void take_collector_stats(struct session *s)
 }
 
 /* One record of a batch into the model, with its Python frames. */
-static void analyse_record(struct session *s, const struct perf_event_header *h,
-			   const uint32_t *py)
+static void analyse_record(struct session *s, const struct perf_event_header *h, const uint32_t *py)
 {
 	struct perf_rec r;
 	int e = perf_rec_decode(h, sampler_sample_type(s->sampler), &r);
@@ -331,9 +330,10 @@ static int start_collector(struct session *s, char *err, size_t len)
 				       .py = s->py,
 				       .peek_pid = s->cfg.argv ? s->target.pid : 0,
 				       .nice = s->cfg.collector_nice,
-				       .stop_at_ns = s->cfg.duration_s > 0
-							 ? s->start_ns + (uint64_t)(s->cfg.duration_s * 1e9)
-							 : 0,
+				       .stop_at_ns =
+					   s->cfg.duration_s > 0
+					       ? s->start_ns + (uint64_t)(s->cfg.duration_s * 1e9)
+					       : 0,
 				       .disable = disable_sampler,
 				       .disable_arg = s->sampler };
 

@@ -30,8 +30,8 @@ struct batch {
 	size_t pos;   /* the next record to process */
 	uint32_t *py; /* packed Python reads (pystack_pack) */
 	size_t npy, cappy;
-	uint64_t samples; /* SAMPLE records held */
-	uint64_t oom;     /* samples that could not be copied (out of memory) */
+	uint64_t samples;   /* SAMPLE records held */
+	uint64_t oom;       /* samples that could not be copied (out of memory) */
 	struct batch *next; /* in a queue */
 };
 

@@ -33,10 +33,10 @@ struct cli_options {
 	unsigned stack_bytes;    /* dwarf,N (0: the default) */
 	const char *unwinder;    /* "libdw" or "libunwind" */
 	int no_hybrid;
-	unsigned symbol_mb; /* --symbol-mb (0: the default) */
-	unsigned queue_mb;  /* --queue-mb (0: the default) */
+	unsigned symbol_mb;                     /* --symbol-mb (0: the default) */
+	unsigned queue_mb;                      /* --queue-mb (0: the default) */
 	int collector_nice, collector_nice_set; /* --collector-nice */
-	int keep_addresses; /* --addresses */
+	int keep_addresses;                     /* --addresses */
 	int no_gpu;
 	int no_python; /* --no-python: interpreter frames stay as they are */
 	int wall;      /* --wall: shares of wall time (on- and off-CPU) */

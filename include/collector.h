@@ -65,9 +65,9 @@ struct collector_stats {
 
 /* What waits for analysis, and how far behind it is (session_backlog). */
 struct collection_backlog {
-	uint64_t samples;                     /* collected, not yet analysed */
-	double lag_s;                         /* the age of the sample it reached */
-	double lag_max_s;                     /* the most it was behind, at a poll */
+	uint64_t samples; /* collected, not yet analysed */
+	double lag_s;     /* the age of the sample it reached */
+	double lag_max_s; /* the most it was behind, at a poll */
 	size_t queue_bytes, queue_peak, queue_limit;
 	int collector_nice, collector_raised; /* as in struct collector_stats */
 };
@@ -75,8 +75,8 @@ struct collection_backlog {
 struct collector;
 
 /* Starts the thread over CFG's rings, into Q. NULL with a reason in ERR. */
-struct collector *collector_start(const struct collector_config *cfg, struct recqueue *q,
-				  char *err, size_t len);
+struct collector *collector_start(const struct collector_config *cfg, struct recqueue *q, char *err,
+				  size_t len);
 /* Asks it to stop: it empties the rings once more (the events must be
  * disabled first, or the rings keep filling), hands over the last batch and
  * ends. Returns once it has. */

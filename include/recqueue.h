@@ -18,11 +18,11 @@
 #define RECQUEUE_DEFAULT_MB 256 /* --queue-mb's default: see docs/benchmarks.md */
 
 struct recqueue_stats {
-	size_t limit;            /* bytes */
-	size_t bytes, peak;      /* held now, at most */
-	size_t waiting;          /* batches pushed and not yet popped */
+	size_t limit;             /* bytes */
+	size_t bytes, peak;       /* held now, at most */
+	size_t waiting;           /* batches pushed and not yet popped */
 	uint64_t waiting_samples; /* their samples */
-	uint64_t pushed;         /* batches, all told */
+	uint64_t pushed;          /* batches, all told */
 };
 
 struct recqueue;

@@ -60,8 +60,8 @@ int face_progress_line(const struct session *s, uint64_t total, char *buf, size_
 
 	session_backlog(s, &b);
 	done = total > b.samples ? total - b.samples : 0;
-	return snprintf(buf, len, "analysing %llu samples … %.0f %%",
-			(unsigned long long)total, total ? 100.0 * (double)done / (double)total : 100.0);
+	return snprintf(buf, len, "analysing %llu samples … %.0f %%", (unsigned long long)total,
+			total ? 100.0 * (double)done / (double)total : 100.0);
 }
 
 void face_analyse_rest(struct session *s)

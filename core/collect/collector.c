@@ -17,10 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PUSH_NS         10000000ull /* a batch is handed over at least this often */
-#define PUSH_BYTES      (4u << 20)  /* ... or once it holds this much */
-#define DRAIN_MAX_BYTES (8u << 20)  /* per ring per pass: every ring gets its turn */
-#define PEEK_NS         10000000ull /* a launched command's memory, read this often ... */
+#define PUSH_NS         10000000ull  /* a batch is handed over at least this often */
+#define PUSH_BYTES      (4u << 20)   /* ... or once it holds this much */
+#define DRAIN_MAX_BYTES (8u << 20)   /* per ring per pass: every ring gets its turn */
+#define PEEK_NS         10000000ull  /* a launched command's memory, read this often ... */
 #define PEEK_FOR_NS     500000000ull /* ... in its first half second */
 
 struct collector {
@@ -174,8 +174,8 @@ static int timeout_ms(const struct collector *c, uint64_t now)
 		ms = 0;
 	if (c->cfg.stop_at_ns) {
 		int left = c->cfg.stop_at_ns > now
-				   ? (int)((c->cfg.stop_at_ns - now + 999999) / 1000000)
-				   : 0;
+			       ? (int)((c->cfg.stop_at_ns - now + 999999) / 1000000)
+			       : 0;
 
 		ms = left < ms ? left : ms;
 	}
@@ -222,7 +222,8 @@ static void *run(void *arg)
 		pass(c, DRAIN_MAX_BYTES);
 		now = mono_ns();
 		peek(c, now);
-		if (c->cur->n && (now - c->cur_since >= PUSH_NS || batch_bytes(c->cur) >= PUSH_BYTES))
+		if (c->cur->n &&
+		    (now - c->cur_since >= PUSH_NS || batch_bytes(c->cur) >= PUSH_BYTES))
 			hand_over(c);
 	}
 	/* Stopped: the events go off; what the rings hold is taken whole. */
@@ -237,8 +238,8 @@ static void *run(void *arg)
 	return NULL;
 }
 
-struct collector *collector_start(const struct collector_config *cfg, struct recqueue *q,
-				  char *err, size_t len)
+struct collector *collector_start(const struct collector_config *cfg, struct recqueue *q, char *err,
+				  size_t len)
 {
 	struct collector *c = calloc(1, sizeof(*c));
 	sigset_t all, old;

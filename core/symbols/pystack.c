@@ -66,7 +66,7 @@ struct pystack {
 	size_t nprocs, capprocs;
 	struct pycode *codes; /* what a read's frames[] index */
 	size_t ncodes, capcodes;
-	long glibc_tid_off;    /* struct pthread: where the kernel tid is (3.9, 3.10) */
+	long glibc_tid_off; /* struct pthread: where the kernel tid is (3.9, 3.10) */
 	char any_version[16], any_module[256]; /* the first CPython found */
 	struct pystack_stats st;
 };
@@ -710,8 +710,8 @@ void pystack_resolve(struct pystack *p, struct pystack_read *r)
 
 		kept[i] = k;
 		if (c && c->frame == U64MAP_NONE)
-			c->frame =
-			    frametab_intern(p->frames, c->name, c->module, c->file, c->line, FRAME_PYTHON);
+			c->frame = frametab_intern(p->frames, c->name, c->module, c->file, c->line,
+						   FRAME_PYTHON);
 		if (c && c->frame != U64MAP_NONE)
 			r->frames[k++] = c->frame;
 	}

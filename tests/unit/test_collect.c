@@ -35,16 +35,16 @@ struct comm_rec {
 
 static struct sample_rec sample(uint32_t tid, uint64_t time)
 {
-	return (struct sample_rec){ { PERF_RECORD_SAMPLE, 0, sizeof(struct sample_rec) },
-				    7,
-				    tid,
-				    time };
+	return (struct sample_rec){
+		{ PERF_RECORD_SAMPLE, 0, sizeof(struct sample_rec) }, 7, tid, time
+	};
 }
 
 static struct comm_rec comm(uint32_t tid, uint64_t time)
 {
-	struct comm_rec c = { { PERF_RECORD_COMM, 0, sizeof(struct comm_rec) }, 7, tid, "w", 7,
-			      tid, time };
+	struct comm_rec c = {
+		{ PERF_RECORD_COMM, 0, sizeof(struct comm_rec) }, 7, tid, "w", 7, tid, time
+	};
 
 	return c;
 }
@@ -197,7 +197,8 @@ static void collector_drops_samples_past_the_bound_and_keeps_the_rest(void **sta
 {
 	struct fake_ring r[2];
 	struct collector_source src[2];
-	struct recqueue *q = recqueue_new(40 * (sizeof(struct sample_rec) + sizeof(struct batch_ent)));
+	struct recqueue *q =
+	    recqueue_new(40 * (sizeof(struct sample_rec) + sizeof(struct batch_ent)));
 	struct collector_config cfg = { src, 2, ST, NULL, 0, 0 };
 	struct collector_stats st;
 	struct collector *c;

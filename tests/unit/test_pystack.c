@@ -215,8 +215,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(each_eval_frame_gives_way_to_its_python_run, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(runs_that_do_not_line_up_keep_their_names_and_are_counted, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(
+		    runs_that_do_not_line_up_keep_their_names_and_are_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_read_long_after_the_sample_is_not_used, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(a_stack_without_the_interpreter_is_untouched, setup,
