@@ -31,7 +31,7 @@ DEB_BUILD := gcc make pkg-config libncurses-dev libdw-dev libelf-dev libunwind-d
              libyaml-dev libpfm4-dev zlib1g-dev g++ libprotobuf-c-dev protobuf-c-compiler \
              libdebuginfod-dev libcurl4-openssl-dev
 DEB_TEST  := libcmocka-dev python3-pytest python3-yaml tmux linux-perf clang golang-go \
-             libclang-rt-14-dev valgrind time debuginfod clang-format
+             libclang-rt-14-dev valgrind time debuginfod clang-format nodejs
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
 # pkg-config module -> Debian package, for the probe's install hint.

@@ -13,8 +13,11 @@ import pytest
 
 from conftest import FLAMETOP, ROOT, load_yaml, share_tolerance, workload
 
+# pyenv's CPython 3.11 (symbols, no frame pointers) where the machine has it,
+# else Debian's (stripped; `_PyRuntime` is exported): python3 comes with the
+# test tools' own packages.
 PYTHON = max(__import__("glob").glob(os.path.expanduser("~/.pyenv/versions/3.11.*/bin/python3.11")),
-             default=None)
+             default=None) or shutil.which("python3.11")
 PYSPLIT = ROOT / "tests" / "workloads" / "pysplit.py"
 PYPOOL = ROOT / "tests" / "workloads" / "pypool.py"
 HOTJS = ROOT / "tests" / "workloads" / "hot.js"
@@ -103,14 +106,14 @@ def assert_python_on_time(doc):
 
 
 def test_cpython_attached_keeps_what_perf_keeps(tmp_path, busy):
-    doc, _, perf = attached_beside_perf(tmp_path, [need(PYTHON, "CPython 3.11 (pyenv)"),
+    doc, _, perf = attached_beside_perf(tmp_path, [need(PYTHON, "CPython 3.11"),
                                                    PYSPLIT, "forever"])
     assert_keeps_what_perf_keeps(doc, perf)
     assert_python_on_time(doc)
 
 
 def test_cpython_launched_loses_nothing_and_reads_on_time(tmp_path, busy):
-    doc, _, _ = flametop_record(tmp_path, "--", need(PYTHON, "CPython 3.11 (pyenv)"),
+    doc, _, _ = flametop_record(tmp_path, "--", need(PYTHON, "CPython 3.11"),
                                 PYSPLIT, "60")
     perf = perf_record(tmp_path / "perf.data", PYTHON, PYSPLIT, "60")
     perf.wait(timeout=120)
@@ -148,7 +151,7 @@ def pool_shares(folded):
 
 
 def test_thread_pool_workers_python_functions_follow_their_split(tmp_path, busy):
-    doc, folded, _ = flametop_record(tmp_path, "--", need(PYTHON, "CPython 3.11 (pyenv)"),
+    doc, folded, _ = flametop_record(tmp_path, "--", need(PYTHON, "CPython 3.11"),
                                      PYPOOL, "60")
     got, total = pool_shares(folded)
     assert total >= 500, (total, doc["scenario"]["python_frames"])

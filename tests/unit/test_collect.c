@@ -199,7 +199,7 @@ static void collector_drops_samples_past_the_bound_and_keeps_the_rest(void **sta
 	struct collector_source src[2];
 	struct recqueue *q =
 	    recqueue_new(40 * (sizeof(struct sample_rec) + sizeof(struct batch_ent)));
-	struct collector_config cfg = { src, 2, ST, NULL, 0, 0 };
+	struct collector_config cfg = { .src = src, .nsrc = 2, .sample_type = ST };
 	struct collector_stats st;
 	struct collector *c;
 	struct batch *b;
@@ -264,7 +264,7 @@ static void collector_hands_over_everything_while_running(void **state)
 	struct fake_ring r;
 	struct collector_source src;
 	struct recqueue *q = recqueue_new(0);
-	struct collector_config cfg = { &src, 1, ST, NULL, 0, 0 };
+	struct collector_config cfg = { .src = &src, .nsrc = 1, .sample_type = ST };
 	struct collector_stats st;
 	struct collector *c;
 	struct batch *b;
