@@ -536,7 +536,12 @@ int session_fetch_progress(const struct session *s, char *buf, size_t len)
 	return s->sym && sym_fetch_progress(s->sym, buf, len);
 }
 
-const char *session_take_note(struct session *s) { return s->sym ? sym_fetch_note(s->sym) : NULL; }
+const char *session_take_note(struct session *s)
+{
+	if (pystack_take_note(s->py, s->note, sizeof(s->note)))
+		return s->note;
+	return s->sym ? sym_fetch_note(s->sym) : NULL;
+}
 
 const struct session_config *session_config(const struct session *s) { return &s->cfg; }
 const struct target *session_target(const struct session *s) { return &s->target; }

@@ -91,6 +91,7 @@ struct pystack_stats {
 	uint64_t mismatched; /* ... not lining up with the native stack (used, outermost first) */
 	uint64_t failed;     /* ... that could not be read (a thread without state, an exit) */
 	uint64_t code_reads; /* code objects read (cache misses and checks) */
+	uint64_t refused;    /* processes whose struct offsets were out of range: not read */
 	double lag_ms_sum;   /* sample to read, over SAMPLES */
 };
 
@@ -146,6 +147,9 @@ const char *pystack_any_version(const struct pystack *p, const char **module);
 /* PID exited or ran exec: what was known of it goes. */
 void pystack_forget(struct pystack *p, pid_t pid);
 const struct pystack_stats *pystack_stats(const struct pystack *p);
+/* A line worth saying once (a process whose offsets are out of range) into
+ * BUF; returns 0 when there is none. */
+int pystack_take_note(struct pystack *p, char *buf, size_t len);
 
 /* Splices the Python frames into a sample's frames (innermost first, N of
  * them, room for MAX): each interpreter frame gives way to the run of Python

@@ -18,7 +18,7 @@
 #include "u64map.h"
 
 #define CODE_CHECK_NS    1000000000ull /* a cached code object is checked again after this */
-#define MAX_THREADS_WALK 4096
+#define MAX_THREADS_WALK 1024 /* thread states walked to find one, at most */
 #define MAX_STR          512
 #define BLOCK_MAX        1024 /* bytes of a thread state or frame read at once */
 
@@ -67,6 +67,7 @@ struct pystack {
 	struct pycode *codes; /* what a read's frames[] index */
 	size_t ncodes, capcodes;
 	long glibc_tid_off; /* struct pthread: where the kernel tid is (3.9, 3.10) */
+	char note[400];     /* a line worth saying once (a target that lies), or "" */
 	char any_version[16], any_module[256]; /* the first CPython found */
 	struct pystack_stats st;
 };
@@ -94,6 +95,29 @@ static uint64_t u64_at(const uint8_t *b, long off)
 
 	memcpy(&v, b + off, sizeof(v));
 	return v;
+}
+
+/* Lists in a target's memory are the target's to make: one that points back
+ * into itself would be walked until a bound. Brent's cycle detection: a
+ * saved address, moved at each power of two steps, is met again within
+ * about twice the cycle's length once the walk is in it. */
+struct cycle {
+	uint64_t saved;
+	unsigned power, steps;
+};
+
+#define CYCLE_INIT { 0, 1, 0 }
+
+static int cycle_seen(struct cycle *c, uint64_t addr)
+{
+	if (addr == c->saved)
+		return 1;
+	if (++c->steps == c->power) {
+		c->saved = addr;
+		c->power *= 2;
+		c->steps = 0;
+	}
+	return 0;
 }
 
 /* Where glibc keeps a thread's kernel tid in its struct pthread (pthread_t
@@ -353,6 +377,37 @@ static void apply_debug_offsets(struct pyproc *pp)
 	pp->off.u_ascii_size = (long)d[70];
 }
 
+/* Every offset and size a reader uses, in range. Those that index a local
+ * buffer (a thread state, frame or code object read whole; a str's header)
+ * must fall inside it; those added to the target's addresses must be a
+ * struct's, not anywhere. 3.13's come from the target itself. */
+static int offsets_sane(const struct py_offsets *o)
+{
+	const long local[] = { o->ts_next,     o->ts_thread_id, o->ts_native_tid, o->ts_frame,
+			       o->ts_cframe,   o->fr_previous,  o->fr_code,	  o->fr_is_entry,
+			       o->fr_owner,    o->co_filename,  o->co_name,	  o->co_qualname,
+			       o->co_firstlineno };
+	const long remote[] = { o->rt_interp_head, o->is_threads_head, o->cf_frame,	o->ts_size,
+				o->fr_size,	   o->is_modules,      o->dict_keys,	o->dict_values,
+				o->dk_size,	   o->dk_kind,	       o->dk_nentries, o->dk_indices,
+				o->md_dict,	   o->long_digit,      o->tp_dictoffset, o->tp_basicsize,
+				o->ht_cached_keys };
+
+	for (size_t i = 0; i < sizeof(local) / sizeof(*local); i++)
+		if (local[i] < -1 || local[i] > BLOCK_MAX - 8)
+			return 0;
+	for (size_t i = 0; i < sizeof(remote) / sizeof(*remote); i++)
+		if (remote[i] < -1 || remote[i] > (1l << 20))
+			return 0;
+	if (o->ts_next < 0 || o->ts_thread_id < 0 || o->fr_previous < 0 || o->fr_code < 0 ||
+	    o->co_filename < 0 || o->co_name < 0 || o->co_firstlineno < 0 || o->rt_interp_head < 0 ||
+	    o->is_threads_head < 0 || (o->ts_frame < 0 && o->ts_cframe < 0))
+		return 0;
+	/* a str's header is read into 128 bytes: length, then the state 16 on */
+	return o->u_length >= 0 && o->u_length + 20 <= o->u_compact_size &&
+	       o->u_compact_size <= 128 && o->u_ascii_size >= 0 && o->u_ascii_size <= 128;
+}
+
 static struct pyproc *proc_of(struct pystack *p, pid_t pid)
 {
 	struct pyproc *pp;
@@ -370,6 +425,15 @@ static struct pyproc *proc_of(struct pystack *p, pid_t pid)
 	pp->state = find_runtime(pp) ? -1 : 1;
 	if (pp->state > 0) {
 		apply_debug_offsets(pp);
+		if (!offsets_sane(&pp->off)) {
+			pp->state = -1;
+			p->st.refused++;
+			snprintf(p->note, sizeof(p->note),
+				 "pid %d: the interpreter's struct offsets (%s, %s) are out of range; "
+				 "its Python frames are not read",
+				 (int)pid, pp->module, pp->off.minor >= 13 ? "_Py_DebugOffsets" : "layout");
+			return pp;
+		}
 		if (!p->any_version[0]) {
 			snprintf(p->any_version, sizeof(p->any_version), "%s", pp->version);
 			snprintf(p->any_module, sizeof(p->any_module), "%s", pp->module);
@@ -563,6 +627,7 @@ static int read_tstate(struct pystack *p, struct pyproc *pp, pid_t tid, uint8_t 
 {
 	size_t len = ts_bytes(&pp->off);
 	uint64_t interp, ts;
+	struct cycle cy = CYCLE_INIT;
 
 	for (size_t i = 0; i < pp->nts; i++)
 		if (pp->ts[i].tid == tid && !rd(pp->pid, pp->ts[i].addr, b, len) &&
@@ -571,7 +636,7 @@ static int read_tstate(struct pystack *p, struct pyproc *pp, pid_t tid, uint8_t 
 	if (rd(pp->pid, pp->runtime + (uint64_t)pp->off.rt_interp_head, &interp, 8) ||
 	    rd(pp->pid, interp + (uint64_t)pp->off.is_threads_head, &ts, 8))
 		return -1;
-	for (int i = 0; ts && i < MAX_THREADS_WALK; i++) {
+	for (int i = 0; ts && i < MAX_THREADS_WALK && !cycle_seen(&cy, ts); i++) {
 		if (rd(pp->pid, ts, b, len))
 			return -1;
 		if (tid_of(p, pp, b) == tid)
@@ -774,8 +839,11 @@ static void walk_frames(struct pystack *p, struct pyproc *pp, uint64_t frame, ui
 	const struct py_offsets *o = &pp->off;
 	size_t len = frame_bytes(o);
 	uint8_t b[BLOCK_MAX];
+	struct cycle cy = CYCLE_INIT;
 
-	for (int depth = 0; frame && depth < 4 * PYSTACK_MAX && out->n < PYSTACK_MAX; depth++) {
+	for (int depth = 0;
+	     frame && depth < 4 * PYSTACK_MAX && out->n < PYSTACK_MAX && !cycle_seen(&cy, frame);
+	     depth++) {
 		uint64_t code;
 		uint32_t id;
 
@@ -1006,9 +1074,10 @@ static size_t thread_idents(struct pystack *p, struct pyproc *pp, uint64_t inter
 {
 	uint8_t b[BLOCK_MAX];
 	uint64_t ts = word(pp->pid, interp + (uint64_t)pp->off.is_threads_head);
+	struct cycle cy = CYCLE_INIT;
 	size_t n = 0;
 
-	for (int i = 0; ts && i < MAX_THREADS_WALK && n < max; i++) {
+	for (int i = 0; ts && i < MAX_THREADS_WALK && n < max && !cycle_seen(&cy, ts); i++) {
 		if (rd(pp->pid, ts, b, ts_bytes(&pp->off)))
 			break;
 		idents[n] = u64_at(b, pp->off.ts_thread_id);
@@ -1120,4 +1189,19 @@ size_t pystack_splice(struct pystack *p, uint32_t *frames, size_t n, size_t max,
 		k = max; /* the outermost frames go: deep stacks are cut where perf cuts them */
 	memcpy(frames, out, k * sizeof(*out));
 	return k;
+}
+
+int pystack_take_note(struct pystack *p, char *buf, size_t len)
+{
+	int any;
+
+	if (!p)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	any = p->note[0] != 0;
+	if (any)
+		snprintf(buf, len, "%s", p->note);
+	p->note[0] = 0;
+	pthread_mutex_unlock(&p->lock);
+	return any;
 }

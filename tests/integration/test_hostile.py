@@ -276,3 +276,45 @@ def test_two_hundred_thousand_hypotheses_load(tmp_path):
     r = run_flametop("record", "-q", "--ledger", ledger, "-o", out, "--", "true", timeout=120)
     assert r.returncode == 0, r.stderr
     assert out.stat().st_size > 200000 * 20
+
+
+# ---- a target that looks like CPython and lies ----
+
+def fake_python(tmp_path, background, mode):
+    """tests/workloads/fakepy as a file named python3.13: its _PyRuntime
+    publishes _Py_DebugOffsets that lie (MODE: offsets, cycle)."""
+    exe = tmp_path / "python3.13"
+    shutil.copy(workload("fakepy"), exe)
+    return background(exe, mode)
+
+
+def test_hostile_debug_offsets_are_refused_with_one_line(tmp_path, background):
+    # The native-thread-id offset is 2^40: trusted, it was read far past a
+    # 1 KiB buffer (SIGBUS, no export).
+    proc = fake_python(tmp_path, background, "offsets")
+    out = tmp_path / "p.yaml"
+    r = run_flametop("record", "-p", proc.pid, "-d", 1.5, "-o", out, timeout=60)
+    assert r.returncode == 0, r.stderr[-2000:]
+    said = [line for line in r.stderr.splitlines() if "out of range" in line]
+    assert len(said) == 1 and str(proc.pid) in said[0] and "not read" in said[0], r.stderr
+    doc = load_yaml(out)
+    assert doc["scenario"]["samples"] > 200
+    assert doc["scenario"]["python_frames"]["samples"] == 0
+
+
+def test_a_thread_list_that_points_to_itself_costs_nothing(tmp_path, background):
+    # Walked until a bound of 4096 reads per sample, it cost 1427 of 3000
+    # samples and 3 s past -d; a cycle is seen at once now.
+    proc = fake_python(tmp_path, background, "cycle")
+    out = tmp_path / "p.yaml"
+    t0 = time.monotonic()
+    r = run_flametop("record", "-q", "-p", proc.pid, "-d", 3, "-o", out, timeout=60)
+    took = time.monotonic() - t0
+    assert r.returncode == 0, r.stderr[-2000:]
+    doc = load_yaml(out)
+    s = doc["scenario"]
+    assert took < 3 + 1.5, took
+    assert s["lost_samples"] == 0, s["collection"]
+    assert s["samples"] > 300, s["samples"]
+    # every sample's read was tried, and given up on at once
+    assert s["python_frames"]["failed_reads"] >= 0.9 * s["samples"], s["python_frames"]
