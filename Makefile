@@ -47,7 +47,7 @@ PC_CFLAGS = $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
 PC_LIBS   = $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+CFLAGS  += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla -Wno-unused-parameter \
            -Iinclude -I$(BUILD)/gen -DFLAMETOP_VERSION=\"$(VERSION)\" $(SANFLAGS) $(PC_CFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 LDLIBS  += $(PC_LIBS) -lpfm -lunwind-x86_64 -lunwind -lstdc++ -lm

@@ -70,9 +70,11 @@ static double median(double *v, int n)
 	return v[n / 2];
 }
 
+#define MAX_REPS 10000
+
 static double time_draw(struct app *a, struct surface *s, int reps)
 {
-	double t[reps];
+	static double t[MAX_REPS];
 
 	for (int i = 0; i < reps; i++) {
 		double t0 = now_ms();
@@ -85,7 +87,7 @@ static double time_draw(struct app *a, struct surface *s, int reps)
 
 static double time_keys(struct app *a, struct surface *s, const uint32_t *keys, int nkeys, int reps)
 {
-	double t[reps];
+	static double t[MAX_REPS];
 
 	for (int i = 0; i < reps; i++) {
 		struct key k = { keys[i % nkeys], 0, 0 };
@@ -114,6 +116,8 @@ int main(int argc, char **argv)
 	setlocale(LC_ALL, "C.UTF-8");
 	if (reps < 1)
 		reps = 1;
+	if (reps > MAX_REPS)
+		reps = MAX_REPS;
 	t0 = now_ms();
 	p = big_profile(nodes);
 	printf("profile: %zu nodes, %zu functions, %llu samples (built in %.0f ms)\n",

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "report.h"
+#include "saved.h"
 #include "session.h"
 
 /* SIGINT, SIGTERM and SIGHUP ask to stop (no SA_RESTART: a poll returns at
@@ -14,6 +15,8 @@ void face_catch_signals(void);
 /* The signal that asked to stop, or 0; how many came. */
 int face_stop_signal(void);
 int face_stop_count(void);
+/* Says on stderr how many stacks of S were cut to SAVED_MAX_FRAMES. */
+void face_say_truncated(const struct saved_report *s);
 /* From now on a stop signal also writes to FD (session_stop_fd): sampling
  * stops at once, whatever the face's thread is doing. -1: no longer. */
 void face_stop_sampling_on_signal(int fd);

@@ -17,6 +17,8 @@
 #include "report.h"
 #include "yamlw.h"
 
+#define SAVED_MAX_FRAMES 1024 /* frames kept of a stack read from a file (as sampled) */
+
 struct saved_report {
 	yaml_document_t doc;
 	struct profile *profile;
@@ -25,6 +27,7 @@ struct saved_report {
 	struct ctree *wall;        /* an export of wall time: the wall tree */
 	int folded;                /* read from folded stacks: DOC is empty */
 	int pprof;                 /* read from a pprof profile: DOC is empty */
+	uint64_t truncated;        /* stacks over SAVED_MAX_FRAMES: their outermost frames dropped */
 	struct report report;      /* what the views and a re-export need */
 	char path[4096];
 };

@@ -139,6 +139,8 @@ int diff_run(const struct cli_options *o)
 		ledger_fini(&lg);
 		return 1;
 	}
+	face_say_truncated(&side[0]);
+	face_say_truncated(&side[1]);
 	if (compare_build(&c, &side[0], &side[1])) {
 		fprintf(stderr, "flametop: out of memory comparing the profiles\n");
 		rc = 1;

@@ -30,6 +30,15 @@ static void on_signal(int sig)
 
 void face_stop_sampling_on_signal(int fd) { stop_fd = fd; }
 
+void face_say_truncated(const struct saved_report *s)
+{
+	if (s->truncated)
+		fprintf(stderr,
+			"flametop: %s: %llu stacks deeper than %d frames: their outermost frames "
+			"dropped\n",
+			s->path, (unsigned long long)s->truncated, SAVED_MAX_FRAMES);
+}
+
 void face_catch_signals(void)
 {
 	struct sigaction sa;

@@ -354,6 +354,7 @@ int top_report(const struct cli_options *o)
 		free(sr);
 		return 2;
 	}
+	face_say_truncated(sr);
 	/* The file first: a bad one is said whatever the terminal. */
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "flametop: report opens the screen and needs a terminal\n");

@@ -441,14 +441,17 @@ int saved_load_folded(const char *text, size_t n, const char *path, struct saved
 		      char *err, size_t len)
 {
 	char *copy = malloc(n + 1), *line, *next;
-	uint32_t *ids = NULL;
-	size_t cap = 0, lineno = 0;
+	/* A stack's frames in a ring of SAVED_MAX_FRAMES: a deeper one keeps
+	 * its innermost, as sampling does; memory does not follow the line. */
+	uint32_t *ids = malloc(2 * SAVED_MAX_FRAMES * sizeof(*ids)), *ring = ids + SAVED_MAX_FRAMES;
+	size_t lineno = 0;
 	int e = 0;
 
 	memset(s, 0, sizeof(*s));
 	snprintf(s->path, sizeof(s->path), "%s", path);
-	if (!copy || !(s->profile = profile_new())) {
+	if (!copy || !ids || !(s->profile = profile_new())) {
 		free(copy);
+		free(ids);
 		snprintf(err, len, "out of memory");
 		return -ENOMEM;
 	}
@@ -488,17 +491,26 @@ int saved_load_folded(const char *text, size_t n, const char *path, struct saved
 		     frame = strtok_r(NULL, ";", &save)) {
 			uint32_t id = folded_frame(s->profile->frames, frame);
 
-			if (id == U64MAP_NONE || grow_array(&ids, &cap, depth + 1, sizeof(*ids))) {
+			if (id == U64MAP_NONE) {
 				e = -ENOMEM;
 				snprintf(err, len, "out of memory");
 				break;
 			}
-			ids[depth++] = id;
+			ids[depth++ % SAVED_MAX_FRAMES] = id;
 		}
-		if (!e && depth)
-			profile_add_n(s->profile, 1, 1, ids, depth, count, count,
-				      frametab_get(s->profile->frames, ids[depth - 1])->kind ==
-					  FRAME_KERNEL);
+		if (e || !depth)
+			continue;
+		if (depth > SAVED_MAX_FRAMES) {
+			size_t at = depth % SAVED_MAX_FRAMES;
+
+			memcpy(ring, ids + at, (SAVED_MAX_FRAMES - at) * sizeof(*ids));
+			memcpy(ring + SAVED_MAX_FRAMES - at, ids, at * sizeof(*ids));
+			memcpy(ids, ring, SAVED_MAX_FRAMES * sizeof(*ids));
+			depth = SAVED_MAX_FRAMES;
+			s->truncated++;
+		}
+		profile_add_n(s->profile, 1, 1, ids, depth, count, count,
+			      frametab_get(s->profile->frames, ids[depth - 1])->kind == FRAME_KERNEL);
 	}
 	free(ids);
 	free(copy);

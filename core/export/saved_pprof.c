@@ -127,6 +127,8 @@ static int location_frames(struct frametab *ft, const Profile *pb, const struct 
 	char buf[64];
 
 	if (!l->n_line) { /* an address only */
+		if (*n >= SAVED_MAX_FRAMES)
+			return 1;
 		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)l->address);
 		if (grow_array(frames, cap, *n + 1, sizeof(**frames)))
 			return -ENOMEM;
@@ -138,6 +140,8 @@ static int location_frames(struct frametab *ft, const Profile *pb, const struct 
 		int inl = k + 1 < l->n_line; /* all but the last were inlined into it */
 		int kernel = !strcmp(module, "[kernel.kallsyms]") || !strncmp(module, "[kernel", 7);
 
+		if (*n >= SAVED_MAX_FRAMES)
+			return 1; /* deeper than a stack is kept: its outermost frames go */
 		if (grow_array(frames, cap, *n + 1, sizeof(**frames)))
 			return -ENOMEM;
 		(*frames)[(*n)++] =
@@ -162,6 +166,7 @@ static int add_samples(struct saved_report *s, const Profile *pb, char *err, siz
 	for (size_t i = 0; i < pb->n_sample && !e; i++) {
 		const Perftools__Profiles__Sample *smp = pb->sample[i];
 		size_t n = 0;
+		int cut = 0;
 		int64_t count = smp->n_value ? smp->value[0] : 1,
 			weight = smp->n_value > wi ? smp->value[wi] : count;
 
@@ -179,8 +184,14 @@ static int add_samples(struct saved_report *s, const Profile *pb, char *err, siz
 			} else {
 				e = location_frames(s->profile->frames, pb, &x, l, &leaf_first,
 						    &cap, &n);
+				if (e > 0) { /* the rest are outer still */
+					cut = 1;
+					e = 0;
+					break;
+				}
 			}
 		}
+		s->truncated += cut;
 		if (e || !n)
 			continue;
 		if (!(root_first = realloc(root_first, n * sizeof(*root_first)))) {

@@ -129,20 +129,19 @@ uint32_t ctree_add_stack(struct ctree *t, const uint32_t *frames, size_t n, uint
 uint32_t ctree_add_stack_n(struct ctree *t, const uint32_t *frames, size_t n, uint64_t samples,
 			   uint64_t weight)
 {
-	uint32_t path[n + 1];
 	uint32_t cur = CTREE_ROOT;
 
-	/* Find or create the whole path first: a failure leaves counts untouched. */
-	path[0] = CTREE_ROOT;
+	/* Find or create the whole path first: a failure leaves counts
+	 * untouched. Then up through the parents: no copy of the path (N comes
+	 * from a file too: nothing on the stack is sized by it). */
 	for (size_t i = 0; i < n; i++) {
 		cur = child_or_new(t, cur, frames[i]);
 		if (cur == CTREE_NONE)
 			return CTREE_NONE;
-		path[i + 1] = cur;
 	}
-	for (size_t i = 0; i <= n; i++) {
-		t->v[path[i]].samples += samples;
-		t->v[path[i]].weight += weight;
+	for (uint32_t id = cur; id != CTREE_NONE; id = t->v[id].parent) {
+		t->v[id].samples += samples;
+		t->v[id].weight += weight;
 	}
 	t->v[cur].self_samples += samples;
 	t->v[cur].self_weight += weight;

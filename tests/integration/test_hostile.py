@@ -318,3 +318,52 @@ def test_a_thread_list_that_points_to_itself_costs_nothing(tmp_path, background)
     assert s["samples"] > 300, s["samples"]
     # every sample's read was tried, and given up on at once
     assert s["python_frames"]["failed_reads"] >= 0.9 * s["samples"], s["python_frames"]
+
+
+# ---- input files whose stacks are deeper than any sample ----
+
+def varint(v):
+    out = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        out.append(b | (0x80 if v else 0))
+        if not v:
+            return bytes(out)
+
+
+def field(num, payload):
+    """A length-delimited protobuf field."""
+    return varint(num << 3 | 2) + varint(len(payload)) + payload
+
+
+def deep_pprof(lines=1000, refs=10000):
+    """A tiny pprof: one location of LINES inlined lines, referenced REFS
+    times by one sample (LINES x REFS frames)."""
+    strings = [b"", b"samples", b"count", b"f"]
+    line = field(4, varint(1 << 3) + varint(1) + varint(2 << 3) + varint(7))
+    location = varint(1 << 3) + varint(1) + line * lines
+    function = varint(1 << 3) + varint(1) + varint(2 << 3) + varint(3)
+    sample = field(1, b"".join(varint(1) for _ in range(refs))) + field(2, varint(1))
+    return (field(1, varint(1 << 3) + varint(1) + varint(2 << 3) + varint(2)) +
+            field(2, sample) + field(4, location) + field(5, function) +
+            b"".join(field(6, s) for s in strings))
+
+
+@pytest.mark.parametrize("kind", ["folded", "pprof"])
+def test_a_stack_deeper_than_any_sample_is_cut_and_counted(tmp_path, kind):
+    # Its frames were copied into an array on the stack sized by the file:
+    # a folded line of 2.2 M frames, or a 114-byte pprof naming one
+    # location of 1000 lines 10 000 times, crashed flametop (SIGSEGV).
+    base = tmp_path / "base.folded"
+    base.write_text("main;f 5\nmain;g 3\n")
+    if kind == "folded":
+        deep = tmp_path / "deep.folded"
+        deep.write_text(";".join(f"f{i % 7}" for i in range(2_200_000)) + " 1\n")
+    else:
+        deep = tmp_path / "deep.pb"
+        deep.write_bytes(deep_pprof())
+    r = run_flametop("diff", base, deep, timeout=60)
+    assert r.returncode == 0, r.stderr[-2000:]
+    said = [line for line in r.stderr.splitlines() if "deeper than" in line]
+    assert len(said) == 1 and "1 stacks deeper than 1024 frames" in said[0], r.stderr
