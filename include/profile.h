@@ -38,6 +38,7 @@ struct profile {
 	struct ctree *tree;
 	struct thread_stat *threads;
 	size_t nthreads, cap_threads;
+	struct u64map thread_index; /* tid → index in threads */
 	uint64_t samples;        /* samples in the tree */
 	uint64_t weight;         /* sum of their periods */
 	uint64_t lost;           /* samples the kernel dropped (ring full) */

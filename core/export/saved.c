@@ -103,10 +103,9 @@ static long frame_ids(const struct yr *d, const yaml_node_t *seq, size_t nframes
 
 static pid_t pid_of(const struct profile *p, pid_t tid)
 {
-	for (size_t i = 0; i < p->nthreads; i++)
-		if (p->threads[i].tid == tid)
-			return p->threads[i].pid;
-	return tid;
+	uint32_t i = u64map_get(&p->thread_index, (uint64_t)(uint32_t)tid);
+
+	return i != U64MAP_NONE ? p->threads[i].pid : tid;
 }
 
 static void add_on(struct profile *p, pid_t tid, const uint32_t *ids, size_t n, uint64_t count,

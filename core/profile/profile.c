@@ -18,6 +18,7 @@ struct profile *profile_new(void)
 		return NULL;
 	u64map_init(&p->leaf_index);
 	u64map_init(&p->off_index);
+	u64map_init(&p->thread_index);
 	p->frames = frametab_new();
 	p->tree = ctree_new();
 	p->off = ctree_new();
@@ -40,19 +41,20 @@ void profile_free(struct profile *p)
 	ctree_free(p->off);
 	free(p->off_leaves);
 	u64map_clear(&p->off_index);
+	u64map_clear(&p->thread_index);
 	free(p);
 }
 
 struct thread_stat *profile_thread(struct profile *p, pid_t pid, pid_t tid)
 {
+	uint32_t i = u64map_get(&p->thread_index, (uint64_t)(uint32_t)tid);
 	struct thread_stat *t;
 
-	/* Linear search from the end: the thread that sampled last is likely
-	 * to sample next, and real targets have tens of threads, not millions. */
-	for (size_t i = p->nthreads; i > 0; i--)
-		if (p->threads[i - 1].tid == tid)
-			return &p->threads[i - 1];
-	if (grow_array(&p->threads, &p->cap_threads, p->nthreads + 1, sizeof(*p->threads)))
+	/* By tid through an index: a saved export may hold 200 000 threads. */
+	if (i != U64MAP_NONE)
+		return &p->threads[i];
+	if (grow_array(&p->threads, &p->cap_threads, p->nthreads + 1, sizeof(*p->threads)) ||
+	    u64map_put(&p->thread_index, (uint64_t)(uint32_t)tid, (uint32_t)p->nthreads))
 		return NULL;
 	t = &p->threads[p->nthreads++];
 	memset(t, 0, sizeof(*t));

@@ -367,3 +367,25 @@ def test_a_stack_deeper_than_any_sample_is_cut_and_counted(tmp_path, kind):
     assert r.returncode == 0, r.stderr[-2000:]
     said = [line for line in r.stderr.splitlines() if "deeper than" in line]
     assert len(said) == 1 and "1 stacks deeper than 1024 frames" in said[0], r.stderr
+
+
+def test_an_export_with_200000_threads_loads_in_linear_time(tmp_path):
+    # Threads were looked up one by one: 50 000 took 3.9 s, 200 000 took
+    # 111 s. Times are compared with each other, not with a clock: the
+    # ratio says linear (about 4) or quadratic (about 16) on any machine.
+    src = tmp_path / "one.yaml"
+    r = run_flametop("record", "-q", "-d", 0.3, "-o", src, "--", workload("split"), 1)
+    assert r.returncode == 0, r.stderr
+    doc = src.read_text()
+    i = doc.index("\n  threads:\n", doc.index("\nprofile:\n"))
+    j = doc.index("\n  stacks:", i)
+    took = {}
+    for n in (50_000, 200_000):
+        many = tmp_path / f"t{n}.yaml"
+        many.write_text(doc[:i] + "\n  threads:" + "".join(
+            f"\n  - pid: 1\n    tid: {100000 + t}\n    comm: t{t}" for t in range(n)) + doc[j:])
+        t0 = time.monotonic()
+        r = run_flametop("diff", many, src, timeout=300)
+        took[n] = time.monotonic() - t0
+        assert r.returncode == 0, r.stderr[-2000:]
+    assert took[200_000] < 8 * took[50_000], took
