@@ -30,7 +30,16 @@ struct jitmap {
 	uint64_t checked_ns; /* last time the file was looked at */
 	int refused;         /* owned by someone else: never used */
 	uint32_t seq;
+	/* Bounds: the map is the target's to grow (JITMAP_MAX_* by default). */
+	size_t max_entries, max_bytes; /* entries kept, bytes of names kept */
+	size_t name_bytes;
+	uint64_t dropped; /* lines not kept: too long, or past the bounds */
 };
+
+#define JITMAP_MAX_LINE    4096        /* a line longer than this is skipped */
+#define JITMAP_MAX_ENTRIES 1000000     /* entries kept per process */
+#define JITMAP_MAX_BYTES   (64u << 20) /* bytes of names kept per process */
+#define JITMAP_READ_BYTES  (8u << 20)  /* read per look at the file, at most */
 
 void jitmap_init(struct jitmap *m, pid_t pid, uid_t owner);
 void jitmap_fini(struct jitmap *m);
@@ -38,6 +47,7 @@ void jitmap_fini(struct jitmap *m);
 /* Reads what was appended to F since the last call (PATH's contents).
  * Returns the number of entries added. */
 long jitmap_parse(struct jitmap *m, FILE *f);
+/* Counted in dropped: lines too long, or past max_entries / max_bytes. */
 
 /* The name covering ADDR, re-reading /tmp/perf-PID.map when ADDR is not
  * known and the file grew (at most every NOW_NS + 100 ms). NULL if none. */

@@ -67,6 +67,7 @@ struct sym_stats {
 	size_t live_procs, procs_peak;             /* held now, at most */
 	const char *debuginfod;                    /* its URLs, NULL: not asked */
 	size_t fetch_asked, fetched, fetch_failed; /* debug files asked of debuginfod */
+	uint64_t jit_dropped; /* perf-map lines not kept: too long, or past the bounds */
 };
 const struct sym_stats *sym_stats(struct symbolizer *s);
 

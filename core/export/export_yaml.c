@@ -416,6 +416,7 @@ static void write_symbols(struct yctx *c)
 	yw_kuint(w, "evictions", st->evictions);
 	yw_kuint(w, "processes_seen", st->procs);
 	yw_kuint(w, "processes_freed", st->procs_freed);
+	yw_kuint(w, "jit_lines_dropped", st->jit_dropped);
 	yw_kuint(w, "processes_held_peak", st->procs_peak);
 	yw_key(w, "debuginfod");
 	if (!st->debuginfod) {

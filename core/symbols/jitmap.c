@@ -19,6 +19,8 @@ void jitmap_init(struct jitmap *m, pid_t pid, uid_t owner)
 	memset(m, 0, sizeof(*m));
 	m->pid = pid;
 	m->owner = owner;
+	m->max_entries = JITMAP_MAX_ENTRIES;
+	m->max_bytes = JITMAP_MAX_BYTES;
 }
 
 void jitmap_fini(struct jitmap *m)
@@ -59,23 +61,48 @@ static int parse_line(char *line, struct jit_sym *out)
 	return out->name ? 0 : -ENOMEM;
 }
 
+/* Past a line longer than the buffer: 1 when its end was found (the
+ * offset then after it), 0 when the file ends first (still being written). */
+static int skip_line(struct jitmap *m, FILE *f)
+{
+	int c;
+
+	while ((c = getc(f)) != EOF)
+		if (c == '\n') {
+			m->offset = ftell(f);
+			m->dropped++;
+			return 1;
+		}
+	return 0;
+}
+
 long jitmap_parse(struct jitmap *m, FILE *f)
 {
-	char line[4096];
-	long added = 0;
+	char line[JITMAP_MAX_LINE];
+	long added = 0, start = m->offset;
 
-	while (fgets(line, sizeof(line), f)) {
+	/* A map grown without end costs a bounded read per look, and bounded
+	 * memory in all: past the bounds its lines are counted, not kept. */
+	while (m->offset - start < (long)JITMAP_READ_BYTES && fgets(line, sizeof(line), f)) {
 		struct jit_sym s;
 
-		if (!strchr(line, '\n') && !feof(f))
-			break; /* a line still being written: read it next time */
+		if (!strchr(line, '\n')) {
+			if (strlen(line) == sizeof(line) - 1 && skip_line(m, f))
+				continue; /* too long for a name: skipped, counted */
+			break;    /* a line still being written: read it next time */
+		}
 		m->offset = ftell(f);
+		if (m->n >= m->max_entries || m->name_bytes >= m->max_bytes) {
+			m->dropped++;
+			continue;
+		}
 		if (parse_line(line, &s))
 			continue;
 		if (grow_array(&m->v, &m->cap, m->n + 1, sizeof(*m->v))) {
 			free(s.name);
 			break;
 		}
+		m->name_bytes += strlen(s.name) + 1;
 		s.seq = ++m->seq;
 		m->v[m->n++] = s;
 		added++;

@@ -79,6 +79,7 @@ struct sym_proc {
 
 struct symbolizer {
 	struct frametab *frames;
+	uint64_t jit_dropped_gone; /* perf-map lines dropped, of processes freed */
 	struct kallsyms *ksyms; /* read at the first kernel address (kernel_from) */
 	char *kernel_from;      /* a kallsyms file, or NULL: the running kernel's */
 	char *kernel_cache;     /* the running kernel's: the cache's directory, or NULL */
@@ -340,6 +341,7 @@ static void proc_drop(struct symbolizer *s, pid_t pid)
 
 	if (i == U64MAP_NONE)
 		return;
+	s->jit_dropped_gone += s->procs[i]->jit.dropped;
 	proc_free(s->procs[i]);
 	u64map_del(&s->by_pid, (uint64_t)pid);
 	if (i != --s->nprocs) {
@@ -1368,6 +1370,9 @@ const struct sym_stats *sym_stats(struct symbolizer *s)
 {
 	s->st.files = s->nfiles;
 	s->st.live_procs = s->nprocs;
+	s->st.jit_dropped = s->jit_dropped_gone;
+	for (size_t i = 0; i < s->nprocs; i++)
+		s->st.jit_dropped += s->procs[i]->jit.dropped;
 	return &s->st;
 }
 

@@ -36,6 +36,61 @@ static void parses_and_finds(void **state)
 	jitmap_fini(&m);
 }
 
+/* A line over 4095 bytes stopped the parse for good: every name after it
+ * was [unknown]. It is skipped and counted; the rest is read. */
+static void a_long_line_is_skipped_not_a_wall(void **state)
+{
+	struct jitmap m;
+	size_t n = 10000;
+	char *text = malloc(n + 64), *p = text;
+	FILE *f;
+
+	(void)state;
+	p += sprintf(p, "1000 10 first\n2000 10 ");
+	memset(p, 'x', 6000);
+	p += 6000;
+	p += sprintf(p, "\n3000 10 after\n");
+	f = fmemopen(text, (size_t)(p - text), "r");
+	jitmap_init(&m, 1, 0);
+	assert_int_equal(jitmap_parse(&m, f), 2);
+	fclose(f);
+	assert_string_equal(jitmap_find(&m, 0x3000)->name, "after");
+	assert_null(jitmap_find(&m, 0x2000));
+	assert_int_equal(m.dropped, 1);
+	jitmap_fini(&m);
+	free(text);
+}
+
+/* A map the target grows without end: entries and name bytes are bounded,
+ * what is past them counted. */
+static void growth_is_bounded_and_counted(void **state)
+{
+	struct jitmap m;
+	char *text = malloc(64 * 1000), *p = text;
+	FILE *f;
+
+	(void)state;
+	for (int i = 0; i < 1000; i++)
+		p += sprintf(p, "%x 10 name_%d\n", 0x1000 + 0x10 * i, i);
+	f = fmemopen(text, (size_t)(p - text), "r");
+	jitmap_init(&m, 1, 0);
+	m.max_entries = 100;
+	assert_int_equal(jitmap_parse(&m, f), 100);
+	assert_int_equal(m.dropped, 900);
+	fclose(f);
+	jitmap_fini(&m);
+	f = fmemopen(text, (size_t)(p - text), "r");
+	jitmap_init(&m, 1, 0);
+	m.max_bytes = 400;
+	/* 10 names of 7 bytes (with the NUL), then 8: kept until 400 is passed */
+	assert_int_equal(jitmap_parse(&m, f), 10 + 42);
+	assert_true(m.name_bytes < 400 + 8);
+	assert_int_equal(m.dropped, 1000 - 52);
+	fclose(f);
+	jitmap_fini(&m);
+	free(text);
+}
+
 static void rereads_as_it_grows_and_checks_owner(void **state)
 {
 	char path[64];
@@ -73,6 +128,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parses_and_finds),
+		cmocka_unit_test(a_long_line_is_skipped_not_a_wall),
+		cmocka_unit_test(growth_is_bounded_and_counted),
 		cmocka_unit_test(rereads_as_it_grows_and_checks_owner),
 	};
 
