@@ -39,13 +39,13 @@ struct profile {
 	struct thread_stat *threads;
 	size_t nthreads, cap_threads;
 	struct u64map thread_index; /* tid → index in threads */
-	uint64_t samples;        /* samples in the tree */
-	uint64_t weight;         /* sum of their periods */
-	uint64_t lost;           /* samples the kernel dropped (ring full) */
-	uint64_t dropped;        /* samples we could not store (out of memory) */
-	uint64_t queue_dropped;  /* samples dropped: the analysis queue was full */
-	uint64_t cut;            /* samples collected and not analysed: cut at the stop */
-	uint64_t kernel_samples; /* samples whose leaf is a kernel frame */
+	uint64_t samples;           /* samples in the tree */
+	uint64_t weight;            /* sum of their periods */
+	uint64_t lost;              /* samples the kernel dropped (ring full) */
+	uint64_t dropped;           /* samples we could not store (out of memory) */
+	uint64_t queue_dropped;     /* samples dropped: the analysis queue was full */
+	uint64_t cut;               /* samples collected and not analysed: cut at the stop */
+	uint64_t kernel_samples;    /* samples whose leaf is a kernel frame */
 	struct leaf_stat *leaves;
 	size_t nleaves, cap_leaves;
 	struct u64map leaf_index; /* tid << 32 | leaf → index in leaves */

@@ -7,10 +7,12 @@
  * libpython it maps, takes the interpreter's struct layout from its version
  * (core/symbols/pyoffsets.c, generated from each version's headers; 3.13+ also
  * publishes `_Py_DebugOffsets`, which is read and preferred), and walks the
- * sampled thread's frames with process_vm_readv. Code objects are read once
- * and cached by address; an entry older than a second is checked again
- * against the object before use (an address freed and reused by another code
- * object reads differently). Nothing in the target is stopped or changed.
+ * sampled thread's frames with process_vm_readv. A code object's names are
+ * read once and cached by address, but at every use its header is read
+ * again (all of a stack's in one system call) and checked against the
+ * cached entry: an address freed and taken by another code object — a
+ * module's code at start-up, then a function's — is named anew, never as
+ * the one before. Nothing in the target is stopped or changed.
  *
  * The read happens shortly after the sample was taken: a Python target's
  * sampling events wake flametop's collector thread (include/collector.h) at

@@ -27,8 +27,8 @@ struct saved_report {
 	struct ctree *wall;        /* an export of wall time: the wall tree */
 	int folded;                /* read from folded stacks: DOC is empty */
 	int pprof;                 /* read from a pprof profile: DOC is empty */
-	uint64_t truncated;        /* stacks over SAVED_MAX_FRAMES: their outermost frames dropped */
-	struct report report;      /* what the views and a re-export need */
+	uint64_t truncated;   /* stacks over SAVED_MAX_FRAMES: their outermost frames dropped */
+	struct report report; /* what the views and a re-export need */
 	char path[4096];
 };
 

@@ -509,7 +509,8 @@ int saved_load_folded(const char *text, size_t n, const char *path, struct saved
 			s->truncated++;
 		}
 		profile_add_n(s->profile, 1, 1, ids, depth, count, count,
-			      frametab_get(s->profile->frames, ids[depth - 1])->kind == FRAME_KERNEL);
+			      frametab_get(s->profile->frames, ids[depth - 1])->kind ==
+				  FRAME_KERNEL);
 	}
 	free(ids);
 	free(copy);

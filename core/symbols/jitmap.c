@@ -89,7 +89,7 @@ long jitmap_parse(struct jitmap *m, FILE *f)
 		if (!strchr(line, '\n')) {
 			if (strlen(line) == sizeof(line) - 1 && skip_line(m, f))
 				continue; /* too long for a name: skipped, counted */
-			break;    /* a line still being written: read it next time */
+			break;            /* a line still being written: read it next time */
 		}
 		m->offset = ftell(f);
 		if (m->n >= m->max_entries || m->name_bytes >= m->max_bytes) {

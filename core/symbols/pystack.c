@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include "grow.h"
+#include "safefile.h"
 #include "u64map.h"
 
-#define CODE_CHECK_NS    1000000000ull /* a cached code object is checked again after this */
 #define MAX_THREADS_WALK 1024 /* thread states walked to find one, at most */
 #define MAX_STR          512
 #define BLOCK_MAX        1024 /* bytes of a thread state or frame read at once */
@@ -26,7 +26,6 @@ struct code_ent {
 	uint64_t addr, name, file;
 	long line;
 	uint32_t id;
-	uint64_t checked_ns;
 };
 
 struct tstate_ent {
@@ -68,6 +67,11 @@ struct pystack {
 	size_t ncodes, capcodes;
 	long glibc_tid_off; /* struct pthread: where the kernel tid is (3.9, 3.10) */
 	char note[400];     /* a line worth saying once (a target that lies), or "" */
+	/* Scratch of one walk (walk_frames): big, so not on a stack. */
+	uint64_t *walk_code;
+	uint8_t *walk_end, *walk_ok;
+	struct code_ent *walk_head;
+	uint8_t *heads;                        /* HEADS_AT_ONCE headers, read at once */
 	char any_version[16], any_module[256]; /* the first CPython found */
 	struct pystack_stats st;
 };
@@ -106,7 +110,10 @@ struct cycle {
 	unsigned power, steps;
 };
 
-#define CYCLE_INIT { 0, 1, 0 }
+#define CYCLE_INIT      \
+	{               \
+		0, 1, 0 \
+	}
 
 static int cycle_seen(struct cycle *c, uint64_t addr)
 {
@@ -145,6 +152,20 @@ struct pystack *pystack_new(struct frametab *frames)
 	if (!p)
 		return NULL;
 	p->frames = frames;
+	p->walk_code = calloc(4 * PYSTACK_MAX, sizeof(*p->walk_code));
+	p->walk_end = calloc(4 * PYSTACK_MAX, 1);
+	p->walk_ok = calloc(4 * PYSTACK_MAX, 1);
+	p->walk_head = calloc(4 * PYSTACK_MAX, sizeof(*p->walk_head));
+	p->heads = calloc(256, BLOCK_MAX);
+	if (!p->walk_code || !p->walk_end || !p->walk_ok || !p->walk_head || !p->heads) {
+		free(p->walk_code);
+		free(p->walk_end);
+		free(p->walk_ok);
+		free(p->walk_head);
+		free(p->heads);
+		free(p);
+		return NULL;
+	}
 	pthread_mutex_init(&p->lock, NULL);
 	p->glibc_tid_off = find_glibc_tid_off();
 	elf_version(EV_CURRENT);
@@ -173,6 +194,11 @@ void pystack_free(struct pystack *p)
 		free(p->codes[i].file);
 	}
 	free(p->codes);
+	free(p->walk_code);
+	free(p->walk_end);
+	free(p->walk_ok);
+	free(p->walk_head);
+	free(p->heads);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
@@ -244,9 +270,26 @@ static void scan_symtab(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, struct elf_sy
 	}
 }
 
-static int elf_syms_of(const char *path, struct elf_syms *out)
+/* The file PID maps at LO-HI (named PATH in its maps): the mapped inode
+ * itself through /proc/PID/map_files, else PATH in PID's own mount
+ * namespace — never PATH as this process sees it (in another namespace it
+ * can be anything: a FIFO whose open never returns). Through safefile: a
+ * regular file or nothing. */
+static int open_mapped(pid_t pid, unsigned long long lo, unsigned long long hi, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char buf[512];
+	int fd;
+
+	snprintf(buf, sizeof(buf), "/proc/%d/map_files/%llx-%llx", (int)pid, lo, hi);
+	if ((fd = safefile_open(buf, 0, 0, NULL)) >= 0)
+		return fd;
+	if ((size_t)snprintf(buf, sizeof(buf), "/proc/%d/root%s", (int)pid, path) >= sizeof(buf))
+		return -1;
+	return safefile_open(buf, 0, 0, NULL);
+}
+
+static int elf_syms_of(int fd, struct elf_syms *out)
+{
 	Elf *e;
 	Elf_Scn *scn = NULL;
 	GElf_Ehdr eh;
@@ -327,7 +370,7 @@ static int find_runtime(struct pyproc *pp)
 			continue;
 		if (ntried < 8)
 			snprintf(tried[ntried++], sizeof(tried[0]), "%s", file);
-		if (elf_syms_of(file, &es))
+		if (elf_syms_of(open_mapped(pp->pid, lo, hi, file), &es))
 			continue;
 		{
 			uint64_t bias = es.is_dyn ? lo - es.first_vaddr : 0;
@@ -383,15 +426,16 @@ static void apply_debug_offsets(struct pyproc *pp)
  * struct's, not anywhere. 3.13's come from the target itself. */
 static int offsets_sane(const struct py_offsets *o)
 {
-	const long local[] = { o->ts_next,     o->ts_thread_id, o->ts_native_tid, o->ts_frame,
-			       o->ts_cframe,   o->fr_previous,  o->fr_code,	  o->fr_is_entry,
-			       o->fr_owner,    o->co_filename,  o->co_name,	  o->co_qualname,
+	const long local[] = { o->ts_next,       o->ts_thread_id, o->ts_native_tid, o->ts_frame,
+			       o->ts_cframe,     o->fr_previous,  o->fr_code,       o->fr_is_entry,
+			       o->fr_owner,      o->co_filename,  o->co_name,       o->co_qualname,
 			       o->co_firstlineno };
-	const long remote[] = { o->rt_interp_head, o->is_threads_head, o->cf_frame,	o->ts_size,
-				o->fr_size,	   o->is_modules,      o->dict_keys,	o->dict_values,
-				o->dk_size,	   o->dk_kind,	       o->dk_nentries, o->dk_indices,
-				o->md_dict,	   o->long_digit,      o->tp_dictoffset, o->tp_basicsize,
-				o->ht_cached_keys };
+	const long remote[] = { o->rt_interp_head, o->is_threads_head, o->cf_frame,
+				o->ts_size,        o->fr_size,         o->is_modules,
+				o->dict_keys,      o->dict_values,     o->dk_size,
+				o->dk_kind,        o->dk_nentries,     o->dk_indices,
+				o->md_dict,        o->long_digit,      o->tp_dictoffset,
+				o->tp_basicsize,   o->ht_cached_keys };
 
 	for (size_t i = 0; i < sizeof(local) / sizeof(*local); i++)
 		if (local[i] < -1 || local[i] > BLOCK_MAX - 8)
@@ -400,8 +444,9 @@ static int offsets_sane(const struct py_offsets *o)
 		if (remote[i] < -1 || remote[i] > (1l << 20))
 			return 0;
 	if (o->ts_next < 0 || o->ts_thread_id < 0 || o->fr_previous < 0 || o->fr_code < 0 ||
-	    o->co_filename < 0 || o->co_name < 0 || o->co_firstlineno < 0 || o->rt_interp_head < 0 ||
-	    o->is_threads_head < 0 || (o->ts_frame < 0 && o->ts_cframe < 0))
+	    o->co_filename < 0 || o->co_name < 0 || o->co_firstlineno < 0 ||
+	    o->rt_interp_head < 0 || o->is_threads_head < 0 ||
+	    (o->ts_frame < 0 && o->ts_cframe < 0))
 		return 0;
 	/* a str's header is read into 128 bytes: length, then the state 16 on */
 	return o->u_length >= 0 && o->u_length + 20 <= o->u_compact_size &&
@@ -428,10 +473,12 @@ static struct pyproc *proc_of(struct pystack *p, pid_t pid)
 		if (!offsets_sane(&pp->off)) {
 			pp->state = -1;
 			p->st.refused++;
-			snprintf(p->note, sizeof(p->note),
-				 "pid %d: the interpreter's struct offsets (%s, %s) are out of range; "
-				 "its Python frames are not read",
-				 (int)pid, pp->module, pp->off.minor >= 13 ? "_Py_DebugOffsets" : "layout");
+			snprintf(
+			    p->note, sizeof(p->note),
+			    "pid %d: the interpreter's struct offsets (%s, %s) are out of range; "
+			    "its Python frames are not read",
+			    (int)pid, pp->module,
+			    pp->off.minor >= 13 ? "_Py_DebugOffsets" : "layout");
 			return pp;
 		}
 		if (!p->any_version[0]) {
@@ -719,20 +766,50 @@ static size_t code_bytes(const struct py_offsets *o)
 }
 
 /* The code object's header: where its names are, its first line. */
-static int code_head(const struct pyproc *pp, uint64_t addr, struct code_ent *e)
+static void parse_head(const struct py_offsets *o, const uint8_t *b, uint64_t addr,
+		       struct code_ent *e)
 {
-	uint8_t b[BLOCK_MAX];
-	const struct py_offsets *o = &pp->off;
 	int32_t line;
 
-	if (rd(pp->pid, addr, b, code_bytes(o)))
-		return -1;
 	e->addr = addr;
 	e->name = u64_at(b, o->co_qualname >= 0 ? o->co_qualname : o->co_name);
 	e->file = u64_at(b, o->co_filename);
 	memcpy(&line, b + o->co_firstlineno, 4);
 	e->line = line;
-	return 0;
+}
+
+#define HEADS_AT_ONCE 256 /* code objects' headers read by one system call */
+
+/* The headers of the code objects at ADDR[0..N) into OUT, OK[i] saying
+ * which were read: all in a few system calls, one per HEADS_AT_ONCE. */
+static void read_heads(struct pystack *p, const struct pyproc *pp, const uint64_t *addr, size_t n,
+		       struct code_ent *out, uint8_t *ok)
+{
+	size_t len = code_bytes(&pp->off);
+
+	for (size_t at = 0; at < n; at += HEADS_AT_ONCE) {
+		size_t k = n - at < HEADS_AT_ONCE ? n - at : HEADS_AT_ONCE;
+		struct iovec local = { p->heads, k * len }, remote[HEADS_AT_ONCE];
+		ssize_t got;
+
+		for (size_t j = 0; j < k; j++)
+			remote[j] = (struct iovec){ (void *)(uintptr_t)addr[at + j], len };
+		got = process_vm_readv(pp->pid, &local, 1, remote, k, 0);
+		/* A read stops at the first object it cannot read: the rest
+		 * are tried one by one. */
+		for (size_t j = 0; j < k; j++) {
+			const uint8_t *b = p->heads + j * len;
+			uint8_t one[BLOCK_MAX];
+
+			ok[at + j] = got >= 0 && (size_t)got >= (j + 1) * len;
+			if (!ok[at + j] && addr[at + j] && !rd(pp->pid, addr[at + j], one, len)) {
+				b = one;
+				ok[at + j] = 1;
+			}
+			if (ok[at + j])
+				parse_head(&pp->off, b, addr[at + j], &out[at + j]);
+		}
+	}
 }
 
 /* The code object's names, kept under a new handle (a frame is made of it
@@ -788,28 +865,26 @@ void pystack_resolve(struct pystack *p, struct pystack_read *r)
 	r->n = k;
 }
 
-/* The frame of the code object at ADDR: cached, checked again when old. */
-static uint32_t code_id(struct pystack *p, struct pyproc *pp, uint64_t addr, uint64_t now)
+/* The handle of the code object whose header (read just now) is E: the
+ * cached one when the object is the same — its name, file and first line
+ * where they were — else its names are read anew. Checking every time
+ * costs one read per sample (read_heads); an address freed and taken by
+ * another code object (a module's code at start-up, then a function's)
+ * is then never named as the one before. */
+static uint32_t code_id(struct pystack *p, struct pyproc *pp, const struct code_ent *fresh)
 {
-	uint32_t i = u64map_get(&pp->code_index, addr);
-	struct code_ent e;
+	uint32_t i = u64map_get(&pp->code_index, fresh->addr);
+	struct code_ent e = *fresh;
 
-	if (i != U64MAP_NONE && now - pp->code[i].checked_ns < CODE_CHECK_NS)
+	if (i != U64MAP_NONE && e.name == pp->code[i].name && e.file == pp->code[i].file &&
+	    e.line == pp->code[i].line)
 		return pp->code[i].id;
 	p->st.code_reads++;
-	if (code_head(pp, addr, &e))
-		return U64MAP_NONE;
-	if (i != U64MAP_NONE && e.name == pp->code[i].name && e.file == pp->code[i].file &&
-	    e.line == pp->code[i].line) {
-		pp->code[i].checked_ns = now;
-		return pp->code[i].id;
-	}
 	if ((e.id = code_frame(p, pp, &e)) == U64MAP_NONE)
 		return U64MAP_NONE;
-	e.checked_ns = now;
 	if (i == U64MAP_NONE) {
 		if (grow_array(&pp->code, &pp->capcode, pp->ncode + 1, sizeof(*pp->code)) ||
-		    u64map_put(&pp->code_index, addr, (uint32_t)pp->ncode))
+		    u64map_put(&pp->code_index, e.addr, (uint32_t)pp->ncode))
 			return e.id;
 		i = (uint32_t)pp->ncode++;
 	}
@@ -832,33 +907,48 @@ static void end_segment(struct pystack_read *out)
 		out->seg_end[out->nseg++] = out->n;
 }
 
-/* Walks the frames from FRAME outwards into OUT. */
-static void walk_frames(struct pystack *p, struct pyproc *pp, uint64_t frame, uint64_t now,
+#define WALK_MAX (4 * PYSTACK_MAX) /* frames walked per sample, at most */
+
+/* Walks the frames from FRAME outwards into OUT: first the chain (each
+ * frame's code object, and where an interpreter call began), then every
+ * code object's header at once, then their handles. */
+static void walk_frames(struct pystack *p, struct pyproc *pp, uint64_t frame,
 			struct pystack_read *out)
 {
 	const struct py_offsets *o = &pp->off;
-	size_t len = frame_bytes(o);
+	size_t len = frame_bytes(o), n = 0;
 	uint8_t b[BLOCK_MAX];
 	struct cycle cy = CYCLE_INIT;
 
-	for (int depth = 0;
-	     frame && depth < 4 * PYSTACK_MAX && out->n < PYSTACK_MAX && !cycle_seen(&cy, frame);
-	     depth++) {
+	for (size_t depth = 0; frame && depth < WALK_MAX && !cycle_seen(&cy, frame); depth++) {
 		uint64_t code;
-		uint32_t id;
 
 		if (rd(pp->pid, frame, b, len))
 			break;
+		frame = u64_at(b, o->fr_previous);
 		code = u64_at(b, o->fr_code);
 		if (o->fr_owner >= 0 && o->minor >= 12 && b[o->fr_owner] == 3) {
-			end_segment(out); /* the C stack's shim: an interpreter call began here */
-		} else if (code && (id = code_id(p, pp, code, now)) != U64MAP_NONE) {
-			out->frames[out->n++] = id;
+			p->walk_code[n++] = 0; /* the C stack's shim: a call began here */
+		} else if (code) {
+			p->walk_code[n] = code;
 			/* 3.11 marks a call's first frame; 3.9 and 3.10 call once per frame */
-			if (o->minor < 11 || (o->fr_is_entry >= 0 && b[o->fr_is_entry]))
-				end_segment(out);
+			p->walk_end[n++] =
+			    o->minor < 11 || (o->fr_is_entry >= 0 && b[o->fr_is_entry]);
 		}
-		frame = u64_at(b, o->fr_previous);
+	}
+	read_heads(p, pp, p->walk_code, n, p->walk_head, p->walk_ok);
+	for (size_t i = 0; i < n && out->n < PYSTACK_MAX; i++) {
+		uint32_t id;
+
+		if (!p->walk_code[i]) {
+			end_segment(out); /* an interpreter call began here */
+			continue;
+		}
+		if (!p->walk_ok[i] || (id = code_id(p, pp, &p->walk_head[i])) == U64MAP_NONE)
+			continue;
+		out->frames[out->n++] = id;
+		if (p->walk_end[i])
+			end_segment(out);
 	}
 	end_segment(out);
 }
@@ -882,8 +972,8 @@ static int read_stack(struct pystack *p, pid_t pid, pid_t tid, uint64_t sample_n
 		frame = u64_at(b, pp->off.ts_frame);
 	else if (rd(pid, u64_at(b, pp->off.ts_cframe) + (uint64_t)pp->off.cf_frame, &frame, 8))
 		frame = 0;
+	walk_frames(p, pp, frame, out);
 	now = now_ns();
-	walk_frames(p, pp, frame, now, out);
 	if (!out->n) {
 		p->st.failed++;
 		return -1;

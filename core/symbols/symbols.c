@@ -80,9 +80,9 @@ struct sym_proc {
 struct symbolizer {
 	struct frametab *frames;
 	uint64_t jit_dropped_gone; /* perf-map lines dropped, of processes freed */
-	struct kallsyms *ksyms; /* read at the first kernel address (kernel_from) */
-	char *kernel_from;      /* a kallsyms file, or NULL: the running kernel's */
-	char *kernel_cache;     /* the running kernel's: the cache's directory, or NULL */
+	struct kallsyms *ksyms;    /* read at the first kernel address (kernel_from) */
+	char *kernel_from;         /* a kallsyms file, or NULL: the running kernel's */
+	char *kernel_cache;        /* the running kernel's: the cache's directory, or NULL */
 	int kernel_tried, kernel_off;
 	/* Frames whose source line is still to be read (sym_fill_lines): the
 	 * line table is not read on the sample path. */

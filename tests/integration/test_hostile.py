@@ -389,3 +389,36 @@ def test_an_export_with_200000_threads_loads_in_linear_time(tmp_path):
         took[n] = time.monotonic() - t0
         assert r.returncode == 0, r.stderr[-2000:]
     assert took[200_000] < 8 * took[50_000], took
+
+
+@pytest.mark.skipif(not ROOTED or not shutil.which("unshare"),
+                    reason="a mount namespace needs root and unshare")
+def test_a_python_mapped_from_another_namespace_is_read_not_a_fifo(tmp_path):
+    # In its own mount namespace the target runs CPython from a path that,
+    # as flametop sees it, is a FIFO: opened by path, the open never
+    # returned (the run hung). The mapped file itself is read instead.
+    python = shutil.which("python3.11")
+    if not python:
+        pytest.fail("python3.11 is not installed: make deps installs python3")
+    fifo = tmp_path / "python3.11"
+    os.mkfifo(fifo)
+    script = os.path.join(os.path.dirname(__file__), "..", "workloads", "pysplit.py")
+    target = subprocess.Popen(
+        ["unshare", "-m", "--propagation", "private", "sh", "-c",
+         f'mount --bind "{python}" "{fifo}" && exec "{fifo}" "{script}" forever'],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        time.sleep(1.0)
+        assert target.poll() is None, target.stderr.read()
+        out = tmp_path / "p.yaml"
+        t0 = time.monotonic()
+        r = run_flametop("record", "-q", "-p", target.pid, "-d", 2, "-o", out, timeout=30)
+        assert r.returncode == 0, r.stderr[-2000:]
+        assert time.monotonic() - t0 < 2 + 3
+        doc = load_yaml(out)
+        assert doc["target"]["interpreter"]["version"] == "3.11", doc["target"]
+        assert any(h["function"] == "work_a" for h in doc["hotspots"])
+    finally:
+        target.kill()
+        target.wait()
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
