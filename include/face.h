@@ -46,8 +46,10 @@ void face_wall(struct report *r, struct ctree **wall);
  * (an export is never written over). Returns 0, or 2 after saying why on
  * stderr. */
 int face_load_ledger(const struct cli_options *o, struct ledger *l, char *save, size_t savelen);
-/* Saves L to PATH (temporary file and rename). Returns 0 or -errno with
- * the reason in ERR. */
-int face_save_ledger(const char *path, const struct ledger *l, char *err, size_t len);
+/* Saves L to PATH (temporary file and rename), else to a fresh file in
+ * $TMPDIR whose name goes to SAVED: returns 0 (at PATH), 1 (at SAVED, ERR
+ * saying why not at PATH) or -1 (neither, ERR saying both). */
+int face_save_ledger(const char *path, const struct ledger *l, char *saved, size_t savedlen,
+		     char *err, size_t len);
 
 #endif

@@ -164,12 +164,16 @@ int diff_run(const struct cli_options *o)
 	if (o->ledger_path) {
 		printf("\npredictions (%s):\n", o->ledger_path);
 		if (judge_ledger(&c, &lg) && save[0]) {
-			if (face_save_ledger(save, &lg, err, sizeof(err))) {
+			char saved[4096];
+			int e = face_save_ledger(save, &lg, saved, sizeof(saved), err, sizeof(err));
+
+			if (e < 0)
 				fprintf(stderr, "flametop: %s\n", err);
-				rc = 1;
-			} else {
+			else if (e > 0)
+				fprintf(stderr, "flametop: %s; ledger saved to %s\n", err, saved);
+			else
 				fprintf(stderr, "flametop: ledger saved to %s\n", save);
-			}
+			rc |= e != 0;
 		}
 	}
 	if (o->output) {

@@ -183,11 +183,21 @@ int face_load_ledger(const struct cli_options *o, struct ledger *l, char *save, 
 	return 0;
 }
 
-int face_save_ledger(const char *path, const struct ledger *l, char *err, size_t len)
+int face_save_ledger(const char *path, const struct ledger *l, char *saved, size_t savedlen,
+		     char *err, size_t len)
 {
 	struct report r;
+	char why[4200], why2[4200];
 
 	memset(&r, 0, sizeof(r));
 	r.ledger = l;
-	return outfile_write(path, &exporter_ledger, &r, err, len);
+	if (outfile_write(path, &exporter_ledger, &r, why, sizeof(why)) == 0)
+		return 0;
+	if (outfile_fallback(&exporter_ledger, &r, "ledger.yaml", saved, savedlen, why2,
+			     sizeof(why2)) == 0) {
+		snprintf(err, len, "%s", why);
+		return 1;
+	}
+	snprintf(err, len, "%s; the fallback failed too: %s", why, why2);
+	return -1;
 }

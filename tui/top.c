@@ -45,20 +45,44 @@ struct loop {
 	char ledger_save[4096];     /* --ledger: kept saved here as it changes ("": none;
 				     * an export's hypotheses go beside it) */
 	unsigned long ledger_saved; /* the ledger's change count last saved */
+	char ledger_moved[12800];   /* why and where the ledger moved ("": it did not) */
 };
 
-/* --ledger: a change is saved at once; a failed save is said and the
+/* --ledger: a change is saved at once. Where the file cannot take it (a
+ * full disk, a FIFO no one reads), the ledger moves to a fresh file, said
+ * on screen (and on stderr at the end); where that fails too, the
  * hypotheses stay in memory (and in the exports) for the next try. */
-static void keep_ledger_saved(struct loop *l)
+static int keep_ledger_saved(struct loop *l)
 {
-	char err[512];
+	char err[8600], saved[4096];
+	int e;
 
 	if (!l->ledger_save[0] || l->app.ledger.changes == l->ledger_saved)
-		return;
-	if (face_save_ledger(l->ledger_save, &l->app.ledger, err, sizeof(err)) == 0)
+		return 0;
+	e = face_save_ledger(l->ledger_save, &l->app.ledger, saved, sizeof(saved), err,
+			     sizeof(err));
+	if (e >= 0)
 		l->ledger_saved = l->app.ledger.changes;
-	else
+	if (e > 0) {
+		snprintf(l->ledger_save, sizeof(l->ledger_save), "%s", saved);
+		snprintf(l->ledger_moved, sizeof(l->ledger_moved), "hypotheses kept in %s (%s)",
+			 saved, err);
+		app_message(&l->app, 1, "%s", l->ledger_moved);
+	} else if (e < 0) {
 		app_message(&l->app, 1, "ledger not saved: %s; retried at the next change", err);
+	}
+	return e;
+}
+
+/* After the screen: where the hypotheses went, if not where asked; a
+ * change not saved yet gets its last try. */
+static void ledger_at_exit(struct loop *l)
+{
+	if (l->app.ledger.changes != l->ledger_saved && keep_ledger_saved(l) < 0)
+		fprintf(stderr, "flametop: the hypotheses' last changes were not saved (%s)\n",
+			l->ledger_save);
+	if (l->ledger_moved[0])
+		fprintf(stderr, "flametop: %s\n", l->ledger_moved);
 }
 
 /* Says where the hypotheses are kept when that is not the file named. */
@@ -308,6 +332,7 @@ int top_run(const struct cli_options *o)
 	if (!l->app.exited)
 		analyse_on_screen(l);
 	screen_fini();
+	ledger_at_exit(l);
 	session_finish(l->s);
 	if (face_stop_signal())
 		fprintf(stderr, "flametop: stopped by %s\n", strsignal(face_stop_signal()));
@@ -411,6 +436,7 @@ int top_report(const struct cli_options *o)
 	draw(l);
 	run_loop(l);
 	screen_fini();
+	ledger_at_exit(l);
 	rc = write_exports(l, o);
 	app_fini(&l->app);
 	surf_free(&l->surf);

@@ -2,7 +2,9 @@
 flametop or lose the profile (docs/reliability.md, "Hostile paths and
 input"). Destructive cases use a device node made in a scratch directory,
 never the machine's own /dev/null."""
+import fcntl
 import os
+import re
 import shutil
 import signal
 import stat
@@ -100,6 +102,149 @@ def test_another_users_link_in_a_sticky_directory_is_not_followed(tmp_path):
     assert r.returncode == 1
     assert "planted" in r.stderr and "profile saved to " + str(tmp_path) in r.stderr, r.stderr
     assert victim.read_text() == "precious\n"
+
+
+def saved_path(stderr):
+    """Where flametop says the profile went instead."""
+    line = [l for l in stderr.splitlines() if "profile saved to " in l]
+    assert line, stderr
+    return line[-1].split("profile saved to ")[1].strip()
+
+
+FALLBACK = re.compile(r"flametop-\d+-\d{8}-\d{6}-[A-Za-z0-9]{6}\.yaml$")
+
+
+def test_a_fifo_nobody_reads_costs_one_line_and_the_profile_is_saved(tmp_path):
+    fifo = tmp_path / "p.yaml"
+    os.mkfifo(fifo)
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    t0 = time.monotonic()
+    r = record("-o", fifo, env=env, timeout=60)
+    assert time.monotonic() - t0 < 20  # not forever: the run itself takes a few s
+    assert r.returncode == 1
+    assert "no process reads" in r.stderr, r.stderr
+    saved = saved_path(r.stderr)
+    assert FALLBACK.search(saved), saved
+    assert load_yaml(saved)["hotspots"]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_a_fifo_whose_reader_never_reads_costs_seconds_not_the_profile(tmp_path):
+    fifo = tmp_path / "p.yaml"
+    os.mkfifo(fifo)
+    # The reader opens it, shrinks the pipe to one page and reads nothing.
+    fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        fcntl.fcntl(fd, 1031, 4096)  # F_SETPIPE_SZ
+        env = dict(os.environ, TMPDIR=str(tmp_path))
+        t0 = time.monotonic()
+        r = record("-o", fifo, env=env, timeout=60)
+        waited = time.monotonic() - t0
+    finally:
+        os.close(fd)
+    assert r.returncode == 1
+    assert "took nothing for 3 s" in r.stderr, r.stderr
+    assert waited < 20
+    assert load_yaml(saved_path(r.stderr))["hotspots"]
+
+
+@pytest.mark.skipif(not ROOTED, reason="needs root to plant a file as another user")
+def test_another_users_file_in_a_sticky_directory_is_not_taken_over(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    planted = shared / "out.yaml"
+    planted.write_text("mallory's\n")
+    os.chown(planted, 65534, 65534)
+    os.chmod(planted, 0o4777)
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    r = record("-o", planted, env=env)
+    assert r.returncode == 1
+    assert "another user owns" in r.stderr, r.stderr
+    st = os.stat(planted)
+    assert (st.st_uid, stat.S_IMODE(st.st_mode)) == (65534, 0o4777)
+    assert planted.read_text() == "mallory's\n"
+    assert load_yaml(saved_path(r.stderr))["hotspots"]
+    # Out of a shared directory the file is replaced, but the export stays
+    # root's and keeps no set-id or world-writable bit.
+    own = tmp_path / "theirs.yaml"
+    own.write_text("old\n")
+    os.chown(own, 65534, 65534)
+    os.chmod(own, 0o4777)
+    r = record("-o", own)
+    assert r.returncode == 0, r.stderr
+    st = os.stat(own)
+    assert st.st_uid == 0 and stat.S_IMODE(st.st_mode) == 0o775
+    assert load_yaml(own)["hotspots"]
+
+
+@pytest.mark.skipif(not ROOTED, reason="needs root to plant a link as another user")
+def test_another_users_directory_link_midway_is_not_followed(tmp_path):
+    shared = tmp_path / "sticky"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    (etc / "passwd").write_text("root:x:0:0\n")
+    link = shared / "mydir"
+    os.symlink(etc, link)
+    os.lchown(link, 65534, 65534)
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    r = record("-o", link / "passwd", env=env)
+    assert r.returncode == 1
+    assert "planted" in r.stderr, r.stderr
+    assert (etc / "passwd").read_text() == "root:x:0:0\n"
+    assert sorted(os.listdir(etc)) == ["passwd"]
+    assert load_yaml(saved_path(r.stderr))["hotspots"]
+    # The user's own link midway (or root's) is followed as before.
+    os.lchown(link, 0, 0)
+    r = record("-o", link / "mine.yaml")
+    assert r.returncode == 0, r.stderr
+    assert load_yaml(etc / "mine.yaml")["hotspots"]
+
+
+def test_a_fifo_planted_at_the_ledger_moves_it_and_no_hypothesis_is_lost(tmp_path):
+    ledger = tmp_path / "ledger.yaml"  # not there yet: a new ledger
+    s = Screen(f"{FLAMETOP} -F 499 -r 0.5 --ledger {ledger} -- {workload('demo')}",
+               env={"TMPDIR": str(tmp_path)})
+    try:
+        s.wait_for(r"hash_token", timeout=15)
+        os.mkfifo(ledger)  # planted while the screen runs; nobody reads it
+        s.keys("5", "H")
+        s.type("the parser is the cost")
+        t0 = time.monotonic()
+        s.keys("Enter")
+        s.wait_for(r"hypotheses kept in /")
+        assert time.monotonic() - t0 < 6
+        s.keys("H")
+        s.type("second thought")
+        s.keys("Enter")
+        s.wait_for(r"#2 \[open\] second thought")
+        s.keys("q")
+        assert s.exit_status() == 0
+        moved = [p for p in tmp_path.glob("flametop-*.ledger.yaml")]
+        assert len(moved) == 1, list(tmp_path.iterdir())
+        names = [h["name"] for h in load_yaml(moved[0])["hypotheses"]]
+        assert names == ["the parser is the cost", "second thought"]
+        said = s.text()
+        assert "hypotheses kept in " + str(moved[0]) in said, said
+        assert "a FIFO that no process reads" in said, said
+        assert stat.S_ISFIFO(os.lstat(ledger).st_mode)
+    finally:
+        s.close()
+
+
+def test_fallback_names_are_unpredictable_and_private(tmp_path):
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    names = set()
+    for _ in range(2):
+        r = record("-o", tmp_path / "no-such-dir" / "x.yaml", env=env)
+        assert r.returncode == 1
+        saved = saved_path(r.stderr)
+        assert FALLBACK.search(saved), saved
+        assert stat.S_IMODE(os.stat(saved).st_mode) == 0o600
+        names.add(os.path.basename(saved).rsplit("-", 1)[1])
+    assert len(names) == 2
 
 
 def test_stale_temporary_file_of_a_killed_export_is_cleaned(tmp_path):
