@@ -53,8 +53,11 @@ struct pusher *push_new(const struct push_config *cfg, char *err, size_t len);
  * application's name, host name and build id when the config has none.
  * Returns 0 or -errno (nothing to push is 0). */
 int push_interval(struct pusher *p, const struct report *r, time_t now);
-/* Waits up to TIMEOUT_S for the queue to empty; what is left is counted
- * failed. Returns how many pushes were left. */
+/* Waits up to TIMEOUT_S for the queue to empty, and no more: returns how
+ * many pushes are still queued or out. */
+size_t push_wait(struct pusher *p, double timeout_s);
+/* Waits up to TIMEOUT_S for the queue to empty, then ends: what is left is
+ * counted failed, the transfer out aborted. Returns how many were left. */
 size_t push_drain(struct pusher *p, double timeout_s);
 void push_get_stats(struct pusher *p, struct push_stats *out);
 void push_free(struct pusher *p);

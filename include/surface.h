@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fmt.h" /* utf8_decode, utf8_encode */
+
 /* What a cell means; the screen maps each to colours and attributes. */
 enum style {
 	ST_NORMAL,
@@ -99,11 +101,6 @@ int surf_width(const char *text);
 /* The surface as UTF-8 text, one line per row, trailing spaces kept. */
 void surf_dump(const struct surface *s, FILE *f);
 
-/* Decodes one UTF-8 code point from S (at most N bytes); returns its length
- * (1 and U+FFFD for an invalid byte), 0 at the end. */
-size_t utf8_decode(const char *s, size_t n, uint32_t *cp);
-/* Encodes CP into OUT (4 bytes); returns the length. */
-size_t utf8_encode(uint32_t cp, char *out);
 int cp_width(uint32_t cp);
 
 #endif

@@ -4,6 +4,7 @@
 #include "events.h"
 #include "diff.h"
 #include "record.h"
+#include "safeout.h"
 #include "sampler.h"
 #include "top.h"
 
@@ -50,6 +51,8 @@ int main(int argc, char **argv)
 	/* The debuginfod helper this process starts (see dbgfetch.h). */
 	if (argc == 3 && !strcmp(argv[1], DBGFETCH_HELPER_ARG))
 		return dbgfetch_helper_main(atoi(argv[2]));
+	/* Nothing from outside reaches the terminal raw (include/safeout.h). */
+	safeout_install();
 	/* Before anything reads it: libdwfl would download on the sample path. */
 	urls = dbgfetch_claim_env();
 	setlocale(LC_ALL, "");

@@ -7,6 +7,7 @@
 #include "compare.h"
 #include "face.h"
 #include "fmt.h"
+#include "outfile.h"
 #include "report.h"
 #include "saved.h"
 #include "session.h"
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void announce(const struct session *s, const struct cli_options *o)
 {
@@ -95,6 +97,14 @@ static void say_notes(struct session *s)
 #define PUSH_EVERY_S 10.0 /* --push-every's default */
 #define PUSH_DRAIN_S 15.0 /* what the last pushes get at the end */
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /* --push: what R's profile gained since the last push goes to the server
  * (the request itself on push's own thread). */
 static void push_now(const struct report *r, struct pusher *p)
@@ -130,19 +140,45 @@ static void sample_loop(struct session *s, const struct cli_options *o, struct p
 	}
 }
 
-/* The last push (of R, the export's report), a bounded wait for the
- * queue, and what it came to. Returns 1 when a push was not accepted. */
+/* After the last push (of R, the export's report): a bounded wait for the
+ * queue — said, and ended early by one more stop signal — and what it
+ * came to. Returns 1 when a push was not accepted. */
 static int push_last(const struct report *r, const struct cli_options *o, struct pusher *p,
 		     struct push_stats *st)
 {
-	push_now(r, p);
-	push_drain(p, PUSH_DRAIN_S);
+	int stops = face_stop_count();
+	double end = now_s() + PUSH_DRAIN_S;
+	size_t left = push_wait(p, 0.5);
+
+	if (left)
+		fprintf(
+		    stderr,
+		    "flametop: exports written; waiting up to %.0f s for %zu profile%s to reach "
+		    "%s (Ctrl-C stops waiting)\n",
+		    PUSH_DRAIN_S, left, left == 1 ? "" : "s", o->push_url);
+	while (left && now_s() < end && face_stop_count() == stops)
+		left = push_wait(p, 0.1);
+	if (left && face_stop_count() != stops)
+		fprintf(stderr, "flametop: stopped waiting for the push\n");
+	push_drain(p, 0);
 	push_get_stats(p, st);
 	fprintf(stderr, "flametop: pushed %llu of %llu profiles to %s (%llu retries%s%s)\n",
 		(unsigned long long)st->sent, (unsigned long long)(st->pushes), o->push_url,
 		(unsigned long long)st->retries, st->last_error[0] ? "; last error: " : "",
 		st->last_error);
 	return st->sent < st->pushes;
+}
+
+/* The YAML export written again (its push figures final), quietly unless
+ * that fails. */
+static int rewrite_yaml(const char *path, const struct report *r)
+{
+	char err[4200];
+
+	if (outfile_write(path, &exporter_yaml, r, err, sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "flametop: %s (the export written before the wait is kept)\n", err);
+	return 1;
 }
 
 static int finish(struct session *s, const struct cli_options *o, const struct ledger *lg,
@@ -168,8 +204,9 @@ static int finish(struct session *s, const struct cli_options *o, const struct l
 		(unsigned long long)profile_lost_total(session_profile(s)));
 	report_from_session(&r, s);
 	r.ledger = lg;
-	if (p) {
-		push_rc = push_last(&r, o, p, &pst);
+	if (p) { /* the last push queued; the exports are written before its wait */
+		push_now(&r, p);
+		push_get_stats(p, &pst);
 		r.push = &pst;
 		r.push_url = o->push_url;
 	}
@@ -181,6 +218,13 @@ static int finish(struct session *s, const struct cli_options *o, const struct l
 	if (base && compare_build_profile(&cmp, base, session_profile(s), "this run", &after) == 0)
 		r.comparison = &cmp;
 	rc = face_write_exports(o, &r);
+	if (p) {
+		/* A kill during the wait finds the exports written; after it,
+		 * the YAML is written again with what the pushes came to. */
+		push_rc = push_last(&r, o, p, &pst);
+		if (o->output && !rc)
+			rc = rewrite_yaml(o->output, &r);
+	}
 	if (r.comparison)
 		compare_free(&cmp);
 	ctree_free(wall);

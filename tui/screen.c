@@ -12,6 +12,8 @@
 static int colours; /* 0, 8 or 256 */
 static attr_t attrs[ST_COUNT];
 static int active;
+static SCREEN *term;   /* ours, made by newterm */
+static FILE *term_out; /* the terminal, unfiltered (a dup of stdout) */
 
 struct style_def {
 	short fg256, bg256, fg8, bg8;
@@ -117,6 +119,8 @@ static void teach_keys(void)
 
 int screen_init(char *err, size_t len)
 {
+	int term_fd;
+
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		snprintf(err, len,
 			 "the live screen needs a terminal; for scripts use "
@@ -126,11 +130,21 @@ int screen_init(char *err, size_t len)
 	/* Esc alone must not wait a second for a sequence that never comes. */
 	if (!getenv("ESCDELAY"))
 		setenv("ESCDELAY", "25", 1);
-	if (!initscr()) {
+	/* ncurses writes to a stream of its own: stdout filters what it is
+	 * given (include/safeout.h), escapes included. */
+	term_fd = dup(STDOUT_FILENO);
+	term_out = term_fd >= 0 ? fdopen(term_fd, "w") : NULL;
+	if (!term_out || !(term = newterm(NULL, term_out, stdin))) {
 		snprintf(err, len, "cannot initialise the terminal (TERM=%s)",
 			 getenv("TERM") ? getenv("TERM") : "");
+		if (term_out)
+			fclose(term_out);
+		else if (term_fd >= 0)
+			close(term_fd);
+		term_out = NULL;
 		return -1;
 	}
+	set_term(term);
 	active = 1;
 	cbreak();
 	noecho();
@@ -149,6 +163,10 @@ void screen_fini(void)
 {
 	if (active) {
 		endwin();
+		delscreen(term);
+		fclose(term_out);
+		term = NULL;
+		term_out = NULL;
 		active = 0;
 	}
 }

@@ -83,6 +83,7 @@ static int names_descriptor(const char *path)
 static int write_through(const char *path, int fd, const struct exporter *exp,
 			 const struct report *r)
 {
+	fflush(stdout); /* what was printed before comes first */
 	fd = fd >= 0 ? dup(fd) : open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;

@@ -474,6 +474,19 @@ int push_interval(struct pusher *p, const struct report *r, time_t now)
 	return 0;
 }
 
+size_t push_wait(struct pusher *p, double timeout_s)
+{
+	struct timespec until = deadline_in(timeout_s);
+	size_t left;
+
+	pthread_mutex_lock(&p->mu);
+	while ((p->n || p->busy) && pthread_cond_timedwait(&p->cv, &p->mu, &until) != ETIMEDOUT)
+		;
+	left = p->n + (size_t)p->busy;
+	pthread_mutex_unlock(&p->mu);
+	return left;
+}
+
 size_t push_drain(struct pusher *p, double timeout_s)
 {
 	struct timespec until = deadline_in(timeout_s);

@@ -567,3 +567,42 @@ def test_a_python_mapped_from_another_namespace_is_read_not_a_fifo(tmp_path):
         target.kill()
         target.wait()
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+# ---- names from targets and files reach the terminal made safe ----
+
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def test_escapes_in_comm_and_python_names_never_reach_the_terminal(tmp_path, background):
+    python = "/usr/bin/python3.11"
+    if not os.path.exists(python):
+        pytest.fail("python3.11 is not installed: make deps installs python3")
+    target = background(python, os.path.join(os.path.dirname(__file__), "..", "workloads",
+                                             "evilnames.py"), "30")
+    time.sleep(1.0)
+    out = tmp_path / "e.yaml"
+    r = subprocess.run([str(FLAMETOP), "record", "-p", str(target.pid), "-d", "2", "-o", str(out)],
+                       capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    err = r.stderr.decode("utf-8")  # valid UTF-8 throughout
+    assert not UNSAFE.search(err), ascii(err)
+    assert "(?]0;PWN??[41m)" in err, err  # the comm, its controls shown as '?'
+    assert "?41m?evil" in err, err  # the Python function, in record's table
+    # The export keeps the names exactly (YAML escapes them itself).
+    doc = load_yaml(out)
+    assert any(h["function"] == "\u009b41m\u202eevil" for h in doc["hotspots"])
+
+
+def test_escapes_in_folded_names_never_reach_diffs_output(tmp_path):
+    base = tmp_path / "a.folded"
+    after = tmp_path / "b.folded"
+    base.write_bytes(b"main;\x1b]0:PWN\x07work 60\nmain;other\xe2\x80\xaerev 40\n")
+    after.write_bytes(b"main;\x1b]0:PWN\x07work 20\nmain;other\xe2\x80\xaerev 80\n")
+    r = subprocess.run([str(FLAMETOP), "diff", str(base), str(after)], capture_output=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    text = r.stdout.decode("utf-8") + r.stderr.decode("utf-8")
+    assert not UNSAFE.search(text), ascii(text)
+    assert "?]0:PWN?work" in text and "other?rev" in text, text
+

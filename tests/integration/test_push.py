@@ -12,6 +12,7 @@ import email.policy
 import gzip
 import http.server
 import os
+import signal
 import socket
 import subprocess
 import threading
@@ -20,7 +21,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import (GO, free_port, go_pprof_top, hotspot, load_yaml, run_flametop,
+from conftest import (FLAMETOP, GO, free_port, go_pprof_top, hotspot, load_yaml, run_flametop,
                       share_tolerance, workload)
 
 
@@ -199,6 +200,42 @@ def test_server_down_never_slows_sampling_and_the_export_is_written(tmp_path):
     assert doc["scenario"]["lost_samples"] == 0
     # The end waits at most the drain time (15 s), not every backoff.
     assert took < 3 + 15 + 10, took
+
+
+def test_a_receiver_that_never_answers_costs_the_export_nothing(tmp_path):
+    # A server that takes the connection and never answers: the exports are
+    # written before the wait, the wait is said, and one more signal ends it.
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    port = srv.getsockname()[1]
+    out = tmp_path / "h.yaml"
+    p = subprocess.Popen([str(FLAMETOP), "record", "-q", "-o", str(out), "--push",
+                          "http://127.0.0.1:%d" % port, "-d", "2", "--", workload("split"), "0"],
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        err = ""
+        deadline = time.time() + 30
+        while "waiting up to" not in err:
+            line = p.stderr.readline()
+            assert line and time.time() < deadline, err
+            err += line
+        assert "Ctrl-C stops waiting" in err, err
+        first = load_yaml(out)  # already there, whole, before the wait ends
+        assert first["hotspots"] and first["scenario"]["push"]["pushes"] >= 1
+        t0 = time.time()
+        p.send_signal(signal.SIGINT)
+        rest = p.stderr.read()
+        p.wait(timeout=10)
+        assert time.time() - t0 < 8, rest
+    finally:
+        if p.poll() is None:
+            p.kill()
+        srv.close()
+    assert p.returncode == 1, err + rest
+    assert "stopped waiting for the push" in rest and "pushed 0 of" in rest, rest
+    pushed = load_yaml(out)["scenario"]["push"]  # written again: the outcome
+    assert pushed["sent"] == 0 and pushed["failed"] == pushed["pushes"] >= 1, pushed
 
 
 @pytest.mark.parametrize("args,msg", [
