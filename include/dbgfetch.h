@@ -53,7 +53,15 @@ size_t dbgfetch_pending(const struct dbgfetch *f);
  * unknown). Returns 0 when none is under way. */
 int dbgfetch_progress(const struct dbgfetch *f, uint32_t *key, long *got, long *total);
 
-/* The helper's main: serves requests on descriptor FD until it closes. */
+/* The helper's main: serves requests on descriptor FD until it closes.
+ * A debug file is used only when its GNU build id is the one asked for
+ * (a file from a server that answers with another program's, or with
+ * anything, is refused — err EILSEQ or ENOEXEC — and taken out of the
+ * cache); a download past DEBUGINFOD_MAXSIZE bytes (512 MiB when unset)
+ * is cut (EFBIG), and what it left in the cache removed. */
 int dbgfetch_helper_main(int fd);
+/* Removes what a cut download of build id HEX left in libdebuginfod's
+ * cache (its "debuginfo.XXXXXX" files). */
+void dbgfetch_clean_partial(const char *hex);
 
 #endif

@@ -1,8 +1,11 @@
 /* dbgfetch — debug files from debuginfod servers, in a helper process. */
 #include "dbgfetch.h"
 
+#include <dirent.h>
 #include <elfutils/debuginfod.h>
+#include <elfutils/libdwelf.h>
 #include <errno.h>
+#include <gelf.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,6 +14,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +25,8 @@ extern char **environ;
 
 #define URLS_ENV          "DEBUGINFOD_URLS"
 #define PROGRESS_EVERY_NS 100000000ull /* a progress message at most every 100 ms */
+#define MAXSIZE_ENV       "DEBUGINFOD_MAXSIZE"
+#define MAXSIZE_DEFAULT   (512ll << 20) /* bytes of one debug file, at most */
 
 /* The messages, one per packet (SOCK_SEQPACKET). */
 struct msg_req {
@@ -45,6 +51,7 @@ struct dbgfetch {
 	size_t nqueue, capqueue;
 	int out; /* a request is with the helper */
 	uint32_t out_key;
+	char out_hex[129];
 	int have_progress;
 	struct msg_reply progress; /* the last 'P' of the request out */
 	int dead;                  /* the helper is gone */
@@ -83,10 +90,12 @@ struct helper {
 	int fd;
 	uint32_t key;
 	uint64_t last_ns;
+	long long maxsize; /* bytes of one file, at most */
+	int too_big;       /* the download in flight passed it */
 };
 
 /* Reports progress now and then; a closed socket (flametop gone or done)
- * cancels the download. */
+ * or a file past the size limit cancels the download. */
 static int on_progress(debuginfod_client *c, long a, long b)
 {
 	struct helper *h = debuginfod_get_user_data(c);
@@ -96,6 +105,10 @@ static int on_progress(debuginfod_client *c, long a, long b)
 
 	if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR)))
 		return 1;
+	if (a > h->maxsize || b > h->maxsize) {
+		h->too_big = 1; /* an endless body fills no disk */
+		return 1;
+	}
 	if (t - h->last_ns >= PROGRESS_EVERY_NS) {
 		h->last_ns = t;
 		send(h->fd, &m, sizeof(m), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -124,10 +137,133 @@ static int send_done(int sock, const struct msg_reply *m, int fd)
 	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
+/* libdebuginfod's cache (its own rule): $DEBUGINFOD_CACHE_PATH, else
+ * $XDG_CACHE_HOME/debuginfod_client, else ~/.cache/debuginfod_client. */
+static int cache_dir(char *buf, size_t len)
+{
+	const char *v = getenv("DEBUGINFOD_CACHE_PATH"), *x = getenv("XDG_CACHE_HOME"),
+		   *home = getenv("HOME");
+	int n;
+
+	if (v && v[0])
+		n = snprintf(buf, len, "%s", v);
+	else if (x && x[0])
+		n = snprintf(buf, len, "%s/debuginfod_client", x);
+	else if (home && home[0])
+		n = snprintf(buf, len, "%s/.cache/debuginfod_client", home);
+	else
+		return -1;
+	return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+static int is_hex(const char *s)
+{
+	if (!s[0])
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+			return 0;
+	return 1;
+}
+
+void dbgfetch_clean_partial(const char *hex)
+{
+	char dir[4096];
+	struct dirent *d;
+	DIR *dp;
+	int dfd;
+
+	if (!is_hex(hex) || cache_dir(dir, sizeof(dir) - 140) ||
+	    strlen(dir) + strlen(hex) + 2 >= sizeof(dir))
+		return;
+	strcat(dir, "/");
+	strcat(dir, hex);
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return;
+	if (!(dp = fdopendir(dfd))) {
+		close(dfd);
+		return;
+	}
+	/* libdebuginfod downloads into "debuginfo.XXXXXX" and renames it when
+	 * whole: those left are a cut download's. */
+	while ((d = readdir(dp))) {
+		struct stat st;
+
+		if (strncmp(d->d_name, "debuginfo.", 10) || !d->d_name[10])
+			continue;
+		if (!fstatat(dirfd(dp), d->d_name, &st, AT_SYMLINK_NOFOLLOW) &&
+		    S_ISREG(st.st_mode) && st.st_uid == geteuid())
+			unlinkat(dirfd(dp), d->d_name, 0);
+	}
+	closedir(dp);
+}
+
+/* Whether FD is an ELF file whose GNU build id is HEX: a server may answer
+ * with another program's file, or anything at all. Returns 0, ENOEXEC (not
+ * ELF, or no build id) or EILSEQ (another build id). */
+static int check_build_id(int fd, const char *hex)
+{
+	Elf *e;
+	const unsigned char *id;
+	ssize_t n;
+	char got[129];
+	int r = ENOEXEC;
+
+	elf_version(EV_CURRENT);
+	if (!(e = elf_begin(fd, ELF_C_READ_MMAP, NULL)))
+		return ENOEXEC;
+	if (elf_kind(e) == ELF_K_ELF && (n = dwelf_elf_gnu_build_id(e, (const void **)&id)) > 0 &&
+	    n <= 64) {
+		for (ssize_t i = 0; i < n; i++)
+			snprintf(got + 2 * i, 3, "%02x", id[i]);
+		r = strcmp(got, hex) ? EILSEQ : 0;
+	}
+	elf_end(e);
+	return r;
+}
+
+/* The size limit: DEBUGINFOD_MAXSIZE as libdebuginfod reads it (bytes; it
+ * also asks the server not to send more), else MAXSIZE_DEFAULT, which is
+ * then set for it. */
+static long long max_size(void)
+{
+	const char *v = getenv(MAXSIZE_ENV);
+	char *end;
+	long long n = v ? strtoll(v, &end, 10) : 0;
+	char buf[32];
+
+	if (v && end != v && !*end && n > 0)
+		return n;
+	snprintf(buf, sizeof(buf), "%lld", MAXSIZE_DEFAULT);
+	setenv(MAXSIZE_ENV, buf, 1);
+	return MAXSIZE_DEFAULT;
+}
+
+/* One answer: R is the find's result; a file that is not the one asked for
+ * is refused and taken out of the cache (it would be served again). */
+static int vet_answer(struct helper *h, const char *hex, int r, const char *path,
+		      struct msg_reply *m)
+{
+	int bad;
+
+	if (r < 0) {
+		m->err = h->too_big ? EFBIG : -r;
+		dbgfetch_clean_partial(hex);
+		return r;
+	}
+	if (!(bad = check_build_id(r, hex)))
+		return r;
+	m->err = bad;
+	close(r);
+	if (path)
+		unlink(path);
+	return -bad;
+}
+
 int dbgfetch_helper_main(int fd)
 {
+	struct helper h = { .fd = fd, .maxsize = max_size() };
 	debuginfod_client *c = debuginfod_begin();
-	struct helper h = { .fd = fd };
 	struct msg_req req;
 	ssize_t n;
 
@@ -144,8 +280,13 @@ int dbgfetch_helper_main(int fd)
 		req.hex[sizeof(req.hex) - 1] = 0;
 		h.key = req.key;
 		h.last_ns = 0;
-		r = debuginfod_find_debuginfo(c, (const unsigned char *)req.hex, 0, &path);
-		m.err = r < 0 ? -r : 0;
+		h.too_big = 0;
+		if (!is_hex(req.hex))
+			r = -EINVAL;
+		else
+			r = debuginfod_find_debuginfo(c, (const unsigned char *)req.hex, 0, &path);
+		m.err = 0;
+		r = vet_answer(&h, req.hex, r, path, &m);
 		url = debuginfod_get_url(c);
 		snprintf(m.path, sizeof(m.path), "%s", path ? path : "");
 		snprintf(m.url, sizeof(m.url), "%s", url ? url : "");
@@ -225,8 +366,14 @@ void dbgfetch_free(struct dbgfetch *f)
 		return;
 	close(f->fd);
 	if (f->pid > 0) {
-		kill(f->pid, SIGKILL);
-		waitpid(f->pid, NULL, 0);
+		/* The closed socket cancels a download at its next progress call
+		 * and the helper cleans up after it; it gets a moment for that. */
+		for (int i = 0; i < 30 && waitpid(f->pid, NULL, WNOHANG) == 0; i++)
+			usleep(50000);
+		if (kill(f->pid, SIGKILL) == 0)
+			waitpid(f->pid, NULL, 0);
+		if (f->out)
+			dbgfetch_clean_partial(f->out_hex);
 	}
 	free(f->queue);
 	free(f->urls);
@@ -249,6 +396,7 @@ static void send_next(struct dbgfetch *f)
 	if (send(f->fd, &f->queue[0], sizeof(f->queue[0]), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 		return; /* full or gone: tried again at the next poll */
 	f->out = 1;
+	memcpy(f->out_hex, f->queue[0].hex, sizeof(f->out_hex));
 	f->out_key = pop_front(f).key;
 	f->have_progress = 0;
 }

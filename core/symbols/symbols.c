@@ -1461,6 +1461,23 @@ static void fetch_said(struct sym_file *f, const char *what, const char *arg)
 		f->fetch_said = NULL;
 }
 
+/* Why a fetched file was not used, in words. */
+static const char *fetch_why(int err)
+{
+	switch (err) {
+	case EILSEQ:
+		return "the server's file has another build id (not used)";
+	case ENOEXEC:
+		return "the server's file is not an ELF file with a build id (not used)";
+	case EFBIG:
+		return "larger than DEBUGINFOD_MAXSIZE (cut, removed)";
+	case ECHILD:
+		return "its helper ended";
+	default:
+		return strerror(err);
+	}
+}
+
 /* One answer of debuginfod for file F. */
 static void fetch_answer(struct symbolizer *s, struct sym_file *f, const struct dbgfetch_done *d)
 {
@@ -1479,13 +1496,12 @@ static void fetch_answer(struct symbolizer *s, struct sym_file *f, const struct 
 		if (d->err == ENOENT) {
 			fetch_said(f, "not on the server", "");
 		} else {
-			fetch_said(f, "failed: ", strerror(d->err));
+			fetch_said(f, "failed: ", fetch_why(d->err));
 			if (!s->fetch_noted++)
 				snprintf(s->fetch_note, sizeof(s->fetch_note),
 					 "debuginfod (%s): %s; code without symbols is named "
 					 "module+offset",
-					 dbgfetch_urls(s->fetch),
-					 d->err == ECHILD ? "its helper ended" : strerror(d->err));
+					 dbgfetch_urls(s->fetch), fetch_why(d->err));
 		}
 	}
 	note_source(s, f, base_name(f->path));

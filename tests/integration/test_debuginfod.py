@@ -219,3 +219,83 @@ def test_screen_shows_the_download_then_the_names(tmp_path, stripped):
         s.close()
         httpd.shutdown()
         httpd.server_close()
+
+
+class Hostile(http.server.BaseHTTPRequestHandler):
+    """A debuginfod that lies: BODY for every build id, or ENDLESS bytes."""
+    protocol_version = "HTTP/1.1"
+    body = b""
+    endless = False
+
+    def do_GET(self):
+        self.send_response(200)
+        if self.endless:
+            self.send_header("Content-Type", "application/octet-stream")
+            self.end_headers()  # no length: the body runs until the connection ends
+            chunk = b"\0" * 65536
+            try:
+                while True:
+                    self.wfile.write(chunk)
+            except OSError:
+                return
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *a):
+        pass
+
+
+def hostile_run(tmp_path, binary, env_extra=None):
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = "http://127.0.0.1:%d" % httpd.server_address[1]
+    out = tmp_path / "x.yaml"
+    try:
+        env = dict(env_for(tmp_path, url), **(env_extra or {}))
+        r = run_flametop("record", "-q", "-o", out, "-d", "2", "--", str(binary), "0",
+                         env=env, timeout=90)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert r.returncode == 0, r.stderr
+    doc = load_yaml(out)
+    mod = [m for m in doc["profile"]["modules"] if m["name"] == "split"][0]
+    return doc, mod, r
+
+
+@pytest.mark.parametrize("body,why", [
+    ("other", "another build id"),  # an unstripped program, but not this one
+    ("garbage", "not an ELF file"),  # 200 bytes of anything
+])
+def test_a_debug_file_that_is_not_the_one_asked_for_is_refused(tmp_path, stripped, body, why):
+    binary, _, bid = stripped
+    Hostile.endless = False
+    Hostile.body = (open(workload("demo"), "rb").read() if body == "other"
+                    else bytes(range(200)))
+    doc, mod, r = hostile_run(tmp_path, binary)
+    assert mod["symbols"] != "debuginfod" and why in mod["debuginfod"], mod
+    names = {h["function"] for h in doc["hotspots"]}
+    assert not names & {"hash_token", "parse_input", "tokenize", "main"}, names
+    top = sorted(doc["hotspots"], key=lambda h: -h["samples"])[:3]
+    assert all(h["function"].startswith("split+0x") for h in top), top
+    said = [l for l in r.stderr.splitlines() if "debuginfod" in l]
+    assert len(said) == 1 and why in said[0], r.stderr
+    # Not left in the cache to be believed next time.
+    assert not os.path.exists(tmp_path / "cache" / bid / "debuginfo")
+
+
+def test_an_endless_body_is_cut_at_the_size_limit_and_leaves_nothing(tmp_path, stripped):
+    binary, _, bid = stripped
+    Hostile.endless = True
+    t0 = time.time()
+    doc, mod, r = hostile_run(tmp_path, binary, {"DEBUGINFOD_MAXSIZE": str(4 << 20)})
+    assert time.time() - t0 < 15
+    assert "DEBUGINFOD_MAXSIZE" in mod["debuginfod"], mod
+    left = [os.path.join(d, f) for d, _, fs in os.walk(tmp_path / "cache") for f in fs]
+    # No partial download; an empty "debuginfo" is libdebuginfod's own
+    # negative-cache mark (not asked again for cache_miss_s).
+    assert not [f for f in left if os.path.basename(f).startswith("debuginfo.")], left
+    assert sum(os.path.getsize(f) for f in left) < 4096, left
+    assert doc["scenario"]["lost_samples"] == 0
