@@ -50,6 +50,7 @@ struct cli_options {
 	double fail_if_slower;              /* --fail-if-slower PCT (< 0: not asked) */
 	const char *debuginfod_urls;        /* DEBUGINFOD_URLS as flametop started (set by main) */
 	int no_debuginfod;                  /* --no-debuginfod */
+	int keep_output;                    /* --keep-output */
 	/* record --push: to a Pyroscope server */
 	const char *push_url, *push_app, *push_tenant;
 	const char *push_labels[16];

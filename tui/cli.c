@@ -79,6 +79,8 @@ const char *cli_usage(void)
 	       "                         files of modules without symbols (asked by default\n"
 	       "                         when it is set: in the background, the module's\n"
 	       "                         code named module+0xOFFSET until its file comes)\n"
+	       "      --keep-output      the screen: keep the launched command's output file\n"
+	       "                         (its last 8 MiB, in $TMPDIR) after exit\n"
 	       "      --wall             shares of wall time: on-CPU samples and the time\n"
 	       "                         threads spent blocked, per stack, on one axis\n"
 	       "                         (samples cpu-clock; w toggles it on the screen)\n"
@@ -267,6 +269,7 @@ enum {
 	OPT_BASELINE,
 	OPT_ADDRESSES,
 	OPT_NO_DEBUGINFOD,
+	OPT_KEEP_OUTPUT,
 	OPT_PUSH,
 	OPT_PUSH_LABEL,
 	OPT_PUSH_EVERY,
@@ -331,6 +334,7 @@ static const struct option long_opts[] = {
 	{ "no-gpu", no_argument, NULL, OPT_NO_GPU },
 	{ "no-python", no_argument, NULL, OPT_NO_PYTHON },
 	{ "no-debuginfod", no_argument, NULL, OPT_NO_DEBUGINFOD },
+	{ "keep-output", no_argument, NULL, OPT_KEEP_OUTPUT },
 	{ "push", required_argument, NULL, OPT_PUSH },
 	{ "push-label", required_argument, NULL, OPT_PUSH_LABEL },
 	{ "push-every", required_argument, NULL, OPT_PUSH_EVERY },
@@ -412,6 +416,9 @@ static int handle(int c, char **argv, unsigned max_rate, struct cli_options *o, 
 		return 0;
 	case OPT_NO_PYTHON:
 		o->no_python = 1;
+		return 0;
+	case OPT_KEEP_OUTPUT:
+		o->keep_output = 1;
 		return 0;
 	case OPT_NO_DEBUGINFOD:
 		o->no_debuginfod = 1;
@@ -541,6 +548,12 @@ static int parse_record(int argc, char **argv, unsigned max_rate, struct cli_opt
 	if (o->mode != CLI_RECORD &&
 	    (o->push_url || o->npush_labels || o->push_every_s || o->push_app || o->push_tenant)) {
 		snprintf(err, len, "--push and its options are for flametop record");
+		return -EINVAL;
+	}
+	if (o->keep_output && o->mode != CLI_TOP) {
+		snprintf(err, len,
+			 "--keep-output is for the live screen (under record the command "
+			 "writes where flametop's own output goes)");
 		return -EINVAL;
 	}
 	if (!o->push_url && (o->npush_labels || o->push_every_s || o->push_app || o->push_tenant)) {

@@ -9,6 +9,7 @@
 #include "top.h"
 
 #include "app.h"
+#include "cmdlog.h"
 #include "compare.h"
 #include "face.h"
 #include "ledger_yaml.h"
@@ -224,17 +225,29 @@ static int load_baseline(const struct cli_options *o, struct app_base *out)
 	return 0;
 }
 
-/* A launched command's output goes to a log file, not over the screen. */
-static int command_log(char *path, size_t len)
+/* The command's output at the end: said where it is kept, or what was
+ * removed. */
+static void command_output_done(struct cmdlog *out, const char *path, int keep)
 {
-	const char *dir = getenv("TMPDIR");
-	int fd;
+	uint64_t written, dropped;
 
-	snprintf(path, len, "%s/flametop-output-XXXXXX", dir && dir[0] ? dir : "/tmp");
-	fd = mkstemp(path);
-	if (fd >= 0)
-		fcntl(fd, F_SETFD, FD_CLOEXEC);
-	return fd;
+	if (!out)
+		return;
+	cmdlog_counts(out, &written, &dropped);
+	cmdlog_close(out, keep && written);
+	if (!written)
+		return; /* it said nothing */
+	if (keep && dropped)
+		fprintf(stderr,
+			"flametop: the command's output is in %s (its last %llu bytes of %llu)\n",
+			path, (unsigned long long)(written - dropped), (unsigned long long)written);
+	else if (keep)
+		fprintf(stderr, "flametop: the command's output is in %s\n", path);
+	else
+		fprintf(stderr,
+			"flametop: the command wrote %llu bytes, not kept (--keep-output keeps "
+			"its last %d MiB)\n",
+			(unsigned long long)written, CMDLOG_KEEP_MB);
 }
 
 static struct session *open_session(const struct cli_options *o, int outfd, char *err, size_t len)
@@ -262,6 +275,7 @@ int top_run(const struct cli_options *o)
 	char err[1024], logpath[4096] = "";
 	const char *kernel;
 	int rc = 0, outfd = -1;
+	struct cmdlog *out = NULL;
 	struct ledger loaded;
 	struct app_base base;
 
@@ -276,10 +290,9 @@ int top_run(const struct cli_options *o)
 		free(l);
 		return 2;
 	}
-	if (o->argv && (outfd = command_log(logpath, sizeof(logpath))) < 0) {
-		fprintf(stderr,
-			"flametop: cannot create a file for the command's output in %s: %s\n",
-			logpath, strerror(errno));
+	if (o->argv && !(out = cmdlog_open((uint64_t)CMDLOG_KEEP_MB << 20, &outfd, logpath,
+					   sizeof(logpath), err, sizeof(err)))) {
+		fprintf(stderr, "flametop: %s\n", err);
 		free(l);
 		return 1;
 	}
@@ -287,7 +300,8 @@ int top_run(const struct cli_options *o)
 	if (face_load_ledger(o, &loaded, l->ledger_save, sizeof(l->ledger_save)) ||
 	    load_baseline(o, &base)) {
 		if (outfd > 0)
-			close(outfd), unlink(logpath);
+			close(outfd);
+		cmdlog_close(out, 0);
 		ledger_fini(&loaded);
 		free(l);
 		return 2;
@@ -298,6 +312,7 @@ int top_run(const struct cli_options *o)
 		close(outfd);
 	if (!l->s) {
 		fprintf(stderr, "flametop: %s\n", err);
+		cmdlog_close(out, 0);
 		ledger_fini(&loaded);
 		app_base_free(&base);
 		free(l);
@@ -308,6 +323,7 @@ int top_run(const struct cli_options *o)
 		fprintf(stderr, "flametop: %s\n", err[0] ? err : "out of memory");
 		face_stop_sampling_on_signal(-1);
 		session_free(l->s);
+		cmdlog_close(out, 0);
 		ledger_fini(&loaded);
 		app_base_free(&base);
 		free(l);
@@ -320,7 +336,9 @@ int top_run(const struct cli_options *o)
 	l->app.ledger = loaded; /* app_init's ledger held nothing yet */
 	l->ledger_saved = loaded.changes;
 	if (logpath[0])
-		app_message(&l->app, 0, "the command's output goes to %s", logpath);
+		app_message(&l->app, 0, "the command's output goes to %s (its last %d MiB; %s)",
+			    logpath, CMDLOG_KEEP_MB,
+			    o->keep_output ? "kept" : "removed at exit: --keep-output keeps it");
 	kernel = target_kernel_note(session_target(l->s), sampler_user_only(session_sampler(l->s)));
 	if (kernel)
 		app_message(&l->app, 1, "pid %d is %s", (int)session_target(l->s)->pid, kernel);
@@ -342,14 +360,7 @@ int top_run(const struct cli_options *o)
 	face_stop_sampling_on_signal(-1);
 	session_free(l->s);
 	free(l);
-	if (logpath[0]) {
-		struct stat st;
-
-		if (stat(logpath, &st) == 0 && st.st_size == 0)
-			unlink(logpath); /* it said nothing */
-		else
-			fprintf(stderr, "flametop: the command's output is in %s\n", logpath);
-	}
+	command_output_done(out, logpath, o->keep_output);
 	return rc;
 }
 

@@ -405,7 +405,7 @@ def test_colour_when_allowed(screens):
 
 def test_write_on_quit_and_command_output_kept_off_screen(screens, tmp_path):
     out = tmp_path / "quit.yaml"
-    s = screens(f"{FLAMETOP} -F 499 -r 0.5 -o {out} -- sh -c 'echo hello-from-target; "
+    s = screens(f"{FLAMETOP} -F 499 -r 0.5 -o {out} --keep-output -- sh -c 'echo hello-from-target; "
                 f"exec {workload('demo')}'", cwd=tmp_path, env={"TMPDIR": str(tmp_path)})
     s.wait_for(r"hash_token", timeout=15)
     assert "hello-from-target" not in s.text()
@@ -416,6 +416,39 @@ def test_write_on_quit_and_command_output_kept_off_screen(screens, tmp_path):
     m = re.search(r"the command's output is in (\S+)", text)
     assert m and "hello-from-target" in open(m.group(1), encoding="utf-8").read()
     assert load_yaml(out)["hotspots"]
+
+
+def test_a_command_that_prints_without_end_fills_no_disk(screens, tmp_path):
+    # `yes` writes as fast as it can: the file keeps its last 8 MiB, and is
+    # removed at exit unless asked to keep it.
+    s = screens(f"{FLAMETOP} -F 99 -r 0.5 -- yes flametop-yes", cwd=tmp_path,
+                env={"TMPDIR": str(tmp_path)})
+    s.wait_for(r"RUNNING")
+    logs = list(tmp_path.glob("flametop-output-*"))
+    assert len(logs) == 1
+    peak = 0
+    for _ in range(8):
+        time.sleep(0.5)
+        peak = max(peak, os.path.getsize(logs[0]))
+    assert peak <= (16 << 20) + 65536, peak  # twice the bound at most, and one read
+    s.keys("q")
+    assert s.exit_status() == 0
+    assert not list(tmp_path.glob("flametop-output-*"))
+    m = re.search(r"the command wrote (\d+) bytes, not kept", s.text())
+    assert m and int(m.group(1)) > 2 * 8 << 20, s.text()
+    # Kept when asked: the last lines are whole.
+    s2 = screens(f"{FLAMETOP} -F 99 -r 0.5 --keep-output -- yes flametop-yes", cwd=tmp_path,
+                 env={"TMPDIR": str(tmp_path)})
+    s2.wait_for(r"RUNNING")
+    time.sleep(3)
+    s2.keys("q")
+    assert s2.exit_status() == 0
+    m = re.search(r"the command's output is in (\S+) \(its last (\d+) bytes", s2.text())
+    assert m, s2.text()
+    assert os.path.getsize(m.group(1)) == int(m.group(2)) <= (16 << 20) + 65536
+    with open(m.group(1), "rb") as f:
+        f.seek(-4096, 2)
+        assert f.read().endswith(b"flametop-yes\n")
 
 
 def test_sigterm_closes_cleanly(screens, tmp_path):
