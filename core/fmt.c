@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void fmt_count(char *buf, size_t len, double v)
@@ -182,4 +183,44 @@ size_t fmt_safe_text(const char *in, size_t n, char *out, size_t *carry)
 		i += k;
 	}
 	return o;
+}
+
+int fmt_name_is_canon(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p == ';' || *p == '\n' || *p == '\r' || *p >= 0x80) {
+			uint32_t cp;
+			size_t k;
+
+			if (*p < 0x80)
+				return 0;
+			k = utf8_decode((const char *)p, strlen((const char *)p), &cp);
+			if (cp == 0xfffd && k == 1)
+				return 0;
+			p += k - 1;
+		}
+	return 1;
+}
+
+char *fmt_name_canon(const char *s)
+{
+	size_t n = strlen(s), o = 0, k;
+	char *out = malloc(3 * n + 1);
+	uint32_t cp;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i += k) {
+		k = utf8_decode(s + i, n - i, &cp);
+		if (s[i] == ';')
+			out[o++] = ',';
+		else if (s[i] == '\n' || s[i] == '\r')
+			out[o++] = ' ';
+		else if (cp == 0xfffd && k == 1)
+			o += utf8_encode(0xfffd, out + o);
+		else
+			memcpy(out + o, s + i, k), o += k;
+	}
+	out[o] = 0;
+	return out;
 }

@@ -23,6 +23,22 @@ enum bottleneck {
 	BN_KERNEL,
 	BN_OFFCPU_LOCK,
 	BN_UNKNOWN,
+	BN_OFFCPU_SLEEP, /* asleep by its own choice (nanosleep) */
+	BN_OFFCPU_WAIT,  /* on a pipe, a child, or nothing the stacks name */
+};
+
+/* A thread on a CPU less than this share of its time, and blocked at least
+ * CLASSIFY_IDLE_WAIT_PCT of its off-CPU time where threads wait for work
+ * (a futex, a sleep, poll/epoll, a pipe, a child), is idle: parked, not
+ * held up. A pool's parked workers do not make a busy program lock-bound. */
+#define CLASSIFY_IDLE_ON_PCT   5.0
+#define CLASSIFY_IDLE_WAIT_PCT 80.0
+
+/* One thread's time over the window: on a CPU (its samples), and blocked
+ * by reason (its switch-out stacks). */
+struct classify_thread {
+	double on_ms;
+	double off_ms[BLOCK_NREASONS];
 };
 
 /* What the classifier looks at; every field is measured, none is guessed:
@@ -52,6 +68,12 @@ struct classify_input {
 	 * (switch-out stacks); has_offcpu 0: not measured */
 	int has_offcpu;
 	double offcpu_ms[BLOCK_NREASONS];
+	/* Per thread (nthr 0: not known). Where known, the verdict follows the
+	 * threads that carry the work: idle ones (classify_thread_idle) are
+	 * left out of the on-CPU share and the blocked time, and the detail
+	 * says how many. */
+	const struct classify_thread *thr;
+	size_t nthr;
 };
 
 struct classification {
@@ -61,6 +83,14 @@ struct classification {
 
 void classify(const struct classify_input *in, struct classification *out);
 const char *bottleneck_name(enum bottleneck b);
+
+/* Whether T is idle (see CLASSIFY_IDLE_ON_PCT); a thread with no time is
+ * not. */
+int classify_thread_idle(const struct classify_thread *t);
+/* T's own class, by the rules the process is judged by: "idle", "CPU",
+ * "CPU-starved", or a bottleneck name for what it waits in; NULL when T
+ * has no time. */
+const char *classify_thread_class(const struct classify_thread *t);
 
 /* A hypothesis the numbers suggest: a stable key (cpu_bound, off_cpu,
  * memory_growth, kernel_heavy, hot_path, cache_bound, lock_bound), the

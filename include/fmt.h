@@ -34,4 +34,13 @@ int fmt_cp_is_control(uint32_t cp);
  * (tui/safeout.c) and of the screen's cells (surf_text). */
 size_t fmt_safe_text(const char *in, size_t n, char *out, size_t *carry);
 
+/* The one form a function or module name takes in the model, and so in
+ * every export (YAML, folded, pprof) and every reader of them: each byte
+ * that begins no UTF-8 sequence becomes U+FFFD, ';' (folded stacks' frame
+ * separator) becomes ',', a newline or carriage return a space. Applied
+ * where names enter the frame table; idempotent. */
+int fmt_name_is_canon(const char *s);
+/* NAME in that form, allocated (NULL: out of memory). */
+char *fmt_name_canon(const char *s);
+
 #endif

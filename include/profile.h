@@ -17,11 +17,12 @@ struct thread_stat {
 	char comm[32];
 	char pyname[64]; /* the name Python gives the thread (threading), or "" */
 	uint64_t samples, weight;
-	uint64_t ctr[CTREE_MAX_CTR];       /* counters charged by its samples */
-	uint64_t ctr_mark[CTREE_MAX_CTR];  /* ctr at the last interval's end */
-	uint64_t ctr_last[CTREE_MAX_CTR];  /* change over the last interval */
-	uint64_t weight_mark, weight_last; /* weight at / over the last interval */
-	uint64_t off_ns;                   /* time off the CPU (switch-out stacks) */
+	uint64_t ctr[CTREE_MAX_CTR];            /* counters charged by its samples */
+	uint64_t ctr_mark[CTREE_MAX_CTR];       /* ctr at the last interval's end */
+	uint64_t ctr_last[CTREE_MAX_CTR];       /* change over the last interval */
+	uint64_t weight_mark, weight_last;      /* weight at / over the last interval */
+	uint64_t off_ns;                        /* time off the CPU (switch-out stacks) */
+	uint64_t off_reason_ns[BLOCK_NREASONS]; /* off_ns by the reason of the stack */
 };
 
 /* Samples per (thread, leaf node): what thread filters and the recent

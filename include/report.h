@@ -111,6 +111,15 @@ void report_from_session(struct report *r, const struct session *s);
 /* Fills R->ci from R's baseline, profile and counters, then classifies and
  * suggests. */
 void report_classify(struct report *r);
+/* Thread T's time over R's window (on a CPU from its samples, blocked by
+ * reason from its switch-out stacks), for classify_thread_class. Returns 0,
+ * or -1 where it is not known (no off-CPU data, no time base). */
+int report_thread_time(const struct report *r, const struct thread_stat *t,
+		       struct classify_thread *out);
+/* The same from P itself: WEIGHT_NS (periods are nanoseconds) or, else,
+ * FREQ_HZ give a sample's time. */
+int profile_thread_time(const struct profile *p, int weight_ns, unsigned freq_hz,
+			const struct thread_stat *t, struct classify_thread *out);
 
 /* Exporters: one const table each, chosen by name or file extension. */
 /* An export format. Formats are chosen by a path's ending from the

@@ -3,6 +3,7 @@
  * and as /proc/PID/task counts it (user, system, state); Enter shows that
  * thread's profile alone. */
 #include "app.h"
+#include "report.h"
 
 #include "session.h"
 
@@ -61,8 +62,9 @@ static void draw(struct app *a, void *vst, struct surface *s, struct rect r)
 		return;
 	}
 	n = order(a, &idx);
-	surf_printf(s, r.x, r.y, r.w, ST_TITLE, "%8s  %-16s %8s %7s %7s %6s %6s %s", "tid", "name",
-		    "samples", "share%", a->info.weight_ns ? "cpu%" : "", "usr%", "sys%", "state");
+	surf_printf(s, r.x, r.y, r.w, ST_TITLE, "%8s  %-16s %8s %7s %7s %6s %6s %-5s %s", "tid",
+		    "name", "samples", "share%", a->info.weight_ns ? "cpu%" : "", "usr%", "sys%",
+		    "state", "class");
 	list_scroll(&ts->sel, &ts->top, n, rows);
 	for (size_t i = 0; i < rows && ts->top + i < n; i++) {
 		const struct thread_stat *t = &p->threads[idx[ts->top + i]];
@@ -71,6 +73,10 @@ static void draw(struct app *a, void *vst, struct surface *s, struct rect r)
 		const struct task_cpu *tc =
 		    a->session ? tasks_find(session_tasks(a->session), t->tid) : NULL;
 		char samples[16], cpu[16] = "", usr[16] = "", sys[16] = "", state[8] = "-";
+		struct classify_thread ct;
+		const char *cls = profile_thread_time(p, a->info.weight_ns, a->info.freq_hz, t, &ct)
+				      ? NULL
+				      : classify_thread_class(&ct);
 
 		fmt_count(samples, sizeof(samples), (double)t->samples);
 		if (a->info.weight_ns)
@@ -83,9 +89,9 @@ static void draw(struct app *a, void *vst, struct surface *s, struct rect r)
 		} else if (tc)
 			snprintf(state, sizeof(state), "gone");
 		surf_fill(s, r.x, y, r.w, 1, st);
-		surf_printf(s, r.x, y, r.w, st, "%8d  %-16.16s %8s %6.1f%% %7s %6s %6s %s",
+		surf_printf(s, r.x, y, r.w, st, "%8d  %-16.16s %8s %6.1f%% %7s %6s %6s %-5s %s",
 			    (int)t->tid, t->pyname[0] ? t->pyname : t->comm, samples,
-			    profile_pct(p, t->weight), cpu, usr, sys, state);
+			    profile_pct(p, t->weight), cpu, usr, sys, state, cls ? cls : "-");
 	}
 	if (!n)
 		surf_text(s, r.x + 1, r.y + 1, r.w - 1, ST_DIM, "no samples yet");

@@ -33,6 +33,8 @@ const char *bottleneck_name(enum bottleneck b)
 		[BN_KERNEL] = "Kernel",
 		[BN_OFFCPU_LOCK] = "Off-CPU/Lock",
 		[BN_UNKNOWN] = "Unknown",
+		[BN_OFFCPU_SLEEP] = "Off-CPU/Sleep",
+		[BN_OFFCPU_WAIT] = "Off-CPU/Wait",
 	};
 	return names[b];
 }
@@ -82,6 +84,104 @@ static enum block_reason top_offcpu(const struct classify_input *in, double *tot
 			best = (enum block_reason)r;
 	}
 	return best;
+}
+
+/* What blocking for reason R makes a thread (or a program) bound by. */
+static enum bottleneck bottleneck_of_reason(enum block_reason r)
+{
+	static const enum bottleneck of[BLOCK_NREASONS] = {
+		[BLOCK_NONE] = BN_OFFCPU_WAIT,   [BLOCK_LOCK] = BN_OFFCPU_LOCK,
+		[BLOCK_SLEEP] = BN_OFFCPU_SLEEP, [BLOCK_FILE] = BN_IO_FILE,
+		[BLOCK_NET] = BN_IO_NETWORK,     [BLOCK_POLL] = BN_IO_NETWORK,
+		[BLOCK_PIPE] = BN_OFFCPU_WAIT,   [BLOCK_CHILD] = BN_OFFCPU_WAIT,
+		[BLOCK_FAULT] = BN_MEMORY,       [BLOCK_PREEMPT] = BN_CPU,
+	};
+	return of[r];
+}
+
+/* ---- threads ---- */
+
+static double thread_off(const struct classify_thread *t)
+{
+	double s = 0;
+
+	for (int r = 0; r < BLOCK_NREASONS; r++)
+		s += t->off_ms[r];
+	return s;
+}
+
+/* Where threads wait for work to come, rather than for work to finish. */
+static int waits_for_work(enum block_reason r)
+{
+	return r == BLOCK_NONE || r == BLOCK_LOCK || r == BLOCK_SLEEP || r == BLOCK_POLL ||
+	       r == BLOCK_PIPE || r == BLOCK_CHILD;
+}
+
+int classify_thread_idle(const struct classify_thread *t)
+{
+	double off = thread_off(t), total = t->on_ms + off, parked = 0;
+
+	if (total <= 0 || off <= 0 || 100.0 * t->on_ms / total >= CLASSIFY_IDLE_ON_PCT)
+		return 0;
+	for (int r = 0; r < BLOCK_NREASONS; r++)
+		if (waits_for_work((enum block_reason)r))
+			parked += t->off_ms[r];
+	return 100.0 * parked / off >= CLASSIFY_IDLE_WAIT_PCT;
+}
+
+const char *classify_thread_class(const struct classify_thread *t)
+{
+	double off = thread_off(t), total = t->on_ms + off;
+	enum block_reason best = BLOCK_NONE;
+
+	if (total <= 0)
+		return NULL;
+	if (100.0 * t->on_ms / total >= CPU_BOUND_PCT)
+		return "CPU";
+	if (100.0 * (t->on_ms + t->off_ms[BLOCK_PREEMPT]) / total >= CPU_BOUND_PCT)
+		return "CPU-starved";
+	if (classify_thread_idle(t))
+		return "idle";
+	for (int r = 0; r < BLOCK_NREASONS; r++)
+		if (r != BLOCK_PREEMPT && t->off_ms[r] > t->off_ms[best])
+			best = (enum block_reason)r;
+	return bottleneck_name(bottleneck_of_reason(best));
+}
+
+/* IN as seen from the threads that carry the work: where threads are
+ * known, the idle ones are left out of the on-CPU share, the blocked time
+ * and the thread count. *IDLE gets how many were left out, *KNOWN how many
+ * had time. With no thread data, or every thread idle, IN as it is. */
+static void working_view(const struct classify_input *in, struct classify_input *w, size_t *idle,
+			 size_t *known)
+{
+	double on = 0, off = 0, by[BLOCK_NREASONS] = { 0 };
+	size_t nwork = 0;
+
+	*w = *in;
+	*idle = *known = 0;
+	for (size_t i = 0; i < in->nthr; i++) {
+		const struct classify_thread *t = &in->thr[i];
+
+		if (t->on_ms + thread_off(t) <= 0)
+			continue;
+		++*known;
+		if (classify_thread_idle(t)) {
+			++*idle;
+			continue;
+		}
+		nwork++;
+		on += t->on_ms;
+		for (int r = 0; r < BLOCK_NREASONS; r++)
+			by[r] += t->off_ms[r], off += t->off_ms[r];
+	}
+	if (!*idle || !nwork || on + off <= 0) {
+		*idle = nwork ? 0 : *idle; /* all idle: judged as they are */
+		return;
+	}
+	w->off_cpu_pct = 100.0 * off / (on + off);
+	memcpy(w->offcpu_ms, by, sizeof(by));
+	w->threads = (long)nwork;
 }
 
 /* "; memory grows +12.0 MiB/min (possible leak)" when it does. */
@@ -152,14 +252,7 @@ static void classify_off_cpu(const struct classify_input *in, double on, struct 
 
 	growth_note(in, more, sizeof(more));
 	if (in->has_offcpu && (why = top_offcpu(in, &total), total > 0)) {
-		static const enum bottleneck of[BLOCK_NREASONS] = {
-			[BLOCK_NONE] = BN_OFFCPU_LOCK,  [BLOCK_LOCK] = BN_OFFCPU_LOCK,
-			[BLOCK_SLEEP] = BN_OFFCPU_LOCK, [BLOCK_FILE] = BN_IO_FILE,
-			[BLOCK_NET] = BN_IO_NETWORK,    [BLOCK_POLL] = BN_IO_NETWORK,
-			[BLOCK_PIPE] = BN_OFFCPU_LOCK,  [BLOCK_CHILD] = BN_OFFCPU_LOCK,
-			[BLOCK_FAULT] = BN_MEMORY,      [BLOCK_PREEMPT] = BN_CPU,
-		};
-		out->kind = of[why];
+		out->kind = bottleneck_of_reason(why);
 		snprintf(out->detail, sizeof(out->detail),
 			 "off-CPU-bound: threads wait %.0f%% of wall time; of %.0f ms blocked, "
 			 "%.0f ms (%.0f%%) in %s%s",
@@ -173,7 +266,7 @@ static void classify_off_cpu(const struct classify_input *in, double on, struct 
 		 in->kernel_weight[BLOCK_FILE])
 		out->kind = BN_IO_NETWORK;
 	else
-		out->kind = BN_OFFCPU_LOCK;
+		out->kind = BN_OFFCPU_WAIT; /* what it waits in is not known */
 	snprintf(out->detail, sizeof(out->detail),
 		 "off-CPU-bound: on-CPU only %.0f ms in %.0f ms of wall time, so the threads wait "
 		 "%.0f%% of the time; disk I/O %.1f MiB/s%s%s",
@@ -186,7 +279,7 @@ static void classify_off_cpu(const struct classify_input *in, double on, struct 
 		 more);
 }
 
-void classify(const struct classify_input *in, struct classification *out)
+static void classify_view(const struct classify_input *in, struct classification *out)
 {
 	double on, runnable;
 
@@ -208,6 +301,20 @@ void classify(const struct classify_input *in, struct classification *out)
 		classify_off_cpu(in, on, out);
 }
 
+void classify(const struct classify_input *in, struct classification *out)
+{
+	struct classify_input w;
+	size_t idle, known, n;
+
+	working_view(in, &w, &idle, &known);
+	classify_view(&w, out);
+	n = strlen(out->detail);
+	if (idle && out->kind != BN_UNKNOWN && n < sizeof(out->detail))
+		snprintf(out->detail + n, sizeof(out->detail) - n,
+			 "; %zu of %zu threads idle (parked waiting for work: left out)", idle,
+			 known);
+}
+
 /* ---- suggestions ---- */
 
 static struct suggestion *add(struct suggestion *out, size_t *n, const char *key)
@@ -219,7 +326,18 @@ static struct suggestion *add(struct suggestion *out, size_t *n, const char *key
 	return s;
 }
 
+static size_t suggest_view(const struct classify_input *in, struct suggestion *out);
+
 size_t suggest(const struct classify_input *in, struct suggestion *out)
+{
+	struct classify_input w;
+	size_t idle, known;
+
+	working_view(in, &w, &idle, &known);
+	return suggest_view(&w, out);
+}
+
+static size_t suggest_view(const struct classify_input *in, struct suggestion *out)
 {
 	double on = on_cpu_pct(in), sys_share = in->cpu_ms > 0 ? in->sys_ms / in->cpu_ms : 0;
 	double wall_s = in->wall_ms / 1000.0, total, runnable = runnable_pct(in, on);

@@ -118,8 +118,43 @@ void report_classify(struct report *r)
 	ci->has_offcpu = p->off_on && p->off_ns > 0;
 	for (int k = 0; k < BLOCK_NREASONS; k++)
 		ci->offcpu_ms[k] = (double)p->off_reason_ns[k] / 1e6;
+	/* Each thread's time: the verdict follows those that carry the work. */
+	struct classify_thread *thr =
+	    ci->has_offcpu && p->nthreads ? calloc(p->nthreads, sizeof(*thr)) : NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; thr && i < p->nthreads; i++)
+		n += report_thread_time(r, &p->threads[i], &thr[n]) == 0;
+	ci->thr = thr;
+	ci->nthr = n;
 	classify(ci, &r->cls);
 	r->nsugg = suggest(ci, r->sugg);
+	ci->thr = NULL;
+	ci->nthr = 0;
+	free(thr);
+}
+
+int report_thread_time(const struct report *r, const struct thread_stat *t,
+		       struct classify_thread *out)
+{
+	return profile_thread_time(r->profile, r->weight_ns, r->freq_hz, t, out);
+}
+
+int profile_thread_time(const struct profile *p, int weight_ns, unsigned freq_hz,
+			const struct thread_stat *t, struct classify_thread *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!p->off_on)
+		return -1;
+	if (weight_ns)
+		out->on_ms = (double)t->weight / 1e6;
+	else if (freq_hz > 0)
+		out->on_ms = (double)t->samples * 1000.0 / freq_hz;
+	else
+		return -1;
+	for (int k = 0; k < BLOCK_NREASONS; k++)
+		out->off_ms[k] = (double)t->off_reason_ns[k] / 1e6;
+	return 0;
 }
 
 void report_from_session(struct report *r, const struct session *s)

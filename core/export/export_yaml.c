@@ -594,7 +594,15 @@ static void section_gpu(struct yctx *c)
 	yw_end_map(w);
 }
 
-/* Every thread /proc showed (bounded), with its samples. */
+/* A thread's own class (classify_thread_class), or NULL: not known. */
+static const char *thread_class(const struct report *r, const struct thread_stat *st)
+{
+	struct classify_thread ct;
+
+	return report_thread_time(r, st, &ct) ? NULL : classify_thread_class(&ct);
+}
+
+/* Every thread /proc showed (bounded), with its samples and its class. */
 static void section_threads(struct yctx *c)
 {
 	const struct tasks *ts = c->r->tasks;
@@ -605,6 +613,7 @@ static void section_threads(struct yctx *c)
 	for (size_t i = 0; ts && i < ts->n; i++) {
 		const struct task_cpu *t = &ts->v[i];
 		const struct thread_stat *st = NULL;
+		const char *cls;
 
 		for (size_t k = 0; k < c->p->nthreads && !st; k++)
 			if (c->p->threads[k].tid == t->tid)
@@ -617,6 +626,10 @@ static void section_threads(struct yctx *c)
 		yw_knum(w, "sys_time_ms", (double)t->stime_ns / 1e6, 1);
 		yw_kuint(w, "samples", st ? st->samples : 0);
 		yw_knum(w, "share_pct", st ? profile_pct(c->p, st->weight) : 0.0, 2);
+		cls = st ? thread_class(c->r, st) : NULL;
+		if (!cls && t->alive && c->p->off_on)
+			cls = "idle"; /* neither ran nor woke in the window */
+		yw_kstr(w, "class", cls);
 		yw_kbool(w, "ended", !t->alive);
 		yw_end_map(w);
 	}

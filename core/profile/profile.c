@@ -193,8 +193,10 @@ void profile_add_off_path(struct profile *p, pid_t pid, pid_t tid, const uint32_
 		l->recent_samples += (double)intervals;
 		l->recent_weight += (double)ns;
 	}
-	if ((t = profile_thread(p, pid, tid)))
+	if ((t = profile_thread(p, pid, tid))) {
 		t->off_ns += ns;
+		t->off_reason_ns[reason] += ns;
+	}
 }
 
 void profile_add_offcpu(struct profile *p, pid_t pid, pid_t tid, const uint32_t *frames, size_t n,

@@ -1,6 +1,7 @@
 /* frametab — string interning of (function, module) pairs. */
 #include "frametab.h"
 
+#include "fmt.h"
 #include "grow.h"
 #include "u64map.h"
 
@@ -74,9 +75,29 @@ static uint32_t find_in_chain(const struct frametab *t, uint32_t id, const char 
 	return U64MAP_NONE;
 }
 
+/* NAME in the table's one form (fmt_name_canon): NAME itself, or a copy
+ * put in *COPY for the caller to free. NULL when out of memory. */
+static const char *canon(const char *name, char **copy)
+{
+	*copy = NULL;
+	if (fmt_name_is_canon(name))
+		return name;
+	return *copy = fmt_name_canon(name);
+}
+
 uint32_t frametab_find(const struct frametab *t, const char *name, const char *module)
 {
-	return find_in_chain(t, u64map_get(&t->by_hash, hash_pair(name, module)), name, module, 0);
+	char *cn, *cm;
+	uint32_t id = U64MAP_NONE;
+
+	name = canon(name, &cn);
+	module = canon(module, &cm);
+	if (name && module)
+		id = find_in_chain(t, u64map_get(&t->by_hash, hash_pair(name, module)), name,
+				   module, 0);
+	free(cn);
+	free(cm);
+	return id;
 }
 
 uint32_t frametab_find_as(const struct frametab *t, const struct frame *f)
@@ -86,8 +107,8 @@ uint32_t frametab_find_as(const struct frametab *t, const struct frame *f)
 	return find_in_chain(t, u64map_get(&t->by_hash, h), f->name, f->module, !!f->inlined);
 }
 
-static uint32_t intern(struct frametab *t, const char *name, const char *module, const char *file,
-		       unsigned line, enum frame_kind kind, int inlined)
+static uint32_t intern_canon(struct frametab *t, const char *name, const char *module,
+			     const char *file, unsigned line, enum frame_kind kind, int inlined)
 {
 	uint64_t h = hash_pair(name, module) ^ (uint64_t)inlined;
 	uint32_t head = u64map_get(&t->by_hash, h),
@@ -114,6 +135,21 @@ static uint32_t intern(struct frametab *t, const char *name, const char *module,
 	f->inlined = inlined;
 	f->next = head;
 	return (uint32_t)t->len++;
+}
+
+static uint32_t intern(struct frametab *t, const char *name, const char *module, const char *file,
+		       unsigned line, enum frame_kind kind, int inlined)
+{
+	char *cn, *cm;
+	uint32_t id = U64MAP_NONE;
+
+	name = canon(name, &cn);
+	module = canon(module, &cm);
+	if (name && module)
+		id = intern_canon(t, name, module, file, line, kind, inlined);
+	free(cn);
+	free(cm);
+	return id;
 }
 
 uint32_t frametab_intern(struct frametab *t, const char *name, const char *module, const char *file,
@@ -153,7 +189,7 @@ const char *frame_kind_name(enum frame_kind k)
 	return names[k];
 }
 
-const struct frame_module *frametab_module(const struct frametab *t, const char *name)
+static const struct frame_module *module_canon(const struct frametab *t, const char *name)
 {
 	uint32_t i = u64map_get(&t->mod_by_hash, hash_pair(name, ""));
 
@@ -167,13 +203,40 @@ const struct frame_module *frametab_module(const struct frametab *t, const char 
 	return NULL;
 }
 
+const struct frame_module *frametab_module(const struct frametab *t, const char *name)
+{
+	const struct frame_module *m;
+	char *cn;
+
+	if (!(name = canon(name, &cn)))
+		return NULL;
+	m = module_canon(t, name);
+	free(cn);
+	return m;
+}
+
+static int note_module(struct frametab *t, const char *name, const char *path,
+		       const char *build_id);
+
 int frametab_note_module(struct frametab *t, const char *name, const char *path,
 			 const char *build_id)
+{
+	char *cn;
+	int e;
+
+	if (!(name = canon(name, &cn)))
+		return -ENOMEM;
+	e = note_module(t, name, path, build_id);
+	free(cn);
+	return e;
+}
+
+static int note_module(struct frametab *t, const char *name, const char *path, const char *build_id)
 {
 	struct frame_module *m;
 	uint64_t h = hash_pair(name, "");
 
-	if (frametab_module(t, name))
+	if (module_canon(t, name))
 		return 0;
 	if (grow_array(&t->mods, &t->capmods, t->nmods + 1, sizeof(*t->mods)))
 		return -ENOMEM;

@@ -606,3 +606,46 @@ def test_escapes_in_folded_names_never_reach_diffs_output(tmp_path):
     assert not UNSAFE.search(text), ascii(text)
     assert "?]0:PWN?work" in text and "other?rev" in text, text
 
+
+# ---- one name encoding for every export ----
+
+def exec_mapping(pid):
+    """The start and end of PID's anonymous executable page (anonexec's code)."""
+    with open(f"/proc/{pid}/maps") as f:
+        for line in f:
+            fields = line.split()
+            if fields[1].startswith("rwx") and len(fields) == 5:
+                lo, hi = (int(x, 16) for x in fields[0].split("-"))
+                return lo, hi
+    raise AssertionError(open(f"/proc/{pid}/maps").read())
+
+
+def test_a_name_no_format_takes_raw_reads_back_the_same_from_every_export(tmp_path, background):
+    # A JIT names its code "jit;semi<0xff>name": a ';' (folded's separator)
+    # and a byte that begins no UTF-8. Every export writes one form of it,
+    # so the run compared with itself in another format moves nothing.
+    target = background(workload("anonexec"), "0")
+    time.sleep(0.3)
+    lo, hi = exec_mapping(target.pid)
+    perf_map = f"/tmp/perf-{target.pid}.map"
+    with open(perf_map, "wb") as f:
+        f.write(b"%x %x jit;semi\xffname\n" % (lo, hi - lo))
+    try:
+        out = {ext: tmp_path / ("run." + ext) for ext in ("yaml", "folded", "pb.gz")}
+        r = run_flametop("record", "-q", "-p", target.pid, "-d", "1.5", "-o", out["yaml"],
+                         "--folded", out["folded"], "--pprof", out["pb.gz"])
+        assert r.returncode == 0, r.stderr
+    finally:
+        os.unlink(perf_map)
+    doc = load_yaml(out["yaml"])
+    jit = [h for h in doc["hotspots"] if h["function"].startswith("jit")]
+    assert [h["function"] for h in jit] == ["jit,semi\ufffdname"], doc["hotspots"][:3]
+    assert jit[0]["self_pct"] > 50
+    folded = out["folded"].read_bytes()
+    assert b";jit,semi\xef\xbf\xbdname " in folded, folded[:300]
+    for other in ("folded", "pb.gz"):
+        r = run_flametop("diff", out["yaml"], out[other])
+        assert r.returncode == 0, r.stderr
+        assert "[new]" not in r.stdout and "[vanished]" not in r.stdout, r.stdout
+        assert "jit,semi\ufffdname" in r.stdout, r.stdout
+

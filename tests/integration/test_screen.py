@@ -154,7 +154,7 @@ def test_tree_hotspots_callers_threads(screens):
     rows = [l for l in text.split("\n") if re.match(r"\s+\d+  (parser|compressor|cache)", l)]
     assert rows and "parser" in rows[0]  # the busiest thread first
     s.keys("Enter")
-    text = s.wait_for(r"\[thread \d+\]")
+    text = s.wait_for(r"\[thread \d+\][\s\S]*\n all \(")  # the filter, then the redrawn root
     assert "compressor" not in text.split("\n", 1)[1].split("all (")[1]
     s.keys("Escape")
     s.wait_gone(r"\[thread")

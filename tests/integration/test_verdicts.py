@@ -4,6 +4,7 @@ whose truth is known — CPU-starved by a competitor, idle threads beside a
 busy one, and a program that sleeps most of its time."""
 import os
 import subprocess
+import time
 
 from conftest import FLAMETOP, load_yaml, workload
 
@@ -64,3 +65,64 @@ def test_a_program_that_sleeps_70_percent_is_off_cpu(tmp_path):
     assert "off_cpu" in k and "cpu_bound" not in k, k
     assert "sleep" in k["off_cpu"]["hypothesis"], k["off_cpu"]
     assert doc["readings"]["cpu"].startswith("off-CPU"), doc["readings"]
+    assert doc["bottleneck_classification"] == "Off-CPU/Sleep", doc["bottleneck_detail"]
+
+
+# ---- multi-threaded programs: the verdict follows the threads that work ----
+
+def classes(doc):
+    """{class: how many threads} from threads[]."""
+    out = {}
+    for t in doc["threads"]:
+        out[t["class"]] = out.get(t["class"], 0) + 1
+    return out
+
+
+def test_a_busy_thread_beside_a_parked_pool_is_cpu(tmp_path):
+    doc = record(tmp_path, workload("pools"), "cpu", 3)
+    assert doc["bottleneck_classification"] == "CPU", doc["bottleneck_detail"]
+    assert "4 of 5 threads idle" in doc["bottleneck_detail"], doc["bottleneck_detail"]
+    c = classes(doc)
+    assert c.get("idle") == 4 and c.get("CPU", 0) + c.get("CPU-starved", 0) == 1, c
+    k = keys(doc)
+    assert "cpu_bound" in k and "lock_bound" not in k and "off_cpu" not in k, k
+
+
+def test_workers_contending_on_one_mutex_are_lock_bound(tmp_path):
+    doc = record(tmp_path, workload("pools"), "lock", 3)
+    assert doc["bottleneck_classification"] == "Off-CPU/Lock", doc["bottleneck_detail"]
+    assert "in lock" in doc["bottleneck_detail"], doc["bottleneck_detail"]
+    assert classes(doc).get("Off-CPU/Lock", 0) >= 3, classes(doc)
+    assert "lock_bound" in keys(doc), keys(doc)
+
+
+def test_an_io_thread_beside_an_idle_pool_is_io(tmp_path):
+    doc = record(tmp_path, workload("pools"), "io", 3, tmp_path)
+    assert doc["bottleneck_classification"] == "I/O-File", doc["bottleneck_detail"]
+    assert "in file I/O" in doc["bottleneck_detail"], doc["bottleneck_detail"]
+    c = classes(doc)
+    assert c.get("I/O-File") == 1 and c.get("idle", 0) >= 4, c
+    assert "lock_bound" not in keys(doc), keys(doc)
+
+
+def test_node_busy_in_js_with_parked_platform_workers_is_cpu(tmp_path):
+    # fib and sort on the main thread; V8's workers wake for garbage now and
+    # then and otherwise wait on a futex: CPU-bound, not lock-bound.
+    js = os.path.join(os.path.dirname(__file__), "..", "workloads", "cpu.js")
+    node = subprocess.Popen(["node", js, "8"], stdout=subprocess.DEVNULL)
+    try:
+        time.sleep(1.5)
+        out = tmp_path / "n.yaml"
+        r = subprocess.run([str(FLAMETOP), "record", "-q", "-p", str(node.pid), "-d", "3",
+                            "-o", str(out)], capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+    finally:
+        node.kill()
+        node.wait()
+    doc = load_yaml(out)
+    assert doc["bottleneck_classification"] == "CPU", doc["bottleneck_detail"]
+    k = keys(doc)
+    assert "lock_bound" not in k and "off_cpu" not in k, k
+    c = classes(doc)
+    assert c.get("CPU", 0) + c.get("CPU-starved", 0) >= 1 and c.get("idle", 0) >= 2, c
+

@@ -76,9 +76,100 @@ static void preempted_is_cpu_starved_not_waiting(void **state)
 	in.offcpu_ms[BLOCK_SLEEP] = 1080;
 	c = run(&in);
 	n = suggest(&in, s);
-	assert_int_equal(c.kind, BN_OFFCPU_LOCK);
+	assert_int_equal(c.kind, BN_OFFCPU_SLEEP);
 	assert_non_null(must(s, n, "off_cpu"));
 	assert_null(find(s, n, "cpu_bound"));
+}
+
+/* A thread of 3000 ms: ON on a CPU, the rest blocked for reason WHY. */
+static struct classify_thread thread_of(double on, enum block_reason why)
+{
+	struct classify_thread t = { .on_ms = on };
+
+	t.off_ms[why] = 3000 - on;
+	return t;
+}
+
+/* One thread computes; four wait on a futex for work that never comes (a
+ * runtime's pool). Over all five the program is 80 % blocked in locks;
+ * over the thread that works, CPU-bound. */
+static void a_parked_pool_is_idle_not_lock_contention(void **state)
+{
+	struct classify_thread thr[5] = { thread_of(2950, BLOCK_PREEMPT) };
+	struct classify_input in = input(3000, 2990, 10, 0);
+	struct suggestion s[SUGGEST_MAX];
+	struct classification c;
+	size_t n;
+
+	(void)state;
+	for (int i = 1; i < 5; i++)
+		thr[i] = thread_of(20, BLOCK_LOCK);
+	in.threads = 5;
+	in.off_cpu_pct = 80;
+	in.has_offcpu = 1;
+	in.offcpu_ms[BLOCK_LOCK] = 4 * 2980;
+	in.offcpu_ms[BLOCK_PREEMPT] = 50;
+	in.thr = thr;
+	in.nthr = 5;
+	c = run(&in);
+	n = suggest(&in, s);
+	assert_int_equal(c.kind, BN_CPU);
+	assert_non_null(strstr(c.detail, "4 of 5 threads idle"));
+	assert_null(find(s, n, "lock_bound"));
+	assert_null(find(s, n, "off_cpu"));
+	assert_non_null(find(s, n, "cpu_bound"));
+	assert_true(classify_thread_idle(&thr[1]));
+	assert_string_equal(classify_thread_class(&thr[1]), "idle");
+	assert_string_equal(classify_thread_class(&thr[0]), "CPU");
+	/* Without the threads, the same totals read as lock-bound. */
+	in.thr = NULL;
+	in.nthr = 0;
+	assert_int_equal(run(&in).kind, BN_OFFCPU_LOCK);
+}
+
+/* Four workers that run a quarter of the time each and block on one mutex
+ * the rest: they work, and they contend. */
+static void workers_that_run_and_block_in_locks_contend(void **state)
+{
+	struct classify_thread thr[4];
+	struct classify_input in = input(3000, 3000, 0, 0);
+	struct suggestion s[SUGGEST_MAX];
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		thr[i] = thread_of(750, BLOCK_LOCK);
+	in.threads = 4;
+	in.off_cpu_pct = 75;
+	in.has_offcpu = 1;
+	in.offcpu_ms[BLOCK_LOCK] = 4 * 2250;
+	in.thr = thr;
+	in.nthr = 4;
+	assert_int_equal(run(&in).kind, BN_OFFCPU_LOCK);
+	assert_non_null(find(s, suggest(&in, s), "lock_bound"));
+	assert_string_equal(classify_thread_class(&thr[0]), "Off-CPU/Lock");
+	assert_false(classify_thread_idle(&thr[0]));
+}
+
+/* A thread that writes and fsyncs beside four parked ones: I/O, and a
+ * thread barely on a CPU but blocked in file I/O is not idle. */
+static void an_io_thread_beside_an_idle_pool_is_io(void **state)
+{
+	struct classify_thread thr[5] = { thread_of(60, BLOCK_FILE) };
+	struct classify_input in = input(3000, 60, 40, 200 << 20);
+
+	(void)state;
+	for (int i = 1; i < 5; i++)
+		thr[i] = thread_of(0.5, BLOCK_LOCK);
+	in.threads = 5;
+	in.off_cpu_pct = 99;
+	in.has_offcpu = 1;
+	in.offcpu_ms[BLOCK_LOCK] = 4 * 2999.5;
+	in.offcpu_ms[BLOCK_FILE] = 2940;
+	in.thr = thr;
+	in.nthr = 5;
+	assert_int_equal(run(&in).kind, BN_IO_FILE);
+	assert_false(classify_thread_idle(&thr[0]));
+	assert_string_equal(classify_thread_class(&thr[0]), "I/O-File");
 }
 
 static void cpu_bound(void **state)
@@ -112,7 +203,7 @@ static void off_cpu_share_decides(void **state)
 	in.off_cpu_pct = 25; /* 1.5 of 2 threads busy */
 	assert_int_equal(run(&in).kind, BN_CPU);
 	in.off_cpu_pct = 60;
-	assert_int_equal(run(&in).kind, BN_OFFCPU_LOCK);
+	assert_int_equal(run(&in).kind, BN_OFFCPU_WAIT);
 }
 
 static void sleeping_is_off_cpu(void **state)
@@ -123,7 +214,7 @@ static void sleeping_is_off_cpu(void **state)
 	size_t n = suggest(&in, s);
 
 	(void)state;
-	assert_int_equal(c.kind, BN_OFFCPU_LOCK);
+	assert_int_equal(c.kind, BN_OFFCPU_WAIT);
 	assert_non_null(strstr(c.detail, "wait 94%"));
 	assert_non_null(strstr(c.detail, "no switch-out stacks"));
 	assert_non_null(find(s, n, "off_cpu"));
@@ -339,6 +430,9 @@ int main(void)
 		cmocka_unit_test(hot_path),
 		cmocka_unit_test(switch_out_stacks_say_lock),
 		cmocka_unit_test(no_samples_is_unknown),
+		cmocka_unit_test(a_parked_pool_is_idle_not_lock_contention),
+		cmocka_unit_test(workers_that_run_and_block_in_locks_contend),
+		cmocka_unit_test(an_io_thread_beside_an_idle_pool_is_io),
 		cmocka_unit_test(kernel_reasons),
 		cmocka_unit_test(stack_reasons),
 	};
