@@ -44,6 +44,7 @@ static const struct rule rules[] = {
 	{ "__sys_connect", BLOCK_NET },
 	{ "netlink_", BLOCK_NET },
 	{ "pipe_", BLOCK_PIPE },
+	{ "anon_pipe_", BLOCK_PIPE },
 	{ "n_tty_", BLOCK_PIPE },
 	{ "tty_", BLOCK_PIPE },
 	{ "do_sys_poll", BLOCK_POLL },
@@ -181,11 +182,31 @@ static uint8_t verdicts(struct blocking_cache *c, const struct frametab *ft, uin
 }
 
 /* The innermost kernel frame that speaks, else the innermost user frame. */
+/* The reason a "[blocked: REASON]" frame (the leaf of an off-CPU stack, put
+ * there when the interval was recorded) names: what was decided then is
+ * what every later reader says. BLOCK_NREASONS for any other frame. */
+static enum block_reason of_reason_frame(const struct frame *f)
+{
+	char name[64];
+
+	if (f->kind != FRAME_OFFCPU)
+		return BLOCK_NREASONS;
+	for (int r = 0; r < BLOCK_NREASONS; r++) {
+		blocking_frame_name((enum block_reason)r, name, sizeof(name));
+		if (!strcmp(f->name, name))
+			return (enum block_reason)r;
+	}
+	return BLOCK_NONE;
+}
+
 static enum block_reason of_stack(struct blocking_cache *c, const struct frametab *ft,
 				  const uint32_t *frames, size_t n)
 {
 	size_t i = n;
+	enum block_reason r;
 
+	if (n && (r = of_reason_frame(frametab_get(ft, frames[n - 1]))) != BLOCK_NREASONS)
+		return r;
 	for (; i > 0 && frametab_get(ft, frames[i - 1])->kind == FRAME_KERNEL; i--) {
 		unsigned k = (verdicts(c, ft, frames[i - 1]) & 15) - 1;
 
@@ -214,15 +235,20 @@ enum block_reason blocking_of_stack_cached(struct blocking_cache *c, const struc
 
 enum block_reason blocking_of_node(const struct ctree *t, const struct frametab *ft, uint32_t node)
 {
+	enum block_reason r;
+
+	if (node != CTREE_ROOT && node != CTREE_NONE &&
+	    (r = of_reason_frame(frametab_get(ft, ctree_node(t, node)->frame))) != BLOCK_NREASONS)
+		return r;
 	for (uint32_t id = node; id != CTREE_ROOT && id != CTREE_NONE;) {
 		const struct ctree_node *n = ctree_node(t, id);
 		const struct frame *f = frametab_get(ft, n->frame);
 
 		if (f->kind == FRAME_KERNEL) {
-			enum block_reason r = blocking_of_function(f->name);
+			enum block_reason k = blocking_of_function(f->name);
 
-			if (r != BLOCK_NONE)
-				return r;
+			if (k != BLOCK_NONE)
+				return k;
 		} else {
 			break; /* kernel frames sit at the leaf end of a stack */
 		}

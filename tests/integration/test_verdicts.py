@@ -40,6 +40,13 @@ def test_cpu_bound_program_beside_a_busy_one_is_cpu_starved_not_waiting(tmp_path
     assert "runnable but waiting for a CPU" in k["cpu_bound"]["evidence"]
     assert doc["readings"]["cpu"].startswith("CPU-starved"), doc["readings"]
     assert "waiting (I/O" not in doc["readings"]["cpu"]
+    # A blocked path is typed by the reason its leaf names, as the schema has it.
+    types = {"preempted": "CPU-starved", "lock": "lock", "sleep": "sleep",
+             "file I/O": "I/O-File", "pipe/tty": "pipe", "child wait": "child"}
+    for b in doc["top_bottlenecks"]:
+        leaf = b["step"].rsplit(" > ", 1)[-1]
+        if leaf.startswith("[blocked: ") and leaf[10:-1] in types:
+            assert b["type"] == types[leaf[10:-1]], b
 
 
 def test_idle_threads_beside_a_busy_one_are_not_waiting(tmp_path):

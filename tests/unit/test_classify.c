@@ -414,6 +414,39 @@ static void stack_reasons(void **state)
 	profile_free(p);
 }
 
+/* An off-CPU stack's reason is the one its "[blocked: ...]" leaf names,
+ * decided when the interval was taken — a preemption seen from an
+ * interrupt's return has no kernel frame that speaks, and stays
+ * "preempted" for every reader; a newer kernel's anon_pipe_read is a pipe. */
+static void a_reason_frame_decides(void **state)
+{
+	struct frametab *ft = frametab_new();
+	uint32_t m = frametab_intern(ft, "main", "prog", NULL, 0, FRAME_USER);
+	uint32_t irq = frametab_intern(ft, "irqentry_exit_to_user_mode", "[kernel.kallsyms]", NULL,
+				       0, FRAME_KERNEL);
+	uint32_t pre =
+	    frametab_intern(ft, "[blocked: preempted]", "[off-cpu]", NULL, 0, FRAME_OFFCPU);
+	uint32_t vfs = frametab_intern(ft, "vfs_read", "[kernel.kallsyms]", NULL, 0, FRAME_KERNEL);
+	uint32_t pipe =
+	    frametab_intern(ft, "anon_pipe_read", "[kernel.kallsyms]", NULL, 0, FRAME_KERNEL);
+	uint32_t a[] = { m, irq, pre }, b[] = { m, vfs, pipe };
+	char name[64];
+
+	(void)state;
+	assert_int_equal(blocking_of_stack(ft, a, 2), BLOCK_NONE);
+	assert_int_equal(blocking_of_stack(ft, a, 3), BLOCK_PREEMPT);
+	assert_int_equal(blocking_of_stack(ft, b, 3), BLOCK_PIPE);
+	for (int r = 0; r < BLOCK_NREASONS; r++) {
+		uint32_t f;
+
+		blocking_frame_name((enum block_reason)r, name, sizeof(name));
+		f = frametab_intern(ft, name, "[off-cpu]", NULL, 0, FRAME_OFFCPU);
+		a[2] = f;
+		assert_int_equal(blocking_of_stack(ft, a, 3), r);
+	}
+	frametab_free(ft);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -435,6 +468,7 @@ int main(void)
 		cmocka_unit_test(an_io_thread_beside_an_idle_pool_is_io),
 		cmocka_unit_test(kernel_reasons),
 		cmocka_unit_test(stack_reasons),
+		cmocka_unit_test(a_reason_frame_decides),
 	};
 	return cmocka_run_group_tests_name("classify", tests, NULL, NULL);
 }
