@@ -148,9 +148,10 @@ struct app {
 	size_t nmatch;
 	double search_pct;
 	size_t search_funcs;
-	uint32_t *hits; /* matching nodes, pre-order, heaviest first */
+	uint32_t *hits; /* matching nodes, by function name, then path */
 	size_t nhits, caphits;
 	size_t hit_cur; /* the match n/N stepped to last: one order for every view */
+	char *hit_key;  /* that match's function and path: found again after a refresh */
 	/* prompt */
 	enum prompt_kind prompt;
 	struct lineedit le;

@@ -255,6 +255,7 @@ void app_fini(struct app *a)
 	free(a->boxes);
 	free(a->match);
 	free(a->hits);
+	free(a->hit_key);
 	tree_state_fini(&a->ts);
 	app_base_free(&a->base);
 	ledger_fini(&a->ledger);
@@ -301,6 +302,77 @@ static uint32_t remap(const struct ctree *old, const struct ctree *new, uint32_t
 static int grow_hits(struct app *a)
 {
 	return grow_array(&a->hits, &a->caphits, a->nhits + 1, sizeof(*a->hits));
+}
+
+/* A match's place in an order that refreshes do not move: its function's
+ * name, then its path's names from the root. Allocated; NULL: no memory. */
+static char *hit_key(const struct app *a, uint32_t node)
+{
+	const struct frametab *ft = a->profile->frames;
+	const char *leaf = frametab_get(ft, ctree_node(a->pv.tree, node)->frame)->name;
+	size_t path = 0, head = strlen(leaf) + 1, at;
+	char *key;
+
+	for (uint32_t id = node; id != CTREE_ROOT && id != CTREE_NONE;
+	     id = ctree_node(a->pv.tree, id)->parent)
+		path += strlen(frametab_get(ft, ctree_node(a->pv.tree, id)->frame)->name) + 1;
+	if (!(key = malloc(head + path + 1)))
+		return NULL;
+	memcpy(key, leaf, head - 1);
+	key[head - 1] = '\x01';
+	key[head + path] = 0;
+	/* The path, root first: written from its end backwards. */
+	at = head + path;
+	for (uint32_t id = node; id != CTREE_ROOT && id != CTREE_NONE;
+	     id = ctree_node(a->pv.tree, id)->parent) {
+		const char *name = frametab_get(ft, ctree_node(a->pv.tree, id)->frame)->name;
+		size_t n = strlen(name);
+
+		at -= n + 1;
+		key[at] = '\x02';
+		memcpy(key + at + 1, name, n);
+	}
+	return key;
+}
+
+struct keyed_hit {
+	char *key;
+	uint32_t node;
+};
+
+static int cmp_keyed_hit(const void *x, const void *y)
+{
+	const struct keyed_hit *a = x, *b = y;
+
+	return strcmp(a->key, b->key);
+}
+
+/* The hits in that order; the match n/N stepped to last stays current
+ * when it is still there (else none is: n goes to the first). */
+static void order_hits(struct app *a)
+{
+	struct keyed_hit *v = a->nhits ? calloc(a->nhits, sizeof(*v)) : NULL;
+	size_t i;
+
+	a->hit_cur = a->nhits;
+	if (!v)
+		return;
+	for (i = 0; i < a->nhits; i++) {
+		v[i].node = a->hits[i];
+		if (!(v[i].key = hit_key(a, a->hits[i])))
+			break;
+	}
+	if (i == a->nhits) {
+		qsort(v, a->nhits, sizeof(*v), cmp_keyed_hit);
+		for (i = 0; i < a->nhits; i++) {
+			a->hits[i] = v[i].node;
+			if (a->hit_key && !strcmp(v[i].key, a->hit_key))
+				a->hit_cur = i;
+		}
+	}
+	for (i = 0; i < a->nhits; i++)
+		free(v[i].key);
+	free(v);
 }
 
 /* Which frames match, the matching nodes in pre-order (heaviest first), and
@@ -358,6 +430,7 @@ static void search_update(struct app *a)
 		}
 	}
 	a->search_pct = app_pct(a, weight);
+	order_hits(a);
 out:
 	free(stack);
 	free(under);
@@ -637,6 +710,8 @@ static void prompt_done(struct app *a)
 	switch (a->prompt) {
 	case PROMPT_SEARCH:
 		copy_str(a->search, sizeof(a->search), text);
+		free(a->hit_key); /* a new search starts at its first match */
+		a->hit_key = NULL;
 		search_update(a);
 		if (a->search[0])
 			app_message(a, 0,
@@ -752,6 +827,8 @@ static void search_jump(struct app *a, int dir)
 		}
 	}
 	app_select(a, a->hits[at]);
+	free(a->hit_key);
+	a->hit_key = hit_key(a, a->hits[at]); /* found again after a refresh */
 	app_message(a, 0, "match %zu of %zu for '%s' (%.1f%% of samples)", at + 1, a->nhits,
 		    a->search, a->search_pct);
 }

@@ -22,7 +22,7 @@ const char *cli_usage(void)
 	       "       flametop report FILE.yaml [-o FILE] [--folded FILE] [--pprof FILE]\n"
 	       "                       [--ledger FILE] [--panes LIST] [--baseline FILE]\n"
 	       "       flametop diff BASE AFTER [-o FILE.yaml|FILE.folded] [--fail-if-slower PCT]\n"
-	       "                     [--ledger FILE] [-n N]\n"
+	       "                     [--ledger FILE] [-n N] [-q]\n"
 	       "       flametop --list-events [FILTER]\n"
 	       "\n"
 	       "Samples a live process (all its threads, and threads it creates later) or a\n"
@@ -116,6 +116,7 @@ const char *cli_usage(void)
 	       "samples) is more than PCT % above BASE's. With --ledger, hypotheses that\n"
 	       "predict ('... predicts work_a total < 20%', '... predicts cpu_time_ms\n"
 	       "change < -10%') are judged from the comparison and the ledger saved.\n"
+	       "-n N shows N functions (default 20); -q only the figures, no table.\n"
 	       "\n"
 	       "'report FILE.yaml' reopens a YAML export (or folded stacks: FILE.folded)\n"
 	       "on the screen: its call tree, hotspots, threads and hypotheses, as saved.\n"
@@ -701,8 +702,17 @@ int cli_parse(int argc, char **argv, unsigned max_rate, struct cli_options *o, c
 	}
 	if (strcmp(argv[1], "record")) {
 		/* The live screen: the same options, the same target forms. */
+		int e;
+
 		o->mode = CLI_TOP;
-		return parse_record(argc, argv, max_rate, o, err, len);
+		e = parse_record(argc, argv, max_rate, o, err, len);
+		if (!e && o->duration_s > 0) {
+			snprintf(err, len,
+				 "-d is for flametop record: the screen runs until q (or the "
+				 "target ends)");
+			return -EINVAL;
+		}
+		return e;
 	}
 	o->mode = CLI_RECORD;
 	return parse_record(argc - 1, argv + 1, max_rate, o, err, len);

@@ -128,16 +128,17 @@ int diff_run(const struct cli_options *o)
 	if (face_load_ledger(o, &lg, save, sizeof(save)))
 		return 2;
 
+	/* An input that cannot be read is bad input, as for report: 2. */
 	if (saved_load(o->diff_base, &side[0], err, sizeof(err))) {
 		fprintf(stderr, "flametop: %s\n", err);
 		ledger_fini(&lg);
-		return 1;
+		return 2;
 	}
 	if (saved_load(o->diff_after, &side[1], err, sizeof(err))) {
 		fprintf(stderr, "flametop: %s\n", err);
 		saved_free(&side[0]);
 		ledger_fini(&lg);
-		return 1;
+		return 2;
 	}
 	face_say_truncated(&side[0]);
 	face_say_truncated(&side[1]);

@@ -79,7 +79,11 @@ static void draw(struct app *a, void *vst, struct surface *s, struct rect r)
 				      : classify_thread_class(&ct);
 
 		fmt_count(samples, sizeof(samples), (double)t->samples);
-		if (a->info.weight_ns)
+		if (a->info.weight_ns && a->saved && a->saved->duration_s > 0)
+			/* a reopened export: over the whole run */
+			snprintf(cpu, sizeof(cpu), "%6.1f",
+				 100.0 * (double)t->weight / (a->saved->duration_s * 1e9));
+		else if (a->info.weight_ns)
 			snprintf(cpu, sizeof(cpu), "%6.1f",
 				 100.0 * (double)t->weight_last / (a->info.refresh_s * 1e9));
 		if (tc && tc->alive) {

@@ -18,10 +18,78 @@
 typedef Perftools__Profiles__Profile Profile;
 typedef Perftools__Profiles__Location Location;
 
-#define PPROF_MAX_RAW (1u << 30) /* what a profile may inflate to */
+/* Memory grows at most linearly with the file: a profile may inflate to
+ * PPROF_INFLATE_RATIO times its size (64 MiB whatever its size), never past
+ * 1 GiB — real profiles compress 3-10 times, a gzip bomb 1000; and the
+ * messages it holds, each unpacked into a structure of ~100 bytes, are at
+ * most PPROF_MSG_FLOOR plus one per PPROF_BYTES_PER_MSG bytes (a sample
+ * with a location and a value takes 8 or more; an empty one, 2). */
+#define PPROF_MAX_RAW       (1u << 30)
+#define PPROF_RAW_FLOOR     (64u << 20)
+#define PPROF_INFLATE_RATIO 64
+#define PPROF_MSG_FLOOR     1000000
+#define PPROF_BYTES_PER_MSG 5
 
-/* BUF[0..N) inflated when gzip'd, else as it is (an uncompressed .pb). */
-static uint8_t *inflate_all(const uint8_t *buf, size_t n, size_t *out_len)
+static size_t raw_cap(size_t n)
+{
+	size_t cap =
+	    n > PPROF_MAX_RAW / PPROF_INFLATE_RATIO ? PPROF_MAX_RAW : n * PPROF_INFLATE_RATIO;
+
+	return cap < PPROF_RAW_FLOOR ? PPROF_RAW_FLOOR : cap;
+}
+
+/* The top-level messages of the raw profile (samples, locations, functions,
+ * mappings, strings...): counted by walking its fields, nothing built.
+ * Returns the count, or (size_t)-1 for bytes that are not protobuf. */
+static size_t count_messages(const uint8_t *b, size_t n)
+{
+	size_t i = 0, count = 0;
+
+	while (i < n) {
+		uint64_t key = 0, v = 0;
+		int shift = 0;
+
+		do { /* the field's key, a varint */
+			if (i >= n || shift > 63)
+				return (size_t)-1;
+			key |= (uint64_t)(b[i] & 0x7f) << shift;
+			shift += 7;
+		} while (b[i++] & 0x80);
+		switch (key & 7) {
+		case 0: /* varint */
+			while (i < n && (b[i] & 0x80))
+				i++;
+			i++;
+			break;
+		case 1:
+			i += 8;
+			break;
+		case 5:
+			i += 4;
+			break;
+		case 2: /* length-delimited: a message, a string, packed numbers */
+			shift = 0;
+			do {
+				if (i >= n || shift > 63)
+					return (size_t)-1;
+				v |= (uint64_t)(b[i] & 0x7f) << shift;
+				shift += 7;
+			} while (b[i++] & 0x80);
+			if (v > n - i)
+				return (size_t)-1;
+			i += (size_t)v;
+			count++;
+			break;
+		default:
+			return (size_t)-1;
+		}
+	}
+	return i == n ? count : (size_t)-1;
+}
+
+/* BUF[0..N) inflated when gzip'd, else as it is (an uncompressed .pb); NULL
+ * with *TOO_BIG set when it would inflate past raw_cap(N). */
+static uint8_t *inflate_all(const uint8_t *buf, size_t n, size_t *out_len, int *too_big)
 {
 	z_stream z;
 	uint8_t *out = NULL;
@@ -40,9 +108,13 @@ static uint8_t *inflate_all(const uint8_t *buf, size_t n, size_t *out_len)
 		return NULL;
 	z.next_in = (Bytef *)buf;
 	z.avail_in = (uInt)n;
+	*too_big = 0;
 	while (zr != Z_STREAM_END) {
-		if (len == cap && (cap >= PPROF_MAX_RAW ||
-				   grow_array(&out, &cap, cap ? cap * 2 : n * 4 + 4096, 1)))
+		if (len == cap && cap >= raw_cap(n)) {
+			*too_big = 1;
+			break;
+		}
+		if (len == cap && grow_array(&out, &cap, cap ? cap * 2 : n * 4 + 4096, 1))
 			break;
 		z.next_out = out + len;
 		z.avail_out = (uInt)(cap - len);
@@ -216,16 +288,33 @@ static int add_samples(struct saved_report *s, const Profile *pb, char *err, siz
 int saved_load_pprof(const char *text, size_t n, const char *path, struct saved_report *s,
 		     char *err, size_t len)
 {
-	size_t raw_len = 0;
-	uint8_t *raw = inflate_all((const uint8_t *)text, n, &raw_len);
+	size_t raw_len = 0, msgs;
+	int too_big = 0;
+	uint8_t *raw = inflate_all((const uint8_t *)text, n, &raw_len, &too_big);
 	Profile *pb;
 	int e;
 
 	memset(s, 0, sizeof(*s));
 	snprintf(s->path, sizeof(s->path), "%s", path);
+	if (!raw && too_big) {
+		snprintf(err, len,
+			 "'%s': inflates past %zu MiB (%d times its %zu bytes, or 64 MiB): more "
+			 "than a profile holds",
+			 path, raw_cap(n) >> 20, PPROF_INFLATE_RATIO, n);
+		return -EFBIG;
+	}
 	if (!raw) {
 		snprintf(err, len, "'%s': not a gzip'd pprof profile (inflating failed)", path);
 		return -EINVAL;
+	}
+	msgs = count_messages(raw, raw_len);
+	if (msgs != (size_t)-1 && msgs > PPROF_MSG_FLOOR + raw_len / PPROF_BYTES_PER_MSG) {
+		snprintf(err, len,
+			 "'%s': %zu messages in %zu bytes: more than flametop reads (at most "
+			 "%d plus one per %d bytes)",
+			 path, msgs, raw_len, PPROF_MSG_FLOOR, PPROF_BYTES_PER_MSG);
+		free(raw);
+		return -EFBIG;
 	}
 	pb = perftools__profiles__profile__unpack(NULL, raw_len, raw);
 	free(raw);

@@ -65,11 +65,19 @@ int yr_number(const struct yr *d, const yaml_node_t *m, const char *key, double 
  * alias bomb (a few KB that expand to 10^9 scalars) is refused. */
 #define YR_MAX_ALIAS_NODES 1000000
 
+/* Nodes a document may hold: libyaml's document model costs ~170 bytes a
+ * node, so at most YR_NODES_FLOOR plus one per YR_BYTES_PER_NODE bytes of
+ * text (an export runs 10 bytes a node; "- a" lines, 4). Memory then grows
+ * with the file, by a bounded factor. */
+#define YR_NODES_FLOOR    1000000
+#define YR_BYTES_PER_NODE 6
+
 static int prescan(const char *text, size_t len, char *err, size_t errlen)
 {
 	yaml_parser_t p;
 	yaml_event_t ev;
 	int depth = 0, e = 0, done = 0;
+	size_t nodes = 0, max_nodes = YR_NODES_FLOOR + len / YR_BYTES_PER_NODE;
 
 	if (!yaml_parser_initialize(&p)) {
 		snprintf(err, errlen, "out of memory");
@@ -88,6 +96,16 @@ static int prescan(const char *text, size_t len, char *err, size_t errlen)
 		} else if (ev.type == YAML_SEQUENCE_END_EVENT ||
 			   ev.type == YAML_MAPPING_END_EVENT) {
 			depth--;
+		}
+		if ((ev.type == YAML_SCALAR_EVENT || ev.type == YAML_SEQUENCE_START_EVENT ||
+		     ev.type == YAML_MAPPING_START_EVENT) &&
+		    ++nodes > max_nodes && !e) {
+			snprintf(err, errlen,
+				 "line %lu: more than %zu nodes in %zu bytes: more than flametop "
+				 "reads (at most %d plus one per %d bytes)",
+				 (unsigned long)ev.start_mark.line + 1, max_nodes, len,
+				 YR_NODES_FLOOR, YR_BYTES_PER_NODE);
+			e = -EFBIG;
 		}
 		done = ev.type == YAML_STREAM_END_EVENT;
 		yaml_event_delete(&ev);

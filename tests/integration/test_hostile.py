@@ -3,6 +3,7 @@ flametop or lose the profile (docs/reliability.md, "Hostile paths and
 input"). Destructive cases use a device node made in a scratch directory,
 never the machine's own /dev/null."""
 import fcntl
+import gzip
 import os
 import re
 import shutil
@@ -649,3 +650,52 @@ def test_a_name_no_format_takes_raw_reads_back_the_same_from_every_export(tmp_pa
         assert "[new]" not in r.stdout and "[vanished]" not in r.stdout, r.stdout
         assert "jit,semi\ufffdname" in r.stdout, r.stdout
 
+
+
+# ---- memory grows with the input by a bounded factor ----
+
+def write_repeated(path, unit, times, gz=False):
+    """PATH holds UNIT TIMES times, written a MiB at a time (this process's
+    own memory stays small: a child forked from it starts with its pages)."""
+    chunk = unit * ((1 << 20) // len(unit))
+    per = len(chunk) // len(unit)
+    with (gzip.open(path, "wb", 9) if gz else open(path, "wb")) as f:
+        for _ in range(times // per):
+            f.write(chunk)
+        f.write(unit * (times % per))
+
+
+def run_peak(*args):
+    """flametop ARGS: (returncode, stderr, peak RSS in MB)."""
+    p = subprocess.Popen([str(FLAMETOP), *map(str, args)], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
+    err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    return os.waitstatus_to_exitcode(status), err, ru.ru_maxrss / 1024.0
+
+
+def test_a_pprof_that_inflates_to_millions_of_empty_samples_is_refused(tmp_path):
+    # 25 million empty samples (field 2, length 0): 50 MiB inflated from a
+    # 50 KB file, and 3 GB once unpacked, before the bound.
+    bomb = tmp_path / "bomb.pb.gz"
+    write_repeated(bomb, b"\x12\x00", 25 << 20, gz=True)
+    assert bomb.stat().st_size < 200 << 10
+    rc, err, peak = run_peak("diff", bomb, bomb)
+    assert rc == 2, err
+    assert "messages in" in err and len(err.strip().splitlines()) == 1, err
+    assert peak < 300, peak
+    # Bigger still: refused while inflating.
+    bigger = tmp_path / "bigger.pb.gz"
+    write_repeated(bigger, b"\x12\x00", 200 << 20, gz=True)
+    rc, err, peak = run_peak("diff", bigger, bigger)
+    assert rc == 2 and "inflates past" in err, err
+    assert peak < 300, peak
+
+
+def test_millions_of_tiny_yaml_nodes_are_refused(tmp_path):
+    flood = tmp_path / "flood.yaml"
+    write_repeated(flood, b"- a\n", 10 << 20)  # 40 MiB, 10 M nodes: 1.7 GB in libyaml
+    rc, err, peak = run_peak("diff", flood, flood)
+    assert rc == 2, err
+    assert "nodes in" in err and len(err.strip().splitlines()) == 1, err
+    assert peak < 300, peak

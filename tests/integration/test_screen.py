@@ -96,6 +96,24 @@ def test_flame_moves_zooms_and_details(screens):
     s.wait_for(r"\nstart_thread  libc")
 
 
+def test_search_steps_through_matches_while_the_profile_changes(screens):
+    # Live (not paused): a refresh between two n's must not send the next n
+    # back to the second match.
+    s = demo(screens)
+    s.keys("/")
+    s.wait_for(r"search:")
+    s.type("e")
+    s.keys("Enter")
+    m = re.search(r"match 1 of (\d+)", s.wait_for(r"match 1 of"))
+    assert int(m.group(1)) >= 6, m.group(0)
+    for k in range(2, 6):
+        time.sleep(0.6)  # a refresh (-r 0.5) rebuilds the tree in between
+        s.keys("n")
+        s.wait_for(rf"match {k} of \d+ for 'e'")
+    s.keys("N")
+    s.wait_for(r"match 4 of \d+ for 'e'")
+
+
 def test_search_focus_pause_recent(screens):
     s = demo(screens)
     s.keys("/")
@@ -473,6 +491,10 @@ def test_report_reopens_an_export_and_exports_it_unchanged(screens, tmp_path):
     s.wait_for(r"work_a")
     s.keys("3")
     s.wait_for(r"work_b")
+    s.keys("4")  # threads: cpu% over the whole run, not the last (absent) interval
+    m = re.search(r"\n\s+\d+  split\s+\S+\s+[\d.]+%\s+([\d.]+)",
+                  s.wait_for(r"\n\s+\d+  split\s"))
+    assert m and float(m.group(1)) > 50, s.text()
     s.keys("q")
     assert s.exit_status() == 0
     # Every section as saved, the tree's and the ledger's rebuilt: the same.

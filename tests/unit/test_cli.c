@@ -53,6 +53,9 @@ static void record_launch_keeps_command_flags(void **state)
 	assert_string_equal(o.argv[1], "-l");
 	assert_string_equal(o.argv[2], "-p");
 	assert_null(o.argv[3]);
+	/* The screen runs until q: -d there is refused, not ignored. */
+	assert_int_equal(PARSE("-d", "3", "--", "true"), -EINVAL);
+	assert_non_null(strstr(err, "-d is for flametop record"));
 	assert_int_equal(PARSE("record", "--folded", "f.txt", "sleep", "1"), 0);
 	assert_string_equal(o.folded, "f.txt");
 	assert_string_equal(o.argv[0], "sleep");
