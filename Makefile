@@ -246,7 +246,7 @@ unit: $(UNIT_BIN)
 	done; echo "unit: $$pass passed, $$fail failed"; [ $$bad -eq 0 ]
 
 integration: all
-	@FLAMETOP_BUILD=$(BUILD) $(PYTHON) -m pytest -q tests/integration
+	@FLAMETOP_BUILD=$(BUILD) $(PYTHON) -m pytest -q --durations=20 tests/integration
 
 demo: need-deps
 	@$(MAKE) --no-print-directory all

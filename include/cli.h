@@ -48,6 +48,7 @@ struct cli_options {
 	const char *diff_base, *diff_after; /* diff BASE AFTER */
 	const char *baseline_path;          /* --baseline: the screen compares with it */
 	double fail_if_slower;              /* --fail-if-slower PCT (< 0: not asked) */
+	double work_base, work_after;       /* --work BASE:AFTER (0: not given) */
 	const char *debuginfod_urls;        /* DEBUGINFOD_URLS as flametop started (set by main) */
 	int no_debuginfod;                  /* --no-debuginfod */
 	int keep_output;                    /* --keep-output */

@@ -53,6 +53,7 @@ struct comparison {
 	int slower_checked, slower;
 	double slower_limit_pct, slower_change_pct;
 	const char *slower_metric;
+	int slower_per_work; /* the change is per unit of work (--work) */
 };
 
 /* Returns 0 or -ENOMEM. */

@@ -15,6 +15,7 @@
 #include "fingerprint.h"
 #include "ledger.h"
 #include "gpu.h"
+#include "hints.h"
 #include "profile.h"
 #include "pystack.h"
 #include "readings.h"
@@ -81,6 +82,8 @@ struct report {
 	struct classification cls;
 	struct suggestion sugg[SUGGEST_MAX];
 	size_t nsugg;
+	char notes[HINTS_MAX][HINT_LEN]; /* what would make the answer better (hints.h) */
+	size_t nnotes;
 	double prune_pct;
 	const struct timeline *timeline; /* NULL: no process readings */
 	struct readings readings;        /* over the whole run */

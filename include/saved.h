@@ -27,7 +27,11 @@ struct saved_report {
 	struct ctree *wall;        /* an export of wall time: the wall tree */
 	int folded;                /* read from folded stacks: DOC is empty */
 	int pprof;                 /* read from a pprof profile: DOC is empty */
-	uint64_t truncated;   /* stacks over SAVED_MAX_FRAMES: their outermost frames dropped */
+	uint64_t truncated; /* stacks over SAVED_MAX_FRAMES: their outermost frames dropped */
+	/* The run covered a window of a target that went on (attached, or
+	 * stopped by flametop at -d): its CPU and wall time are the window's,
+	 * not a measure of the work. */
+	int window;
 	struct report report; /* what the views and a re-export need */
 	char path[4096];
 };

@@ -22,7 +22,7 @@ const char *cli_usage(void)
 	       "       flametop report FILE.yaml [-o FILE] [--folded FILE] [--pprof FILE]\n"
 	       "                       [--ledger FILE] [--panes LIST] [--baseline FILE]\n"
 	       "       flametop diff BASE AFTER [-o FILE.yaml|FILE.folded] [--fail-if-slower PCT]\n"
-	       "                     [--ledger FILE] [-n N] [-q]\n"
+	       "                     [--work BASE:AFTER] [--ledger FILE] [-n N] [-q]\n"
 	       "       flametop --list-events [FILTER]\n"
 	       "\n"
 	       "Samples a live process (all its threads, and threads it creates later) or a\n"
@@ -113,7 +113,10 @@ const char *cli_usage(void)
 	       "sample counts: * p < 0.05, ** p < 0.001) and new or vanished ones. -o writes\n"
 	       "the comparison (YAML, or differential folded stacks for flamegraph.pl);\n"
 	       "--fail-if-slower PCT exits 3 when AFTER's CPU time (else wall time, else\n"
-	       "samples) is more than PCT % above BASE's. With --ledger, hypotheses that\n"
+	       "samples) is more than PCT % above BASE's; where a side is a window of a\n"
+	       "running target (attached, or stopped by -d) that figure is the window's,\n"
+	       "so give each side's work done, --work BASE:AFTER, to compare per unit\n"
+	       "(without it such a check exits 4). With --ledger, hypotheses that\n"
 	       "predict ('... predicts work_a total < 20%', '... predicts cpu_time_ms\n"
 	       "change < -10%') are judged from the comparison and the ledger saved.\n"
 	       "-n N shows N functions (default 20); -q only the figures, no table.\n"
@@ -271,6 +274,7 @@ enum {
 	OPT_ADDRESSES,
 	OPT_NO_DEBUGINFOD,
 	OPT_KEEP_OUTPUT,
+	OPT_WORK,
 	OPT_PUSH,
 	OPT_PUSH_LABEL,
 	OPT_PUSH_EVERY,
@@ -587,6 +591,7 @@ static int parse_diff(int argc, char **argv, struct cli_options *o, char *err, s
 		{ "help", no_argument, NULL, 'h' },
 		{ "fail-if-slower", required_argument, NULL, OPT_FAIL_IF_SLOWER },
 		{ "ledger", required_argument, NULL, OPT_LEDGER },
+		{ "work", required_argument, NULL, OPT_WORK },
 		{ 0 },
 	};
 	int c;
@@ -624,6 +629,20 @@ static int parse_diff(int argc, char **argv, struct cli_options *o, char *err, s
 				    err, len,
 				    "invalid --fail-if-slower '%s': give a percentage, 0 or more",
 				    optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_WORK:
+			errno = 0;
+			o->work_base = strtod(optarg, &end);
+			if (*end == ':')
+				o->work_after = strtod(end + 1, &end);
+			if (*end || errno || !(o->work_base > 0) || !(o->work_after > 0) ||
+			    o->work_base > 1e18 || o->work_after > 1e18) {
+				snprintf(err, len,
+					 "invalid --work '%s': give each side's work done, "
+					 "BASE:AFTER (units of your choosing, more than 0)",
+					 optarg);
 				return -EINVAL;
 			}
 			break;

@@ -115,6 +115,39 @@ static int judge_ledger(const struct comparison *c, struct ledger *l)
 	return judged;
 }
 
+/* --fail-if-slower: the change of CPU time (else wall time, else samples),
+ * per unit of work where --work gives it. A side that is a window of a
+ * running target has the window's CPU time whatever work was done in it:
+ * without --work that cannot be judged, said, and 4 returned. */
+static int check_slower(struct comparison *c, const struct cli_options *o,
+			const struct saved_report side[2])
+{
+	const struct compare_metric *m;
+
+	c->slower_limit_pct = o->fail_if_slower;
+	c->slower_change_pct = compare_slowdown_pct(c, &c->slower_metric);
+	if (o->work_base > 0 && c->slower_metric && (m = compare_metric(c, c->slower_metric)) &&
+	    m->v[0] > 0) {
+		c->slower_change_pct =
+		    100.0 * ((m->v[1] / o->work_after) / (m->v[0] / o->work_base) - 1.0);
+		c->slower_per_work = 1;
+	} else if (side[0].window || side[1].window) {
+		fprintf(
+		    stderr,
+		    "flametop: --fail-if-slower: %s covers a window of a running target "
+		    "(attached, or stopped by -d): its CPU time is the window's length, not the "
+		    "work's; give each side's work done with --work BASE:AFTER\n",
+		    side[0].window && side[1].window ? "each side"
+		    : side[0].window                 ? "BASE"
+						     : "AFTER");
+		c->slower_metric = NULL;
+		return 4;
+	}
+	c->slower_checked = 1;
+	c->slower = c->slower_metric && c->slower_change_pct > o->fail_if_slower;
+	return 0;
+}
+
 int diff_run(const struct cli_options *o)
 {
 	struct saved_report side[2];
@@ -122,7 +155,7 @@ int diff_run(const struct cli_options *o)
 	struct report r;
 	struct ledger lg;
 	char err[4400], save[4200] = "";
-	int rc = 0;
+	int rc = 0, window_rc = 0;
 
 	ledger_init(&lg);
 	if (face_load_ledger(o, &lg, save, sizeof(save)))
@@ -147,12 +180,8 @@ int diff_run(const struct cli_options *o)
 		rc = 1;
 		goto out;
 	}
-	if (o->fail_if_slower >= 0) {
-		c.slower_checked = 1;
-		c.slower_limit_pct = o->fail_if_slower;
-		c.slower_change_pct = compare_slowdown_pct(&c, &c.slower_metric);
-		c.slower = c.slower_metric && c.slower_change_pct > o->fail_if_slower;
-	}
+	if (o->fail_if_slower >= 0)
+		window_rc = check_slower(&c, o, side);
 	print_side("base: ", &side[0]);
 	print_side("after:", &side[1]);
 	printf("matched by %s\n\n",
@@ -195,12 +224,15 @@ int diff_run(const struct cli_options *o)
 				"flametop: --fail-if-slower: neither side has CPU time, wall "
 				"time or samples to compare\n");
 		else
-			fprintf(stderr, "flametop: %s %+.1f%% (limit +%.1f%%): %s\n",
-				c.slower_metric, c.slower_change_pct, c.slower_limit_pct,
+			fprintf(stderr, "flametop: %s%s %+.1f%% (limit +%.1f%%): %s\n",
+				c.slower_metric, c.slower_per_work ? " per unit of work" : "",
+				c.slower_change_pct, c.slower_limit_pct,
 				c.slower ? "slower, failing" : "within the limit");
 		if (c.slower && !rc)
 			rc = 3;
 	}
+	if (window_rc && !rc)
+		rc = window_rc;
 	compare_free(&c);
 out:
 	saved_free(&side[0]);

@@ -214,6 +214,8 @@ static int finish(struct session *s, const struct cli_options *o, const struct l
 		face_wall(&r, &wall);
 	if (!o->quiet)
 		print_table(session_profile(s), r.tree ? r.tree : session_profile(s)->tree, o->top);
+	for (size_t i = 0; i < r.nnotes; i++)
+		fprintf(stderr, "flametop: hint: %s\n", r.notes[i]);
 	/* --baseline: the export carries the comparison with it. */
 	if (base && compare_build_profile(&cmp, base, session_profile(s), "this run", &after) == 0)
 		r.comparison = &cmp;

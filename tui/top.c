@@ -12,6 +12,7 @@
 #include "cmdlog.h"
 #include "compare.h"
 #include "face.h"
+#include "hints.h"
 #include "ledger_yaml.h"
 #include "report.h"
 #include "saved.h"
@@ -47,6 +48,8 @@ struct loop {
 				     * an export's hypotheses go beside it) */
 	unsigned long ledger_saved; /* the ledger's change count last saved */
 	char ledger_moved[12800];   /* why and where the ledger moved ("": it did not) */
+	size_t hints_said;          /* hints said on the status line so far */
+	uint64_t hints_next;        /* when to look for the next (0: not started) */
 };
 
 /* --ledger: a change is saved at once. Where the file cannot take it (a
@@ -146,6 +149,35 @@ static void analyse_on_screen(struct loop *l)
 	}
 }
 
+/* What would make the answer better (hints.h), each said once on the
+ * status line: looked for from 3 s in, one every 5 s. */
+static void say_hints(struct loop *l)
+{
+	char notes[HINTS_MAX][HINT_LEN];
+	const struct target *t;
+	size_t n;
+	uint64_t now = now_ms();
+
+	if (!l->s || l->hints_said >= HINTS_MAX || now < l->hints_next)
+		return;
+	if (!l->hints_next) {
+		l->hints_next = now + 3000;
+		return;
+	}
+	t = session_target(l->s);
+	n = hints_make(
+	    &(struct hints_input){ .profile = session_profile(l->s),
+				   .exe = t->exe,
+				   .pid = t->pid,
+				   .fp = session_config(l->s)->call_graph != CALLGRAPH_DWARF,
+				   .unwind = session_unwind(l->s) },
+	    notes, HINTS_MAX);
+	if (l->hints_said < n) {
+		app_message(&l->app, 0, "hint: %s", notes[l->hints_said++]);
+		l->hints_next = now + 5000;
+	}
+}
+
 static void target_gone(struct loop *l)
 {
 	char how[128];
@@ -177,6 +209,7 @@ static void run_loop(struct loop *l)
 			target_gone(l), dirty = 1;
 		if (now_ms() >= l->next_refresh) {
 			app_refresh(&l->app);
+			say_hints(l);
 			l->next_refresh = now_ms() + l->refresh_ms;
 			dirty = 1;
 		}

@@ -212,4 +212,13 @@ void report_from_session(struct report *r, const struct session *s)
 	}
 	fill_baseline(r, s);
 	report_classify(r);
+	{
+		struct hints_input hi = { .profile = s->profile,
+					  .exe = t->exe,
+					  .pid = t->pid,
+					  .fp = s->cfg.call_graph != CALLGRAPH_DWARF,
+					  .unwind = &s->walk.q };
+
+		r->nnotes = hints_make(&hi, r->notes, HINTS_MAX);
+	}
 }

@@ -1295,6 +1295,7 @@ static void section_comparison(struct yctx *c)
 		yw_key(w, "slower_check");
 		yw_map(w);
 		yw_kstr(w, "metric", cmp->slower_metric);
+		yw_kbool(w, "per_unit_of_work", cmp->slower_per_work);
 		yw_knum(w, "change_pct", cmp->slower_change_pct, 1);
 		yw_knum(w, "limit_pct", cmp->slower_limit_pct, 1);
 		yw_kbool(w, "failed", cmp->slower);
@@ -1403,6 +1404,16 @@ static void section_classification(struct yctx *c)
 	yw_kstr(&c->w, "bottleneck_detail", c->r->cls.detail);
 }
 
+/* What would make the answer better (hints.h): one line each. */
+static void section_notes(struct yctx *c)
+{
+	yw_key(&c->w, "notes");
+	yw_seq(&c->w);
+	for (size_t i = 0; i < c->r->nnotes; i++)
+		yw_str(&c->w, c->r->notes[i]);
+	yw_end_seq(&c->w);
+}
+
 static void section_classification_saved(struct yctx *c)
 {
 	measured(c, "bottleneck_classification", section_classification);
@@ -1450,6 +1461,7 @@ static int write_yaml(FILE *f, const struct report *r)
 	measured(&c, "target", section_target);
 	measured(&c, "fingerprint", section_fingerprint);
 	section_classification_saved(&c);
+	measured(&c, "notes", section_notes);
 	section_top_bottlenecks(&c);
 	measured(&c, "suggested_hypotheses", section_suggestions);
 	section_hypotheses(&c);

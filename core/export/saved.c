@@ -373,6 +373,9 @@ static void load_facts(const struct yr *d, const yaml_node_t *root, struct saved
 	r->weight_ns = v && !strcmp(v, "nanoseconds");
 	r->exited = 1;
 	r->state = "exited";
+	v = str_at(d, tg, "state");
+	s->window = (v && strcmp(v, "exited")) ||
+		    ((v = str_at(d, tg, "stopped_by_flametop")) && !strcmp(v, "true"));
 	sg = yr_get(d, root, "suggested_hypotheses");
 	if (is_seq(sg))
 		EACH(d, sg, it)

@@ -5,6 +5,7 @@
 #include "grow.h"
 #include "jitmap.h"
 #include "kallsyms.h"
+#include "plt.h"
 #include "procfs.h"
 #include "safefile.h"
 #include "u64map.h"
@@ -59,10 +60,12 @@ struct sym_file {
 	uint32_t index;     /* in the symbolizer's files */
 	int checked;        /* where its names come from was looked at */
 	enum { FETCH_NONE, FETCH_WAIT, FETCH_DONE, FETCH_FAILED } fetch;
-	int debug_fd;        /* its debug file from debuginfod, or -1 */
-	char *debug_path;    /* that file (debuginfod's cache, or a local one) */
-	const char *symbols; /* where its names come from (frame_module's words) */
-	char *fetch_said;    /* what debuginfod said of it, or NULL */
+	int debug_fd;         /* its debug file from debuginfod, or -1 */
+	char *debug_path;     /* that file (debuginfod's cache, or a local one) */
+	const char *symbols;  /* where its names come from (frame_module's words) */
+	char *fetch_said;     /* what debuginfod said of it, or NULL */
+	struct plt_names plt; /* its PLT stubs' names, read at the first need */
+	int plt_read;
 };
 
 struct sym_proc {
@@ -891,6 +894,17 @@ static void want_line(struct symbolizer *s, uint32_t id, struct sym_file *f, uin
 	s->pending[s->npending++] = (struct pending_line){ id, f, addr - f->base };
 }
 
+/* The name of F's PLT stub at ELF address VADDR, or NULL: the table is read
+ * from ELF at the first need. */
+static const char *file_plt(struct sym_file *f, Elf *elf, uint64_t vaddr)
+{
+	if (!f->plt_read) {
+		f->plt_read = 1;
+		plt_read(elf, &f->plt);
+	}
+	return plt_name(&f->plt, vaddr);
+}
+
 /* Frames for ADDR inside module M, innermost first: functions inlined
  * there, then the covering symbol; else the module (see no_symbol).
  * Returns the count. */
@@ -901,6 +915,7 @@ static size_t frames_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t 
 	GElf_Off off = 0;
 	GElf_Sym es;
 	Dwarf_Addr bias = 0;
+	Elf *elf;
 
 	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &modpath, NULL);
 	if (!modpath)
@@ -921,8 +936,14 @@ static size_t frames_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t 
 		free(name);
 		return n + 1;
 	}
-	if (!dwfl_module_getelf(mod, &bias))
+	if (!(elf = dwfl_module_getelf(mod, &bias)))
 		bias = f->base;
+	else if ((sym = file_plt((struct sym_file *)f, elf, addr - bias))) {
+		/* a PLT stub, named as perf names it */
+		out[0] =
+		    frametab_intern(s->frames, sym, base_name(modpath), NULL, 0, kind_of(modpath));
+		return 1;
+	}
 	/* Waiting for debuginfod, or it had nothing: addresses, to be named
 	 * later or elsewhere (the build id is in the export). */
 	out[0] = no_symbol(s, base_name(modpath), addr - bias, kind_of(modpath),
@@ -1625,6 +1646,7 @@ void sym_free(struct symbolizer *s)
 			close(s->files[i]->debug_fd);
 		free(s->files[i]->debug_path);
 		free(s->files[i]->fetch_said);
+		plt_free(&s->files[i]->plt);
 		free(s->files[i]->path);
 		free(s->files[i]);
 	}

@@ -128,6 +128,35 @@ def test_fail_if_slower_gates_ci(sides):
     assert r.returncode == 0
 
 
+def test_attach_windows_are_judged_per_unit_of_work(tmp_path):
+    # Two equal windows of a running program have equal CPU time whatever
+    # work each did: CPU time cannot judge them, and flametop says so.
+    target = subprocess.Popen([workload("split"), "0"], stdout=subprocess.DEVNULL)
+    try:
+        for name in ("w1", "w2"):
+            r = run_flametop("record", "-q", "-p", target.pid, "-d", "1",
+                             "-o", tmp_path / f"{name}.yaml", timeout=60)
+            assert r.returncode == 0, r.stderr
+    finally:
+        target.kill()
+        target.wait()
+    a, b = tmp_path / "w1.yaml", tmp_path / "w2.yaml"
+    r = diff(a, b, "--fail-if-slower", "10", "-q")
+    assert r.returncode == 4, (r.returncode, r.stderr)
+    assert "window of a running target" in r.stderr and "--work BASE:AFTER" in r.stderr
+    # The after window did 40 units where the base did 100: 2.5 times the
+    # CPU per unit, slower.
+    r = diff(a, b, "--fail-if-slower", "10", "--work", "100:40", "-q", "-o", tmp_path / "d.yaml")
+    assert r.returncode == 3, (r.returncode, r.stderr)
+    assert "per unit of work" in r.stderr and "slower, failing" in r.stderr
+    check = load_yaml(tmp_path / "d.yaml")["comparison"]["slower_check"]
+    assert check["per_unit_of_work"] is True and check["change_pct"] > 100, check
+    r = diff(a, b, "--fail-if-slower", "30", "--work", "100:100", "-q")
+    assert r.returncode == 0, (r.returncode, r.stderr)
+    r = diff(a, b, "--work", "100", "-q")
+    assert r.returncode == 2 and "--work" in r.stderr
+
+
 def test_differential_folded_for_flamegraph(sides, tmp_path):
     out = tmp_path / "d.folded"
     r = diff(sides / "base.folded", sides / "after.folded", "-o", out)

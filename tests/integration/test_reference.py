@@ -76,3 +76,32 @@ def test_cpython_top_self_symbols_agree_with_perf(tmp_path):
         if theirs[name] >= 2:
             tol = diff_tolerance(theirs[name], n_ours, n_theirs)
             assert abs(ours[name] - theirs[name]) <= tol, (name, ours[name], theirs[name], tol)
+
+
+SQL = ("select count(*) from (with recursive c(x) as (select 1 union all select x + 1 from c "
+       "where x < 2500000) select printf('%d-%s', x, hex(x)) as s from c order by s);")
+
+
+@pytest.mark.skipif(not shutil.which("perf"), reason="perf is not installed")
+def test_plt_stubs_are_named_as_perf_names_them(tmp_path):
+    # sqlite3 calls pthread_mutex_lock through libsqlite3's PLT at every
+    # step: the stub's samples are "pthread_mutex_lock@plt", as perf has
+    # them, not part of the library's unnamed bucket.
+    sqlite3 = shutil.which("sqlite3")
+    assert sqlite3, "sqlite3 is not installed: make deps installs it"
+    data = tmp_path / "perf.data"
+    r = subprocess.run(["perf", "record", "-q", "-F", "999", "-g", "-o", str(data), "--",
+                        sqlite3, ":memory:", SQL], capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        pytest.skip("perf record failed here: " + r.stderr.strip()[-200:])
+    theirs, n_theirs = perf_self(str(data))
+    out = tmp_path / "sq.folded"
+    r = run_flametop("record", "-q", "-F", "999", "--folded", out, "--", sqlite3, ":memory:", SQL)
+    assert r.returncode == 0, r.stderr
+    ours, n_ours = self_by_function(out)
+    plt_theirs = {k: v for k, v in theirs.items() if k.endswith("@plt")}
+    plt_ours = {k: v for k, v in ours.items() if k.endswith("@plt")}
+    assert plt_theirs, sorted(theirs, key=theirs.get, reverse=True)[:10]
+    assert set(plt_ours) & set(plt_theirs), (plt_ours, plt_theirs)
+    a, b = sum(plt_ours.values()), sum(plt_theirs.values())
+    assert abs(a - b) <= diff_tolerance(b, n_ours, n_theirs) + 0.5, (plt_ours, plt_theirs)

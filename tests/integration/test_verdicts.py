@@ -2,9 +2,12 @@
 suggestions and the screen's CPU reading say the same thing, on programs
 whose truth is known — CPU-starved by a competitor, idle threads beside a
 busy one, and a program that sleeps most of its time."""
+import glob
 import os
 import subprocess
 import time
+
+import pytest
 
 from conftest import FLAMETOP, load_yaml, workload
 
@@ -133,3 +136,44 @@ def test_node_busy_in_js_with_parked_platform_workers_is_cpu(tmp_path):
     c = classes(doc)
     assert c.get("CPU", 0) + c.get("CPU-starved", 0) >= 1 and c.get("idle", 0) >= 2, c
 
+
+
+# ---- what would make the answer better ----
+
+def record_err(tmp_path, *args, name="h.yaml"):
+    out = tmp_path / name
+    r = subprocess.run([str(FLAMETOP), "record", "-q", "-o", str(out), *map(str, args)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return load_yaml(out), [l.split("hint: ", 1)[1] for l in r.stderr.splitlines()
+                            if l.startswith("flametop: hint: ")]
+
+
+def test_a_stripped_program_that_takes_the_profile_gets_one_hint(tmp_path):
+    bare = tmp_path / "split"
+    subprocess.run(["strip", "--strip-all", "-o", str(bare), workload("split")], check=True)
+    doc, hints = record_err(tmp_path, "--", bare, "--rounds", "400")
+    assert len(hints) == 1 and hints[0].startswith("[split] takes"), hints
+    assert "DEBUGINFOD_URLS" in hints[0] and "--addresses" in hints[0]
+    assert doc["notes"] == hints  # the same words in the export
+    # With symbols there is nothing to say.
+    doc, hints = record_err(tmp_path, "--", workload("split"), "--rounds", "400")
+    assert hints == [] and doc["notes"] == []
+
+
+def test_jit_code_without_a_map_names_the_runtimes_flag(tmp_path):
+    js = os.path.join(os.path.dirname(__file__), "..", "workloads", "hot.js")
+    doc, hints = record_err(tmp_path, "--", "node", js, "2")
+    assert any("[unknown]" in h and "node --perf-basic-prof" in h for h in hints), hints
+    doc, hints = record_err(tmp_path, "--", "node", "--perf-basic-prof", js, "2")
+    assert not any("[unknown]" in h for h in hints), hints
+
+
+def test_frame_pointers_on_code_without_them_suggest_dwarf(tmp_path):
+    py = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.11.*/bin/python3.11")))
+    if not py:
+        pytest.skip("no pyenv CPython (built without frame pointers) here")
+    script = os.path.join(os.path.dirname(__file__), "..", "workloads", "pysplit.py")
+    doc, hints = record_err(tmp_path, "--call-graph", "fp", "--", py[-1], script, "4")
+    assert any(h.startswith("frame pointers: only") and "--call-graph dwarf" in h
+               for h in hints), hints

@@ -5,9 +5,11 @@
 #include <cmocka.h>
 
 #include "frametab.h"
+#include "plt.h"
 #include "symbols.h"
 #include "u64map.h"
 
+#include <fcntl.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <unistd.h>
@@ -108,10 +110,44 @@ static void kernel_addresses_use_kallsyms(void **state)
 	frametab_free(ft);
 }
 
+/* This test's own PLT: every stub named after the function it jumps to,
+ * addresses outside the stubs named nothing. */
+static void plt_stubs_are_named_as_perf_names_them(void **state)
+{
+	int fd = open("/proc/self/exe", O_RDONLY);
+	Elf *e;
+	struct plt_names t;
+	size_t named = 0;
+
+	(void)state;
+	assert_true(fd >= 0);
+	elf_version(EV_CURRENT);
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	assert_non_null(e);
+	assert_int_equal(plt_read(e, &t), 0);
+	assert_true(t.n > 0);
+	for (size_t i = 0; i < t.n; i++) {
+		const char *name = plt_name(&t, t.first + 16 * i + 4);
+
+		if (!name)
+			continue;
+		named++;
+		assert_ptr_equal(name, t.names[i]);
+		assert_non_null(strstr(name, "@plt"));
+	}
+	assert_true(named > 0);
+	assert_null(plt_name(&t, t.first - 1));
+	assert_null(plt_name(&t, t.hi));
+	plt_free(&t);
+	elf_end(e);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(resolves_own_function_with_line),
+		cmocka_unit_test(plt_stubs_are_named_as_perf_names_them),
 		cmocka_unit_test(library_function_and_unknown_address),
 		cmocka_unit_test(vdso_is_symbolized),
 		cmocka_unit_test(kernel_addresses_use_kallsyms),
