@@ -474,37 +474,41 @@ int push_interval(struct pusher *p, const struct report *r, time_t now)
 	return 0;
 }
 
-size_t push_wait(struct pusher *p, double timeout_s)
+/* With p->mu held: waits up to TIMEOUT_S for the queue to empty and the
+ * push out to end; returns how many are left. */
+static size_t wait_empty(struct pusher *p, double timeout_s)
 {
 	struct timespec until = deadline_in(timeout_s);
+
+	while ((p->n || p->busy) && pthread_cond_timedwait(&p->cv, &p->mu, &until) != ETIMEDOUT)
+		;
+	return p->n + (size_t)p->busy;
+}
+
+size_t push_wait(struct pusher *p, double timeout_s)
+{
 	size_t left;
 
 	pthread_mutex_lock(&p->mu);
-	while ((p->n || p->busy) && pthread_cond_timedwait(&p->cv, &p->mu, &until) != ETIMEDOUT)
-		;
-	left = p->n + (size_t)p->busy;
+	left = wait_empty(p, timeout_s);
 	pthread_mutex_unlock(&p->mu);
 	return left;
 }
 
 size_t push_drain(struct pusher *p, double timeout_s)
 {
-	struct timespec until = deadline_in(timeout_s);
 	size_t left;
 
 	pthread_mutex_lock(&p->mu);
-	while ((p->n || p->busy) && pthread_cond_timedwait(&p->cv, &p->mu, &until) != ETIMEDOUT)
-		;
-	left = p->n + (size_t)p->busy;
+	left = wait_empty(p, timeout_s);
 	__atomic_store_n(&p->stop, 1, __ATOMIC_RELAXED); /* no more tries, the one out ends */
 	p->st.failed += p->n;
 	drop_queue(p);
 	pthread_cond_broadcast(&p->cv);
 	/* The one out ends at once now (its transfer is aborted, its wait
-	 * cut): its outcome is counted before the figures are read. */
-	until = deadline_in(5);
-	while (p->busy && pthread_cond_timedwait(&p->cv, &p->mu, &until) != ETIMEDOUT)
-		;
+	 * cut; the queue is empty): its outcome is counted before the figures
+	 * are read. */
+	wait_empty(p, 5);
 	pthread_mutex_unlock(&p->mu);
 	return left;
 }
