@@ -46,6 +46,11 @@ void face_wall(struct report *r, struct ctree **wall);
  * (an export is never written over). Returns 0, or 2 after saying why on
  * stderr. */
 int face_load_ledger(const struct cli_options *o, struct ledger *l, char *save, size_t savelen);
+/* Writes R to PATH as EXP, else to a fresh file in $TMPDIR (extension EXT)
+ * whose name goes to SAVED: returns 0 (at PATH), 1 (at SAVED, ERR saying
+ * why not at PATH) or -1 (neither, ERR saying both). */
+int face_write_or_save(const char *path, const struct exporter *exp, const char *ext,
+		       const struct report *r, char *saved, size_t savedlen, char *err, size_t len);
 /* Saves L to PATH (temporary file and rename), else to a fresh file in
  * $TMPDIR whose name goes to SAVED: returns 0 (at PATH), 1 (at SAVED, ERR
  * saying why not at PATH) or -1 (neither, ERR saying both). */

@@ -633,7 +633,7 @@ int app_export(struct app *a, const char *path)
 	struct comparison cmp;
 	struct saved_report after;
 	struct report r;
-	char err[4200], saved[4096], err2[4200];
+	char err[8600], saved[4096];
 	int e;
 
 	if (!strcmp(path, "-") || !strcmp(path, "/dev/stdout") || !strcmp(path, "/dev/tty")) {
@@ -657,17 +657,15 @@ int app_export(struct app *a, const char *path)
 		face_wall(&r, &wall);
 	if (app_comparison(a, &cmp, &after) == 0)
 		r.comparison = &cmp;
-	e = outfile_write(path, exp, &r, err, sizeof(err));
-	if (e == 0) {
+	e = face_write_or_save(path, exp, exporter_ext(exp), &r, saved, sizeof(saved), err,
+			       sizeof(err));
+	if (e == 0)
 		app_message(a, 0, "wrote %s (%s)", path, exp->name);
-	} else if (outfile_fallback(exp, &r, exporter_ext(exp), saved, sizeof(saved), err2,
-				    sizeof(err2)) == 0) {
+	else if (e > 0)
 		app_message(a, 1, "%s; saved to %s instead", err, saved);
-		e = -EIO;
-	} else {
-		app_message(a, 1, "%s; the fallback failed too: %s", err, err2);
-		e = -EIO;
-	}
+	else
+		app_message(a, 1, "%s", err);
+	e = e ? -EIO : 0;
 	if (r.comparison)
 		app_comparison_done(a, &cmp, &after);
 	ctree_free(wall);

@@ -101,20 +101,34 @@ void face_analyse_rest(struct session *s)
 	}
 }
 
+int face_write_or_save(const char *path, const struct exporter *exp, const char *ext,
+		       const struct report *r, char *saved, size_t savedlen, char *err, size_t len)
+{
+	char why[4200], why2[4200];
+
+	if (outfile_write(path, exp, r, why, sizeof(why)) == 0)
+		return 0;
+	if (outfile_fallback(exp, r, ext, saved, savedlen, why2, sizeof(why2)) == 0) {
+		snprintf(err, len, "%s", why);
+		return 1;
+	}
+	snprintf(err, len, "%s; the fallback failed too: %s", why, why2);
+	return -1;
+}
+
 int face_export_one(const char *path, const struct exporter *exp, const char *ext,
 		    const struct report *r)
 {
-	char err[4200], saved[4096], err2[4200];
+	char err[8600], saved[4096];
+	int e = face_write_or_save(path, exp, ext, r, saved, sizeof(saved), err, sizeof(err));
 
-	if (outfile_write(path, exp, r, err, sizeof(err)) == 0) {
+	if (e == 0)
 		fprintf(stderr, "flametop: wrote %s\n", path);
-		return 0;
-	}
-	if (outfile_fallback(exp, r, ext, saved, sizeof(saved), err2, sizeof(err2)) == 0)
+	else if (e > 0)
 		fprintf(stderr, "flametop: %s; profile saved to %s\n", err, saved);
 	else
-		fprintf(stderr, "flametop: %s; the fallback failed too: %s\n", err, err2);
-	return 1;
+		fprintf(stderr, "flametop: %s\n", err);
+	return e != 0;
 }
 
 int face_write_exports(const struct cli_options *o, const struct report *r)
@@ -187,17 +201,9 @@ int face_save_ledger(const char *path, const struct ledger *l, char *saved, size
 		     char *err, size_t len)
 {
 	struct report r;
-	char why[4200], why2[4200];
 
 	memset(&r, 0, sizeof(r));
 	r.ledger = l;
-	if (outfile_write(path, &exporter_ledger, &r, why, sizeof(why)) == 0)
-		return 0;
-	if (outfile_fallback(&exporter_ledger, &r, "ledger.yaml", saved, savedlen, why2,
-			     sizeof(why2)) == 0) {
-		snprintf(err, len, "%s", why);
-		return 1;
-	}
-	snprintf(err, len, "%s; the fallback failed too: %s", why, why2);
-	return -1;
+	return face_write_or_save(path, &exporter_ledger, "ledger.yaml", &r, saved, savedlen, err,
+				  len);
 }
