@@ -187,18 +187,18 @@ size_t fmt_safe_text(const char *in, size_t n, char *out, size_t *carry)
 
 int fmt_name_is_canon(const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p == ';' || *p == '\n' || *p == '\r' || *p >= 0x80) {
-			uint32_t cp;
-			size_t k;
+	size_t n = strlen(s), k;
+	uint32_t cp;
 
-			if (*p < 0x80)
-				return 0;
-			k = utf8_decode((const char *)p, strlen((const char *)p), &cp);
-			if (cp == 0xfffd && k == 1)
-				return 0;
-			p += k - 1;
-		}
+	for (size_t i = 0; i < n; i += k) {
+		unsigned char c = (unsigned char)s[i];
+
+		k = 1;
+		if (c == ';' || c == '\n' || c == '\r')
+			return 0;
+		if (c >= 0x80 && (k = utf8_decode(s + i, n - i, &cp)) == 1 && cp == 0xfffd)
+			return 0; /* a byte that begins no sequence */
+	}
 	return 1;
 }
 
