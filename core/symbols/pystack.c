@@ -20,7 +20,9 @@
 
 #define MAX_THREADS_WALK 1024 /* thread states walked to find one, at most */
 #define MAX_STR          512
-#define BLOCK_MAX        1024 /* bytes of a thread state or frame read at once */
+#define BLOCK_MAX        1024              /* bytes of a thread state or frame read at once */
+#define HEADS_AT_ONCE    256               /* code objects' headers read by one system call */
+#define WALK_MAX         (4 * PYSTACK_MAX) /* frames walked per sample, at most */
 
 struct code_ent {
 	uint64_t addr, name, file;
@@ -152,11 +154,11 @@ struct pystack *pystack_new(struct frametab *frames)
 	if (!p)
 		return NULL;
 	p->frames = frames;
-	p->walk_code = calloc(4 * PYSTACK_MAX, sizeof(*p->walk_code));
-	p->walk_end = calloc(4 * PYSTACK_MAX, 1);
-	p->walk_ok = calloc(4 * PYSTACK_MAX, 1);
-	p->walk_head = calloc(4 * PYSTACK_MAX, sizeof(*p->walk_head));
-	p->heads = calloc(256, BLOCK_MAX);
+	p->walk_code = calloc(WALK_MAX, sizeof(*p->walk_code));
+	p->walk_end = calloc(WALK_MAX, 1);
+	p->walk_ok = calloc(WALK_MAX, 1);
+	p->walk_head = calloc(WALK_MAX, sizeof(*p->walk_head));
+	p->heads = calloc(HEADS_AT_ONCE, BLOCK_MAX);
 	if (!p->walk_code || !p->walk_end || !p->walk_ok || !p->walk_head || !p->heads) {
 		free(p->walk_code);
 		free(p->walk_end);
@@ -778,8 +780,6 @@ static void parse_head(const struct py_offsets *o, const uint8_t *b, uint64_t ad
 	e->line = line;
 }
 
-#define HEADS_AT_ONCE 256 /* code objects' headers read by one system call */
-
 /* The headers of the code objects at ADDR[0..N) into OUT, OK[i] saying
  * which were read: all in a few system calls, one per HEADS_AT_ONCE. */
 static void read_heads(struct pystack *p, const struct pyproc *pp, const uint64_t *addr, size_t n,
@@ -906,8 +906,6 @@ static void end_segment(struct pystack_read *out)
 	if (out->n && (!out->nseg || out->seg_end[out->nseg - 1] < out->n))
 		out->seg_end[out->nseg++] = out->n;
 }
-
-#define WALK_MAX (4 * PYSTACK_MAX) /* frames walked per sample, at most */
 
 /* Walks the frames from FRAME outwards into OUT: first the chain (each
  * frame's code object, and where an interpreter call began), then every
