@@ -150,7 +150,8 @@ static void analyse_on_screen(struct loop *l)
 }
 
 /* What would make the answer better (hints.h), each said once on the
- * status line: looked for from 3 s in, one every 5 s. */
+ * status line: looked for from 3 s in, then every 5 s (not at every
+ * refresh: it walks the hotspots), one said at a time. */
 static void say_hints(struct loop *l)
 {
 	char notes[HINTS_MAX][HINT_LEN];
@@ -172,10 +173,9 @@ static void say_hints(struct loop *l)
 				   .fp = session_config(l->s)->call_graph != CALLGRAPH_DWARF,
 				   .unwind = session_unwind(l->s) },
 	    notes, HINTS_MAX);
-	if (l->hints_said < n) {
+	if (l->hints_said < n)
 		app_message(&l->app, 0, "hint: %s", notes[l->hints_said++]);
-		l->hints_next = now + 5000;
-	}
+	l->hints_next = now + 5000;
 }
 
 static void target_gone(struct loop *l)
