@@ -268,8 +268,8 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 
 		if ((s->fetch = dbgfetch_start(cfg->debuginfod_urls, why, sizeof(why))))
 			sym_debuginfod(s->sym, s->fetch);
-		else
-			fprintf(stderr, "flametop: %s\n", why);
+		else /* said by the face, as every note (session_take_note) */
+			snprintf(s->start_note, sizeof(s->start_note), "%s", why);
 	}
 	sc.enable_on_exec = cfg->argv != NULL;
 	sc.stack_bytes = cfg->call_graph == CALLGRAPH_DWARF
@@ -538,6 +538,11 @@ int session_fetch_progress(const struct session *s, char *buf, size_t len)
 
 const char *session_take_note(struct session *s)
 {
+	if (s->start_note[0]) {
+		snprintf(s->note, sizeof(s->note), "%s", s->start_note);
+		s->start_note[0] = 0;
+		return s->note;
+	}
 	if (pystack_take_note(s->py, s->note, sizeof(s->note)))
 		return s->note;
 	return s->sym ? sym_fetch_note(s->sym) : NULL;

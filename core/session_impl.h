@@ -35,6 +35,7 @@ struct session {
 	int collector_nice, collector_raised;
 	double lag_max_s;             /* the analysis was this far behind, at most */
 	char note[400];               /* session_take_note's line */
+	char start_note[256];         /* a failure at the start to be said once, or "" */
 	unsigned long long cpu_ticks0, steal0; /* the machine's at the start */
 	int have_ticks0;
 	uint64_t polled_ns;        /* the target was last read */
