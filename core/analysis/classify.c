@@ -176,7 +176,7 @@ static void working_view(const struct classify_input *in, struct classify_input 
 			by[r] += t->off_ms[r], off += t->off_ms[r];
 	}
 	if (!*idle || !nwork || on + off <= 0) {
-		*idle = nwork ? 0 : *idle; /* all idle: judged as they are */
+		*idle = 0; /* none left out (every thread idle: all judged as they are) */
 		return;
 	}
 	w->off_cpu_pct = 100.0 * off / (on + off);

@@ -121,6 +121,10 @@ static void a_parked_pool_is_idle_not_lock_contention(void **state)
 	assert_true(classify_thread_idle(&thr[1]));
 	assert_string_equal(classify_thread_class(&thr[1]), "idle");
 	assert_string_equal(classify_thread_class(&thr[0]), "CPU");
+	/* Every thread idle: all are judged, and none is said to be left out. */
+	in.thr = thr + 1;
+	in.nthr = 4;
+	assert_null(strstr(run(&in).detail, "idle"));
 	/* Without the threads, the same totals read as lock-bound. */
 	in.thr = NULL;
 	in.nthr = 0;
