@@ -50,7 +50,8 @@ struct classify_input {
 	double user_ms, sys_ms;
 	uint64_t io_read_bytes, io_write_bytes; /* storage */
 	long threads;                           /* threads that took samples */
-	double off_cpu_pct; /* of the threads' wall time (/proc); < 0: not measured */
+	double off_cpu_pct;       /* of the threads' wall time (/proc); < 0: not measured */
+	double proc_runnable_pct; /* of it, runnable (/proc schedstat), with off_cpu_pct */
 	/* memory growth over the run */
 	int has_growth, leak;
 	double growth_mib_min, growth_r2, growth_span_s;
@@ -81,6 +82,24 @@ struct classification {
 	char detail[512];
 };
 
+/* The threads' time as one set of figures, the only one: the verdict, its
+ * detail, the hypotheses, the readings line, the CPU pane and the export's
+ * baseline all print these. Where switch-out stacks give each thread's
+ * time (nthr), the threads that carry the work (idle ones left out; all
+ * of them when every one is idle) from their samples and blocked
+ * intervals; else /proc's off_cpu_pct, else CPU over wall time (one
+ * thread's view). Over the window IN covers (the whole run). */
+struct classify_share {
+	double on_pct;       /* on a CPU, of the judged threads' wall time */
+	double runnable_pct; /* preempted: runnable, waiting for a CPU */
+	double waiting_pct;  /* off a CPU for reasons of their own */
+	double off_pct;      /* runnable + waiting */
+	long threads;        /* judged */
+	size_t idle, known;  /* left out as idle, of the threads with time */
+	int from_samples;    /* 1: per-thread samples and switch-out intervals */
+};
+
+void classify_share(const struct classify_input *in, struct classify_share *out);
 void classify(const struct classify_input *in, struct classification *out);
 const char *bottleneck_name(enum bottleneck b);
 

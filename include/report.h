@@ -32,7 +32,9 @@ struct report_baseline {
 	uint64_t io_read_bytes, io_write_bytes;
 	long threads;
 	/* From the process readings (/proc) over the run. */
-	double off_cpu_pct; /* of the threads' wall time; < 0: not measured */
+	double off_cpu_pct;  /* of the threads' wall time (after report_classify:
+				the share's, classify_share); < 0: not measured */
+	double runnable_pct; /* /proc's share runnable, waiting for a CPU */
 	int has_rollup;
 	double memory_pss_mb, memory_swap_mb; /* at the end */
 	int has_growth;
@@ -80,6 +82,7 @@ struct report {
 	struct report_baseline baseline;
 	struct classify_input ci; /* what the classification and suggestions read */
 	struct classification cls;
+	struct classify_share share; /* the threads' time, as every face prints it */
 	struct suggestion sugg[SUGGEST_MAX];
 	size_t nsugg;
 	char notes[HINTS_MAX][HINT_LEN]; /* what would make the answer better (hints.h) */
@@ -123,6 +126,12 @@ int report_thread_time(const struct report *r, const struct thread_stat *t,
  * FREQ_HZ give a sample's time. */
 int profile_thread_time(const struct profile *p, int weight_ns, unsigned freq_hz,
 			const struct thread_stat *t, struct classify_thread *out);
+
+/* The share of the threads' time (classify_share) from P's threads and
+ * TL's /proc readings over the whole run, as report_classify finds it: what
+ * the screen prints between exports. */
+void profile_share(const struct profile *p, int weight_ns, unsigned freq_hz,
+		   const struct timeline *tl, struct classify_share *out);
 
 /* Exporters: one const table each, chosen by name or file extension. */
 /* An export format. Formats are chosen by a path's ending from the

@@ -155,6 +155,16 @@ int app_init(struct app *a, struct session *session, struct profile *profile)
 	return a->pv.tree ? 0 : -ENOMEM;
 }
 
+/* The readings line and the panes' figures over the whole run, from the
+ * share of the threads' time the verdict and the export print. */
+static void make_readings(struct app *a)
+{
+	struct classify_share sh;
+
+	profile_share(a->profile, a->info.weight_ns, a->info.freq_hz, a->timeline, &sh);
+	readings_make(a->timeline, &sh, &a->readings);
+}
+
 int app_init_saved(struct app *a, const struct report *r)
 {
 	const char *base = strrchr(r->command, '/');
@@ -164,7 +174,6 @@ int app_init_saved(struct app *a, const struct report *r)
 	a->spec.wall = r->wall;
 	a->counting = r->counting;
 	a->timeline = r->timeline;
-	readings_make(a->timeline, READINGS_LIVE_S, READINGS_GROWTH_S, &a->readings);
 	a->info.pid = (int)r->pid;
 	/* The command's first word, without its directory. */
 	snprintf(a->info.comm, sizeof(a->info.comm), "%.*s",
@@ -173,6 +182,7 @@ int app_init_saved(struct app *a, const struct report *r)
 	a->info.freq_hz = r->freq_hz;
 	snprintf(a->info.call_graph, sizeof(a->info.call_graph), "%s", r->call_graph);
 	a->info.weight_ns = r->weight_ns;
+	make_readings(a);
 	a->elapsed_s = r->duration_s;
 	a->exited = 1;
 	memcpy(a->sugg, r->sugg, r->nsugg * sizeof(*r->sugg));
@@ -494,7 +504,7 @@ void app_refresh(struct app *a)
 		a->elapsed_s = session_elapsed(a->session);
 	while (a->session && (note = session_take_note(a->session)))
 		app_message(a, 1, "%s", note);
-	readings_make(a->timeline, READINGS_LIVE_S, READINGS_GROWTH_S, &a->readings);
+	make_readings(a);
 	if (a->paused && a->pv.tree)
 		return;
 	rebuild(a);
@@ -508,7 +518,11 @@ void app_target_exited(struct app *a, const char *how)
 		a->elapsed_s = session_elapsed(a->session);
 	app_message(a, 0, "target %s; everything stays browsable (e exports, q quits)", how);
 	a->paused = 0;
+	/* The run's last figures: the readings, the view and the suggestions
+	 * as the export will have them. */
+	make_readings(a);
 	rebuild(a);
+	refresh_suggestions(a);
 }
 
 /* Changes to what is shown rebuild at once, paused or not. */
@@ -561,7 +575,6 @@ static void evidence_for(const struct app *a, const char *text, struct hyp_snaps
 static void snapshot_of(const struct app *a, uint32_t frame, struct hyp_snapshot *sn)
 {
 	const struct timeline_point *pt = timeline_last(a->timeline);
-	struct timeline_growth g;
 
 	memset(sn, 0, sizeof(*sn));
 	sn->valid = 1;
@@ -585,8 +598,8 @@ static void snapshot_of(const struct app *a, uint32_t frame, struct hyp_snapshot
 		sn->read_bps = pt->rchar_bps;
 		sn->write_bps = pt->wchar_bps;
 	}
-	sn->has_slope = timeline_growth(a->timeline, READINGS_GROWTH_S, &g) == 0;
-	sn->rss_slope_mib_min = g.mib_per_min;
+	sn->has_slope = a->readings.has_growth;
+	sn->rss_slope_mib_min = a->readings.growth.mib_per_min;
 	for (size_t i = 0; a->counting && i < a->counting->n && i < EVENTS_MAX; i++) {
 		snprintf(sn->ctr_name[i], sizeof(sn->ctr_name[i]), "%s", a->counting->name[i]);
 		sn->ctr_value[i] = a->counting->total[i];

@@ -68,15 +68,19 @@ static void cpu_draw(const struct app *a, struct surface *s, struct rect r)
 	surf_printf(s, r.x + 1, r.y + 1, r.w - 2, ST_NORMAL, "%.1f%% of a core", pt->cpu_pct);
 	surf_printf(s, r.x + 1, r.y + 2, r.w - 2, ST_DIM, "usr %.0f%% sys %.0f%%", pt->user_pct,
 		    pt->sys_pct);
-	surf_printf(s, r.x + 1, r.y + 3, r.w - 2, ST_DIM, "%ld thr, off-CPU %.0f%%", pt->threads,
-		    pt->off_cpu_pct);
+	/* The run's share, as the readings line, the verdict and the export. */
+	if (a->readings.has_share)
+		surf_printf(s, r.x + 1, r.y + 3, r.w - 2, ST_DIM, "%ld thr, off-CPU %.0f%% run",
+			    pt->threads, a->readings.share.off_pct);
+	else
+		surf_printf(s, r.x + 1, r.y + 3, r.w - 2, ST_DIM, "%ld thr", pt->threads);
 	spark_row(a, s, r, SER_CPU, 100.0);
 }
 
 static void rss_draw(const struct app *a, struct surface *s, struct rect r)
 {
 	const struct timeline_point *pt = timeline_last(a->timeline);
-	struct timeline_growth g;
+	const struct timeline_growth *g = &a->readings.growth;
 	char rss[32], peak[32] = "", pss[32], swap[32];
 
 	surf_box(s, r.x, r.y, r.w, r.h, " Memory ");
@@ -96,10 +100,10 @@ static void rss_draw(const struct app *a, struct surface *s, struct rect r)
 		surf_printf(s, r.x + 1, r.y + 2, r.w - 2, ST_DIM, "PSS %s swap %s", pss, swap);
 	} else
 		surf_text_fit(s, r.x + 1, r.y + 2, r.w - 2, ST_DIM, "PSS: smaps_rollup unreadable");
-	if (timeline_growth(a->timeline, READINGS_GROWTH_S, &g) == 0)
-		surf_printf(s, r.x + 1, r.y + 3, r.w - 2, g.leak ? ST_WARN : ST_DIM,
-			    "%+.2f MiB/min%s", fabs(g.mib_per_min) < 0.005 ? 0.0 : g.mib_per_min,
-			    g.leak ? " leak?" : "");
+	if (a->readings.has_growth)
+		surf_printf(s, r.x + 1, r.y + 3, r.w - 2, g->leak ? ST_WARN : ST_DIM,
+			    "%+.2f MiB/min%s", fabs(g->mib_per_min) < 0.005 ? 0.0 : g->mib_per_min,
+			    g->leak ? " leak?" : "");
 	spark_row(a, s, r, SER_RSS, 1.0);
 }
 

@@ -54,13 +54,16 @@ static double on_cpu_pct(const struct classify_input *in)
 /* Runnable but not running: the threads' preempted time (the CPU was taken
  * from them, they did not give it up) as a share of their wall time. Time a
  * busy machine keeps a thread waiting for a CPU is demand for CPU, not
- * waiting for something else. */
+ * waiting for something else. Without per-thread time: from the switch-out
+ * stacks' total, else /proc's. */
 static double runnable_pct(const struct classify_input *in, double on)
 {
 	double wall, r;
 
-	if (!in->has_offcpu || in->offcpu_ms[BLOCK_PREEMPT] <= 0)
-		return 0;
+	if (!in->has_offcpu || in->offcpu_ms[BLOCK_PREEMPT] <= 0) {
+		r = in->off_cpu_pct >= 0 ? in->proc_runnable_pct : 0;
+		return r < 0 ? 0 : r > 100.0 - on ? 100.0 - on : r;
+	}
 	wall = on > 0 && in->cpu_ms > 0 ? in->cpu_ms * 100.0 / on
 					: in->wall_ms * (double)(in->threads > 0 ? in->threads : 1);
 	r = wall > 0 ? 100.0 * in->offcpu_ms[BLOCK_PREEMPT] / wall : 0;
@@ -148,40 +151,73 @@ const char *classify_thread_class(const struct classify_thread *t)
 	return bottleneck_name(bottleneck_of_reason(best));
 }
 
-/* IN as seen from the threads that carry the work: where threads are
- * known, the idle ones are left out of the on-CPU share, the blocked time
- * and the thread count. *IDLE gets how many were left out, *KNOWN how many
- * had time. With no thread data, or every thread idle, IN as it is. */
-static void working_view(const struct classify_input *in, struct classify_input *w, size_t *idle,
-			 size_t *known)
+void classify_share(const struct classify_input *in, struct classify_share *out)
 {
-	double on = 0, off = 0, by[BLOCK_NREASONS] = { 0 };
-	size_t nwork = 0;
+	double on = 0, off = 0, pre = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (int pass = 0; pass < 2 && on + off <= 0; pass++) {
+		/* Pass 0 leaves the idle out; pass 1, every thread idle, judges
+		 * them all as they are. */
+		out->idle = out->known = 0;
+		out->threads = 0;
+		for (size_t i = 0; i < in->nthr; i++) {
+			const struct classify_thread *t = &in->thr[i];
+
+			if (t->on_ms + thread_off(t) <= 0)
+				continue;
+			out->known++;
+			if (pass == 0 && classify_thread_idle(t)) {
+				out->idle++;
+				continue;
+			}
+			out->threads++;
+			on += t->on_ms;
+			off += thread_off(t);
+			pre += t->off_ms[BLOCK_PREEMPT];
+		}
+		if (pass == 1)
+			out->idle = 0;
+	}
+	if (on + off > 0) {
+		out->from_samples = 1;
+		out->on_pct = 100.0 * on / (on + off);
+		out->runnable_pct = 100.0 * pre / (on + off);
+	} else {
+		out->on_pct = on_cpu_pct(in);
+		out->runnable_pct = runnable_pct(in, out->on_pct);
+		out->threads = in->threads;
+		out->idle = 0;
+	}
+	out->off_pct = 100.0 - out->on_pct;
+	out->waiting_pct = out->off_pct - out->runnable_pct;
+	if (out->waiting_pct < 0)
+		out->waiting_pct = 0;
+}
+
+/* IN as seen from the threads that carry the work (SH, classify_share):
+ * their on-CPU share, blocked time and count. */
+static void working_view(const struct classify_input *in, const struct classify_share *sh,
+			 struct classify_input *w)
+{
+	double by[BLOCK_NREASONS] = { 0 };
 
 	*w = *in;
-	*idle = *known = 0;
+	if (!sh->from_samples)
+		return;
+	w->off_cpu_pct = sh->off_pct;
+	if (!sh->idle)
+		return;
 	for (size_t i = 0; i < in->nthr; i++) {
 		const struct classify_thread *t = &in->thr[i];
 
-		if (t->on_ms + thread_off(t) <= 0)
+		if (t->on_ms + thread_off(t) <= 0 || classify_thread_idle(t))
 			continue;
-		++*known;
-		if (classify_thread_idle(t)) {
-			++*idle;
-			continue;
-		}
-		nwork++;
-		on += t->on_ms;
 		for (int r = 0; r < BLOCK_NREASONS; r++)
-			by[r] += t->off_ms[r], off += t->off_ms[r];
+			by[r] += t->off_ms[r];
 	}
-	if (!*idle || !nwork || on + off <= 0) {
-		*idle = 0; /* none left out (every thread idle: all judged as they are) */
-		return;
-	}
-	w->off_cpu_pct = 100.0 * off / (on + off);
 	memcpy(w->offcpu_ms, by, sizeof(by));
-	w->threads = (long)nwork;
+	w->threads = sh->threads;
 }
 
 /* "; memory grows +12.0 MiB/min (possible leak)" when it does. */
@@ -279,9 +315,10 @@ static void classify_off_cpu(const struct classify_input *in, double on, struct 
 		 more);
 }
 
-static void classify_view(const struct classify_input *in, struct classification *out)
+static void classify_view(const struct classify_input *in, const struct classify_share *sh,
+			  struct classification *out)
 {
-	double on, runnable;
+	double on = sh->on_pct, runnable = sh->runnable_pct;
 
 	if ((in->samples == 0 && !in->has_offcpu) || in->wall_ms <= 0) {
 		out->kind = BN_UNKNOWN;
@@ -291,8 +328,6 @@ static void classify_view(const struct classify_input *in, struct classification
 			 in->wall_ms);
 		return;
 	}
-	on = on_cpu_pct(in);
-	runnable = runnable_pct(in, on);
 	if (on >= CPU_BOUND_PCT)
 		classify_on_cpu(in, on, out);
 	else if (on + runnable >= CPU_BOUND_PCT)
@@ -304,15 +339,17 @@ static void classify_view(const struct classify_input *in, struct classification
 void classify(const struct classify_input *in, struct classification *out)
 {
 	struct classify_input w;
-	size_t idle, known, n;
+	struct classify_share sh;
+	size_t n;
 
-	working_view(in, &w, &idle, &known);
-	classify_view(&w, out);
+	classify_share(in, &sh);
+	working_view(in, &sh, &w);
+	classify_view(&w, &sh, out);
 	n = strlen(out->detail);
-	if (idle && out->kind != BN_UNKNOWN && n < sizeof(out->detail))
+	if (sh.idle && out->kind != BN_UNKNOWN && n < sizeof(out->detail))
 		snprintf(out->detail + n, sizeof(out->detail) - n,
-			 "; %zu of %zu threads idle (parked waiting for work: left out)", idle,
-			 known);
+			 "; %zu of %zu threads idle (parked waiting for work: left out)", sh.idle,
+			 sh.known);
 }
 
 /* ---- suggestions ---- */
@@ -326,21 +363,24 @@ static struct suggestion *add(struct suggestion *out, size_t *n, const char *key
 	return s;
 }
 
-static size_t suggest_view(const struct classify_input *in, struct suggestion *out);
+static size_t suggest_view(const struct classify_input *in, const struct classify_share *sh,
+			   struct suggestion *out);
 
 size_t suggest(const struct classify_input *in, struct suggestion *out)
 {
 	struct classify_input w;
-	size_t idle, known;
+	struct classify_share sh;
 
-	working_view(in, &w, &idle, &known);
-	return suggest_view(&w, out);
+	classify_share(in, &sh);
+	working_view(in, &sh, &w);
+	return suggest_view(&w, &sh, out);
 }
 
-static size_t suggest_view(const struct classify_input *in, struct suggestion *out)
+static size_t suggest_view(const struct classify_input *in, const struct classify_share *sh,
+			   struct suggestion *out)
 {
-	double on = on_cpu_pct(in), sys_share = in->cpu_ms > 0 ? in->sys_ms / in->cpu_ms : 0;
-	double wall_s = in->wall_ms / 1000.0, total, runnable = runnable_pct(in, on);
+	double on = sh->on_pct, sys_share = in->cpu_ms > 0 ? in->sys_ms / in->cpu_ms : 0;
+	double wall_s = in->wall_ms / 1000.0, total, runnable = sh->runnable_pct;
 	size_t n = 0;
 	struct suggestion *s;
 

@@ -13,51 +13,51 @@
  * other work) is demand for CPU: CPU-starved, as the classification says.
  * The kernel dominates when system time is most of the CPU time. Shares are
  * of the wall time of the threads that ran (idle ones left out). */
-static void cpu_line(const struct timeline_sum *m, char *buf, size_t len)
+static void cpu_line(const struct timeline_sum *m, const struct classify_share *sh, char *buf,
+		     size_t len)
 {
-	double on = 100.0 - m->off_cpu_pct, waiting = m->off_cpu_pct - m->runnable_pct;
+	double on = sh->on_pct, runnable = sh->runnable_pct;
 
 	if (m->cpu_pct > 5 && m->sys_pct > m->user_pct)
 		snprintf(buf, len, "kernel-heavy: sys %.0f%% vs user %.0f%% of a core", m->sys_pct,
 			 m->user_pct);
 	else if (on >= CLASSIFY_CPU_BOUND_PCT)
 		snprintf(buf, len, "CPU-bound: on a CPU %.0f%% of wall", on);
-	else if (on + m->runnable_pct >= CLASSIFY_CPU_BOUND_PCT)
+	else if (on + runnable >= CLASSIFY_CPU_BOUND_PCT)
 		snprintf(buf, len,
 			 "CPU-starved: on a CPU %.0f%%, runnable but waiting for one "
 			 "%.0f%% of wall",
-			 on, m->runnable_pct);
-	else if (waiting >= 50)
-		snprintf(buf, len, "off-CPU %.0f%% of wall: waiting (I/O, locks, sleep)", waiting);
-	else if (m->runnable_pct >= 1)
-		snprintf(buf, len, "on a CPU %.0f%%, waiting %.0f%%, runnable %.0f%% of wall", on,
-			 waiting, m->runnable_pct);
+			 on, runnable);
+	else if (runnable >= 1)
+		snprintf(buf, len,
+			 "off-CPU %.0f%% of wall: waiting %.0f%% (I/O, locks, sleep), runnable "
+			 "%.0f%%",
+			 sh->off_pct, sh->waiting_pct, runnable);
 	else
-		snprintf(buf, len, "on a CPU %.0f%%, off-CPU %.0f%% of wall", on, m->off_cpu_pct);
+		snprintf(buf, len, "off-CPU %.0f%% of wall: waiting (I/O, locks, sleep)",
+			 sh->off_pct);
 }
 
-static void memory_line(const struct timeline *tl, double growth_s, char *buf, size_t len)
+static void memory_line(const struct timeline *tl, const struct timeline_growth *g, char *buf,
+			size_t len)
 {
 	const struct timeline_point *pt = timeline_last(tl);
-	struct timeline_growth g;
 	char swap[32];
 	int n = 0;
 
-	if (timeline_growth(tl, growth_s, &g))
-		return;
-	if (g.leak)
+	if (g->leak)
 		n = snprintf(buf, len,
 			     "steady growth %+.1f MiB/min over %.0f s (fit R2 %.2f): possible leak",
-			     g.mib_per_min, g.span_s, g.r2);
-	else if (fabs(g.mib_per_min) < TIMELINE_LEAK_MIN_SLOPE)
+			     g->mib_per_min, g->span_s, g->r2);
+	else if (fabs(g->mib_per_min) < TIMELINE_LEAK_MIN_SLOPE)
 		n = snprintf(buf, len, "stable (%+.2f MiB/min)",
-			     fabs(g.mib_per_min) < 0.005 ? 0.0 : g.mib_per_min);
-	else if (g.mib_per_min > 0 && g.span_s < TIMELINE_LEAK_MIN_S)
+			     fabs(g->mib_per_min) < 0.005 ? 0.0 : g->mib_per_min);
+	else if (g->mib_per_min > 0 && g->span_s < TIMELINE_LEAK_MIN_S)
 		n = snprintf(buf, len, "growing %+.1f MiB/min over %.0f s: too soon to say",
-			     g.mib_per_min, g.span_s);
+			     g->mib_per_min, g->span_s);
 	else
 		n = snprintf(buf, len, "%s %+.1f MiB/min, not steady (fit R2 %.2f)",
-			     g.mib_per_min > 0 ? "growing" : "shrinking", g.mib_per_min, g.r2);
+			     g->mib_per_min > 0 ? "growing" : "shrinking", g->mib_per_min, g->r2);
 	if (pt && pt->rollup_valid && pt->swap_mib > 0 && n > 0 && (size_t)n < len) {
 		fmt_bytes(swap, sizeof(swap), pt->swap_mib * 1048576.0);
 		snprintf(buf + n, len - (size_t)n, "; %s in swap", swap);
@@ -110,16 +110,26 @@ static void gpu_line(const struct timeline *tl, char *buf, size_t len)
 		snprintf(buf, len, "target holds %s of GPU memory", mem);
 }
 
-void readings_make(const struct timeline *tl, double window_s, double growth_s,
-		   struct readings *out)
+void readings_make(const struct timeline *tl, const struct classify_share *sh, struct readings *out)
 {
 	struct timeline_sum m;
 
 	memset(out, 0, sizeof(*out));
-	if (timeline_summary(tl, window_s, &m) == 0) {
-		cpu_line(&m, out->cpu, sizeof(out->cpu));
+	if (timeline_summary(tl, 0, &m) == 0) {
+		out->has_share = 1;
+		if (sh)
+			out->share = *sh;
+		else {
+			out->share.off_pct = m.off_cpu_pct;
+			out->share.on_pct = 100.0 - m.off_cpu_pct;
+			out->share.runnable_pct = m.runnable_pct;
+			out->share.waiting_pct = m.off_cpu_pct - m.runnable_pct;
+		}
+		cpu_line(&m, &out->share, out->cpu, sizeof(out->cpu));
 		io_line(&m, out->io, sizeof(out->io));
 	}
-	memory_line(tl, growth_s, out->memory, sizeof(out->memory));
+	out->has_growth = timeline_growth(tl, 0, &out->growth) == 0;
+	if (out->has_growth)
+		memory_line(tl, &out->growth, out->memory, sizeof(out->memory));
 	gpu_line(tl, out->gpu, sizeof(out->gpu));
 }

@@ -17,7 +17,9 @@ static void fill_readings(struct report_baseline *b, const struct session *s)
 	const struct target_reading *a = &s->target.first, *z = &s->target.last;
 	struct timeline_sum m;
 
-	b->off_cpu_pct = timeline_summary(s->timeline, 0, &m) == 0 ? m.off_cpu_pct : -1;
+	b->off_cpu_pct = b->runnable_pct = -1;
+	if (timeline_summary(s->timeline, 0, &m) == 0)
+		b->off_cpu_pct = m.off_cpu_pct, b->runnable_pct = m.runnable_pct;
 	b->has_rollup = z->rollup_valid;
 	b->memory_pss_mb = (double)z->pss_kb / 1024.0;
 	b->memory_swap_mb = (double)z->swap_kb / 1024.0;
@@ -73,6 +75,26 @@ static void fill_baseline(struct report *r, const struct session *s)
 	fill_readings(b, s);
 }
 
+/* CI's off-CPU time from P: by reason, and each thread's (the verdict
+ * follows those that carry the work). Returns the threads' array CI points
+ * to, for the caller to free. */
+static struct classify_thread *offcpu_input(const struct profile *p, int weight_ns,
+					    unsigned freq_hz, struct classify_input *ci)
+{
+	ci->has_offcpu = p->off_on && p->off_ns > 0;
+	for (int k = 0; k < BLOCK_NREASONS; k++)
+		ci->offcpu_ms[k] = (double)p->off_reason_ns[k] / 1e6;
+	struct classify_thread *thr =
+	    ci->has_offcpu && p->nthreads ? calloc(p->nthreads, sizeof(*thr)) : NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; thr && i < p->nthreads; i++)
+		n += profile_thread_time(p, weight_ns, freq_hz, &p->threads[i], &thr[n]) == 0;
+	ci->thr = thr;
+	ci->nthr = n;
+	return thr;
+}
+
 void report_classify(struct report *r)
 {
 	const struct report_baseline *b = &r->baseline;
@@ -91,6 +113,7 @@ void report_classify(struct report *r)
 		.io_write_bytes = b->io_write_bytes,
 		.threads = b->threads,
 		.off_cpu_pct = b->off_cpu_pct,
+		.proc_runnable_pct = b->runnable_pct,
 		.has_growth = b->has_growth,
 		.leak = b->has_growth && b->growth.leak,
 		.growth_mib_min = b->growth.mib_per_min,
@@ -115,22 +138,36 @@ void report_classify(struct report *r)
 		ci->has_ipc = d.has_ipc;
 		ci->ipc = d.ipc;
 	}
-	ci->has_offcpu = p->off_on && p->off_ns > 0;
-	for (int k = 0; k < BLOCK_NREASONS; k++)
-		ci->offcpu_ms[k] = (double)p->off_reason_ns[k] / 1e6;
-	/* Each thread's time: the verdict follows those that carry the work. */
-	struct classify_thread *thr =
-	    ci->has_offcpu && p->nthreads ? calloc(p->nthreads, sizeof(*thr)) : NULL;
-	size_t n = 0;
+	struct classify_thread *thr = offcpu_input(p, r->weight_ns, r->freq_hz, ci);
 
-	for (size_t i = 0; thr && i < p->nthreads; i++)
-		n += report_thread_time(r, &p->threads[i], &thr[n]) == 0;
-	ci->thr = thr;
-	ci->nthr = n;
+	classify_share(ci, &r->share);
+	/* The one figure of the threads' time off a CPU: the share's. */
+	if (b->off_cpu_pct >= 0 || r->share.from_samples)
+		r->baseline.off_cpu_pct = r->share.off_pct;
 	classify(ci, &r->cls);
 	r->nsugg = suggest(ci, r->sugg);
 	ci->thr = NULL;
 	ci->nthr = 0;
+	free(thr);
+}
+
+void profile_share(const struct profile *p, int weight_ns, unsigned freq_hz,
+		   const struct timeline *tl, struct classify_share *out)
+{
+	struct classify_input ci = { .off_cpu_pct = -1 };
+	struct classify_thread *thr;
+	struct timeline_sum m;
+
+	if (timeline_summary(tl, 0, &m) == 0) {
+		ci.off_cpu_pct = m.off_cpu_pct;
+		ci.proc_runnable_pct = m.runnable_pct;
+		ci.wall_ms = m.span_s * 1000.0;
+		ci.cpu_ms = m.cpu_pct * m.span_s * 10.0;
+	}
+	for (size_t i = 0; i < p->nthreads; i++)
+		ci.threads += p->threads[i].samples > 0;
+	thr = offcpu_input(p, weight_ns, freq_hz, &ci);
+	classify_share(&ci, out);
 	free(thr);
 }
 
@@ -194,7 +231,6 @@ void report_from_session(struct report *r, const struct session *s)
 	r->ctr_note = sampler_counter_note(s->sampler);
 	r->counting = s->counting;
 	r->timeline = s->timeline;
-	readings_make(s->timeline, 0, 0, &r->readings);
 	r->gpu_desc = s->gpu_desc;
 	r->gpu = s->gpu ? &s->gpu_last : NULL;
 	r->tasks = &s->tasks;
@@ -212,6 +248,7 @@ void report_from_session(struct report *r, const struct session *s)
 	}
 	fill_baseline(r, s);
 	report_classify(r);
+	readings_make(s->timeline, &r->share, &r->readings);
 	{
 		struct hints_input hi = { .profile = s->profile,
 					  .exe = t->exe,

@@ -534,7 +534,8 @@ static void section_scenario(struct yctx *c)
 	yw_end_map(w);
 }
 
-/* What /proc said over the run, beside the sampled figures. */
+/* The threads' share off a CPU (the one figure every face prints), and what
+ * /proc said over the run. */
 static void baseline_readings(struct yamlw *w, const struct report_baseline *b)
 {
 	knum_or_null(w, "off_cpu_pct", b->off_cpu_pct >= 0, b->off_cpu_pct, 1);
@@ -636,13 +637,13 @@ static void section_threads(struct yctx *c)
 	yw_end_seq(w);
 }
 
-/* Blocked time from switch-out stacks: the total, by reason, and the share
- * of the threads' wall time (on-CPU samples plus blocked time). */
+/* Blocked time from switch-out stacks: the total and by reason. The share
+ * of the threads' wall time off a CPU is baseline.off_cpu_pct alone (one
+ * fact, one figure). */
 static void baseline_offcpu(struct yctx *c)
 {
 	const struct profile *p = c->p;
 	struct yamlw *w = &c->w;
-	uint64_t wall = (c->r->weight_ns ? p->weight : 0) + p->off_ns;
 
 	yw_key(w, "off_cpu");
 	if (!p->off_on) {
@@ -652,11 +653,8 @@ static void baseline_offcpu(struct yctx *c)
 	yw_map(w);
 	yw_knum(w, "blocked_ms", (double)p->off_ns / 1e6, 1);
 	yw_kuint(w, "intervals", ctree_node(p->off, CTREE_ROOT)->samples);
-	if (c->r->weight_ns) {
+	if (c->r->weight_ns)
 		yw_knum(w, "on_cpu_sampled_ms", (double)p->weight / 1e6, 1);
-		yw_knum(w, "blocked_pct_of_wall",
-			wall ? 100.0 * (double)p->off_ns / (double)wall : 0, 2);
-	}
 	yw_key(w, "by_reason_ms");
 	yw_map(w);
 	for (int r = 0; r < BLOCK_NREASONS; r++)

@@ -219,3 +219,30 @@ def test_a_second_signal_cuts_the_rest_and_counts_it(tmp_path, busy, background)
     assert doc["scenario"]["lost_samples"] >= c["cut_at_stop"]
     # the export says the run was stopped by the first signal, and kept the profile
     assert doc["scenario"]["samples"] > 0
+
+
+def test_the_screen_shows_at_once_and_fills_as_data_comes(busy):
+    """On a loaded machine the live screen draws its header at once (as
+    record starts at once) and the first samples follow, attached to a
+    runtime and launched alike; not a blank terminal for seconds."""
+    from screen import Screen
+    node = need(NODE, "node")
+    target = subprocess.Popen([node, str(HOTJS), "60"], stdout=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        for command in (f"{FLAMETOP} -p {target.pid}", f"{FLAMETOP} -- {workload('demo')} 20"):
+            t0 = time.monotonic()
+            s = Screen(command)
+            try:
+                s.wait_for(r"flametop\s+pid \d+", timeout=10)
+                drawn = time.monotonic() - t0
+                s.wait_for(r"samples [1-9]", timeout=10)
+                filled = time.monotonic() - t0
+                assert drawn <= 1.5 and filled <= 3.0, (command, drawn, filled)
+                s.keys("q")
+                assert s.exit_status() == 0
+            finally:
+                s.close()
+    finally:
+        target.kill()
+        target.wait()

@@ -154,6 +154,42 @@ static void workers_that_run_and_block_in_locks_contend(void **state)
 	assert_false(classify_thread_idle(&thr[0]));
 }
 
+/* One fact, one figure: with each thread's time known, the share off a CPU
+ * is theirs, and the detail, the hypothesis and classify_share print the
+ * same number whatever /proc's own figure was. */
+static void the_share_off_a_cpu_is_one_figure(void **state)
+{
+	struct classify_thread thr[2] = { thread_of(700, BLOCK_SLEEP),
+					  thread_of(500, BLOCK_SLEEP) };
+	struct classify_input in = input(2000, 1300, 0, 0);
+	struct suggestion s[SUGGEST_MAX];
+	struct classify_share sh;
+	const struct suggestion *off;
+
+	(void)state;
+	thr[0].off_ms[BLOCK_SLEEP] = 1300; /* 35 % on a CPU */
+	thr[1].off_ms[BLOCK_SLEEP] = 1500; /* 25 % */
+	in.threads = 2;
+	in.off_cpu_pct = 56; /* /proc, another window: not printed */
+	in.has_offcpu = 1;
+	in.offcpu_ms[BLOCK_SLEEP] = 2800;
+	in.thr = thr;
+	in.nthr = 2;
+	classify_share(&in, &sh);
+	assert_true(sh.from_samples);
+	assert_int_equal((int)(sh.off_pct + 0.5), 70);
+	assert_non_null(strstr(run(&in).detail, "threads wait 70% of wall time"));
+	off = find(s, suggest(&in, s), "off_cpu");
+	assert_non_null(off);
+	assert_non_null(strstr(off->evidence, "threads off the CPU 70%"));
+	/* Without per-thread time, /proc's figure is the one. */
+	in.nthr = 0;
+	classify_share(&in, &sh);
+	assert_false(sh.from_samples);
+	assert_true(sh.off_pct == 56);
+	assert_non_null(strstr(run(&in).detail, "threads wait 56% of wall time"));
+}
+
 /* A thread that writes and fsyncs beside four parked ones: I/O, and a
  * thread barely on a CPU but blocked in file I/O is not idle. */
 static void an_io_thread_beside_an_idle_pool_is_io(void **state)
@@ -470,6 +506,7 @@ int main(void)
 		cmocka_unit_test(a_parked_pool_is_idle_not_lock_contention),
 		cmocka_unit_test(workers_that_run_and_block_in_locks_contend),
 		cmocka_unit_test(an_io_thread_beside_an_idle_pool_is_io),
+		cmocka_unit_test(the_share_off_a_cpu_is_one_figure),
 		cmocka_unit_test(kernel_reasons),
 		cmocka_unit_test(stack_reasons),
 		cmocka_unit_test(a_reason_frame_decides),

@@ -60,14 +60,15 @@ static void steady_growth_is_a_leak_after_long_enough(void **state)
 	assert_true(fabs(g.mib_per_min - 120.0) < 0.1);
 	assert_true(g.r2 > 0.999 && g.leak);
 	assert_true(fabs(g.span_s - 29.0) < 1e-9); /* 30 points, 1 s apart */
-	readings_make(tl, 0, 0, &rd);
+	readings_make(tl, NULL, &rd);
 	assert_non_null(strstr(rd.memory, "possible leak"));
 	assert_non_null(strstr(rd.memory, "+120.0 MiB/min"));
 	/* The last 10 s only: too soon to call it. */
 	assert_int_equal(timeline_growth(tl, 10, &g), 0);
 	assert_false(g.leak);
-	readings_make(tl, 0, 10, &rd);
-	assert_non_null(strstr(rd.memory, "too soon"));
+	/* The reading is over the whole run, on the screen as in the export. */
+	readings_make(tl, NULL, &rd);
+	assert_true(rd.has_growth && fabs(rd.growth.mib_per_min - 120.0) < 0.1);
 	timeline_free(tl);
 }
 
@@ -84,7 +85,7 @@ static void noisy_or_flat_memory_is_no_leak(void **state)
 	(void)state;
 	assert_int_equal(timeline_growth(tl, 0, &g), 0);
 	assert_false(g.leak);
-	readings_make(tl, 0, 0, &rd);
+	readings_make(tl, NULL, &rd);
 	assert_non_null(strstr(rd.memory, "stable"));
 	timeline_free(tl);
 	tl = feed(&saw, 40);
@@ -115,18 +116,18 @@ static void cpu_readings_name_the_kind_of_time(void **state)
 	/* 5 % of a core over two threads' wall: 97.5 % off-CPU. */
 	assert_true(fabs(m.off_cpu_pct - 97.5) < 1e-6);
 	assert_true(fabs(m.vcsw_ps - 300) < 1e-6);
-	readings_make(tl, 0, 0, &rd);
+	readings_make(tl, NULL, &rd);
 	assert_non_null(strstr(rd.cpu, "off-CPU 98% of wall"));
 	assert_non_null(strstr(rd.io, "300 blocking switches/s"));
 	timeline_free(tl);
 
 	tl = feed(&spinner, 10);
-	readings_make(tl, 0, 0, &rd);
+	readings_make(tl, NULL, &rd);
 	assert_non_null(strstr(rd.cpu, "CPU-bound"));
 	timeline_free(tl);
 
 	tl = feed(&kernel, 10);
-	readings_make(tl, 5, 0, &rd);
+	readings_make(tl, NULL, &rd);
 	assert_non_null(strstr(rd.cpu, "kernel-heavy: sys 70%"));
 	assert_non_null(strstr(rd.io, "50000 I/O calls/s of 64 B"));
 	timeline_free(tl);
@@ -146,20 +147,44 @@ static void preempted_and_idle_time_are_not_waiting(void **state)
 	(void)state;
 	assert_int_equal(timeline_summary(tl, 0, &m), 0);
 	assert_true(fabs(m.runnable_pct - 48.0) < 1e-6);
-	readings_make(tl, 0, 0, &rd);
+	readings_make(tl, NULL, &rd);
 	assert_non_null(
 	    strstr(rd.cpu, "CPU-starved: on a CPU 50%, runnable but waiting for one 48%"));
 	timeline_free(tl);
 
 	tl = feed(&idle, 10);
-	readings_make(tl, 0, 0, &rd);
+	readings_make(tl, NULL, &rd);
 	assert_non_null(strstr(rd.cpu, "CPU-bound: on a CPU 99%"));
 	timeline_free(tl);
 
 	/* Which threads ran unknown (the first interval): all live ones count. */
 	tl = feed(&unknown, 10);
-	readings_make(tl, 0, 0, &rd);
+	readings_make(tl, NULL, &rd);
 	assert_non_null(strstr(rd.cpu, "off-CPU 75% of wall"));
+	timeline_free(tl);
+}
+
+/* Given the share of the threads' time the verdict uses, the CPU line
+ * prints it, not /proc's own figure: one fact, one figure. */
+static void the_cpu_line_prints_the_share_it_is_given(void **state)
+{
+	struct shape sleeper = { .user = 0.05, .rss_mib = 5, .threads = 2 };
+	struct classify_share busy = { .on_pct = 81, .off_pct = 19, .waiting_pct = 19 };
+	struct classify_share waits = {
+		.on_pct = 23, .off_pct = 77, .runnable_pct = 4, .waiting_pct = 73
+	};
+	struct timeline *tl = feed(&sleeper, 10);
+	struct readings rd;
+
+	(void)state;
+	readings_make(tl, &busy, &rd);
+	assert_string_equal(rd.cpu, "CPU-bound: on a CPU 81% of wall");
+	assert_true(rd.has_share && rd.share.off_pct == 19);
+	readings_make(tl, &waits, &rd);
+	assert_string_equal(rd.cpu, "off-CPU 77% of wall: waiting 73% (I/O, locks, sleep), "
+				    "runnable 4%");
+	readings_make(tl, NULL, &rd); /* /proc's: 2.5 % of two threads' wall */
+	assert_true(fabs(rd.share.off_pct - 97.5) < 1e-6);
 	timeline_free(tl);
 }
 
@@ -257,6 +282,7 @@ int main(void)
 		cmocka_unit_test(noisy_or_flat_memory_is_no_leak),
 		cmocka_unit_test(cpu_readings_name_the_kind_of_time),
 		cmocka_unit_test(preempted_and_idle_time_are_not_waiting),
+		cmocka_unit_test(the_cpu_line_prints_the_share_it_is_given),
 		cmocka_unit_test(threads_cpu_from_proc),
 	};
 
