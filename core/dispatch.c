@@ -5,8 +5,10 @@
 #include "dispatch.h"
 
 #include "grow.h"
+#include "procfs.h"
 #include "pystack.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
@@ -19,6 +21,7 @@ void dispatch_init(struct dispatch *d, struct symbolizer *sym, struct profile *p
 	d->profile = profile;
 	d->walk = walk;
 	u64map_init(&d->wait_index);
+	u64map_init(&d->proc_frame);
 }
 
 void dispatch_fini(struct dispatch *d)
@@ -27,16 +30,55 @@ void dispatch_fini(struct dispatch *d)
 		free(d->waits[i].frames);
 	free(d->waits);
 	u64map_clear(&d->wait_index);
+	u64map_clear(&d->proc_frame);
 	blocking_cache_free(&d->reasons);
 	memset(d, 0, sizeof(*d));
 }
 
+/* The root frame of PID's stacks, "comm-PID" as perf's per-process folded
+ * stacks name it: a kernel thread's and the idle task's (pid 0) are the
+ * kernel's (their stacks are kernel-only). */
+static uint32_t process_frame(struct dispatch *s, pid_t pid)
+{
+	uint32_t f = u64map_get(&s->proc_frame, (uint64_t)(uint32_t)pid);
+	const struct thread_stat *t;
+	struct procfs_stat st;
+	char name[96];
+	int kernel;
+
+	if (f != U64MAP_NONE)
+		return f;
+	t = profile_thread(s->profile, pid, pid);
+	kernel = pid == 0 || (procfs_read_stat(pid, 0, &st) == 0 && (st.flags & 0x00200000u));
+	snprintf(name, sizeof(name), "%s-%d",
+		 pid == 0          ? "swapper"
+		 : t && t->comm[0] ? t->comm
+				   : "?",
+		 (int)pid);
+	f = frametab_intern(s->profile->frames, name, kernel ? "[kernel]" : "[process]", NULL, 0,
+			    kernel ? FRAME_KERNEL : FRAME_PROCESS);
+	if (f != CTREE_NONE && (t && t->comm[0]))
+		u64map_put(&s->proc_frame, (uint64_t)(uint32_t)pid, f);
+	return f;
+}
+
 static void on_sample(struct dispatch *s, const struct perf_rec *r)
 {
-	uint32_t frames[STACKWALK_MAX];
+	uint32_t frames[STACKWALK_MAX + 1];
 	uint64_t delta[EVENTS_MAX];
 	int leaf_kernel = 0, counted = 0;
-	size_t n = stackwalk_frames(s->walk, r, frames, &leaf_kernel);
+	size_t n;
+
+	/* A whole machine's idle CPUs run the idle task: counted, not profiled. */
+	if (s->per_process && r->pid == 0) {
+		s->profile->idle_samples++;
+		return;
+	}
+	n = stackwalk_frames(s->walk, r, frames + !!s->per_process, &leaf_kernel);
+	if (s->per_process) {
+		frames[0] = process_frame(s, (pid_t)r->pid);
+		n++;
+	}
 
 	/* The group read in the sample: its change since this thread's last
 	 * sample on this CPU happened in the stack sampled now. */
@@ -195,6 +237,8 @@ void dispatch_record(struct dispatch *s, const struct perf_rec *r)
 			sym_exec(s->sym, (pid_t)r->pid);
 			pystack_forget(s->py, (pid_t)r->pid);
 		}
+		if (r->pid == r->tid) /* the process's frame takes its new name */
+			u64map_del(&s->proc_frame, (uint64_t)(uint32_t)r->pid);
 		profile_thread_comm(s->profile, (pid_t)r->pid, (pid_t)r->tid, r->comm.comm);
 		break;
 	case PERF_RECORD_FORK:

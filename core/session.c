@@ -8,7 +8,9 @@
 #include "fingerprint.h"
 #include "pview.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
@@ -135,7 +137,7 @@ static void take_readings(struct session *s)
 	double t = session_elapsed(s);
 
 	target_poll(&s->target);
-	if (s->target.state == TARGET_RUNNING) {
+	if (s->target.state == TARGET_RUNNING && !s->target.machine) {
 		tasks_update(&s->tasks, s->target.pid, t);
 		tasks_ctxt(&s->tasks, &s->target.last.vcsw, &s->target.last.ivcsw);
 		s->target.last.busy_threads = (long)tasks_busy(&s->tasks, 1.0);
@@ -223,6 +225,39 @@ static int open_attach(struct session *s, char *err, size_t len)
 	return 0;
 }
 
+/* -a / --cgroup: every CPU, and what every process has mapped already
+ * (new ones come as mmap records); each process a frame at the root. */
+static int open_machine(struct session *s, char *err, size_t len)
+{
+	DIR *d;
+	struct dirent *e;
+	int r;
+
+	if ((r = target_machine(&s->target, s->cfg.cgroup, err, len)) ||
+	    (r = sampler_open_task(s->sampler, -1, err, len)))
+		return r;
+	s->disp.per_process = 1;
+	if (!(d = opendir("/proc")))
+		return 0;
+	while ((e = readdir(d))) {
+		pid_t pid = (pid_t)atoi(e->d_name), *tids = NULL;
+		size_t n = 0;
+
+		if (pid <= 0 || procfs_tasks(pid, &tids, &n))
+			continue;
+		sym_load_proc(s->sym, pid);
+		for (size_t i = 0; i < n; i++) {
+			char comm[32] = "";
+
+			procfs_comm(pid, tids[i], comm, sizeof(comm));
+			profile_thread_comm(s->profile, pid, tids[i], comm);
+		}
+		free(tids);
+	}
+	closedir(d);
+	return 0;
+}
+
 static int is_switch(void *arg, uint64_t id)
 {
 	return sampler_is_switch(((struct session *)arg)->sampler, id);
@@ -275,7 +310,16 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 	sc.stack_bytes = cfg->call_graph == CALLGRAPH_DWARF
 			     ? (cfg->stack_bytes ? cfg->stack_bytes : SESSION_STACK_BYTES)
 			     : STACKWALK_LEAF_FIX;
-	if (!cfg->no_python && !(s->py = pystack_new(s->profile->frames)))
+	if (cfg->system_wide && cfg->cgroup &&
+	    (s->cgroup_fd = open(cfg->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		snprintf(err, len, "--cgroup %s: %s", cfg->cgroup, strerror(errno));
+		s->cgroup_fd = 0;
+		goto out_free;
+	}
+	sc.system_wide = cfg->system_wide;
+	sc.cgroup_fd = s->cgroup_fd;
+	/* Python frames are read per process attached or launched. */
+	if (!cfg->no_python && !cfg->system_wide && !(s->py = pystack_new(s->profile->frames)))
 		goto out_oom;
 	if (s->py && !cfg->argv)
 		pystack_probe(s->py, cfg->pid);
@@ -297,7 +341,9 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 	s->disp.is_switch_arg = s;
 	s->disp.tap = cfg->tap;
 	s->disp.tap_arg = cfg->tap_arg;
-	if (cfg->argv) {
+	if (cfg->system_wide) {
+		e = open_machine(s, err, len);
+	} else if (cfg->argv) {
 		e = sampler_open_task(s->sampler, s->target.pid, err, len);
 	} else {
 		e = target_attach(&s->target, cfg->pid, err, len);
@@ -409,8 +455,8 @@ int session_poll(struct session *s, int timeout_ms)
 	}
 	/* Reading /proc costs: a poll loop that turns often reads it no more
 	 * often than one that sleeps. */
-	if (mono_ns() - s->polled_ns < TARGET_POLL_NS)
-		return s->target.state == TARGET_EXITED;
+	if (mono_ns() - s->polled_ns < TARGET_POLL_NS || s->target.machine)
+		return s->target.state == TARGET_EXITED; /* the machine: read at ticks */
 	s->polled_ns = mono_ns();
 	return target_poll(&s->target);
 }
@@ -585,6 +631,8 @@ void session_free(struct session *s)
 		close(s->target.err_fd);
 	collector_free(s->collector); /* before the rings it reads go */
 	sampler_free(s->sampler);
+	if (s->cgroup_fd > 0)
+		close(s->cgroup_fd);
 	stackwalk_fini(&s->walk);
 	pystack_free(s->py);
 	counting_free(s->counting);

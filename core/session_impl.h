@@ -45,6 +45,7 @@ struct session {
 	struct blocking_cache reasons; /* each frame's blocking verdict */
 	struct pystack *py;            /* Python frames (NULL with cfg.no_python) */
 	struct pystack_read py_read;   /* scratch: one sample's Python frames */
+	int cgroup_fd;                 /* --cgroup: its directory, open (0: none) */
 	struct dbgfetch *fetch;        /* debuginfod (NULL: not asked) */
 };
 

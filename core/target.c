@@ -278,11 +278,87 @@ int target_release(struct target *t, char *err, size_t len)
 	return 0;
 }
 
+/* The machine's (or the cgroup's) figures as a target reading: CPU time,
+ * memory in use, storage bytes as read/write_bytes, network bytes as
+ * rchar/wchar (the machine) and processes as threads. */
+static int machine_reading(struct target *t, struct target_reading *r)
+{
+	struct machine_reading m;
+	struct cgroup_reading c;
+
+	if (machine_read(&m))
+		return -1;
+	memset(r, 0, sizeof(*r));
+	r->valid = r->io_valid = 1;
+	r->state = 'R';
+	r->utime_ns = m.user_ns;
+	r->stime_ns = m.sys_ns;
+	r->rss_kb = m.mem_used_kb;
+	r->swap_kb = m.swap_used_kb;
+	r->io.read_bytes = m.disk_read_bytes;
+	r->io.write_bytes = m.disk_write_bytes;
+	r->io.rchar = m.net_rx_bytes;
+	r->io.wchar = m.net_tx_bytes;
+	/* The shares on and off a CPU are of the CPUs' time: a machine's
+	 * "threads" are its CPUs. */
+	r->threads = (long)m.ncpus;
+	if (t->cgroup[0]) {
+		if (cgroup_read(t->cgroup, &c))
+			return -1;
+		r->utime_ns = c.user_ns;
+		r->stime_ns = c.sys_ns;
+		r->rss_kb = c.mem_kb;
+		r->io.read_bytes = c.read_bytes;
+		r->io.write_bytes = c.write_bytes;
+	}
+	if (r->rss_kb > t->last.hwm_kb)
+		r->hwm_kb = r->rss_kb;
+	else
+		r->hwm_kb = t->last.hwm_kb;
+	t->mprev = t->mlast;
+	t->have_mprev = t->mlast.ncpus > 0;
+	t->mlast = m;
+	t->ncpus = m.ncpus;
+	for (size_t i = 0; t->have_mprev && i < m.ncpus && i < t->mprev.ncpus; i++) {
+		uint64_t busy = m.cpu_busy_ns[i] - t->mprev.cpu_busy_ns[i];
+		uint64_t total = m.cpu_total_ns[i] - t->mprev.cpu_total_ns[i];
+
+		t->cpu_pct[i] = total ? 100.0 * (double)busy / (double)total : 0;
+	}
+	return 0;
+}
+
+int target_machine(struct target *t, const char *cgroup_dir, char *err, size_t len)
+{
+	memset(t, 0, sizeof(*t));
+	t->machine = 1;
+	t->state = TARGET_RUNNING;
+	t->go_fd = t->err_fd = -1;
+	if (cgroup_dir)
+		snprintf(t->cgroup, sizeof(t->cgroup), "%s", cgroup_dir);
+	if (machine_reading(t, &t->last)) {
+		snprintf(err, len, "%s: unreadable", cgroup_dir ? cgroup_dir : "/proc/stat");
+		return -EIO;
+	}
+	t->first = t->last;
+	snprintf(t->comm, sizeof(t->comm), "%s", cgroup_dir ? "cgroup" : "machine");
+	if (cgroup_dir)
+		snprintf(t->cmdline, sizeof(t->cmdline), "cgroup %s", cgroup_dir);
+	else
+		snprintf(t->cmdline, sizeof(t->cmdline), "the whole machine (%zu CPUs)", t->ncpus);
+	return 0;
+}
+
 int target_poll(struct target *t)
 {
 	struct target_reading r = t->last;
 	siginfo_t si;
 
+	if (t->machine) {
+		if (machine_reading(t, &r) == 0)
+			t->last = r;
+		return 0;
+	}
 	if (t->state == TARGET_EXITED) {
 		/* A zombie stays one until its parent reaps it. */
 		if (target_look(t) == LOOK_ZOMBIE && !procfs_exists(t->pid))
@@ -343,7 +419,9 @@ enum target_look target_look(const struct target *t)
 
 const char *target_state_line(const struct target *t, char *buf, size_t len)
 {
-	if (t->state == TARGET_RUNNING)
+	if (t->machine)
+		snprintf(buf, len, "%s", t->cmdline);
+	else if (t->state == TARGET_RUNNING)
 		snprintf(buf, len, "%s", target_look(t) == LOOK_STOPPED ? "stopped" : "running");
 	else if (target_look(t) == LOOK_ZOMBIE)
 		snprintf(buf, len, "exited (a zombie until its parent reaps it)");

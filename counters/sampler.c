@@ -74,7 +74,7 @@ static void fill_attr(const struct sampler *s, struct perf_event_attr *a,
 	*a = ev->attr;
 	a->size = sizeof(*a);
 	a->read_format = PERF_RECS_READ_FORMAT;
-	a->inherit = 1;
+	a->inherit = !s->cfg.system_wide; /* a CPU-wide event sees every task */
 	a->exclude_hv = 1;
 	/* Timestamps on CLOCK_MONOTONIC, for every event of a group alike:
 	 * comparable with the session's clock (an interval still blocked at
@@ -127,8 +127,15 @@ static int try_open(struct sampler *s, pid_t tid, int cpu, const struct event_sp
 	struct perf_event_attr a;
 	long fd;
 
+	unsigned long flags = PERF_FLAG_FD_CLOEXEC;
+
 	fill_attr(s, &a, ev, group_fd < 0);
-	fd = sys_perf_event_open(&a, tid, cpu, group_fd, PERF_FLAG_FD_CLOEXEC);
+	if (s->cfg.system_wide && s->cfg.cgroup_fd > 0) {
+		tid = s->cfg.cgroup_fd;
+		flags |= PERF_FLAG_PID_CGROUP;
+	} else if (s->cfg.system_wide)
+		tid = -1;
+	fd = sys_perf_event_open(&a, tid, cpu, group_fd, flags);
 	return fd < 0 ? -errno : (int)fd;
 }
 
@@ -159,7 +166,13 @@ static void explain(int e, pid_t tid, const struct sampler *s, char *err, size_t
 {
 	unsigned max = sampler_max_rate();
 
-	if (e == -EACCES || e == -EPERM)
+	if ((e == -EACCES || e == -EPERM) && s->cfg.system_wide)
+		snprintf(err, len,
+			 "permission denied sampling %s: every CPU needs root or CAP_PERFMON "
+			 "(kernel.perf_event_paranoid is %d; at -1 any user may)",
+			 s->cfg.cgroup_fd > 0 ? "a cgroup" : "the whole machine",
+			 procfs_read_int("/proc/sys/kernel/perf_event_paranoid", 2));
+	else if (e == -EACCES || e == -EPERM)
 		explain_permission(tid, err, len);
 	else if (e == -ESRCH)
 		snprintf(err, len, "no such process: %d", (int)tid);
@@ -565,7 +578,7 @@ int sampler_open_task(struct sampler *s, pid_t tid, char *err, size_t errlen)
 			/* A thread that exits while its events are opened makes the
 			 * kernel answer ENODEV or ENOENT, not ESRCH: it ended, the
 			 * event is not unsupported. */
-			if (e != -ESRCH && task_gone(tid)) {
+			if (e != -ESRCH && tid > 0 && task_gone(tid)) {
 				snprintf(err, errlen, "no such process: %d", (int)tid);
 				e = -ESRCH;
 			}
@@ -650,7 +663,11 @@ struct sampler *sampler_new(const struct sampler_config *cfg)
 		return NULL;
 	s->cfg = *cfg;
 	s->sample_read = 1;
-	s->offcpu = cfg->offcpu;
+	s->offcpu = cfg->offcpu && !cfg->system_wide;
+	if (cfg->offcpu && cfg->system_wide)
+		snprintf(s->offcpu_note, sizeof(s->offcpu_note),
+			 "no switch-out stacks with -a or --cgroup (every context switch of every "
+			 "task); the samples are on-CPU time");
 	u64map_init(&s->switch_ids);
 	if (find_cpus(s) || !(s->streams = calloc(s->ncpus, sizeof(*s->streams))) ||
 	    !(s->active = calloc(s->ncpus, sizeof(*s->active)))) {

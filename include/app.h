@@ -86,6 +86,8 @@ struct app_info {
 	/* A file of stacks alone (folded, pprof): what it is, and that it has
 	 * no process, threads, readings or counters; "" otherwise. */
 	char stacks_only[64];
+	/* -a / --cgroup: "the whole machine (2 CPUs)", "cgroup /sys/fs/..."; "" else */
+	char machine[600];
 };
 
 /* A baseline the screen compares with (baseline.c). */
@@ -236,6 +238,8 @@ void app_mark(struct app *a, unsigned id, enum verdict v);
 
 /* Focus on FRAME: every occurrence of the function merged under the root. */
 void app_focus(struct app *a, uint32_t frame);
+/* -a / --cgroup: the root frame of PID's stacks ("comm-PID"), or CTREE_NONE. */
+uint32_t app_process_frame(const struct app *a, pid_t pid);
 /* Threads: the profile of TID alone (0: all). */
 void app_filter_thread(struct app *a, pid_t tid);
 /* Hypotheses: a prompt to edit the evidence of ID. */

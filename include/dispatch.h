@@ -45,6 +45,9 @@ struct dispatch {
 	/* Sees every sample before it is unwound (tools), or NULL. */
 	void (*tap)(const struct perf_rec *r, void *arg);
 	void *tap_arg;
+	/* -a / --cgroup: each process a frame at the root of its stacks */
+	int per_process;
+	struct u64map proc_frame; /* pid → its frame (forgotten at exec) */
 	/* off-CPU */
 	struct offcpu_wait *waits; /* one per thread seen switching */
 	size_t nwaits, capwaits;

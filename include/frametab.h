@@ -15,8 +15,9 @@ enum frame_kind {
 	FRAME_KERNEL,
 	FRAME_JIT,
 	FRAME_UNKNOWN,
-	FRAME_OFFCPU, /* "[blocked: lock]": the reason a thread was off the CPU */
-	FRAME_PYTHON, /* a Python function, read from the interpreter (module: its file) */
+	FRAME_OFFCPU,  /* "[blocked: lock]": the reason a thread was off the CPU */
+	FRAME_PYTHON,  /* a Python function, read from the interpreter (module: its file) */
+	FRAME_PROCESS, /* -a / --cgroup: "comm-PID", the root of a process's stacks */
 };
 
 struct frame {

@@ -43,6 +43,7 @@ struct profile {
 	uint64_t samples;           /* samples in the tree */
 	uint64_t weight;            /* sum of their periods */
 	uint64_t lost;              /* samples the kernel dropped (ring full) */
+	uint64_t idle_samples;      /* -a: samples of idle CPUs (the idle task), not in the tree */
 	uint64_t dropped;           /* samples we could not store (out of memory) */
 	uint64_t queue_dropped;     /* samples dropped: the analysis queue was full */
 	uint64_t cut;               /* samples collected and not analysed: cut at the stop */
@@ -68,6 +69,9 @@ struct hotspot {
 	uint64_t self_samples, self_weight;
 	uint64_t total_samples, total_weight; /* each sample counted once, recursion or not */
 	uint64_t self_ctr[CTREE_MAX_CTR], total_ctr[CTREE_MAX_CTR];
+	/* -a / --cgroup (ctree_hotspot_processes): the process frame (a root
+	 * child) with the most of it, and in how many processes it ran */
+	uint32_t process, nprocesses;
 };
 
 struct profile *profile_new(void);
@@ -118,6 +122,9 @@ long profile_hotspots(const struct profile *p, struct hotspot **out);
 
 /* The same rollup over any tree whose frames come from a table of NFRAMES. */
 long ctree_hotspots(const struct ctree *t, size_t nframes, struct hotspot **out);
+/* Each of HS's N functions' process (struct hotspot): T's root children are
+ * processes (-a / --cgroup). Returns 0 or -ENOMEM. */
+int ctree_hotspot_processes(const struct ctree *t, size_t nf, struct hotspot *hs, size_t n);
 
 /* Share of the profile's weight, in percent. */
 double profile_pct(const struct profile *p, uint64_t weight);

@@ -56,6 +56,8 @@ struct report {
 	int exited, have_status, exit_code, exit_signal;
 	int stopped_by_flametop; /* the exit signal was flametop's, at the end of the run */
 	int kernel_thread;       /* the target is a kernel thread */
+	int machine;             /* -a / --cgroup: every CPU, a process frame at each root */
+	const char *cgroup;      /* --cgroup: its directory (NULL: none) */
 	const char *state;       /* running, stopped, exited */
 	int zombie;              /* exited, not yet reaped by its parent */
 	/* scenario */

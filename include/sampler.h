@@ -36,6 +36,8 @@ struct sampler_config {
 	unsigned ring_order;  /* 2^order data pages per ring (0: default) */
 	int offcpu;           /* switch-out stacks: a context-switch event with
 			       * period 1 and switch records beside each group */
+	int system_wide;      /* -a: every task on each CPU (sampler_open_task(-1)) */
+	int cgroup_fd;        /* with system_wide, > 0: only this cgroup's tasks */
 	int wake_each;        /* wake the reader at every sample, not at a quarter
 			       * of the ring (a Python target: its frames are
 			       * read from memory as soon as can be) */

@@ -26,9 +26,11 @@
 #define SESSION_STACK_BYTES 8192 /* dwarf mode default, as perf's */
 
 struct session_config {
-	pid_t pid;         /* attach to this process, or */
-	char *const *argv; /* launch this command */
-	int child_out_fd;  /* > 0: the command's stdout and stderr go here */
+	pid_t pid;          /* attach to this process, or */
+	char *const *argv;  /* launch this command, or */
+	int system_wide;    /* sample every CPU: the whole machine, or */
+	const char *cgroup; /* with system_wide, only this cgroup's tasks (its directory) */
+	int child_out_fd;   /* > 0: the command's stdout and stderr go here */
 	unsigned freq_hz;
 	uint64_t period;                 /* -c: sample every PERIOD events instead */
 	const struct event_spec *events; /* -e, leader first; NULL: the default set */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "machine.h"
 #include "procfs.h"
 
 enum target_state { TARGET_RUNNING, TARGET_EXITED };
@@ -52,11 +53,22 @@ struct target {
 	uint64_t fork_rss_kb; /* its peak RSS before exec, as a copy of us (launch) */
 	int stopped_by_us;    /* the signal flametop sent it at the end (-d, q), or 0 */
 	int kernel_thread;    /* attached to a kernel thread (PF_KTHREAD) */
+	/* -a / --cgroup: the whole machine, or one cgroup on every CPU; PID 0,
+	 * readings of the machine's (or the cgroup's) own, never "exited". */
+	int machine;
+	char cgroup[512]; /* the cgroup's directory; "" for the whole machine */
+	struct machine_reading mprev, mlast;
+	int have_mprev;
+	size_t ncpus;
+	double cpu_pct[MACHINE_MAX_CPUS]; /* each CPU busy over the last reading's interval */
 };
 
 /* Parses a PID argument; returns 0 or -EINVAL with a message. */
 int target_parse_pid(const char *arg, pid_t *pid, char *err, size_t len);
 int target_attach(struct target *t, pid_t pid, char *err, size_t len);
+/* The whole machine (CGROUP_DIR NULL) or one cgroup as the target: first
+ * reading taken. Returns 0 or -errno with the reason in ERR. */
+int target_machine(struct target *t, const char *cgroup_dir, char *err, size_t len);
 /* Forks ARGV[0]; the child is held before exec until target_release.
  * OUTFD > 0 becomes its stdout and stderr (stdin: /dev/null). */
 int target_launch(struct target *t, char *const argv[], int outfd, char *err, size_t len);

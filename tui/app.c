@@ -116,6 +116,8 @@ static void fill_info(struct app *a)
 
 	i->pid = (int)t->pid;
 	snprintf(i->comm, sizeof(i->comm), "%s", t->comm);
+	if (t->machine)
+		snprintf(i->machine, sizeof(i->machine), "%.500s", t->cmdline);
 	snprintf(i->event, sizeof(i->event), "%s", sampler_event_name(sp));
 	i->freq_hz = cfg->freq_hz;
 	i->period = cfg->period;
@@ -487,6 +489,9 @@ static void rebuild(struct app *a)
 	if (kids_build(&a->kids, a->pv.tree))
 		app_message(a, 1, "out of memory sorting the view");
 	nhs = ctree_hotspots(a->pv.tree, frametab_len(a->profile->frames), &hs);
+	if (nhs > 0 && a->info.machine[0])
+		ctree_hotspot_processes(a->pv.tree, frametab_len(a->profile->frames), hs,
+					(size_t)nhs);
 	if (nhs >= 0) {
 		free(a->hs);
 		a->hs = hs;
@@ -910,6 +915,23 @@ static void wall_toggle(struct app *a)
 			       : "on-CPU samples only");
 }
 
+uint32_t app_process_frame(const struct app *a, pid_t pid)
+{
+	const struct frametab *ft = a->profile->frames;
+	char tail[24];
+
+	snprintf(tail, sizeof(tail), "-%d", (int)pid);
+	for (size_t i = 0; i < frametab_len(ft); i++) {
+		const struct frame *f = frametab_get(ft, (uint32_t)i);
+		size_t n = strlen(f->name), k = strlen(tail);
+
+		if ((f->kind == FRAME_PROCESS || !strcmp(f->module, "[kernel]")) && n > k &&
+		    !strcmp(f->name + n - k, tail))
+			return (uint32_t)i;
+	}
+	return CTREE_NONE;
+}
+
 void app_focus(struct app *a, uint32_t frame)
 {
 	char what[400];
@@ -1174,6 +1196,9 @@ static void draw_header(struct app *a, struct surface *s)
 	if (a->info.stacks_only[0])
 		snprintf(who, sizeof(who), "flametop  %s (%s)  ", a->info.comm,
 			 a->info.stacks_only);
+	else if (a->info.machine[0])
+		snprintf(who, sizeof(who), "flametop  %.*s  ", room > 20 ? room - 12 : 8,
+			 a->info.machine);
 	else {
 		int keep = room - (int)strlen("flametop  pid 1234567  ") - 1;
 

@@ -17,22 +17,30 @@
 
 const char *cli_usage(void)
 {
-	return "usage: flametop [-p PID | [--] COMMAND [ARGS...]] [options]\n"
-	       "       flametop record [-p PID | [--] COMMAND [ARGS...]] [options]\n"
+	return "usage: flametop [-p PID | -a | --cgroup NAME | [--] COMMAND [ARGS...]] [options]\n"
+	       "       flametop record [-p PID | -a | --cgroup NAME | [--] COMMAND [ARGS...]]\n"
+	       "                       [options]\n"
 	       "       flametop report FILE.yaml [-o FILE] [--folded FILE] [--pprof FILE]\n"
 	       "                       [--ledger FILE] [--panes LIST] [--baseline FILE]\n"
 	       "       flametop diff BASE AFTER [-o FILE.yaml|FILE.folded] [--fail-if-slower PCT]\n"
 	       "                     [--work BASE:AFTER] [--ledger FILE] [-n N] [-q]\n"
 	       "       flametop --list-events [FILTER]\n"
 	       "\n"
-	       "Samples a live process (all its threads, and threads it creates later) or a\n"
-	       "command it launches. Without 'record' it opens the live screen: flame graph,\n"
+	       "Samples a live process (all its threads, and threads it creates later), a\n"
+	       "command it launches, every CPU (-a) or one cgroup. Alone, 'flametop' opens\n"
+	       "the machine's process list (sorted by CPU; Enter profiles the selected one).\n"
+	       "Without 'record' it opens the live screen: flame graph,\n"
 	       "call tree, hotspots, threads and hypotheses beside CPU, memory, I/O, counter\n"
 	       "and GPU panes (press ? there for the keys). 'record' runs headless and writes\n"
 	       "where the time went as a YAML performance map.\n"
 	       "\n"
 	       "  -p, --pid PID          attach to a running process\n"
 	       "  -- COMMAND ARGS...     launch COMMAND and profile it from exec to exit\n"
+	       "  -a, --all-cpus         sample every CPU: the whole machine, each process a\n"
+	       "                         frame at the root of its stacks (needs root or\n"
+	       "                         CAP_PERFMON; on-CPU time only, no Python frames)\n"
+	       "      --cgroup NAME      every CPU, only this cgroup v2's tasks: a path\n"
+	       "                         (under /sys/fs/cgroup) or a systemd unit name\n"
 	       "  -F, --freq HZ          samples per second per thread (default 999; at most\n"
 	       "                         kernel.perf_event_max_sample_rate)\n"
 	       "  -c, --count PERIOD     sample every PERIOD occurrences of the first event\n"
@@ -279,7 +287,8 @@ enum {
 	OPT_PUSH_LABEL,
 	OPT_PUSH_EVERY,
 	OPT_PUSH_APP,
-	OPT_PUSH_TENANT
+	OPT_PUSH_TENANT,
+	OPT_CGROUP
 };
 
 /* "dwarf", "dwarf,16384", "fp", "auto". */
@@ -319,6 +328,8 @@ static int parse_call_graph(const char *s, struct cli_options *o, char *err, siz
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
+	{ "all-cpus", no_argument, NULL, 'a' },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "freq", required_argument, NULL, 'F' },
 	{ "count", required_argument, NULL, 'c' },
 	{ "event", required_argument, NULL, 'e' },
@@ -375,6 +386,13 @@ static int handle(int c, char **argv, unsigned max_rate, struct cli_options *o, 
 	case 'p':
 		o->pid = 0;
 		return target_parse_pid(optarg, &o->pid, err, len);
+	case 'a':
+		o->system_wide = 1;
+		return 0;
+	case OPT_CGROUP:
+		o->system_wide = 1;
+		o->cgroup = optarg;
+		return cgroup_resolve(optarg, o->cgroup_dir, sizeof(o->cgroup_dir), err, len);
 	case 'F':
 		o->freq_given = 1;
 		return parse_rate(optarg, max_rate, &o->freq_hz, err, len);
@@ -531,8 +549,8 @@ static int parse_record(int argc, char **argv, unsigned max_rate, struct cli_opt
 	/* '+': stop at the first non-option, so the command's own flags are its
 	 * own; report has no command, so its options may follow the file. */
 	while ((c = getopt_long(argc, argv,
-				o->mode == CLI_REPORT ? ":p:F:c:e:d:o:n:r:qhV"
-						      : "+:p:F:c:e:d:o:n:r:qhV",
+				o->mode == CLI_REPORT ? ":p:F:c:e:d:o:n:r:aqhV"
+						      : "+:p:F:c:e:d:o:n:r:aqhV",
 				long_opts, NULL)) != -1) {
 		e = handle(c, argv, max_rate, o, err, len);
 		if (e)
@@ -567,11 +585,20 @@ static int parse_record(int argc, char **argv, unsigned max_rate, struct cli_opt
 		    "--push-label, --push-every, --push-app and --push-tenant need --push URL");
 		return -EINVAL;
 	}
-	if (o->pid && o->argv) {
-		snprintf(err, len, "give either -p PID or a command to launch, not both");
+	if (!!o->pid + !!o->argv + !!o->system_wide > 1) {
+		snprintf(err, len,
+			 "give one of -p PID, a command to launch, -a or --cgroup, not two");
 		return -EINVAL;
 	}
-	if (!o->pid && !o->argv) {
+	if (o->system_wide && o->wall) {
+		snprintf(err, len, "--wall needs off-CPU time, which -a and --cgroup do not take");
+		return -EINVAL;
+	}
+	if (!o->pid && !o->argv && !o->system_wide && o->mode == CLI_TOP) {
+		o->proclist = 1; /* flametop alone: the machine's processes */
+		return 0;
+	}
+	if (!o->pid && !o->argv && !o->system_wide) {
 		snprintf(err, len,
 			 "nothing to profile: give -p PID or -- COMMAND (see flametop --help)");
 		return -EINVAL;
@@ -742,6 +769,8 @@ void cli_session_config(const struct cli_options *o, struct session_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->pid = o->pid;
 	cfg->argv = o->argv;
+	cfg->system_wide = o->system_wide;
+	cfg->cgroup = o->cgroup_dir[0] ? o->cgroup_dir : NULL;
 	cfg->freq_hz = o->freq_hz;
 	cfg->period = o->period;
 	cfg->events = o->nevents ? o->events : NULL;

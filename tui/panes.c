@@ -68,8 +68,18 @@ static void cpu_draw(const struct app *a, struct surface *s, struct rect r)
 	surf_printf(s, r.x + 1, r.y + 1, r.w - 2, ST_NORMAL, "%.1f%% of a core", pt->cpu_pct);
 	surf_printf(s, r.x + 1, r.y + 2, r.w - 2, ST_DIM, "usr %.0f%% sys %.0f%%", pt->user_pct,
 		    pt->sys_pct);
-	/* The run's share, as the readings line, the verdict and the export. */
-	if (a->readings.has_share)
+	/* The machine: each CPU busy over the last interval, as top's 1 key. */
+	if (a->session && session_target(a->session)->machine) {
+		const struct target *t = session_target(a->session);
+		char line[256];
+		size_t n = 0;
+
+		for (size_t i = 0; i < t->ncpus && n + 16 < sizeof(line); i++)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%zu:%.0f%%",
+					      i ? " " : "", i, t->cpu_pct[i]);
+		surf_printf(s, r.x + 1, r.y + 3, r.w - 2, ST_DIM, "%s",
+			    t->ncpus ? line : "per CPU: -");
+	} else if (a->readings.has_share)
 		surf_printf(s, r.x + 1, r.y + 3, r.w - 2, ST_DIM, "%ld thr, off-CPU %.0f%% run",
 			    pt->threads, a->readings.share.off_pct);
 	else
@@ -92,9 +102,20 @@ static void rss_draw(const struct app *a, struct surface *s, struct rect r)
 	if (a->session)
 		fmt_bytes(peak, sizeof(peak),
 			  (double)session_target(a->session)->last.hwm_kb * 1024.0);
-	surf_printf(s, r.x + 1, r.y + 1, r.w - 2, ST_NORMAL, "RSS %s%s%s", rss,
-		    peak[0] ? " peak " : "", peak);
-	if (pt->rollup_valid) {
+	if (a->info.machine[0]) { /* memory in use, of the machine or the cgroup */
+		const struct target *t = session_target(a->session);
+
+		fmt_bytes(peak, sizeof(peak), (double)t->mlast.mem_total_kb * 1024.0);
+		fmt_bytes(swap, sizeof(swap), (double)t->last.swap_kb * 1024.0);
+		surf_printf(s, r.x + 1, r.y + 1, r.w - 2, ST_NORMAL, "used %s of %s", rss, peak);
+		surf_printf(s, r.x + 1, r.y + 2, r.w - 2, ST_DIM, "swap used %s, %ld procs", swap,
+			    t->mlast.procs);
+	} else
+		surf_printf(s, r.x + 1, r.y + 1, r.w - 2, ST_NORMAL, "RSS %s%s%s", rss,
+			    peak[0] ? " peak " : "", peak);
+	if (a->info.machine[0]) {
+		/* said above */
+	} else if (pt->rollup_valid) {
 		fmt_bytes(pss, sizeof(pss), pt->pss_mib * 1048576.0);
 		fmt_bytes(swap, sizeof(swap), pt->swap_mib * 1048576.0);
 		surf_printf(s, r.x + 1, r.y + 2, r.w - 2, ST_DIM, "PSS %s swap %s", pss, swap);
@@ -152,7 +173,11 @@ static void io_draw(const struct app *a, struct surface *s, struct rect r)
 	}
 	fmt_bytes(rd, sizeof(rd), pt->rchar_bps);
 	fmt_bytes(wr, sizeof(wr), pt->wchar_bps);
-	surf_printf(s, r.x + 1, r.y + 1, r.w - 2, ST_NORMAL, "r %s/s w %s/s", rd, wr);
+	/* The machine's read/write calls are its network's bytes. */
+	if (a->info.machine[0])
+		surf_printf(s, r.x + 1, r.y + 1, r.w - 2, ST_NORMAL, "net rx %s/s tx %s/s", rd, wr);
+	else
+		surf_printf(s, r.x + 1, r.y + 1, r.w - 2, ST_NORMAL, "r %s/s w %s/s", rd, wr);
 	fmt_bytes(rd, sizeof(rd), pt->read_bps);
 	fmt_bytes(wr, sizeof(wr), pt->write_bps);
 	surf_printf(s, r.x + 1, r.y + 2, r.w - 2, ST_DIM, "disk r %s/s w %s/s", rd, wr);

@@ -44,13 +44,18 @@ static void announce(const struct session *s, const struct cli_options *o)
 			 o->stack_bytes ? o->stack_bytes : SESSION_STACK_BYTES);
 	else
 		snprintf(how, sizeof(how), "fp");
-	if (o->period)
-		fprintf(stderr, "flametop: sampling pid %d (%s) every %llu %s, call graph %s\n",
-			(int)t->pid, t->comm, (unsigned long long)o->period, sampler_event_name(sp),
-			how);
+	char what[1100], rate[64];
+
+	if (t->machine)
+		snprintf(what, sizeof(what), "%s", t->cmdline);
 	else
-		fprintf(stderr, "flametop: sampling pid %d (%s) at %u Hz on %s, call graph %s\n",
-			(int)t->pid, t->comm, o->freq_hz, sampler_event_name(sp), how);
+		snprintf(what, sizeof(what), "pid %d (%s)", (int)t->pid, t->comm);
+	if (o->period)
+		snprintf(rate, sizeof(rate), "every %llu", (unsigned long long)o->period);
+	else
+		snprintf(rate, sizeof(rate), "at %u Hz on", o->freq_hz);
+	fprintf(stderr, "flametop: sampling %s %s %s, call graph %s\n", what, rate,
+		sampler_event_name(sp), how);
 	if (kernel)
 		fprintf(stderr, "flametop: pid %d (%s) is %s\n", (int)t->pid, t->comm, kernel);
 	if (counted[0])

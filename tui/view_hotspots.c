@@ -5,6 +5,7 @@
 #include "counting.h"
 
 #include <stdio.h>
+#include <string.h>
 
 struct hs_state {
 	size_t sel, top;
@@ -104,6 +105,8 @@ static void draw(struct app *a, void *vst, struct surface *s, struct rect r)
 	for (size_t i = 0, c; (int)(c = (size_t)app_ctr_column(a, nctr, r.w, i)) >= 0; i++)
 		x += surf_printf(s, r.x + x, r.y, r.w - x, ST_TITLE, "%9.9s ",
 				 app_ctr_label(a->counting->name[c]));
+	if (a->info.machine[0])
+		x += surf_printf(s, r.x + x, r.y, r.w - x, ST_TITLE, "%-20s ", "process");
 	surf_text(s, r.x + x, r.y, r.w - x, ST_TITLE, "function  module");
 	for (size_t i = 0; i < rows && hst->top + i < n; i++) {
 		const struct hotspot *h = &a->hs[hst->top + i];
@@ -138,6 +141,19 @@ static void draw(struct app *a, void *vst, struct surface *s, struct rect r)
 
 			fmt_count(v, sizeof(v), (double)h->self_ctr[c]);
 			x += surf_printf(s, r.x + x, y, r.w - x, st, "%9s ", v);
+		}
+		if (a->info.machine[0]) { /* the process with the most of it, +N others */
+			const struct frame *pf = h->process != CTREE_NONE
+						     ? frametab_get(a->profile->frames, h->process)
+						     : NULL;
+			char proc[64];
+
+			snprintf(proc, sizeof(proc), "%.*s%s", h->nprocesses > 1 ? 15 : 20,
+				 pf ? pf->name : "-", h->nprocesses > 1 ? " +" : "");
+			if (h->nprocesses > 1)
+				snprintf(proc + strlen(proc), sizeof(proc) - strlen(proc), "%u",
+					 h->nprocesses - 1);
+			x += surf_printf(s, r.x + x, y, r.w - x, st, "%-20.20s ", proc);
 		}
 		snprintf(line, sizeof(line), "%s%s  %s", fmt_short_name(f->name, sh, sizeof(sh)),
 			 f->inlined ? " (inlined)" : "", f->module);

@@ -62,9 +62,13 @@ static void draw(struct app *a, void *vst, struct surface *s, struct rect r)
 		return;
 	}
 	n = order(a, &idx);
-	surf_printf(s, r.x, r.y, r.w, ST_TITLE, "%8s  %-16s %8s %7s %7s %6s %6s %-5s %s", "tid",
-		    "name", "samples", "share%", a->info.weight_ns ? "cpu%" : "", "usr%", "sys%",
-		    "state", "class");
+	if (a->info.machine[0]) /* the machine: the process of each thread */
+		surf_printf(s, r.x, r.y, r.w, ST_TITLE, "%8s %8s  %-16s %8s %7s %7s", "pid", "tid",
+			    "name", "samples", "share%", a->info.weight_ns ? "cpu%" : "");
+	else
+		surf_printf(s, r.x, r.y, r.w, ST_TITLE, "%8s  %-16s %8s %7s %7s %6s %6s %-5s %s",
+			    "tid", "name", "samples", "share%", a->info.weight_ns ? "cpu%" : "",
+			    "usr%", "sys%", "state", "class");
 	list_scroll(&ts->sel, &ts->top, n, rows);
 	for (size_t i = 0; i < rows && ts->top + i < n; i++) {
 		const struct thread_stat *t = &p->threads[idx[ts->top + i]];
@@ -93,6 +97,12 @@ static void draw(struct app *a, void *vst, struct surface *s, struct rect r)
 		} else if (tc)
 			snprintf(state, sizeof(state), "gone");
 		surf_fill(s, r.x, y, r.w, 1, st);
+		if (a->info.machine[0]) {
+			surf_printf(s, r.x, y, r.w, st, "%8d %8d  %-16.16s %8s %6.1f%% %7s",
+				    (int)t->pid, (int)t->tid, t->comm, samples,
+				    profile_pct(p, t->weight), cpu);
+			continue;
+		}
 		surf_printf(s, r.x, y, r.w, st, "%8d  %-16.16s %8s %6.1f%% %7s %6s %6s %-5s %s",
 			    (int)t->tid, t->pyname[0] ? t->pyname : t->comm, samples,
 			    profile_pct(p, t->weight), cpu, usr, sys, state, cls ? cls : "-");
@@ -112,7 +122,14 @@ static int key(struct app *a, void *vst, const struct key *k)
 	switch (k->code) {
 	case K_ENTER:
 		n = order(a, &idx);
-		if (ts->sel < n) {
+		if (ts->sel < n && a->info.machine[0]) {
+			/* the machine: the thread's process, focused */
+			uint32_t f = app_process_frame(a, a->profile->threads[idx[ts->sel]].pid);
+
+			if (f != CTREE_NONE)
+				app_focus(a, f);
+			app_show_view(a, &view_hotspots);
+		} else if (ts->sel < n) {
 			app_filter_thread(a, a->profile->threads[idx[ts->sel]].tid);
 			app_show_view(a, &view_flame);
 		}

@@ -210,6 +210,8 @@ void report_from_session(struct report *r, const struct session *s)
 	r->exit_signal = t->exit_signal;
 	r->stopped_by_flametop = t->exit_signal && t->exit_signal == t->stopped_by_us;
 	r->kernel_thread = t->kernel_thread;
+	r->machine = t->machine;
+	r->cgroup = t->cgroup;
 	r->state =
 	    (const char *const[]){ "running", "stopped", "exited", "exited" }[target_look(t)];
 	r->zombie = target_look(t) == LOOK_ZOMBIE;

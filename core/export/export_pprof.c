@@ -249,6 +249,31 @@ static const char *thread_name(const struct profile *p, pid_t tid)
 	return NULL;
 }
 
+/* -a / --cgroup: a stack's root frame is its process's, "comm-PID":
+ * labels pid and comm into OUT[0..1]. Returns 0 for any other root. */
+static int process_labels(struct pctx *c, uint32_t node, Label **out)
+{
+	const struct frame *f = frametab_get(c->p->frames, ctree_node(c->p->tree, node)->frame);
+	const char *dash = f ? strrchr(f->name, '-') : NULL;
+	char comm[96];
+
+	if (!f || !dash || !dash[1] ||
+	    (f->kind != FRAME_PROCESS && strcmp(f->module, "[kernel]")) ||
+	    strspn(dash + 1, "0123456789") != strlen(dash + 1))
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		if (!(out[i] = zalloc(c, 1, sizeof(*out[i]))))
+			return 0;
+		perftools__profiles__label__init(out[i]);
+	}
+	snprintf(comm, sizeof(comm), "%.*s", (int)(dash - f->name), f->name);
+	out[0]->key = str(c, "pid");
+	out[0]->num = atol(dash + 1);
+	out[1]->key = str(c, "comm");
+	out[1]->str = str(c, comm);
+	return 1;
+}
+
 /* One sample of N stack frames at LEAF (TID 0: no thread label). */
 static Sample *sample(struct pctx *c, uint32_t leaf, pid_t tid, uint64_t samples, uint64_t weight)
 {
@@ -258,7 +283,7 @@ static Sample *sample(struct pctx *c, uint32_t leaf, pid_t tid, uint64_t samples
 	uint32_t *path = zalloc(c, depth, sizeof(*path));
 	uint64_t *ids = zalloc(c, depth, sizeof(*ids));
 	int64_t *vals = zalloc(c, 2, sizeof(*vals));
-	Label **labels = zalloc(c, 2, sizeof(*labels));
+	Label **labels = zalloc(c, 4, sizeof(*labels));
 
 	if (!s || !path || !ids || !vals || !labels)
 		return NULL;
@@ -293,6 +318,8 @@ static Sample *sample(struct pctx *c, uint32_t leaf, pid_t tid, uint64_t samples
 			labels[s->n_label++] = name;
 		}
 	}
+	if (depth && process_labels(c, path[0], labels + s->n_label))
+		s->n_label += 2;
 	s->label = labels;
 	return s;
 }

@@ -264,6 +264,8 @@ static void section_target(struct yctx *c)
 		yw_null(w);
 	yw_kbool(w, "stopped_by_flametop", r->stopped_by_flametop);
 	yw_kbool(w, "kernel_thread", r->kernel_thread);
+	yw_kbool(w, "machine", r->machine);
+	yw_kstr(w, "cgroup", r->cgroup && r->cgroup[0] ? r->cgroup : NULL);
 	yw_key(w, "interpreter");
 	if (r->python_version) {
 		yw_map(w);
@@ -528,6 +530,8 @@ static void section_scenario(struct yctx *c)
 	yw_kstr(w, "weight_unit", r->weight_ns ? "ns" : "events");
 	yw_kuint(w, "samples", c->p->samples);
 	yw_kuint(w, "lost_samples", profile_lost_total(c->p));
+	if (r->machine) /* the idle task's, not in the tree */
+		yw_kuint(w, "idle_samples", c->p->idle_samples);
 	yw_kbool(w, "off_cpu", c->p->off_on);
 	yw_kstr(w, "off_cpu_note", r->offcpu_note && r->offcpu_note[0] ? r->offcpu_note : NULL);
 	yw_kbool(w, "wall", r->wall);

@@ -14,9 +14,9 @@
 
 static enum frame_kind kind_named(const char *s)
 {
-	static const enum frame_kind all[] = { FRAME_USER,  FRAME_LIBRARY, FRAME_KERNEL,
-					       FRAME_JIT,   FRAME_UNKNOWN, FRAME_OFFCPU,
-					       FRAME_PYTHON };
+	static const enum frame_kind all[] = { FRAME_USER,   FRAME_LIBRARY, FRAME_KERNEL,
+					       FRAME_JIT,    FRAME_UNKNOWN, FRAME_OFFCPU,
+					       FRAME_PYTHON, FRAME_PROCESS };
 
 	for (size_t i = 0; s && i < sizeof(all) / sizeof(*all); i++)
 		if (!strcmp(s, frame_kind_name(all[i])))

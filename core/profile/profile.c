@@ -336,6 +336,7 @@ long ctree_hotspots(const struct ctree *t, size_t nf, struct hotspot **out)
 	rollup_tree(t, &r);
 	for (size_t i = 0; i < nf; i++) {
 		r.by_frame[i].frame = (uint32_t)i;
+		r.by_frame[i].process = CTREE_NONE;
 		if (r.by_frame[i].total_samples)
 			r.by_frame[n++] = r.by_frame[i];
 	}
@@ -343,6 +344,67 @@ long ctree_hotspots(const struct ctree *t, size_t nf, struct hotspot **out)
 	free(r.on_path);
 	*out = r.by_frame;
 	return (long)n;
+}
+
+struct proc_walk {
+	uint64_t *self, *weight; /* per frame, in the process walked */
+	uint32_t *touched;
+	size_t ntouched;
+};
+
+static int proc_visit(const struct ctree *t, uint32_t id, void *arg)
+{
+	struct proc_walk *w = arg;
+	const struct ctree_node *n = ctree_node(t, id);
+
+	if (!w->self[n->frame] && !w->weight[n->frame])
+		w->touched[w->ntouched++] = n->frame;
+	w->self[n->frame] += n->self_weight;
+	w->weight[n->frame] += n->weight ? n->weight : 1;
+	return 0;
+}
+
+int ctree_hotspot_processes(const struct ctree *t, size_t nf, struct hotspot *hs, size_t n)
+{
+	struct proc_walk w = { calloc(nf + 1, sizeof(uint64_t)), calloc(nf + 1, sizeof(uint64_t)),
+			       calloc(ctree_len(t) + 1, sizeof(uint32_t)), 0 };
+	uint64_t *best_self = calloc(nf + 1, sizeof(uint64_t)),
+		 *best_w = calloc(nf + 1, sizeof(uint64_t));
+	uint32_t *best = calloc(nf + 1, sizeof(uint32_t)),
+		 *count = calloc(nf + 1, sizeof(uint32_t));
+	int e = -ENOMEM;
+
+	if (!w.self || !w.weight || !w.touched || !best_self || !best_w || !best || !count)
+		goto out;
+	for (uint32_t c = ctree_node(t, CTREE_ROOT)->first_child; c != CTREE_NONE;
+	     c = ctree_node(t, c)->next_sibling) {
+		uint32_t proc = ctree_node(t, c)->frame;
+
+		w.ntouched = 0;
+		ctree_walk(t, c, proc_visit, &w);
+		for (size_t i = 0; i < w.ntouched; i++) {
+			uint32_t f = w.touched[i];
+
+			count[f]++;
+			if (w.self[f] > best_self[f] ||
+			    (w.self[f] == best_self[f] && w.weight[f] > best_w[f])) {
+				best_self[f] = w.self[f];
+				best_w[f] = w.weight[f];
+				best[f] = proc + 1;
+			}
+			w.self[f] = w.weight[f] = 0;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		hs[i].process =
+		    hs[i].frame < nf && best[hs[i].frame] ? best[hs[i].frame] - 1 : CTREE_NONE;
+		hs[i].nprocesses = hs[i].frame < nf ? count[hs[i].frame] : 0;
+	}
+	e = 0;
+out:
+	free(w.self), free(w.weight), free(w.touched);
+	free(best_self), free(best_w), free(best), free(count);
+	return e;
 }
 
 struct from_tree {

@@ -184,7 +184,7 @@ const char *frame_kind_name(enum frame_kind k)
 	static const char *const names[] = {
 		[FRAME_USER] = "user",     [FRAME_LIBRARY] = "library", [FRAME_KERNEL] = "kernel",
 		[FRAME_JIT] = "jit",       [FRAME_UNKNOWN] = "unknown", [FRAME_OFFCPU] = "off-cpu",
-		[FRAME_PYTHON] = "python",
+		[FRAME_PYTHON] = "python", [FRAME_PROCESS] = "process",
 	};
 	return names[k];
 }
