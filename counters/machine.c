@@ -271,7 +271,9 @@ static int is_cgroup_dir(const char *dir)
 	char path[PATH_MAX + 32];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	if ((size_t)snprintf(path, sizeof(path), "%.*s/cgroup.procs", PATH_MAX, dir) >=
+	    sizeof(path))
+		return 0;
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
@@ -301,35 +303,66 @@ static int find_unit(const char *dir, const char *name, char *out, size_t len, i
 	return found;
 }
 
+int cgroup_parse_mounts(const char *text, char *root, size_t len)
+{
+	const char *line = text;
+
+	while (line && *line) {
+		char dev[64], dir[PATH_MAX], type[32];
+
+		if (sscanf(line, "%63s %4095s %31s", dev, dir, type) == 3 &&
+		    !strcmp(type, "cgroup2")) {
+			snprintf(root, len, "%s", dir);
+			return 0;
+		}
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+	return -ENOENT;
+}
+
+/* Where the cgroup v2 hierarchy is mounted: /sys/fs/cgroup on a unified
+ * system, /sys/fs/cgroup/unified on a hybrid one. */
+static int cgroup2_root(char *root, size_t len)
+{
+	char *text = procfs_slurp("/proc/self/mounts", NULL);
+	int e = text ? cgroup_parse_mounts(text, root, len) : -errno;
+
+	free(text);
+	return e;
+}
+
 int cgroup_resolve(const char *name, char *dir, size_t len, char *err, size_t errlen)
 {
-	char path[PATH_MAX];
+	char path[2 * PATH_MAX + 2], root[PATH_MAX];
+	size_t rl;
 
 	if (!name || !*name) {
 		snprintf(err, errlen, "--cgroup needs a cgroup path or a systemd unit name");
 		return -EINVAL;
 	}
-	if (!is_cgroup_dir(CGROUP_ROOT)) {
-		snprintf(err, errlen, "--cgroup: no cgroup v2 hierarchy at %s", CGROUP_ROOT);
-		return -ENOENT;
-	}
-	if (name[0] == '/')
-		snprintf(path, sizeof(path), "%s%s",
-			 strncmp(name, CGROUP_ROOT "/", sizeof(CGROUP_ROOT)) ? CGROUP_ROOT : "",
-			 name);
-	else
-		snprintf(path, sizeof(path), CGROUP_ROOT "/%s", name);
 	if (strstr(name, "..")) {
 		snprintf(err, errlen, "--cgroup %s: a path with '..' is not taken", name);
 		return -EINVAL;
 	}
+	if (cgroup2_root(root, sizeof(root)) || !is_cgroup_dir(root)) {
+		snprintf(err, errlen, "--cgroup: no cgroup v2 hierarchy is mounted");
+		return -ENOENT;
+	}
+	rl = strlen(root);
+	if (!strncmp(name, root, rl) && (name[rl] == '/' || !name[rl]))
+		snprintf(path, sizeof(path), "%s", name); /* the whole path given */
+	else if (!strncmp(name, CGROUP_ROOT "/", sizeof(CGROUP_ROOT)))
+		snprintf(path, sizeof(path), "%s/%s", root, name + sizeof(CGROUP_ROOT));
+	else
+		snprintf(path, sizeof(path), "%s/%s", root, name + (name[0] == '/'));
 	if (is_cgroup_dir(path)) {
 		snprintf(dir, len, "%s", path);
 		return 0;
 	}
-	if (!strchr(name, '/') && find_unit(CGROUP_ROOT, name, dir, len, 0))
+	if (!strchr(name, '/') && find_unit(root, name, dir, len, 0))
 		return 0;
 	snprintf(err, errlen, "--cgroup %s: no such cgroup (a path under %s, or a unit name)", name,
-		 CGROUP_ROOT);
+		 root);
 	return -ENOENT;
 }

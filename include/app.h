@@ -166,6 +166,7 @@ struct app {
 	int msg_err;
 	time_t msg_at;
 	int quit;
+	int from_list; /* opened from the process list: q goes back to it */
 	struct rect main_rect;
 	struct app_base base;
 };

@@ -43,11 +43,15 @@ int machine_read(struct machine_reading *m);
 
 int cgroup_parse_cpu_stat(const char *text, struct cgroup_reading *c);
 int cgroup_parse_io_stat(const char *text, struct cgroup_reading *c);
-/* DIR: the cgroup's directory under /sys/fs/cgroup. */
+/* The mount point of the cgroup2 file system in a mounts file's TEXT. */
+int cgroup_parse_mounts(const char *text, char *root, size_t len);
+/* DIR: the cgroup's directory. */
 int cgroup_read(const char *dir, struct cgroup_reading *c);
-/* A cgroup named as a path (absolute, or under /sys/fs/cgroup) or a systemd
- * unit ("nginx.service", searched for under the hierarchy): its directory
- * into DIR. Returns 0, or -errno with a one-line reason in ERR. */
+/* A cgroup named as a path (the whole path, or one inside the cgroup v2
+ * hierarchy wherever it is mounted: /sys/fs/cgroup, or .../unified on a
+ * hybrid system) or a systemd unit ("nginx.service", searched for under
+ * the hierarchy): its directory into DIR. Returns 0, or -errno with a
+ * one-line reason in ERR. */
 int cgroup_resolve(const char *name, char *dir, size_t len, char *err, size_t errlen);
 
 #endif

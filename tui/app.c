@@ -1309,7 +1309,7 @@ static const char *const help_tail[] = {
 	"e             export YAML (Ctrl-U clears the path)",
 	"P             show / hide the panes",
 	"mouse         click selects, wheel scrolls",
-	"? F1          this help       q  quit",
+	"? F1          this help       q  quit (or back to the process list)",
 };
 
 #define HELP_MAX  32
@@ -1450,7 +1450,7 @@ static void draw_status(struct app *a, struct surface *s, int y)
 						     "e export",   "H hypothesis", "f focus",
 						     "b baseline", "Space pause",  "z recent",
 						     "w wall" };
-		static const char must[] = "? help  q quit";
+		const char *must = a->from_list ? "? help  q back to list" : "? help  q quit";
 		int right = surf_width(must), x = 0;
 		char keys[8];
 

@@ -701,9 +701,14 @@ int cli_parse(int argc, char **argv, unsigned max_rate, struct cli_options *o, c
 	o->unwinder = "rules";
 	o->top = 15;
 	o->panes = CLI_PANES_ALL;
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+	if (argc < 2) { /* flametop alone: the process list, as top starts */
+		o->mode = CLI_TOP;
+		o->proclist = 1;
+		return 0;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		o->mode = CLI_HELP;
-		return argc < 2 ? -EINVAL : 0;
+		return 0;
 	}
 	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
 		o->mode = CLI_VERSION;

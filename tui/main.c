@@ -79,7 +79,7 @@ int main(int argc, char **argv)
 		return record_run(&o);
 	case CLI_TOP:
 		raise_nofile();
-		return top_run(&o);
+		return o.proclist ? proclist_run(&o) : top_run(&o);
 	case CLI_REPORT:
 		return top_report(&o);
 	case CLI_DIFF:

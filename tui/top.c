@@ -302,7 +302,9 @@ static struct session *open_session(const struct cli_options *o, int outfd, char
 	return s;
 }
 
-int top_run(const struct cli_options *o)
+int top_run(const struct cli_options *o) { return top_run_ex(o, NULL, 0); }
+
+int top_run_ex(const struct cli_options *o, char *why, size_t whylen)
 {
 	struct loop *l = calloc(1, sizeof(*l));
 	char err[1024], logpath[4096] = "";
@@ -344,12 +346,15 @@ int top_run(const struct cli_options *o)
 	if (outfd > 0)
 		close(outfd);
 	if (!l->s) {
-		fprintf(stderr, "flametop: %s\n", err);
+		if (why)
+			snprintf(why, whylen, "%s", err);
+		else
+			fprintf(stderr, "flametop: %s\n", err);
 		cmdlog_close(out, 0);
 		ledger_fini(&loaded);
 		app_base_free(&base);
 		free(l);
-		return 1;
+		return why ? -1 : 1;
 	}
 	if (screen_init(err, sizeof(err)) || app_init(&l->app, l->s, session_profile(l->s))) {
 		screen_fini();
@@ -363,6 +368,7 @@ int top_run(const struct cli_options *o)
 		return 1;
 	}
 	l->app.base = base;
+	l->app.from_list = o->proclist;
 	l->surf.g = screen_glyphs();
 	l->app.panes = o->panes;
 	l->app.spec.wall = o->wall && session_profile(l->s)->off_on && l->app.info.weight_ns;

@@ -251,14 +251,15 @@ static const char *thread_name(const struct profile *p, pid_t tid)
 
 /* -a / --cgroup: a stack's root frame is its process's, "comm-PID":
  * labels pid and comm into OUT[0..1]. Returns 0 for any other root. */
-static int process_labels(struct pctx *c, uint32_t node, Label **out)
+static int process_labels(struct pctx *c, uint32_t frame, Label **out)
 {
-	const struct frame *f = frametab_get(c->p->frames, ctree_node(c->p->tree, node)->frame);
+	const struct frame *f = frametab_get(c->p->frames, frame);
 	const char *dash = f ? strrchr(f->name, '-') : NULL;
 	char comm[96];
 
 	if (!f || !dash || !dash[1] ||
-	    (f->kind != FRAME_PROCESS && strcmp(f->module, "[kernel]")) ||
+	    (f->kind != FRAME_PROCESS &&
+	     !(f->kind == FRAME_KERNEL && f->module && !strcmp(f->module, "[kernel]"))) ||
 	    strspn(dash + 1, "0123456789") != strlen(dash + 1))
 		return 0;
 	for (int i = 0; i < 2; i++) {

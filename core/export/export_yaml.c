@@ -842,6 +842,8 @@ static int section_hotspots(struct yctx *c)
 
 	if (n < 0)
 		return (int)n;
+	if (c->r->machine && n > 0) /* each function's process, as the screen's column */
+		ctree_hotspot_processes(c->t, frametab_len(c->p->frames), hs, (size_t)n);
 	yw_key(w, "hotspots");
 	yw_seq(w);
 	for (long i = 0; i < n && rank < MAX_HOTSPOTS; i++) {
@@ -862,6 +864,13 @@ static int section_hotspots(struct yctx *c)
 		yw_kuint(w, "samples", hs[i].self_samples);
 		yw_kuint(w, "samples_on_stack", hs[i].total_samples);
 		yw_kstr(w, "category", frame_kind_name(f->kind));
+		if (c->r->machine) {
+			yw_kstr(w, "process",
+				hs[i].process != CTREE_NONE
+				    ? frametab_get(c->p->frames, hs[i].process)->name
+				    : NULL);
+			yw_kuint(w, "processes", hs[i].nprocesses);
+		}
 		kcounters(c, ctree_ncounters(c->t) ? hs[i].self_ctr : NULL);
 		yw_key(w, "evidence");
 		write_evidence(c, hs[i].frame);

@@ -84,8 +84,18 @@ static void refusals(void **state)
 	assert_non_null(strstr(err, "needs a value"));
 	assert_int_not_equal(PARSE("record"), 0);
 	assert_non_null(strstr(err, "nothing to profile"));
+	/* Alone, flametop opens the process list. */
+	assert_int_equal(parse(&o, err, (const char *const[]){ "flametop", NULL }), 0);
+	assert_true(o.mode == CLI_TOP && o.proclist);
+	assert_int_equal(PARSE("record", "-a", "-d", "2"), 0);
+	assert_true(o.system_wide && !o.proclist && !o.pid && !o.argv);
+	assert_int_not_equal(PARSE("record", "-a", "--", "ls"), 0);
+	assert_non_null(strstr(err, "not two"));
+	assert_int_not_equal(PARSE("-a", "--wall"), 0);
+	assert_int_not_equal(PARSE("record", "--cgroup", "../etc"), 0);
+	assert_non_null(strstr(err, "'..'"));
 	assert_int_not_equal(PARSE("record", "-p", "1", "--", "ls"), 0);
-	assert_non_null(strstr(err, "not both"));
+	assert_non_null(strstr(err, "not two"));
 	assert_int_not_equal(PARSE("record", "-d", "0", "-p", "1"), 0);
 	assert_int_not_equal(PARSE("record", "--call-graph", "lbr", "-p", "1"), 0);
 	assert_non_null(strstr(err, "call-graph mode 'lbr'"));
@@ -98,7 +108,7 @@ static void refusals(void **state)
 	assert_int_not_equal(PARSE("-r", "0", "-p", "1"), 0);
 	assert_non_null(strstr(err, "invalid refresh '0'"));
 	assert_int_not_equal(PARSE("-p", "1", "--", "ls"), 0);
-	assert_non_null(strstr(err, "not both"));
+	assert_non_null(strstr(err, "not two"));
 	assert_int_not_equal(PARSE("-r"), 0);
 	assert_non_null(strstr(err, "needs a value"));
 }

@@ -6,8 +6,11 @@
 
 #include "fingerprint.h"
 #include "kallsyms.h"
+#include "machine.h"
+#include "proclist.h"
 #include "procfs.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +233,96 @@ static void kallsyms_cache_round_trip_and_refusals(void **state)
 	kallsyms_free(k);
 }
 
+/* The whole machine: /proc/stat per CPU and in all, memory in use, whole
+ * disks only, network without loopback; a cgroup's own files. */
+static void machine_readings_from_fixtures(void **state)
+{
+	static const char stat_text[] = "cpu  100 5 50 800 20 3 2 0 0 0\n"
+					"cpu0 60 5 30 380 10 2 1 0 0 0\n"
+					"cpu1 40 0 20 420 10 1 1 0 0 0\n"
+					"intr 12345\nprocs_running 3\n";
+	static const char mem_text[] = "MemTotal:       1000000 kB\nMemFree:  100 kB\n"
+				       "MemAvailable:    600000 kB\nSwapTotal: 2048 kB\n"
+				       "SwapFree: 1024 kB\n";
+	static const char disk_text[] =
+	    "   8       0 sda 10 0 100 5 20 0 200 9 0 0 0 0 0 0 0 0 0\n"
+	    "   8       1 sda1 10 0 100 5 20 0 200 9 0 0 0 0 0 0 0 0 0\n"
+	    " 259       0 nvme0n1 1 0 8 1 1 0 16 1 0 0 0 0 0 0 0 0 0\n"
+	    " 259       1 nvme0n1p1 1 0 8 1 1 0 16 1 0 0 0 0 0 0 0 0 0\n"
+	    "   7       0 loop0 9 0 900 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
+	    " 253       0 dm-0 9 0 900 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
+	static const char net_text[] =
+	    "Inter-|   Receive |  Transmit\n"
+	    " face |bytes packets errs drop fifo frame compressed multicast|bytes\n"
+	    "    lo: 999 1 0 0 0 0 0 0 999 1 0 0 0 0 0 0\n"
+	    "  eth0: 1000 10 0 0 0 0 0 0 500 5 0 0 0 0 0 0\n"
+	    "  eth1: 24 1 0 0 0 0 0 0 8 1 0 0 0 0 0 0\n";
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t tick = 1000000000ull / (uint64_t)(hz > 0 ? hz : 100);
+	struct machine_reading m;
+	struct cgroup_reading c;
+	char root[256];
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(machine_parse_stat(stat_text, &m), 0);
+	assert_int_equal(m.ncpus, 2);
+	assert_true(m.user_ns == 105 * tick && m.sys_ns == 55 * tick);
+	assert_true(m.cpu_busy_ns[0] == 98 * tick && m.cpu_total_ns[0] == 488 * tick);
+	assert_int_equal(machine_parse_stat("intr 1\n", &m), -EINVAL);
+	assert_int_equal(machine_parse_meminfo(mem_text, &m), 0);
+	assert_true(m.mem_total_kb == 1000000 && m.mem_used_kb == 400000 && m.swap_used_kb == 1024);
+	assert_int_equal(machine_parse_diskstats(disk_text, &m), 0);
+	/* sda and nvme0n1: not their partitions, loop devices or dm (on disks) */
+	assert_true(m.disk_read_bytes == (100 + 8) * 512ull);
+	assert_true(m.disk_write_bytes == (200 + 16) * 512ull);
+	assert_int_equal(machine_parse_netdev(net_text, &m), 0);
+	assert_true(m.net_rx_bytes == 1024 && m.net_tx_bytes == 508);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(cgroup_parse_cpu_stat("usage_usec 30\nuser_usec 20\nsystem_usec 10\n", &c),
+			 0);
+	assert_true(c.user_ns == 20000 && c.sys_ns == 10000);
+	assert_int_equal(cgroup_parse_cpu_stat("usage_usec 30\n", &c), -EINVAL);
+	cgroup_parse_io_stat("8:0 rbytes=4096 wbytes=512 rios=1 wios=1\n"
+			     "8:16 rbytes=1 wbytes=2 rios=1 wios=1\n",
+			     &c);
+	assert_true(c.read_bytes == 4097 && c.write_bytes == 514);
+	assert_int_equal(cgroup_parse_mounts("tmpfs /sys/fs/cgroup tmpfs rw 0 0\n"
+					     "cgroup /sys/fs/cgroup/cpu cgroup rw,cpu 0 0\n"
+					     "cgroup2 /sys/fs/cgroup/unified cgroup2 rw 0 0\n",
+					     root, sizeof(root)),
+			 0);
+	assert_string_equal(root, "/sys/fs/cgroup/unified");
+	assert_int_equal(cgroup_parse_mounts("proc /proc proc rw 0 0\n", root, sizeof(root)),
+			 -ENOENT);
+}
+
+/* A process's stat line: a comm with spaces and parentheses, its CPU time,
+ * threads, RSS and the kernel-thread flag. */
+static void process_list_stat_line(void **state)
+{
+	static const char text[] =
+	    "4242 (a) (b c) R 1 4242 4242 0 -1 4194304 10 0 0 0 150 50 0 0 20 0 7 0 123456 "
+	    "1000000 256 18446744073709551615\n";
+	static const char kthread[] =
+	    "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 2 0 0 "
+	    "18446744073709551615\n";
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t tick = 1000000000ull / (uint64_t)(hz > 0 ? hz : 100);
+	struct proc_row r;
+
+	(void)state;
+	assert_int_equal(proclist_parse_stat(text, &r), 0);
+	assert_string_equal(r.comm, "a) (b c");
+	assert_true(r.state == 'R' && r.threads == 7 && r.start_ticks == 123456);
+	assert_true(r.cpu_ns == 200 * tick);
+	assert_true(r.rss_kb == 256 * (uint64_t)(sysconf(_SC_PAGESIZE) / 1024));
+	assert_false(r.kernel);
+	assert_int_equal(proclist_parse_stat(kthread, &r), 0);
+	assert_true(r.kernel);
+	assert_int_equal(proclist_parse_stat("12 no parens\n", &r), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +335,8 @@ int main(void)
 		cmocka_unit_test(kallsyms_unsorted_and_aliases),
 		cmocka_unit_test(kallsyms_cache_round_trip_and_refusals),
 		cmocka_unit_test(cpu_model_line),
+		cmocka_unit_test(machine_readings_from_fixtures),
+		cmocka_unit_test(process_list_stat_line),
 	};
 	return cmocka_run_group_tests_name("procfs", tests, NULL, NULL);
 }
