@@ -78,9 +78,9 @@ table() {
 	fi
 }
 
-# BENCH_PARTS: any of cpu, offcpu, churn, top, first, rss, screen, loaded (default:
-# all; rss runs 10 minutes in full mode, 1 in quick mode).
-parts=${BENCH_PARTS:-cpu offcpu churn top first rss screen loaded}
+# BENCH_PARTS: any of cpu, offcpu, churn, top, machine, first, rss, screen, loaded
+# (default: all; rss runs 10 minutes in full mode, 1 in quick mode).
+parts=${BENCH_PARTS:-cpu offcpu churn top machine first rss screen loaded}
 part() { case " $parts " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 echo "flametop bench ($mode: median of $runs runs, 999 Hz)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
@@ -238,6 +238,55 @@ churn() { # TAG TITLE COMMAND...
 }
 churn loop "a shell running /bin/true 300 times" bash -c 'for i in $(seq 300); do /bin/true; done'
 churn fork "a program forking 200 children" "$build/workloads/forker" 200 1
+fi
+
+# The whole machine: one busy loop per CPU (the fixed-work program), then
+# flametop -a's screen beside perf top -a, both 999 Hz with DWARF stacks,
+# 20 s each in a tmux pane: the tool's CPU and memory; and record -a beside
+# perf record -a + perf report, the same way.
+if part machine && [ "$have_tmux" = 1 ]; then
+secs=$([ "$mode" = full ] && echo 20 || echo 10)
+loops() { for c in $(seq "$(nproc)"); do "$fw" 100000000 0.2 >/dev/null & done; }
+stop_loops() { pkill -f "$fw 100000000" 2>/dev/null || true; wait 2>/dev/null || true; }
+echo
+echo "whole machine (-a): every CPU busy ($(nproc) fixed-work loops), 999 Hz, DWARF, ${secs} s"
+printf '%-44s %10s %10s %8s\n' "figure" "flametop" "perf" "ratio"
+for tool in ft perf; do
+	loops
+	sleep 0.3
+	if [ $tool = ft ]; then
+		tui_start "$ft -a -F 999 --call-graph dwarf"
+	elif [ "$have_perf" = 1 ]; then
+		tui_start "perf top -a -F 999 --call-graph dwarf"
+	else
+		stop_loops; continue
+	fi
+	sleep "$secs"
+	tui_stat "$(tui_pid)" >"$tmp/machine_top_$tool"
+	tui_stop
+	stop_loops
+done
+loops
+sleep 0.3
+cpu_of "$ft" record -q -a -F 999 --call-graph dwarf -d "$secs" -o "$tmp/a.yaml" >"$tmp/machine_rec_ft"
+if [ "$have_perf" = 1 ]; then
+	cpu_of perf record -q -a -F 999 --call-graph dwarf -o "$tmp/a.data" -- sleep "$secs" \
+		>"$tmp/machine_rec_perf"
+	stop_loops
+	cpu_of perf report --stdio -g -i "$tmp/a.data" >"$tmp/machine_rep_perf"
+fi
+stop_loops
+read -r fc fr fh <"$tmp/machine_top_ft"
+read -r pc pr ph <"$tmp/machine_top_perf" 2>/dev/null || { pc=0; pr=0; ph=0; }
+awk -v s="$secs" -v fc="$fc" -v pc="$pc" -v fr="$fr" -v pr="$pr" -v fh="$fh" -v ph="$ph" \
+    -v rf="$(cat "$tmp/machine_rec_ft")" -v rp="$(cat "$tmp/machine_rec_perf" 2>/dev/null || echo 0)" \
+    -v rr="$(cat "$tmp/machine_rep_perf" 2>/dev/null || echo 0)" 'BEGIN {
+	printf "%-44s %9.2fs %9.2fs %8.2f\n", "screen: CPU in " s " s (perf top -a)", fc, pc, pc ? fc / pc : 0
+	printf "%-44s %9.2f%% %9.2f%%\n", "screen: share of one core", 100 * fc / s, 100 * pc / s
+	printf "%-44s %8.1fMB %8.1fMB %8.2f\n", "screen: RSS at the end", fr, pr, pr ? fr / pr : 0
+	printf "%-44s %8.1fMB %8.1fMB %8.2f\n", "screen: peak RSS", fh, ph, ph ? fh / ph : 0
+	printf "%-44s %9.2fs %9.2fs %8.2f\n", "record -a (perf record -a + report)", rf, rp + rr, (rp + rr) ? rf / (rp + rr) : 0
+}'
 fi
 
 # First screen: attach to a running target, time until the pane shows the

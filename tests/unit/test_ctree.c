@@ -208,6 +208,41 @@ static void frametab_interns(void **state)
 	frametab_free(t);
 }
 
+/* -a: the root's children are processes; each hotspot gets the process
+ * with most of its self time and how many processes ran it. Frames: 10, 11
+ * processes; 1 a shared function (libc), 2 and 3 their own. */
+static void hotspot_processes_from_the_root_children(void **state)
+{
+	struct ctree *t = ctree_new();
+	uint32_t a1[] = { 10, 2, 1 }, a2[] = { 10, 2 }, b1[] = { 11, 3, 1 }, b2[] = { 11, 3 };
+	struct hotspot *hs;
+	long n;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		ctree_add_stack(t, a1, 3, 1); /* libc in process 10: 3 */
+	ctree_add_stack(t, a2, 2, 1);
+	for (int i = 0; i < 5; i++)
+		ctree_add_stack(t, b1, 3, 1); /* libc in process 11: 5 */
+	ctree_add_stack(t, b2, 2, 1);
+	n = ctree_hotspots(t, 12, &hs);
+	assert_true(n > 0);
+	assert_int_equal(ctree_hotspot_processes(t, 12, hs, (size_t)n), 0);
+	for (long i = 0; i < n; i++) {
+		if (hs[i].frame == 1) {
+			assert_int_equal(hs[i].process, 11);
+			assert_int_equal(hs[i].nprocesses, 2);
+		} else if (hs[i].frame == 2 || hs[i].frame == 10) {
+			assert_int_equal(hs[i].process, 10);
+			assert_int_equal(hs[i].nprocesses, 1);
+		} else if (hs[i].frame == 3) {
+			assert_int_equal(hs[i].process, 11);
+		}
+	}
+	free(hs);
+	ctree_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -218,6 +253,7 @@ int main(void)
 		cmocka_unit_test(walk_visits_every_node),
 		cmocka_unit_test(deep_stack_does_not_overflow),
 		cmocka_unit_test(hotspots_count_recursion_once),
+		cmocka_unit_test(hotspot_processes_from_the_root_children),
 		cmocka_unit_test(frametab_interns),
 	};
 	return cmocka_run_group_tests_name("ctree", tests, NULL, NULL);
