@@ -272,3 +272,25 @@ def test_process_list_says_why_a_process_cannot_be_profiled(tmp_path):
         s.close()
         victim.kill()
         victim.wait()
+
+
+def test_screen_all_cpus_shows_processes_and_focuses_one(tmp_path, spinners):
+    from screen import Screen
+    a = spinners("scr_a")
+    s = Screen(f"{FLAMETOP} -a -r 0.5", cwd=tmp_path)
+    try:
+        s.wait_for(r"flametop\s+the whole machine \(\d+ CPUs\)\s+RUNNING")
+        s.wait_for(rf"scr_a-{a.pid}", timeout=10)  # a root box of the flame graph
+        s.wait_for(r"\d+:\d+% \d+:\d+%")  # the CPU pane: each CPU
+        s.wait_for(r"used \S+ \S+ of ")  # memory in use of the machine
+        s.keys("3")
+        s.wait_for(rf"scr_a-{a.pid}\s+work_a\s+scr_a")  # hotspots: the process column
+        s.keys("4")
+        s.wait_for(rf"(?m)^\s+{a.pid}\s+{a.pid}\s+scr_a")
+        # The heaviest thread first: the spinner's; Enter focuses its process.
+        s.keys("Home", "Enter")
+        s.wait_for(rf"\[focus scr_a-{a.pid}\]")
+        s.keys("q")
+        assert s.exit_status() == 0
+    finally:
+        s.close()
