@@ -29,7 +29,7 @@ endif
 # Debian packages: build libraries, test tools, reference tools.
 DEB_BUILD := gcc make pkg-config libncurses-dev libdw-dev libelf-dev libunwind-dev \
              libyaml-dev libpfm4-dev zlib1g-dev g++ libprotobuf-c-dev protobuf-c-compiler \
-             libdebuginfod-dev libcurl4-openssl-dev
+             libdebuginfod-dev libcurl4-openssl-dev libcapstone-dev
 DEB_TEST  := libcmocka-dev python3-pytest python3-yaml tmux linux-perf clang golang-go \
              libclang-rt-14-dev valgrind time debuginfod clang-format nodejs
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
@@ -37,12 +37,12 @@ DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 # pkg-config module -> Debian package, for the probe's install hint.
 PKGS := ncursesw:libncurses-dev libdw:libdw-dev libunwind:libunwind-dev yaml-0.1:libyaml-dev \
         libprotobuf-c:libprotobuf-c-dev zlib:zlib1g-dev libdebuginfod:libdebuginfod-dev \
-        libcurl:libcurl4-openssl-dev
+        libcurl:libcurl4-openssl-dev capstone:libcapstone-dev
 missing_pc  = $(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(word 1,$(subst :, ,$(p))) && echo y),,$(word 2,$(subst :, ,$(p)))))
 missing_pfm = $(if $(wildcard /usr/include/perfmon/pfmlib_perf_event.h),,libpfm4-dev) \
               $(if $(shell command -v protoc-c),,protobuf-c-compiler)
 
-LIBS_PC  := libdw yaml-0.1 ncursesw libprotobuf-c zlib libdebuginfod libcurl
+LIBS_PC  := libdw yaml-0.1 ncursesw libprotobuf-c zlib libdebuginfod libcurl capstone
 PC_CFLAGS = $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
 PC_LIBS   = $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null)
 

@@ -79,6 +79,9 @@ static void on_sample(struct dispatch *s, const struct perf_rec *r)
 		frames[0] = process_frame(s, (pid_t)r->pid);
 		n++;
 	}
+	if (s->walk->want_places && s->walk->nplaces)
+		addrs_add(&s->profile->addrs, s->walk->place_frames, s->walk->places,
+			  s->walk->nplaces, s->walk->place_self);
 
 	/* The group read in the sample: its change since this thread's last
 	 * sample on this CPU happened in the stack sampled now. */

@@ -335,6 +335,7 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 			   !cfg->no_hybrid))
 		goto out_oom;
 	s->walk.py = s->py;
+	s->walk.want_places = 1; /* per-instruction counts for annotation */
 	dispatch_init(&s->disp, s->sym, s->profile, &s->walk);
 	s->disp.py = s->py;
 	s->disp.is_switch = is_switch;

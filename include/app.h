@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "annotate.h"
 #include "classify.h"
 #include "fmt.h"
 #include "ledger.h"
@@ -166,7 +167,14 @@ struct app {
 	int msg_err;
 	time_t msg_at;
 	int quit;
-	int from_list; /* opened from the process list: q goes back to it */
+	/* `a`: the annotation over the main view (view_annotate.c) */
+	struct {
+		int open, disasm;
+		size_t sel, top;
+		struct annotation a;
+	} ann;
+	const struct annotate_opts *ann_opts; /* --source-prefix (NULL: none) */
+	int from_list;                        /* opened from the process list: q goes back to it */
 	struct rect main_rect;
 	struct app_base base;
 };
@@ -239,6 +247,12 @@ void app_mark(struct app *a, unsigned id, enum verdict v);
 
 /* Focus on FRAME: every occurrence of the function merged under the root. */
 void app_focus(struct app *a, uint32_t frame);
+/* `a` on FRAME: its annotation over the main view (view_annotate.c); a
+ * message says why where there is none. */
+void app_annotate(struct app *a, uint32_t frame);
+void app_annotate_close(struct app *a);
+void app_annotate_draw(struct app *a, struct surface *s, struct rect r);
+void app_annotate_key(struct app *a, const struct key *k);
 /* -a / --cgroup: the root frame of PID's stacks ("comm-PID"), or CTREE_NONE. */
 uint32_t app_process_frame(const struct app *a, pid_t pid);
 /* Threads: the profile of TID alone (0: all). */

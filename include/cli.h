@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "annotate.h"
 #include "events.h"
 
 enum cli_mode { CLI_HELP, CLI_VERSION, CLI_RECORD, CLI_TOP, CLI_LIST_EVENTS, CLI_REPORT, CLI_DIFF };
@@ -16,11 +17,13 @@ enum cli_mode { CLI_HELP, CLI_VERSION, CLI_RECORD, CLI_TOP, CLI_LIST_EVENTS, CLI
 struct cli_options {
 	enum cli_mode mode;
 	pid_t pid;
-	char **argv;          /* command to launch, NULL-terminated; points into the real argv */
-	int system_wide;      /* -a: every CPU, the whole machine */
-	const char *cgroup;   /* --cgroup NAME as given */
-	char cgroup_dir[512]; /* ... resolved: its directory */
-	int proclist;         /* the screen with no target: the process list */
+	char **argv;             /* command to launch, NULL-terminated; points into the real argv */
+	int system_wide;         /* -a: every CPU, the whole machine */
+	const char *cgroup;      /* --cgroup NAME as given */
+	char cgroup_dir[512];    /* ... resolved: its directory */
+	int proclist;            /* the screen with no target: the process list */
+	const char *annotate_fn; /* report/diff --annotate FUNCTION */
+	struct annotate_opts annot; /* --source-prefix OLD=NEW (repeatable) */
 	unsigned freq_hz;
 	int freq_given;
 	uint64_t period;                      /* -c: sample every PERIOD events (0: by rate) */

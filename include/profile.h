@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "addrs.h"
 #include "ctree.h"
 #include "blocking.h"
 #include "frametab.h"
@@ -37,6 +38,7 @@ struct leaf_stat {
 struct profile {
 	struct frametab *frames;
 	struct ctree *tree;
+	struct addrs addrs; /* samples per instruction of each function (annotation) */
 	struct thread_stat *threads;
 	size_t nthreads, cap_threads;
 	struct u64map thread_index; /* tid → index in threads */

@@ -109,7 +109,11 @@ struct report {
 	/* A comparison with a baseline (flametop diff): its section is written
 	 * after the header; NULL: none (a saved one is written back as read). */
 	const struct comparison *comparison;
-	time_t exported_at; /* 0: now */
+	/* A live session's symbolizer: hotspots get their hot lines
+	 * (annotate.h; NULL: none, or the saved ones of a reopened export). */
+	struct symbolizer *sym;
+	const struct annotate_opts *annot_opts; /* --source-prefix (NULL: none) */
+	time_t exported_at;                     /* 0: now */
 };
 
 struct session;

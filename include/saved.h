@@ -11,6 +11,7 @@
 
 #include <yaml.h>
 
+#include "annotate.h"
 #include "counting.h"
 #include "profile.h"
 #include "timeline.h"
@@ -56,6 +57,11 @@ int saved_load_pprof(const char *text, size_t n, const char *path, struct saved_
 int saved_load_text(const char *text, size_t n, const char *path, struct saved_report *s, char *err,
 		    size_t len);
 void saved_free(struct saved_report *s);
+/* The hot lines the export saved for the hotspot NAME (of MODULE; NULL:
+ * any) as an annotation (lines and their counts; no text, no
+ * instructions). Returns 0, or -1 when it has none. */
+int saved_lines_of(const struct saved_report *s, const char *name, const char *module,
+		   struct annotation *out);
 
 /* Writes KEY and its saved value into W; nothing when the export had no
  * KEY. Returns 1 when written. */

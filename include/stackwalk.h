@@ -52,6 +52,15 @@ struct stackwalk {
 	int quiet;          /* stacks walked now are not counted in Q (switch-out stacks) */
 	struct pystack *py; /* NULL: interpreter frames stay as they are */
 	const struct pystack_read *py_pre; /* this sample's Python frames, read earlier */
+	/* With WANT_PLACES, each sample's user addresses as places (annotation,
+	 * addrs.h), leaf first, each with the function it is in (the outermost
+	 * frame of its inline chain); PLACE_SELF: the first is the running
+	 * instruction (the leaf is user code). */
+	int want_places;
+	size_t nplaces;
+	int place_self;
+	uint64_t places[STACKWALK_MAX];
+	uint32_t place_frames[STACKWALK_MAX];
 };
 
 /* OPS may be NULL in fp mode (then no leaf fix). Returns 0 or -ENOMEM. */

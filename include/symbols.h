@@ -108,6 +108,36 @@ int sym_fetch_fd(const struct symbolizer *s);
  * once: NULL when there is nothing (more) to say. */
 const char *sym_fetch_note(struct symbolizer *s);
 
+/* ---- places (core/symbols/places.c): for annotation ----
+ * A place is one instruction in one file, whichever process ran it (the
+ * symbolizer's synthetic address); JIT code has its own address, flagged. */
+#define SYM_PLACE_JIT (1ull << 63)
+/* The place of IP in PID (CALLER: IP is a return address, the call before
+ * it is meant); 0 where there is none (no mapping). */
+uint64_t sym_place(struct symbolizer *s, pid_t pid, uint64_t ip, int caller);
+/* The function (symbol) around PLACE: its first place and its size.
+ * Returns 0 or -1. */
+int sym_place_function(struct symbolizer *s, uint64_t place, uint64_t *start, uint64_t *size);
+/* PLACE's source line. FILE:LINE is the line of the function the code is
+ * physically in: where the code was inlined from another function, the
+ * line that called it; INNER_FILE:INNER_LINE and INLINED then say where the
+ * code came from ("" and 0 when it was not inlined). */
+struct sym_place_line {
+	char file[512];
+	int line;
+	char inner_file[512];
+	int inner_line;
+	char inlined[128];
+};
+int sym_place_line(struct symbolizer *s, uint64_t place, struct sym_place_line *out);
+/* LEN bytes of the file's code at PLACE. Returns 0 or -1. */
+int sym_place_read(struct symbolizer *s, uint64_t place, void *buf, size_t len);
+/* PLACE as the file's own address (what objdump and perf annotate show). */
+int sym_place_vaddr(struct symbolizer *s, uint64_t place, uint64_t *vaddr);
+/* The file at PLACE, and a process that maps it (its root is where a
+ * container's sources are): NULL when unknown. */
+const char *sym_place_file(struct symbolizer *s, uint64_t place, pid_t *pid);
+
 /* Kernel symbols were available (table non-empty). */
 int sym_have_kernel(struct symbolizer *s);
 

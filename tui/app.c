@@ -260,6 +260,7 @@ static void refresh_suggestions(struct app *a)
 
 void app_fini(struct app *a)
 {
+	app_annotate_close(a);
 	views_fini(a);
 	pview_release(&a->pv);
 	kids_free(&a->kids);
@@ -671,6 +672,7 @@ int app_export(struct app *a, const char *path)
 		return -EINVAL;
 	}
 	r.ledger = &a->ledger;
+	r.annot_opts = a->ann_opts;
 	if (a->spec.wall && !r.wall)
 		face_wall(&r, &wall);
 	if (app_comparison(a, &cmp, &after) == 0)
@@ -1028,6 +1030,11 @@ static int global_key(struct app *a, const struct key *k)
 	case 'f':
 		focus_toggle(a);
 		return 1;
+	case 'a':
+		if (a->view == VIEW_FLAME || a->view == VIEW_TREE || a->view == VIEW_HOTSPOTS ||
+		    !strcmp(app_views[a->view]->name, "Changes"))
+			app_annotate(a, a->snap_frame);
+		return 1;
 	case 'P':
 		a->show_panes = !a->show_panes;
 		return 1;
@@ -1074,6 +1081,10 @@ void app_key(struct app *a, const struct key *k)
 	}
 	if (a->help) {
 		a->help = 0; /* any key closes it, and does nothing else */
+		return;
+	}
+	if (a->ann.open) {
+		app_annotate_key(a, k);
 		return;
 	}
 	if (k->code == K_CLICK) {
@@ -1497,6 +1508,8 @@ void app_draw(struct app *a, struct surface *s)
 	}
 	a->main_rect = (struct rect){ 0, y, s->w, bottom - y };
 	app_views[a->view]->draw(a, a->vstate[a->view], s, a->main_rect);
+	if (a->ann.open)
+		app_annotate_draw(a, s, a->main_rect);
 	draw_status(a, s, bottom);
 	if (a->help)
 		draw_help(s);

@@ -288,7 +288,9 @@ enum {
 	OPT_PUSH_EVERY,
 	OPT_PUSH_APP,
 	OPT_PUSH_TENANT,
-	OPT_CGROUP
+	OPT_CGROUP,
+	OPT_ANNOTATE,
+	OPT_SOURCE_PREFIX
 };
 
 /* "dwarf", "dwarf,16384", "fp", "auto". */
@@ -330,6 +332,8 @@ static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "all-cpus", no_argument, NULL, 'a' },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "annotate", required_argument, NULL, OPT_ANNOTATE },
+	{ "source-prefix", required_argument, NULL, OPT_SOURCE_PREFIX },
 	{ "freq", required_argument, NULL, 'F' },
 	{ "count", required_argument, NULL, 'c' },
 	{ "event", required_argument, NULL, 'e' },
@@ -366,6 +370,25 @@ static const struct option long_opts[] = {
 	{ 0 },
 };
 
+/* --source-prefix OLD=NEW: sources under OLD are read under NEW. */
+static int source_prefix(struct cli_options *o, char *arg, char *err, size_t len)
+{
+	char *eq = strchr(arg, '=');
+
+	if (!eq || eq == arg || !eq[1]) {
+		snprintf(err, len, "invalid --source-prefix '%s': give OLD=NEW", arg);
+		return -EINVAL;
+	}
+	if (o->annot.nprefix >= sizeof(o->annot.prefix_old) / sizeof(*o->annot.prefix_old)) {
+		snprintf(err, len, "--source-prefix: at most 8");
+		return -EINVAL;
+	}
+	*eq = 0; /* argv's own storage: OLD and NEW in place */
+	o->annot.prefix_old[o->annot.nprefix] = arg;
+	o->annot.prefix_new[o->annot.nprefix++] = eq + 1;
+	return 0;
+}
+
 static int bad_option(char **argv, int c, char *err, size_t len)
 {
 	const char *arg = argv[optind - 1];
@@ -389,6 +412,11 @@ static int handle(int c, char **argv, unsigned max_rate, struct cli_options *o, 
 	case 'a':
 		o->system_wide = 1;
 		return 0;
+	case OPT_ANNOTATE:
+		o->annotate_fn = optarg;
+		return 0;
+	case OPT_SOURCE_PREFIX:
+		return source_prefix(o, optarg, err, len);
 	case OPT_CGROUP:
 		o->system_wide = 1;
 		o->cgroup = optarg;
@@ -585,6 +613,12 @@ static int parse_record(int argc, char **argv, unsigned max_rate, struct cli_opt
 		    "--push-label, --push-every, --push-app and --push-tenant need --push URL");
 		return -EINVAL;
 	}
+	if (o->annotate_fn && o->mode != CLI_REPORT) {
+		snprintf(err, len,
+			 "--annotate FUNCTION is for 'flametop report' and 'flametop diff' (on the "
+			 "screen, press a on a function)");
+		return -EINVAL;
+	}
 	if (!!o->pid + !!o->argv + !!o->system_wide > 1) {
 		snprintf(err, len,
 			 "give one of -p PID, a command to launch, -a or --cgroup, not two");
@@ -619,6 +653,8 @@ static int parse_diff(int argc, char **argv, struct cli_options *o, char *err, s
 		{ "fail-if-slower", required_argument, NULL, OPT_FAIL_IF_SLOWER },
 		{ "ledger", required_argument, NULL, OPT_LEDGER },
 		{ "work", required_argument, NULL, OPT_WORK },
+		{ "annotate", required_argument, NULL, OPT_ANNOTATE },
+		{ "source-prefix", required_argument, NULL, OPT_SOURCE_PREFIX },
 		{ 0 },
 	};
 	int c;
@@ -658,6 +694,13 @@ static int parse_diff(int argc, char **argv, struct cli_options *o, char *err, s
 				    optarg);
 				return -EINVAL;
 			}
+			break;
+		case OPT_ANNOTATE:
+			o->annotate_fn = optarg;
+			break;
+		case OPT_SOURCE_PREFIX:
+			if (source_prefix(o, optarg, err, len))
+				return -EINVAL;
 			break;
 		case OPT_WORK:
 			errno = 0;

@@ -2,6 +2,7 @@
  * table on stdout and, with -o, a file. */
 #include "diff.h"
 
+#include "annotate_out.h"
 #include "compare.h"
 #include "face.h"
 #include "ledger.h"
@@ -175,6 +176,13 @@ int diff_run(const struct cli_options *o)
 	}
 	face_say_truncated(&side[0]);
 	face_say_truncated(&side[1]);
+	if (o->annotate_fn) { /* the per-line change of one function */
+		rc = annotate_print_diff(&side[0], &side[1], o->annotate_fn, &o->annot);
+		saved_free(&side[0]);
+		saved_free(&side[1]);
+		ledger_fini(&lg);
+		return rc;
+	}
 	if (compare_build(&c, &side[0], &side[1])) {
 		fprintf(stderr, "flametop: out of memory comparing the profiles\n");
 		rc = 1;

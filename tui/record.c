@@ -209,6 +209,7 @@ static int finish(struct session *s, const struct cli_options *o, const struct l
 		(unsigned long long)profile_lost_total(session_profile(s)));
 	report_from_session(&r, s);
 	r.ledger = lg;
+	r.annot_opts = &o->annot;
 	if (p) { /* the last push queued; the exports are written before its wait */
 		push_now(&r, p);
 		push_get_stats(p, &pst);

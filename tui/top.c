@@ -8,6 +8,7 @@
  * progress line; q or a signal again drops the rest. */
 #include "top.h"
 
+#include "annotate_out.h"
 #include "app.h"
 #include "cmdlog.h"
 #include "compare.h"
@@ -233,6 +234,7 @@ static int write_exports(struct loop *l, const struct cli_options *o)
 	else
 		report_from_session(&r, l->s);
 	r.ledger = &l->app.ledger;
+	r.annot_opts = l->app.ann_opts;
 	if (l->app.spec.wall && !r.wall)
 		face_wall(&r, &wall);
 	if (app_comparison(&l->app, &cmp, &after) == 0)
@@ -369,6 +371,7 @@ int top_run_ex(const struct cli_options *o, char *why, size_t whylen)
 	}
 	l->app.base = base;
 	l->app.from_list = o->proclist;
+	l->app.ann_opts = &o->annot;
 	l->surf.g = screen_glyphs();
 	l->app.panes = o->panes;
 	l->app.spec.wall = o->wall && session_profile(l->s)->off_on && l->app.info.weight_ns;
@@ -430,6 +433,13 @@ int top_report(const struct cli_options *o)
 		return 2;
 	}
 	face_say_truncated(sr);
+	if (o->annotate_fn) { /* for scripts: annotated source on stdout, no screen */
+		rc = annotate_print_saved(sr, o->annotate_fn, &o->annot);
+		saved_free(sr);
+		free(sr);
+		free(l);
+		return rc;
+	}
 	/* The file first: a bad one is said whatever the terminal. */
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "flametop: report opens the screen and needs a terminal\n");
@@ -474,6 +484,7 @@ int top_report(const struct cli_options *o)
 	}
 	l->surf.g = screen_glyphs();
 	l->app.panes = o->panes;
+	l->app.ann_opts = &o->annot;
 	l->app.base = base;
 	ledger_fini(&l->app.ledger);
 	l->app.ledger = loaded;

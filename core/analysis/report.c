@@ -232,6 +232,7 @@ void report_from_session(struct report *r, const struct session *s)
 	r->hw_note = sampler_hw_note(s->sampler);
 	r->ctr_note = sampler_counter_note(s->sampler);
 	r->counting = s->counting;
+	r->sym = s->sym; /* the hotspots' hot lines, annotated at the export */
 	r->timeline = s->timeline;
 	r->gpu_desc = s->gpu_desc;
 	r->gpu = s->gpu ? &s->gpu_last : NULL;

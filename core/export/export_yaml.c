@@ -2,6 +2,7 @@
 #include "report.h"
 
 #include "compare.h"
+#include "export_lines.h"
 #include "grow.h"
 #include "ledger_yaml.h"
 #include "push.h"
@@ -833,6 +834,30 @@ static void write_paths(struct yctx *c, uint32_t frame)
 	yw_end_seq(&c->w);
 }
 
+/* A hotspot's hot lines: annotated now from a live session, or as a
+ * reopened export saved them (saved.h). */
+static void write_lines(struct yctx *c, uint32_t frame)
+{
+	struct annotation a;
+
+	if (c->r->sym) {
+		if (annotate(c->p, c->r->sym, frame, c->r->annot_opts, &a) == 0) {
+			if (a.nlines)
+				export_lines(&c->w, &a, EXPORT_LINES_MAX);
+			if (a.ninsns)
+				export_instructions(&c->w, &a, EXPORT_INSNS_MAX);
+		}
+		annotation_free(&a);
+	} else if (c->r->saved) {
+		const struct frame *f = frametab_get(c->p->frames, frame);
+
+		if (saved_lines_of(c->r->saved, f->name, f->module, &a) == 0) {
+			export_lines(&c->w, &a, EXPORT_LINES_MAX);
+			annotation_free(&a);
+		}
+	}
+}
+
 static int section_hotspots(struct yctx *c)
 {
 	struct hotspot *hs;
@@ -875,6 +900,8 @@ static int section_hotspots(struct yctx *c)
 		yw_key(w, "evidence");
 		write_evidence(c, hs[i].frame);
 		write_paths(c, hs[i].frame);
+		if (rank <= EXPORT_LINES_HOTSPOTS)
+			write_lines(c, hs[i].frame);
 		yw_end_map(w);
 	}
 	yw_end_seq(w);

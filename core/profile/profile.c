@@ -19,6 +19,7 @@ struct profile *profile_new(void)
 	u64map_init(&p->leaf_index);
 	u64map_init(&p->off_index);
 	u64map_init(&p->thread_index);
+	addrs_init(&p->addrs);
 	p->frames = frametab_new();
 	p->tree = ctree_new();
 	p->off = ctree_new();
@@ -42,6 +43,7 @@ void profile_free(struct profile *p)
 	free(p->off_leaves);
 	u64map_clear(&p->off_index);
 	u64map_clear(&p->thread_index);
+	addrs_fini(&p->addrs);
 	free(p);
 }
 

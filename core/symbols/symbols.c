@@ -1,5 +1,5 @@
 /* symbols — libdwfl per process, kallsyms for the kernel, caches for both. */
-#include "symbols.h"
+#include "symbols_impl.h"
 
 #include "dbgfetch.h"
 #include "grow.h"
@@ -29,97 +29,6 @@
 
 /* From libstdc++: the C++ ABI demangler. */
 extern char *__cxa_demangle(const char *mangled, char *out, size_t *len, int *status);
-
-#define RELOAD_INTERVAL_NS 500000000ull /* at most two /proc/PID/maps re-reads a second */
-#define CHAIN              0x80000000u  /* cache value: an inline chain, not a frame */
-#define MAX_INLINE         16
-
-#define FILE_SLOT (1ull << 36) /* synthetic addresses given to each file */
-#define FILE_NONE UINT32_MAX
-
-struct mapping {
-	uint64_t start, end, pgoff;
-	char *path;
-	uint32_t file; /* index in the symbolizer's files, or FILE_NONE */
-};
-
-/* One mapped file, shared by every process that maps it: its module in the
- * symbolizer's libdwfl session (ELF, debug info, line tables, loaded once)
- * sits at synthetic addresses [base, base + FILE_SLOT), file offset 0 at
- * base, so an address of any process names one place in one file. */
-struct sym_file {
-	char *path;        /* as the first process to map it named it */
-	uint64_t dev, ino; /* its identity (0, 0: unknown, then the path is) */
-	uint64_t base;
-	Dwfl_Module *mod; /* NULL until first needed, and after eviction */
-	pid_t pid;        /* a process that maps it, and where: to open it by */
-	uint64_t mstart, mend;
-	int copy_fd;        /* a file of ours holding it (the vDSO), else -1 */
-	uint64_t last_used; /* the symbolizer's clock at the last lookup */
-	size_t cost;        /* heap bytes its loading took */
-	uint32_t index;     /* in the symbolizer's files */
-	int checked;        /* where its names come from was looked at */
-	enum { FETCH_NONE, FETCH_WAIT, FETCH_DONE, FETCH_FAILED } fetch;
-	int debug_fd;         /* its debug file from debuginfod, or -1 */
-	char *debug_path;     /* that file (debuginfod's cache, or a local one) */
-	const char *symbols;  /* where its names come from (frame_module's words) */
-	char *fetch_said;     /* what debuginfod said of it, or NULL */
-	struct plt_names plt; /* its PLT stubs' names, read at the first need */
-	int plt_read;
-};
-
-struct sym_proc {
-	pid_t pid;
-	struct mapping *maps;
-	size_t nmaps, cap;
-	Dwfl *dwfl;           /* for unwinding: modules' ELF and CFI, no debug info */
-	int dirty;            /* mappings changed since dwfl was built */
-	unsigned version;     /* the symbolizer's version at the last rebuild */
-	unsigned dead_at;     /* the reap generation it exited in, 0: alive */
-	uint64_t last_reload; /* monotonic ns of the last /proc/PID/maps read */
-	struct jitmap jit;    /* /tmp/perf-PID.map */
-};
-
-struct symbolizer {
-	struct frametab *frames;
-	uint64_t jit_dropped_gone; /* perf-map lines dropped, of processes freed */
-	struct kallsyms *ksyms;    /* read at the first kernel address (kernel_from) */
-	char *kernel_from;         /* a kallsyms file, or NULL: the running kernel's */
-	char *kernel_cache;        /* the running kernel's: the cache's directory, or NULL */
-	int kernel_tried, kernel_off;
-	/* Frames whose source line is still to be read (sym_fill_lines): the
-	 * line table is not read on the sample path. */
-	struct pending_line {
-		uint32_t id;
-		struct sym_file *file;
-		uint64_t off; /* the function's start, from the file's base */
-	} * pending;
-	size_t npending, cappending;
-	struct u64map pending_ids; /* frame id → 1 while pending */
-	struct u64map kcache;
-	struct sym_proc **procs;
-	size_t nprocs, cap;
-	struct u64map by_pid; /* pid → index in procs */
-	struct sym_file **files;
-	size_t nfiles, capfiles;
-	struct u64map by_file; /* hash of (dev, ino) or path → index in files */
-	Dwfl *dwfl;            /* every file's module, for symbols */
-	struct u64map cache;   /* synthetic address → frame, or CHAIN | index in chains */
-	uint32_t *chains;      /* [n, innermost id, ..., outer id] for addresses with inlines */
-	size_t nchains, capchains;
-	unsigned versions; /* handed out to process Dwfls, never twice */
-	unsigned gen;      /* reap generation */
-	int keep_exited;
-	int keep_addresses; /* code without a symbol: module+0xOFF, not [module] */
-	uint64_t clock;     /* lookups made */
-	struct sym_stats st;
-	uint64_t slots;         /* synthetic address slots handed out */
-	struct dbgfetch *fetch; /* debuginfod, or NULL */
-	char fetch_note[600];   /* the first failure worth a line, until taken */
-	int fetch_noted;
-	int vdso_fd;        /* memfd holding a copy of the vDSO image, or -1 */
-	char vdso_path[64]; /* "/proc/self/fd/N": how libdwfl opens it */
-};
 
 static const char DELETED[] = " (deleted)";
 
@@ -1665,3 +1574,30 @@ void sym_free(struct symbolizer *s)
 		close(s->vdso_fd);
 	free(s);
 }
+
+/* ---- for the other files of core/symbols/ (symbols_impl.h) ---- */
+
+struct sym_proc *sym__proc_get(struct symbolizer *s, pid_t pid) { return proc_get(s, pid); }
+
+const struct mapping *sym__proc_mapping(const struct sym_proc *p, uint64_t addr)
+{
+	return proc_mapping(p, addr);
+}
+
+Dwfl_Module *sym__file_module(struct symbolizer *s, struct sym_file *f, const struct sym_proc *p,
+			      const struct mapping *m)
+{
+	return file_module(s, f, p, m);
+}
+
+int sym__read_module(Dwfl_Module *mod, uint64_t addr, void *buf, size_t len)
+{
+	return read_module(mod, addr, buf, len);
+}
+
+const char *sym__src_line(Dwfl_Module *mod, uint64_t addr, int *line)
+{
+	return src_line(mod, addr, line);
+}
+
+char *sym__die_name(Dwarf_Die *die) { return die_name(die); }

@@ -255,10 +255,16 @@ size_t stackwalk_frames(struct stackwalk *w, const struct perf_rec *r, uint32_t 
 	}
 	*leaf_kernel = n > 0;
 	nu = user_pcs(w, r, &c, pcs);
+	w->nplaces = 0;
+	w->place_self = !*leaf_kernel;
 	for (size_t i = 0; i < nu && n < STACKWALK_MAX; i++) {
 		size_t k = sym_resolve_all(w->sym, pid, pcs[i], 0, i > 0, leaf_first + n,
 					   STACKWALK_MAX - n);
 
+		if (w->want_places && k) {
+			w->places[w->nplaces] = sym_place(w->sym, pid, pcs[i], i > 0);
+			w->place_frames[w->nplaces++] = leaf_first[n + k - 1];
+		}
 		n += k;
 		nuser_frames += k;
 	}

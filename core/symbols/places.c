@@ -1,0 +1,143 @@
+/* places — one instruction in one file, for annotation: the place of a
+ * sampled address, its function's range, its source line (the call site in
+ * the containing function where the code was inlined), its bytes. */
+#include "symbols_impl.h"
+
+#include <dwarf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+uint64_t sym_place(struct symbolizer *s, pid_t pid, uint64_t ip, int caller)
+{
+	uint64_t addr = caller && ip ? ip - 1 : ip;
+	struct sym_proc *p = sym__proc_get(s, pid);
+	const struct mapping *m = p ? sym__proc_mapping(p, addr) : NULL;
+
+	if (!m)
+		return 0;
+	if (m->file == FILE_NONE) /* JIT code: the address, in the process */
+		return (addr & ~SYM_PLACE_JIT) | SYM_PLACE_JIT;
+	return s->files[m->file]->base + (addr - m->start + m->pgoff);
+}
+
+/* The file whose slot PLACE is in. */
+static struct sym_file *file_of(struct symbolizer *s, uint64_t place)
+{
+	if (!place || (place & SYM_PLACE_JIT))
+		return NULL;
+	for (size_t i = 0; i < s->nfiles; i++)
+		if (place >= s->files[i]->base && place - s->files[i]->base < FILE_SLOT)
+			return s->files[i];
+	return NULL;
+}
+
+static Dwfl_Module *module_of(struct symbolizer *s, uint64_t place)
+{
+	struct sym_file *f = file_of(s, place);
+
+	return f ? sym__file_module(s, f, NULL, NULL) : NULL;
+}
+
+int sym_place_function(struct symbolizer *s, uint64_t place, uint64_t *start, uint64_t *size)
+{
+	Dwfl_Module *mod = module_of(s, place);
+	GElf_Off off;
+	GElf_Sym sym;
+
+	if (!mod || !dwfl_module_addrinfo(mod, place, &off, &sym, NULL, NULL, NULL) ||
+	    sym.st_size == 0 || off > place)
+		return -1;
+	*start = place - off;
+	*size = sym.st_size;
+	return 0;
+}
+
+/* The DW_AT_call_file name of an inlined subroutine DIE, through CU's file
+ * table. */
+static const char *call_file(Dwarf_Die *cu, Dwarf_Die *die)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word idx;
+	Dwarf_Files *files;
+	size_t nfiles;
+
+	if (!dwarf_attr(die, DW_AT_call_file, &a) || dwarf_formudata(&a, &idx) ||
+	    dwarf_getsrcfiles(cu, &files, &nfiles) || idx >= nfiles)
+		return NULL;
+	return dwarf_filesrc(files, idx, NULL, NULL);
+}
+
+int sym_place_line(struct symbolizer *s, uint64_t place, struct sym_place_line *out)
+{
+	Dwfl_Module *mod = module_of(s, place);
+	Dwarf_Addr bias;
+	Dwarf_Die *cu, *scopes = NULL;
+	const char *f;
+	int n, line = 0, outer = -1, inner = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (!mod || !(f = sym__src_line(mod, place, &line)) || line <= 0)
+		return -1;
+	snprintf(out->file, sizeof(out->file), "%s", f);
+	out->line = line;
+	cu = dwfl_module_addrdie(mod, place, &bias);
+	n = cu ? dwarf_getscopes(cu, place - bias, &scopes) : 0;
+	/* Innermost first: the inlined subroutines, then the function. */
+	for (int i = 0; i < n; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+
+		if (tag == DW_TAG_subprogram)
+			break;
+		if (tag == DW_TAG_inlined_subroutine) {
+			if (inner < 0)
+				inner = i;
+			outer = i;
+		}
+	}
+	if (outer >= 0) {
+		Dwarf_Attribute a;
+		Dwarf_Word cl;
+		const char *cf = call_file(cu, &scopes[outer]);
+		char *name = sym__die_name(&scopes[inner]);
+
+		if (dwarf_attr(&scopes[outer], DW_AT_call_line, &a) &&
+		    dwarf_formudata(&a, &cl) == 0 && cl > 0 && cl < 1u << 30 && cf) {
+			snprintf(out->inner_file, sizeof(out->inner_file), "%s", out->file);
+			out->inner_line = out->line;
+			snprintf(out->file, sizeof(out->file), "%s", cf);
+			out->line = (int)cl;
+			snprintf(out->inlined, sizeof(out->inlined), "%s", name ? name : "?");
+		}
+		free(name);
+	}
+	free(scopes);
+	return 0;
+}
+
+int sym_place_read(struct symbolizer *s, uint64_t place, void *buf, size_t len)
+{
+	Dwfl_Module *mod = module_of(s, place);
+
+	return mod ? sym__read_module(mod, place, buf, len) : -1;
+}
+
+int sym_place_vaddr(struct symbolizer *s, uint64_t place, uint64_t *vaddr)
+{
+	Dwfl_Module *mod = module_of(s, place);
+	Dwarf_Addr bias;
+
+	if (!mod || !dwfl_module_getelf(mod, &bias) || place < bias)
+		return -1;
+	*vaddr = place - bias;
+	return 0;
+}
+
+const char *sym_place_file(struct symbolizer *s, uint64_t place, pid_t *pid)
+{
+	struct sym_file *f = file_of(s, place);
+
+	if (pid)
+		*pid = f ? f->pid : 0;
+	return f ? f->path : NULL;
+}
