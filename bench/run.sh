@@ -78,9 +78,9 @@ table() {
 	fi
 }
 
-# BENCH_PARTS: any of cpu, offcpu, churn, top, machine, first, rss, screen, loaded
-# (default: all; rss runs 10 minutes in full mode, 1 in quick mode).
-parts=${BENCH_PARTS:-cpu offcpu churn top machine first rss screen loaded}
+# BENCH_PARTS: any of cpu, offcpu, churn, top, machine, first, rss, annotate, screen,
+# loaded (default: all; rss and annotate run 10 minutes each in full mode, 1 in quick).
+parts=${BENCH_PARTS:-cpu offcpu churn top machine first rss annotate screen loaded}
 part() { case " $parts " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 echo "flametop bench ($mode: median of $runs runs, 999 Hz)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
@@ -334,6 +334,32 @@ for t in $(seq 0 30 "$rss_s"); do
 done
 tui_stop
 kill "$pid"; wait "$pid" 2>/dev/null || true
+fi
+
+# Annotation's per-instruction counts over a long run: CPython (a big
+# interpreter loop, many functions) attached at 4 kHz, DWARF, 10 minutes in
+# full mode (1 in quick): places kept, their bytes, flametop's peak RSS.
+if part annotate; then
+an_s=$([ "$mode" = full ] && echo 600 || echo 60)
+py=$(ls -d ~/.pyenv/versions/3.11.*/bin/python3.11 2>/dev/null | tail -1)
+py=${py:-$(command -v python3)}
+"$py" -c 'import time
+def f(n):
+    return sum(i * i % 7 for i in range(n))
+while True:
+    f(10000); sorted(str(i) for i in range(2000))' & pid=$!
+sleep 1
+/usr/bin/time -f '%M' "$ft" record -q -F 4000 --call-graph dwarf -p "$pid" -d "$an_s" \
+	-o "$tmp/an.yaml" 2>"$tmp/an.time" || true
+kill "$pid"; wait "$pid" 2>/dev/null || true
+echo
+echo "annotation counts: CPython attached $an_s s at 4 kHz, DWARF"
+awk '/^ *annotation:/ {a = 1; next} a && /places:/ {p = $2} a && /bytes:/ {b = $2}
+     a && /dropped:/ {d = $2; a = 0} /^ *samples:/ && !s {s = $2}
+     END { printf "%-44s %10d\n%-44s %9.1fMB\n%-44s %10d\n%-44s %10d\n", "samples", s,
+	   "per-instruction counts: places", p, "  their memory", b / 1048576, "  dropped", d }' \
+	"$tmp/an.yaml"
+awk '{printf "%-44s %9.1fMB\n", "flametop record: peak RSS", $1 / 1024}' <(tail -1 "$tmp/an.time")
 fi
 
 # The screen: redraw and key-to-screen on a 100 000-node call tree (200x60

@@ -1311,6 +1311,7 @@ static const char *const help_tail[] = {
 	"Backspace/Esc zoom out; Esc also clears focus, thread, search",
 	"/  n  N       search (matches highlighted, their share); next, previous",
 	"f             focus on the selected function (all occurrences)",
+	"a             annotate it: hot lines (Tab instructions, n/N, Esc)",
 	"b             pin the profile so far as a baseline: the views then",
 	"              show what came since, coloured by change; b drops it",
 	"Space         pause the display (sampling goes on)",

@@ -527,6 +527,13 @@ static void section_scenario(struct yctx *c)
 	write_push(c);
 	write_collection(c);
 	write_python(c);
+	/* Per-instruction counts kept for annotation, and their memory. */
+	yw_key(w, "annotation");
+	yw_map(w);
+	yw_kuint(w, "places", c->p->addrs.n);
+	yw_kuint(w, "bytes", addrs_bytes(&c->p->addrs));
+	yw_kuint(w, "dropped", c->p->addrs.dropped);
+	yw_end_map(w);
 	yw_kbool(w, "kernel_frames", !r->user_only);
 	yw_kstr(w, "weight_unit", r->weight_ns ? "ns" : "events");
 	yw_kuint(w, "samples", c->p->samples);
