@@ -46,11 +46,15 @@ LIBS_PC  := libdw yaml-0.1 ncursesw libprotobuf-c zlib libdebuginfod libcurl cap
 PC_CFLAGS = $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
 PC_LIBS   = $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null)
 
+# CFLAGS, LDFLAGS and LDLIBS are the user's (make CFLAGS=-O0 keeps the
+# project's own flags below); FT_* are the project's, always applied.
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla -Wno-unused-parameter \
-           -Iinclude -I$(BUILD)/gen -DFLAMETOP_VERSION=\"$(VERSION)\" $(SANFLAGS) $(PC_CFLAGS) -MMD -MP
-LDFLAGS += $(SANFLAGS)
-LDLIBS  += $(PC_LIBS) -lpfm -lunwind-x86_64 -lunwind -lstdc++ -lm
+FT_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla -Wno-unused-parameter \
+             -Wmissing-prototypes -Wstrict-prototypes -Wformat=2 \
+             -Iinclude -I$(BUILD)/gen -DFLAMETOP_VERSION=\"$(VERSION)\" $(SANFLAGS) $(PC_CFLAGS) \
+             -MMD -MP
+FT_LDFLAGS := $(SANFLAGS)
+FT_LDLIBS  := $(PC_LIBS) -lpfm -lunwind-x86_64 -lunwind -lstdc++ -lm
 
 ifeq ($(V),1)
 Q :=
@@ -97,7 +101,7 @@ probe:
 
 $(BUILD)/flametop: $(MAIN_OBJ) $(BUILD)/libflametop.a
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) $(FT_LDFLAGS) -o $@ $^ $(LDLIBS) $(FT_LDLIBS)
 
 $(BUILD)/libflametop.a: $(LIB_OBJ)
 	@echo "  AR      $@"
@@ -110,20 +114,20 @@ $(BUILD)/gen/profile.pb-c.c $(BUILD)/gen/profile.pb-c.h: core/export/pprof/profi
 
 $(BUILD)/gen/profile.pb-c.o: $(BUILD)/gen/profile.pb-c.c
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(FT_CFLAGS) -c -o $@ $<
 
 $(BUILD)/core/export/export_pprof.o $(BUILD)/core/export/saved_pprof.o: $(BUILD)/gen/profile.pb-c.h
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(FT_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libflametop.a
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) -DFIXTURES=\"$(CURDIR)/tests/fixtures\" $(shell pkg-config --cflags cmocka) -o $@ $< $(BUILD)/libflametop.a \
-	    $(LDFLAGS) $(shell pkg-config --libs cmocka) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(FT_CFLAGS) -DFIXTURES=\"$(CURDIR)/tests/fixtures\" $(shell pkg-config --cflags cmocka) -o $@ $< $(BUILD)/libflametop.a \
+	    $(LDFLAGS) $(FT_LDFLAGS) $(shell pkg-config --libs cmocka) $(LDLIBS) $(FT_LDLIBS)
 
 $(NVML_DOUBLE): tests/doubles/nvml.c
 	@mkdir -p $(dir $@)
@@ -131,12 +135,12 @@ $(NVML_DOUBLE): tests/doubles/nvml.c
 	$(Q)$(CC) -O2 -g -shared -fPIC -Wall -Wextra -Werror -Wl,-soname,libnvidia-ml.so.1 -o $@ $<
 
 $(BUILD)/tests/test_gpu: $(NVML_DOUBLE)
-$(BUILD)/tests/test_gpu: CFLAGS += -DNVML_DOUBLE_DIR=\"$(CURDIR)/$(BUILD)/tests/doubles\"
+$(BUILD)/tests/test_gpu: FT_CFLAGS += -DNVML_DOUBLE_DIR=\"$(CURDIR)/$(BUILD)/tests/doubles\"
 
 $(BUILD)/bench/unwind_bench $(BUILD)/bench/redraw_bench: $(BUILD)/bench/%: bench/%.c $(BUILD)/libflametop.a
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libflametop.a $(LDFLAGS) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(FT_CFLAGS) -o $@ $< $(BUILD)/libflametop.a $(LDFLAGS) $(FT_LDFLAGS) $(LDLIBS) $(FT_LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
@@ -233,7 +237,7 @@ fuzz-smoke: fuzz-build
 build/fuzz/fuzzers/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(BUILD)/libflametop.a
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $<"
-	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/libflametop.a $(LDFLAGS) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(FT_CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/libflametop.a $(LDFLAGS) $(FT_LDFLAGS) $(LDLIBS) $(FT_LDLIBS)
 
 # Each suite prints cmocka's report; the closing line adds up the tests.
 unit: $(UNIT_BIN)

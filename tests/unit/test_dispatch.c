@@ -18,7 +18,10 @@
 #include <unistd.h>
 
 /* The functions the synthetic stacks run in: this binary's own, named
- * from its symbol table. */
+ * from its symbol table (not static: the symbol table must have them). */
+void leaf_fn(void);
+void mid_fn(void);
+void outer_fn(void);
 __attribute__((noinline)) void leaf_fn(void) { __asm__ volatile("" ::: "memory"); }
 __attribute__((noinline)) void mid_fn(void)
 {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 /* The function and the line it starts on: kept on one line on purpose. */
+int symbols_probe_function(int x);
 // clang-format off
 __attribute__((noinline)) int symbols_probe_function(int x) { return x * 3 + 1; } static const unsigned probe_line = __LINE__;
 // clang-format on
