@@ -356,7 +356,7 @@ echo
 echo "annotation counts: CPython attached $an_s s at 4 kHz, DWARF"
 awk '/^ *annotation:/ {a = 1; next} a && /places:/ {p = $2} a && /bytes:/ {b = $2}
      a && /dropped:/ {d = $2; a = 0} /^ *samples:/ && !s {s = $2}
-     END { printf "%-44s %10d\n%-44s %9.1fMB\n%-44s %10d\n%-44s %10d\n", "samples", s,
+     END { printf "%-44s %10d\n%-44s %10d\n%-44s %9.2fMB\n%-44s %10d\n", "samples", s,
 	   "per-instruction counts: places", p, "  their memory", b / 1048576, "  dropped", d }' \
 	"$tmp/an.yaml"
 awk '{printf "%-44s %9.1fMB\n", "flametop record: peak RSS", $1 / 1024}' <(tail -1 "$tmp/an.time")

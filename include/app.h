@@ -249,6 +249,13 @@ void app_mark(struct app *a, unsigned id, enum verdict v);
 void app_focus(struct app *a, uint32_t frame);
 /* `a` on FRAME: its annotation over the main view (view_annotate.c); a
  * message says why where there is none. */
+/* The evidence a hypothesis of TEXT would be given now (the function it
+ * names, else the selection), for the prompt's preview and the mark. */
+void app_evidence_for(const struct app *a, const char *text, struct hyp_snapshot *sn);
+/* Search (app_search.c): the matches of a->search in the view, anew; the
+ * next (DIR 1), previous (-1) or first after a new search (0) shown. */
+void app_search_update(struct app *a);
+void app_search_jump(struct app *a, int dir);
 void app_annotate(struct app *a, uint32_t frame);
 void app_annotate_close(struct app *a);
 void app_annotate_draw(struct app *a, struct surface *s, struct rect r);

@@ -15,42 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_HOTSPOTS 50
-#define MAX_EVIDENCE 8
-
-struct step_ref {
-	uint32_t frame;
-	char id[64];
-};
-
-struct yctx {
-	struct yamlw w;
-	const struct report *r;
-	const struct profile *p;
-	struct step_ref *steps; /* every step written, for hotspot evidence */
-	size_t nsteps, cap;
-	uint32_t *path; /* a stack's frames, for the profile section */
-	size_t pathcap;
-	int err;
-	const struct ctree *t;  /* what the map and hotspots are of: on-CPU or wall */
-	uint64_t total;         /* its weight: what shares are of */
-	uint64_t *off_by_frame; /* off-CPU ns through each function (NULL: none) */
-};
-
-static double pct(const struct yctx *c, uint64_t weight)
-{
-	return c->total ? 100.0 * (double)weight / (double)c->total : 0.0;
-}
-
-/* NODE's path in T, root first, into c->path: its length, or -1 (ENOMEM). */
-static long path_of(struct yctx *c, const struct ctree *t, uint32_t node)
-{
-	size_t d = ctree_node(t, node)->depth;
-
-	if (grow_array(&c->path, &c->pathcap, d + 1, sizeof(*c->path)))
-		return -1;
-	return d ? (long)ctree_path(t, node, c->path, d) : 0;
-}
+#include "export_yaml_impl.h"
 
 /* The node of the off-CPU tree at NODE's path (of c->t), or CTREE_NONE. */
 static uint32_t off_node(struct yctx *c, uint32_t node)
@@ -187,39 +152,6 @@ static void kloc(struct yamlw *w, const struct frame *f)
 	yw_kstr(w, "location", loc[0] ? loc : NULL);
 }
 
-/* {event: value, ...} plus the derived metrics VALUES allow. */
-static void write_counter_values(struct yctx *c, const double *v)
-{
-	const struct counting *k = c->r->counting;
-	struct counting_derived d;
-
-	yw_map(&c->w);
-	for (size_t i = 0; i < k->n; i++)
-		yw_kuint(&c->w, k->name[i], (unsigned long long)llround(v[i]));
-	counting_derive(k, v, &d);
-	if (d.has_ipc)
-		yw_knum(&c->w, "ipc", d.ipc, 3);
-	if (d.has_cache)
-		yw_knum(&c->w, "cache_miss_pct", d.cache_miss_pct, 2);
-	if (d.has_branch)
-		yw_knum(&c->w, "branch_miss_pct", d.branch_miss_pct, 2);
-	yw_end_map(&c->w);
-}
-
-/* Counters charged to one node or function, when samples carried them. */
-static void kcounters(struct yctx *c, const uint64_t *ctr)
-{
-	double v[EVENTS_MAX];
-	size_t n = ctree_ncounters(c->p->tree);
-
-	if (!ctr || !n || !c->r->counting)
-		return;
-	for (size_t i = 0; i < n && i < EVENTS_MAX; i++)
-		v[i] = (double)ctr[i];
-	yw_key(&c->w, "counters");
-	write_counter_values(c, v);
-}
-
 static void section_head(struct yctx *c)
 {
 	const struct report *r = c->r;
@@ -280,8 +212,6 @@ static void section_target(struct yctx *c)
 	yw_end_map(w);
 }
 
-static void knum_or_null(struct yamlw *w, const char *k, int have, double v, int decimals);
-
 static void section_fingerprint(struct yctx *c)
 {
 	const struct fingerprint *fp = &c->r->fp;
@@ -312,237 +242,6 @@ static void section_fingerprint(struct yctx *c)
 	knum_or_null(w, "steal_pct", fp->steal_pct >= 0, fp->steal_pct, 2);
 	yw_kstr(w, "target_compiler", fp->compiler[0] ? fp->compiler : NULL);
 	yw_kstr(w, "target_build_id", fp->build_id[0] ? fp->build_id : NULL);
-	yw_end_map(w);
-}
-
-struct stop_row {
-	const char *module;
-	uint64_t samples;
-};
-
-static int cmp_stop(const void *a, const void *b)
-{
-	const struct stop_row *x = a, *y = b;
-
-	if (x->samples != y->samples)
-		return x->samples < y->samples ? 1 : -1;
-	return strcmp(x->module, y->module);
-}
-
-/* Incomplete stacks, grouped by the module of their outermost frame. */
-static void write_stopped(struct yctx *c, const struct unwind_quality *q)
-{
-	struct stop_row *rows = NULL;
-	size_t n = 0, cap = 0;
-
-	for (size_t i = 0; i < q->stopped.cap; i++) {
-		const struct frame *f;
-		size_t k;
-
-		if (q->stopped.vals[i] == U64MAP_NONE)
-			continue;
-		f = frametab_get(c->p->frames, (uint32_t)q->stopped.keys[i]);
-		for (k = 0; k < n && strcmp(rows[k].module, f->module); k++)
-			;
-		if (k == n) {
-			if (grow_array(&rows, &cap, n + 1, sizeof(*rows)))
-				break;
-			rows[n++] = (struct stop_row){ f->module, 0 };
-		}
-		rows[k].samples += q->stopped.vals[i];
-	}
-	if (n)
-		qsort(rows, n, sizeof(*rows), cmp_stop);
-	yw_key(&c->w, "stopped_in");
-	yw_seq(&c->w);
-	for (size_t i = 0; i < n && i < 10; i++) {
-		yw_map(&c->w);
-		yw_kstr(&c->w, "module", rows[i].module);
-		yw_kuint(&c->w, "samples", rows[i].samples);
-		yw_end_map(&c->w);
-	}
-	yw_end_seq(&c->w);
-	free(rows);
-}
-
-static void write_unwind(struct yctx *c)
-{
-	const struct unwind_quality *q = c->r->unwind;
-	struct yamlw *w = &c->w;
-
-	yw_key(w, "unwind");
-	if (!q) {
-		yw_null(w);
-		return;
-	}
-	yw_map(w);
-	yw_kstr(w, "unwinder", c->r->unwinder);
-	yw_kuint(w, "samples", q->samples);
-	yw_key(w, "complete_pct");
-	if (q->samples)
-		yw_num(w, 100.0 * (double)q->complete / (double)q->samples, 2);
-	else
-		yw_null(w);
-	yw_kuint(w, "stack_exhausted_samples", q->no_stack);
-	yw_kuint(w, "hybrid_samples", q->hybrid);
-	yw_kuint(w, "leaf_fixed_samples", q->leaf_fixed);
-	yw_kuint(w, "python_trampolines", q->trampolines);
-	write_stopped(c, q);
-	yw_end_map(w);
-}
-
-static void knum_or_null(struct yamlw *w, const char *k, int have, double v, int decimals)
-{
-	if (have)
-		yw_knum(w, k, v, decimals);
-	else {
-		yw_key(w, k);
-		yw_null(w);
-	}
-}
-
-/* What symbol data held, and the processes whose state came and went. */
-static void write_symbols(struct yctx *c)
-{
-	const struct sym_stats *st = c->r->symbols;
-	struct yamlw *w = &c->w;
-
-	if (!st)
-		return;
-	yw_key(w, "symbols");
-	yw_map(w);
-	knum_or_null(w, "budget_mb", st->budget > 0, (double)st->budget / 1048576.0, 1);
-	yw_knum(w, "held_mb", (double)st->held / 1048576.0, 1);
-	yw_knum(w, "held_peak_mb", (double)st->held_peak / 1048576.0, 1);
-	yw_kuint(w, "files", st->files);
-	yw_kuint(w, "module_loads", st->loads);
-	yw_kuint(w, "evictions", st->evictions);
-	yw_kuint(w, "processes_seen", st->procs);
-	yw_kuint(w, "processes_freed", st->procs_freed);
-	yw_kuint(w, "jit_lines_dropped", st->jit_dropped);
-	yw_kuint(w, "processes_held_peak", st->procs_peak);
-	yw_key(w, "debuginfod");
-	if (!st->debuginfod) {
-		yw_null(w);
-	} else {
-		yw_map(w);
-		yw_kstr(w, "urls", st->debuginfod);
-		yw_kuint(w, "asked", st->fetch_asked);
-		yw_kuint(w, "fetched", st->fetched);
-		yw_kuint(w, "failed", st->fetch_failed);
-		yw_end_map(w);
-	}
-	yw_end_map(w);
-}
-
-/* What was sent to a profiling server (record --push), when asked. */
-static void write_push(struct yctx *c)
-{
-	const struct push_stats *st = c->r->push;
-	struct yamlw *w = &c->w;
-
-	if (!st)
-		return;
-	yw_key(w, "push");
-	yw_map(w);
-	yw_kstr(w, "url", c->r->push_url);
-	yw_kuint(w, "pushes", st->pushes);
-	yw_kuint(w, "sent", st->sent);
-	yw_kuint(w, "failed", st->failed);
-	yw_kuint(w, "retries", st->retries);
-	yw_kuint(w, "dropped", st->dropped);
-	yw_kuint(w, "bytes", st->bytes);
-	yw_kint(w, "last_status", st->last_status);
-	yw_kstr(w, "last_error", st->last_error[0] ? st->last_error : NULL);
-	yw_end_map(w);
-}
-
-/* Where samples taken did not reach the profile, each cause on its own;
- * the queue between the collector and the analysis. */
-static void write_collection(struct yctx *c)
-{
-	const struct collection_backlog *b = &c->r->collection;
-	const struct profile *p = c->p;
-	struct yamlw *w = &c->w;
-
-	if (!c->r->have_collection)
-		return;
-	yw_key(w, "collection");
-	yw_map(w);
-	yw_kuint(w, "kernel_lost", p->lost);
-	yw_kuint(w, "queue_dropped", p->queue_dropped);
-	yw_kuint(w, "cut_at_stop", p->cut);
-	yw_kuint(w, "out_of_memory", p->dropped);
-	yw_knum(w, "queue_limit_mb", (double)b->queue_limit / 1048576.0, 1);
-	yw_knum(w, "queue_peak_mb", (double)b->queue_peak / 1048576.0, 1);
-	yw_knum(w, "analysis_lag_max_s", b->lag_max_s, 3);
-	yw_kint(w, "collector_nice", b->collector_nice);
-	yw_kbool(w, "collector_raised", b->collector_raised > 0);
-	yw_end_map(w);
-}
-
-/* How the Python frames were read: null when they were not (--no-python). */
-static void write_python(struct yctx *c)
-{
-	const struct pystack_stats *st = c->r->python;
-	struct yamlw *w = &c->w;
-
-	yw_key(w, "python_frames");
-	if (!st) {
-		yw_null(w);
-		return;
-	}
-	yw_map(w);
-	yw_kuint(w, "samples", st->samples);
-	yw_kuint(w, "late_samples", st->late);
-	yw_kuint(w, "mismatched_samples", st->mismatched);
-	yw_kuint(w, "failed_reads", st->failed);
-	yw_kuint(w, "code_object_reads", st->code_reads);
-	knum_or_null(w, "mean_read_lag_ms", st->samples > 0,
-		     st->samples ? st->lag_ms_sum / (double)st->samples : 0, 3);
-	yw_end_map(w);
-}
-
-static void section_scenario(struct yctx *c)
-{
-	const struct report *r = c->r;
-	struct yamlw *w = &c->w;
-	char when[64];
-	struct tm tm;
-
-	localtime_r(&r->started_at, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", &tm);
-	/* ISO 8601 wants the offset as +hh:mm. */
-	if (strlen(when) == 24)
-		memmove(when + 23, when + 22, 2), when[22] = ':', when[25] = 0;
-	yw_key(w, "scenario");
-	yw_map(w);
-	yw_kstr(w, "started_at", when);
-	yw_knum(w, "duration_s", r->duration_s, 3);
-	yw_kstr(w, "event", r->event);
-	yw_kuint(w, "frequency_hz", r->freq_hz);
-	yw_kstr(w, "call_graph", r->call_graph);
-	write_unwind(c);
-	write_symbols(c);
-	write_push(c);
-	write_collection(c);
-	write_python(c);
-	/* Per-instruction counts kept for annotation, and their memory. */
-	yw_key(w, "annotation");
-	yw_map(w);
-	yw_kuint(w, "places", c->p->addrs.n);
-	yw_kuint(w, "bytes", addrs_bytes(&c->p->addrs));
-	yw_kuint(w, "dropped", c->p->addrs.dropped);
-	yw_end_map(w);
-	yw_kbool(w, "kernel_frames", !r->user_only);
-	yw_kstr(w, "weight_unit", r->weight_ns ? "ns" : "events");
-	yw_kuint(w, "samples", c->p->samples);
-	yw_kuint(w, "lost_samples", profile_lost_total(c->p));
-	if (r->machine) /* the idle task's, not in the tree */
-		yw_kuint(w, "idle_samples", c->p->idle_samples);
-	yw_kbool(w, "off_cpu", c->p->off_on);
-	yw_kstr(w, "off_cpu_note", r->offcpu_note && r->offcpu_note[0] ? r->offcpu_note : NULL);
-	yw_kbool(w, "wall", r->wall);
 	yw_end_map(w);
 }
 
@@ -767,7 +466,7 @@ static void write_steps(struct yctx *c, uint32_t parent, const char *prefix)
 				yw_knum(w, "time_share_pct", 100.0 * (double)t / (double)all, 2);
 			}
 		}
-		kcounters(c, ctree_ctr_total(c->t, kids[i]));
+		ey_kcounters(c, ctree_ctr_total(c->t, kids[i]));
 		yw_key(w, "children");
 		if (strlen(id) < sizeof(id) - 12)
 			write_steps(c, kids[i], id);
@@ -903,7 +602,7 @@ static int section_hotspots(struct yctx *c)
 				    : NULL);
 			yw_kuint(w, "processes", hs[i].nprocesses);
 		}
-		kcounters(c, ctree_ncounters(c->t) ? hs[i].self_ctr : NULL);
+		ey_kcounters(c, ctree_ncounters(c->t) ? hs[i].self_ctr : NULL);
 		yw_key(w, "evidence");
 		write_evidence(c, hs[i].frame);
 		write_paths(c, hs[i].frame);
@@ -914,120 +613,6 @@ static int section_hotspots(struct yctx *c)
 	yw_end_seq(w);
 	free(hs);
 	return 0;
-}
-
-static void derived_or_null(struct yamlw *w, const char *k, int has, double v, int decimals)
-{
-	if (has)
-		yw_knum(w, k, v, decimals);
-	else
-		yw_kstr(w, k, NULL);
-}
-
-static void counters_events(struct yctx *c)
-{
-	const struct counting *k = c->r->counting;
-	double secs = c->r->duration_s > 0 ? c->r->duration_s : 1.0;
-	struct counting_derived d;
-
-	yw_key(&c->w, "events");
-	yw_seq(&c->w);
-	for (size_t i = 0; i < k->n; i++) {
-		yw_map(&c->w);
-		/* cpu-clock and task-clock count nanoseconds: said, and in ms. */
-		int clock = strstr(k->name[i], "clock") != NULL;
-
-		yw_kstr(&c->w, "event", k->name[i]);
-		yw_kuint(&c->w, "value", (unsigned long long)llround(k->total[i]));
-		yw_kstr(&c->w, "unit", clock ? "ns" : "events");
-		if (clock)
-			yw_knum(&c->w, "value_ms", k->total[i] / 1e6, 1);
-		yw_knum(&c->w, "enabled_pct", counting_enabled_pct(k), 1);
-		yw_knum(&c->w, "per_second", k->total[i] / secs, 1);
-		yw_end_map(&c->w);
-	}
-	yw_end_seq(&c->w);
-	counting_derive(k, k->total, &d);
-	yw_key(&c->w, "derived");
-	yw_map(&c->w);
-	derived_or_null(&c->w, "ipc", d.has_ipc, d.ipc, 3);
-	derived_or_null(&c->w, "cache_miss_pct", d.has_cache, d.cache_miss_pct, 2);
-	derived_or_null(&c->w, "branch_miss_pct", d.has_branch, d.branch_miss_pct, 2);
-	yw_end_map(&c->w);
-}
-
-static void counters_intervals(struct yctx *c)
-{
-	const struct counting *k = c->r->counting;
-
-	yw_key(&c->w, "intervals");
-	yw_seq(&c->w);
-	for (size_t i = 0; i < k->len; i++) {
-		const struct counting_point *pt = counting_point_at(k, i);
-
-		yw_map(&c->w);
-		yw_knum(&c->w, "t_s", pt->t_s, 3);
-		yw_knum(&c->w, "dt_s", pt->dt_s, 3);
-		yw_knum(&c->w, "enabled_pct", pt->enabled_pct, 1);
-		yw_key(&c->w, "values");
-		write_counter_values(c, pt->value);
-		yw_end_map(&c->w);
-	}
-	yw_end_seq(&c->w);
-}
-
-/* Per thread: what its samples were charged (needs per-sample reads). */
-static void counters_threads(struct yctx *c)
-{
-	const struct profile *p = c->p;
-
-	yw_key(&c->w, "threads");
-	yw_seq(&c->w);
-	for (size_t i = 0; ctree_ncounters(p->tree) && i < p->nthreads; i++) {
-		const struct thread_stat *t = &p->threads[i];
-		double v[EVENTS_MAX];
-
-		if (!t->samples)
-			continue;
-		for (size_t e = 0; e < c->r->counting->n; e++)
-			v[e] = (double)t->ctr[e];
-		yw_map(&c->w);
-		yw_kint(&c->w, "tid", t->tid);
-		yw_kstr(&c->w, "comm", t->comm);
-		yw_kuint(&c->w, "samples", t->samples);
-		yw_key(&c->w, "values");
-		write_counter_values(c, v);
-		yw_end_map(&c->w);
-	}
-	yw_end_seq(&c->w);
-}
-
-static void section_counters(struct yctx *c)
-{
-	const struct report *r = c->r;
-	struct yamlw *w = &c->w;
-	char note[800];
-
-	snprintf(note, sizeof(note), "%s%s%s", r->hw_note ? r->hw_note : "",
-		 r->hw_note && r->hw_note[0] && r->ctr_note && r->ctr_note[0] ? "; " : "",
-		 r->ctr_note ? r->ctr_note : "");
-	yw_key(w, "counters");
-	yw_map(w);
-	yw_kstr(w, "hardware", r->fp.hw_counters ? "available" : "unavailable");
-	yw_kstr(w, "note", note[0] ? note : NULL);
-	yw_kstr(w, "sampling_event", r->event);
-	yw_kbool(w, "per_function", ctree_ncounters(c->p->tree) > 0);
-	if (r->counting) {
-		counters_events(c);
-		counters_intervals(c);
-		counters_threads(c);
-	} else {
-		yw_key(w, "events");
-		yw_seq(w);
-		yw_end_seq(w);
-		yw_kstr(w, "derived", NULL);
-	}
-	yw_end_map(w);
 }
 
 static void section_suggestions(struct yctx *c)
@@ -1046,153 +631,6 @@ static void section_suggestions(struct yctx *c)
 		yw_end_map(w);
 	}
 	yw_end_seq(w);
-}
-
-/* The whole call tree, for `flametop report` to rebuild every view from:
- * the frame table, then one stack per (thread, call stack) as frame ids
- * root first, and the counters charged to each node. */
-static void profile_frames(struct yctx *c)
-{
-	const struct frametab *ft = c->p->frames;
-	struct yamlw *w = &c->w;
-
-	yw_key(w, "modules");
-	yw_seq(w);
-	for (size_t i = 0; i < frametab_nmodules(ft); i++) {
-		const struct frame_module *m = frametab_module_at(ft, i);
-
-		yw_map(w);
-		yw_kstr(w, "name", m->name);
-		yw_kstr(w, "path", m->path);
-		yw_kstr(w, "build_id", m->build_id);
-		if (m->symbols)
-			yw_kstr(w, "symbols", m->symbols);
-		if (m->debuginfo)
-			yw_kstr(w, "debuginfo", m->debuginfo);
-		if (m->debuginfod)
-			yw_kstr(w, "debuginfod", m->debuginfod);
-		yw_end_map(w);
-	}
-	yw_end_seq(w);
-	yw_key(w, "frames");
-	yw_seq(w);
-	for (size_t i = 0; i < frametab_len(ft); i++) {
-		const struct frame *f = frametab_get(ft, (uint32_t)i);
-
-		yw_map(w);
-		yw_kstr(w, "name", f->name);
-		yw_kstr(w, "module", f->module);
-		yw_kstr(w, "file", f->file);
-		yw_kuint(w, "line", f->line);
-		yw_kstr(w, "kind", frame_kind_name(f->kind));
-		yw_kbool(w, "inlined", f->inlined);
-		yw_end_map(w);
-	}
-	yw_end_seq(w);
-}
-
-static void flow_path(struct yctx *c, const struct ctree *t, uint32_t node)
-{
-	long d = path_of(c, t, node);
-
-	if (d < 0) {
-		c->err = -ENOMEM;
-		d = 0;
-	}
-	yw_flow_seq(&c->w);
-	for (long k = 0; k < d; k++)
-		yw_uint(&c->w, c->path[k]);
-	yw_end_seq(&c->w);
-}
-
-static int node_counters(const struct ctree *t, uint32_t id, void *arg)
-{
-	struct yctx *c = arg;
-	const uint64_t *self = ctree_ctr_self(t, id);
-	int any = 0;
-
-	for (size_t k = 0; self && k < ctree_ncounters(t); k++)
-		any |= self[k] != 0;
-	if (id == CTREE_ROOT || !any)
-		return 0;
-	yw_map(&c->w);
-	yw_key(&c->w, "frames");
-	flow_path(c, t, id);
-	yw_key(&c->w, "self");
-	yw_flow_seq(&c->w);
-	for (size_t k = 0; k < ctree_ncounters(t); k++)
-		yw_uint(&c->w, self[k]);
-	yw_end_seq(&c->w);
-	yw_end_map(&c->w);
-	return 0;
-}
-
-/* KEY: one entry per (thread, stack) of a leaf table over tree T. */
-static void write_stacks(struct yctx *c, const char *key, const struct ctree *t,
-			 const struct leaf_stat *ls, size_t n, const char *count,
-			 const char *weight)
-{
-	struct yamlw *w = &c->w;
-
-	yw_key(w, key);
-	yw_seq(w);
-	for (size_t i = 0; i < n; i++) {
-		yw_map(w);
-		yw_kint(w, "tid", ls[i].tid);
-		yw_key(w, "frames");
-		flow_path(c, t, ls[i].leaf);
-		yw_kuint(w, count, ls[i].samples);
-		yw_kuint(w, weight, ls[i].weight);
-		yw_end_map(w);
-	}
-	yw_end_seq(w);
-}
-
-static void section_profile(struct yctx *c)
-{
-	const struct profile *p = c->p;
-	const struct counting *k = c->r->counting;
-	struct yamlw *w = &c->w;
-
-	yw_key(w, "profile");
-	yw_map(w);
-	yw_kstr(w, "weight_unit", c->r->weight_ns ? "nanoseconds" : "events");
-	yw_kuint(w, "samples", p->samples);
-	yw_kuint(w, "weight", p->weight);
-	yw_kuint(w, "lost", p->lost);
-	profile_frames(c);
-	yw_key(w, "threads");
-	yw_seq(w);
-	for (size_t i = 0; i < p->nthreads; i++) {
-		yw_map(w);
-		yw_kint(w, "pid", p->threads[i].pid);
-		yw_kint(w, "tid", p->threads[i].tid);
-		yw_kstr(w, "comm", p->threads[i].comm);
-		if (p->threads[i].pyname[0])
-			yw_kstr(w, "python_name", p->threads[i].pyname);
-		yw_end_map(w);
-	}
-	yw_end_seq(w);
-	write_stacks(c, "stacks", p->tree, p->leaves, p->nleaves, "samples", "weight");
-	/* Off-CPU: blocked intervals per (thread, switch-out stack), the
-	 * reason frame last; weight in nanoseconds. */
-	yw_kbool(w, "off_cpu", p->off_on);
-	write_stacks(c, "off_stacks", p->off, p->off_leaves, p->noff_leaves, "intervals", "ns");
-	yw_key(w, "counter_events");
-	yw_seq(w);
-	for (size_t i = 0; k && i < k->n && i < ctree_ncounters(p->tree); i++) {
-		yw_map(w);
-		yw_kstr(w, "name", k->name[i]);
-		yw_kint(w, "role", k->role[i]);
-		yw_end_map(w);
-	}
-	yw_end_seq(w);
-	yw_key(w, "node_counters");
-	yw_seq(w);
-	if (k && ctree_ncounters(p->tree))
-		ctree_walk(p->tree, CTREE_ROOT, node_counters, c);
-	yw_end_seq(w);
-	yw_end_map(w);
 }
 
 static void section_hypotheses(struct yctx *c) { ledger_yaml_write(&c->w, c->r->ledger); }
@@ -1251,107 +689,6 @@ static void measured(struct yctx *c, const char *key, void (*fn)(struct yctx *c)
 		saved_replay(c->r->saved, &c->w, key);
 	else
 		fn(c);
-}
-
-/* Where a side came from: its file, what it profiled, when, how. */
-static void compare_side(struct yamlw *w, const char *key, const struct saved_report *s)
-{
-	const struct report *r = &s->report;
-
-	yw_key(w, key);
-	yw_map(w);
-	yw_kstr(w, "path", s->path);
-	yw_kstr(w, "format", s->folded ? "folded" : s->pprof ? "pprof" : "yaml");
-	yw_kstr(w, "command", r->command[0] ? r->command : NULL);
-	yw_kstr(w, "event", r->event[0] ? r->event : NULL);
-	yw_kuint(w, "samples", s->profile->samples);
-	yw_end_map(w);
-}
-
-static void compare_metrics(struct yamlw *w, const struct comparison *cmp)
-{
-	yw_key(w, "metrics");
-	yw_seq(w);
-	for (size_t i = 0; i < cmp->nm; i++) {
-		const struct compare_metric *m = &cmp->m[i];
-		int both = m->has[0] && m->has[1];
-		double pct = 0;
-		int has_pct = compare_change_pct(m, &pct) == 0;
-
-		yw_map(w);
-		yw_kstr(w, "metric", m->key);
-		knum_or_null(w, "base", m->has[0], m->v[0], 2);
-		knum_or_null(w, "after", m->has[1], m->v[1], 2);
-		knum_or_null(w, "change", both, m->v[1] - m->v[0], 2);
-		knum_or_null(w, "change_pct", has_pct, pct, 1);
-		yw_end_map(w);
-	}
-	yw_end_seq(w);
-}
-
-static void compare_function(struct yamlw *w, const struct comparison *cmp,
-			     const struct compare_fn *f)
-{
-	yw_map(w);
-	yw_kstr(w, "function", f->name);
-	yw_kstr(w, "module", cmp->by_name ? NULL : f->module);
-	yw_kstr(w, "status", !f->present[0] ? "new" : !f->present[1] ? "vanished" : "both");
-	yw_knum(w, "base_self_pct", f->self_pct[0], 2);
-	yw_knum(w, "after_self_pct", f->self_pct[1], 2);
-	yw_knum(w, "delta_self_pct", f->self_pct[1] - f->self_pct[0], 2);
-	yw_knum(w, "base_total_pct", f->total_pct[0], 2);
-	yw_knum(w, "after_total_pct", f->total_pct[1], 2);
-	yw_knum(w, "delta_total_pct", f->total_pct[1] - f->total_pct[0], 2);
-	yw_kuint(w, "base_self_samples", f->self_n[0]);
-	yw_kuint(w, "after_self_samples", f->self_n[1]);
-	yw_knum(w, "z_self", f->z_self, 2);
-	yw_knum(w, "z_total", f->z_total, 2);
-	yw_kstr(w, "significance", compare_fn_mark(f));
-	if (cmp->have_ms) {
-		yw_knum(w, "base_self_ms", f->self_ms[0], 1);
-		yw_knum(w, "after_self_ms", f->self_ms[1], 1);
-		yw_knum(w, "delta_self_ms", f->self_ms[1] - f->self_ms[0], 1);
-		yw_knum(w, "base_total_ms", f->total_ms[0], 1);
-		yw_knum(w, "after_total_ms", f->total_ms[1], 1);
-		yw_knum(w, "delta_total_ms", f->total_ms[1] - f->total_ms[0], 1);
-	}
-	yw_end_map(w);
-}
-
-/* The comparison with a baseline: what is compared, the figures side by
- * side, every function's change with its significance. */
-static void section_comparison(struct yctx *c)
-{
-	const struct comparison *cmp = c->r->comparison;
-	struct yamlw *w = &c->w;
-
-	if (!cmp)
-		return;
-	yw_key(w, "comparison");
-	yw_map(w);
-	compare_side(w, "base", cmp->side[CMP_BASE]);
-	compare_side(w, "after", cmp->side[CMP_AFTER]);
-	yw_kstr(w, "matched_by", cmp->by_name ? "function name" : "function and module");
-	yw_kstr(w, "test",
-		"two-proportion z-test on sample counts, two-sided: * p < 0.05 "
-		"(|z| >= 1.96), ** p < 0.001 (|z| >= 3.29)");
-	compare_metrics(w, cmp);
-	if (cmp->slower_checked) {
-		yw_key(w, "slower_check");
-		yw_map(w);
-		yw_kstr(w, "metric", cmp->slower_metric);
-		yw_kbool(w, "per_unit_of_work", cmp->slower_per_work);
-		yw_knum(w, "change_pct", cmp->slower_change_pct, 1);
-		yw_knum(w, "limit_pct", cmp->slower_limit_pct, 1);
-		yw_kbool(w, "failed", cmp->slower);
-		yw_end_map(w);
-	}
-	yw_key(w, "functions");
-	yw_seq(w);
-	for (size_t i = 0; i < cmp->n; i++)
-		compare_function(w, cmp, &cmp->fns[i]);
-	yw_end_seq(w);
-	yw_end_map(w);
 }
 
 #define TOP_BOTTLENECKS 5
@@ -1497,7 +834,7 @@ static int write_yaml(FILE *f, const struct report *r)
 	yw_map(&c.w);
 	section_head(&c);
 	if (r->comparison)
-		section_comparison(&c);
+		ey_section_comparison(&c);
 	else if (r->saved)
 		saved_replay(r->saved, &c.w, "comparison");
 	/* For a reader: who and where, then the summary (the verdict, where
@@ -1511,16 +848,16 @@ static int write_yaml(FILE *f, const struct report *r)
 	measured(&c, "suggested_hypotheses", section_suggestions);
 	section_hypotheses(&c);
 	section_suspicions(&c);
-	measured(&c, "scenario", section_scenario);
+	measured(&c, "scenario", ey_section_scenario);
 	measured(&c, "baseline", section_baseline);
 	measured(&c, "readings", section_readings);
 	measured(&c, "gpu", section_gpu);
 	measured(&c, "threads", section_threads);
 	section_map(&c);
 	e = section_hotspots(&c);
-	measured(&c, "counters", section_counters);
+	measured(&c, "counters", ey_section_counters);
 	measured(&c, "timeline", section_timeline);
-	section_profile(&c);
+	ey_section_profile(&c);
 	yw_end_map(&c.w);
 	free(c.steps);
 	free(c.path);

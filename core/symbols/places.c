@@ -4,9 +4,77 @@
 #include "symbols_impl.h"
 
 #include <dwarf.h>
+#include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* LEN bytes at ADDR from MOD's file, through its program headers. */
+int sym__read_module(Dwfl_Module *mod, uint64_t addr, void *buf, size_t len)
+{
+	Dwarf_Addr bias;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	size_t n, raw_len = 0;
+	const char *raw;
+
+	if (!elf || elf_getphdrnum(elf, &n))
+		return -1;
+	raw = elf_rawfile(elf, &raw_len);
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		uint64_t rel = addr - bias, off;
+		Elf_Data *d;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD || rel < ph.p_vaddr ||
+		    rel + len > ph.p_vaddr + ph.p_filesz)
+			continue;
+		off = ph.p_offset + (rel - ph.p_vaddr);
+		if (raw && off + len <= raw_len) {
+			memcpy(buf, raw + off, len);
+			return 0;
+		}
+		d = elf_getdata_rawchunk(elf, (int64_t)off, len, ELF_T_BYTE);
+		if (!d || d->d_size < len)
+			return -1;
+		memcpy(buf, d->d_buf, len);
+		return 0;
+	}
+	return -1;
+}
+
+struct read_req {
+	uint64_t addr;
+	void *buf;
+	size_t len;
+	int done;
+};
+
+static int read_any_module(Dwfl_Module *mod, void **user, const char *name, Dwarf_Addr start,
+			   void *arg)
+{
+	struct read_req *r = arg;
+
+	(void)user, (void)name, (void)start;
+	r->done = sym__read_module(mod, r->addr, r->buf, r->len) == 0;
+	return r->done ? DWARF_CB_ABORT : DWARF_CB_OK;
+}
+
+int sym_read_elf(struct symbolizer *s, pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	Dwfl *dwfl = sym_dwfl(s, pid);
+	Dwfl_Module *mod;
+	struct read_req r = { addr, buf, len, 0 };
+
+	if (!dwfl)
+		return -1;
+	mod = dwfl_addrmodule(dwfl, addr);
+	if (mod && sym__read_module(mod, addr, buf, len) == 0)
+		return 0;
+	/* Segments past the executable mapping (.eh_frame in a read-only
+	 * segment after the code) lie outside what the module was told. */
+	dwfl_getmodules(dwfl, read_any_module, &r, 0);
+	return r.done ? 0 : -1;
+}
 
 uint64_t sym_place(struct symbolizer *s, pid_t pid, uint64_t ip, int caller)
 {
@@ -140,4 +208,27 @@ const char *sym_place_file(struct symbolizer *s, uint64_t place, pid_t *pid)
 	if (pid)
 		*pid = f ? f->pid : 0;
 	return f ? f->path : NULL;
+}
+
+int sym_at_entry(struct symbolizer *s, pid_t pid, uint64_t ip)
+{
+	struct sym_proc *p = sym__proc_find(s, pid);
+	const struct mapping *m = p ? sym__proc_mapping(p, ip) : NULL;
+	struct sym_file *f;
+	Dwfl_Module *mod;
+	Dwarf_Addr bias;
+	GElf_Ehdr eh;
+	Elf *elf;
+	uint64_t vaddr;
+
+	if (!m || m->file == FILE_NONE)
+		return 0;
+	f = s->files[m->file];
+	if (!(mod = sym__file_module(s, f, p, m)) || !(elf = dwfl_module_getelf(mod, &bias)) ||
+	    !gelf_getehdr(elf, &eh) || !eh.e_entry)
+		return 0;
+	vaddr = f->base + (ip - m->start + m->pgoff) - bias;
+	/* _start is a few dozen bytes: the return address into it, after its
+	 * call of __libc_start_main, lies just past the entry point. */
+	return vaddr >= eh.e_entry && vaddr - eh.e_entry < 64;
 }

@@ -27,182 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* From libstdc++: the C++ ABI demangler. */
-extern char *__cxa_demangle(const char *mangled, char *out, size_t *len, int *status);
-
-static const char DELETED[] = " (deleted)";
-
-/* PATH's length without the " (deleted)" the kernel appends to a file
- * removed since it was mapped. */
-static size_t undeleted_len(const char *path)
-{
-	size_t n = strlen(path), dl = sizeof(DELETED) - 1;
-
-	return n > dl && !strcmp(path + n - dl, DELETED) ? n - dl : n;
-}
-
-/* The file a process really maps at PATH, the first that opens of:
- * /proc/PID/map_files/START-END (the mapped inode itself: a binary deleted
- * or replaced since, or one that exists only in the process's mount
- * namespace), /proc/PID/root/PATH (its namespace's file), then PATH. Each
- * through safefile: a FIFO or device put in place of a mapped file cannot
- * block or feed us forever. A file found by path on the mapped file's device
- * but with another inode is not it (replaced since): not used. */
-static int open_as_mapped(pid_t pid, uint64_t start, uint64_t end, const char *path, uint64_t dev,
-			  uint64_t ino)
-{
-	char buf[4200];
-	struct stat st;
-	int deleted = undeleted_len(path) != strlen(path), fd = -1;
-
-	if (pid > 0 && end > start) {
-		snprintf(buf, sizeof(buf), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid,
-			 start, end);
-		fd = safefile_open(buf, 0, 0, NULL);
-	}
-	if (fd >= 0 || deleted)
-		return fd;
-	if (pid > 0 &&
-	    (size_t)snprintf(buf, sizeof(buf), "/proc/%d/root%s", (int)pid, path) < sizeof(buf))
-		fd = safefile_open(buf, 0, 0, NULL);
-	if (fd < 0)
-		fd = safefile_open(path, 0, 0, NULL);
-	if (fd >= 0 && ino && !fstat(fd, &st) && st.st_dev == dev && st.st_ino != ino) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* The same for a process's unwinding session, whose modules are named by
- * path: its mapping of that path says where. */
-static int open_mapped(const struct sym_proc *p, const char *path)
-{
-	size_t n = strlen(path);
-
-	/* libdwfl names a deleted file's module without the suffix. */
-	for (size_t i = 0; p && i < p->nmaps; i++)
-		if (!strncmp(p->maps[i].path, path, n) &&
-		    (!p->maps[i].path[n] || !strcmp(p->maps[i].path + n, DELETED)))
-			return open_as_mapped(p->pid, p->maps[i].start, p->maps[i].end,
-					      p->maps[i].path, 0, 0);
-	return open_as_mapped(p ? p->pid : 0, 0, 0, path, 0, 0);
-}
-
-/* The ELF files a process maps, opened by flametop, not libdwfl. Names not
- * starting with '/' ([vdso] read from memory) stay libdwfl's. The module's
- * user data is its process (set when the Dwfl is built). */
-static int find_elf_safely(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
-			   char **file_name, Elf **elfp)
-{
-	int fd;
-
-	if (name[0] != '/')
-		return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
-	fd = open_mapped(*userdata, name);
-	if (fd < 0)
-		return -1;
-	/* The path without " (deleted)": where debug files are looked for. */
-	*file_name = strndup(name, undeleted_len(name));
-	*elfp = NULL; /* libdwfl reads the ELF from FD */
-	return fd;
-}
-
-/* The shared session's: the module's user data is its sym_file. */
-static int find_file_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
-			 char **file_name, Elf **elfp)
-{
-	struct sym_file *f = *userdata;
-	int fd;
-
-	(void)mod, (void)name, (void)base;
-	*elfp = NULL;
-	if (!f)
-		return -1;
-	if (f->copy_fd >= 0) {
-		*file_name = NULL;
-		return fcntl(f->copy_fd, F_DUPFD_CLOEXEC, 0);
-	}
-	fd = open_as_mapped(f->pid, f->mstart, f->mend, f->path, f->dev, f->ino);
-	if (fd >= 0)
-		*file_name = strndup(f->path, undeleted_len(f->path));
-	return fd;
-}
-
-/* Unwinding needs a module's CFI (.eh_frame, in the ELF file itself), not
- * its debug info: each process's session leaves that to the shared one. */
-static int no_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
-			const char *file_name, const char *debuglink, GElf_Word crc,
-			char **debuginfo_file_name)
-{
-	(void)mod, (void)userdata, (void)modname, (void)base, (void)file_name, (void)debuglink,
-	    (void)crc, (void)debuginfo_file_name;
-	return -1;
-}
-
-static int own_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
-		      void *arg)
-{
-	(void)mod, (void)name, (void)start;
-	*userdata = arg;
-	return DWARF_CB_OK;
-}
-
-/* Whether anyone but root and us could have put a file in PATH's directory:
- * then a debug file found there (the ".gnu_debuglink" name beside the
- * module, or in its .debug/) is not looked for. */
-static int dir_is_shared(const char *path)
-{
-	char dir[4096];
-	const char *slash = strrchr(path, '/');
-	struct stat st;
-
-	if (!slash || (size_t)(slash - path) >= sizeof(dir))
-		return 1;
-	memcpy(dir, path, (size_t)(slash - path));
-	dir[slash - path] = 0;
-	if (stat(dir[0] ? dir : "/", &st))
-		return 1;
-	return (st.st_mode & (S_IWGRP | S_IWOTH)) || (st.st_uid != 0 && st.st_uid != geteuid());
-}
-
-/* libdwfl's search path, read at each call: NULL is its default
- * (":.debug:/usr/lib/debug", the module's own directory first). */
-static char *debuginfo_path;
-static char system_debug_only[] = "/usr/lib/debug";
-
-static int find_debuginfo_safely(Dwfl_Module *mod, void **userdata, const char *modname,
-				 Dwarf_Addr base, const char *file_name, const char *debuglink,
-				 GElf_Word crc, char **debuginfo_file_name)
-{
-	struct sym_file *f = *userdata;
-	int fd;
-
-	if (f && f->debug_fd >= 0) {
-		fd = fcntl(f->debug_fd, F_DUPFD_CLOEXEC, 0);
-		if (fd >= 0)
-			*debuginfo_file_name = strdup(f->debug_path);
-		return fd;
-	}
-	debuginfo_path = file_name && dir_is_shared(file_name) ? system_debug_only : NULL;
-	fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink, crc,
-					  debuginfo_file_name);
-	debuginfo_path = NULL;
-	return fd;
-}
-
-static const Dwfl_Callbacks file_callbacks = {
-	.find_elf = find_file_elf,
-	.find_debuginfo = find_debuginfo_safely,
-	.debuginfo_path = &debuginfo_path,
-};
-
-static const Dwfl_Callbacks proc_callbacks = {
-	.find_elf = find_elf_safely,
-	.find_debuginfo = no_debuginfo,
-	.debuginfo_path = &debuginfo_path,
-};
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -526,7 +350,7 @@ static int rebuild_dwfl(struct symbolizer *s, struct sym_proc *p)
 	}
 	fclose(mem);
 	if (!p->dwfl)
-		p->dwfl = dwfl_begin(&proc_callbacks);
+		p->dwfl = dwfl_begin(&sym__proc_callbacks);
 	if (!p->dwfl) {
 		free(text);
 		return -ENOMEM;
@@ -539,108 +363,11 @@ static int rebuild_dwfl(struct symbolizer *s, struct sym_proc *p)
 		fclose(in);
 	}
 	dwfl_report_end(p->dwfl, NULL, NULL);
-	dwfl_getmodules(p->dwfl, own_module, p, 0);
+	dwfl_getmodules(p->dwfl, sym__own_module, p, 0);
 	free(text);
 	p->dirty = 0;
 	p->version = ++s->versions;
 	return 0;
-}
-
-static char *demangle(const char *name)
-{
-	int status = -1;
-	char *d = NULL;
-
-	if (name[0] == '_' && name[1] == 'Z')
-		d = __cxa_demangle(name, NULL, NULL, &status);
-	if (d && status == 0)
-		return d;
-	free(d);
-	return strdup(name);
-}
-
-/* The compile unit covering ADDR. elfutils 0.188 finds it only through
- * .debug_aranges, which clang does not emit by default: then ask each CU. */
-static Dwarf_Die *cu_of(Dwfl_Module *mod, uint64_t addr, Dwarf_Addr *bias, Dwarf_Die *buf)
-{
-	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, bias);
-	Dwarf *dw;
-	Dwarf_Off off = 0, next;
-	size_t hsize;
-
-	if (cu)
-		return cu;
-	dw = dwfl_module_getdwarf(mod, bias);
-	while (dw && dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
-		if (dwarf_offdie(dw, off + hsize, buf) && dwarf_haspc(buf, addr - *bias) > 0)
-			return buf;
-		off = next;
-	}
-	return NULL;
-}
-
-static const char *line_by_cu_scan(Dwfl_Module *mod, uint64_t addr, int *line)
-{
-	Dwarf_Addr bias;
-	Dwarf_Die buf, *cu = cu_of(mod, addr, &bias, &buf);
-	Dwarf_Line *l = cu ? dwarf_getsrc_die(cu, addr - bias) : NULL;
-
-	if (l && dwarf_lineno(l, line) == 0)
-		return dwarf_linesrc(l, NULL, NULL);
-	return NULL;
-}
-
-static const char *src_line(Dwfl_Module *mod, uint64_t addr, int *line)
-{
-	Dwfl_Line *l = dwfl_module_getsrc(mod, addr);
-
-	*line = 0;
-	if (l)
-		return dwfl_lineinfo(l, NULL, line, NULL, NULL, NULL);
-	return line_by_cu_scan(mod, addr, line);
-}
-
-/* "memcpy@@GLIBC_2.14" → "memcpy": the version is noise in a profile. */
-static char *symbol_name(const char *sym)
-{
-	char *name = demangle(sym), *at = name ? strchr(name, '@') : NULL;
-
-	if (at && at != name)
-		*at = 0;
-	return name;
-}
-
-/* A DIE's name, following DW_AT_abstract_origin: the linkage name
- * demangled where there is one (C++), else DW_AT_name. */
-static char *die_name(Dwarf_Die *die)
-{
-	Dwarf_Attribute a;
-	const char *n = NULL;
-
-	if (dwarf_attr_integrate(die, DW_AT_linkage_name, &a) ||
-	    dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &a))
-		n = dwarf_formstring(&a);
-	if (!n && dwarf_attr_integrate(die, DW_AT_name, &a))
-		n = dwarf_formstring(&a);
-	return n ? symbol_name(n) : NULL;
-}
-
-/* DW_AT_decl_file through the line table of CU (elfutils 0.188's
- * dwarf_decl_file misses clang's DWARF 5 file tables). */
-static const char *decl_file(Dwarf_Die *die, Dwarf_Die *cu)
-{
-	const char *f = dwarf_decl_file(die);
-	Dwarf_Attribute a;
-	Dwarf_Word idx;
-	Dwarf_Files *files;
-	size_t n;
-
-	if (f)
-		return f;
-	if (!dwarf_attr_integrate(die, DW_AT_decl_file, &a) || dwarf_formudata(&a, &idx) ||
-	    dwarf_getsrcfiles(cu, &files, &n) || idx >= n)
-		return NULL;
-	return dwarf_filesrc(files, idx, NULL, NULL);
 }
 
 /* Functions inlined at ADDR, innermost first, as inline frames. */
@@ -648,7 +375,7 @@ static size_t inline_frames(struct symbolizer *s, Dwfl_Module *mod, uint64_t add
 			    const char *module, enum frame_kind kind, uint32_t *out, size_t max)
 {
 	Dwarf_Addr bias;
-	Dwarf_Die buf, *cu = cu_of(mod, addr, &bias, &buf), *scopes = NULL;
+	Dwarf_Die buf, *cu = sym__cu_of(mod, addr, &bias, &buf), *scopes = NULL;
 	int n = cu ? dwarf_getscopes(cu, addr - bias, &scopes) : 0;
 	size_t k = 0;
 
@@ -661,13 +388,13 @@ static size_t inline_frames(struct symbolizer *s, Dwfl_Module *mod, uint64_t add
 
 		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
 			continue;
-		if (!(name = die_name(&scopes[i])))
+		if (!(name = sym__die_name(&scopes[i])))
 			continue;
 		/* Where the function is written: its abstract origin says. */
 		if (dwarf_attr(&scopes[i], DW_AT_abstract_origin, &a) &&
 		    dwarf_formref_die(&a, &origin))
 			decl = &origin;
-		file = decl_file(decl, cu);
+		file = sym__decl_file(decl, cu);
 		dwarf_decl_line(decl, &line);
 		out[k] = frametab_intern_inline(s->frames, name, module, file,
 						(unsigned)(line > 0 ? line : 0), kind);
@@ -688,92 +415,6 @@ static enum frame_kind kind_of(const char *path)
 }
 
 /* Names MODPATH's module in the frame table with its GNU build id, once. */
-/* MOD's GNU build id in lowercase hex (its first 64 bytes) into HEX.
- * Returns its length in bytes, <= 0 when it has none. */
-static int build_id_hex(Dwfl_Module *mod, char hex[2 * 64 + 1])
-{
-	const unsigned char *bits = NULL;
-	GElf_Addr vaddr;
-	Dwarf_Addr bias;
-	int n;
-
-	dwfl_module_getelf(mod, &bias); /* the build id is known once the ELF is read */
-	n = dwfl_module_build_id(mod, &bits, &vaddr);
-	for (int i = 0; i < n && i < 64; i++)
-		snprintf(hex + 2 * i, 3, "%02x", bits[i]);
-	hex[n > 0 ? 2 * (n < 64 ? n : 64) : 0] = 0;
-	return n;
-}
-
-/* Says in the frame table where F's names came from (module NAME). */
-static void note_source(struct symbolizer *s, const struct sym_file *f, const char *name)
-{
-	frametab_module_symbols(s->frames, name, f->symbols, f->debug_path, f->fetch_said);
-}
-
-static void note_module(struct symbolizer *s, Dwfl_Module *mod, const char *modpath,
-			const struct sym_file *f)
-{
-	char hex[2 * 64 + 1];
-	int n;
-
-	if (frametab_module(s->frames, base_name(modpath)))
-		return;
-	n = build_id_hex(mod, hex);
-	frametab_note_module(s->frames, base_name(modpath), modpath[0] == '[' ? NULL : modpath,
-			     n > 0 ? hex : NULL);
-	note_source(s, f, base_name(modpath));
-}
-
-static int has_symtab(Elf *elf)
-{
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-
-	while ((scn = elf_nextscn(elf, scn)))
-		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
-			return 1;
-	return 0;
-}
-
-/* Where F's names come from, looked at once when its module is first
- * loaded. With none but its exported ones (a stripped binary, a
- * distribution's library without its -dbg files) and a build id, its debug
- * file is asked of debuginfod; until it comes, code of F is named by
- * address. */
-static void check_symbols(struct symbolizer *s, struct sym_file *f, Dwfl_Module *mod)
-{
-	const char *debugfile = NULL;
-	Dwarf_Addr bias;
-	char hex[2 * 64 + 1];
-	Elf *elf;
-	int n;
-
-	if (f->checked || f->path[0] != '/')
-		return;
-	f->checked = 1; /* once: before any debuginfod answer can come */
-	if (!(elf = dwfl_module_getelf(mod, &bias)))
-		return;
-	if (has_symtab(elf)) {
-		f->symbols = "symtab";
-		return;
-	}
-	dwfl_module_getsymtab(mod); /* looks for a debug file here */
-	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, &debugfile);
-	if (debugfile) {
-		f->symbols = "debug-file";
-		free(f->debug_path);
-		f->debug_path = strdup(debugfile);
-		return;
-	}
-	f->symbols = "dynsym";
-	n = build_id_hex(mod, hex);
-	if (s->fetch && n > 0 && n <= 64 && dbgfetch_want(s->fetch, f->index, hex) == 0) {
-		f->fetch = FETCH_WAIT;
-		s->st.fetch_asked++;
-	}
-}
-
 /* Code no symbol covers (a stripped binary's, .dynsym and MiniDebugInfo
  * having none for it): one frame for the whole module, "[libbz2.so.1.0.4]",
  * as dozens of one-sample addresses tell nothing; "module+0xOFF" (a file
@@ -829,10 +470,10 @@ static size_t frames_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t 
 	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &modpath, NULL);
 	if (!modpath)
 		modpath = f->path;
-	note_module(s, mod, modpath, f);
+	sym__note_module(s, mod, modpath, f);
 	sym = dwfl_module_addrinfo(mod, addr, &off, &es, NULL, NULL, NULL);
 	if (sym && sym[0]) {
-		char *name = symbol_name(sym);
+		char *name = sym__symbol_name(sym);
 		size_t n = inline_frames(s, mod, addr, base_name(modpath), kind_of(modpath), out,
 					 MAX_INLINE - 1);
 
@@ -891,7 +532,7 @@ static Dwfl_Module *file_module(struct symbolizer *s, struct sym_file *f, const 
 		f->mstart = m->start;
 		f->mend = m->end;
 	}
-	if (!s->dwfl && !(s->dwfl = dwfl_begin(&file_callbacks)))
+	if (!s->dwfl && !(s->dwfl = dwfl_begin(&sym__file_callbacks)))
 		return NULL;
 	dwfl_report_begin_add(s->dwfl);
 	f->mod = dwfl_report_module(s->dwfl, f->path, f->base, f->base + FILE_SLOT);
@@ -901,7 +542,7 @@ static Dwfl_Module *file_module(struct symbolizer *s, struct sym_file *f, const 
 	dwfl_module_info(f->mod, &user, NULL, NULL, NULL, NULL, NULL, NULL);
 	*user = f;
 	s->st.loads++;
-	check_symbols(s, f, f->mod);
+	sym__check_symbols(s, f, f->mod);
 	return f->mod;
 }
 
@@ -1136,73 +777,6 @@ unsigned sym_maps_version(struct symbolizer *s, pid_t pid)
 	return sym_dwfl(s, pid) ? proc_find(s, pid)->version : 0;
 }
 
-/* LEN bytes at ADDR from MOD's file, through its program headers. */
-static int read_module(Dwfl_Module *mod, uint64_t addr, void *buf, size_t len)
-{
-	Dwarf_Addr bias;
-	Elf *elf = dwfl_module_getelf(mod, &bias);
-	size_t n, raw_len = 0;
-	const char *raw;
-
-	if (!elf || elf_getphdrnum(elf, &n))
-		return -1;
-	raw = elf_rawfile(elf, &raw_len);
-	for (size_t i = 0; i < n; i++) {
-		GElf_Phdr ph;
-		uint64_t rel = addr - bias, off;
-		Elf_Data *d;
-
-		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD || rel < ph.p_vaddr ||
-		    rel + len > ph.p_vaddr + ph.p_filesz)
-			continue;
-		off = ph.p_offset + (rel - ph.p_vaddr);
-		if (raw && off + len <= raw_len) {
-			memcpy(buf, raw + off, len);
-			return 0;
-		}
-		d = elf_getdata_rawchunk(elf, (int64_t)off, len, ELF_T_BYTE);
-		if (!d || d->d_size < len)
-			return -1;
-		memcpy(buf, d->d_buf, len);
-		return 0;
-	}
-	return -1;
-}
-
-struct read_req {
-	uint64_t addr;
-	void *buf;
-	size_t len;
-	int done;
-};
-
-static int read_any_module(Dwfl_Module *mod, void **user, const char *name, Dwarf_Addr start,
-			   void *arg)
-{
-	struct read_req *r = arg;
-
-	(void)user, (void)name, (void)start;
-	r->done = read_module(mod, r->addr, r->buf, r->len) == 0;
-	return r->done ? DWARF_CB_ABORT : DWARF_CB_OK;
-}
-
-int sym_read_elf(struct symbolizer *s, pid_t pid, uint64_t addr, void *buf, size_t len)
-{
-	Dwfl *dwfl = sym_dwfl(s, pid);
-	Dwfl_Module *mod;
-	struct read_req r = { addr, buf, len, 0 };
-
-	if (!dwfl)
-		return -1;
-	mod = dwfl_addrmodule(dwfl, addr);
-	if (mod && read_module(mod, addr, buf, len) == 0)
-		return 0;
-	/* Segments past the executable mapping (.eh_frame in a read-only
-	 * segment after the code) lie outside what the module was told. */
-	dwfl_getmodules(dwfl, read_any_module, &r, 0);
-	return r.done ? 0 : -1;
-}
-
 int sym_load_proc(struct symbolizer *s, pid_t pid)
 {
 	struct sym_proc *p = proc_find(s, pid);
@@ -1265,29 +839,6 @@ void sym_exit(struct symbolizer *s, pid_t pid)
 void sym_keep_exited(struct symbolizer *s) { s->keep_exited = 1; }
 void sym_keep_addresses(struct symbolizer *s) { s->keep_addresses = 1; }
 
-int sym_at_entry(struct symbolizer *s, pid_t pid, uint64_t ip)
-{
-	struct sym_proc *p = proc_find(s, pid);
-	const struct mapping *m = p ? proc_mapping(p, ip) : NULL;
-	struct sym_file *f;
-	Dwfl_Module *mod;
-	Dwarf_Addr bias;
-	GElf_Ehdr eh;
-	Elf *elf;
-	uint64_t vaddr;
-
-	if (!m || m->file == FILE_NONE)
-		return 0;
-	f = s->files[m->file];
-	if (!(mod = file_module(s, f, p, m)) || !(elf = dwfl_module_getelf(mod, &bias)) ||
-	    !gelf_getehdr(elf, &eh) || !eh.e_entry)
-		return 0;
-	vaddr = synth_of(s, m, ip) - bias;
-	/* _start is a few dozen bytes: the return address into it, after its
-	 * call of __libc_start_main, lies just past the entry point. */
-	return vaddr >= eh.e_entry && vaddr - eh.e_entry < 64;
-}
-
 void sym_reap(struct symbolizer *s)
 {
 	for (size_t i = s->nprocs; i-- > 0;)
@@ -1306,39 +857,6 @@ const struct sym_stats *sym_stats(struct symbolizer *s)
 	return &s->st;
 }
 
-/* Every 64-bit process on this kernel maps the same vDSO image as we do, so a
- * copy of ours symbolizes theirs — also after they exited. */
-static int vdso_range(const struct procfs_map *m, void *arg)
-{
-	uint64_t *r = arg;
-
-	if (strcmp(m->path, "[vdso]"))
-		return 0;
-	r[0] = m->start;
-	r[1] = m->end;
-	return 1;
-}
-
-static void copy_vdso(struct symbolizer *s)
-{
-	uint64_t r[2] = { 0, 0 };
-	unsigned long base = getauxval(AT_SYSINFO_EHDR);
-
-	s->vdso_fd = -1;
-	if (!base || procfs_read_maps(getpid(), vdso_range, r) || r[0] != base)
-		return;
-	s->vdso_fd = memfd_create("flametop-vdso", MFD_CLOEXEC);
-	if (s->vdso_fd < 0)
-		return;
-	if (write(s->vdso_fd, (const void *)(uintptr_t)base, r[1] - r[0]) !=
-	    (ssize_t)(r[1] - r[0])) {
-		close(s->vdso_fd);
-		s->vdso_fd = -1;
-		return;
-	}
-	snprintf(s->vdso_path, sizeof(s->vdso_path), "/proc/self/fd/%d", s->vdso_fd);
-}
-
 int sym_have_kernel(struct symbolizer *s) { return kallsyms_len(kernel_table(s)) > 0; }
 
 size_t sym_fill_lines(struct symbolizer *s, uint64_t deadline_ns)
@@ -1354,7 +872,7 @@ size_t sym_fill_lines(struct symbolizer *s, uint64_t deadline_ns)
 
 		s->clock++;
 		mod = file_module(s, pl.file, NULL, NULL);
-		file = mod ? src_line(mod, pl.file->base + pl.off, &line) : NULL;
+		file = mod ? sym__src_line(mod, pl.file->base + pl.off, &line) : NULL;
 		u64map_del(&s->pending_ids, pl.id);
 		if (file)
 			frametab_set_source(s->frames, pl.id, file,
@@ -1377,141 +895,6 @@ size_t sym_fill_lines(struct symbolizer *s, uint64_t deadline_ns)
 }
 
 size_t sym_lines_pending(const struct symbolizer *s) { return s->npending; }
-
-void sym_debuginfod(struct symbolizer *s, struct dbgfetch *fetch)
-{
-	s->fetch = fetch;
-	s->st.debuginfod = fetch ? dbgfetch_urls(fetch) : NULL;
-}
-
-static void fetch_said(struct sym_file *f, const char *what, const char *arg)
-{
-	free(f->fetch_said);
-	if (asprintf(&f->fetch_said, "%s%s", what, arg) < 0)
-		f->fetch_said = NULL;
-}
-
-/* Why a fetched file was not used, in words. */
-static const char *fetch_why(int err)
-{
-	switch (err) {
-	case EILSEQ:
-		return "the server's file has another build id (not used)";
-	case ENOEXEC:
-		return "the server's file is not an ELF file with a build id (not used)";
-	case EFBIG:
-		return "larger than DEBUGINFOD_MAXSIZE (cut, removed)";
-	case ECHILD:
-		return "its helper ended";
-	default:
-		return strerror(err);
-	}
-}
-
-/* One answer of debuginfod for file F. */
-static void fetch_answer(struct symbolizer *s, struct sym_file *f, const struct dbgfetch_done *d)
-{
-	if (d->fd >= 0) {
-		f->debug_fd = d->fd;
-		free(f->debug_path);
-		f->debug_path = strdup(d->path);
-		f->fetch = FETCH_DONE;
-		f->symbols = "debuginfod";
-		fetch_said(f, "fetched from ", d->url[0] ? d->url : dbgfetch_urls(s->fetch));
-		s->st.fetched++;
-		reload_file(s, f);
-	} else {
-		f->fetch = FETCH_FAILED;
-		s->st.fetch_failed++;
-		if (d->err == ENOENT) {
-			fetch_said(f, "not on the server", "");
-		} else {
-			fetch_said(f, "failed: ", fetch_why(d->err));
-			if (!s->fetch_noted++)
-				snprintf(s->fetch_note, sizeof(s->fetch_note),
-					 "debuginfod (%s): %s; code without symbols is named "
-					 "module+offset",
-					 dbgfetch_urls(s->fetch), fetch_why(d->err));
-		}
-	}
-	note_source(s, f, base_name(f->path));
-}
-
-size_t sym_poll_fetches(struct symbolizer *s)
-{
-	struct dbgfetch_done d[8];
-	size_t n = dbgfetch_pending(s->fetch) ? dbgfetch_poll(s->fetch, d, 8) : 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (d[i].key < s->nfiles && s->files[d[i].key]->fetch == FETCH_WAIT)
-			fetch_answer(s, s->files[d[i].key], &d[i]);
-		else if (d[i].fd >= 0)
-			close(d[i].fd);
-	}
-	return n;
-}
-
-/* BYTES as "812 KB" or "12.4 MB". */
-static void human(char *out, size_t len, long bytes)
-{
-	if (bytes < 1000000)
-		snprintf(out, len, "%ld KB", (bytes + 999) / 1000);
-	else
-		snprintf(out, len, "%.1f MB", bytes / 1e6);
-}
-
-int sym_fetch_progress(const struct symbolizer *s, char *buf, size_t len)
-{
-	uint32_t key;
-	long got, total;
-	size_t waiting = dbgfetch_pending(s->fetch);
-	char g[32], t[32];
-
-	if (!dbgfetch_progress(s->fetch, &key, &got, &total) || key >= s->nfiles)
-		return 0;
-	human(g, sizeof(g), got);
-	human(t, sizeof(t), total);
-	snprintf(buf, len, "debuginfod: fetching the debug file of %s: %s%s%s%s",
-		 base_name(s->files[key]->path), got > 0 ? g : "asking", total > 0 ? " of " : "",
-		 total > 0 ? t : "", waiting > 1 ? " (more waiting)" : "");
-	return 1;
-}
-
-void sym_fetch_finish(struct symbolizer *s)
-{
-	size_t waiting = 0;
-
-	sym_poll_fetches(s);
-	for (size_t i = 0; i < s->nfiles; i++) {
-		struct sym_file *f = s->files[i];
-
-		if (f->fetch != FETCH_WAIT)
-			continue;
-		f->fetch = FETCH_FAILED;
-		s->st.fetch_failed++;
-		waiting++;
-		fetch_said(f, "no answer before the run ended", "");
-		note_source(s, f, base_name(f->path));
-	}
-	if (waiting && !s->fetch_noted++)
-		snprintf(s->fetch_note, sizeof(s->fetch_note),
-			 "debuginfod (%s): no answer before the run ended for %zu module%s; code "
-			 "without symbols is named module+offset",
-			 dbgfetch_urls(s->fetch), waiting, waiting == 1 ? "" : "s");
-}
-
-int sym_fetch_fd(const struct symbolizer *s) { return dbgfetch_fd(s->fetch); }
-
-const char *sym_fetch_note(struct symbolizer *s)
-{
-	static char taken[sizeof(s->fetch_note)];
-
-	if (!s->fetch_note[0])
-		return NULL;
-	memcpy(taken, s->fetch_note, sizeof(taken));
-	s->fetch_note[0] = 0;
-	return taken;
-}
 
 void sym_kernel_source(struct symbolizer *s, const char *path, const char *cache_dir)
 {
@@ -1537,7 +920,7 @@ struct symbolizer *sym_new(struct frametab *frames, const char *kallsyms_path, s
 	u64map_init(&s->cache);
 	s->kernel_off = !kallsyms_path;
 	sym_kernel_source(s, kallsyms_path, NULL);
-	copy_vdso(s);
+	sym__copy_vdso(s);
 	return s;
 }
 
@@ -1579,6 +962,8 @@ void sym_free(struct symbolizer *s)
 
 struct sym_proc *sym__proc_get(struct symbolizer *s, pid_t pid) { return proc_get(s, pid); }
 
+struct sym_proc *sym__proc_find(struct symbolizer *s, pid_t pid) { return proc_find(s, pid); }
+
 const struct mapping *sym__proc_mapping(const struct sym_proc *p, uint64_t addr)
 {
 	return proc_mapping(p, addr);
@@ -1590,14 +975,6 @@ Dwfl_Module *sym__file_module(struct symbolizer *s, struct sym_file *f, const st
 	return file_module(s, f, p, m);
 }
 
-int sym__read_module(Dwfl_Module *mod, uint64_t addr, void *buf, size_t len)
-{
-	return read_module(mod, addr, buf, len);
-}
+void sym__reload_file(struct symbolizer *s, struct sym_file *f) { reload_file(s, f); }
 
-const char *sym__src_line(Dwfl_Module *mod, uint64_t addr, int *line)
-{
-	return src_line(mod, addr, line);
-}
-
-char *sym__die_name(Dwarf_Die *die) { return die_name(die); }
+const char *sym__base_name(const char *path) { return base_name(path); }

@@ -106,14 +106,46 @@ struct symbolizer {
 	char vdso_path[64]; /* "/proc/self/fd/N": how libdwfl opens it */
 };
 
+/* core/symbols/symopen.c: the shared session's callbacks (each file's ELF
+ * opened as its process maps it; debug files from system directories) and
+ * a process's (its mapped files; no debug info: unwinding only). */
+extern const Dwfl_Callbacks sym__file_callbacks, sym__proc_callbacks;
+/* The vDSO's image copied into a memfd of ours (libdwfl opens it as a file). */
+void sym__copy_vdso(struct symbolizer *s);
+/* dwfl_getmodules callback: each module's user data set to ARG (its process). */
+int sym__own_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
+		    void *arg);
+
 /* Helpers of symbols.c the other files use. */
 struct sym_proc *sym__proc_get(struct symbolizer *s, pid_t pid);
+/* The same without adding it: NULL when PID is not known. */
+struct sym_proc *sym__proc_find(struct symbolizer *s, pid_t pid);
 const struct mapping *sym__proc_mapping(const struct sym_proc *p, uint64_t addr);
 Dwfl_Module *sym__file_module(struct symbolizer *s, struct sym_file *f, const struct sym_proc *p,
 			      const struct mapping *m);
+/* core/symbols/places.c: LEN bytes at ADDR of MOD's loaded segments. */
 int sym__read_module(Dwfl_Module *mod, uint64_t addr, void *buf, size_t len);
+/* core/symbols/symfetch.c: where F's names come from (symtab, debug file,
+ * debuginfod asked), looked at once its module is loaded. */
+void sym__check_symbols(struct symbolizer *s, struct sym_file *f, Dwfl_Module *mod);
+/* The module file MODPATH of F noted in the frame table (path, build id,
+ * where its names come from). */
+void sym__note_module(struct symbolizer *s, Dwfl_Module *mod, const char *modpath,
+		      const struct sym_file *f);
+/* core/symbols/symdwarf.c: the source line of ADDR in MOD (its file, *LINE). */
 const char *sym__src_line(Dwfl_Module *mod, uint64_t addr, int *line);
 /* A DIE's name (DW_AT_abstract_origin followed, demangled); malloc'd. */
 char *sym__die_name(Dwarf_Die *die);
+/* A symbol's name demangled, its version dropped; malloc'd. */
+char *sym__symbol_name(const char *sym);
+/* The compile unit covering ADDR (into BUF), with the module's bias. */
+Dwarf_Die *sym__cu_of(Dwfl_Module *mod, uint64_t addr, Dwarf_Addr *bias, Dwarf_Die *buf);
+/* DIE's declaration file through CU's line table. */
+const char *sym__decl_file(Dwarf_Die *die, Dwarf_Die *cu);
+/* F's debug file arrived: its module read again, at a new place. */
+void sym__reload_file(struct symbolizer *s, struct sym_file *f);
+/* Where F's names come from, said (module notes). */
+void sym__note_source(struct symbolizer *s, const struct sym_file *f, const char *name);
+const char *sym__base_name(const char *path);
 
 #endif
