@@ -66,5 +66,11 @@ int saved_lines_of(const struct saved_report *s, const char *name, const char *m
 /* Writes KEY and its saved value into W; nothing when the export had no
  * KEY. Returns 1 when written. */
 int saved_replay(const struct saved_report *s, struct yamlw *w, const char *key);
+/* The same for a node (of S's document). */
+void saved_replay_node(const struct saved_report *s, struct yamlw *w, const yaml_node_t *n);
+/* KEY of the saved hotspot NAME (of MODULE), written as saved ("lines",
+ * "instructions"). Returns 1 when written. */
+int saved_replay_hotspot(const struct saved_report *s, struct yamlw *w, const char *name,
+			 const char *module, const char *key);
 
 #endif

@@ -257,8 +257,7 @@ static const char *const help_tail[] = {
 	"w             wall time: on-CPU and blocked time per stack, or on-CPU",
 	"H; s r o d    new hypothesis; mark supports, rejects, open; delete",
 	"e             export YAML (Ctrl-U clears the path)",
-	"P             show / hide the panes",
-	"mouse         click selects, wheel scrolls",
+	"P             panes on / off; mouse: click selects, wheel scrolls",
 	"? F1          this help       q  quit (or back to the process list)",
 };
 

@@ -554,13 +554,11 @@ static void write_lines(struct yctx *c, uint32_t frame)
 				export_instructions(&c->w, &a, EXPORT_INSNS_MAX);
 		}
 		annotation_free(&a);
-	} else if (c->r->saved) {
+	} else if (c->r->saved) { /* as saved, byte for byte */
 		const struct frame *f = frametab_get(c->p->frames, frame);
 
-		if (saved_lines_of(c->r->saved, f->name, f->module, &a) == 0) {
-			export_lines(&c->w, &a, EXPORT_LINES_MAX);
-			annotation_free(&a);
-		}
+		saved_replay_hotspot(c->r->saved, &c->w, f->name, f->module, "lines");
+		saved_replay_hotspot(c->r->saved, &c->w, f->name, f->module, "instructions");
 	}
 }
 

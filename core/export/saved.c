@@ -649,6 +649,11 @@ static void replay(const struct saved_report *s, struct yamlw *w, const yaml_nod
 	}
 }
 
+void saved_replay_node(const struct saved_report *s, struct yamlw *w, const yaml_node_t *n)
+{
+	replay(s, w, n);
+}
+
 int saved_replay(const struct saved_report *s, struct yamlw *w, const char *key)
 {
 	struct yr d = { (yaml_document_t *)&s->doc, NULL, 0 };

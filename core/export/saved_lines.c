@@ -103,3 +103,17 @@ int saved_lines_of(const struct saved_report *s, const char *name, const char *m
 	}
 	return 0;
 }
+
+int saved_replay_hotspot(const struct saved_report *s, struct yamlw *w, const char *name,
+			 const char *module, const char *key)
+{
+	struct yr d = { (yaml_document_t *)&s->doc, NULL, 0 };
+	yaml_node_t *h, *v;
+
+	if (s->folded || s->pprof || !(h = hotspot_named(&d, name, module)) ||
+	    !(v = yr_get(&d, h, key)))
+		return 0;
+	yw_key(w, key);
+	saved_replay_node(s, w, v);
+	return 1;
+}
