@@ -136,7 +136,7 @@ static void take_readings(struct session *s)
 {
 	double t = session_elapsed(s);
 
-	target_poll(&s->target);
+	target_read(&s->target); /* the refresh's reading: smaps_rollup and io too */
 	if (s->target.state == TARGET_RUNNING && !s->target.machine) {
 		tasks_update(&s->tasks, s->target.pid, t);
 		tasks_ctxt(&s->tasks, &s->target.last.vcsw, &s->target.last.ivcsw);
@@ -559,7 +559,7 @@ void session_finish(struct session *s)
 	sym_reap(s->sym);
 	tick(s);
 	target_terminate(&s->target);
-	target_poll(&s->target);
+	target_read(&s->target);
 	/* Samples the rings took after the collector's last pass. */
 	for (size_t i = 0; i < sampler_nstreams(s->sampler); i++)
 		ring_drain(&sampler_stream(s->sampler, i)->ring, SIZE_MAX, count_sample,

@@ -32,7 +32,10 @@ int target_parse_pid(const char *arg, pid_t *pid, char *err, size_t len)
 	return 0;
 }
 
-static void take_reading(pid_t pid, struct target_reading *r)
+/* PID's figures into R: its state, CPU and memory always; with FULL its
+ * PSS and swap (smaps_rollup: the kernel walks every page table for it)
+ * and I/O, read once a refresh, not at every poll. */
+static void take_reading(pid_t pid, struct target_reading *r, int full)
 {
 	struct procfs_stat st;
 	struct procfs_status sts;
@@ -52,6 +55,8 @@ static void take_reading(pid_t pid, struct target_reading *r)
 			r->hwm_kb = sts.vm_hwm_kb; /* the mm's own high-water mark */
 		}
 	}
+	if (!full)
+		return;
 	if (procfs_read_rollup(pid, &ro) == 0 && ro.rss_kb) {
 		r->pss_kb = ro.pss_kb;
 		r->swap_kb = ro.swap_kb;
@@ -100,7 +105,7 @@ int target_attach(struct target *t, pid_t pid, char *err, size_t len)
 	}
 	t->kernel_thread = !!(st.flags & 0x00200000u); /* PF_KTHREAD */
 	describe(t);
-	take_reading(pid, &t->first);
+	take_reading(pid, &t->first, 1);
 	t->last = t->first;
 	return 0;
 }
@@ -349,7 +354,13 @@ int target_machine(struct target *t, const char *cgroup_dir, char *err, size_t l
 	return 0;
 }
 
-int target_poll(struct target *t)
+static int poll_target(struct target *t, int full);
+
+int target_poll(struct target *t) { return poll_target(t, 0); }
+
+int target_read(struct target *t) { return poll_target(t, 1); }
+
+static int poll_target(struct target *t, int full)
 {
 	struct target_reading r = t->last;
 	siginfo_t si;
@@ -365,7 +376,7 @@ int target_poll(struct target *t)
 			t->last.state = 'X';
 		return 1;
 	}
-	take_reading(t->pid, &r);
+	take_reading(t->pid, &r, full);
 	if (r.valid)
 		t->last = r;
 	if (t->launched) {
@@ -376,7 +387,7 @@ int target_poll(struct target *t)
 			struct rusage ru;
 			int status;
 
-			take_reading(t->pid, &t->last);
+			take_reading(t->pid, &t->last, 1);
 			if (wait4(t->pid, &status, 0, &ru) == t->pid)
 				reap(t, status, &ru);
 		}

@@ -74,8 +74,12 @@ int target_machine(struct target *t, const char *cgroup_dir, char *err, size_t l
 int target_launch(struct target *t, char *const argv[], int outfd, char *err, size_t len);
 /* Lets a launched child exec; fails if the exec failed. */
 int target_release(struct target *t, char *err, size_t len);
-/* Takes a fresh reading and notices exit. Returns 1 if the target has exited. */
+/* Takes a fresh reading (state, CPU, memory) and notices exit: cheap
+ * enough for every few milliseconds. Returns 1 if the target has exited. */
 int target_poll(struct target *t);
+/* The same with the costly figures too (PSS and swap from smaps_rollup,
+ * I/O): once a refresh. */
+int target_read(struct target *t);
 /* What sampling a kernel thread can give (USER_ONLY: kernel frames are
  * refused), or NULL for any other target. */
 const char *target_kernel_note(const struct target *t, int user_only);
