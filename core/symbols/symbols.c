@@ -458,6 +458,147 @@ static const char *file_plt(struct sym_file *f, Elf *elf, uint64_t vaddr)
 /* Frames for ADDR inside module M, innermost first: functions inlined
  * there, then the covering symbol; else the module (see no_symbol).
  * Returns the count. */
+/* ---- the functions resolved last: ranges, and their inlined ranges ---- */
+
+struct inl_walk {
+	struct fn_cache *fc;
+	size_t cap;
+	Dwarf_Addr bias;
+	int budget; /* DIEs visited, at most */
+};
+
+/* The inlined subroutines under DIE (lexical blocks looked into), each
+ * range of each, at DEPTH + 1 below it. */
+static void collect_inlined(struct inl_walk *w, Dwarf_Die *die, uint32_t depth)
+{
+	Dwarf_Die child;
+
+	if (dwarf_child(die, &child) != 0)
+		return;
+	do {
+		int tag = dwarf_tag(&child);
+
+		if (--w->budget < 0)
+			return;
+		if (tag == DW_TAG_inlined_subroutine) {
+			ptrdiff_t off = 0;
+			Dwarf_Addr base, lo, hi;
+
+			while ((off = dwarf_ranges(&child, off, &base, &lo, &hi)) > 0) {
+				struct fn_inl *e;
+
+				if (w->fc->ninl >= FN_INL_MAX ||
+				    grow_array(&w->fc->inl, &w->cap, w->fc->ninl + 1,
+					       sizeof(*w->fc->inl)))
+					return;
+				e = &w->fc->inl[w->fc->ninl++];
+				e->lo = lo + w->bias;
+				e->hi = hi + w->bias;
+				e->depth = depth + 1;
+				e->frame = U64MAP_NONE;
+				e->die = dwarf_dieoffset(&child);
+			}
+			collect_inlined(w, &child, depth + 1);
+		} else if (tag == DW_TAG_lexical_block || tag == DW_TAG_try_block ||
+			   tag == DW_TAG_catch_block) {
+			collect_inlined(w, &child, depth);
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+/* FC's inlined ranges, from the function's DIE (the scope around its start
+ * that is a subprogram). */
+static void fn_read_inlined(struct fn_cache *fc, Dwfl_Module *mod)
+{
+	Dwarf_Addr bias;
+	Dwarf_Die buf, *cu = sym__cu_of(mod, fc->start, &bias, &buf), *scopes = NULL;
+	int n = cu ? dwarf_getscopes(cu, fc->start - bias, &scopes) : 0;
+	struct inl_walk w = { fc, 0, bias, 1 << 20 };
+
+	if (!cu) { /* no debug info: nothing inlined is known, nothing to look up */
+		fc->inl_ok = 1;
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram) {
+			collect_inlined(&w, &scopes[i], 0);
+			fc->inl_ok = w.budget >= 0 && fc->ninl < FN_INL_MAX;
+			break;
+		}
+	free(scopes);
+}
+
+/* The cached function around ADDR of F, or NULL. */
+static struct fn_cache *fn_find(struct symbolizer *s, const struct sym_file *f, uint64_t addr)
+{
+	for (size_t i = 0; i < FN_CACHE; i++)
+		if (s->fns[i].file == f && addr >= s->fns[i].start && addr < s->fns[i].end)
+			return &s->fns[i];
+	return NULL;
+}
+
+static struct fn_cache *fn_add(struct symbolizer *s, const struct sym_file *f, Dwfl_Module *mod,
+			       uint64_t start, uint64_t size, uint32_t frame)
+{
+	struct fn_cache *fc = &s->fns[s->fn_next++ % FN_CACHE];
+
+	free(fc->inl);
+	*fc = (struct fn_cache){ .start = start, .end = start + size, .frame = frame, .file = f };
+	fn_read_inlined(fc, mod);
+	return fc;
+}
+
+/* The inline frames at ADDR from FC's ranges, innermost first: those that
+ * contain it, deepest first (each named the first time it is met). */
+static size_t fn_inline_frames(struct symbolizer *s, struct fn_cache *fc, Dwfl_Module *mod,
+			       uint64_t addr, const char *module, enum frame_kind kind,
+			       uint32_t *out, size_t max)
+{
+	struct fn_inl *hit[MAX_INLINE];
+	size_t nhit = 0, k = 0;
+	Dwarf_Addr bias;
+	Dwarf *dw = NULL;
+
+	for (size_t i = 0; i < fc->ninl && nhit < MAX_INLINE; i++)
+		if (addr >= fc->inl[i].lo && addr < fc->inl[i].hi)
+			hit[nhit++] = &fc->inl[i];
+	/* deepest first: a few entries, sorted by hand */
+	for (size_t i = 1; i < nhit; i++)
+		for (size_t j = i; j > 0 && hit[j]->depth > hit[j - 1]->depth; j--) {
+			struct fn_inl *t = hit[j];
+
+			hit[j] = hit[j - 1];
+			hit[j - 1] = t;
+		}
+	for (size_t i = 0; i < nhit && k < max; i++) {
+		struct fn_inl *e = hit[i];
+
+		if (e->frame == U64MAP_NONE) {
+			Dwarf_Die die, cu, origin, *decl = &die;
+			Dwarf_Attribute a;
+			char *name;
+			int line = 0;
+
+			if (!dw && !(dw = dwfl_module_getdwarf(mod, &bias)))
+				break;
+			if (!dwarf_offdie(dw, e->die, &die) ||
+			    !dwarf_diecu(&die, &cu, NULL, NULL) || !(name = sym__die_name(&die)))
+				continue;
+			if (dwarf_attr(&die, DW_AT_abstract_origin, &a) &&
+			    dwarf_formref_die(&a, &origin))
+				decl = &origin;
+			dwarf_decl_line(decl, &line);
+			e->frame = frametab_intern_inline(s->frames, name, module,
+							  sym__decl_file(decl, &cu),
+							  (unsigned)(line > 0 ? line : 0), kind);
+			free(name);
+		}
+		if (e->frame != U64MAP_NONE)
+			out[k++] = e->frame;
+	}
+	return k;
+}
+
 static size_t frames_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
 			       const struct sym_file *f, uint32_t *out)
 {
@@ -467,19 +608,38 @@ static size_t frames_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t 
 	Dwarf_Addr bias = 0;
 	Elf *elf;
 
+	struct fn_cache *fc;
+
 	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &modpath, NULL);
 	if (!modpath)
 		modpath = f->path;
+	if ((fc = fn_find(s, f, addr)) && fc->inl_ok) {
+		size_t n = fn_inline_frames(s, fc, mod, addr, base_name(modpath), kind_of(modpath),
+					    out, MAX_INLINE - 1);
+
+		out[n] = fc->frame;
+		return n + 1;
+	}
 	sym__note_module(s, mod, modpath, f);
 	sym = dwfl_module_addrinfo(mod, addr, &off, &es, NULL, NULL, NULL);
 	if (sym && sym[0]) {
 		char *name = sym__symbol_name(sym);
-		size_t n = inline_frames(s, mod, addr, base_name(modpath), kind_of(modpath), out,
-					 MAX_INLINE - 1);
+		uint32_t frame = name ? frametab_intern(s->frames, name, base_name(modpath), NULL,
+							0, kind_of(modpath))
+				      : U64MAP_NONE;
+		size_t n;
 
-		out[n] = name ? frametab_intern(s->frames, name, base_name(modpath), NULL, 0,
-						kind_of(modpath))
-			      : U64MAP_NONE;
+		/* A function of some size: its ranges kept, so the next address
+		 * in it is named without this lookup. */
+		if (frame != U64MAP_NONE && es.st_size && off < es.st_size && !fc)
+			fc = fn_add(s, f, mod, addr - off, es.st_size, frame);
+		if (fc && fc->inl_ok && fc->frame == frame)
+			n = fn_inline_frames(s, fc, mod, addr, base_name(modpath), kind_of(modpath),
+					     out, MAX_INLINE - 1);
+		else
+			n = inline_frames(s, mod, addr, base_name(modpath), kind_of(modpath), out,
+					  MAX_INLINE - 1);
+		out[n] = frame;
 		/* st_value is unbiased here; addr - off is the function's start */
 		if (out[n] != U64MAP_NONE)
 			want_line(s, out[n], (struct sym_file *)f, addr - off);
@@ -955,6 +1115,8 @@ void sym_free(struct symbolizer *s)
 	free(s->kernel_cache);
 	if (s->vdso_fd >= 0)
 		close(s->vdso_fd);
+	for (size_t i = 0; i < FN_CACHE; i++)
+		free(s->fns[i].inl);
 	free(s);
 }
 
