@@ -141,6 +141,11 @@ def test_node_jit_functions_by_name(tmp_path):
     assert hot, [h["function"] for h in doc["hotspots"][:5]]
     assert hot[0]["module"] == "[jit]" and hot[0]["category"] == "jit"
     assert sum(h["self_pct"] for h in hot) > 50
+    # Annotation of JIT code: its sampled addresses alone (no file to read).
+    insns = hot[0]["instructions"]
+    assert insns and all(i["instruction"] is None and i["source"] is None for i in insns)
+    assert sum(i["self_samples"] for i in insns) >= 0.9 * hot[0]["samples"], (insns, hot[0])
+    assert "lines" not in hot[0]
     # JIT code has no CFI: frame pointers carry the stack on into node itself.
     assert doc["scenario"]["unwind"]["hybrid_samples"] > 0
     assert step_anywhere(doc["performance_map"]["steps"], ["node::Start(int, char**)"])
