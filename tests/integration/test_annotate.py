@@ -54,7 +54,11 @@ def test_two_loops_split_3_to_1_by_line(tmp_path):
     insns = h["instructions"]
     assert insns and all(re.fullmatch(r"0x[0-9a-f]+", i["address"]) for i in insns)
     assert insns[0]["instruction"] and insns[0]["source"] in (f"lines.c:{a}", f"lines.c:{b}")
-    assert sum(i["self_samples"] for i in insns) == sum(l["self_samples"] for l in h["lines"])
+    # Every sample on a line is on an instruction; an instruction of no line
+    # of this file (a rare one) holds the rest.
+    on_insns = sum(i["self_samples"] for i in insns)
+    on_lines = sum(l["self_samples"] for l in h["lines"])
+    assert on_lines <= on_insns <= on_lines + max(2, 0.01 * on_lines), (on_insns, on_lines)
 
 
 def test_screen_annotates_source_and_disassembly(tmp_path):

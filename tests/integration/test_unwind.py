@@ -23,12 +23,18 @@ def record(tmp_path, name, *args, seconds="1.5"):
 
 
 def assert_split(doc, chain_from):
+    """Each work_X under CHAIN_FROM > caller_X within 4 sigma of its truth;
+    a sample whose stack stopped short (unwind.complete_pct says how many)
+    cannot be under that path, so its share may be lower by that much too."""
     steps = doc["performance_map"]["steps"]
+    incomplete = max(0.0, 100.0 - doc["scenario"]["unwind"]["complete_pct"])
     for x, want in TRUTH.items():
         tol = share_tolerance(want, doc["scenario"]["samples"])
         step = step_anywhere(steps, [*chain_from, "caller_" + x, "work_" + x])
         assert step, (x, chain_from)
-        assert abs(step["total_pct"] - want) <= tol, (x, step["total_pct"], tol)
+        got = step["total_pct"]
+        assert want - tol - incomplete * want / 100.0 <= got <= want + tol, (x, got, tol,
+                                                                               incomplete)
 
 
 def test_dwarf_unwinds_code_without_frame_pointers(tmp_path):
