@@ -112,9 +112,10 @@ const char *sym_fetch_note(struct symbolizer *s);
  * A place is one instruction in one file, whichever process ran it (the
  * symbolizer's synthetic address); JIT code has its own address, flagged. */
 #define SYM_PLACE_JIT (1ull << 63)
-/* The place of IP in PID (CALLER: IP is a return address, the call before
- * it is meant); 0 where there is none (no mapping). */
-uint64_t sym_place(struct symbolizer *s, pid_t pid, uint64_t ip, int caller);
+/* sym_resolve_all, and *PLACE the place of IP (0 where there is none: no
+ * mapping, kernel code), found by the same lookup: the sample path's. */
+size_t sym_resolve_place(struct symbolizer *s, pid_t pid, uint64_t ip, int kernel, int caller,
+			 uint32_t *out, size_t max, uint64_t *place);
 /* The function (symbol) around PLACE: its first place and its size.
  * Returns 0 or -1. */
 int sym_place_function(struct symbolizer *s, uint64_t place, uint64_t *start, uint64_t *size);

@@ -76,19 +76,6 @@ int sym_read_elf(struct symbolizer *s, pid_t pid, uint64_t addr, void *buf, size
 	return r.done ? 0 : -1;
 }
 
-uint64_t sym_place(struct symbolizer *s, pid_t pid, uint64_t ip, int caller)
-{
-	uint64_t addr = caller && ip ? ip - 1 : ip;
-	struct sym_proc *p = sym__proc_get(s, pid);
-	const struct mapping *m = p ? sym__proc_mapping(p, addr) : NULL;
-
-	if (!m)
-		return 0;
-	if (m->file == FILE_NONE) /* JIT code: the address, in the process */
-		return (addr & ~SYM_PLACE_JIT) | SYM_PLACE_JIT;
-	return s->files[m->file]->base + (addr - m->start + m->pgoff);
-}
-
 /* The file whose slot PLACE is in. */
 static struct sym_file *file_of(struct symbolizer *s, uint64_t place)
 {

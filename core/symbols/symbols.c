@@ -370,41 +370,6 @@ static int rebuild_dwfl(struct symbolizer *s, struct sym_proc *p)
 	return 0;
 }
 
-/* Functions inlined at ADDR, innermost first, as inline frames. */
-static size_t inline_frames(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
-			    const char *module, enum frame_kind kind, uint32_t *out, size_t max)
-{
-	Dwarf_Addr bias;
-	Dwarf_Die buf, *cu = sym__cu_of(mod, addr, &bias, &buf), *scopes = NULL;
-	int n = cu ? dwarf_getscopes(cu, addr - bias, &scopes) : 0;
-	size_t k = 0;
-
-	for (int i = 0; i < n && k < max; i++) {
-		char *name;
-		int line = 0;
-		const char *file;
-		Dwarf_Attribute a;
-		Dwarf_Die origin, *decl = &scopes[i];
-
-		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
-			continue;
-		if (!(name = sym__die_name(&scopes[i])))
-			continue;
-		/* Where the function is written: its abstract origin says. */
-		if (dwarf_attr(&scopes[i], DW_AT_abstract_origin, &a) &&
-		    dwarf_formref_die(&a, &origin))
-			decl = &origin;
-		file = sym__decl_file(decl, cu);
-		dwarf_decl_line(decl, &line);
-		out[k] = frametab_intern_inline(s->frames, name, module, file,
-						(unsigned)(line > 0 ? line : 0), kind);
-		k += out[k] != U64MAP_NONE;
-		free(name);
-	}
-	free(scopes);
-	return k;
-}
-
 static enum frame_kind kind_of(const char *path)
 {
 	const char *b = base_name(path);
@@ -458,147 +423,6 @@ static const char *file_plt(struct sym_file *f, Elf *elf, uint64_t vaddr)
 /* Frames for ADDR inside module M, innermost first: functions inlined
  * there, then the covering symbol; else the module (see no_symbol).
  * Returns the count. */
-/* ---- the functions resolved last: ranges, and their inlined ranges ---- */
-
-struct inl_walk {
-	struct fn_cache *fc;
-	size_t cap;
-	Dwarf_Addr bias;
-	int budget; /* DIEs visited, at most */
-};
-
-/* The inlined subroutines under DIE (lexical blocks looked into), each
- * range of each, at DEPTH + 1 below it. */
-static void collect_inlined(struct inl_walk *w, Dwarf_Die *die, uint32_t depth)
-{
-	Dwarf_Die child;
-
-	if (dwarf_child(die, &child) != 0)
-		return;
-	do {
-		int tag = dwarf_tag(&child);
-
-		if (--w->budget < 0)
-			return;
-		if (tag == DW_TAG_inlined_subroutine) {
-			ptrdiff_t off = 0;
-			Dwarf_Addr base, lo, hi;
-
-			while ((off = dwarf_ranges(&child, off, &base, &lo, &hi)) > 0) {
-				struct fn_inl *e;
-
-				if (w->fc->ninl >= FN_INL_MAX ||
-				    grow_array(&w->fc->inl, &w->cap, w->fc->ninl + 1,
-					       sizeof(*w->fc->inl)))
-					return;
-				e = &w->fc->inl[w->fc->ninl++];
-				e->lo = lo + w->bias;
-				e->hi = hi + w->bias;
-				e->depth = depth + 1;
-				e->frame = U64MAP_NONE;
-				e->die = dwarf_dieoffset(&child);
-			}
-			collect_inlined(w, &child, depth + 1);
-		} else if (tag == DW_TAG_lexical_block || tag == DW_TAG_try_block ||
-			   tag == DW_TAG_catch_block) {
-			collect_inlined(w, &child, depth);
-		}
-	} while (dwarf_siblingof(&child, &child) == 0);
-}
-
-/* FC's inlined ranges, from the function's DIE (the scope around its start
- * that is a subprogram). */
-static void fn_read_inlined(struct fn_cache *fc, Dwfl_Module *mod)
-{
-	Dwarf_Addr bias;
-	Dwarf_Die buf, *cu = sym__cu_of(mod, fc->start, &bias, &buf), *scopes = NULL;
-	int n = cu ? dwarf_getscopes(cu, fc->start - bias, &scopes) : 0;
-	struct inl_walk w = { fc, 0, bias, 1 << 20 };
-
-	if (!cu) { /* no debug info: nothing inlined is known, nothing to look up */
-		fc->inl_ok = 1;
-		return;
-	}
-	for (int i = 0; i < n; i++)
-		if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram) {
-			collect_inlined(&w, &scopes[i], 0);
-			fc->inl_ok = w.budget >= 0 && fc->ninl < FN_INL_MAX;
-			break;
-		}
-	free(scopes);
-}
-
-/* The cached function around ADDR of F, or NULL. */
-static struct fn_cache *fn_find(struct symbolizer *s, const struct sym_file *f, uint64_t addr)
-{
-	for (size_t i = 0; i < FN_CACHE; i++)
-		if (s->fns[i].file == f && addr >= s->fns[i].start && addr < s->fns[i].end)
-			return &s->fns[i];
-	return NULL;
-}
-
-static struct fn_cache *fn_add(struct symbolizer *s, const struct sym_file *f, Dwfl_Module *mod,
-			       uint64_t start, uint64_t size, uint32_t frame)
-{
-	struct fn_cache *fc = &s->fns[s->fn_next++ % FN_CACHE];
-
-	free(fc->inl);
-	*fc = (struct fn_cache){ .start = start, .end = start + size, .frame = frame, .file = f };
-	fn_read_inlined(fc, mod);
-	return fc;
-}
-
-/* The inline frames at ADDR from FC's ranges, innermost first: those that
- * contain it, deepest first (each named the first time it is met). */
-static size_t fn_inline_frames(struct symbolizer *s, struct fn_cache *fc, Dwfl_Module *mod,
-			       uint64_t addr, const char *module, enum frame_kind kind,
-			       uint32_t *out, size_t max)
-{
-	struct fn_inl *hit[MAX_INLINE];
-	size_t nhit = 0, k = 0;
-	Dwarf_Addr bias;
-	Dwarf *dw = NULL;
-
-	for (size_t i = 0; i < fc->ninl && nhit < MAX_INLINE; i++)
-		if (addr >= fc->inl[i].lo && addr < fc->inl[i].hi)
-			hit[nhit++] = &fc->inl[i];
-	/* deepest first: a few entries, sorted by hand */
-	for (size_t i = 1; i < nhit; i++)
-		for (size_t j = i; j > 0 && hit[j]->depth > hit[j - 1]->depth; j--) {
-			struct fn_inl *t = hit[j];
-
-			hit[j] = hit[j - 1];
-			hit[j - 1] = t;
-		}
-	for (size_t i = 0; i < nhit && k < max; i++) {
-		struct fn_inl *e = hit[i];
-
-		if (e->frame == U64MAP_NONE) {
-			Dwarf_Die die, cu, origin, *decl = &die;
-			Dwarf_Attribute a;
-			char *name;
-			int line = 0;
-
-			if (!dw && !(dw = dwfl_module_getdwarf(mod, &bias)))
-				break;
-			if (!dwarf_offdie(dw, e->die, &die) ||
-			    !dwarf_diecu(&die, &cu, NULL, NULL) || !(name = sym__die_name(&die)))
-				continue;
-			if (dwarf_attr(&die, DW_AT_abstract_origin, &a) &&
-			    dwarf_formref_die(&a, &origin))
-				decl = &origin;
-			dwarf_decl_line(decl, &line);
-			e->frame = frametab_intern_inline(s->frames, name, module,
-							  sym__decl_file(decl, &cu),
-							  (unsigned)(line > 0 ? line : 0), kind);
-			free(name);
-		}
-		if (e->frame != U64MAP_NONE)
-			out[k++] = e->frame;
-	}
-	return k;
-}
-
 static size_t frames_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
 			       const struct sym_file *f, uint32_t *out)
 {
@@ -613,9 +437,9 @@ static size_t frames_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t 
 	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &modpath, NULL);
 	if (!modpath)
 		modpath = f->path;
-	if ((fc = fn_find(s, f, addr)) && fc->inl_ok) {
-		size_t n = fn_inline_frames(s, fc, mod, addr, base_name(modpath), kind_of(modpath),
-					    out, MAX_INLINE - 1);
+	if ((fc = sym__fn_find(s, f, addr)) && fc->inl_ok) {
+		size_t n = sym__fn_inline_frames(s, fc, mod, addr, base_name(modpath),
+						 kind_of(modpath), out, MAX_INLINE - 1);
 
 		out[n] = fc->frame;
 		return n + 1;
@@ -632,13 +456,13 @@ static size_t frames_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t 
 		/* A function of some size: its ranges kept, so the next address
 		 * in it is named without this lookup. */
 		if (frame != U64MAP_NONE && es.st_size && off < es.st_size && !fc)
-			fc = fn_add(s, f, mod, addr - off, es.st_size, frame);
+			fc = sym__fn_add(s, f, mod, addr - off, es.st_size, frame);
 		if (fc && fc->inl_ok && fc->frame == frame)
-			n = fn_inline_frames(s, fc, mod, addr, base_name(modpath), kind_of(modpath),
-					     out, MAX_INLINE - 1);
+			n = sym__fn_inline_frames(s, fc, mod, addr, base_name(modpath),
+						  kind_of(modpath), out, MAX_INLINE - 1);
 		else
-			n = inline_frames(s, mod, addr, base_name(modpath), kind_of(modpath), out,
-					  MAX_INLINE - 1);
+			n = sym__inline_frames(s, mod, addr, base_name(modpath), kind_of(modpath),
+					       out, MAX_INLINE - 1);
 		out[n] = frame;
 		/* st_value is unbiased here; addr - off is the function's start */
 		if (out[n] != U64MAP_NONE)
@@ -858,7 +682,8 @@ static uint64_t synth_of(const struct symbolizer *s, const struct mapping *m, ui
 
 /* User address ADDR of P: its file's frames (looked up once per place in
  * the file, whichever process ran it), else JIT code, else unknown. */
-static size_t resolve_user(struct symbolizer *s, struct sym_proc *p, uint64_t addr, uint32_t *ids)
+static size_t resolve_user(struct symbolizer *s, struct sym_proc *p, uint64_t addr, uint32_t *ids,
+			   uint64_t *place)
 {
 	const struct mapping *map = proc_mapping(p, addr);
 	uint64_t synth;
@@ -871,10 +696,13 @@ static size_t resolve_user(struct symbolizer *s, struct sym_proc *p, uint64_t ad
 		map = proc_mapping(p, addr);
 	}
 	if (!map || map->file == FILE_NONE) {
+		/* JIT code: its address, in the process (none without a mapping) */
+		*place = map ? (addr & ~SYM_PLACE_JIT) | SYM_PLACE_JIT : 0;
 		ids[0] = resolve_jit(s, p, addr);
 		return 1;
 	}
 	synth = synth_of(s, map, addr);
+	*place = synth;
 	v = u64map_get(&s->cache, synth);
 	if (v != U64MAP_NONE && !(v & CHAIN)) {
 		ids[0] = v;
@@ -895,18 +723,27 @@ static size_t resolve_user(struct symbolizer *s, struct sym_proc *p, uint64_t ad
 size_t sym_resolve_all(struct symbolizer *s, pid_t pid, uint64_t ip, int kernel, int caller,
 		       uint32_t *out, size_t max)
 {
+	uint64_t place;
+
+	return sym_resolve_place(s, pid, ip, kernel, caller, out, max, &place);
+}
+
+size_t sym_resolve_place(struct symbolizer *s, pid_t pid, uint64_t ip, int kernel, int caller,
+			 uint32_t *out, size_t max, uint64_t *place)
+{
 	uint64_t addr = caller && ip ? ip - 1 : ip;
 	uint32_t ids[MAX_INLINE];
 	struct sym_proc *p;
 	size_t n, k = 0;
 
+	*place = 0;
 	if (kernel || !max) {
 		out[0] = max ? resolve_kernel(s, addr) : U64MAP_NONE;
 		return max && out[0] != U64MAP_NONE;
 	}
 	if (!(p = proc_get(s, pid)))
 		return 0;
-	n = resolve_user(s, p, addr, ids);
+	n = resolve_user(s, p, addr, ids, place);
 	for (size_t i = 0; i < n && k < max; i++)
 		if (ids[i] != U64MAP_NONE)
 			out[k++] = ids[i];

@@ -130,6 +130,18 @@ struct symbolizer {
  * opened as its process maps it; debug files from system directories) and
  * a process's (its mapped files; no debug info: unwinding only). */
 extern const Dwfl_Callbacks sym__file_callbacks, sym__proc_callbacks;
+/* core/symbols/syminline.c: the functions inlined at ADDR of MOD, innermost
+ * first, as frames of MODULE (by a walk of ADDR's compile unit). */
+size_t sym__inline_frames(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
+			  const char *module, enum frame_kind kind, uint32_t *out, size_t max);
+/* The cached function of F around ADDR, or NULL; a function added (its
+ * inlined ranges read from its DIE); the inline frames at ADDR from them. */
+struct fn_cache *sym__fn_find(struct symbolizer *s, const struct sym_file *f, uint64_t addr);
+struct fn_cache *sym__fn_add(struct symbolizer *s, const struct sym_file *f, Dwfl_Module *mod,
+			     uint64_t start, uint64_t size, uint32_t frame);
+size_t sym__fn_inline_frames(struct symbolizer *s, struct fn_cache *fc, Dwfl_Module *mod,
+			     uint64_t addr, const char *module, enum frame_kind kind,
+			     uint32_t *out, size_t max);
 /* The vDSO's image copied into a memfd of ours (libdwfl opens it as a file). */
 void sym__copy_vdso(struct symbolizer *s);
 /* dwfl_getmodules callback: each module's user data set to ARG (its process). */

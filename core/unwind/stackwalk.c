@@ -258,11 +258,12 @@ size_t stackwalk_frames(struct stackwalk *w, const struct perf_rec *r, uint32_t 
 	w->nplaces = 0;
 	w->place_self = !*leaf_kernel;
 	for (size_t i = 0; i < nu && n < STACKWALK_MAX; i++) {
-		size_t k = sym_resolve_all(w->sym, pid, pcs[i], 0, i > 0, leaf_first + n,
-					   STACKWALK_MAX - n);
+		uint64_t place;
+		size_t k = sym_resolve_place(w->sym, pid, pcs[i], 0, i > 0, leaf_first + n,
+					     STACKWALK_MAX - n, &place);
 
 		if (w->want_places && k) {
-			w->places[w->nplaces] = sym_place(w->sym, pid, pcs[i], i > 0);
+			w->places[w->nplaces] = place;
 			w->place_frames[w->nplaces++] = leaf_first[n + k - 1];
 		}
 		n += k;
