@@ -51,8 +51,6 @@ int machine_parse_stat(const char *text, struct machine_reading *m)
 				m->cpu_total_ns[m->ncpus] = busy + idle;
 				m->ncpus++;
 			}
-		} else if (sscanf(line, "procs_running %d", &cpu) == 1) {
-			/* not used: the process count is read from /proc itself */
 		}
 		line = strchr(line, '\n');
 		line = line ? line + 1 : NULL;
@@ -81,18 +79,18 @@ int machine_parse_meminfo(const char *text, struct machine_reading *m)
 	return 0;
 }
 
-/* A whole disk: sda, vda, nvme0n1, mmcblk0, xvdb, md0, dm-0 are; sda1,
- * nvme0n1p2, mmcblk0p1 are partitions; loop and ram devices are not disks. */
+/* A disk whose bytes count: sda, vda, nvme0n1, mmcblk0, xvdb are; sda1,
+ * nvme0n1p2, mmcblk0p1 are partitions; loop and ram devices are not disks,
+ * and dm-N and mdN sit on disks counted already. */
 static int whole_disk(const char *name)
 {
 	size_t n = strlen(name);
 
-	if (!strncmp(name, "loop", 4) || !strncmp(name, "ram", 3) || !n)
+	if (!n || !strncmp(name, "loop", 4) || !strncmp(name, "ram", 3) ||
+	    !strncmp(name, "dm-", 3) || !strncmp(name, "md", 2))
 		return 0;
 	if (!strncmp(name, "nvme", 4) || !strncmp(name, "mmcblk", 6))
 		return !strchr(name + 4, 'p');
-	if (!strncmp(name, "dm-", 3) || !strncmp(name, "md", 2))
-		return 1;
 	return !isdigit((unsigned char)name[n - 1]);
 }
 
@@ -108,8 +106,7 @@ int machine_parse_diskstats(const char *text, struct machine_reading *m)
 
 		if (sscanf(line, "%u %u %63s %llu %llu %llu %llu %llu %llu %llu", &maj, &min, name,
 			   &rd, &rd_merged, &rd_sect, &rd_ms, &wr, &wr_merged, &wr_sect) == 10 &&
-		    whole_disk(name) && strncmp(name, "dm-", 3) && strncmp(name, "md", 2)) {
-			/* dm and md devices sit on disks counted already */
+		    whole_disk(name)) {
 			m->disk_read_bytes += rd_sect * 512ull;
 			m->disk_write_bytes += wr_sect * 512ull;
 		}

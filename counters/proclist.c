@@ -83,28 +83,19 @@ static void user_of(uid_t uid, char *out, size_t len)
 		snprintf(out, len, "%u", (unsigned)uid);
 }
 
-static const struct proc_row *find(const struct proc_row *v, size_t n, pid_t pid)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (v[mid].pid == pid)
-			return &v[mid];
-		if (v[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 static int cmp_pid(const void *a, const void *b)
 {
 	const struct proc_row *x = a, *y = b;
 
 	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* PID's row in V (sorted by pid), or NULL. */
+static const struct proc_row *find(const struct proc_row *v, size_t n, pid_t pid)
+{
+	struct proc_row key = { .pid = pid };
+
+	return v ? bsearch(&key, v, n, sizeof(*v), cmp_pid) : NULL;
 }
 
 static int read_row(pid_t pid, struct proc_row *row)

@@ -58,6 +58,12 @@ struct annotation {
 int annotate(const struct profile *p, struct symbolizer *sym, uint32_t frame,
 	     const struct annotate_opts *o, struct annotation *out);
 void annotation_free(struct annotation *a);
+/* V as a share of OF, in percent (0 of nothing): a line's or an
+ * instruction's share of the function's self or total samples. */
+static inline double annotation_pct(uint64_t v, uint64_t of)
+{
+	return of ? 100.0 * (double)v / (double)of : 0;
+}
 /* A's source text, read from its file (O's prefixes first) when it has
  * none yet (a saved annotation). Returns 0, or -1 when it cannot be read. */
 int annotation_read_source(struct annotation *a, const struct annotate_opts *o);

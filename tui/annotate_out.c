@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static double pct(uint64_t v, uint64_t of) { return of ? 100.0 * (double)v / (double)of : 0; }
-
 /* Source text with its tabs as spaces. */
 static void put_text(const char *t)
 {
@@ -78,8 +76,8 @@ int annotate_print_saved(const struct saved_report *s, const char *fn,
 		const struct annot_line *l = &a.lines[i];
 
 		if (l->self || l->total)
-			printf("%6.1f%% %6.1f%% %6d  ", pct(l->self, a.self),
-			       pct(l->total, a.total), l->line);
+			printf("%6.1f%% %6.1f%% %6d  ", annotation_pct(l->self, a.self),
+			       annotation_pct(l->total, a.total), l->line);
 		else
 			printf("%7s %7s %6d  ", "", "", l->line);
 		if (l->inlined[0] && !l->text)
@@ -124,7 +122,7 @@ int annotate_print_diff(const struct saved_report *base, const struct saved_repo
 			if (have[k] && line >= a[k].lines[0].line &&
 			    line <= a[k].lines[a[k].nlines - 1].line) {
 				l[k] = &a[k].lines[line - a[k].lines[0].line];
-				v[k] = pct(l[k]->total, a[k].total);
+				v[k] = annotation_pct(l[k]->total, a[k].total);
 				if (l[k]->text)
 					text = l[k];
 			}

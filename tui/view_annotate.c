@@ -14,8 +14,6 @@
 
 #define HOT_PCT 5.0 /* a hot spot: at least this share of the function's total */
 
-static double share(uint64_t v, uint64_t of) { return of ? 100.0 * (double)v / (double)of : 0; }
-
 static size_t rows_of(const struct app *a)
 {
 	return a->ann.disasm ? a->ann.a.ninsns : a->ann.a.nlines;
@@ -33,8 +31,8 @@ static uint64_t self_at(const struct app *a, size_t i)
 
 static int hot(const struct app *a, size_t i)
 {
-	return share(total_at(a, i), a->ann.a.total) >= HOT_PCT ||
-	       share(self_at(a, i), a->ann.a.self) >= HOT_PCT;
+	return annotation_pct(total_at(a, i), a->ann.a.total) >= HOT_PCT ||
+	       annotation_pct(self_at(a, i), a->ann.a.self) >= HOT_PCT;
 }
 
 /* The row with the most samples: where the view opens. */
@@ -121,7 +119,8 @@ static void draw_source_row(struct app *a, struct surface *s, int x, int y, int 
 			    int sel)
 {
 	const struct annot_line *l = &a->ann.a.lines[i];
-	double sp = share(l->self, a->ann.a.self), tp = share(l->total, a->ann.a.total);
+	double sp = annotation_pct(l->self, a->ann.a.self),
+	       tp = annotation_pct(l->total, a->ann.a.total);
 	enum style st = sel ? ST_SELECTED : heat(tp > sp ? tp : sp);
 	char line[1600], text[1024];
 
@@ -138,7 +137,8 @@ static void draw_source_row(struct app *a, struct surface *s, int x, int y, int 
 static void draw_insn_row(struct app *a, struct surface *s, int x, int y, int w, size_t i, int sel)
 {
 	const struct annot_insn *d = &a->ann.a.insns[i];
-	double sp = share(d->self, a->ann.a.self), tp = share(d->total, a->ann.a.total);
+	double sp = annotation_pct(d->self, a->ann.a.self),
+	       tp = annotation_pct(d->total, a->ann.a.total);
 	enum style st = sel ? ST_SELECTED : heat(tp > sp ? tp : sp);
 	char line[300];
 
@@ -169,10 +169,9 @@ void app_annotate_draw(struct app *a, struct surface *s, struct rect r)
 
 	surf_fill(s, r.x, r.y, r.w, r.h, ST_NORMAL);
 	surf_fill(s, r.x, y, r.w, 1, ST_TITLE);
-	surf_printf(s, r.x, y++, r.w, ST_TITLE, "%s  %s  %s%s  self %llu  total %llu samples",
+	surf_printf(s, r.x, y++, r.w, ST_TITLE, "%s  %s  %s  self %llu  total %llu samples",
 		    a->ann.disasm ? "disassembly" : "source", a->ann.a.name, a->ann.a.module,
-		    a->ann.a.file[0] ? "" : "", (unsigned long long)a->ann.a.self,
-		    (unsigned long long)a->ann.a.total);
+		    (unsigned long long)a->ann.a.self, (unsigned long long)a->ann.a.total);
 	surf_printf(s, r.x, y++, r.w, ST_DIM, "%7s %7s  %s   (%s; Tab %s, n/N hot spots, Esc back)",
 		    "self", "total", a->ann.disasm ? "address: instruction" : "  line  source",
 		    a->ann.a.source_from[0] ? a->ann.a.source_from

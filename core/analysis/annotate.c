@@ -14,22 +14,17 @@
 #define SOURCE_MAX     (16u << 20)  /* a source file read, at most */
 #define LINES_MAX      20000        /* lines shown of one function, at most */
 
-/* The entry of PLACE in V (sorted by place), or NULL. */
+static int cmp_place(const void *key, const void *e)
+{
+	uint64_t k = *(const uint64_t *)key, p = ((const struct addr_count *)e)->place;
+
+	return (k > p) - (k < p);
+}
+
+/* The entry of PLACE in V (sorted by place, as addrs_of gives it), or NULL. */
 static const struct addr_count *count_at(const struct addr_count *v, size_t n, uint64_t place)
 {
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (v[mid].place == place)
-			return &v[mid];
-		if (v[mid].place < place)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return bsearch(&place, v, n, sizeof(*v), cmp_place);
 }
 
 /* PATH as the prefixes say (--source-prefix), then through the process's

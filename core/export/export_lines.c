@@ -34,9 +34,8 @@ void export_lines(struct yamlw *w, const struct annotation *a, size_t max)
 		yw_map(w);
 		yw_kstr(w, "file", a->file);
 		yw_kint(w, "line", l->line);
-		yw_knum(w, "self_pct", a->self ? 100.0 * (double)l->self / (double)a->self : 0, 2);
-		yw_knum(w, "total_pct", a->total ? 100.0 * (double)l->total / (double)a->total : 0,
-			2);
+		yw_knum(w, "self_pct", annotation_pct(l->self, a->self), 2);
+		yw_knum(w, "total_pct", annotation_pct(l->total, a->total), 2);
 		yw_kuint(w, "self_samples", l->self);
 		yw_kuint(w, "total_samples", l->total);
 		if (l->inlined[0])
@@ -78,7 +77,7 @@ void export_instructions(struct yamlw *w, const struct annotation *a, size_t max
 		yw_map(w);
 		yw_kstr(w, "address", addr);
 		yw_kstr(w, "instruction", d->text[0] ? d->text : NULL);
-		yw_knum(w, "self_pct", a->self ? 100.0 * (double)d->self / (double)a->self : 0, 2);
+		yw_knum(w, "self_pct", annotation_pct(d->self, a->self), 2);
 		yw_kuint(w, "self_samples", d->self);
 		yw_kuint(w, "total_samples", d->total);
 		yw_kstr(w, "source", d->source[0] ? d->source : NULL);
