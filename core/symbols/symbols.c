@@ -432,38 +432,19 @@ static size_t frames_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t 
 	Dwarf_Addr bias = 0;
 	Elf *elf;
 
-	struct fn_cache *fc;
-
 	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &modpath, NULL);
 	if (!modpath)
 		modpath = f->path;
-	if ((fc = sym__fn_find(s, f, addr)) && fc->inl_ok) {
-		size_t n = sym__fn_inline_frames(s, fc, mod, addr, base_name(modpath),
-						 kind_of(modpath), out, MAX_INLINE - 1);
-
-		out[n] = fc->frame;
-		return n + 1;
-	}
 	sym__note_module(s, mod, modpath, f);
 	sym = dwfl_module_addrinfo(mod, addr, &off, &es, NULL, NULL, NULL);
 	if (sym && sym[0]) {
 		char *name = sym__symbol_name(sym);
-		uint32_t frame = name ? frametab_intern(s->frames, name, base_name(modpath), NULL,
-							0, kind_of(modpath))
-				      : U64MAP_NONE;
-		size_t n;
+		size_t n = sym__inline_frames(s, mod, addr, base_name(modpath), kind_of(modpath),
+					      out, MAX_INLINE - 1);
 
-		/* A function of some size: its ranges kept, so the next address
-		 * in it is named without this lookup. */
-		if (frame != U64MAP_NONE && es.st_size && off < es.st_size && !fc)
-			fc = sym__fn_add(s, f, mod, addr - off, es.st_size, frame);
-		if (fc && fc->inl_ok && fc->frame == frame)
-			n = sym__fn_inline_frames(s, fc, mod, addr, base_name(modpath),
-						  kind_of(modpath), out, MAX_INLINE - 1);
-		else
-			n = sym__inline_frames(s, mod, addr, base_name(modpath), kind_of(modpath),
-					       out, MAX_INLINE - 1);
-		out[n] = frame;
+		out[n] = name ? frametab_intern(s->frames, name, base_name(modpath), NULL, 0,
+						kind_of(modpath))
+			      : U64MAP_NONE;
 		/* st_value is unbiased here; addr - off is the function's start */
 		if (out[n] != U64MAP_NONE)
 			want_line(s, out[n], (struct sym_file *)f, addr - off);
@@ -952,8 +933,6 @@ void sym_free(struct symbolizer *s)
 	free(s->kernel_cache);
 	if (s->vdso_fd >= 0)
 		close(s->vdso_fd);
-	for (size_t i = 0; i < FN_CACHE; i++)
-		free(s->fns[i].inl);
 	free(s);
 }
 

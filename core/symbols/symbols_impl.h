@@ -21,8 +21,6 @@
 
 #define FILE_SLOT (1ull << 36) /* synthetic addresses given to each file */
 #define FILE_NONE UINT32_MAX
-#define FN_CACHE  64    /* functions whose ranges are kept */
-#define FN_INL_MAX 65536 /* inlined ranges kept of one function, at most */
 
 struct mapping {
 	uint64_t start, end, pgoff;
@@ -105,24 +103,6 @@ struct symbolizer {
 	char fetch_note[600];   /* the first failure worth a line, until taken */
 	int fetch_noted;
 	int vdso_fd;        /* memfd holding a copy of the vDSO image, or -1 */
-	/* The functions resolved last (symbols.c, fn_*): a new address in one
-	 * of them is named without a symbol lookup, its inline frames from
-	 * the function's inlined ranges, read once, not by a walk of its
-	 * compile unit for each address. */
-	struct fn_cache {
-		uint64_t start, end; /* synthetic addresses of the function's code */
-		uint32_t frame;      /* the function's own frame */
-		const struct sym_file *file;
-		struct fn_inl {
-			uint64_t lo, hi; /* synthetic */
-			uint32_t depth;  /* nesting: deeper is inner */
-			uint32_t frame;  /* U64MAP_NONE until first met */
-			uint64_t die;    /* its DIE's offset, to name it then */
-		} * inl;
-		size_t ninl;
-		int inl_ok; /* the function's DIE was found and walked */
-	} fns[FN_CACHE];
-	unsigned fn_next;
 	char vdso_path[64]; /* "/proc/self/fd/N": how libdwfl opens it */
 };
 
@@ -134,14 +114,6 @@ extern const Dwfl_Callbacks sym__file_callbacks, sym__proc_callbacks;
  * first, as frames of MODULE (by a walk of ADDR's compile unit). */
 size_t sym__inline_frames(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
 			  const char *module, enum frame_kind kind, uint32_t *out, size_t max);
-/* The cached function of F around ADDR, or NULL; a function added (its
- * inlined ranges read from its DIE); the inline frames at ADDR from them. */
-struct fn_cache *sym__fn_find(struct symbolizer *s, const struct sym_file *f, uint64_t addr);
-struct fn_cache *sym__fn_add(struct symbolizer *s, const struct sym_file *f, Dwfl_Module *mod,
-			     uint64_t start, uint64_t size, uint32_t frame);
-size_t sym__fn_inline_frames(struct symbolizer *s, struct fn_cache *fc, Dwfl_Module *mod,
-			     uint64_t addr, const char *module, enum frame_kind kind,
-			     uint32_t *out, size_t max);
 /* The vDSO's image copied into a memfd of ours (libdwfl opens it as a file). */
 void sym__copy_vdso(struct symbolizer *s);
 /* dwfl_getmodules callback: each module's user data set to ARG (its process). */
