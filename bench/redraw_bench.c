@@ -10,6 +10,7 @@
  * Each figure is the median of many repetitions, in milliseconds.  No
  * terminal: what is timed is flametop's own work, not the terminal's. */
 #include "app.h"
+#include "exporters.h"
 #include "report.h"
 
 #include <locale.h>

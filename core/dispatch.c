@@ -22,6 +22,7 @@ void dispatch_init(struct dispatch *d, struct symbolizer *sym, struct profile *p
 	d->walk = walk;
 	u64map_init(&d->wait_index);
 	u64map_init(&d->proc_frame);
+	u64map_init(&d->py_exec);
 }
 
 void dispatch_fini(struct dispatch *d)
@@ -31,6 +32,7 @@ void dispatch_fini(struct dispatch *d)
 	free(d->waits);
 	u64map_clear(&d->wait_index);
 	u64map_clear(&d->proc_frame);
+	u64map_clear(&d->py_exec);
 	blocking_cache_free(&d->reasons);
 	memset(d, 0, sizeof(*d));
 }
@@ -225,20 +227,27 @@ void dispatch_record(struct dispatch *s, const struct perf_rec *r)
 		if (r->pid == r->tid) {
 			sym_exit(s->sym, (pid_t)r->pid);
 			pystack_forget(s->py, (pid_t)r->pid);
+			u64map_del(&s->py_exec, (uint64_t)(uint32_t)r->pid);
 		}
 		break;
 	case PERF_RECORD_MMAP2:
 		sym_mmap(s->sym, (pid_t)r->pid, r->mmap.start, r->mmap.len, r->mmap.pgoff,
 			 makedev(r->mmap.maj, r->mmap.min), r->mmap.ino, r->mmap.filename);
-		/* Looked at when collected too; again here, in order: an exec's
-		 * COMM record, dispatched before this, forgot what that found. */
-		if (s->py && strstr(r->mmap.filename, "python"))
+		/* Looked at when collected (collector.c); again here only after
+		 * an exec, in order: its COMM record, dispatched before this,
+		 * forgot what the collector may have found. */
+		if (s->py && strstr(r->mmap.filename, "python") &&
+		    u64map_get(&s->py_exec, (uint64_t)(uint32_t)r->pid) != U64MAP_NONE) {
+			u64map_del(&s->py_exec, (uint64_t)(uint32_t)r->pid);
 			pystack_probe(s->py, (pid_t)r->pid);
+		}
 		break;
 	case PERF_RECORD_COMM:
 		if (r->comm.exec && r->pid == r->tid) {
 			sym_exec(s->sym, (pid_t)r->pid);
 			pystack_forget(s->py, (pid_t)r->pid);
+			if (s->py)
+				u64map_put(&s->py_exec, (uint64_t)(uint32_t)r->pid, 1);
 		}
 		if (r->pid == r->tid) /* the process's frame takes its new name */
 			u64map_del(&s->proc_frame, (uint64_t)(uint32_t)r->pid);

@@ -1,10 +1,11 @@
-/* session_impl — the fields of a run: core's own (session.c, and report.c
- * which states them in an export). The faces use include/session.h's
- * accessors. */
+/* session_impl — the fields of a run: core's own (session.c, and
+ * session_report.c which states them in a report). The faces use
+ * include/session.h's accessors. */
 #ifndef FLAMETOP_SESSION_IMPL_H
 #define FLAMETOP_SESSION_IMPL_H
 
 #include "session.h"
+#include "fingerprint.h"
 #include "pystack.h"
 #include "recqueue.h"
 
@@ -39,10 +40,9 @@ struct session {
 	unsigned long long cpu_ticks0, steal0; /* the machine's at the start */
 	int have_ticks0;
 	uint64_t polled_ns;        /* the target was last read */
-	struct offcpu_wait *waits; /* one per thread seen switching */
-	size_t nwaits, capwaits;
-	struct u64map wait_index;      /* tid → index in waits */
-	struct blocking_cache reasons; /* each frame's blocking verdict */
+	struct fingerprint fp;         /* the machine's, read at the first report */
+	char fp_exe[1024];             /* ... for this executable */
+	int have_fp;
 	struct pystack *py;            /* Python frames (NULL with cfg.no_python) */
 	struct pystack_read py_read;   /* scratch: one sample's Python frames */
 	int cgroup_fd;                 /* --cgroup: its directory, open (0: none) */

@@ -222,6 +222,33 @@ static int decode_other(const struct perf_event_header *h, struct cursor *c, uin
 	}
 }
 
+int perf_rec_peek(const struct perf_event_header *h, uint64_t st, struct perf_rec *r)
+{
+	struct cursor c = { (const uint8_t *)(h + 1), (const uint8_t *)h + h->size };
+	uint64_t skip;
+
+	if (h->type != PERF_RECORD_SAMPLE)
+		return perf_rec_decode(h, st, r);
+	if (h->size < sizeof(*h))
+		return -EBADMSG;
+	if (st & ~(uint64_t)(PERF_RECS_SAMPLE_TYPE | PERF_SAMPLE_READ | PERF_SAMPLE_REGS_USER |
+			     PERF_SAMPLE_STACK_USER | PERF_SAMPLE_IDENTIFIER))
+		return -ENOTSUP;
+	r->type = h->type;
+	r->misc = h->misc;
+	r->pid = r->tid = 0;
+	r->time = r->id = 0;
+	if ((st & PERF_SAMPLE_IDENTIFIER) && take_u64(&c, &r->id))
+		return -EBADMSG;
+	if ((st & PERF_SAMPLE_IP) && take_u64(&c, &skip))
+		return -EBADMSG;
+	if ((st & PERF_SAMPLE_TID) && take_pair(&c, &r->pid, &r->tid))
+		return -EBADMSG;
+	if ((st & PERF_SAMPLE_TIME) && take_u64(&c, &r->time))
+		return -EBADMSG;
+	return 0;
+}
+
 int perf_rec_decode(const struct perf_event_header *h, uint64_t st, struct perf_rec *r)
 {
 	struct cursor c = { (const uint8_t *)(h + 1), (const uint8_t *)h + h->size };

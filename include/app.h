@@ -15,6 +15,7 @@
 #include "annotate.h"
 #include "classify.h"
 #include "fmt.h"
+#include "keys.h"
 #include "ledger.h"
 #include "lineedit.h"
 #include "pview.h"
@@ -26,37 +27,6 @@
 struct session;
 struct counting;
 struct timeline;
-
-/* Keys as the app sees them: a Unicode code point, or one of these. */
-enum {
-	K_NONE = 0,
-	K_CTRL_U = 0x15,
-	K_CTRL_W = 0x17,
-	K_UP = 0x110000,
-	K_DOWN,
-	K_LEFT,
-	K_RIGHT,
-	K_HOME,
-	K_END,
-	K_PGUP,
-	K_PGDN,
-	K_ENTER,
-	K_BACKSPACE,
-	K_DELETE,
-	K_ESC,
-	K_TAB,
-	K_BTAB,
-	K_F1,
-	K_RESIZE,
-	K_CLICK,      /* x, y: a left click */
-	K_WHEEL_UP,   /* x, y */
-	K_WHEEL_DOWN, /* x, y */
-};
-
-struct key {
-	uint32_t code;
-	int x, y;
-};
 
 /* The views in the registry's order (app_views[]): names for the built-in
  * ones; a view added to the registry needs none. */
@@ -271,7 +241,9 @@ void app_edit_evidence(struct app *a, unsigned id);
  * app is set up), or the live profile pinned (b toggles). Returns 0, or
  * -errno with the reason in ERR. */
 int app_base_load(struct app_base *b, const char *path, char *err, size_t len);
-void app_toggle_pin(struct app *a);
+/* b: pins the profile as it is now as the baseline, or drops the
+ * baseline; what happened goes to MSG. Returns 0, or 1 when it failed. */
+int app_toggle_pin(struct app *a, char *msg, size_t len);
 void app_base_free(struct app_base *b);
 /* The view was rebuilt: node ids may mean other nodes. */
 void app_base_view_changed(struct app *a);
@@ -279,13 +251,21 @@ void app_base_view_changed(struct app *a);
  * (self and total). 0, or -1 when the baseline has none (new). */
 int app_base_node_pct(struct app *a, uint32_t node, double *pct);
 int app_base_frame_pct(struct app *a, uint32_t frame, double *self, double *total);
-/* The style of a change of DELTA points (IS_NEW: not in the baseline). */
-int app_diff_style(double delta, int is_new);
+struct face_export_opts;
+/* What the screen puts in an export (face.h): its ledger, annotation
+ * options, wall view, and its baseline compared with what is shown (a
+ * profile of its own since a pin). Returns 0, or -ENOMEM. */
+int app_export_opts(struct app *a, struct face_export_opts *o);
 /* An export's comparison of the baseline with what is shown now (AFTER is
  * filled to hold the shown side); 0, -1 with no baseline, -ENOMEM. */
 int app_comparison(struct app *a, struct comparison *c, struct saved_report *after);
 void app_comparison_done(struct app *a, struct comparison *c, struct saved_report *after);
 
+/* What the tree views draw (treeview.h) of PV and its children K, REVEAL
+ * opened, as callers or not, in WIDTH columns: the search's matches, the
+ * counter columns, the baseline's shares. */
+struct tree_src app_tree_src(struct app *a, const struct pview *pv, const struct kids *k,
+			     uint32_t reveal, int callers, int width);
 /* Counter columns of the tree and hotspots: the I-th shown (at most 3 of
  * N), by index into the counters, or -1; as many as WIDTH leaves room for
  * a function name of 40 columns, and never a clock when samples are CPU

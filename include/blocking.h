@@ -11,20 +11,7 @@
 
 #include "ctree.h"
 #include "frametab.h"
-
-enum block_reason {
-	BLOCK_NONE,    /* no kernel frame, or none that says */
-	BLOCK_LOCK,    /* futex, kernel mutexes and rwsems */
-	BLOCK_SLEEP,   /* nanosleep, clock_nanosleep */
-	BLOCK_FILE,    /* file systems, page cache, block layer, fsync */
-	BLOCK_NET,     /* sockets */
-	BLOCK_POLL,    /* poll, select, epoll: waiting for events */
-	BLOCK_PIPE,    /* pipes and terminals */
-	BLOCK_CHILD,   /* wait4/waitid: waiting for a child */
-	BLOCK_FAULT,   /* page faults: memory */
-	BLOCK_PREEMPT, /* runnable, waiting for a CPU (preempted) */
-	BLOCK_NREASONS,
-};
+#include "reasons.h"
 
 /* The reason a kernel function NAME speaks for, or BLOCK_NONE. */
 enum block_reason blocking_of_function(const char *name);
@@ -47,13 +34,6 @@ struct blocking_cache {
 enum block_reason blocking_of_stack_cached(struct blocking_cache *c, const struct frametab *ft,
 					   const uint32_t *frames, size_t n);
 void blocking_cache_free(struct blocking_cache *c);
-
-/* "lock", "sleep", "file I/O", ... */
-const char *blocking_name(enum block_reason r);
-/* "[blocked: lock]": the frame a blocked interval ends in. */
-void blocking_frame_name(enum block_reason r, char *buf, size_t len);
-/* Short YAML keys: lock, sleep, file, network, poll, pipe, child, fault. */
-const char *blocking_key(enum block_reason r);
 
 /* Self weight of T's nodes by the reason of their stack. */
 void blocking_sum(const struct ctree *t, const struct frametab *ft, uint64_t weight[BLOCK_NREASONS],

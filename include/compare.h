@@ -40,8 +40,27 @@ struct compare_metric {
 
 #define COMPARE_MAX_METRICS 24
 
+/* One side as compare_build takes it: a profile and its measured figures. */
+struct compare_side {
+	const struct profile *profile;
+	int by_name; /* its stacks carry no modules (folded): match by name */
+	struct {
+		char key[48];
+		double v;
+	} m[COMPARE_MAX_METRICS];
+	size_t nm;
+	/* What it was read from, carried for the faces (compare reads
+	 * nothing of it; NULL: none). */
+	const struct saved_report *from;
+};
+
+/* Adds the figure KEY = V to S. Returns 0, or -1 when S is full or KEY too
+ * long. */
+int compare_side_metric(struct compare_side *s, const char *key, double v);
+
 struct comparison {
-	const struct saved_report *side[2];
+	const struct saved_report *side[2]; /* each side's from */
+	const struct profile *profile[2];
 	struct compare_fn *fns; /* by the size of the change, largest first */
 	size_t n;
 	uint64_t samples[2];
@@ -56,13 +75,11 @@ struct comparison {
 	int slower_per_work; /* the change is per unit of work (--work) */
 };
 
-/* Returns 0 or -ENOMEM. */
-int compare_build(struct comparison *c, const struct saved_report *base,
-		  const struct saved_report *after);
-/* The same with a profile for the after side (a live run, or what came
- * since a pin), held in HOLD under the name LABEL. */
-int compare_build_profile(struct comparison *c, const struct saved_report *base,
-			  struct profile *after, const char *label, struct saved_report *hold);
+/* Compares BASE and AFTER (their figures, and "samples": each side's
+ * sample count). Returns 0 or -ENOMEM. Files are read into sides by
+ * saved_compare (saved.h). */
+int compare_build(struct comparison *c, const struct compare_side *base,
+		  const struct compare_side *after);
 void compare_free(struct comparison *c);
 
 /* The z-test's two-sided significance: "**" p < 0.001 (|z| >= 3.29),

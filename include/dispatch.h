@@ -48,6 +48,7 @@ struct dispatch {
 	/* -a / --cgroup: each process a frame at the root of its stacks */
 	int per_process;
 	struct u64map proc_frame; /* pid → its frame (forgotten at exec) */
+	struct u64map py_exec;    /* pids exec'd: their next "python" mapping is probed again */
 	/* off-CPU */
 	struct offcpu_wait *waits; /* one per thread seen switching */
 	size_t nwaits, capwaits;

@@ -5,6 +5,8 @@
 #define FLAMETOP_FACE_H
 
 #include "cli.h"
+#include "compare.h"
+#include "exporters.h"
 #include "report.h"
 #include "saved.h"
 #include "session.h"
@@ -39,6 +41,34 @@ int face_write_exports(const struct cli_options *o, const struct report *r);
  * intervals and time-weighted samples; else leaves R as it is and says why
  * in R->offcpu_note. */
 void face_wall(struct report *r, struct ctree **wall);
+
+/* What an export writes, put together once for every face (the screen's
+ * e and -o, record's end). */
+struct face_export_opts {
+	const struct ledger *ledger;
+	const struct annotate_opts *annot;
+	int wall;                        /* --wall / w: shares of wall time */
+	const struct saved_report *base; /* --baseline / B: compared with (NULL: none) */
+	struct profile *after;           /* ... this profile (NULL: the report's) */
+	int after_owned;                 /* ... freed by face_export_end */
+	const char *after_label;         /* ... named so ("this run", "since the pin") */
+};
+
+struct face_export {
+	struct report r;
+	struct ctree *wall;
+	struct comparison cmp;
+	struct saved_report after;
+	struct profile *owned;
+};
+
+/* X->r from a reopened export's SAVED report (as read) or else from
+ * session S (session_report, then session_report_finalize), with O's
+ * ledger, annotation options, wall tree and comparison. Returns 0, or
+ * -EINVAL when there is neither (O's owned profile is freed then too). */
+int face_export_begin(struct face_export *x, const struct report *saved, struct session *s,
+		      const struct face_export_opts *o);
+void face_export_end(struct face_export *x);
 
 /* --ledger: loads o->ledger_path into L (a missing file is an empty
  * ledger) and puts where changes are to be saved in SAVE (may be NULL):

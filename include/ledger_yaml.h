@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "ledger.h"
+#include "exporters.h"
 #include "report.h"
 #include "yamlw.h"
 

@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 
+#include "exporters.h"
 #include "report.h"
 
 /* Returns 0, or -errno with "cannot write 'PATH': reason" in ERR (and the

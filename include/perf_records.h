@@ -94,5 +94,10 @@ struct perf_rec {
  * a record type flametop does not use. */
 int perf_rec_decode(const struct perf_event_header *rec, uint64_t sample_type,
 		    struct perf_rec *out);
+/* The same for what ordering needs (type, misc, id, pid, tid, time), in a
+ * few loads for a sample (its call chain, registers and stack are left
+ * unread, and R's other fields as they were); any other record is decoded
+ * whole. The collector's per-record look; the analysis decodes it once. */
+int perf_rec_peek(const struct perf_event_header *rec, uint64_t sample_type, struct perf_rec *r);
 
 #endif

@@ -9,7 +9,7 @@
 
 #include "addrs.h"
 #include "ctree.h"
-#include "blocking.h"
+#include "reasons.h"
 #include "frametab.h"
 #include "u64map.h"
 

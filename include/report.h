@@ -116,10 +116,8 @@ struct report {
 	time_t exported_at;                     /* 0: now */
 };
 
-struct session;
 struct saved_report;
 struct comparison;
-void report_from_session(struct report *r, const struct session *s);
 /* Fills R->ci from R's baseline, profile and counters, then classifies and
  * suggests. */
 void report_classify(struct report *r);
@@ -138,30 +136,5 @@ int profile_thread_time(const struct profile *p, int weight_ns, unsigned freq_hz
  * the screen prints between exports. */
 void profile_share(const struct profile *p, int weight_ns, unsigned freq_hz,
 		   const struct timeline *tl, struct classify_share *out);
-
-/* Exporters: one const table each, chosen by name or file extension. */
-/* An export format. Formats are chosen by a path's ending from the
- * registry below: adding one is its file and one line there. */
-struct exporter {
-	const char *name;
-	int (*write)(FILE *f, const struct report *r);
-	const char *ext;             /* a fallback file of it is NAME.EXT */
-	const char *const *suffixes; /* path endings that choose it (NULL-ended; NULL: none) */
-};
-
-extern const struct exporter exporter_yaml;
-/* Differential folded stacks of r->comparison: "a;b;c BASE AFTER". */
-extern const struct exporter exporter_folded_diff;
-extern const struct exporter exporter_folded;
-extern const struct exporter exporter_pprof; /* profile.proto, gzip'd */
-
-/* The formats a path can choose, NULL-ended: the first whose suffix ends
- * the path wins; a path no suffix matches is YAML's. */
-extern const struct exporter *const exporters[];
-/* By the file name: .folded/.collapsed/.txt folded stacks, .pb.gz/.pprof/
- * .pb pprof, anything else YAML. */
-const struct exporter *exporter_for_path(const char *path);
-/* The extension a fallback file of EXP gets: yaml, folded, pb.gz. */
-const char *exporter_ext(const struct exporter *exp);
 
 #endif

@@ -57,6 +57,16 @@ int saved_load_pprof(const char *text, size_t n, const char *path, struct saved_
 int saved_load_text(const char *text, size_t n, const char *path, struct saved_report *s, char *err,
 		    size_t len);
 void saved_free(struct saved_report *s);
+
+struct comparison;
+/* Compares BASE with AFTER (compare.h): their profiles and the figures
+ * their exports measured. Returns 0 or -ENOMEM. */
+int saved_compare(struct comparison *c, const struct saved_report *base,
+		  const struct saved_report *after);
+/* The same with a profile for the after side (a live run, or what came
+ * since a pin), held in HOLD under the name LABEL. */
+int saved_compare_profile(struct comparison *c, const struct saved_report *base,
+			  struct profile *after, const char *label, struct saved_report *hold);
 /* The hot lines the export saved for the hotspot NAME (of MODULE; NULL:
  * any) as an annotation (lines and their counts; no text, no
  * instructions). Returns 0, or -1 when it has none. */

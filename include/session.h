@@ -125,4 +125,15 @@ struct symbolizer *session_symbolizer(const struct session *s);
 /* Seconds since start (until finish). */
 double session_elapsed(const struct session *s);
 
+struct report;
+/* The run so far as a report (report.h): target, scenario, baseline,
+ * classification, readings, and the machine's fingerprint (read at the
+ * session's first report, the steal share the run's so far). Cheap enough
+ * for the screen's refreshes and record's pushes; no source lines, no
+ * hints. R points into S until S changes. */
+void session_report(struct session *s, struct report *r);
+/* What an export adds to a session_report, once: every frame's source
+ * line (sym_fill_lines with no deadline) and the hints. */
+void session_report_finalize(struct session *s, struct report *r);
+
 #endif

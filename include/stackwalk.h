@@ -32,14 +32,19 @@ enum callgraph_mode { CALLGRAPH_FP, CALLGRAPH_DWARF };
 #define STACKWALK_LEAF_FIX 1024 /* stack bytes fp mode asks for: one frame's worth */
 
 struct unwind_quality {
-	uint64_t samples;      /* samples with user frames */
-	uint64_t complete;     /* ... whose stack reaches a thread root */
-	uint64_t hybrid;       /* DWARF stopped early; frame pointers went on */
-	uint64_t no_stack;     /* DWARF ran out of stack copy (continued or not) */
-	uint64_t leaf_fixed;   /* fp mode: a frameless leaf's caller put back */
-	uint64_t trampolines;  /* CPython perf trampolines stepped over */
+	uint64_t samples;     /* samples with user frames */
+	uint64_t complete;    /* ... whose stack reaches a thread root */
+	uint64_t hybrid;      /* DWARF stopped early; frame pointers went on */
+	uint64_t no_stack;    /* DWARF ran out of stack copy (continued or not) */
+	uint64_t leaf_fixed;  /* fp mode: a frameless leaf's caller put back */
+	uint64_t trampolines; /* CPython perf trampolines stepped over */
+	/* Counters go above: a quiet walk (switch-out stacks) puts back
+	 * everything before this map, which it never touches. */
 	struct u64map stopped; /* outermost frame id of incomplete stacks → count */
 };
+_Static_assert(offsetof(struct unwind_quality, stopped) + sizeof(struct u64map) ==
+		   sizeof(struct unwind_quality),
+	       "unwind_quality: the stopped map comes last");
 
 struct stackwalk {
 	struct symbolizer *sym;

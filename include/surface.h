@@ -83,6 +83,9 @@ void surf_free(struct surface *s);
 void surf_clear(struct surface *s);
 /* Fills the rectangle with spaces of STYLE. */
 void surf_fill(struct surface *s, int x, int y, int w, int h, enum style st);
+/* The style of a change of DELTA points against a baseline (IS_NEW: not
+ * in it). */
+enum style surf_diff_style(double delta, int is_new);
 /* Writes UTF-8 TEXT at (X, Y), at most MAXW columns; returns columns used.
  * Invalid bytes show as '?'. */
 int surf_text(struct surface *s, int x, int y, int maxw, enum style st, const char *text);

@@ -9,11 +9,11 @@
 #include <stdint.h>
 
 #include "ctree.h"
+#include "frametab.h"
 #include "pview.h"
 #include "surface.h"
 #include "u64map.h"
 
-struct app;
 struct key;
 
 /* Children of every node, heaviest first: built once per refresh, so that
@@ -46,16 +46,28 @@ struct tree_state {
 void tree_state_fini(struct tree_state *ts);
 void tree_state_reset(struct tree_state *ts);
 
-/* What a tree view shows. */
+#define TREE_MAX_CTR 3 /* counter columns at most */
+
+/* What a tree view shows, and all it draws from. */
 struct tree_src {
 	const struct pview *pv; /* its tree and shares */
 	const struct kids *kids;
 	uint32_t reveal; /* a node whose ancestors are opened, or CTREE_NONE */
 	int callers;     /* rows are callers: no self column */
+	const struct frametab *frames;
+	const uint8_t *match; /* per frame id: a search matched it (NULL: no search) */
+	size_t nmatch;
+	/* Counter columns: each node's counter CTR[i], headed LABEL[i]. */
+	size_t nctr;
+	int ctr[TREE_MAX_CTR];
+	const char *label[TREE_MAX_CTR];
+	/* Against a baseline: NODE's total share there, returning 0, or
+	 * non-zero where the baseline lacks it (NULL: no baseline column). */
+	int (*base_pct)(void *arg, uint32_t node, double *pct);
+	void *base_arg;
 };
-void tree_flatten(const struct app *a, struct tree_state *ts, const struct tree_src *src);
-void tree_draw(struct app *a, struct tree_state *ts, const struct tree_src *src, struct surface *s,
-	       struct rect r);
+void tree_flatten(struct tree_state *ts, const struct tree_src *src);
+void tree_draw(struct tree_state *ts, const struct tree_src *src, struct surface *s, struct rect r);
 /* Moves, opens and closes; returns 1 when the key was used. */
 int tree_key(struct tree_state *ts, const struct key *k, int page);
 

@@ -249,7 +249,7 @@ static void refresh_suggestions(struct app *a)
 
 	if (!a->session || a->view != VIEW_LEDGER)
 		return;
-	report_from_session(&r, a->session);
+	session_report(a->session, &r);
 	memcpy(a->sugg, r.sugg, r.nsugg * sizeof(*r.sugg));
 	a->nsugg = r.nsugg;
 }
@@ -507,10 +507,8 @@ static void default_export_path(struct app *a)
 int app_export(struct app *a, const char *path)
 {
 	const struct exporter *exp = exporter_for_path(path);
-	struct ctree *wall = NULL;
-	struct comparison cmp;
-	struct saved_report after;
-	struct report r;
+	struct face_export_opts fo;
+	struct face_export x;
 	char err[8600], saved[4096];
 	int e;
 
@@ -522,21 +520,15 @@ int app_export(struct app *a, const char *path)
 			    path);
 		return -EINVAL;
 	}
-	if (a->saved)
-		r = *a->saved;
-	else if (a->session)
-		report_from_session(&r, a->session);
-	else {
+	if (app_export_opts(a, &fo)) {
+		app_message(a, 1, "out of memory comparing with the baseline");
+		return -ENOMEM;
+	}
+	if (face_export_begin(&x, a->saved, a->session, &fo)) {
 		app_message(a, 1, "nothing to export: no session");
 		return -EINVAL;
 	}
-	r.ledger = &a->ledger;
-	r.annot_opts = a->ann_opts;
-	if (a->spec.wall && !r.wall)
-		face_wall(&r, &wall);
-	if (app_comparison(a, &cmp, &after) == 0)
-		r.comparison = &cmp;
-	e = face_write_or_save(path, exp, exporter_ext(exp), &r, saved, sizeof(saved), err,
+	e = face_write_or_save(path, exp, exporter_ext(exp), &x.r, saved, sizeof(saved), err,
 			       sizeof(err));
 	if (e == 0)
 		app_message(a, 0, "wrote %s (%s)", path, exp->name);
@@ -544,11 +536,8 @@ int app_export(struct app *a, const char *path)
 		app_message(a, 1, "%s; saved to %s instead", err, saved);
 	else
 		app_message(a, 1, "%s", err);
-	e = e ? -EIO : 0;
-	if (r.comparison)
-		app_comparison_done(a, &cmp, &after);
-	ctree_free(wall);
-	return e;
+	face_export_end(&x);
+	return e ? -EIO : 0;
 }
 
 /* ---- prompts ---- */
@@ -829,10 +818,14 @@ static int global_key(struct app *a, const struct key *k)
 	case 'P':
 		a->show_panes = !a->show_panes;
 		return 1;
-	case 'b':
-		app_toggle_pin(a);
+	case 'b': {
+		char msg[256];
+		int bad = app_toggle_pin(a, msg, sizeof(msg));
+
+		app_message(a, bad, "%s", msg);
 		respec(a, NULL);
 		return 1;
+	}
 	case K_ESC:
 		escape(a);
 		return 1;

@@ -467,6 +467,37 @@ int app_ctr_column(const struct app *a, size_t n, int width, size_t i)
 	return -1;
 }
 
+static int base_node_pct(void *a, uint32_t node, double *pct)
+{
+	return app_base_node_pct(a, node, pct);
+}
+
+struct tree_src app_tree_src(struct app *a, const struct pview *pv, const struct kids *k,
+			     uint32_t reveal, int callers, int width)
+{
+	struct tree_src src = { .pv = pv,
+				.kids = k,
+				.reveal = reveal,
+				.callers = callers,
+				.frames = a->profile->frames };
+	size_t nctr = a->counting ? ctree_ncounters(pv->tree) : 0;
+	int c;
+
+	if (a->search[0]) {
+		src.match = a->match;
+		src.nmatch = a->nmatch;
+	}
+	while (src.nctr < TREE_MAX_CTR && (c = app_ctr_column(a, nctr, width, src.nctr)) >= 0) {
+		src.ctr[src.nctr] = c;
+		src.label[src.nctr++] = app_ctr_label(a->counting->name[c]);
+	}
+	if (a->base.saved) {
+		src.base_pct = base_node_pct;
+		src.base_arg = a;
+	}
+	return src;
+}
+
 const char *app_ctr_label(const char *name)
 {
 	static const struct {

@@ -7,6 +7,7 @@
 #include "app.h"
 
 #include "compare.h"
+#include "face.h"
 #include "grow.h"
 #include "saved.h"
 #include "session.h"
@@ -100,15 +101,15 @@ int app_base_load(struct app_base *b, const char *path, char *err, size_t len)
 
 /* b: the profile as it is now becomes the baseline; the views then show the
  * samples taken since. b again drops the baseline. */
-void app_toggle_pin(struct app *a)
+int app_toggle_pin(struct app *a, char *msg, size_t len)
 {
 	struct saved_report *s;
 	struct ctree *pin;
 
 	if (a->base.saved) {
 		app_base_free(&a->base);
-		app_message(a, 0, "baseline dropped: the whole profile again");
-		return;
+		snprintf(msg, len, "baseline dropped: the whole profile again");
+		return 0;
 	}
 	if (a->session && !a->exited)
 		a->elapsed_s = session_elapsed(a->session);
@@ -117,8 +118,8 @@ void app_toggle_pin(struct app *a)
 	if (!s || !pin || !(s->profile = profile_from_tree(a->profile->tree, a->profile->frames))) {
 		free(s);
 		ctree_free(pin);
-		app_message(a, 1, "out of memory pinning the baseline");
-		return;
+		snprintf(msg, len, "out of memory pinning the baseline");
+		return 1;
 	}
 	s->folded = 0;
 	snprintf(s->path, sizeof(s->path), "pinned at %.0f s", a->elapsed_s);
@@ -130,13 +131,14 @@ void app_toggle_pin(struct app *a)
 	snprintf(a->base.name, sizeof(a->base.name), "the first %.1f s", a->elapsed_s);
 	if (index_base(&a->base)) {
 		app_base_free(&a->base);
-		app_message(a, 1, "out of memory pinning the baseline");
-		return;
+		snprintf(msg, len, "out of memory pinning the baseline");
+		return 1;
 	}
-	app_message(a, 0,
-		    "baseline pinned: the profile of the first %.1f s; the views show what "
-		    "came since, red grew, blue shrank (b drops it)",
-		    a->elapsed_s);
+	snprintf(msg, len,
+		 "baseline pinned: the profile of the first %.1f s; the views show what "
+		 "came since, red grew, blue shrank (b drops it)",
+		 a->elapsed_s);
+	return 0;
 }
 
 void app_base_view_changed(struct app *a) { forget_maps(&a->base); }
@@ -235,37 +237,33 @@ int app_base_frame_pct(struct app *a, uint32_t frame, double *self, double *tota
 	return -1;
 }
 
-int app_diff_style(double delta, int is_new)
+/* For an export: the comparison of the baseline with what is shown now. */
+int app_export_opts(struct app *a, struct face_export_opts *o)
 {
-	double m = fabs(delta);
-
-	if (is_new)
-		return ST_DIFF_UP3;
-	if (m < 0.5)
-		return ST_DIFF_SAME;
-	if (delta > 0)
-		return m < 2 ? ST_DIFF_UP1 : m < 10 ? ST_DIFF_UP2 : ST_DIFF_UP3;
-	return m < 2 ? ST_DIFF_DOWN1 : m < 10 ? ST_DIFF_DOWN2 : ST_DIFF_DOWN3;
+	*o = (struct face_export_opts){ .ledger = &a->ledger,
+					.annot = a->ann_opts,
+					.wall = a->spec.wall };
+	if (!a->base.saved)
+		return 0;
+	o->base = a->base.saved;
+	o->after = a->base.pin ? profile_from_tree(a->pv.tree, a->profile->frames) : a->profile;
+	o->after_owned = a->base.pin != NULL;
+	o->after_label = a->base.pin ? "since the pin" : a->saved ? "this report" : "this run";
+	return o->after ? 0 : -ENOMEM;
 }
 
-/* For an export: the comparison of the baseline with what is shown now. */
 int app_comparison(struct app *a, struct comparison *c, struct saved_report *after)
 {
-	struct profile *p;
+	struct face_export_opts o;
 
 	memset(after, 0, sizeof(*after));
 	if (!a->base.saved)
 		return -1;
-	p = a->base.pin ? profile_from_tree(a->pv.tree, a->profile->frames) : a->profile;
-	if (!p)
+	if (app_export_opts(a, &o))
 		return -ENOMEM;
-	if (compare_build_profile(c, a->base.saved, p,
-				  a->base.pin ? "since the pin"
-				  : a->saved  ? "this report"
-					      : "this run",
-				  after)) {
-		if (a->base.pin)
-			profile_free(p);
+	if (saved_compare_profile(c, o.base, o.after, o.after_label, after)) {
+		if (o.after_owned)
+			profile_free(o.after);
 		return -ENOMEM;
 	}
 	return 0;

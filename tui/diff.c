@@ -183,7 +183,7 @@ int diff_run(const struct cli_options *o)
 		ledger_fini(&lg);
 		return rc;
 	}
-	if (compare_build(&c, &side[0], &side[1])) {
+	if (saved_compare(&c, &side[0], &side[1])) {
 		fprintf(stderr, "flametop: out of memory comparing the profiles\n");
 		rc = 1;
 		goto out;

@@ -160,6 +160,44 @@ void face_wall(struct report *r, struct ctree **wall)
 	}
 }
 
+int face_export_begin(struct face_export *x, const struct report *saved, struct session *s,
+		      const struct face_export_opts *o)
+{
+	memset(x, 0, sizeof(*x));
+	if (o->after_owned)
+		x->owned = o->after;
+	if (saved)
+		x->r = *saved;
+	else if (s) {
+		session_report(s, &x->r);
+		session_report_finalize(s, &x->r);
+	} else {
+		face_export_end(x);
+		return -EINVAL;
+	}
+	x->r.ledger = o->ledger;
+	x->r.annot_opts = o->annot;
+	if (o->wall && !x->r.wall)
+		face_wall(&x->r, &x->wall);
+	if (o->base && saved_compare_profile(
+			   &x->cmp, o->base, o->after ? o->after : (struct profile *)x->r.profile,
+			   o->after_label ? o->after_label : "this run", &x->after) == 0)
+		x->r.comparison = &x->cmp;
+	return 0;
+}
+
+void face_export_end(struct face_export *x)
+{
+	if (x->r.comparison)
+		compare_free(&x->cmp);
+	x->r.comparison = NULL;
+	ctree_free(x->wall);
+	x->wall = NULL;
+	if (x->owned)
+		profile_free(x->owned);
+	x->owned = NULL;
+}
+
 /* Where a ledger loaded from PATH is saved: PATH, or for an export
  * "NAME.ledger.yaml" beside it (an export is never written over). */
 static void ledger_save_path(const char *path, int from_export, char *save, size_t len)

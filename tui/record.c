@@ -136,7 +136,7 @@ static void sample_loop(struct session *s, const struct cli_options *o, struct p
 		if (p && session_elapsed(s) >= next) {
 			struct report r;
 
-			report_from_session(&r, s);
+			session_report(s, &r); /* cheap: no source lines, no hints */
 			push_now(&r, p);
 			next += every;
 		}
@@ -191,10 +191,8 @@ static int finish(struct session *s, const struct cli_options *o, const struct l
 {
 	struct push_stats pst;
 	int push_rc = 0;
-	struct report r;
-	struct ctree *wall = NULL;
-	struct comparison cmp;
-	struct saved_report after;
+	struct face_export x;
+	struct report *r = &x.r;
 	char state[128];
 	int rc;
 
@@ -207,35 +205,30 @@ static int finish(struct session *s, const struct cli_options *o, const struct l
 		target_state_line(session_target(s), state, sizeof(state)),
 		(unsigned long long)session_profile(s)->samples, session_elapsed(s),
 		(unsigned long long)profile_lost_total(session_profile(s)));
-	report_from_session(&r, s);
-	r.ledger = lg;
-	r.annot_opts = &o->annot;
-	if (p) { /* the last push queued; the exports are written before its wait */
-		push_now(&r, p);
-		push_get_stats(p, &pst);
-		r.push = &pst;
-		r.push_url = o->push_url;
-	}
-	if (o->wall)
-		face_wall(&r, &wall);
-	if (!o->quiet)
-		print_table(session_profile(s), r.tree ? r.tree : session_profile(s)->tree, o->top);
-	for (size_t i = 0; i < r.nnotes; i++)
-		fprintf(stderr, "flametop: hint: %s\n", r.notes[i]);
 	/* --baseline: the export carries the comparison with it. */
-	if (base && compare_build_profile(&cmp, base, session_profile(s), "this run", &after) == 0)
-		r.comparison = &cmp;
-	rc = face_write_exports(o, &r);
+	face_export_begin(&x, NULL, s,
+			  &(struct face_export_opts){
+			      .ledger = lg, .annot = &o->annot, .wall = o->wall, .base = base });
+	if (p) { /* the last push queued; the exports are written before its wait */
+		push_now(r, p);
+		push_get_stats(p, &pst);
+		r->push = &pst;
+		r->push_url = o->push_url;
+	}
+	if (!o->quiet)
+		print_table(session_profile(s), r->tree ? r->tree : session_profile(s)->tree,
+			    o->top);
+	for (size_t i = 0; i < r->nnotes; i++)
+		fprintf(stderr, "flametop: hint: %s\n", r->notes[i]);
+	rc = face_write_exports(o, r);
 	if (p) {
 		/* A kill during the wait finds the exports written; after it,
 		 * the YAML is written again with what the pushes came to. */
-		push_rc = push_last(&r, o, p, &pst);
+		push_rc = push_last(r, o, p, &pst);
 		if (o->output && !rc)
-			rc = rewrite_yaml(o->output, &r);
+			rc = rewrite_yaml(o->output, r);
 	}
-	if (r.comparison)
-		compare_free(&cmp);
-	ctree_free(wall);
+	face_export_end(&x);
 	return rc ? rc : push_rc;
 }
 

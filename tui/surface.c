@@ -4,6 +4,7 @@
 #include "fmt.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,4 +215,17 @@ void surf_dump(const struct surface *s, FILE *f)
 		}
 		fputc('\n', f);
 	}
+}
+
+enum style surf_diff_style(double delta, int is_new)
+{
+	double m = fabs(delta);
+
+	if (is_new)
+		return ST_DIFF_UP3;
+	if (m < 0.5)
+		return ST_DIFF_SAME;
+	if (delta > 0)
+		return m < 2 ? ST_DIFF_UP1 : m < 10 ? ST_DIFF_UP2 : ST_DIFF_UP3;
+	return m < 2 ? ST_DIFF_DOWN1 : m < 10 ? ST_DIFF_DOWN2 : ST_DIFF_DOWN3;
 }

@@ -223,26 +223,18 @@ static void run_loop(struct loop *l)
  * comparison when a baseline is set). */
 static int write_exports(struct loop *l, const struct cli_options *o)
 {
-	struct report r;
-	struct comparison cmp;
-	struct saved_report after;
-	struct ctree *wall = NULL;
+	struct face_export_opts fo;
+	struct face_export x;
 	int rc;
 
-	if (l->app.saved)
-		r = *l->app.saved;
-	else
-		report_from_session(&r, l->s);
-	r.ledger = &l->app.ledger;
-	r.annot_opts = l->app.ann_opts;
-	if (l->app.spec.wall && !r.wall)
-		face_wall(&r, &wall);
-	if (app_comparison(&l->app, &cmp, &after) == 0)
-		r.comparison = &cmp;
-	rc = face_write_exports(o, &r);
-	if (r.comparison)
-		app_comparison_done(&l->app, &cmp, &after);
-	ctree_free(wall);
+	if (app_export_opts(&l->app, &fo)) {
+		fprintf(stderr, "flametop: out of memory comparing with the baseline\n");
+		return 1;
+	}
+	if (face_export_begin(&x, l->app.saved, l->s, &fo))
+		return 1;
+	rc = face_write_exports(o, &x.r);
+	face_export_end(&x);
 	return rc;
 }
 

@@ -2,7 +2,8 @@
  * and the hotspots' callers view; sorted children; the list keys. */
 #include "treeview.h"
 
-#include "app.h"
+#include "fmt.h"
+#include "keys.h"
 
 #include "counting.h"
 #include "grow.h"
@@ -59,7 +60,7 @@ struct visit {
 	uint64_t key;
 };
 
-void tree_flatten(const struct app *a, struct tree_state *ts, const struct tree_src *src)
+void tree_flatten(struct tree_state *ts, const struct tree_src *src)
 {
 	const struct pview *pv = src->pv;
 	struct visit *st = NULL;
@@ -101,12 +102,10 @@ void tree_flatten(const struct app *a, struct tree_state *ts, const struct tree_
 		ts->sel = ts->nrows ? ts->nrows - 1 : 0;
 }
 
-void tree_draw(struct app *a, struct tree_state *ts, const struct tree_src *src, struct surface *s,
-	       struct rect r)
+void tree_draw(struct tree_state *ts, const struct tree_src *src, struct surface *s, struct rect r)
 {
 	const struct pview *pv = src->pv;
-	size_t nctr = a->counting ? ctree_ncounters(src->pv->tree) : 0;
-	int head = 1, rows = r.h - head, x, delta = a->base.saved && !src->callers;
+	int head = 1, rows = r.h - head, x, delta = src->base_pct && !src->callers;
 
 	if (rows <= 0)
 		return;
@@ -119,17 +118,16 @@ void tree_draw(struct app *a, struct tree_state *ts, const struct tree_src *src,
 			"samples");
 	if (delta) /* against a baseline: the path's change in total share */
 		x += surf_text(s, r.x + x, r.y, r.w - x, ST_TITLE, " Δtotal ");
-	for (size_t i = 0, c; (int)(c = (size_t)app_ctr_column(a, nctr, r.w, i)) >= 0; i++)
-		x += surf_printf(s, r.x + x, r.y, r.w - x, ST_TITLE, "%9.9s ",
-				 app_ctr_label(a->counting->name[c]));
+	for (size_t i = 0; i < src->nctr; i++)
+		x += surf_printf(s, r.x + x, r.y, r.w - x, ST_TITLE, "%9.9s ", src->label[i]);
 	surf_text(s, r.x + x, r.y, r.w - x, ST_TITLE, src->callers ? "caller" : "function");
 	for (int i = 0; i < rows && ts->top + (size_t)i < ts->nrows; i++) {
 		const struct tree_row *row = &ts->rows[ts->top + (size_t)i];
 		const struct ctree_node *n = ctree_node(src->pv->tree, row->node);
-		const struct frame *f = frametab_get(a->profile->frames, n->frame);
+		const struct frame *f = frametab_get(src->frames, n->frame);
 		const uint64_t *tot = ctree_ctr_total(src->pv->tree, row->node);
 		int y = r.y + head + i, sel = ts->top + (size_t)i == ts->sel;
-		int match = a->search[0] && n->frame < a->nmatch && a->match[n->frame];
+		int match = src->match && n->frame < src->nmatch && src->match[n->frame];
 		enum style st = sel ? ST_SELECTED : match ? ST_MATCH : ST_NORMAL;
 		char samples[16], line[1200], sh[512];
 
@@ -144,10 +142,9 @@ void tree_draw(struct app *a, struct tree_state *ts, const struct tree_src *src,
 					samples);
 		if (delta) {
 			double b;
-			int is_new = app_base_node_pct(a, row->node, &b) != 0;
+			int is_new = src->base_pct(src->base_arg, row->node, &b) != 0;
 			enum style ds =
-			    sel ? st
-				: (enum style)app_diff_style(pview_pct(pv, n->weight) - b, is_new);
+			    sel ? st : surf_diff_style(pview_pct(pv, n->weight) - b, is_new);
 
 			if (is_new)
 				x += surf_text(s, r.x + x, y, r.w - x, ds, "    new ");
@@ -155,11 +152,10 @@ void tree_draw(struct app *a, struct tree_state *ts, const struct tree_src *src,
 				x += surf_printf(s, r.x + x, y, r.w - x, ds, "%+7.1f ",
 						 pview_pct(pv, n->weight) - b);
 		}
-		for (size_t k = 0, c;
-		     tot && (int)(c = (size_t)app_ctr_column(a, nctr, r.w, k)) >= 0; k++) {
+		for (size_t k = 0; tot && k < src->nctr; k++) {
 			char v[16];
 
-			fmt_count(v, sizeof(v), (double)tot[c]);
+			fmt_count(v, sizeof(v), (double)tot[src->ctr[k]]);
 			x += surf_printf(s, r.x + x, y, r.w - x, st, "%9s ", v);
 		}
 		for (uint32_t d = 0; d < row->depth && x < r.w; d++)

@@ -95,8 +95,8 @@ static void draw(struct app *a, void *vst, struct surface *s, struct rect r)
 		surf_fill(s, r.x, y, r.w, 1, st);
 		x = surf_printf(s, r.x, y, r.w, st, "%6.1f%% %6.1f%% ", f->total_pct[CMP_BASE],
 				f->total_pct[CMP_AFTER]);
-		x += surf_text(s, r.x + x, y, r.w - x,
-			       sel ? st : (enum style)app_diff_style(d, is_new), delta);
+		x +=
+		    surf_text(s, r.x + x, y, r.w - x, sel ? st : surf_diff_style(d, is_new), delta);
 		x += surf_printf(s, r.x + x, y, r.w - x, st, " %-3s  ", compare_fn_mark(f));
 		snprintf(line, sizeof(line), "%s  %s", f->name, f->module ? f->module : "");
 		surf_text_fit(s, r.x + x, y, r.w - x, st, line);

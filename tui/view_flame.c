@@ -191,7 +191,7 @@ static void draw_box(struct app *a, struct surface *s, const struct flame_box *b
 		double base;
 		int is_new = app_base_node_pct(a, b->node, &base) != 0;
 
-		st = app_diff_style(app_pct(a, n->weight) - base, is_new);
+		st = surf_diff_style(app_pct(a, n->weight) - base, is_new);
 	}
 	if (b->node == a->sel)
 		st = ST_SELECTED;

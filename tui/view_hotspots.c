@@ -63,13 +63,13 @@ static void show_callers(struct app *a, struct hs_state *h, uint32_t frame)
 
 static void draw_callers(struct app *a, struct hs_state *h, struct surface *s, struct rect r)
 {
-	struct tree_src src = { &h->callers, &h->callers_kids, CTREE_NONE, 1 };
+	struct tree_src src = app_tree_src(a, &h->callers, &h->callers_kids, CTREE_NONE, 1, r.w);
 	const struct frame *f = frametab_get(a->profile->frames, h->callers_frame);
 
 	surf_printf(s, r.x, r.y, r.w, ST_WARN, "callers of %s (%.1f%% of samples; Esc: back)",
 		    f->name, pview_pct(&a->pv, h->callers.weight));
-	tree_flatten(a, &h->callers_ts, &src);
-	tree_draw(a, &h->callers_ts, &src, s, (struct rect){ r.x, r.y + 1, r.w, r.h - 1 });
+	tree_flatten(&h->callers_ts, &src);
+	tree_draw(&h->callers_ts, &src, s, (struct rect){ r.x, r.y + 1, r.w, r.h - 1 });
 }
 
 /* Functions with self time: the rows of the table (hotspots come sorted by it). */
@@ -126,14 +126,13 @@ static void draw(struct app *a, void *vst, struct surface *s, struct rect r)
 			double d = app_pct(a, h->total_weight) - bt;
 
 			if (is_new)
-				x += surf_text(s, r.x + x, y, r.w - x,
-					       sel ? st : (enum style)app_diff_style(0, 1),
-					       "    new     new ");
+				x +=
+				    surf_text(s, r.x + x, y, r.w - x,
+					      sel ? st : surf_diff_style(0, 1), "    new     new ");
 			else
 				x += surf_printf(s, r.x + x, y, r.w - x,
-						 sel ? st : (enum style)app_diff_style(d, 0),
-						 "%+7.1f %+7.1f ", app_pct(a, h->self_weight) - bs,
-						 d);
+						 sel ? st : surf_diff_style(d, 0), "%+7.1f %+7.1f ",
+						 app_pct(a, h->self_weight) - bs, d);
 		}
 		for (size_t k = 0, c; (int)(c = (size_t)app_ctr_column(a, nctr, r.w, k)) >= 0;
 		     k++) {

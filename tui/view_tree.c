@@ -1,23 +1,19 @@
 /* view_tree — the call tree top-down, sharing the flame view's selection. */
 #include "app.h"
 
-static struct tree_src src_of(struct app *a, uint32_t reveal_node)
-{
-	return (struct tree_src){ &a->pv, &a->kids, reveal_node, 0 };
-}
-
 static void draw(struct app *a, void *vst, struct surface *s, struct rect r)
 {
 	(void)vst;
-	struct tree_src src = src_of(a, a->sel == CTREE_ROOT ? CTREE_NONE : a->sel);
+	struct tree_src src =
+	    app_tree_src(a, &a->pv, &a->kids, a->sel == CTREE_ROOT ? CTREE_NONE : a->sel, 0, r.w);
 
-	tree_flatten(a, &a->ts, &src);
+	tree_flatten(&a->ts, &src);
 	if (!a->ts.nrows) {
 		surf_text(s, r.x + 1, r.y, r.w - 1, ST_DIM, "no samples yet");
 		return;
 	}
 	a->sel = a->ts.rows[a->ts.sel].node;
-	tree_draw(a, &a->ts, &src, s, r);
+	tree_draw(&a->ts, &src, s, r);
 }
 
 static int key(struct app *a, void *vst, const struct key *k)

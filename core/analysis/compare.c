@@ -4,8 +4,6 @@
 
 #include "grow.h"
 #include "profile.h"
-#include "saved.h"
-#include "yamlr.h"
 
 #include <errno.h>
 #include <math.h>
@@ -82,20 +80,6 @@ static int cmp_change(const void *a, const void *b)
 	return strcmp(((const struct compare_fn *)a)->name, ((const struct compare_fn *)b)->name);
 }
 
-/* A number at PATH (keys) in the side's export; 0 when present. */
-static int doc_number(const struct saved_report *s, const char *const *path, size_t n, double *out)
-{
-	struct yr d = { (yaml_document_t *)&s->doc, NULL, 0 };
-	const yaml_node_t *m;
-
-	if (s->folded || !s->doc.nodes.start)
-		return -1;
-	m = yaml_document_get_root_node(d.doc);
-	for (size_t i = 0; m && i + 1 < n; i++)
-		m = yr_get(&d, m, path[i]);
-	return m && yr_number(&d, m, path[n - 1], out) == 0 ? 0 : -1;
-}
-
 static struct compare_metric *metric_slot(struct comparison *c, const char *key)
 {
 	for (size_t i = 0; i < c->nm; i++)
@@ -117,54 +101,23 @@ static void set_metric(struct comparison *c, const char *key, int side, double v
 	}
 }
 
-static const char *const BASELINE[] = { "wall_time_ms",   "cpu_time_ms",    "user_time_ms",
-					"sys_time_ms",    "memory_peak_mb", "io_read_bytes",
-					"io_write_bytes", "off_cpu_pct" };
-
-/* Off-CPU time by reason: baseline.off_cpu.by_reason_ms's keys. */
-static void reasons(struct comparison *c, int side)
+/* Both sides' figures, and their sample counts as "samples". */
+static void metrics(struct comparison *c, const struct compare_side *const side[2])
 {
-	const struct saved_report *s = c->side[side];
-	struct yr d = { (yaml_document_t *)&s->doc, NULL, 0 };
-	const yaml_node_t *m;
-
-	if (s->folded || !s->doc.nodes.start)
-		return;
-	m = yr_get(
-	    &d, yr_get(&d, yr_get(&d, yaml_document_get_root_node(d.doc), "baseline"), "off_cpu"),
-	    "by_reason_ms");
-	if (!m || m->type != YAML_MAPPING_NODE)
-		return;
-	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
-	     p++) {
-		const char *k = yr_scalar(yr_node(&d, p->key)),
-			   *v = yr_scalar(yr_node(&d, p->value));
-		char key[48], *end;
-		double x;
-
-		if (!k || !v || strlen(k) > 24)
-			continue;
-		x = strtod(v, &end);
-		if (*end)
-			continue;
-		snprintf(key, sizeof(key), "off_cpu_%s_ms", k);
-		set_metric(c, key, side, x);
+	for (int k = 0; k < 2; k++) {
+		for (size_t i = 0; i < side[k]->nm; i++)
+			set_metric(c, side[k]->m[i].key, k, side[k]->m[i].v);
+		set_metric(c, "samples", k, (double)c->samples[k]);
 	}
 }
 
-static void metrics(struct comparison *c)
+int compare_side_metric(struct compare_side *s, const char *key, double v)
 {
-	for (int side = 0; side < 2; side++) {
-		for (size_t i = 0; i < sizeof(BASELINE) / sizeof(*BASELINE); i++) {
-			const char *path[2] = { "baseline", BASELINE[i] };
-			double v;
-
-			if (doc_number(c->side[side], path, 2, &v) == 0)
-				set_metric(c, BASELINE[i], side, v);
-		}
-		reasons(c, side);
-		set_metric(c, "samples", side, (double)c->samples[side]);
-	}
+	if (s->nm >= COMPARE_MAX_METRICS || strlen(key) >= sizeof(s->m[0].key))
+		return -1;
+	snprintf(s->m[s->nm].key, sizeof(s->m[0].key), "%s", key);
+	s->m[s->nm++].v = v;
+	return 0;
 }
 
 const struct compare_metric *compare_metric(const struct comparison *c, const char *key)
@@ -201,7 +154,7 @@ static int collect(struct comparison *c, struct hotspot **hs, long *nhs, struct 
 
 	*n = 0;
 	for (int side = 0; side < 2; side++) {
-		const struct profile *p = c->side[side]->profile;
+		const struct profile *p = c->profile[side];
 
 		nhs[side] = profile_hotspots(p, &hs[side]);
 		if (nhs[side] < 0)
@@ -238,8 +191,8 @@ static void fill_side(struct comparison *c, struct compare_fn *f, const struct e
 	}
 }
 
-int compare_build(struct comparison *c, const struct saved_report *base,
-		  const struct saved_report *after)
+int compare_build(struct comparison *c, const struct compare_side *base,
+		  const struct compare_side *after)
 {
 	struct hotspot *hs[2] = { NULL, NULL };
 	long nhs[2] = { 0, 0 };
@@ -250,12 +203,14 @@ int compare_build(struct comparison *c, const struct saved_report *base,
 	int e;
 
 	memset(c, 0, sizeof(*c));
-	c->side[0] = base;
-	c->side[1] = after;
-	c->by_name = base->folded || after->folded;
+	c->side[0] = base->from;
+	c->side[1] = after->from;
+	c->profile[0] = base->profile;
+	c->profile[1] = after->profile;
+	c->by_name = base->by_name || after->by_name;
 	c->samples[0] = base->profile->samples;
 	c->samples[1] = after->profile->samples;
-	metrics(c);
+	metrics(c, (const struct compare_side *const[]){ base, after });
 	cpu = compare_metric(c, "cpu_time_ms");
 	c->have_ms = cpu && cpu->has[0] && cpu->has[1];
 	cpu_ms[0] = cpu ? cpu->v[0] : 0;
@@ -473,13 +428,4 @@ int compare_predict(const struct comparison *c, const char *text, int *verdict, 
 		return -EINVAL;
 	}
 	return 0;
-}
-
-int compare_build_profile(struct comparison *c, const struct saved_report *base,
-			  struct profile *after, const char *label, struct saved_report *hold)
-{
-	memset(hold, 0, sizeof(*hold));
-	hold->profile = after;
-	snprintf(hold->path, sizeof(hold->path), "%s", label);
-	return compare_build(c, base, hold);
 }

@@ -77,7 +77,7 @@ static int copy_record(const struct perf_event_header *h, void *arg)
 	struct perf_rec r;
 	uint64_t time = 0;
 	size_t npy = 0;
-	int decoded = perf_rec_decode(h, c->cfg.sample_type, &r) == 0;
+	int decoded = perf_rec_peek(h, c->cfg.sample_type, &r) == 0;
 
 	if (decoded)
 		time = r.time;

@@ -1,5 +1,6 @@
 /* export_folded — "root;caller;leaf COUNT" lines, as flamegraph.pl and
  * speedscope read them. */
+#include "exporters.h"
 #include "report.h"
 
 #include "compare.h"
@@ -139,7 +140,7 @@ static int write_folded_diff(FILE *f, const struct report *r)
 	if (!r->comparison)
 		return -EINVAL;
 	for (int side = 0; side < 2 && !c.err; side++) {
-		c.p = r->comparison->side[side]->profile;
+		c.p = r->comparison->profile[side];
 		c.side = side;
 		ctree_walk(c.p->tree, CTREE_ROOT, visit_diff, &c);
 	}

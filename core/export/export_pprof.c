@@ -6,6 +6,7 @@
  * per module with its build id, one Sample per (thread, call stack) with two
  * values: samples/count and the sampled weight (cpu/nanoseconds for the
  * clock events, EVENT/count otherwise), labelled with the thread. */
+#include "exporters.h"
 #include "report.h"
 
 #include "grow.h"

@@ -6,6 +6,7 @@
 #ifndef FLAMETOP_EXPORT_YAML_IMPL_H
 #define FLAMETOP_EXPORT_YAML_IMPL_H
 
+#include "exporters.h"
 #include "report.h"
 
 #include "grow.h"

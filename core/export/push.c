@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ctree.h"
+#include "exporters.h"
 #include "grow.h"
 #include "profile.h"
 

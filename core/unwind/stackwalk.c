@@ -280,12 +280,7 @@ size_t stackwalk_frames(struct stackwalk *w, const struct perf_rec *r, uint32_t 
 			leaf_first[n++] = id;
 	}
 	if (w->quiet) { /* put the counts back; the stopped map was not touched */
-		w->q.samples = keep.samples;
-		w->q.complete = keep.complete;
-		w->q.hybrid = keep.hybrid;
-		w->q.no_stack = keep.no_stack;
-		w->q.leaf_fixed = keep.leaf_fixed;
-		w->q.trampolines = keep.trampolines;
+		memcpy(&w->q, &keep, offsetof(struct unwind_quality, stopped));
 	} else if (nuser_frames) {
 		note_quality(w, leaf_first[n - 1], pid, nu ? pcs[nu - 1] : 0);
 	}

@@ -3,6 +3,7 @@
  * the replay of measured sections and the writers are in reach too. */
 #include "fuzz.h"
 #include "ledger_yaml.h"
+#include "exporters.h"
 #include "report.h"
 #include "saved.h"
 

@@ -137,6 +137,20 @@ static void decodes_sample_with_callchain(void **state)
 	assert_int_equal(r.sample.period, 250000);
 	assert_int_equal(r.sample.nr, 3);
 	assert_int_equal(r.sample.ips[2], 0x402000);
+	/* The collector's look reads the same pid, tid and time. */
+	memset(&r, 0xff, sizeof(r));
+	assert_int_equal(perf_rec_peek(h, PERF_RECS_SAMPLE_TYPE, &r), 0);
+	assert_int_equal(r.type, PERF_RECORD_SAMPLE);
+	assert_int_equal(r.pid, 5);
+	assert_int_equal(r.tid, 7);
+	assert_int_equal(r.time, 123456);
+	assert_int_equal(r.id, 0);
+	/* ... and is refused where the record ends before them. */
+	h->size = (uint16_t)(sizeof(*h) + 16);
+	assert_int_equal(perf_rec_peek(h, PERF_RECS_SAMPLE_TYPE, &r), -EBADMSG);
+	assert_int_equal(perf_rec_peek(h, PERF_RECS_SAMPLE_TYPE | PERF_SAMPLE_BRANCH_STACK, &r),
+			 -ENOTSUP);
+	h->size = (uint16_t)((uint8_t *)p - (uint8_t *)buf);
 	/* A chain longer than the record is refused, not read past the end. */
 	buf[6] = 1000;
 	assert_int_equal(perf_rec_decode(h, PERF_RECS_SAMPLE_TYPE, &r), -EBADMSG);
