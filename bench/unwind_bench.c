@@ -9,6 +9,7 @@
  * of CPU. --check also compares libdw with libunwind and with the rules
  * frame by frame and exits 1 when any stack differs. */
 #include "session.h"
+#include "stackwalk.h"
 #include "unwind.h"
 
 #include <stdio.h>

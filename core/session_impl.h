@@ -5,6 +5,19 @@
 #define FLAMETOP_SESSION_IMPL_H
 
 #include "session.h"
+
+#include "blocking.h"
+#include "collector.h"
+#include "counting.h"
+#include "dispatch.h"
+#include "gpu.h"
+#include "stackwalk.h"
+#include "profile.h"
+#include "sampler.h"
+#include "symbols.h"
+#include "target.h"
+#include "tasks.h"
+#include "timeline.h"
 #include "fingerprint.h"
 #include "pystack.h"
 #include "recqueue.h"

@@ -38,7 +38,7 @@ struct cli_options {
 	const char *pprof;       /* pprof (gzip'd profile.proto) path */
 	const char *call_graph;  /* "fp" or "dwarf" (auto resolved) */
 	unsigned stack_bytes;    /* dwarf,N (0: the default) */
-	const char *unwinder;    /* "libdw" or "libunwind" */
+	const char *unwinder;    /* "rules" (the default), "libdw" or "libunwind" */
 	int no_hybrid;
 	unsigned symbol_mb;                     /* --symbol-mb (0: the default) */
 	unsigned queue_mb;                      /* --queue-mb (0: the default) */

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define FRAME_NONE UINT32_MAX /* no frame: what a lookup or an intern that failed returns */
+
 enum frame_kind {
 	FRAME_USER,    /* the target's main executable */
 	FRAME_LIBRARY, /* a shared object */

@@ -10,18 +10,20 @@
 #include <poll.h>
 #include <time.h>
 
-#include "blocking.h"
-#include "collector.h"
-#include "counting.h"
-#include "dispatch.h"
-#include "gpu.h"
-#include "stackwalk.h"
-#include "profile.h"
-#include "sampler.h"
-#include "symbols.h"
-#include "target.h"
-#include "tasks.h"
-#include "timeline.h"
+#include "unwind.h" /* enum callgraph_mode, the unwinders */
+
+struct collection_backlog;
+struct counting;
+struct event_spec;
+struct gpu_reading;
+struct perf_rec;
+struct profile;
+struct sampler;
+struct symbolizer;
+struct target;
+struct tasks;
+struct timeline;
+struct unwind_quality;
 
 #define SESSION_STACK_BYTES 8192 /* dwarf mode default, as perf's */
 
@@ -38,7 +40,7 @@ struct session_config {
 	double refresh_s; /* counter intervals (0: 1 s) */
 	enum callgraph_mode call_graph;
 	unsigned stack_bytes;                /* dwarf mode: user stack copied per sample */
-	const struct unwinder_ops *unwinder; /* dwarf mode (NULL: libdw) */
+	const struct unwinder_ops *unwinder; /* dwarf mode (NULL: the rules unwinder) */
 	int no_hybrid;                       /* dwarf mode: no frame-pointer continuation */
 	/* Sees every decoded sample before it is unwound (tools: bench/). */
 	void (*tap)(const struct perf_rec *r, void *arg);

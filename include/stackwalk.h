@@ -26,8 +26,6 @@
 #include "u64map.h"
 #include "unwind.h"
 
-enum callgraph_mode { CALLGRAPH_FP, CALLGRAPH_DWARF };
-
 #define STACKWALK_MAX      1024 /* frames kept per sample */
 #define STACKWALK_LEAF_FIX 1024 /* stack bytes fp mode asks for: one frame's worth */
 

@@ -1,7 +1,8 @@
 /* unwind — user call stacks from a sample's registers and stack copy.
  *
- * An unwinder is a const table (libdw, libunwind).  Both walk the modules of
- * the process's libdwfl session, the same one the symbols come from, so
+ * An unwinder is a const table: rules (each address's CFI row compiled
+ * once, libdw behind it), libdw, libunwind.  They walk the modules of the
+ * process's libdwfl session (sym_dwfl: its files' ELF and CFI), so
  * CFI (.eh_frame / .debug_frame) is parsed once per module for the life of
  * the process, not once per sample.  Memory reads are served from the stack
  * copy, else from the mapped ELF file. */
@@ -14,6 +15,10 @@
 
 #include "perf_records.h"
 #include "symbols.h"
+
+/* How call stacks are taken: the kernel's frame-pointer chain, or the
+ * user stack copied and unwound by CFI (an unwinder below). */
+enum callgraph_mode { CALLGRAPH_FP, CALLGRAPH_DWARF };
 
 struct unwind_sample {
 	pid_t pid, tid;

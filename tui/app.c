@@ -9,6 +9,7 @@
 #include "report.h"
 #include "saved.h"
 #include "face.h"
+#include "sampler.h"
 #include "session.h"
 #include "timeline.h"
 

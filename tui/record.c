@@ -10,6 +10,7 @@
 #include "outfile.h"
 #include "report.h"
 #include "saved.h"
+#include "sampler.h"
 #include "session.h"
 
 #include <errno.h>

@@ -18,6 +18,7 @@
 #include "report.h"
 #include "saved.h"
 #include "screen.h"
+#include "sampler.h"
 #include "session.h"
 
 #include <errno.h>

@@ -207,7 +207,7 @@ void profile_add_offcpu(struct profile *p, pid_t pid, pid_t tid, const uint32_t 
 	uint32_t path[STACKWALK_MAX_PATH];
 	uint32_t rf = profile_reason_frame(p, reason);
 
-	if (rf == U64MAP_NONE)
+	if (rf == FRAME_NONE)
 		return;
 	if (n > STACKWALK_MAX_PATH - 1)
 		n = STACKWALK_MAX_PATH - 1;
@@ -438,7 +438,7 @@ static int add_node(const struct ctree *t, uint32_t id, void *arg)
 								f->file, f->line, f->kind)
 				       : frametab_intern(c->p->frames, f->name, f->module, f->file,
 							 f->line, f->kind);
-		if (c->ids[i] == U64MAP_NONE) {
+		if (c->ids[i] == FRAME_NONE) {
 			c->err = -ENOMEM;
 			return 1;
 		}

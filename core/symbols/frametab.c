@@ -68,11 +68,11 @@ void frametab_free(struct frametab *t)
 static uint32_t find_in_chain(const struct frametab *t, uint32_t id, const char *name,
 			      const char *module, int inlined)
 {
-	for (; id != U64MAP_NONE; id = t->v[id].next)
+	for (; id != FRAME_NONE; id = t->v[id].next)
 		if (!strcmp(t->v[id].name, name) && !strcmp(t->v[id].module, module) &&
 		    t->v[id].inlined == inlined)
 			return id;
-	return U64MAP_NONE;
+	return FRAME_NONE;
 }
 
 /* NAME in the table's one form (fmt_name_canon): NAME itself, or a copy
@@ -88,7 +88,7 @@ static const char *canon(const char *name, char **copy)
 uint32_t frametab_find(const struct frametab *t, const char *name, const char *module)
 {
 	char *cn, *cm;
-	uint32_t id = U64MAP_NONE;
+	uint32_t id = FRAME_NONE;
 
 	name = canon(name, &cn);
 	module = canon(module, &cm);
@@ -115,10 +115,10 @@ static uint32_t intern_canon(struct frametab *t, const char *name, const char *m
 		 id = find_in_chain(t, head, name, module, inlined);
 	struct frame *f;
 
-	if (id != U64MAP_NONE)
+	if (id != FRAME_NONE)
 		return id;
 	if (grow_array(&t->v, &t->cap, t->len + 1, sizeof(*t->v)))
-		return U64MAP_NONE;
+		return FRAME_NONE;
 	f = &t->v[t->len];
 	f->name = strdup(name);
 	f->module = strdup(module);
@@ -128,7 +128,7 @@ static uint32_t intern_canon(struct frametab *t, const char *name, const char *m
 		free(f->name);
 		free(f->module);
 		free(f->file);
-		return U64MAP_NONE;
+		return FRAME_NONE;
 	}
 	f->line = line;
 	f->kind = kind;
@@ -141,7 +141,7 @@ static uint32_t intern(struct frametab *t, const char *name, const char *module,
 		       unsigned line, enum frame_kind kind, int inlined)
 {
 	char *cn, *cm;
-	uint32_t id = U64MAP_NONE;
+	uint32_t id = FRAME_NONE;
 
 	name = canon(name, &cn);
 	module = canon(module, &cm);

@@ -334,7 +334,7 @@ static uint32_t code_frame(struct pystack *p, struct pyproc *pp, const struct co
 	if (py__read_str(pp->pid, &pp->off, e->name, name) ||
 	    py__read_str(pp->pid, &pp->off, e->file, file) ||
 	    grow_array(&p->codes, &p->capcodes, p->ncodes + 1, sizeof(*p->codes)))
-		return U64MAP_NONE;
+		return FRAME_NONE;
 	py__tame(name);
 	py__tame(file);
 	base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
@@ -343,12 +343,12 @@ static uint32_t code_frame(struct pystack *p, struct pyproc *pp, const struct co
 	c->module = strdup(base[0] ? base : "[python]");
 	c->file = strdup(file);
 	c->line = e->line > 0 ? (unsigned)e->line : 0;
-	c->frame = U64MAP_NONE;
+	c->frame = FRAME_NONE;
 	if (!c->name || !c->module || !c->file) {
 		free(c->name);
 		free(c->module);
 		free(c->file);
-		return U64MAP_NONE;
+		return FRAME_NONE;
 	}
 	return (uint32_t)p->ncodes++;
 }
@@ -362,10 +362,10 @@ void pystack_resolve(struct pystack *p, struct pystack_read *r)
 		struct pycode *c = r->frames[i] < p->ncodes ? &p->codes[r->frames[i]] : NULL;
 
 		kept[i] = k;
-		if (c && c->frame == U64MAP_NONE)
+		if (c && c->frame == FRAME_NONE)
 			c->frame = frametab_intern(p->frames, c->name, c->module, c->file, c->line,
 						   FRAME_PYTHON);
-		if (c && c->frame != U64MAP_NONE)
+		if (c && c->frame != FRAME_NONE)
 			r->frames[k++] = c->frame;
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -391,8 +391,8 @@ static uint32_t code_id(struct pystack *p, struct pyproc *pp, const struct code_
 	    e.line == pp->code[i].line)
 		return pp->code[i].id;
 	p->st.code_reads++;
-	if ((e.id = code_frame(p, pp, &e)) == U64MAP_NONE)
-		return U64MAP_NONE;
+	if ((e.id = code_frame(p, pp, &e)) == FRAME_NONE)
+		return FRAME_NONE;
 	if (i == U64MAP_NONE) {
 		if (grow_array(&pp->code, &pp->capcode, pp->ncode + 1, sizeof(*pp->code)) ||
 		    u64map_put(&pp->code_index, e.addr, (uint32_t)pp->ncode))
@@ -453,7 +453,7 @@ static void walk_frames(struct pystack *p, struct pyproc *pp, uint64_t frame,
 			end_segment(out); /* an interpreter call began here */
 			continue;
 		}
-		if (!p->walk_ok[i] || (id = code_id(p, pp, &p->walk_head[i])) == U64MAP_NONE)
+		if (!p->walk_ok[i] || (id = code_id(p, pp, &p->walk_head[i])) == FRAME_NONE)
 			continue;
 		out->frames[out->n++] = id;
 		if (p->walk_end[i])

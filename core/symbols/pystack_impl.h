@@ -53,7 +53,7 @@ struct pyproc {
 struct pycode {
 	char *name, *module, *file;
 	unsigned line;
-	uint32_t frame; /* U64MAP_NONE until made */
+	uint32_t frame; /* FRAME_NONE until made */
 };
 
 struct pystack {

@@ -1,4 +1,6 @@
-/* symbols — libdwfl per process, kallsyms for the kernel, caches for both. */
+/* symbols — process maps and address lookup: one libdwfl session of every
+ * file for symbols, one per process for unwinding; kallsyms for the
+ * kernel; caches for both. */
 #include "symbols_impl.h"
 
 #include "dbgfetch.h"
@@ -444,9 +446,9 @@ static size_t frames_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t 
 
 		out[n] = name ? frametab_intern(s->frames, name, base_name(modpath), NULL, 0,
 						kind_of(modpath))
-			      : U64MAP_NONE;
+			      : FRAME_NONE;
 		/* st_value is unbiased here; addr - off is the function's start */
-		if (out[n] != U64MAP_NONE)
+		if (out[n] != FRAME_NONE)
 			want_line(s, out[n], (struct sym_file *)f, addr - off);
 		free(name);
 		return n + 1;
@@ -619,12 +621,12 @@ static uint32_t resolve_kernel(struct symbolizer *s, uint64_t addr)
 	uint32_t id = u64map_get(&s->kcache, addr);
 	const struct ksym *k;
 
-	if (id != U64MAP_NONE)
+	if (id != FRAME_NONE)
 		return id;
 	k = kallsyms_lookup(kernel_table(s), addr);
 	id = k ? frametab_intern(s->frames, k->name, k->module, NULL, 0, FRAME_KERNEL)
 	       : frametab_intern(s->frames, "[kernel]", "[kernel.kallsyms]", NULL, 0, FRAME_KERNEL);
-	if (id != U64MAP_NONE)
+	if (id != FRAME_NONE)
 		u64map_put(&s->kcache, addr, id);
 	return id;
 }
@@ -696,7 +698,7 @@ static size_t resolve_user(struct symbolizer *s, struct sym_proc *p, uint64_t ad
 	}
 	s->clock++;
 	n = resolve_file(s, p, map, synth, ids);
-	if (n && ids[n - 1] != U64MAP_NONE)
+	if (n && ids[n - 1] != FRAME_NONE)
 		remember(s, synth, ids, n);
 	return n;
 }
@@ -719,14 +721,14 @@ size_t sym_resolve_place(struct symbolizer *s, pid_t pid, uint64_t ip, int kerne
 
 	*place = 0;
 	if (kernel || !max) {
-		out[0] = max ? resolve_kernel(s, addr) : U64MAP_NONE;
-		return max && out[0] != U64MAP_NONE;
+		out[0] = max ? resolve_kernel(s, addr) : FRAME_NONE;
+		return max && out[0] != FRAME_NONE;
 	}
 	if (!(p = proc_get(s, pid)))
 		return 0;
 	n = resolve_user(s, p, addr, ids, place);
 	for (size_t i = 0; i < n && k < max; i++)
-		if (ids[i] != U64MAP_NONE)
+		if (ids[i] != FRAME_NONE)
 			out[k++] = ids[i];
 	return k;
 }
@@ -736,7 +738,7 @@ uint32_t sym_resolve(struct symbolizer *s, pid_t pid, uint64_t ip, int kernel, i
 	uint32_t ids[MAX_INLINE];
 	size_t n = sym_resolve_all(s, pid, ip, kernel, caller, ids, MAX_INLINE);
 
-	return n ? ids[n - 1] : U64MAP_NONE;
+	return n ? ids[n - 1] : FRAME_NONE;
 }
 
 Dwfl *sym_dwfl(struct symbolizer *s, pid_t pid)

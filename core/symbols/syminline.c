@@ -20,7 +20,7 @@ static uint32_t inline_frame_of(struct symbolizer *s, Dwarf_Die *die, Dwarf_Die 
 	uint32_t id;
 
 	if (!name)
-		return U64MAP_NONE;
+		return FRAME_NONE;
 	if (dwarf_attr(die, DW_AT_abstract_origin, &a) && dwarf_formref_die(&a, &origin))
 		decl = &origin;
 	dwarf_decl_line(decl, &line);
@@ -43,7 +43,7 @@ size_t sym__inline_frames(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
 		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
 			continue;
 		out[k] = inline_frame_of(s, &scopes[i], cu, module, kind);
-		k += out[k] != U64MAP_NONE;
+		k += out[k] != FRAME_NONE;
 	}
 	free(scopes);
 	return k;

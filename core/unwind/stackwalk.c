@@ -250,7 +250,7 @@ size_t stackwalk_frames(struct stackwalk *w, const struct perf_rec *r, uint32_t 
 		if (c.kernel[i] < 4096)
 			continue;
 		id = sym_resolve(w->sym, pid, c.kernel[i], 1, n > 0);
-		if (id != UINT32_MAX)
+		if (id != FRAME_NONE)
 			leaf_first[n++] = id;
 	}
 	*leaf_kernel = n > 0;
@@ -276,7 +276,7 @@ size_t stackwalk_frames(struct stackwalk *w, const struct perf_rec *r, uint32_t 
 		    w->sym, pid, r->sample.ip,
 		    (r->misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL, 0);
 
-		if (id != UINT32_MAX)
+		if (id != FRAME_NONE)
 			leaf_first[n++] = id;
 	}
 	if (w->quiet) { /* put the counts back; the stopped map was not touched */

@@ -199,7 +199,9 @@ def test_a_second_signal_cuts_the_rest_and_counts_it(tmp_path, busy, background)
     while "sampling pid" not in said:  # it starts slowly, starved
         said += p.stderr.readline()
         assert p.poll() is None, said
-    time.sleep(2)
+    # A backlog of seconds' worth: at a few percent of a CPU its analysis
+    # takes far longer than the second signal's way in.
+    time.sleep(4)
     p.send_signal(signal.SIGINT)
     # The second signal once the first has been taken: two SIGINTs pending
     # at once in a starved process are one (signals do not queue).

@@ -287,8 +287,24 @@ def test_screen_all_cpus_shows_processes_and_focuses_one(tmp_path, spinners):
         s.wait_for(rf"scr_a-{a.pid}\s+work_a\s+scr_a")  # hotspots: the process column
         s.keys("4")
         s.wait_for(rf"(?m)^\s+{a.pid}\s+{a.pid}\s+scr_a")
-        # The heaviest thread first: the spinner's; Enter focuses its process.
-        s.keys("Home", "Enter")
+        # Enter on the spinner's row focuses its process. (It is among the
+        # heaviest, not surely the first: other work on the machine may be
+        # heavier; the rows are re-sorted at each refresh, hence the retry.)
+        for _ in range(5):
+            lines = s.lines()
+            rows = [l for l in lines if re.match(r"^\s+\d+\s+\d+\s+\S", l)]
+            mine = [i for i, l in enumerate(rows) if re.match(rf"^\s+{a.pid}\s+{a.pid}\s", l)]
+            if not mine:
+                time.sleep(0.5)
+                continue
+            s.keys("Home", *["Down"] * mine[0], "Enter")
+            try:
+                s.wait_for(r"\[focus ", timeout=3)
+            except AssertionError:
+                continue
+            if re.search(rf"\[focus scr_a-{a.pid}\]", s.text()):
+                break
+            s.keys("Escape", "4")  # another process's: clear it, back to the threads
         s.wait_for(rf"\[focus scr_a-{a.pid}\]")
         s.keys("q")
         assert s.exit_status() == 0
