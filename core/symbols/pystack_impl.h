@@ -19,6 +19,8 @@
 #define MAX_THREADS_WALK 1024 /* thread states walked to find one, at most */
 #define MAX_STR          512
 #define BLOCK_MAX        1024              /* bytes of a thread state or frame read at once */
+#define WIN_PAGES        4    /* frames read at once: this many pages below one, in one call */
+#define PAGE             4096 /* the read's unit: a page is read whole or not at all */
 #define HEADS_AT_ONCE    256               /* code objects' headers read by one system call */
 #define WALK_MAX         (4 * PYSTACK_MAX) /* frames walked per sample, at most */
 
@@ -72,6 +74,11 @@ struct pystack {
 	uint8_t *walk_end, *walk_ok;
 	struct code_ent *walk_head;
 	uint8_t *heads;                        /* HEADS_AT_ONCE headers, read at once */
+	/* The frames read at once (py__read_frame): [win_lo, win_hi) of the
+	 * target's memory as it was at this sample's walk (win_hi 0: none). */
+	uint64_t win_lo, win_hi;
+	uint64_t win_at; /* the address of win[0] */
+	uint8_t *win;
 	char any_version[16], any_module[256]; /* the first CPython found */
 	struct pystack_stats st;
 };
