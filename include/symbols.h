@@ -68,8 +68,14 @@ struct sym_stats {
 	const char *debuginfod;                    /* its URLs, NULL: not asked */
 	size_t fetch_asked, fetched, fetch_failed; /* debug files asked of debuginfod */
 	uint64_t jit_dropped; /* perf-map lines not kept: too long, or past the bounds */
+	/* Inline frames of new addresses: by a walk of the compile unit, or
+	 * from the span of addresses an earlier walk's answer holds for. */
+	uint64_t inline_walks, inline_from_spans;
 };
 const struct sym_stats *sym_stats(struct symbolizer *s);
+/* ON 0: every new address's inline frames by a walk of its compile unit,
+ * none from spans (the spans' reference, in tests). */
+void sym_inline_spans(struct symbolizer *s, int on);
 
 /* The function containing IP in PID. KERNEL: a kernel address. CALLER: IP
  * is a return address, so the call instruction before it is looked up. */

@@ -441,8 +441,12 @@ static size_t frames_from_dwfl(struct symbolizer *s, Dwfl_Module *mod, uint64_t 
 	sym = dwfl_module_addrinfo(mod, addr, &off, &es, NULL, NULL, NULL);
 	if (sym && sym[0]) {
 		char *name = sym__symbol_name(sym);
-		size_t n = sym__inline_frames(s, mod, addr, base_name(modpath), kind_of(modpath),
-					      out, MAX_INLINE - 1);
+		size_t n =
+		    s->no_spans
+			? sym__inline_frames_walk(s, mod, addr, base_name(modpath),
+						  kind_of(modpath), out, MAX_INLINE - 1)
+			: sym__inline_frames(s, (struct sym_file *)f, mod, addr, base_name(modpath),
+					     kind_of(modpath), out, MAX_INLINE - 1);
 
 		out[n] = name ? frametab_intern(s->frames, name, base_name(modpath), NULL, 0,
 						kind_of(modpath))
@@ -571,6 +575,7 @@ static void evict(struct symbolizer *s)
 		s->st.held -= cold->cost < s->st.held ? cold->cost : s->st.held;
 		cold->cost = 0;
 		cold->mod = NULL;
+		sym__inline_forget(cold);
 		s->st.evictions++;
 	}
 	report_kept(s);
@@ -827,6 +832,8 @@ void sym_reap(struct symbolizer *s)
 	s->gen++;
 }
 
+void sym_inline_spans(struct symbolizer *s, int on) { s->no_spans = !on; }
+
 const struct sym_stats *sym_stats(struct symbolizer *s)
 {
 	s->st.files = s->nfiles;
@@ -919,6 +926,7 @@ void sym_free(struct symbolizer *s)
 		free(s->files[i]->debug_path);
 		free(s->files[i]->fetch_said);
 		plt_free(&s->files[i]->plt);
+		sym__inline_forget(s->files[i]);
 		free(s->files[i]->path);
 		free(s->files[i]);
 	}

@@ -51,6 +51,7 @@ struct sym_file {
 	char *fetch_said;     /* what debuginfod said of it, or NULL */
 	struct plt_names plt; /* its PLT stubs' names, read at the first need */
 	int plt_read;
+	struct inline_spans *inl; /* what sym__inline_frames found, by address span */
 };
 
 struct sym_proc {
@@ -67,6 +68,7 @@ struct sym_proc {
 
 struct symbolizer {
 	struct frametab *frames;
+	int no_spans; /* sym_inline_spans(s, 0) */
 	uint64_t jit_dropped_gone; /* perf-map lines dropped, of processes freed */
 	struct kallsyms *ksyms;    /* read at the first kernel address (kernel_from) */
 	char *kernel_from;         /* a kallsyms file, or NULL: the running kernel's */
@@ -110,10 +112,20 @@ struct symbolizer {
  * opened as its process maps it; debug files from system directories) and
  * a process's (its mapped files; no debug info: unwinding only). */
 extern const Dwfl_Callbacks sym__file_callbacks, sym__proc_callbacks;
-/* core/symbols/syminline.c: the functions inlined at ADDR of MOD, innermost
- * first, as frames of MODULE (by a walk of ADDR's compile unit). */
-size_t sym__inline_frames(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
-			  const char *module, enum frame_kind kind, uint32_t *out, size_t max);
+/* core/symbols/syminline.c: the functions inlined at ADDR of MOD (F's
+ * module), innermost first, as frames of MODULE: by a walk of ADDR's
+ * compile unit (dwarf_getscopes), whose answer holds for the span of
+ * addresses around ADDR that every scope found covers and no scope inside
+ * the innermost does; F keeps the spans, so the next address in one is not
+ * walked for again. */
+size_t sym__inline_frames(struct symbolizer *s, struct sym_file *f, Dwfl_Module *mod,
+			  uint64_t addr, const char *module, enum frame_kind kind, uint32_t *out,
+			  size_t max);
+/* The same by the walk alone, every time (the spans' reference, in tests). */
+size_t sym__inline_frames_walk(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
+			       const char *module, enum frame_kind kind, uint32_t *out, size_t max);
+/* Drops F's spans (its module is let go). */
+void sym__inline_forget(struct sym_file *f);
 /* The vDSO's image copied into a memfd of ours (libdwfl opens it as a file). */
 void sym__copy_vdso(struct symbolizer *s);
 /* dwfl_getmodules callback: each module's user data set to ARG (its process). */

@@ -30,9 +30,46 @@ static uint32_t inline_frame_of(struct symbolizer *s, Dwarf_Die *die, Dwarf_Die 
 	return id;
 }
 
-/* Functions inlined at ADDR, innermost first, as inline frames. */
-size_t sym__inline_frames(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr, const char *module,
-			  enum frame_kind kind, uint32_t *out, size_t max)
+/* A span of addresses and the inline frames every address in it has. */
+struct span {
+	uint64_t lo, hi; /* [lo, hi), the module's addresses as looked up */
+	uint32_t at, n;  /* ids[at .. at + n) */
+};
+
+/* A scope's inside: the address ranges (pc, merged and sorted) of every
+ * DIE below it that has any. */
+struct inside {
+	Dwarf_Off die;
+	uint64_t *r; /* start, end pairs */
+	size_t n;
+};
+
+struct inline_spans {
+	struct span *span; /* sorted by lo, apart */
+	size_t nspan, capspan;
+	uint32_t *ids;
+	size_t nids, capids;
+	struct inside *in; /* the innermost scopes met so far */
+	size_t nin, capin;
+};
+
+void sym__inline_forget(struct sym_file *f)
+{
+	struct inline_spans *c = f->inl;
+
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nin; i++)
+		free(c->in[i].r);
+	free(c->in);
+	free(c->span);
+	free(c->ids);
+	free(c);
+	f->inl = NULL;
+}
+
+size_t sym__inline_frames_walk(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
+			       const char *module, enum frame_kind kind, uint32_t *out, size_t max)
 {
 	Dwarf_Addr bias;
 	Dwarf_Die buf, *cu = sym__cu_of(mod, addr, &bias, &buf), *scopes = NULL;
@@ -45,6 +82,199 @@ size_t sym__inline_frames(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
 		out[k] = inline_frame_of(s, &scopes[i], cu, module, kind);
 		k += out[k] != FRAME_NONE;
 	}
+	free(scopes);
+	return k;
+}
+
+/* The span of S (sorted, apart) holding ADDR, or NULL. */
+static const struct span *span_of(const struct inline_spans *c, uint64_t addr)
+{
+	size_t lo = 0, hi = c->nspan;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->span[mid].hi <= addr)
+			lo = mid + 1;
+		else if (c->span[mid].lo > addr)
+			hi = mid;
+		else
+			return &c->span[mid];
+	}
+	return NULL;
+}
+
+/* Narrows [*LO, *HI) to the range of DIE that holds PC. Returns 0, or -1
+ * when DIE has no address ranges (it says nothing of PC then). */
+static int narrow_to(Dwarf_Die *die, uint64_t pc, uint64_t *lo, uint64_t *hi)
+{
+	Dwarf_Addr base, b, e;
+	ptrdiff_t off = 0;
+	int any = 0;
+
+	while ((off = dwarf_ranges(die, off, &base, &b, &e)) > 0) {
+		any = 1;
+		if (b <= pc && pc < e) {
+			*lo = b > *lo ? b : *lo;
+			*hi = e < *hi ? e : *hi;
+			return 0;
+		}
+	}
+	if (any) /* ranges that do not hold PC: a scope found for it cannot say so */
+		*lo = *hi = pc;
+	return any ? 0 : -1;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Every range of every DIE below PARENT into *V (pairs). Returns 0 or -1. */
+static int collect_inside(Dwarf_Die *parent, uint64_t **v, size_t *n, size_t *cap, int depth)
+{
+	Dwarf_Die child;
+
+	if (depth > 256 || dwarf_child(parent, &child) != 0)
+		return 0;
+	do {
+		Dwarf_Addr base, b, e;
+		ptrdiff_t off = 0;
+
+		while ((off = dwarf_ranges(&child, off, &base, &b, &e)) > 0) {
+			if (e <= b)
+				continue;
+			if (grow_array(v, cap, *n + 2, sizeof(**v)))
+				return -1;
+			(*v)[(*n)++] = b;
+			(*v)[(*n)++] = e;
+		}
+		if (collect_inside(&child, v, n, cap, depth + 1))
+			return -1;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return 0;
+}
+
+/* The ranges inside scope DIE, merged and sorted (kept: an innermost
+ * scope is met again at the next address of it). */
+static const struct inside *inside_of(struct inline_spans *c, Dwarf_Die *die)
+{
+	Dwarf_Off off = dwarf_dieoffset(die);
+	struct inside in = { off, NULL, 0 };
+	size_t cap = 0, m = 0;
+	uint64_t(*pair)[2];
+
+	for (size_t i = 0; i < c->nin; i++)
+		if (c->in[i].die == off)
+			return &c->in[i];
+	if (collect_inside(die, &in.r, &in.n, &cap, 0) ||
+	    grow_array(&c->in, &c->capin, c->nin + 1, sizeof(*c->in))) {
+		free(in.r);
+		return NULL;
+	}
+	pair = (uint64_t(*)[2])in.r;
+	qsort(pair, in.n / 2, sizeof(*pair), cmp_u64); /* by start */
+	for (size_t i = 0; i < in.n / 2; i++) {
+		if (m && pair[i][0] <= pair[m - 1][1]) {
+			if (pair[i][1] > pair[m - 1][1])
+				pair[m - 1][1] = pair[i][1];
+			continue;
+		}
+		pair[m][0] = pair[i][0];
+		pair[m++][1] = pair[i][1];
+	}
+	in.n = m * 2;
+	c->in[c->nin] = in;
+	return &c->in[c->nin++];
+}
+
+/* Narrows [*LO, *HI) to the gap of IN's ranges that holds PC. Returns 0,
+ * or -1 when a range holds PC (then the walk's innermost scope is not). */
+static int narrow_to_gap(const struct inside *in, uint64_t pc, uint64_t *lo, uint64_t *hi)
+{
+	size_t a = 0, b = in->n / 2;
+
+	while (a < b) { /* the first range ending after PC */
+		size_t mid = a + (b - a) / 2;
+
+		if (in->r[mid * 2 + 1] <= pc)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	if (a > 0 && in->r[(a - 1) * 2 + 1] > *lo)
+		*lo = in->r[(a - 1) * 2 + 1];
+	if (a < in->n / 2) {
+		if (in->r[a * 2] <= pc)
+			return -1;
+		if (in->r[a * 2] < *hi)
+			*hi = in->r[a * 2];
+	}
+	return 0;
+}
+
+static void remember_span(struct inline_spans *c, uint64_t lo, uint64_t hi, const uint32_t *ids,
+			  size_t n)
+{
+	size_t at = c->nspan;
+
+	if (grow_array(&c->span, &c->capspan, c->nspan + 1, sizeof(*c->span)) ||
+	    grow_array(&c->ids, &c->capids, c->nids + n + 1, sizeof(*c->ids)))
+		return;
+	while (at > 0 && c->span[at - 1].lo > lo)
+		at--;
+	if ((at > 0 && c->span[at - 1].hi > lo) || (at < c->nspan && c->span[at].lo < hi))
+		return; /* (spans found apart never meet; this one would: not kept) */
+	memmove(&c->span[at + 1], &c->span[at], (c->nspan - at) * sizeof(*c->span));
+	c->span[at] = (struct span){ lo, hi, (uint32_t)c->nids, (uint32_t)n };
+	c->nspan++;
+	memcpy(c->ids + c->nids, ids, n * sizeof(*ids));
+	c->nids += n;
+}
+
+size_t sym__inline_frames(struct symbolizer *s, struct sym_file *f, Dwfl_Module *mod, uint64_t addr,
+			  const char *module, enum frame_kind kind, uint32_t *out, size_t max)
+{
+	struct inline_spans *c = f->inl;
+	const struct span *sp;
+	const struct inside *in;
+	Dwarf_Addr bias;
+	Dwarf_Die buf, *cu, *scopes = NULL;
+	uint64_t pc, lo = 0, hi = UINT64_MAX;
+	size_t k = 0;
+	int n, inner = -1, unnamed = 0;
+
+	if (!c && !(c = f->inl = calloc(1, sizeof(*c))))
+		return sym__inline_frames_walk(s, mod, addr, module, kind, out, max);
+	if ((sp = span_of(c, addr))) {
+		s->st.inline_from_spans++;
+		k = sp->n < max ? sp->n : max;
+		memcpy(out, c->ids + sp->at, k * sizeof(*out));
+		return k;
+	}
+	s->st.inline_walks++;
+	cu = sym__cu_of(mod, addr, &bias, &buf);
+	n = cu ? dwarf_getscopes(cu, addr - bias, &scopes) : 0;
+	pc = addr - bias;
+	for (int i = 0; i < n; i++) {
+		/* Every scope found with ranges holds PC: the span lies in all. */
+		if (narrow_to(&scopes[i], pc, &lo, &hi) == 0 && inner < 0)
+			inner = i;
+		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine || k >= max)
+			continue;
+		out[k] = inline_frame_of(s, &scopes[i], cu, module, kind);
+		if (out[k] == FRAME_NONE)
+			unnamed = 1; /* (out of memory, or no name: not kept) */
+		else
+			k++;
+	}
+	/* ... and in none of the ranges inside the innermost. With no scope
+	 * (no CU, no function), nothing is kept. */
+	if (inner >= 0 && !unnamed && lo < hi && (in = inside_of(c, &scopes[inner])) &&
+	    narrow_to_gap(in, pc, &lo, &hi) == 0 && lo <= pc && pc < hi)
+		remember_span(c, lo + bias, hi + bias, out, k);
 	free(scopes);
 	return k;
 }

@@ -10,6 +10,7 @@
 #include "u64map.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <unistd.h>
@@ -67,6 +68,80 @@ static void library_function_and_unknown_address(void **state)
 	id = sym_resolve(s, getpid(), 0x10, 0, 0);
 	assert_string_equal(frametab_get(ft, id)->name, "[unknown]");
 	sym_free(s);
+	frametab_free(ft);
+}
+
+/* This binary's code: [*LO, *HI) of its executable mapping. */
+static void own_text(uint64_t *lo, uint64_t *hi)
+{
+	char exe[4096], line[8192];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	assert_true(n > 0 && f);
+	exe[n] = 0;
+	*lo = *hi = 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long a, b;
+		char perm[8];
+		int off = 0;
+
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &a, &b, perm, &off) >= 3 && off &&
+		    perm[2] == 'x' && !strncmp(line + off, exe, strlen(exe))) {
+			*lo = a;
+			*hi = b;
+		}
+	}
+	fclose(f);
+	assert_true(*hi > *lo);
+}
+
+/* The inline frames kept by address span (a walk's answer reused for the
+ * addresses around it) are exactly what a walk of the compile unit gives,
+ * address by address: densely over code that inlines a lot, and across
+ * the whole of this binary's code (it holds flametop's library, -O2). */
+static void inline_spans_answer_as_the_walk_does(void **state)
+{
+	struct frametab *ft = frametab_new();
+	struct symbolizer *spans = sym_new(ft, NULL, 0), *walk = sym_new(ft, NULL, 0);
+	uint64_t lo, hi, dense = (uint64_t)(uintptr_t)&sym_resolve_all, checked = 0, inlined = 0;
+	uint32_t a[64], b[64];
+
+	(void)state;
+	own_text(&lo, &hi);
+	sym_inline_spans(walk, 0);
+	assert_int_equal(sym_load_proc(spans, getpid()), 0);
+	assert_int_equal(sym_load_proc(walk, getpid()), 0);
+	for (int pass = 0; pass < 2; pass++) {
+		uint64_t from = pass ? lo : dense, to = pass ? hi : dense + 24 * 1024;
+		uint64_t step = pass ? (hi - lo) / 30000 + 1 : 1;
+
+		for (uint64_t x = from; x < to && x < hi; x += step) {
+			size_t n = sym_resolve_all(spans, getpid(), x, 0, 0, a, 64),
+			       m = sym_resolve_all(walk, getpid(), x, 0, 0, b, 64);
+
+			if (n != m || memcmp(a, b, n * sizeof(*a)))
+				fail_msg("at %#lx (+%#lx): %zu frames from spans, %zu by the walk "
+					 "(%s / %s)",
+					 (unsigned long)x, (unsigned long)(x - lo), n, m,
+					 n ? frametab_get(ft, a[0])->name : "-",
+					 m ? frametab_get(ft, b[0])->name : "-");
+			checked++;
+			inlined += n > 1;
+		}
+	}
+	print_message("checked %lu, inlined %lu, walks %lu, from spans %lu\n",
+		      (unsigned long)checked, (unsigned long)inlined,
+		      (unsigned long)sym_stats(spans)->inline_walks,
+		      (unsigned long)sym_stats(spans)->inline_from_spans);
+	/* Not a vacuous comparison: inline frames were met, and most
+	 * addresses were answered from a span. */
+	assert_true(checked > 40000);
+	assert_true(inlined > 1000);
+	assert_true(sym_stats(spans)->inline_from_spans > sym_stats(spans)->inline_walks);
+	assert_int_equal(sym_stats(walk)->inline_from_spans, 0);
+	sym_free(spans);
+	sym_free(walk);
 	frametab_free(ft);
 }
 
@@ -151,6 +226,7 @@ int main(void)
 		cmocka_unit_test(plt_stubs_are_named_as_perf_names_them),
 		cmocka_unit_test(library_function_and_unknown_address),
 		cmocka_unit_test(vdso_is_symbolized),
+		cmocka_unit_test(inline_spans_answer_as_the_walk_does),
 		cmocka_unit_test(kernel_addresses_use_kallsyms),
 	};
 	return cmocka_run_group_tests_name("symbols", tests, NULL, NULL);
