@@ -430,7 +430,9 @@ int session_wait_ms(const struct session *s, int timeout_ms)
 	return timeout_ms;
 }
 
-#define TARGET_POLL_NS 10000000ull /* the target's /proc is read at most this often */
+/* The target's /proc is read at most this often between refreshes (for its
+ * end: a launched command's peak memory is the collector's to read). */
+#define TARGET_POLL_NS 50000000ull
 
 int session_poll(struct session *s, int timeout_ms)
 {

@@ -35,6 +35,9 @@ struct annot_insn {
 struct annotate_opts {
 	const char *prefix_old[8], *prefix_new[8]; /* --source-prefix OLD=NEW */
 	size_t nprefix;
+	/* Lines only for the instructions with samples (and the first): what
+	 * an export writes; the screen shows every line. */
+	int counted_only;
 };
 
 struct annotation {

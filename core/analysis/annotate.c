@@ -127,7 +127,7 @@ static void disassemble(struct annotation *a, struct symbolizer *sym, uint64_t s
 /* Lines: each instruction's (or, without a disassembly, each sampled
  * place's) line in the function's file, the counts added up. */
 static void make_lines(struct annotation *a, struct symbolizer *sym, uint64_t start,
-		       uint64_t vstart, const struct addr_count *v, size_t n)
+		       uint64_t vstart, const struct addr_count *v, size_t n, int counted_only)
 {
 	size_t m = a->ninsns ? a->ninsns : n;
 	int lo = 0, hi = 0;
@@ -143,6 +143,9 @@ static void make_lines(struct annotation *a, struct symbolizer *sym, uint64_t st
 		uint64_t place = a->ninsns ? start + (a->insns[i].vaddr - vstart) : v[i].place;
 		struct sym_place_line pl;
 
+		/* (the first instruction always: it names the function's file) */
+		if (counted_only && i > 0 && a->ninsns && !a->insns[i].self && !a->insns[i].total)
+			continue;
 		if (sym_place_line(sym, place, &pl))
 			continue;
 		if (a->ninsns) { /* the innermost place, as addr2line (and perf) name it */
@@ -245,7 +248,7 @@ int annotate(const struct profile *p, struct symbolizer *sym, uint32_t frame,
 		snprintf(out->note, sizeof(out->note),
 			 "no symbol gives the function's extent: "
 			 "sampled addresses only");
-	make_lines(out, sym, start, vstart, v, (size_t)n);
+	make_lines(out, sym, start, vstart, v, (size_t)n, o && o->counted_only);
 	if (!out->nlines) {
 		if (!out->note[0])
 			snprintf(out->note, sizeof(out->note),

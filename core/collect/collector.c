@@ -17,7 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PUSH_NS         10000000ull  /* a batch is handed over at least this often */
+/* A batch is handed over at least this often: the analysis wakes 20 times
+ * a second, not at every sample (the screen refreshes once a second; a
+ * Python sample's frames are read here, on time, whatever the analysis). */
+#define PUSH_NS         50000000ull
 #define PUSH_BYTES      (4u << 20)   /* ... or once it holds this much */
 #define DRAIN_MAX_BYTES (8u << 20)   /* per ring per pass: every ring gets its turn */
 #define PEEK_NS         10000000ull  /* a launched command's memory, read this often ... */

@@ -545,9 +545,13 @@ static void write_paths(struct yctx *c, uint32_t frame)
 static void write_lines(struct yctx *c, uint32_t frame)
 {
 	struct annotation a;
+	struct annotate_opts o = { .nprefix = 0 };
 
+	if (c->r->annot_opts)
+		o = *c->r->annot_opts;
+	o.counted_only = 1; /* the export writes the lines and instructions with samples */
 	if (c->r->sym) {
-		if (annotate(c->p, c->r->sym, frame, c->r->annot_opts, &a) == 0) {
+		if (annotate(c->p, c->r->sym, frame, &o, &a) == 0) {
 			if (a.nlines)
 				export_lines(&c->w, &a, EXPORT_LINES_MAX);
 			if (a.ninsns)

@@ -127,9 +127,11 @@ int sym_place_line(struct symbolizer *s, uint64_t place, struct sym_place_line *
 {
 	Dwfl_Module *mod = module_of(s, place);
 	Dwarf_Addr bias;
-	Dwarf_Die *cu, *scopes = NULL;
+	Dwarf_Die *cu, inner, outer;
+	Dwarf_Off inner_off = 0, outer_off = 0;
+	Dwarf *dw;
 	const char *f;
-	int n, line = 0, outer = -1, inner = -1;
+	int line = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (!mod || !(f = sym__src_line(mod, place, &line)) || line <= 0)
@@ -137,27 +139,19 @@ int sym_place_line(struct symbolizer *s, uint64_t place, struct sym_place_line *
 	snprintf(out->file, sizeof(out->file), "%s", f);
 	out->line = line;
 	cu = dwfl_module_addrdie(mod, place, &bias);
-	n = cu ? dwarf_getscopes(cu, place - bias, &scopes) : 0;
-	/* Innermost first: the inlined subroutines, then the function. */
-	for (int i = 0; i < n; i++) {
-		int tag = dwarf_tag(&scopes[i]);
-
-		if (tag == DW_TAG_subprogram)
-			break;
-		if (tag == DW_TAG_inlined_subroutine) {
-			if (inner < 0)
-				inner = i;
-			outer = i;
-		}
-	}
-	if (outer >= 0) {
+	/* The code inlined here: its call site in the function, where the
+	 * outermost inlined subroutine was called. */
+	if (cu && (dw = dwfl_module_getdwarf(mod, &bias)) &&
+	    sym__inline_call_site(s, file_of(s, place), mod, place, &inner_off, &outer_off) == 0 &&
+	    outer_off && dwarf_offdie(dw, inner_off, &inner) &&
+	    dwarf_offdie(dw, outer_off, &outer)) {
 		Dwarf_Attribute a;
 		Dwarf_Word cl;
-		const char *cf = call_file(cu, &scopes[outer]);
-		char *name = sym__die_name(&scopes[inner]);
+		const char *cf = call_file(cu, &outer);
+		char *name = sym__die_name(&inner);
 
-		if (dwarf_attr(&scopes[outer], DW_AT_call_line, &a) &&
-		    dwarf_formudata(&a, &cl) == 0 && cl > 0 && cl < 1u << 30 && cf) {
+		if (dwarf_attr(&outer, DW_AT_call_line, &a) && dwarf_formudata(&a, &cl) == 0 &&
+		    cl > 0 && cl < 1u << 30 && cf) {
 			snprintf(out->inner_file, sizeof(out->inner_file), "%s", out->file);
 			out->inner_line = out->line;
 			snprintf(out->file, sizeof(out->file), "%s", cf);
@@ -166,7 +160,6 @@ int sym_place_line(struct symbolizer *s, uint64_t place, struct sym_place_line *
 		}
 		free(name);
 	}
-	free(scopes);
 	return 0;
 }
 

@@ -124,6 +124,12 @@ size_t sym__inline_frames(struct symbolizer *s, struct sym_file *f, Dwfl_Module 
 /* The same by the walk alone, every time (the spans' reference, in tests). */
 size_t sym__inline_frames_walk(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
 			       const char *module, enum frame_kind kind, uint32_t *out, size_t max);
+/* The innermost and the outermost subroutine inlined at ADDR inside its
+ * function (DIE offsets in MOD's DWARF; 0: none), from F's spans or a walk
+ * (kept as a span without frames: an annotation's addresses make none).
+ * Returns 0. */
+int sym__inline_call_site(struct symbolizer *s, struct sym_file *f, Dwfl_Module *mod,
+			  uint64_t addr, Dwarf_Off *inner, Dwarf_Off *outer);
 /* Drops F's spans (its module is let go). */
 void sym__inline_forget(struct sym_file *f);
 /* The vDSO's image copied into a memfd of ours (libdwfl opens it as a file). */

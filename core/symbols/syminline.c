@@ -33,8 +33,13 @@ static uint32_t inline_frame_of(struct symbolizer *s, Dwarf_Die *die, Dwarf_Die 
 /* A span of addresses and the inline frames every address in it has. */
 struct span {
 	uint64_t lo, hi; /* [lo, hi), the module's addresses as looked up */
-	uint32_t at, n;  /* ids[at .. at + n) */
+	uint32_t at, n;  /* ids[at .. at + n) (n SPAN_NO_IDS: not made yet) */
+	/* The innermost and the outermost inlined subroutine inside the
+	 * function (sym__inline_call_site; 0: none). */
+	Dwarf_Off inner, outer;
 };
+
+#define SPAN_NO_IDS UINT32_MAX
 
 /* A scope's inside: the address ranges (pc, merged and sorted) of every
  * DIE below it that has any. */
@@ -215,54 +220,70 @@ static int narrow_to_gap(const struct inside *in, uint64_t pc, uint64_t *lo, uin
 	return 0;
 }
 
-static void remember_span(struct inline_spans *c, uint64_t lo, uint64_t hi, const uint32_t *ids,
-			  size_t n)
+/* Keeps SP (its ids from IDS[0..N), unless N is SPAN_NO_IDS); a span
+ * already kept for the same addresses gets the ids it lacked. */
+static void remember_span(struct inline_spans *c, struct span sp, const uint32_t *ids, size_t n)
 {
 	size_t at = c->nspan;
 
 	if (grow_array(&c->span, &c->capspan, c->nspan + 1, sizeof(*c->span)) ||
-	    grow_array(&c->ids, &c->capids, c->nids + n + 1, sizeof(*c->ids)))
+	    (n != SPAN_NO_IDS && grow_array(&c->ids, &c->capids, c->nids + n + 1, sizeof(*c->ids))))
 		return;
-	while (at > 0 && c->span[at - 1].lo > lo)
+	sp.n = (uint32_t)n;
+	if (n != SPAN_NO_IDS) {
+		sp.at = (uint32_t)c->nids;
+		memcpy(c->ids + c->nids, ids, n * sizeof(*ids));
+		c->nids += n;
+	}
+	while (at > 0 && c->span[at - 1].lo > sp.lo)
 		at--;
-	if ((at > 0 && c->span[at - 1].hi > lo) || (at < c->nspan && c->span[at].lo < hi))
+	if (at > 0 && c->span[at - 1].lo == sp.lo && c->span[at - 1].hi == sp.hi) {
+		if (c->span[at - 1].n == SPAN_NO_IDS) /* the same walk's answer, now with ids */
+			c->span[at - 1] = sp;
+		return;
+	}
+	if ((at > 0 && c->span[at - 1].hi > sp.lo) || (at < c->nspan && c->span[at].lo < sp.hi))
 		return; /* (spans found apart never meet; this one would: not kept) */
 	memmove(&c->span[at + 1], &c->span[at], (c->nspan - at) * sizeof(*c->span));
-	c->span[at] = (struct span){ lo, hi, (uint32_t)c->nids, (uint32_t)n };
+	c->span[at] = sp;
 	c->nspan++;
-	memcpy(c->ids + c->nids, ids, n * sizeof(*ids));
-	c->nids += n;
 }
 
-size_t sym__inline_frames(struct symbolizer *s, struct sym_file *f, Dwfl_Module *mod, uint64_t addr,
-			  const char *module, enum frame_kind kind, uint32_t *out, size_t max)
+/* A walk of the scopes at ADDR: the inline frames into OUT (at most MAX;
+ * none made when OUT is NULL) and the span the answer holds for into *SP
+ * (lo == hi: none). Returns how many frames. */
+static size_t walk_at(struct symbolizer *s, struct inline_spans *c, Dwfl_Module *mod, uint64_t addr,
+		      const char *module, enum frame_kind kind, uint32_t *out, size_t max,
+		      struct span *sp)
 {
-	struct inline_spans *c = f->inl;
-	const struct span *sp;
 	const struct inside *in;
 	Dwarf_Addr bias;
 	Dwarf_Die buf, *cu, *scopes = NULL;
 	uint64_t pc, lo = 0, hi = UINT64_MAX;
 	size_t k = 0;
-	int n, inner = -1, unnamed = 0;
+	int n, inner = -1, unnamed = 0, in_function = 1;
 
-	if (!c && !(c = f->inl = calloc(1, sizeof(*c))))
-		return sym__inline_frames_walk(s, mod, addr, module, kind, out, max);
-	if ((sp = span_of(c, addr))) {
-		s->st.inline_from_spans++;
-		k = sp->n < max ? sp->n : max;
-		memcpy(out, c->ids + sp->at, k * sizeof(*out));
-		return k;
-	}
+	memset(sp, 0, sizeof(*sp));
 	s->st.inline_walks++;
 	cu = sym__cu_of(mod, addr, &bias, &buf);
 	n = cu ? dwarf_getscopes(cu, addr - bias, &scopes) : 0;
 	pc = addr - bias;
 	for (int i = 0; i < n; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+
 		/* Every scope found with ranges holds PC: the span lies in all. */
 		if (narrow_to(&scopes[i], pc, &lo, &hi) == 0 && inner < 0)
 			inner = i;
-		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine || k >= max)
+		if (tag == DW_TAG_subprogram)
+			in_function = 0;
+		if (tag != DW_TAG_inlined_subroutine)
+			continue;
+		if (in_function) {
+			if (!sp->inner)
+				sp->inner = dwarf_dieoffset(&scopes[i]);
+			sp->outer = dwarf_dieoffset(&scopes[i]);
+		}
+		if (!out || k >= max)
 			continue;
 		out[k] = inline_frame_of(s, &scopes[i], cu, module, kind);
 		if (out[k] == FRAME_NONE)
@@ -272,9 +293,56 @@ size_t sym__inline_frames(struct symbolizer *s, struct sym_file *f, Dwfl_Module 
 	}
 	/* ... and in none of the ranges inside the innermost. With no scope
 	 * (no CU, no function), nothing is kept. */
-	if (inner >= 0 && !unnamed && lo < hi && (in = inside_of(c, &scopes[inner])) &&
-	    narrow_to_gap(in, pc, &lo, &hi) == 0 && lo <= pc && pc < hi)
-		remember_span(c, lo + bias, hi + bias, out, k);
+	if (c && inner >= 0 && !unnamed && lo < hi && (in = inside_of(c, &scopes[inner])) &&
+	    narrow_to_gap(in, pc, &lo, &hi) == 0 && lo <= pc && pc < hi) {
+		sp->lo = lo + bias;
+		sp->hi = hi + bias;
+	}
 	free(scopes);
 	return k;
+}
+
+size_t sym__inline_frames(struct symbolizer *s, struct sym_file *f, Dwfl_Module *mod, uint64_t addr,
+			  const char *module, enum frame_kind kind, uint32_t *out, size_t max)
+{
+	struct inline_spans *c = f->inl;
+	const struct span *at;
+	struct span sp;
+	size_t k;
+
+	if (!c && !(c = f->inl = calloc(1, sizeof(*c))))
+		return sym__inline_frames_walk(s, mod, addr, module, kind, out, max);
+	if ((at = span_of(c, addr)) && at->n != SPAN_NO_IDS) {
+		s->st.inline_from_spans++;
+		k = at->n < max ? at->n : max;
+		memcpy(out, c->ids + at->at, k * sizeof(*out));
+		return k;
+	}
+	k = walk_at(s, c, mod, addr, module, kind, out, max, &sp);
+	if (sp.lo < sp.hi)
+		remember_span(c, sp, out, k);
+	return k;
+}
+
+int sym__inline_call_site(struct symbolizer *s, struct sym_file *f, Dwfl_Module *mod, uint64_t addr,
+			  Dwarf_Off *inner, Dwarf_Off *outer)
+{
+	struct inline_spans *c = f ? f->inl : NULL;
+	const struct span *at;
+	struct span sp;
+
+	if (!s->no_spans && c && (at = span_of(c, addr))) {
+		s->st.inline_from_spans++;
+		*inner = at->inner;
+		*outer = at->outer;
+		return 0;
+	}
+	if (!s->no_spans && f && !c)
+		c = f->inl = calloc(1, sizeof(*c));
+	walk_at(s, s->no_spans ? NULL : c, mod, addr, NULL, FRAME_USER, NULL, 0, &sp);
+	if (c && sp.lo < sp.hi)
+		remember_span(c, sp, NULL, SPAN_NO_IDS);
+	*inner = sp.inner;
+	*outer = sp.outer;
+	return 0;
 }

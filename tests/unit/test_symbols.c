@@ -104,7 +104,8 @@ static void inline_spans_answer_as_the_walk_does(void **state)
 {
 	struct frametab *ft = frametab_new();
 	struct symbolizer *spans = sym_new(ft, NULL, 0), *walk = sym_new(ft, NULL, 0);
-	uint64_t lo, hi, dense = (uint64_t)(uintptr_t)&sym_resolve_all, checked = 0, inlined = 0;
+	uint64_t lo, hi, dense = (uint64_t)(uintptr_t)&sym_resolve_all, checked = 0, inlined = 0,
+			 call_sites = 0;
 	uint32_t a[64], b[64];
 
 	(void)state;
@@ -117,8 +118,11 @@ static void inline_spans_answer_as_the_walk_does(void **state)
 		uint64_t step = pass ? (hi - lo) / 30000 + 1 : 1;
 
 		for (uint64_t x = from; x < to && x < hi; x += step) {
-			size_t n = sym_resolve_all(spans, getpid(), x, 0, 0, a, 64),
-			       m = sym_resolve_all(walk, getpid(), x, 0, 0, b, 64);
+			uint64_t pa, pb;
+			size_t n = sym_resolve_place(spans, getpid(), x, 0, 0, a, 64, &pa),
+			       m = sym_resolve_place(walk, getpid(), x, 0, 0, b, 64, &pb);
+			struct sym_place_line la, lb;
+			int ea, eb;
 
 			if (n != m || memcmp(a, b, n * sizeof(*a)))
 				fail_msg("at %#lx (+%#lx): %zu frames from spans, %zu by the walk "
@@ -126,18 +130,33 @@ static void inline_spans_answer_as_the_walk_does(void **state)
 					 (unsigned long)x, (unsigned long)(x - lo), n, m,
 					 n ? frametab_get(ft, a[0])->name : "-",
 					 m ? frametab_get(ft, b[0])->name : "-");
+			/* ... and so is an annotation's line: the call site of
+			 * what was inlined there. */
+			assert_true(pa == pb);
+			ea = sym_place_line(spans, pa, &la);
+			eb = sym_place_line(walk, pb, &lb);
+			if (ea != eb || (!ea && (strcmp(la.file, lb.file) || la.line != lb.line ||
+						 strcmp(la.inner_file, lb.inner_file) ||
+						 la.inner_line != lb.inner_line ||
+						 strcmp(la.inlined, lb.inlined))))
+				fail_msg(
+				    "at %#lx: line %s:%d (%s) from spans, %s:%d (%s) by the walk",
+				    (unsigned long)x, la.file, la.line, la.inlined, lb.file,
+				    lb.line, lb.inlined);
 			checked++;
 			inlined += n > 1;
+			call_sites += !ea && la.inlined[0];
 		}
 	}
-	print_message("checked %lu, inlined %lu, walks %lu, from spans %lu\n",
-		      (unsigned long)checked, (unsigned long)inlined,
+	print_message("checked %lu, inlined %lu, call sites %lu, walks %lu, from spans %lu\n",
+		      (unsigned long)checked, (unsigned long)inlined, (unsigned long)call_sites,
 		      (unsigned long)sym_stats(spans)->inline_walks,
 		      (unsigned long)sym_stats(spans)->inline_from_spans);
 	/* Not a vacuous comparison: inline frames were met, and most
 	 * addresses were answered from a span. */
 	assert_true(checked > 40000);
 	assert_true(inlined > 1000);
+	assert_true(call_sites > 1000);
 	assert_true(sym_stats(spans)->inline_from_spans > sym_stats(spans)->inline_walks);
 	assert_int_equal(sym_stats(walk)->inline_from_spans, 0);
 	sym_free(spans);
