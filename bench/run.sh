@@ -19,6 +19,7 @@ set -eu
 build=${1:-build}
 mode=${BENCH:-quick}
 if [ "$mode" = full ]; then runs=7; rounds=150000; else runs=3; rounds=60000; fi
+runs=${BENCH_RUNS:-$runs}
 fw="$build/bench/fixedwork"
 ft="$build/flametop"
 ub="$build/bench/unwind_bench"
@@ -79,8 +80,9 @@ table() {
 }
 
 # BENCH_PARTS: any of cpu, offcpu, churn, top, machine, first, rss, annotate, screen,
-# loaded (default: all; rss and annotate run 10 minutes each in full mode, 1 in quick).
-parts=${BENCH_PARTS:-cpu offcpu churn top machine first rss annotate screen loaded}
+# loaded, runtimes (default: all; rss and annotate run 10 minutes each in full mode,
+# 1 in quick).
+parts=${BENCH_PARTS:-cpu offcpu churn top machine first rss annotate screen loaded runtimes}
 part() { case " $parts " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 echo "flametop bench ($mode: median of $runs runs, 999 Hz)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
@@ -435,4 +437,46 @@ for load in busy quiet; do
 		loaded_row "$load" "node launched" 0 "$node" tests/workloads/hot.js 4
 	fi
 done
+fi
+
+# The cost on the runtimes people attach to: CPython 3.11 (Python frames
+# read), node with and without a perf map, and the C fixed-work program,
+# each attached for RT_S seconds (20 in full mode, 10 in quick) at 999 Hz,
+# DWARF: flametop record's CPU (user+sys, start to exit, the export
+# included) beside perf record + perf report on the same program, one after
+# the other on fresh copies, alternated over the runs; the median of each.
+if part runtimes && [ "$have_perf" = 1 ]; then
+rt_s=${RT_S:-$([ "$mode" = full ] && echo 20 || echo 10)}
+py=$(ls -d ~/.pyenv/versions/3.11.*/bin/python3.11 2>/dev/null | tail -1)
+node=$(command -v node || true)
+printf '%s\n' 'def f(n):' '    return sum(i * i % 7 for i in range(n))' 'while True:' \
+	'    f(10000); sorted(str(i) for i in range(2000))' >"$tmp/rt.py"
+rt_row() { # TAG FILE COMMAND...: a fresh target for each profiler
+	local tag=$1 f=$2 pid
+	shift 2
+	for i in $(seq "$runs"); do
+		(cd "$tmp" && exec "$@") >/dev/null 2>&1 & pid=$! # (node writes its logs there)
+		sleep 1
+		cpu_of "$ft" record -q -F 999 -p "$pid" -d "$rt_s" -o "$tmp/rt.yaml" >>"$tmp/rt_${f}_ft"
+		kill "$pid"; wait "$pid" 2>/dev/null || true
+		(cd "$tmp" && exec "$@") >/dev/null 2>&1 & pid=$! # (node writes its logs there)
+		sleep 1
+		cpu_of perf record -q -F 999 --call-graph dwarf -p "$pid" -o "$tmp/rt.data" -- sleep "$rt_s" \
+			>>"$tmp/rt_${f}_prec"
+		kill "$pid"; wait "$pid" 2>/dev/null || true
+		cpu_of perf report --stdio -i "$tmp/rt.data" >>"$tmp/rt_${f}_prep"
+	done
+	awk -v t="$tag" -v s="$rt_s" -v f="$(median <"$tmp/rt_${f}_ft")" \
+	    -v r="$(median <"$tmp/rt_${f}_prec")" -v p="$(median <"$tmp/rt_${f}_prep")" 'BEGIN {
+		printf "%-30s %7.2fs %6.1f%%  %7.2fs %7.2fs %7.2fs  %5.2f\n", t, f, 100 * f / s, r, p, r + p,
+			((r + p) > 0 ? f / (r + p) : 0) }'
+}
+echo
+echo "runtimes attached $rt_s s at 999 Hz, DWARF (median of $runs): CPU-seconds, start to exit"
+printf '%-30s %8s %7s  %8s %8s %8s  %5s\n' target flametop "of core" "perf rec" report "perf all" ratio
+rt_row "C fixed-work" c "$(cd "$(dirname "$fw")" && pwd)/fixedwork" 100000000 0.3
+[ -z "$py" ] || rt_row "CPython 3.11, Python frames" py "$py" "$tmp/rt.py"
+hot="$(cd "$(dirname "$0")/.." && pwd)/tests/workloads/hot.js"
+[ -z "$node" ] || rt_row "node --perf-basic-prof" nodemap "$node" --perf-basic-prof "$hot" 600
+[ -z "$node" ] || rt_row "node, no perf map" node "$node" "$hot" 600
 fi
