@@ -270,21 +270,18 @@ static int proc_map(struct symbolizer *s, struct sym_proc *p, uint64_t start, ui
 	return 0;
 }
 
+static int in_mapping(const void *addr, const void *map)
+{
+	uint64_t a = *(const uint64_t *)addr;
+	const struct mapping *m = map;
+
+	return a < m->start ? -1 : a >= m->end;
+}
+
+/* P's mapping (sorted, apart) holding ADDR, or NULL. */
 static const struct mapping *proc_mapping(const struct sym_proc *p, uint64_t addr)
 {
-	size_t lo = 0, hi = p->nmaps;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->maps[mid].end <= addr)
-			lo = mid + 1;
-		else if (p->maps[mid].start > addr)
-			hi = mid;
-		else
-			return &p->maps[mid];
-	}
-	return NULL;
+	return p->nmaps ? bsearch(&addr, p->maps, p->nmaps, sizeof(*p->maps), in_mapping) : NULL;
 }
 
 struct reload {

@@ -91,22 +91,18 @@ size_t sym__inline_frames_walk(struct symbolizer *s, Dwfl_Module *mod, uint64_t 
 	return k;
 }
 
-/* The span of S (sorted, apart) holding ADDR, or NULL. */
+static int in_span(const void *addr, const void *span)
+{
+	uint64_t a = *(const uint64_t *)addr;
+	const struct span *s = span;
+
+	return a < s->lo ? -1 : a >= s->hi;
+}
+
+/* The span of C (sorted, apart) holding ADDR, or NULL. */
 static const struct span *span_of(const struct inline_spans *c, uint64_t addr)
 {
-	size_t lo = 0, hi = c->nspan;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (c->span[mid].hi <= addr)
-			lo = mid + 1;
-		else if (c->span[mid].lo > addr)
-			hi = mid;
-		else
-			return &c->span[mid];
-	}
-	return NULL;
+	return c->nspan ? bsearch(&addr, c->span, c->nspan, sizeof(*c->span), in_span) : NULL;
 }
 
 /* Narrows [*LO, *HI) to the range of DIE that holds PC. Returns 0, or -1
