@@ -8,7 +8,8 @@
  * and hold it for 60 ms, then compute_phase (40 ms on the CPU), lock_phase
  * (pthread_mutex_lock on that mutex: about 20 ms waiting), sleep_phase (30 ms
  * in nanosleep), read_phase (O_DIRECT reads of FILE at random offsets for
- * 20 ms: the disk, not the page cache).  The helper sleeps in 1 ms naps until
+ * 20 ms: the disk, not the page cache; read_sched: its time on a CPU or
+ * waiting for one, the rest blocked).  The helper sleeps in 1 ms naps until
  * asked.  TRUTH gets, in milliseconds, each phase's wall time, the helper's
  * time asleep and waiting for the lock, and each thread's lifetime, so
  * shares of wall time can be computed whatever the machine's load.
@@ -127,7 +128,7 @@ static void *helper(void *arg)
 int main(int argc, char **argv)
 {
 	double secs, born = now_ms(), end, t, compute = 0, sleep = 0, reading = 0, lock = 0;
-	double sched = 0, t0;
+	double sched = 0, read_sched = 0, t0;
 	pthread_t h;
 	void *buf;
 	long chunks;
@@ -164,8 +165,10 @@ int main(int argc, char **argv)
 		sleep_phase(30);
 		sleep += now_ms() - t;
 		t = now_ms();
+		t0 = sched_ms();
 		read_phase(fd, buf, chunks, 20);
 		reading += now_ms() - t;
+		read_sched += sched_ms() - t0;
 	}
 	atomic_store(&stop, 1);
 	pthread_join(h, NULL);
@@ -176,9 +179,9 @@ int main(int argc, char **argv)
 	}
 	fprintf(out,
 		"compute_phase %.1f\ncompute_sched %.1f\nsleep_phase %.1f\nread_phase %.1f\n"
-		"lock_phase %.1f\nhelper_sleep %.1f\nhelper_lock %.1f\nmain_life %.1f\n"
-		"helper_life %.1f\n",
-		compute, sched, sleep, reading, lock, helper_sleep_ms, helper_lock_ms,
+		"read_sched %.1f\nlock_phase %.1f\nhelper_sleep %.1f\nhelper_lock %.1f\n"
+		"main_life %.1f\nhelper_life %.1f\n",
+		compute, sched, sleep, reading, read_sched, lock, helper_sleep_ms, helper_lock_ms,
 		now_ms() - born, helper_life_ms);
 	fclose(out);
 	return 0;
