@@ -176,7 +176,8 @@ static const struct inside *inside_of(struct inline_spans *c, Dwarf_Die *die)
 		return NULL;
 	}
 	pair = (uint64_t(*)[2])in.r;
-	qsort(pair, in.n / 2, sizeof(*pair), cmp_u64); /* by start */
+	if (in.n)
+		qsort(pair, in.n / 2, sizeof(*pair), cmp_u64); /* by start */
 	for (size_t i = 0; i < in.n / 2; i++) {
 		if (m && pair[i][0] <= pair[m - 1][1]) {
 			if (pair[i][1] > pair[m - 1][1])
@@ -228,7 +229,8 @@ static void remember_span(struct inline_spans *c, struct span sp, const uint32_t
 	sp.n = (uint32_t)n;
 	if (n != SPAN_NO_IDS) {
 		sp.at = (uint32_t)c->nids;
-		memcpy(c->ids + c->nids, ids, n * sizeof(*ids));
+		if (n)
+			memcpy(c->ids + c->nids, ids, n * sizeof(*ids));
 		c->nids += n;
 	}
 	while (at > 0 && c->span[at - 1].lo > sp.lo)
@@ -311,7 +313,8 @@ size_t sym__inline_frames(struct symbolizer *s, struct sym_file *f, Dwfl_Module 
 	if ((at = span_of(c, addr)) && at->n != SPAN_NO_IDS) {
 		s->st.inline_from_spans++;
 		k = at->n < max ? at->n : max;
-		memcpy(out, c->ids + at->at, k * sizeof(*out));
+		if (k)
+			memcpy(out, c->ids + at->at, k * sizeof(*out));
 		return k;
 	}
 	k = walk_at(s, c, mod, addr, module, kind, out, max, &sp);
