@@ -256,10 +256,10 @@ struct face_export_opts;
  * options, wall view, and its baseline compared with what is shown (a
  * profile of its own since a pin). Returns 0, or -ENOMEM. */
 int app_export_opts(struct app *a, struct face_export_opts *o);
-/* An export's comparison of the baseline with what is shown now (AFTER is
- * filled to hold the shown side); 0, -1 with no baseline, -ENOMEM. */
+/* The changes view's comparison of the baseline with what is shown now
+ * (AFTER is filled to hold the shown side; against a pin its profile is a
+ * copy, the caller's to free); 0, -1 with no baseline, -ENOMEM. */
 int app_comparison(struct app *a, struct comparison *c, struct saved_report *after);
-void app_comparison_done(struct app *a, struct comparison *c, struct saved_report *after);
 
 /* What the tree views draw (treeview.h) of PV and its children K, REVEAL
  * opened, as callers or not, in WIDTH columns: the search's matches, the

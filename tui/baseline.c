@@ -268,10 +268,3 @@ int app_comparison(struct app *a, struct comparison *c, struct saved_report *aft
 	}
 	return 0;
 }
-
-void app_comparison_done(struct app *a, struct comparison *c, struct saved_report *after)
-{
-	compare_free(c);
-	if (a->base.pin)
-		profile_free(after->profile);
-}
