@@ -135,6 +135,8 @@ $(NVML_DOUBLE): tests/doubles/nvml.c
 	$(Q)$(CC) -O2 -g -shared -fPIC -Wall -Wextra -Werror -Wl,-soname,libnvidia-ml.so.1 -o $@ $<
 
 $(BUILD)/tests/test_gpu: $(NVML_DOUBLE)
+# The report's test profiles the split workload, built beside it.
+$(BUILD)/tests/test_report: | $(BUILD)/workloads/split
 $(BUILD)/tests/test_gpu: FT_CFLAGS += -DNVML_DOUBLE_DIR=\"$(CURDIR)/$(BUILD)/tests/doubles\"
 
 $(BUILD)/bench/unwind_bench $(BUILD)/bench/redraw_bench: $(BUILD)/bench/%: bench/%.c $(BUILD)/libflametop.a

@@ -131,6 +131,18 @@ static uint64_t refresh_ns(const struct session *s)
 	return (uint64_t)((s->cfg.refresh_s > 0 ? s->cfg.refresh_s : 1.0) * 1e9);
 }
 
+/* Without switch-out stacks: the threads' time runnable (schedstat), the
+ * main thread's as last read (a zombie's final count: a short run ends
+ * between two ticks) where that is newer than the threads' table. */
+static uint64_t threads_delay(const struct session *s)
+{
+	const struct task_cpu *lead = tasks_find(&s->tasks, s->target.pid);
+	uint64_t d = tasks_delay(&s->tasks), seen = lead ? lead->delay_ns : 0;
+
+	return s->target.last.leader_delay_ns > seen ? d + s->target.last.leader_delay_ns - seen
+						     : d;
+}
+
 /* The target's /proc, its threads and its GPU, into the timeline. */
 static void take_readings(struct session *s)
 {
@@ -144,7 +156,8 @@ static void take_readings(struct session *s)
 		if (s->gpu)
 			gpu_read(s->gpu, s->target.pid, t, &s->gpu_last);
 	}
-	s->target.last.runnable_ns = s->profile->off_reason_ns[BLOCK_PREEMPT];
+	s->target.last.runnable_ns =
+	    s->profile->off_on ? s->profile->off_reason_ns[BLOCK_PREEMPT] : threads_delay(s);
 	timeline_add(s->timeline, t, &s->target.last, s->gpu ? &s->gpu_last : NULL);
 }
 
@@ -356,6 +369,10 @@ struct session *session_open(const struct session_config *cfg, char *err, size_t
 	if (e)
 		goto out_free;
 	s->profile->off_on = sampler_offcpu(s->sampler);
+	/* Without switch-out stacks, the time runnable is the threads' own
+	 * (schedstat): a CPU-bound program on a busy machine is starved, not
+	 * waiting. */
+	s->tasks.want_delay = !s->profile->off_on;
 	return s;
 out_oom:
 	snprintf(err, len, "out of memory");

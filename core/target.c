@@ -63,6 +63,12 @@ static void take_reading(pid_t pid, struct target_reading *r, int full)
 		r->rollup_valid = 1;
 	}
 	r->io_valid = procfs_read_io(pid, &r->io) == 0 || r->io_valid;
+	{
+		uint64_t run, delay;
+
+		if (procfs_read_schedstat(pid, 0, &run, &delay) == 0 && delay >= r->leader_delay_ns)
+			r->leader_delay_ns = delay;
+	}
 }
 
 void target_peek_memory(struct target *t)

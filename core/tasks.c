@@ -69,6 +69,12 @@ static void take(struct tasks *ts, size_t sorted, pid_t pid, pid_t tid, double d
 		t->vcsw = sts.vol_ctxt;
 		t->ivcsw = sts.nonvol_ctxt;
 	}
+	if (ts->want_delay) {
+		uint64_t run, delay;
+
+		if (procfs_read_schedstat(pid, tid, &run, &delay) == 0)
+			t->delay_ns = delay;
+	}
 	memcpy(t->comm, st.comm, sizeof(t->comm) - 1);
 }
 
@@ -89,9 +95,19 @@ static void trim(struct tasks *ts)
 		else {
 			ts->dropped_vcsw += ts->v[i].vcsw;
 			ts->dropped_ivcsw += ts->v[i].ivcsw;
+			ts->dropped_delay_ns += ts->v[i].delay_ns;
 		}
 	}
 	ts->n = w;
+}
+
+uint64_t tasks_delay(const struct tasks *ts)
+{
+	uint64_t d = ts->dropped_delay_ns;
+
+	for (size_t i = 0; i < ts->n; i++)
+		d += ts->v[i].delay_ns;
+	return d;
 }
 
 void tasks_ctxt(const struct tasks *ts, uint64_t *vcsw, uint64_t *ivcsw)

@@ -236,6 +236,29 @@ int procfs_read_status(pid_t pid, pid_t tid, struct procfs_status *o)
 	return rc;
 }
 
+int procfs_parse_schedstat(const char *text, uint64_t *run_ns, uint64_t *delay_ns)
+{
+	unsigned long long a, b;
+
+	if (sscanf(text, "%llu %llu", &a, &b) != 2)
+		return -EINVAL;
+	*run_ns = a;
+	*delay_ns = b;
+	return 0;
+}
+
+int procfs_read_schedstat(pid_t pid, pid_t tid, uint64_t *run_ns, uint64_t *delay_ns)
+{
+	char *t;
+	int rc = read_with(pid, tid, "schedstat", &t);
+
+	if (rc)
+		return rc;
+	rc = procfs_parse_schedstat(t, run_ns, delay_ns);
+	free(t);
+	return rc;
+}
+
 int procfs_read_io(pid_t pid, struct procfs_io *o)
 {
 	char *t;

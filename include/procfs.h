@@ -55,6 +55,10 @@ int procfs_parse_maps(const char *text, procfs_map_fn fn, void *arg);
 
 int procfs_read_stat(pid_t pid, pid_t tid, struct procfs_stat *out);     /* tid 0: process */
 int procfs_read_status(pid_t pid, pid_t tid, struct procfs_status *out); /* tid 0: process */
+/* /proc/PID/task/TID/schedstat: nanoseconds on a CPU, and runnable waiting
+ * for one (run_delay). Returns 0 or -errno (-EINVAL: not two numbers). */
+int procfs_parse_schedstat(const char *text, uint64_t *run_ns, uint64_t *delay_ns);
+int procfs_read_schedstat(pid_t pid, pid_t tid, uint64_t *run_ns, uint64_t *delay_ns);
 int procfs_read_io(pid_t pid, struct procfs_io *out);
 int procfs_read_rollup(pid_t pid, struct procfs_rollup *out);
 int procfs_read_maps(pid_t pid, procfs_map_fn fn, void *arg);

@@ -32,7 +32,10 @@ struct target_reading {
 	char state; /* /proc state letter */
 	/* Set by the session before the reading goes into the timeline: */
 	long busy_threads;    /* threads that ran (>= 1 % of a core) in the interval; 0: unknown */
-	uint64_t runnable_ns; /* time threads spent preempted, runnable (switch-out stacks) */
+	uint64_t runnable_ns; /* time threads spent preempted, runnable (switch-out stacks,
+			       * else the threads' schedstat: the session's) */
+	uint64_t leader_delay_ns; /* the main thread's run_delay (schedstat; a full
+				   * reading, a zombie's last included) */
 };
 
 struct target {

@@ -17,6 +17,7 @@ struct task_cpu {
 	char state;                  /* /proc state letter; 0 once gone */
 	uint64_t utime_ns, stime_ns; /* totals seen so far */
 	uint64_t vcsw, ivcsw;        /* voluntary, involuntary context switches */
+	uint64_t delay_ns;           /* runnable, waiting for a CPU (schedstat; want_delay) */
 	double user_pct, sys_pct;    /* over the last update; 100 = one core */
 	int alive;
 	uint64_t gone_seq; /* order of ending, for dropping the oldest */
@@ -29,6 +30,8 @@ struct tasks {
 	uint64_t seen;                        /* threads seen at all, dropped ones included */
 	uint64_t gone;                        /* threads seen ending */
 	uint64_t dropped_vcsw, dropped_ivcsw; /* of the gone threads dropped */
+	uint64_t dropped_delay_ns;
+	int want_delay;           /* read each thread's run_delay too (no switch-out stacks) */
 	uint64_t unattributed_ns; /* CPU the process used that no thread's reading holds */
 	int have_prev;
 };
@@ -49,6 +52,9 @@ size_t tasks_busy(const struct tasks *ts, double min_pct);
 void tasks_settle(struct tasks *ts, uint64_t utime_ns, uint64_t stime_ns);
 /* Context switches of every thread seen, ended ones included (a process's
  * own /proc/PID/status counts its main thread only). */
+/* The threads' time runnable but not running, ended ones included (with
+ * want_delay; else 0). */
+uint64_t tasks_delay(const struct tasks *ts);
 void tasks_ctxt(const struct tasks *ts, uint64_t *vcsw, uint64_t *ivcsw);
 
 #endif

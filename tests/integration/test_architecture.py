@@ -38,11 +38,14 @@ REGISTRY = re.compile(r"^tui/(app|app_draw|app_search|panes|view_[a-z]+)$")
 
 
 def objects():
+    """The objects of the sources there are now (a build directory may keep
+    the object of a file since moved or removed)."""
     objs = {}
     for room in RANKS:
-        d = BUILD / room
-        for o in sorted(d.glob("*.o")):
-            objs[f"{room}/{o.stem}"] = o
+        for src in sorted((ROOT / room).glob("*.c")):
+            o = BUILD / room / (src.stem + ".o")
+            assert o.exists(), f"{o} is not built: build first"
+            objs[f"{room}/{src.stem}"] = o
     return objs
 
 

@@ -153,6 +153,27 @@ static void live_self(void **state)
 	assert_int_not_equal(procfs_tasks(0x7ffffff, &tids, &n), 0);
 }
 
+static volatile unsigned long schedstat_sink;
+
+static void schedstat_run_and_delay(void **state)
+{
+	uint64_t run = 0, delay = 0, run2 = 0;
+
+	(void)state;
+	assert_int_equal(procfs_parse_schedstat("775224180 744405087 647\n", &run, &delay), 0);
+	assert_int_equal(run, 775224180ull);
+	assert_int_equal(delay, 744405087ull);
+	assert_int_equal(procfs_parse_schedstat("775224180\n", &run, &delay), -EINVAL);
+	assert_int_equal(procfs_parse_schedstat("", &run, &delay), -EINVAL);
+	/* Live: this thread's time on a CPU grows as it runs. */
+	assert_int_equal(procfs_read_schedstat(getpid(), gettid(), &run, &delay), 0);
+	for (unsigned long i = 0; i < 20000000; i++)
+		schedstat_sink += i;
+	assert_int_equal(procfs_read_schedstat(getpid(), 0, &run2, &delay), 0);
+	assert_true(run2 > run);
+	assert_int_not_equal(procfs_read_schedstat(0x7ffffff, 0, &run, &delay), 0);
+}
+
 static void kallsyms_restricted_is_empty(void **state)
 {
 	struct kallsyms *k = kallsyms_parse("0000000000000000 T _stext\n0000000000000000 t foo\n");
@@ -331,6 +352,7 @@ int main(void)
 		cmocka_unit_test(smaps_rollup_pss_and_swap),
 		cmocka_unit_test(maps_lines),
 		cmocka_unit_test(live_self),
+		cmocka_unit_test(schedstat_run_and_delay),
 		cmocka_unit_test(kallsyms_restricted_is_empty),
 		cmocka_unit_test(kallsyms_unsorted_and_aliases),
 		cmocka_unit_test(kallsyms_cache_round_trip_and_refusals),
