@@ -12,10 +12,10 @@ import pytest
 from conftest import FLAMETOP, load_yaml, workload
 
 
-def record(tmp_path, *argv):
+def record(tmp_path, *argv, opts=()):
     out = tmp_path / "v.yaml"
-    r = subprocess.run([str(FLAMETOP), "record", "-q", "-o",
-                        str(out), "--", *map(str, argv)], capture_output=True, text=True,
+    r = subprocess.run([str(FLAMETOP), "record", "-q", "-o", str(out), *opts,
+                        "--", *map(str, argv)], capture_output=True, text=True,
                        timeout=120)
     assert r.returncode == 0, r.stderr
     return load_yaml(out)
@@ -25,14 +25,17 @@ def keys(doc):
     return {s["key"]: s for s in doc["suggested_hypotheses"]}
 
 
-def test_cpu_bound_program_beside_a_busy_one_is_cpu_starved_not_waiting(tmp_path):
+@pytest.mark.parametrize("opts", [(), ("--no-offcpu",)], ids=["switch-out", "schedstat"])
+def test_cpu_bound_program_beside_a_busy_one_is_cpu_starved_not_waiting(tmp_path, opts):
     # Target and competitor pinned to the same CPU: each runs about half
     # the time, preempted (runnable) the other half. That is CPU demand.
+    # Without switch-out stacks the threads' schedstat says it was runnable.
     cpu = min(os.sched_getaffinity(0))
     hog = subprocess.Popen(["taskset", "-c", str(cpu), workload("split"), "0"],
                            stdout=subprocess.DEVNULL)
     try:
-        doc = record(tmp_path, "taskset", "-c", cpu, workload("split"), "--rounds", "2500")
+        doc = record(tmp_path, "taskset", "-c", cpu, workload("split"), "--rounds", "2500",
+                     opts=opts)
     finally:
         hog.kill()
         hog.wait()
