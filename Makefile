@@ -8,6 +8,8 @@
 #   SANITIZE=1      ASan + UBSan build (in build/san/)      V=1  full commands
 
 CC       ?= cc
+NPROC    := $(shell nproc 2>/dev/null || echo 2)
+IT_JOBS  ?= $(NPROC)
 VERSION  := 0.1.0
 PREFIX   ?= /usr/local
 PYTHON   := /usr/bin/python3
@@ -30,7 +32,7 @@ endif
 DEB_BUILD := gcc make pkg-config libncurses-dev libdw-dev libelf-dev libunwind-dev \
              libyaml-dev libpfm4-dev zlib1g-dev g++ libprotobuf-c-dev protobuf-c-compiler \
              libdebuginfod-dev libcurl4-openssl-dev libcapstone-dev
-DEB_TEST  := libcmocka-dev python3-pytest python3-yaml tmux linux-perf clang golang-go \
+DEB_TEST  := libcmocka-dev python3-pytest python3-pytest-xdist python3-yaml tmux linux-perf clang golang-go \
              libclang-rt-14-dev valgrind time debuginfod clang-format nodejs
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
@@ -191,13 +193,15 @@ need-deps:
 # runs the integration suite under the sanitizers too.)
 check: need-deps
 	@$(MAKE) --no-print-directory format-check
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
-	@$(MAKE) --no-print-directory unit integration
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
 ifneq ($(SANITIZE),1)
-	@mkdir -p build; $(MAKE) --no-print-directory SANITIZE=1 unit >build/unit-sanitized.log 2>&1; \
+	@mkdir -p build; $(MAKE) --no-print-directory -j$(NPROC) SANITIZE=1 unit >build/unit-sanitized.log 2>&1; \
 	  rc=$$?; echo "under ASan + UBSan, $$(tail -1 build/unit-sanitized.log)"; \
 	  [ $$rc -eq 0 ] || { grep -B2 -A20 "FAILED\|ERROR" build/unit-sanitized.log | head -60; exit $$rc; }
 endif
+	@$(MAKE) --no-print-directory -j$(NPROC) fuzz-build
 	@$(MAKE) --no-print-directory fuzz-smoke
 
 # The same suite with every core kept busy by another process: what CI sees
@@ -251,8 +255,15 @@ unit: $(UNIT_BIN)
 	  if [ $$rc -ne 0 ]; then bad=$$((bad+1)); [ -n "$$f" ] || fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
 	done; echo "unit: $$pass passed, $$fail failed"; [ $$bad -eq 0 ]
 
+# Two passes: the tests that neither time the machine nor change it, IT_JOBS
+# at a time (pytest-xdist); then those marked serial (conftest.py says
+# which kind), one at a time. Both run whatever the first gave.
 integration: all
-	@FLAMETOP_BUILD=$(BUILD) $(PYTHON) -m pytest -q --durations=20 tests/integration
+	@FLAMETOP_BUILD=$(BUILD) $(PYTHON) -m pytest -q -n $(IT_JOBS) -m "not serial" --durations=15 \
+	    tests/integration; a=$$?; \
+	  echo "integration, one at a time (marked serial):"; \
+	  FLAMETOP_BUILD=$(BUILD) $(PYTHON) -m pytest -q -m serial --durations=5 tests/integration; b=$$?; \
+	  [ $$a -eq 0 ] && [ $$b -eq 0 ]
 
 demo: need-deps
 	@$(MAKE) --no-print-directory all

@@ -80,9 +80,9 @@ table() {
 }
 
 # BENCH_PARTS: any of cpu, offcpu, churn, top, machine, first, rss, annotate, screen,
-# loaded, runtimes (default: all; rss and annotate run 10 minutes each in full mode,
-# 1 in quick).
-parts=${BENCH_PARTS:-cpu offcpu churn top machine first rss annotate screen loaded runtimes}
+# loaded, runtimes, rtscreen (default: all; rss, annotate and rtscreen's long run
+# take 10 minutes each in full mode, 1 in quick).
+parts=${BENCH_PARTS:-cpu offcpu churn top machine first rss annotate screen loaded runtimes rtscreen}
 part() { case " $parts " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 echo "flametop bench ($mode: median of $runs runs, 999 Hz)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
@@ -479,4 +479,54 @@ rt_row "C fixed-work" c "$(cd "$(dirname "$fw")" && pwd)/fixedwork" 100000000 0.
 hot="$(cd "$(dirname "$0")/.." && pwd)/tests/workloads/hot.js"
 [ -z "$node" ] || rt_row "node --perf-basic-prof" nodemap "$node" --perf-basic-prof "$hot" 600
 [ -z "$node" ] || rt_row "node, no perf map" node "$node" "$hot" 600
+fi
+
+# The screen on the same runtimes: flametop's live screen and perf top -p,
+# each attached RT_S seconds at 999 Hz with DWARF stacks in a 200x50 tmux
+# pane, one after the other on fresh copies of the target: the tool's CPU
+# (start to the end of the window) and memory. Then flametop's screen on
+# CPython for RT_LONG_S seconds (600 in full mode, 60 in quick): CPU share
+# and memory at the end of it.
+if part rtscreen && [ "$have_perf" = 1 ] && [ "$have_tmux" = 1 ]; then
+rt_s=${RT_S:-$([ "$mode" = full ] && echo 20 || echo 10)}
+long_s=${RT_LONG_S:-$([ "$mode" = full ] && echo 600 || echo 60)}
+py=$(ls -d ~/.pyenv/versions/3.11.*/bin/python3.11 2>/dev/null | tail -1)
+node=$(command -v node || true)
+hot="$(cd "$(dirname "$0")/.." && pwd)/tests/workloads/hot.js"
+printf '%s\n' 'def f(n):' '    return sum(i * i % 7 for i in range(n))' 'while True:' \
+	'    f(10000); sorted(str(i) for i in range(2000))' >"$tmp/rt.py"
+scr_one() { # SECONDS TOOL-COMMAND TARGET...: "cpu-s rss-MiB peak-MiB" of the tool
+	local s=$1 tool=$2 pid
+	shift 2
+	(cd "$tmp" && exec "$@") >/dev/null 2>&1 & pid=$!
+	sleep 1
+	tui_start "$tool -p $pid"
+	sleep "$s"
+	tui_stat "$(tui_pid)"
+	tui_stop
+	kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+scr_row() { # TAG TARGET...
+	local tag=$1 f p
+	shift
+	f=$(scr_one "$rt_s" "$ft -F 999 --call-graph dwarf" "$@")
+	p=$(scr_one "$rt_s" "perf top -F 999 --call-graph dwarf" "$@")
+	awk -v t="$tag" -v s="$rt_s" -v f="$f" -v p="$p" 'BEGIN {
+		split(f, a, " "); split(p, b, " ")
+		printf "%-30s %7.2fs %6.1f%% %7.1f  %7.2fs %6.1f%% %7.1f  %5.2f\n", t, a[1], 100 * a[1] / s,
+			a[3], b[1], 100 * b[1] / s, b[3], (b[1] > 0 ? a[1] / b[1] : 0) }'
+}
+echo
+echo "screens attached $rt_s s at 999 Hz, DWARF: the tool's CPU-seconds and peak MiB"
+printf '%-30s %8s %7s %7s  %8s %7s %7s  %5s\n' target flametop "of core" "MiB" "perf top" \
+	"of core" "MiB" ratio
+[ -z "$py" ] || scr_row "CPython 3.11, Python frames" "$py" "$tmp/rt.py"
+[ -z "$node" ] || scr_row "node --perf-basic-prof" "$node" --perf-basic-prof "$hot" 3600
+[ -z "$node" ] || scr_row "node, no perf map" "$node" "$hot" 3600
+if [ -n "$py" ]; then
+	read -r c r h <<<"$(scr_one "$long_s" "$ft -F 999 --call-graph dwarf" "$py" "$tmp/rt.py")"
+	awk -v s="$long_s" -v c="$c" -v r="$r" -v h="$h" 'BEGIN {
+		printf "flametop screen on CPython for %d s: %.1f CPU-s (%.1f%% of a core), RSS %.1f MiB, peak %.1f MiB\n",
+			s, c, 100 * c / s, r, h }'
+fi
 fi

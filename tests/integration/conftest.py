@@ -19,6 +19,14 @@ WORKLOADS = BUILD / "workloads"
 os.environ.pop("DEBUGINFOD_URLS", None)
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "serial: measures what the machine's load changes (losses and lateness under a "
+        "load the test makes itself, wall-clock timings) or changes the machine (mounts): "
+        "make check runs these one at a time after the others, which run in parallel")
+
+
 def workload(name):
     return str(WORKLOADS / name)
 

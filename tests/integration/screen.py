@@ -87,11 +87,43 @@ class Screen:
         with open(self.status_file, encoding="ascii") as f:
             return int(f.read().strip())
 
+    def pane_pid(self):
+        return int(self.tmux("list-panes", "-t", "t", "-F", "#{pane_pid}").stdout.split()[0])
+
+    def descendants(self):
+        """The pids under the pane's shell: flametop and what it launched.
+        (Tests run side by side: a signal goes to these, never by name.)"""
+        children = {}
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open(f"/proc/{d}/stat", encoding="ascii", errors="replace") as f:
+                        ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+                children.setdefault(ppid, []).append(int(d))
+        out, todo = [], [self.pane_pid()]
+        while todo:
+            for c in children.get(todo.pop(), []):
+                out.append(c)
+                todo.append(c)
+        return out
+
     def close(self):
         self.tmux("kill-server", check=False)
         try:
             os.unlink(self.status_file)
         except FileNotFoundError:
+            pass
+
+
+def kill_all(pids):
+    """Ends what a test's screen left running (by pid: tests run side by side)."""
+    import signal
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
             pass
 
 

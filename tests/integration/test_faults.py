@@ -13,7 +13,7 @@ import time
 import pytest
 
 from conftest import FLAMETOP, ROOT, load_yaml, run_flametop, workload
-from screen import Screen
+from screen import Screen, kill_all
 
 ROOTED = os.geteuid() == 0
 
@@ -113,6 +113,7 @@ def test_low_nofile_keeps_the_profile(tmp_path):
     assert len(r.stderr.strip().splitlines()) <= 3
 
 
+@pytest.mark.serial
 @pytest.mark.skipif(not ROOTED, reason="needs root to mount a tmpfs")
 def test_disk_full_during_export(tmp_path):
     """A 4 KiB tmpfs: the export does not fit. The error says so, nothing is
@@ -172,9 +173,11 @@ def test_terminal_closing_saves_the_export(tmp_path):
     -o first, as on q."""
     out = tmp_path / "hup.yaml"
     s = Screen(f"{FLAMETOP} -o {out} -- {workload('split')} 0")
+    left = []
     try:
         s.wait_for(r"RUNNING")
         s.wait_for(r"work_a")
+        left = s.descendants()
     finally:
         s.tmux("kill-server", check=False)  # the pane's terminal closes: SIGHUP
     deadline = time.time() + 15
@@ -184,7 +187,7 @@ def test_terminal_closing_saves_the_export(tmp_path):
     doc = load_yaml(out)
     assert doc["scenario"]["samples"] > 0
     assert no_temp_files(tmp_path)
-    subprocess.run(["pkill", "-f", workload("split") + " 0"])
+    kill_all(left)
 
 
 def test_exports_never_follow_a_planted_symlink(tmp_path):

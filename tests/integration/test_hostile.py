@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from conftest import FLAMETOP, load_yaml, run_flametop, workload
-from screen import Screen
+from screen import Screen, kill_all
 
 ROOTED = os.geteuid() == 0
 SHORT = [workload("split"), "--rounds", "150"]
@@ -393,8 +393,10 @@ def test_ledger_from_an_export_is_saved_beside_it(tmp_path):
     assert record("-o", export).returncode == 0
     before = export.read_bytes()
     s = Screen(f"{FLAMETOP} --ledger {export} -- {workload('split')} 0", width=200)
+    left = []
     try:
         s.wait_for(r"hypotheses kept in .*run\.ledger\.yaml \(the export is only read\)")
+        left = s.descendants()
         s.keys("5", "H")
         s.type("the export stays")
         s.keys("Enter")
@@ -403,7 +405,7 @@ def test_ledger_from_an_export_is_saved_beside_it(tmp_path):
         assert s.exit_status() == 0
     finally:
         s.close()
-        subprocess.run(["pkill", "-f", workload("split") + " 0"])
+        kill_all(left)
     assert export.read_bytes() == before
     hyps = load_yaml(tmp_path / "run.ledger.yaml")["hypotheses"]
     assert [h["name"] for h in hyps] == ["the export stays"]

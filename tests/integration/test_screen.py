@@ -492,7 +492,7 @@ def test_a_command_that_prints_without_end_fills_no_disk(screens, tmp_path):
 def test_sigterm_closes_cleanly(screens, tmp_path):
     out = tmp_path / "term.yaml"
     s = demo(screens, args=f"-o {out}")
-    s.tmux("run-shell", f"pkill -TERM -f '^{FLAMETOP} -F 499'")
+    subprocess.run(["pkill", "-TERM", "-P", str(s.pane_pid()), "-f", f"^{FLAMETOP} -F 499"])
     assert s.exit_status() == 0  # stopped by a signal, the export written
     assert load_yaml(out)["hotspots"]
 
