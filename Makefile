@@ -92,7 +92,7 @@ NVML_DOUBLE := $(BUILD)/tests/doubles/libnvidia-ml.so.1
 BENCH_BIN := $(BUILD)/bench/fixedwork $(BUILD)/bench/switchy
 TOOL_BIN  := $(BUILD)/bench/unwind_bench $(BUILD)/bench/redraw_bench
 
-.PHONY: all demo check check-loaded unit integration bench deps need-deps probe clean install format format-check \
+.PHONY: all demo check check-loaded unit unit-build integration integration-parallel integration-serial bench deps need-deps probe clean install format format-check \
         fuzz fuzz-build fuzz-run fuzz-smoke
 
 all: probe $(BUILD)/flametop $(WL_BIN) $(TOOL_BIN) $(NVML_DOUBLE)
@@ -190,18 +190,28 @@ need-deps:
 
 # make check: the unit and integration suites, then the unit suite again
 # under ASan + UBSan, then every fuzzer's smoke run. (make check SANITIZE=1
-# runs the integration suite under the sanitizers too.)
+# runs the integration suite under the sanitizers too.) The sanitized and
+# fuzzing builds compile at nice 19 beside the parallel integration tests
+# (which leave some CPU idle and do not time the machine); the serial tests
+# start once that is done.
 check: need-deps
 	@$(MAKE) --no-print-directory format-check
 	@$(MAKE) --no-print-directory -j$(NPROC) all $(UNIT_BIN)
 	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory integration
 ifneq ($(SANITIZE),1)
-	@mkdir -p build; $(MAKE) --no-print-directory -j$(NPROC) SANITIZE=1 unit >build/unit-sanitized.log 2>&1; \
+	@mkdir -p build; ( nice -n 19 $(MAKE) --no-print-directory -j$(NPROC) SANITIZE=1 unit-build && \
+	    nice -n 19 $(MAKE) --no-print-directory -j$(NPROC) fuzz-build ) >build/check-builds.log 2>&1 & \
+	  bg=$$!; $(MAKE) --no-print-directory integration-parallel; a=$$?; \
+	  wait $$bg; c=$$?; [ $$c -eq 0 ] || { echo "sanitized/fuzz build failed:"; tail -30 build/check-builds.log; }; \
+	  $(MAKE) --no-print-directory integration-serial; b=$$?; \
+	  [ $$a -eq 0 ] && [ $$b -eq 0 ] && [ $$c -eq 0 ]
+	@$(MAKE) --no-print-directory -j$(NPROC) SANITIZE=1 unit >build/unit-sanitized.log 2>&1; \
 	  rc=$$?; echo "under ASan + UBSan, $$(tail -1 build/unit-sanitized.log)"; \
 	  [ $$rc -eq 0 ] || { grep -B2 -A20 "FAILED\|ERROR" build/unit-sanitized.log | head -60; exit $$rc; }
-endif
+else
+	@$(MAKE) --no-print-directory integration
 	@$(MAKE) --no-print-directory -j$(NPROC) fuzz-build
+endif
 	@$(MAKE) --no-print-directory fuzz-smoke
 
 # The same suite with every core kept busy by another process: what CI sees
@@ -259,11 +269,18 @@ unit: $(UNIT_BIN)
 # at a time (pytest-xdist); then those marked serial (conftest.py says
 # which kind), one at a time. Both run whatever the first gave.
 integration: all
+	@$(MAKE) --no-print-directory integration-parallel; a=$$?; \
+	  $(MAKE) --no-print-directory integration-serial; b=$$?; [ $$a -eq 0 ] && [ $$b -eq 0 ]
+
+integration-parallel: all
 	@FLAMETOP_BUILD=$(BUILD) $(PYTHON) -m pytest -q -n $(IT_JOBS) -m "not serial" --durations=15 \
-	    tests/integration; a=$$?; \
-	  echo "integration, one at a time (marked serial):"; \
-	  FLAMETOP_BUILD=$(BUILD) $(PYTHON) -m pytest -q -m serial --durations=5 tests/integration; b=$$?; \
-	  [ $$a -eq 0 ] && [ $$b -eq 0 ]
+	    tests/integration
+
+integration-serial: all
+	@echo "integration, one at a time (marked serial):"
+	@FLAMETOP_BUILD=$(BUILD) $(PYTHON) -m pytest -q -m serial --durations=5 tests/integration
+
+unit-build: $(UNIT_BIN)
 
 demo: need-deps
 	@$(MAKE) --no-print-directory all
