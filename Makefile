@@ -190,28 +190,20 @@ need-deps:
 
 # make check: the unit and integration suites, then the unit suite again
 # under ASan + UBSan, then every fuzzer's smoke run. (make check SANITIZE=1
-# runs the integration suite under the sanitizers too.) The sanitized and
-# fuzzing builds compile at nice 19 beside the parallel integration tests
-# (which leave some CPU idle and do not time the machine); the serial tests
-# start once that is done.
+# runs the integration suite under the sanitizers too.) Nothing is built
+# beside the tests: a compile at nice 19 still took the CPU the parallel
+# tests use, and made them slower and load-bound.
 check: need-deps
 	@$(MAKE) --no-print-directory format-check
 	@$(MAKE) --no-print-directory -j$(NPROC) all $(UNIT_BIN)
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
 ifneq ($(SANITIZE),1)
-	@mkdir -p build; ( nice -n 19 $(MAKE) --no-print-directory -j$(NPROC) SANITIZE=1 unit-build && \
-	    nice -n 19 $(MAKE) --no-print-directory -j$(NPROC) fuzz-build ) >build/check-builds.log 2>&1 & \
-	  bg=$$!; $(MAKE) --no-print-directory integration-parallel; a=$$?; \
-	  wait $$bg; c=$$?; [ $$c -eq 0 ] || { echo "sanitized/fuzz build failed:"; tail -30 build/check-builds.log; }; \
-	  $(MAKE) --no-print-directory integration-serial; b=$$?; \
-	  [ $$a -eq 0 ] && [ $$b -eq 0 ] && [ $$c -eq 0 ]
-	@$(MAKE) --no-print-directory -j$(NPROC) SANITIZE=1 unit >build/unit-sanitized.log 2>&1; \
+	@mkdir -p build; $(MAKE) --no-print-directory -j$(NPROC) SANITIZE=1 unit >build/unit-sanitized.log 2>&1; \
 	  rc=$$?; echo "under ASan + UBSan, $$(tail -1 build/unit-sanitized.log)"; \
 	  [ $$rc -eq 0 ] || { grep -B2 -A20 "FAILED\|ERROR" build/unit-sanitized.log | head -60; exit $$rc; }
-else
-	@$(MAKE) --no-print-directory integration
-	@$(MAKE) --no-print-directory -j$(NPROC) fuzz-build
 endif
+	@$(MAKE) --no-print-directory -j$(NPROC) fuzz-build
 	@$(MAKE) --no-print-directory fuzz-smoke
 
 # The same suite with every core kept busy by another process: what CI sees

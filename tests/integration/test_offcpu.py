@@ -54,6 +54,9 @@ def read_truth(path):
     return pct
 
 
+# Wall-time splits against the workload's own clock: on a machine other
+# tests load, waiting for a CPU moves time between the phases' measures.
+@pytest.mark.serial
 def test_wall_time_split_in_record(tmp_path, data_file):
     out, truth = tmp_path / "w.yaml", tmp_path / "truth"
     r = run_flametop("record", "--wall", "-q", "-o", out, "--", workload("offcpu"), "4",
@@ -132,6 +135,7 @@ def test_wall_and_no_offcpu_conflict():
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@pytest.mark.serial
 def test_wall_time_split_on_the_screen(tmp_path, data_file):
     from screen import Screen
     truth = tmp_path / "truth"

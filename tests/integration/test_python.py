@@ -160,9 +160,10 @@ def test_frame_pointer_walk_passes_a_perf_trampoline(tmp_path):
     # pointers). The one frame that called the trampoline is not in the
     # chain (main here; py_trampoline_evaluator in CPython), as a frame-
     # pointer walk misses any caller of a function that sets up no frame.
-    _, folded = record(tmp_path, "--call-graph", "fp", "--", workload("trampoline"), "1")
+    doc, folded = record(tmp_path, "--call-graph", "fp", "--", workload("trampoline"), "1")
     spin = [line for line in open(folded, encoding="utf-8") if ";spin_work" in line]
-    assert sum(int(line.rsplit(" ", 1)[1]) for line in spin) > 500, spin[:3]
+    n = doc["scenario"]["samples"]
+    assert n >= 100 and sum(int(line.rsplit(" ", 1)[1]) for line in spin) > 0.5 * n, spin[:3]
     for line in spin:
         frames = line.rsplit(" ", 1)[0].split(";")
         assert frames[0] == "__libc_start_call_main", frames
