@@ -111,6 +111,7 @@ struct app {
 	int flame_expanded;   /* x: show a run of single-child frames row by row */
 	uint32_t flame_chain; /* the collapsed run's last frame (its box), or CTREE_NONE */
 	int flame_chain_len;
+	int flame_sel_auto; /* the selection is the collapsed run's, not the user's */
 	struct flame_box *boxes;
 	size_t nboxes, capboxes;
 	struct tree_state ts;

@@ -288,6 +288,7 @@ uint32_t app_zoom_root(const struct app *a)
 void app_select(struct app *a, uint32_t node)
 {
 	a->sel = node;
+	a->flame_sel_auto = 0;
 	if (node != CTREE_ROOT)
 		a->snap_frame = ctree_node(a->pv.tree, node)->frame;
 }

@@ -249,12 +249,18 @@ static void draw(struct app *a, void *vst, struct surface *s, struct rect r)
 		surf_text(s, r.x + 1, r.y, r.w - 1, ST_DIM, "no samples yet");
 		return;
 	}
+	/* A selection the collapsed run gave follows the run: once the
+	 * profile branches above its end (the first samples were one stack,
+	 * then others came), the top is selected, not that stack's leaf. */
+	if (a->flame_sel_auto && a->sel != a->flame_chain)
+		a->sel = a->flame_chain != CTREE_NONE ? a->flame_chain : app_zoom_root(a);
 	/* Keep the selection on screen: a pruned node falls back to the
 	 * nearest ancestor that was laid out. */
 	while (!(sel = box_of(a, a->sel)) && a->sel != CTREE_ROOT)
 		a->sel = ctree_node(a->pv.tree, a->sel)->parent;
 	if (!sel) { /* above the view's top: the collapsed run, or the root */
 		a->sel = a->flame_chain != CTREE_NONE ? a->flame_chain : app_zoom_root(a);
+		a->flame_sel_auto = 1;
 		sel = box_of(a, a->sel);
 	}
 	if (sel && sel->row < a->flame_scroll)
@@ -305,9 +311,10 @@ static int key(struct app *a, void *vst, const struct key *k)
 	switch (k->code) {
 	case K_UP:
 	case 'k':
-		if (a->sel == a->flame_chain) /* the collapsed run: up opens it */
+		if (a->sel == a->flame_chain) { /* the collapsed run: up opens it */
 			a->flame_expanded = 1;
-		else if (a->sel != app_zoom_root(a))
+			a->flame_sel_auto = 0; /* and its end stays selected */
+		} else if (a->sel != app_zoom_root(a))
 			app_select(a, ctree_node(a->pv.tree, a->sel)->parent);
 		return 1;
 	case 'x':

@@ -222,10 +222,14 @@ def test_direct_recursion_comes_out_whole(tmp_path, unwinder):
     r = run_flametop("record", "-q", "--unwinder", unwinder, "--no-hybrid", "--folded", out,
                      "--", workload("recurse-nofp"), "1", "50")
     assert r.returncode == 0, r.stderr
+    # (of the samples in rec: the process's start-up, a fixed bit of CPU,
+    # is a larger part of a run a loaded machine gives less CPU)
     total = whole = 0
     for line in out.read_text().splitlines():
         stack, count = line.rsplit(" ", 1)
         frames = stack.split(";")
+        if "rec" not in frames:
+            continue
         total += int(count)
         i = frames.index("main") if "main" in frames else -1
         if i >= 0 and frames[i + 1:] == ["rec"] * 51:

@@ -319,6 +319,51 @@ static void a_deep_single_run_is_one_row(void **state)
 	profile_free(p);
 }
 
+/* The first samples of a run are often one stack: the flame is then one
+ * collapsed run, its end selected. When other stacks come and the profile
+ * branches above that end, the selection is the top again, not the first
+ * stack's leaf (the next Down went nowhere, or to that leaf's children). */
+static void the_first_stack_does_not_keep_the_selection(void **state)
+{
+	struct profile *p = profile_new();
+	uint32_t f[6], one[4], other[3];
+	struct app a;
+	struct surface s = { 0 };
+	const struct frame *fr;
+	char name[32];
+
+	(void)state;
+	for (int i = 0; i < 6; i++) {
+		snprintf(name, sizeof(name), "fn_%d", i);
+		f[i] = frametab_intern(p->frames, name, "demo", NULL, 0, FRAME_USER);
+	}
+	one[0] = f[0], one[1] = f[1], one[2] = f[2],
+	one[3] = f[3]; /* clone > start > work > leaf */
+	profile_add(p, 1, 2, one, 4, 1000, 0);
+	assert_int_equal(app_init(&a, NULL, p), 0);
+	s.g = &glyphs_utf8;
+	surf_resize(&s, 80, 24);
+	app_draw(&a, &s);
+	assert_int_equal(a.flame_chain, a.sel); /* the run, collapsed to its end */
+	/* The main thread's first sample: the profile branches at the top. */
+	other[0] = f[4], other[1] = f[5], other[2] = f[3];
+	for (int i = 0; i < 50; i++)
+		profile_add(p, 1, 2, one, 4, 1000, 0);
+	profile_add(p, 1, 1, other, 3, 1000, 0);
+	app_refresh(&a);
+	app_draw(&a, &s);
+	assert_int_equal(a.sel, CTREE_ROOT);
+	app_key(&a, &(struct key){ 'j', 0, 0 });
+	fr = app_frame(&a, a.sel);
+	assert_non_null(fr);
+	assert_string_equal(fr->name, "fn_0"); /* the heaviest child of the top */
+	app_draw(&a, &s);
+	assert_string_equal(app_frame(&a, a.sel)->name, "fn_0"); /* and it stays */
+	app_fini(&a);
+	surf_free(&s);
+	profile_free(p);
+}
+
 static void hypotheses_keys(void **state)
 {
 	struct fixture *x = *state;
@@ -516,6 +561,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(hypotheses_keys, setup, teardown),
 		cmocka_unit_test(search_steps_through_every_match_in_the_flame),
 		cmocka_unit_test(a_deep_single_run_is_one_row),
+		cmocka_unit_test(the_first_stack_does_not_keep_the_selection),
 		cmocka_unit_test_setup_teardown(small_screens_keep_what_matters, setup, teardown),
 		cmocka_unit_test_setup_teardown(every_size, setup, teardown),
 	};
