@@ -424,10 +424,13 @@ int session_start(struct session *s, char *err, size_t len)
 	/* The collector runs before the first sample can come. */
 	if ((e = start_collector(s, err, len)))
 		return e;
-	if (s->cfg.argv)
-		e = target_release(&s->target, err, len);
-	else
+	if (s->cfg.argv) {
+		e = target_release(&s->target, err, len); /* returns once it exec'd */
+		if (!e)
+			collector_peek_now(s->collector);
+	} else {
 		sampler_enable(s->sampler);
+	}
 	if (!e) {
 		take_readings(s);
 		/* Switches before we came are not the run's. */

@@ -39,7 +39,8 @@ struct collector_config {
 	size_t nsrc;
 	uint64_t sample_type;
 	struct pystack *py; /* NULL: no Python frames read */
-	pid_t peek_pid;     /* > 0: a launched command, its peak memory read early */
+	pid_t peek_pid;     /* > 0: a launched command, its peak memory read early
+			     * (from collector_peek_now) */
 	int nice;           /* raise the thread to this nice value (0: leave it) */
 	/* Stopping sampling is the collector's too: at STOP_AT_NS (monotonic;
 	 * 0: none) or when its stop descriptor is written (a signal handler
@@ -80,6 +81,9 @@ struct collector *collector_start(const struct collector_config *cfg, struct rec
 /* Asks it to stop: it empties the rings once more (the events must be
  * disabled first, or the rings keep filling), hands over the last batch and
  * ends. Returns once it has. */
+/* The launched command (peek_pid) has exec'd: its memory is read from now
+ * on, for half a second (before, it is still a copy of flametop). */
+void collector_peek_now(struct collector *c);
 void collector_stop(struct collector *c);
 /* Written to (8 bytes, any value: write(2) is async-signal-safe), it
  * stops sampling as collector_stop does, without waiting. */

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,8 @@ struct collector {
 	struct batch *cur;
 	uint64_t cur_since; /* CUR got its first record */
 	uint64_t start_ns, peeked_ns;
-	pthread_mutex_t lock; /* guards st */
+	_Atomic uint64_t peek_since; /* the launched command exec'd then (0: not yet) */
+	pthread_mutex_t lock;        /* guards st */
 	struct collector_stats st;
 	struct pystack_read pyr; /* scratch */
 	uint32_t pywords[4 + 2 * PYSTACK_MAX];
@@ -134,8 +136,11 @@ static uint64_t pass(struct collector *c, size_t max_bytes)
 static void peek(struct collector *c, uint64_t now)
 {
 	struct procfs_status sts;
+	uint64_t since = atomic_load(&c->peek_since);
 
-	if (c->cfg.peek_pid <= 0 || now - c->start_ns > PEEK_FOR_NS || now - c->peeked_ns < PEEK_NS)
+	/* Before its exec the command is a copy of flametop: not its memory. */
+	if (c->cfg.peek_pid <= 0 || !since || now - since > PEEK_FOR_NS ||
+	    now - c->peeked_ns < PEEK_NS)
 		return;
 	c->peeked_ns = now;
 	if (procfs_read_status(c->cfg.peek_pid, 0, &sts) || !sts.vm_hwm_kb)
@@ -167,7 +172,9 @@ static int timeout_ms(const struct collector *c, uint64_t now)
 
 	int ms;
 
-	if (c->cfg.peek_pid > 0 && now - c->start_ns < PEEK_FOR_NS)
+	uint64_t since = atomic_load(&c->peek_since);
+
+	if (c->cfg.peek_pid > 0 && (!since || now - since < PEEK_FOR_NS))
 		ms = (int)(PEEK_NS / 1000000);
 	else if (!c->cur->n)
 		ms = 100; /* nothing held: the rings' wake-ups say when */
@@ -284,6 +291,13 @@ out_free:
 		free(c);
 	}
 	return NULL;
+}
+
+void collector_peek_now(struct collector *c)
+{
+	uint64_t now = mono_ns();
+
+	atomic_store(&c->peek_since, now ? now : 1);
 }
 
 void collector_stop(struct collector *c)
