@@ -203,8 +203,7 @@ ifneq ($(SANITIZE),1)
 	  rc=$$?; echo "under ASan + UBSan, $$(tail -1 build/unit-sanitized.log)"; \
 	  [ $$rc -eq 0 ] || { grep -B2 -A20 "FAILED\|ERROR" build/unit-sanitized.log | head -60; exit $$rc; }
 endif
-	@$(MAKE) --no-print-directory -j$(NPROC) fuzz-build
-	@$(MAKE) --no-print-directory fuzz-smoke
+	@$(MAKE) --no-print-directory -j$(NPROC) fuzz-smoke
 
 # The same suite with every core kept busy by another process: what CI sees
 # on a shared machine. Nothing in it may depend on a quiet machine.
