@@ -44,13 +44,30 @@ static double thread_cpu_s(void)
 static volatile int idle_stop;
 static volatile pid_t idle_tid;
 
-static void *idle_thread(void *arg)
+/* In the thread: says its tid, waits for idle_stop. */
+static void wait_told(void)
 {
-	(void)arg;
 	idle_tid = gettid();
 	while (!idle_stop)
 		usleep(1000);
+}
+
+static void *idle_thread(void *arg)
+{
+	(void)arg;
+	wait_told();
 	return NULL;
+}
+
+/* Starts FN as a thread; returns its tid once it runs. */
+static pid_t run_thread(pthread_t *th, void *(*fn)(void *))
+{
+	idle_stop = 0;
+	idle_tid = 0;
+	assert_int_equal(pthread_create(th, NULL, fn, NULL), 0);
+	while (!idle_tid)
+		usleep(1000);
+	return idle_tid;
 }
 
 static void group_per_task_and_cpu_into_a_ring_per_cpu(void **state)
@@ -82,11 +99,7 @@ static void group_per_task_and_cpu_into_a_ring_per_cpu(void **state)
 	assert_true(sampler_sample_type(s) & PERF_SAMPLE_IDENTIFIER);
 
 	/* A second task: its own groups, written into the same rings. */
-	idle_stop = 0;
-	idle_tid = 0;
-	assert_int_equal(pthread_create(&th, NULL, idle_thread, NULL), 0);
-	while (!idle_tid)
-		usleep(1000);
+	run_thread(&th, idle_thread);
 	assert_int_equal(sampler_open_task(s, idle_tid, err, sizeof(err)), 0);
 	assert_int_equal(sampler_nleaders(s), 2 * ncpus);
 	assert_int_equal(sampler_nstreams(s), ncpus);
@@ -165,11 +178,7 @@ static void descriptors_decide_full_lean_or_refused(void **state)
 			pthread_t th;
 			struct group_read g;
 
-			idle_stop = 0;
-			idle_tid = 0;
-			assert_int_equal(pthread_create(&th, NULL, idle_thread, NULL), 0);
-			while (!idle_tid)
-				usleep(1000);
+			run_thread(&th, idle_thread);
 			assert_int_equal(sampler_open_task(s, idle_tid, err, sizeof(err)), 0);
 			assert_int_equal(sampler_nstreams(s), ncpus);
 			/* Its counts read as one group, as a full task's do. */
@@ -298,9 +307,7 @@ static volatile int spin_done;
 static void *spin_thread(void *arg)
 {
 	(void)arg;
-	idle_tid = gettid();
-	while (!idle_stop)
-		usleep(1000);
+	wait_told();
 	unwind_probe_outer(thread_cpu_s() + 0.3);
 	spin_done = 1;
 	return NULL;
@@ -315,13 +322,8 @@ static void unwinders_agree_on_samples(void **state)
 
 	(void)state;
 	assert_non_null(s);
-	idle_stop = 0;
-	idle_tid = 0;
 	spin_done = 0;
-	assert_int_equal(pthread_create(&th, NULL, spin_thread, NULL), 0);
-	while (!idle_tid)
-		usleep(1000);
-	u.tid = idle_tid;
+	u.tid = run_thread(&th, spin_thread);
 	assert_int_equal(sampler_open_task(s, u.tid, err, sizeof(err)), 0);
 	u.ft = frametab_new();
 	u.sym = sym_new(u.ft, NULL, 0);
