@@ -23,7 +23,8 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers",
         "serial: measures what the machine's load changes (losses and lateness under a "
-        "load the test makes itself, wall-clock timings) or changes the machine (mounts): "
+        "load the test makes itself, wall-clock timings), looks at the whole machine (-a, "
+        "the process list: tests beside it would be on it) or changes the machine (mounts): "
         "make check runs these one at a time after the others, which run in parallel")
 
 

@@ -62,6 +62,8 @@ def assert_split(shares, samples):
         assert abs(shares[fn] - truth) <= share_tolerance(truth, samples), (fn, shares, samples)
 
 
+# The whole machine: every work_a on the machine is one of its two spinners (tests beside it would be on it too).
+@pytest.mark.serial
 def test_record_all_cpus_finds_two_programs_each_with_its_split(tmp_path, spinners):
     a, b = spinners("spin_a"), spinners("spin_b")
     out, folded, pb = tmp_path / "all.yaml", tmp_path / "all.folded", tmp_path / "all.pb.gz"
@@ -205,6 +207,8 @@ def list_rows(text):
     return rows
 
 
+# The whole machine: its spinner among the machine's three busiest (tests beside it would be on it too).
+@pytest.mark.serial
 def test_process_list_finds_the_hot_one_attaches_and_comes_back(tmp_path, spinners):
     from screen import Screen
     hot = spinners("hot_one")
@@ -274,6 +278,8 @@ def test_process_list_says_why_a_process_cannot_be_profiled(tmp_path):
         victim.wait()
 
 
+# The whole machine: the machine's processes as its spinners make them (tests beside it would be on it too).
+@pytest.mark.serial
 def test_screen_all_cpus_shows_processes_and_focuses_one(tmp_path, spinners):
     from screen import Screen
     a = spinners("scr_a")
