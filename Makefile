@@ -92,7 +92,7 @@ NVML_DOUBLE := $(BUILD)/tests/doubles/libnvidia-ml.so.1
 BENCH_BIN := $(BUILD)/bench/fixedwork $(BUILD)/bench/switchy
 TOOL_BIN  := $(BUILD)/bench/unwind_bench $(BUILD)/bench/redraw_bench
 
-.PHONY: all demo check check-loaded unit unit-build integration integration-parallel integration-serial bench deps need-deps probe clean install format format-check \
+.PHONY: all demo check check-loaded unit integration integration-parallel integration-serial bench deps need-deps probe clean install format format-check \
         fuzz fuzz-build fuzz-run fuzz-smoke
 
 all: probe $(BUILD)/flametop $(WL_BIN) $(TOOL_BIN) $(NVML_DOUBLE)
@@ -270,8 +270,6 @@ integration-parallel: all
 integration-serial: all
 	@echo "integration, one at a time (marked serial):"
 	@FLAMETOP_BUILD=$(BUILD) $(PYTHON) -m pytest -q -m serial --durations=5 tests/integration
-
-unit-build: $(UNIT_BIN)
 
 demo: need-deps
 	@$(MAKE) --no-print-directory all

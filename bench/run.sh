@@ -439,6 +439,18 @@ for load in busy quiet; do
 done
 fi
 
+# The runtimes of the two parts below: pyenv's CPython 3.11 running a loop
+# of Python functions, node running hot.js; RT_S seconds attached (20 in
+# full mode, 10 in quick).
+if part runtimes || part rtscreen; then
+rt_s=${RT_S:-$([ "$mode" = full ] && echo 20 || echo 10)}
+py=$(ls -d ~/.pyenv/versions/3.11.*/bin/python3.11 2>/dev/null | tail -1)
+node=$(command -v node || true)
+hot="$(cd "$(dirname "$0")/.." && pwd)/tests/workloads/hot.js"
+printf '%s\n' 'def f(n):' '    return sum(i * i % 7 for i in range(n))' 'while True:' \
+	'    f(10000); sorted(str(i) for i in range(2000))' >"$tmp/rt.py"
+fi
+
 # The cost on the runtimes people attach to: CPython 3.11 (Python frames
 # read), node with and without a perf map, and the C fixed-work program,
 # each attached for RT_S seconds (20 in full mode, 10 in quick) at 999 Hz,
@@ -446,11 +458,6 @@ fi
 # included) beside perf record + perf report on the same program, one after
 # the other on fresh copies, alternated over the runs; the median of each.
 if part runtimes && [ "$have_perf" = 1 ]; then
-rt_s=${RT_S:-$([ "$mode" = full ] && echo 20 || echo 10)}
-py=$(ls -d ~/.pyenv/versions/3.11.*/bin/python3.11 2>/dev/null | tail -1)
-node=$(command -v node || true)
-printf '%s\n' 'def f(n):' '    return sum(i * i % 7 for i in range(n))' 'while True:' \
-	'    f(10000); sorted(str(i) for i in range(2000))' >"$tmp/rt.py"
 rt_row() { # TAG FILE COMMAND...: a fresh target for each profiler
 	local tag=$1 f=$2 pid
 	shift 2
@@ -476,25 +483,18 @@ echo "runtimes attached $rt_s s at 999 Hz, DWARF (median of $runs): CPU-seconds,
 printf '%-30s %8s %7s  %8s %8s %8s  %5s\n' target flametop "of core" "perf rec" report "perf all" ratio
 rt_row "C fixed-work" c "$(cd "$(dirname "$fw")" && pwd)/fixedwork" 100000000 0.3
 [ -z "$py" ] || rt_row "CPython 3.11, Python frames" py "$py" "$tmp/rt.py"
-hot="$(cd "$(dirname "$0")/.." && pwd)/tests/workloads/hot.js"
 [ -z "$node" ] || rt_row "node --perf-basic-prof" nodemap "$node" --perf-basic-prof "$hot" 600
 [ -z "$node" ] || rt_row "node, no perf map" node "$node" "$hot" 600
 fi
 
 # The screen on the same runtimes: flametop's live screen and perf top -p,
-# each attached RT_S seconds at 999 Hz with DWARF stacks in a 200x50 tmux
+# each attached rt_s seconds at 999 Hz with DWARF stacks in a 200x50 tmux
 # pane, one after the other on fresh copies of the target: the tool's CPU
 # (start to the end of the window) and memory. Then flametop's screen on
 # CPython for RT_LONG_S seconds (600 in full mode, 60 in quick): CPU share
 # and memory at the end of it.
 if part rtscreen && [ "$have_perf" = 1 ] && [ "$have_tmux" = 1 ]; then
-rt_s=${RT_S:-$([ "$mode" = full ] && echo 20 || echo 10)}
 long_s=${RT_LONG_S:-$([ "$mode" = full ] && echo 600 || echo 60)}
-py=$(ls -d ~/.pyenv/versions/3.11.*/bin/python3.11 2>/dev/null | tail -1)
-node=$(command -v node || true)
-hot="$(cd "$(dirname "$0")/.." && pwd)/tests/workloads/hot.js"
-printf '%s\n' 'def f(n):' '    return sum(i * i % 7 for i in range(n))' 'while True:' \
-	'    f(10000); sorted(str(i) for i in range(2000))' >"$tmp/rt.py"
 scr_one() { # SECONDS TOOL-COMMAND TARGET...: "cpu-s rss-MiB peak-MiB" of the tool
 	local s=$1 tool=$2 pid
 	shift 2

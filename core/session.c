@@ -132,8 +132,8 @@ static uint64_t refresh_ns(const struct session *s)
 }
 
 /* Without switch-out stacks: the threads' time runnable (schedstat), the
- * main thread's as last read (a zombie's final count: a short run ends
- * between two ticks) where that is newer than the threads' table. */
+ * main thread's final count where the launched command's zombie gave one
+ * (a short run ends between two refreshes of the threads' table). */
 static uint64_t threads_delay(const struct session *s)
 {
 	const struct task_cpu *lead = tasks_find(&s->tasks, s->target.pid);

@@ -63,12 +63,6 @@ static void take_reading(pid_t pid, struct target_reading *r, int full)
 		r->rollup_valid = 1;
 	}
 	r->io_valid = procfs_read_io(pid, &r->io) == 0 || r->io_valid;
-	{
-		uint64_t run, delay;
-
-		if (procfs_read_schedstat(pid, 0, &run, &delay) == 0 && delay >= r->leader_delay_ns)
-			r->leader_delay_ns = delay;
-	}
 }
 
 void target_peek_memory(struct target *t)
@@ -392,8 +386,13 @@ static int poll_target(struct target *t, int full)
 		    si.si_pid) {
 			struct rusage ru;
 			int status;
+			uint64_t run, delay;
 
 			take_reading(t->pid, &t->last, 1);
+			/* The main thread's last run_delay (the threads' table
+			 * has it as of the last refresh). */
+			if (procfs_read_schedstat(t->pid, 0, &run, &delay) == 0)
+				t->last.leader_delay_ns = delay;
 			if (wait4(t->pid, &status, 0, &ru) == t->pid)
 				reap(t, status, &ru);
 		}

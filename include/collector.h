@@ -78,12 +78,12 @@ struct collector;
 /* Starts the thread over CFG's rings, into Q. NULL with a reason in ERR. */
 struct collector *collector_start(const struct collector_config *cfg, struct recqueue *q, char *err,
 				  size_t len);
-/* Asks it to stop: it empties the rings once more (the events must be
- * disabled first, or the rings keep filling), hands over the last batch and
- * ends. Returns once it has. */
 /* The launched command (peek_pid) has exec'd: its memory is read from now
  * on, for half a second (before, it is still a copy of flametop). */
 void collector_peek_now(struct collector *c);
+/* Asks it to stop: it empties the rings once more (the events must be
+ * disabled first, or the rings keep filling), hands over the last batch and
+ * ends. Returns once it has. */
 void collector_stop(struct collector *c);
 /* Written to (8 bytes, any value: write(2) is async-signal-safe), it
  * stops sampling as collector_stop does, without waiting. */

@@ -34,8 +34,8 @@ struct target_reading {
 	long busy_threads;    /* threads that ran (>= 1 % of a core) in the interval; 0: unknown */
 	uint64_t runnable_ns; /* time threads spent preempted, runnable (switch-out stacks,
 			       * else the threads' schedstat: the session's) */
-	uint64_t leader_delay_ns; /* the main thread's run_delay (schedstat; a full
-				   * reading, a zombie's last included) */
+	uint64_t leader_delay_ns; /* the main thread's run_delay (schedstat) as the
+				   * launched command's zombie left it; 0 before */
 };
 
 struct target {

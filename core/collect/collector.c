@@ -36,7 +36,7 @@ struct collector {
 	int stop_fd; /* eventfd: stop now */
 	struct batch *cur;
 	uint64_t cur_since; /* CUR got its first record */
-	uint64_t start_ns, peeked_ns;
+	uint64_t peeked_ns;
 	_Atomic uint64_t peek_since; /* the launched command exec'd then (0: not yet) */
 	pthread_mutex_t lock;        /* guards st */
 	struct collector_stats st;
@@ -262,7 +262,6 @@ struct collector *collector_start(const struct collector_config *cfg, struct rec
 	c->cfg = *cfg;
 	c->cfg.src = c->src;
 	c->q = q;
-	c->start_ns = mono_ns();
 	pthread_mutex_init(&c->lock, NULL);
 	if ((c->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
 		snprintf(err, len, "eventfd: %s", strerror(errno));
