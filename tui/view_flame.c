@@ -231,6 +231,12 @@ static void legend(struct app *a, struct surface *s, int y, int w)
 		x += surf_text(s, x, y, w - x, (enum style)keys[i].st, keys[i].label);
 }
 
+/* The view's first row: the collapsed run's end, else the zoom's root. */
+static uint32_t run_or_top(const struct app *a)
+{
+	return a->flame_chain != CTREE_NONE ? a->flame_chain : app_zoom_root(a);
+}
+
 static void draw(struct app *a, void *vst, struct surface *s, struct rect r)
 {
 	int rows = r.h >= 2 ? r.h - 1 : r.h; /* the last row is the detail line */
@@ -253,13 +259,13 @@ static void draw(struct app *a, void *vst, struct surface *s, struct rect r)
 	 * profile branches above its end (the first samples were one stack,
 	 * then others came), the top is selected, not that stack's leaf. */
 	if (a->flame_sel_auto && a->sel != a->flame_chain)
-		a->sel = a->flame_chain != CTREE_NONE ? a->flame_chain : app_zoom_root(a);
+		a->sel = run_or_top(a);
 	/* Keep the selection on screen: a pruned node falls back to the
 	 * nearest ancestor that was laid out. */
 	while (!(sel = box_of(a, a->sel)) && a->sel != CTREE_ROOT)
 		a->sel = ctree_node(a->pv.tree, a->sel)->parent;
 	if (!sel) { /* above the view's top: the collapsed run, or the root */
-		a->sel = a->flame_chain != CTREE_NONE ? a->flame_chain : app_zoom_root(a);
+		a->sel = run_or_top(a);
 		a->flame_sel_auto = 1;
 		sel = box_of(a, a->sel);
 	}
